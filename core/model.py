@@ -1,0 +1,174 @@
+"""Domain model shared by the API, the workers and the Druid layer.
+
+Plain dataclasses and enums: no I/O here.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class TaskStatus(enum.StrEnum):
+    QUEUED = "QUEUED"
+    VALIDATING = "VALIDATING"
+    STAGING = "STAGING"
+    SUBMITTING = "SUBMITTING"
+    INGESTING = "INGESTING"
+    PUBLISHING = "PUBLISHING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL
+
+
+TERMINAL = frozenset({TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELLED})
+
+# The forward path; FAILED and CANCELLED can be reached from any non-terminal state.
+PIPELINE: tuple[TaskStatus, ...] = (
+    TaskStatus.QUEUED,
+    TaskStatus.VALIDATING,
+    TaskStatus.STAGING,
+    TaskStatus.SUBMITTING,
+    TaskStatus.INGESTING,
+    TaskStatus.PUBLISHING,
+    TaskStatus.SUCCEEDED,
+)
+
+
+class IllegalTransition(Exception):
+    """A state change the task state machine does not allow (a bug, not bad input)."""
+
+    def __init__(self, current: TaskStatus, target: TaskStatus) -> None:
+        self.current, self.target = current, target
+        super().__init__(f"task cannot go from {current} to {target}")
+
+
+def check_transition(current: TaskStatus, target: TaskStatus) -> None:
+    """Raise `IllegalTransition` unless `current -> target` is allowed.
+
+    Allowed: staying in the same state (progress updates), moving forward along `PIPELINE`
+    (steps may be skipped, e.g. a retry resuming at SUBMITTING), failing or cancelling a
+    non-terminal task, and re-queueing a FAILED or CANCELLED task (retry).
+    """
+    if current == target and not current.is_terminal:
+        return
+    if current.is_terminal:
+        if target == TaskStatus.QUEUED and current != TaskStatus.SUCCEEDED:
+            return
+        raise IllegalTransition(current, target)
+    if target in (TaskStatus.FAILED, TaskStatus.CANCELLED):
+        return
+    if target in PIPELINE and PIPELINE.index(target) > PIPELINE.index(current):
+        return
+    raise IllegalTransition(current, target)
+
+
+class ColumnType(enum.StrEnum):
+    """Logical column types, mapped onto Druid dimension types by the spec builder."""
+
+    STRING = "STRING"
+    LONG = "LONG"
+    DOUBLE = "DOUBLE"
+    BOOLEAN = "BOOLEAN"
+    TIMESTAMP = "TIMESTAMP"
+
+
+class WriteMode(enum.StrEnum):
+    APPEND = "APPEND"
+    REPLACE = "REPLACE"
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnProfile:
+    name: str
+    type: ColumnType
+    null_count: int
+    distinct_count: int  # approximate for large files
+    min: str | None = None  # rendered as text: numbers, ISO timestamps or strings
+    max: str | None = None
+    # Small histogram for the UI: list of (label, count), at most ~20 buckets.
+    histogram: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TimestampInfo:
+    """How the time column is encoded in the *staged* file Druid reads."""
+
+    column: str | None  # None: the file has no time column; a constant timestamp is used
+    druid_format: str = "auto"  # Druid timestampSpec format: "auto", "iso", "millis", "posix", ...
+    source_format: str | None = None  # what was detected in the upload, e.g. "epoch_ms", "%d/%m/%Y"
+    constant: str = "2000-01-01T00:00:00Z"  # used when column is None
+    min: str | None = None  # ISO-8601, UTC
+    max: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What validation learned about a file: the validation report."""
+
+    format: str  # "csv" | "xlsx" | "parquet"
+    encoding: str | None
+    delimiter: str | None
+    sheet: str | None
+    rows_total: int  # data rows in the file (header excluded)
+    rows_valid: int
+    rows_quarantined: int
+    columns: tuple[ColumnProfile, ...]
+    timestamp: TimestampInfo
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StagedData:
+    """The validated file(s) as staged for Druid."""
+
+    uris: tuple[str, ...]  # s3://bucket/staged/{datasource}/{task_id}/part-....csv
+    format: str  # Druid inputFormat type: "csv" (see docs/decisions.md)
+    columns: tuple[str, ...]  # column order in the staged file
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOptions:
+    mode: WriteMode = WriteMode.APPEND
+    timestamp_column: str | None = None  # override detection
+    sheet: str | None = None  # XLSX sheet name
+    delimiter: str | None = None  # override detection
+
+
+@dataclass(slots=True)
+class TaskError:
+    code: str
+    message: str
+    retryable: bool
+    stage: TaskStatus | None = None
+
+
+@dataclass(slots=True)
+class Task:
+    id: str
+    upload_id: str
+    datasource: str
+    filename: str
+    size_bytes: int
+    status: TaskStatus
+    options: IngestOptions
+    created_at: datetime
+    updated_at: datetime
+    progress: float = 0.0
+    rows_total: int | None = None
+    rows_ingested: int | None = None
+    rows_quarantined: int | None = None
+    rows_thrown_away: int | None = None
+    druid_task_id: str | None = None
+    error: TaskError | None = None
+    profile: Profile | None = None
+    staged: StagedData | None = None
+    quarantine_key: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

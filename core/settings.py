@@ -1,0 +1,100 @@
+"""The one place that reads configuration. Everything else receives a `Settings`."""
+
+from __future__ import annotations
+
+import sys
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Sluice configuration, read from `SLUICE_*` environment variables and `.env`.
+
+    Every default is the local stack that `make run` starts, so nothing needs configuring.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SLUICE_", env_file=".env", extra="ignore")
+
+    # Where the local stack keeps its data, sockets and logs (ignored by git).
+    data_dir: Path = ROOT / ".data"
+
+    # PostgreSQL (metadata: uploads, tasks, events, datasets).
+    database_url: str = "postgresql://postgres@127.0.0.1:5433/sluice"
+
+    # Redis (arq queue + pub/sub of task events).
+    redis_url: str = "redis://127.0.0.1:6390/0"
+    queue_name: str = "sluice:queue"
+
+    # S3-compatible object store.
+    s3_endpoint_url: str = "http://127.0.0.1:8333"
+    s3_region: str = "us-east-1"
+    s3_access_key: str = "sluice"
+    s3_secret_key: str = "sluice-local-secret"
+    s3_bucket: str = "sluice"
+    # Multipart part size for streaming uploads into S3 (min 5 MiB by the S3 protocol).
+    s3_part_size: int = 8 * 1024 * 1024
+
+    # Druid deep storage (read by Druid only; the API never touches it).
+    druid_deep_storage_bucket: str = "druid"
+    druid_router_url: str = "http://127.0.0.1:8081"  # coordinator-overlord (overlord APIs)
+    druid_coordinator_url: str = "http://127.0.0.1:8081"
+    druid_broker_url: str = "http://127.0.0.1:8082"
+    druid_request_timeout_s: float = 10.0
+    # How long Sluice waits for segments to become queryable before failing the task.
+    druid_handoff_timeout_s: float = 600.0
+
+    # API server.
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    frontend_dist: Path = ROOT / "frontend" / "dist"
+    allowed_origins: list[str] = Field(default_factory=lambda: ["http://localhost:5173"])
+
+    # Limits on input.
+    max_upload_bytes: int = 10 * 1024**3
+    max_columns: int = 2000
+    max_xlsx_uncompressed_bytes: int = 2 * 1024**3
+    max_column_name_length: int = 255
+
+    # Dashboard queries.
+    query_timeout_ms: int = 15_000
+    query_max_rows: int = 10_000
+    graphql_max_depth: int = 10
+    graphql_max_aliases: int = 30
+    graphql_max_tokens: int = 2_000
+
+    @cached_property
+    def work_dir(self) -> Path:
+        """Scratch space for workers (downloaded raw files, staged output before upload)."""
+        path = self.data_dir / "work"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+def shell_exports(settings: Settings) -> str:
+    """Render the settings the launch scripts need as `export KEY=value` lines."""
+    values = {
+        "SLUICE_DATA_DIR": str(settings.data_dir),
+        "SLUICE_S3_ENDPOINT_URL": settings.s3_endpoint_url,
+        "SLUICE_S3_REGION": settings.s3_region,
+        "SLUICE_S3_ACCESS_KEY": settings.s3_access_key,
+        "SLUICE_S3_SECRET_KEY": settings.s3_secret_key,
+        "SLUICE_S3_BUCKET": settings.s3_bucket,
+        "SLUICE_DRUID_DEEP_STORAGE_BUCKET": settings.druid_deep_storage_bucket,
+        "SLUICE_DATABASE_URL": settings.database_url,
+        "SLUICE_REDIS_URL": settings.redis_url,
+        "SLUICE_API_HOST": settings.api_host,
+        "SLUICE_API_PORT": str(settings.api_port),
+    }
+    return "\n".join(f"export {key}='{value}'" for key, value in values.items())
+
+
+if __name__ == "__main__":
+    # `python -m core.settings` prints shell exports for scripts/ and druid/.
+    if sys.argv[1:] not in ([], ["exports"]):
+        sys.exit("usage: python -m core.settings [exports]")
+    print(shell_exports(Settings()))

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# SeaweedFS (`weed mini`) as the S3 server. Its data, logs and sockets stay under .data/s3.
+set -euo pipefail
+source "$(dirname "$0")/_common.sh"
+dir=$DATA/s3
+mkdir -p "$dir/data" "$dir/logs"
+port=$("$PY" -c 'from urllib.parse import urlsplit; from core.settings import Settings; print(urlsplit(Settings().s3_endpoint_url).port or 8333)')
+# Two identities: Sluice itself, and Druid (deep storage + reading staged files). Rendered from
+# settings each start so credentials live in one place.
+"$PY" - "$dir/s3.json" <<'PYEOF'
+import json, sys
+from core.settings import Settings
+s = Settings()
+identities = [
+    {"name": "sluice", "credentials": [{"accessKey": s.s3_access_key, "secretKey": s.s3_secret_key}],
+     "actions": ["Admin", "Read", "Write", "List", "Tagging"]},
+]
+json.dump({"identities": identities}, open(sys.argv[1], "w"), indent=2)
+PYEOF
+rm -f /tmp/seaweedfs-admin-grpc-*.sock
+exec "$VENV/bin/weed" -logdir="$dir/logs" mini -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+  -s3.port="$port" -s3.config="$dir/s3.json" -filer.port=8889 -master.port=9333 -volume.port=9340 \
+  -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0 -master.telemetry=false \
+  -s3.localSocket="$dir/s3.sock" -filer.localSocket="$dir/filer.sock"
