@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     druid_request_timeout_s: float = 10.0
     # How long Sluice waits for segments to become queryable before failing the task.
     druid_handoff_timeout_s: float = 600.0
+    # Druid's own metadata store (segments, tasks, rules); druid/run.sh creates the database.
+    druid_metadata_url: str = "postgresql://postgres@127.0.0.1:5433/druid"
+    # How long an ingestion task itself waits for its segments to be loaded before it reports
+    # SUCCESS (awaitSegmentAvailabilityTimeoutMillis); the worker keeps waiting after that.
+    druid_segment_availability_timeout_s: float = 120.0
 
     # API server.
     api_host: str = "127.0.0.1"
@@ -85,6 +90,7 @@ def shell_exports(settings: Settings) -> str:
         "SLUICE_S3_SECRET_KEY": settings.s3_secret_key,
         "SLUICE_S3_BUCKET": settings.s3_bucket,
         "SLUICE_DRUID_DEEP_STORAGE_BUCKET": settings.druid_deep_storage_bucket,
+        "SLUICE_DRUID_METADATA_URL": settings.druid_metadata_url,
         "SLUICE_DATABASE_URL": settings.database_url,
         "SLUICE_REDIS_URL": settings.redis_url,
         "SLUICE_API_HOST": settings.api_host,
