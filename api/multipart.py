@@ -1,0 +1,218 @@
+"""GraphQL multipart requests (the spec apollo-upload-client speaks), streamed.
+
+Strawberry's own multipart support lets Starlette spool each file to disk first. Here each file
+part goes straight from the socket into an S3 multipart upload while it is hashed, so memory
+stays at about one S3 part and there is no local copy. The `operations` and `map` parts come
+first (the spec requires it), then the files; the operation runs once the body is complete,
+with every `Upload` variable replaced by a `ReceivedFile` that already lives in S3.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+
+from core.storage import ObjectStore, ObjectTooLarge
+from core.uploads import ReceivedFile, new_id, raw_key
+
+MAX_FIELD_BYTES = 1024 * 1024  # operations / map JSON
+_END = object()
+
+
+class MultipartError(Exception):
+    """The request body does not follow the GraphQL multipart request spec."""
+
+
+class _Part:
+    def __init__(self) -> None:
+        self.headers: dict[bytes, bytes] = {}
+        self.name = ""
+        self.filename: str | None = None
+        self.content_type: str | None = None
+        self.data = bytearray()
+        self.queue: asyncio.Queue[object] | None = None
+        self.writer: asyncio.Task[Any] | None = None
+        self.received: ReceivedFile | None = None
+
+
+class _StreamingForm:
+    """Feeds body chunks to python-multipart and streams file parts to the object store."""
+
+    def __init__(self, store: ObjectStore, *, max_file_bytes: int) -> None:
+        self.store = store
+        self.max_file_bytes = max_file_bytes
+        self.fields: dict[str, bytes] = {}
+        self.files: dict[str, ReceivedFile] = {}
+        self._events: list[tuple[str, Any]] = []
+        self._part: _Part | None = None
+        self._field, self._value = b"", b""
+        self.writers: list[asyncio.Task[Any]] = []
+
+    def callbacks(self) -> dict[str, Callable[..., None]]:
+        events = self._events
+        return {
+            "on_part_begin": lambda: events.append(("begin", None)),
+            "on_header_field": lambda d, s, e: events.append(("hfield", d[s:e])),
+            "on_header_value": lambda d, s, e: events.append(("hvalue", d[s:e])),
+            "on_header_end": lambda: events.append(("hend", None)),
+            "on_headers_finished": lambda: events.append(("headers", None)),
+            "on_part_data": lambda d, s, e: events.append(("data", bytes(d[s:e]))),
+            "on_part_end": lambda: events.append(("end", None)),
+        }
+
+    async def process(self) -> None:
+        events, self._events[:] = list(self._events), []
+        for kind, value in events:
+            await self._handle(kind, value)
+
+    async def _handle(self, kind: str, value: Any) -> None:
+        if kind == "begin":
+            self._part = _Part()
+            return
+        part = self._part
+        assert part is not None
+        if kind == "hfield":
+            self._field += value
+        elif kind == "hvalue":
+            self._value += value
+        elif kind == "hend":
+            part.headers[self._field.lower()] = self._value
+            self._field, self._value = b"", b""
+        elif kind == "headers":
+            self._start_part(part)
+        elif kind == "data":
+            await self._part_data(part, value)
+        elif kind == "end":
+            await self._end_part(part)
+
+    def _start_part(self, part: _Part) -> None:
+        _, params = parse_options_header(part.headers.get(b"content-disposition", b""))
+        part.name = params.get(b"name", b"").decode("utf-8", "replace")
+        if b"filename" not in params:
+            return
+        part.filename = params[b"filename"].decode("utf-8", "replace") or "upload"
+        ctype = part.headers.get(b"content-type")
+        part.content_type = ctype.decode("latin-1") if ctype else None
+        upload_id = new_id()
+        part.received = ReceivedFile(
+            upload_id=upload_id, filename=part.filename, content_type=part.content_type
+        )
+        part.queue = asyncio.Queue(maxsize=8)  # backpressure: the socket waits for S3
+        part.writer = asyncio.create_task(self._write(part, raw_key(upload_id, part.filename)))
+        self.writers.append(part.writer)
+        self.files[part.name] = part.received
+
+    async def _write(self, part: _Part, key: str) -> None:
+        assert part.queue is not None and part.received is not None
+        queue = part.queue
+
+        async def chunks() -> AsyncIterator[bytes]:
+            while (item := await queue.get()) is not _END:
+                assert isinstance(item, bytes)
+                yield item
+
+        try:
+            part.received.stored = await self.store.put_stream(
+                key, chunks(), max_bytes=self.max_file_bytes, content_type=part.content_type
+            )
+        except ObjectTooLarge:
+            part.received.too_large = True
+
+    async def _part_data(self, part: _Part, data: bytes) -> None:
+        if part.queue is None:
+            part.data += data
+            if len(part.data) > MAX_FIELD_BYTES:
+                raise MultipartError(f"the '{part.name}' field is larger than 1 MB")
+            return
+        assert part.writer is not None
+        if not part.writer.done():  # after ObjectTooLarge the rest of the part is discarded
+            await part.queue.put(data)
+
+    async def _end_part(self, part: _Part) -> None:
+        if part.queue is None:
+            self.fields[part.name] = bytes(part.data)
+            return
+        assert part.writer is not None
+        if not part.writer.done():
+            await part.queue.put(_END)
+        await part.writer
+
+
+async def _parse(request: Request, form: _StreamingForm) -> None:
+    content_type, params = parse_options_header(request.headers.get("content-type", ""))
+    boundary = params.get(b"boundary")
+    if content_type != b"multipart/form-data" or not boundary:
+        raise MultipartError("expected multipart/form-data with a boundary")
+    parser = MultipartParser(boundary, form.callbacks())  # type: ignore[arg-type]
+    async for chunk in request.stream():
+        parser.write(chunk)
+        await form.process()
+    parser.finalize()
+    await form.process()
+
+
+def _set_path(target: Any, path: str, value: Any) -> None:
+    keys = path.split(".")
+    for key in keys[:-1]:
+        target = target[int(key)] if isinstance(target, list) else target[key]
+    last = keys[-1]
+    if isinstance(target, list):
+        target[int(last)] = value
+    else:
+        target[last] = value
+
+
+def _operations(form: _StreamingForm) -> dict[str, Any]:
+    try:
+        operations = json.loads(form.fields["operations"])
+        mapping = json.loads(form.fields.get("map", b"{}"))
+    except (KeyError, json.JSONDecodeError) as exc:
+        raise MultipartError("the 'operations' and 'map' fields must be valid JSON") from exc
+    if not isinstance(operations, dict):
+        raise MultipartError("batched multipart operations are not supported")
+    for name, paths in mapping.items():
+        if name not in form.files:
+            raise MultipartError(f"the map names file part '{name}', which was not sent")
+        for path in paths:
+            try:
+                _set_path(operations, path, form.files[name])
+            except (KeyError, IndexError, ValueError, TypeError) as exc:
+                raise MultipartError(f"the map path '{path}' does not exist in operations") from exc
+    return operations
+
+
+Execute = Callable[[Request, dict[str, Any]], Awaitable[Response]]
+
+
+async def handle_multipart(
+    request: Request, *, store: ObjectStore, max_file_bytes: int, execute: Execute
+) -> Response:
+    """Parse and stream the body, run the operation, then delete every unclaimed raw object."""
+    form = _StreamingForm(store, max_file_bytes=max_file_bytes)
+    try:
+        await _parse(request, form)
+        return await execute(request, _operations(form))
+    except MultipartError as exc:
+        return JSONResponse({"errors": [{"message": f"Bad multipart request: {exc}."}]}, 400)
+    except ClientDisconnect:
+        return Response(status_code=499)
+    finally:
+        await _cleanup(form, store)
+
+
+async def _cleanup(form: _StreamingForm, store: ObjectStore) -> None:
+    for writer in form.writers:
+        if not writer.done():
+            writer.cancel()  # aborts the S3 multipart upload
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await writer
+    for received in form.files.values():
+        if received.stored is not None and not received.claimed:
+            await store.delete(received.stored.key)

@@ -1,0 +1,130 @@
+"""Accepting an upload: checks that need no worker, then the task record and the queued job."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+import asyncpg
+from arq.connections import ArqRedis
+
+from core.model import IngestOptions, Task
+from core.names import datasource_name_problem, safe_filename
+from core.settings import Settings
+from core.storage import ObjectStore, StoredObject
+from core.tasks import create_upload_and_task
+
+
+@dataclass(frozen=True, slots=True)
+class UploadRejection:
+    code: str
+    message: str
+    filename: str | None = None
+
+
+@dataclass(slots=True)
+class ReceivedFile:
+    """A file part of a multipart request, already streamed into the object store.
+
+    `claimed` turns true once a task owns the raw object; the request handler deletes every
+    unclaimed object when the request ends, so a rejected or failed upload leaves nothing.
+    """
+
+    upload_id: str
+    filename: str
+    content_type: str | None
+    stored: StoredObject | None = None
+    too_large: bool = False
+    claimed: bool = field(default=False)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def raw_key(upload_id: str, filename: str | None) -> str:
+    return f"uploads/{upload_id}/{safe_filename(filename)}"
+
+
+def job_id(task_id: str, attempt: int) -> str:
+    """Deterministic arq job id: enqueueing the same attempt twice runs it once."""
+    return f"process:{task_id}:{attempt}"
+
+
+# Magic numbers of formats people drop by mistake. Content decides, not the file name.
+_BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"\xd0\xcf\x11\xe0", "a legacy Office (.xls/.doc) file"),
+)
+
+
+def quick_rejection(received: ReceivedFile, *, datasource: str, settings: Settings) -> UploadRejection | None:
+    """Problems we can name at once, before queueing any work."""
+    name = received.filename
+    problem = datasource_name_problem(datasource)
+    if problem:
+        return UploadRejection("INVALID_DATASOURCE", problem, name)
+    if received.too_large:
+        limit_mb = settings.max_upload_bytes / 1024**2
+        return UploadRejection(
+            "FILE_TOO_LARGE",
+            f"'{name}' is larger than the upload limit of {limit_mb:,.0f} MB. Split the file, "
+            "or ask an administrator to raise SLUICE_MAX_UPLOAD_BYTES.",
+            name,
+        )
+    stored = received.stored
+    if stored is None or stored.size == 0:
+        return UploadRejection(
+            "EMPTY_FILE", f"'{name}' is empty (0 bytes). Check that you picked the right file.", name
+        )
+    for magic, what in _BINARY_SIGNATURES:
+        if stored.head.startswith(magic):
+            return UploadRejection(
+                "UNSUPPORTED_FORMAT",
+                f"'{name}' is {what}, not a CSV, XLSX or Parquet file (Sluice looks at the "
+                "content, not the name). Export the data as CSV, XLSX or Parquet and upload that.",
+                name,
+            )
+    return None
+
+
+async def accept_upload(
+    *,
+    pool: asyncpg.Pool,
+    queue: ArqRedis,
+    store: ObjectStore,
+    settings: Settings,
+    received: ReceivedFile,
+    datasource: str,
+    options: IngestOptions,
+) -> Task | UploadRejection:
+    """Turn a received file into a QUEUED task and its job, or a rejection (raw object removed)."""
+    rejection = quick_rejection(received, datasource=datasource, settings=settings)
+    if rejection is not None:
+        return rejection  # the request handler deletes the unclaimed raw object
+    assert received.stored is not None
+    task_id = new_id()
+    task = await create_upload_and_task(
+        pool,
+        queue,
+        upload_id=received.upload_id,
+        task_id=task_id,
+        filename=received.filename,
+        content_type=received.content_type,
+        size_bytes=received.stored.size,
+        sha256=received.stored.sha256,
+        raw_key=received.stored.key,
+        datasource=datasource,
+        options=options,
+    )
+    received.claimed = True
+    await queue.enqueue_job(
+        "process_task", task_id, _job_id=job_id(task_id, 1), _queue_name=settings.queue_name
+    )
+    return task

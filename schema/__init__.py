@@ -1,0 +1,49 @@
+"""The Sluice GraphQL schema, composed from one package per domain."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.file_uploads import Upload  # noqa: F401  (the Upload scalar is part of the API)
+
+from core.settings import Settings
+from schema.tasks.mutations import TasksMutation
+from schema.tasks.queries import TasksQuery
+from schema.tasks.subscriptions import TasksSubscription
+from schema.uploads.mutations import UploadsMutation
+from schema.uploads.queries import UploadsQuery
+
+
+@strawberry.type
+class Query(TasksQuery, UploadsQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(UploadsMutation, TasksMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(TasksSubscription):
+    pass
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The executable schema, with the query-cost limiters configured from settings."""
+    settings = settings or Settings()
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=[
+            QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+            MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+            MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        ],
+    )
+
+
+def export_sdl() -> str:
+    """The SDL checked in as schema.graphql (what the frontend generates its types from)."""
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription).as_str() + "\n"

@@ -1,0 +1,54 @@
+"""Per-request GraphQL context: shared clients (created in the app lifespan) plus loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+
+if TYPE_CHECKING:
+    import asyncpg
+    import httpx
+    from arq.connections import ArqRedis
+
+    from core.druid.broker import DruidBroker
+    from core.druid.client import DruidClient
+
+    from core.settings import Settings
+    from core.storage import ObjectStore
+
+
+@dataclass
+class Services:
+    """Long-lived clients, created once in the app lifespan and closed on shutdown."""
+
+    settings: Settings
+    db: asyncpg.Pool
+    redis: ArqRedis  # job queue and pub/sub
+    store: ObjectStore
+    http: httpx.AsyncClient  # for Druid (broker and overlord)
+    druid: DruidClient
+    broker: DruidBroker
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """What resolvers receive as `info.context`.
+
+    `loaders` holds per-request DataLoaders keyed by name; `loader()` creates them on first use
+    so one request that asks for the same thing twice hits the backend once.
+    """
+
+    services: Services
+    request: Any = None
+    response: Any = None
+    loaders: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def db(self) -> asyncpg.Pool:
+        return self.services.db

@@ -1,0 +1,32 @@
+"""Task actions: retry and cancel."""
+
+from __future__ import annotations
+
+import strawberry
+
+from core.control import ActionRefused, cancel_task, retry_task
+from core.model import Task
+from schema.context import Context
+from schema.tasks.types import IngestionTask, TaskActionRejected, TaskActionResult
+
+
+def _result(outcome: Task | ActionRefused) -> IngestionTask | TaskActionRejected:
+    if isinstance(outcome, ActionRefused):
+        return TaskActionRejected(code=outcome.code, message=outcome.message)
+    return IngestionTask.from_model(outcome)
+
+
+@strawberry.type
+class TasksMutation:
+    @strawberry.mutation(description="Run a failed or cancelled task again, as a new attempt.")
+    async def retry_task(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> TaskActionResult:
+        services = info.context.services
+        return _result(await retry_task(services.db, services.redis, services.settings, str(id)))
+
+    @strawberry.mutation(description="Stop a task that has not finished.")
+    async def cancel_task(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> TaskActionResult:
+        services = info.context.services
+        outcome = await cancel_task(
+            services.db, services.redis, str(id), shutdown_druid_task=services.druid_shutdown
+        )
+        return _result(outcome)

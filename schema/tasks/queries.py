@@ -1,0 +1,46 @@
+"""Task queries."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.dataloader import DataLoader
+
+from core import model
+from core.tasks import get_tasks, list_tasks
+from schema.context import Context
+from schema.tasks.types import IngestionTask, TaskPage, TaskStatus
+
+
+def task_loader(context: Context) -> DataLoader[str, model.Task | None]:
+    """One per request: asking for the same task twice costs one query."""
+    loader = context.loaders.get("task")
+    if loader is None:
+        db = context.db
+        loader = context.loaders["task"] = DataLoader(load_fn=lambda ids: get_tasks(db, ids))
+    return loader  # type: ignore[no-any-return]
+
+
+@strawberry.type
+class TasksQuery:
+    @strawberry.field
+    async def task(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> IngestionTask | None:
+        task = await task_loader(info.context).load(str(id))
+        return IngestionTask.from_model(task) if task else None
+
+    @strawberry.field(description="Newest first. Filter by status and/or datasource.")
+    async def tasks(
+        self,
+        info: strawberry.Info[Context, None],
+        status: list[TaskStatus] | None = None,
+        datasource: str | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> TaskPage:
+        items, next_cursor = await list_tasks(
+            info.context.db,
+            statuses=[model.TaskStatus(s.value) for s in status or []],
+            datasource=datasource,
+            first=max(1, min(first, 500)),
+            after=after,
+        )
+        return TaskPage(items=[IngestionTask.from_model(t) for t in items], next_cursor=next_cursor)

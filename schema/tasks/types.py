@@ -1,0 +1,178 @@
+"""GraphQL types for ingestion tasks and their validation reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from core import model
+from core.tasks import list_events
+from schema.context import Context
+
+TaskStatus = strawberry.enum(model.TaskStatus, description="Where a task is in the pipeline.")
+WriteMode = strawberry.enum(
+    model.WriteMode, description="APPEND adds rows; REPLACE overwrites the time range the file covers."
+)
+ColumnType = strawberry.enum(model.ColumnType)
+
+
+@strawberry.type
+class TaskError:
+    code: str
+    message: str = strawberry.field(description="What happened, why, and what to do next.")
+    retryable: bool
+    stage: TaskStatus | None
+
+
+@strawberry.type
+class HistogramBucket:
+    label: str
+    count: int
+
+
+@strawberry.type
+class ColumnProfile:
+    name: str
+    type: ColumnType
+    null_count: int
+    distinct_count: int = strawberry.field(description="Approximate for large files.")
+    min: str | None
+    max: str | None
+    histogram: list[HistogramBucket]
+
+    @classmethod
+    def from_model(cls, column: model.ColumnProfile) -> ColumnProfile:
+        return cls(
+            name=column.name,
+            type=column.type,
+            null_count=column.null_count,
+            distinct_count=column.distinct_count,
+            min=column.min,
+            max=column.max,
+            histogram=[HistogramBucket(label=label, count=count) for label, count in column.histogram],
+        )
+
+
+@strawberry.type(description="The validation report: what Sluice learned about the file.")
+class Profile:
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    sheet: str | None
+    rows_total: int
+    rows_valid: int
+    rows_quarantined: int
+    columns: list[ColumnProfile]
+    timestamp_column: str | None = strawberry.field(
+        description="The column used as Druid's __time; null when the file has none."
+    )
+    timestamp_format: str | None
+    time_min: str | None
+    time_max: str | None
+    warnings: list[str]
+
+    @classmethod
+    def from_model(cls, profile: model.Profile) -> Profile:
+        return cls(
+            format=profile.format,
+            encoding=profile.encoding,
+            delimiter=profile.delimiter,
+            sheet=profile.sheet,
+            rows_total=profile.rows_total,
+            rows_valid=profile.rows_valid,
+            rows_quarantined=profile.rows_quarantined,
+            columns=[ColumnProfile.from_model(c) for c in profile.columns],
+            timestamp_column=profile.timestamp.column,
+            timestamp_format=profile.timestamp.source_format,
+            time_min=profile.timestamp.min,
+            time_max=profile.timestamp.max,
+            warnings=list(profile.warnings),
+        )
+
+
+@strawberry.type
+class TaskEvent:
+    status: TaskStatus
+    progress: float
+    message: str | None
+    at: datetime
+
+
+@strawberry.type(description="One file on its way into Druid.")
+class IngestionTask:
+    id: strawberry.ID
+    status: TaskStatus
+    stage: str = strawberry.field(description="What is happening now, in plain words.")
+    datasource: str
+    filename: str
+    size_bytes: float = strawberry.field(description="Bytes (a Float: files can exceed 2^31).")
+    mode: WriteMode
+    rows_total: int | None
+    rows_ingested: int | None
+    rows_quarantined: int | None
+    rows_thrown_away: int | None
+    progress: float = strawberry.field(description="0..1 within the current stage.")
+    error: TaskError | None
+    druid_task_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    profile: Profile | None
+    has_quarantine: bool
+
+    @strawberry.field(description="Every state change and progress step, oldest first.")
+    async def events(self, info: strawberry.Info[Context, None]) -> list[TaskEvent]:
+        rows = await list_events(info.context.db, str(self.id))
+        return [
+            TaskEvent(status=e.status, progress=e.progress, message=e.message, at=e.at)
+            for e in rows
+        ]
+
+    @classmethod
+    def from_model(cls, task: model.Task) -> IngestionTask:
+        error = None
+        if task.error:
+            error = TaskError(
+                code=task.error.code,
+                message=task.error.message,
+                retryable=task.error.retryable,
+                stage=task.error.stage,
+            )
+        return cls(
+            id=strawberry.ID(task.id),
+            status=task.status,
+            stage=task.extra.get("last_message") or task.status.value.title(),
+            datasource=task.datasource,
+            filename=task.filename,
+            size_bytes=float(task.size_bytes),
+            mode=task.options.mode,
+            rows_total=task.rows_total,
+            rows_ingested=task.rows_ingested,
+            rows_quarantined=task.rows_quarantined,
+            rows_thrown_away=task.rows_thrown_away,
+            progress=task.progress,
+            error=error,
+            druid_task_id=task.druid_task_id,
+            created_at=task.created_at,
+            updated_at=task.updated_at,
+            profile=Profile.from_model(task.profile) if task.profile else None,
+            has_quarantine=bool(task.quarantine_key),
+        )
+
+
+@strawberry.type
+class TaskPage:
+    items: list[IngestionTask]
+    next_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
+
+
+@strawberry.type(description="A task action (retry, cancel) that cannot be done now.")
+class TaskActionRejected:
+    code: str
+    message: str
+
+
+TaskActionResult = Annotated[
+    IngestionTask | TaskActionRejected, strawberry.union("TaskActionResult")
+]

@@ -1,0 +1,66 @@
+"""Upload mutations. The multipart body was already streamed to S3 by api/multipart.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from core.model import Task
+from core.uploads import ReceivedFile, UploadRejection, accept_upload
+from schema.context import Context
+from schema.tasks.types import IngestionTask
+from schema.uploads.types import IngestOptions, UploadRejected, UploadResult
+
+
+def _result(outcome: Task | UploadRejection) -> IngestionTask | UploadRejected:
+    if isinstance(outcome, UploadRejection):
+        return UploadRejected(code=outcome.code, message=outcome.message, filename=outcome.filename)
+    return IngestionTask.from_model(outcome)
+
+
+async def _accept(
+    info: strawberry.Info[Context, None], file: Any, datasource: str, options: IngestOptions | None
+) -> IngestionTask | UploadRejected:
+    if not isinstance(file, ReceivedFile):
+        return UploadRejected(
+            code="NOT_MULTIPART",
+            message="Send the file as a multipart request (the GraphQL multipart request spec, "
+            "as apollo-upload-client or `curl -F` do), not inside JSON.",
+            filename=None,
+        )
+    services = info.context.services
+    outcome = await accept_upload(
+        pool=services.db,
+        queue=services.redis,
+        store=services.store,
+        settings=services.settings,
+        received=file,
+        datasource=datasource,
+        options=(options or IngestOptions()).to_model(),
+    )
+    return _result(outcome)
+
+
+@strawberry.type
+class UploadsMutation:
+    @strawberry.mutation(description="Upload one file into `datasource` (created if new).")
+    async def upload_file(
+        self,
+        info: strawberry.Info[Context, None],
+        file: Upload,
+        datasource: str,
+        options: IngestOptions | None = None,
+    ) -> UploadResult:
+        return await _accept(info, file, datasource, options)
+
+    @strawberry.mutation(description="Upload several files into one datasource; one result each.")
+    async def upload_files(
+        self,
+        info: strawberry.Info[Context, None],
+        files: list[Upload],
+        datasource: str,
+        options: IngestOptions | None = None,
+    ) -> list[UploadResult]:
+        return [await _accept(info, file, datasource, options) for file in files]

@@ -1,0 +1,24 @@
+"""Upload-related queries."""
+
+from __future__ import annotations
+
+import strawberry
+
+from core.names import datasource_name_problem
+from schema.context import Context
+from schema.uploads.types import DatasourceNameCheck
+
+
+@strawberry.type
+class UploadsQuery:
+    @strawberry.field(description="Check a datasource name as the user types it.")
+    async def check_datasource_name(
+        self, info: strawberry.Info[Context, None], name: str
+    ) -> DatasourceNameCheck:
+        problem = datasource_name_problem(name)
+        exists = bool(
+            await info.context.db.fetchval("SELECT 1 FROM datasets WHERE name = $1", name)
+        ) or bool(
+            await info.context.db.fetchval("SELECT 1 FROM tasks WHERE datasource = $1 LIMIT 1", name)
+        )
+        return DatasourceNameCheck(valid=problem is None, message=problem, exists=exists)

@@ -1,0 +1,45 @@
+"""GraphQL types for uploads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from core import model
+from schema.tasks.types import IngestionTask, WriteMode
+
+
+@strawberry.input(description="How to ingest a file. Every field is optional.")
+class IngestOptions:
+    mode: WriteMode = WriteMode.APPEND
+    timestamp_column: str | None = strawberry.field(
+        default=None, description="Use this column as time instead of the detected one."
+    )
+    sheet: str | None = strawberry.field(default=None, description="XLSX sheet; default: first.")
+    delimiter: str | None = strawberry.field(default=None, description="CSV delimiter override.")
+
+    def to_model(self) -> model.IngestOptions:
+        return model.IngestOptions(
+            mode=model.WriteMode(self.mode.value),
+            timestamp_column=self.timestamp_column or None,
+            sheet=self.sheet or None,
+            delimiter=self.delimiter or None,
+        )
+
+
+@strawberry.type(description="The file was not accepted. Nothing was stored.")
+class UploadRejected:
+    code: str
+    message: str = strawberry.field(description="What happened, why, and what to do next.")
+    filename: str | None
+
+
+UploadResult = Annotated[IngestionTask | UploadRejected, strawberry.union("UploadResult")]
+
+
+@strawberry.type
+class DatasourceNameCheck:
+    valid: bool
+    message: str | None
+    exists: bool = strawberry.field(description="A dataset with this name exists (uploads append).")
