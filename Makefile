@@ -1,0 +1,53 @@
+# Sluice — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PY := .venv/bin/python
+PYTEST := .venv/bin/pytest
+
+.PHONY: run test test-quick setup setup-quick stack-up stack-down schema lint bench clean-data
+
+## run: install what is missing, start the whole stack in the foreground, print the URL
+run: setup
+	@.venv/bin/honcho -f Procfile start
+
+## test: same set-up, start the stack in the background, run every test, stop the stack
+test: setup
+	@scripts/stack.sh up --app
+	@status=0; \
+	$(PYTEST) tests/unit tests/integration tests/druid || status=$$?; \
+	if [[ -f frontend/package.json ]]; then \
+	  (cd frontend && npm test --silent) || status=$$?; \
+	  (cd frontend && npm run --silent e2e) || status=$$?; \
+	fi; \
+	scripts/stack.sh down; exit $$status
+
+## test-quick: the layers that need no Druid (unit + integration on PostgreSQL/Redis/S3)
+test-quick: setup-quick
+	@scripts/stack.sh up --no-druid
+	$(PYTEST) tests/unit tests/integration -m "not druid"
+
+setup:
+	@scripts/setup.sh
+
+setup-quick:
+	@scripts/setup.sh --no-druid
+
+stack-up: setup
+	@scripts/stack.sh up
+
+stack-down:
+	@scripts/stack.sh down
+
+## schema: re-export schema.graphql from the code (a test fails when it is stale)
+schema:
+	$(PY) -m schema
+
+lint:
+	.venv/bin/ruff check api core schema workers scripts tests bench
+	.venv/bin/mypy api core schema workers
+
+bench: setup
+	$(PY) bench/ingest.py
+
+clean-data:
+	@scripts/stack.sh down
+	rm -rf .data

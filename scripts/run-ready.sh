@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Procfile helper: wait until the whole stack is healthy, print the URL, then stay up.
+# If a service does not come up in time it exits non-zero, which makes honcho stop the stack.
+set -euo pipefail
+source "$(dirname "$0")/_common.sh"
+cd "$ROOT"
+"$PY" -m scripts.wait_ready --all
+echo
+echo "  Sluice is up:  http://localhost:$SLUICE_API_PORT   (GraphiQL: http://localhost:$SLUICE_API_PORT/graphql)"
+echo "  Press Ctrl-C to stop everything."
+echo
+exec sleep infinity

@@ -1,0 +1,186 @@
+"""The ingestion pipeline job: validate and profile → stage → submit to Druid.
+
+Each step is idempotent (deterministic S3 keys, deterministic Druid task id per attempt), and
+the task's state in PostgreSQL says where to resume, so a worker killed at any point can be
+replaced without losing or duplicating data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+from core.druid.errors import DruidUnavailable
+from core.druid.spec import build_ingestion_spec
+from core.model import IllegalTransition, StagedData, Task, TaskError, TaskStatus
+from core.profiling import InputRejected, Limits, ValidationResult, validate_file
+from core.tasks import get_task, transition
+from workers.context import WorkerServices, services
+
+log = logging.getLogger(__name__)
+
+STAGED_FORMAT = "csv"  # Druid 25 here has no Parquet reader; see docs/decisions.md
+
+
+def druid_task_id(task: Task) -> str:
+    """Deterministic per attempt: resubmitting after a crash is a no-op in Druid."""
+    return f"sluice_{task.id}_{task.extra.get('attempt', 1)}"
+
+
+def staged_prefix(task: Task) -> str:
+    return f"staged/{task.datasource}/{task.id}/attempt-{task.extra.get('attempt', 1)}/"
+
+
+async def process_task(ctx: dict[str, Any], task_id: str) -> str:
+    """arq job: carry a task from wherever it is to INGESTING, then hand over to tracking."""
+    svc = services(ctx)
+    task = await get_task(svc.db, task_id)
+    if task is None or task.status.is_terminal:
+        return "nothing to do"
+    try:
+        if task.status in (TaskStatus.QUEUED, TaskStatus.VALIDATING, TaskStatus.STAGING):
+            task = await _validate_and_stage(svc, task)
+            if task is None:
+                return "rejected"
+        if task.status == TaskStatus.SUBMITTING:
+            task = await _submit(svc, task)
+            if task is None:
+                return "druid unavailable"
+    except IllegalTransition as exc:
+        # Somebody cancelled the task while we worked on it: stop here, quietly.
+        log.info("task %s moved on without us: %s", task_id, exc)
+        return "cancelled"
+    await _start_tracking(svc, task)
+    return "submitted"
+
+
+async def _start_tracking(svc: WorkerServices, task: Task) -> None:
+    await svc.redis.enqueue_job(
+        "track_task", task.id, _job_id=f"track:{task.id}:{task.extra.get('attempt', 1)}",
+        _queue_name=svc.settings.queue_name, _defer_by=0.5,
+    )
+
+
+async def _fail(
+    svc: WorkerServices, task: Task, *, stage: TaskStatus, code: str, message: str, retryable: bool
+) -> None:
+    await transition(
+        svc.db, svc.redis, task.id, TaskStatus.FAILED,
+        error=TaskError(code=code, message=message, retryable=retryable, stage=stage),
+    )
+
+
+async def _validate_and_stage(svc: WorkerServices, task: Task) -> Task | None:
+    work = svc.settings.work_dir / task.id
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        task = await transition(
+            svc.db, svc.redis, task.id, TaskStatus.VALIDATING, progress=0.0,
+            message="Reading the file",
+        )
+        raw_path = work / "raw"
+        await svc.store.download(task.extra["raw_key"], raw_path)
+        try:
+            result = await _run_validation(svc, task, raw_path, work / "out")
+        except InputRejected as exc:
+            await _fail(svc, task, stage=TaskStatus.VALIDATING, code=exc.code,
+                        message=exc.message, retryable=False)
+            return None
+        profile = result.profile
+        task = await transition(
+            svc.db, svc.redis, task.id, TaskStatus.STAGING, progress=0.0,
+            message=f"Staging {profile.rows_valid:,} valid rows for Druid"
+            + (f"; {profile.rows_quarantined:,} rows quarantined" if profile.rows_quarantined else ""),
+            profile=profile, rows_total=profile.rows_total,
+            rows_quarantined=profile.rows_quarantined,
+        )
+        staged, quarantine_key = await _upload_outputs(svc, task, result)
+        return await transition(
+            svc.db, svc.redis, task.id, TaskStatus.SUBMITTING, progress=0.0,
+            message="Submitting the ingestion to Druid",
+            staged=staged, quarantine_key=quarantine_key,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+async def _run_validation(
+    svc: WorkerServices, task: Task, raw_path: Path, out_dir: Path
+) -> ValidationResult:
+    """Run the (CPU-bound, synchronous) validator in a thread, relaying its progress."""
+    out_dir.mkdir()
+    loop = asyncio.get_running_loop()
+    settings = svc.settings
+    limits = Limits(
+        max_columns=settings.max_columns,
+        max_xlsx_uncompressed_bytes=settings.max_xlsx_uncompressed_bytes,
+        max_column_name_length=settings.max_column_name_length,
+    )
+
+    pending: list[Any] = []
+    last: tuple[str, float] = ("", -1.0)
+
+    def on_progress(step: str, fraction: float) -> None:
+        nonlocal last
+        if step == last[0] and fraction - last[1] < 0.05:
+            return  # throttle: one event per 5 % per step is plenty for a progress bar
+        last = (step, fraction)
+        pending.append(asyncio.run_coroutine_threadsafe(
+            transition(svc.db, svc.redis, task.id, TaskStatus.VALIDATING,
+                       progress=round(fraction, 3), message=step.capitalize()),
+            loop,
+        ))
+
+    try:
+        return await asyncio.to_thread(
+            validate_file, raw_path, options=task.options, limits=limits, out_dir=out_dir,
+            on_progress=on_progress,
+        )
+    finally:
+        # Progress events must land before the next state change, never after it.
+        await asyncio.gather(*(asyncio.wrap_future(f) for f in pending), return_exceptions=True)
+
+
+async def _upload_outputs(
+    svc: WorkerServices, task: Task, result: ValidationResult
+) -> tuple[StagedData, str | None]:
+    prefix = staged_prefix(task)
+    await svc.store.delete_prefix(prefix)  # a previous crashed try may have left parts
+    uris = []
+    for number, path in enumerate(result.staged_files):
+        key = f"{prefix}part-{number:04d}.{STAGED_FORMAT}"
+        await svc.store.put_file(key, path, content_type="text/csv")
+        uris.append(svc.store.uri(key))
+    quarantine_key = None
+    if result.quarantine_file is not None:
+        quarantine_key = f"quarantine/{task.id}/rows.csv"
+        await svc.store.put_file(quarantine_key, result.quarantine_file, content_type="text/csv")
+    staged = StagedData(
+        uris=tuple(uris), format=STAGED_FORMAT, columns=result.staged_columns,
+        rows=result.profile.rows_valid,
+    )
+    return staged, quarantine_key
+
+
+async def _submit(svc: WorkerServices, task: Task) -> Task | None:
+    assert task.profile is not None and task.staged is not None
+    druid_id = druid_task_id(task)
+    spec = build_ingestion_spec(
+        task_id=druid_id, datasource=task.datasource, profile=task.profile,
+        staged=task.staged, mode=task.options.mode, settings=svc.settings,
+    )
+    try:
+        await svc.druid.submit_task(spec)
+    except DruidUnavailable as exc:
+        await _fail(svc, task, stage=TaskStatus.SUBMITTING, code="DRUID_UNAVAILABLE",
+                    message=str(exc), retryable=True)
+        return None
+    return await transition(
+        svc.db, svc.redis, task.id, TaskStatus.INGESTING, progress=0.0,
+        message=f"Druid task {druid_id} accepted; waiting for it to start",
+        druid_task_id=druid_id,
+    )

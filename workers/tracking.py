@@ -1,0 +1,150 @@
+"""Following a Druid task until its data is really queryable.
+
+`track_task` is a short arq job that looks once and, while Druid is still busy, asks arq to run
+it again later (`Retry(defer=…)`): no worker slot is held while Druid works.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from arq import Retry
+
+from core.catalog import refresh_dataset_from_druid
+from core.druid.client import explain_failure
+from core.druid.errors import DruidUnavailable
+from core.model import IllegalTransition, Task, TaskError, TaskStatus
+from core.tasks import get_task, transition
+from workers.context import WorkerServices, services
+
+log = logging.getLogger(__name__)
+
+MAX_POLL_INTERVAL_S = 2.0
+
+
+def backoff(job_try: int) -> float:
+    """0.25 s, 0.5 s, 1 s, then every 2 s: small files finish in seconds, big ones in minutes."""
+    return min(0.25 * 2 ** max(job_try - 1, 0), MAX_POLL_INTERVAL_S)
+
+
+async def track_task(ctx: dict[str, Any], task_id: str) -> str:
+    svc = services(ctx)
+    task = await get_task(svc.db, task_id)
+    if task is None or task.status.is_terminal or not task.druid_task_id:
+        return "nothing to track"
+    try:
+        if task.status == TaskStatus.INGESTING:
+            outcome = await _follow_ingestion(svc, task)
+        else:
+            outcome = await _follow_handoff(svc, task)
+    except DruidUnavailable as exc:
+        log.warning("Druid unavailable while tracking %s: %s", task_id, exc)
+        outcome = "retry"
+    except IllegalTransition:
+        return "cancelled meanwhile"
+    if outcome == "retry":
+        raise Retry(defer=backoff(ctx.get("job_try", 1)))
+    return outcome
+
+
+async def _follow_ingestion(svc: WorkerServices, task: Task) -> str:
+    assert task.druid_task_id is not None
+    status = await svc.druid.task_status(task.druid_task_id)
+    if status.state in ("RUNNING", "PENDING", "WAITING"):
+        report = await svc.druid.task_report(task.druid_task_id)
+        processed = report.rows_seen if report else 0
+        total = max(task.staged.rows if task.staged else 1, 1)
+        fraction = round(min(processed / total, 0.99), 2)
+        if fraction != round(task.progress, 2) or status.state != "RUNNING":
+            await transition(
+                svc.db, svc.redis, task.id, TaskStatus.INGESTING, progress=fraction,
+                message=f"Druid is ingesting: {processed:,} of {total:,} rows read"
+                if status.state == "RUNNING" else f"Druid task is {status.state.lower()}",
+            )
+        return "retry"
+    if status.state == "FAILED":
+        await _druid_failed(svc, task, status.error_message)
+        return "failed"
+    return await _ingestion_succeeded(svc, task)
+
+
+async def _druid_failed(svc: WorkerServices, task: Task, error_message: str | None) -> None:
+    assert task.druid_task_id is not None
+    log_tail = await svc.druid.task_log(task.druid_task_id, tail_bytes=64 * 1024)
+    explained = explain_failure(error_message=error_message, log_tail=log_tail)
+    await transition(
+        svc.db, svc.redis, task.id, TaskStatus.FAILED,
+        error=TaskError(code=explained.code, message=explained.message,
+                        retryable=explained.retryable, stage=TaskStatus.INGESTING),
+        detail={"druid_error": error_message, "log_tail": log_tail[-4000:] if log_tail else None},
+    )
+
+
+async def _ingestion_succeeded(svc: WorkerServices, task: Task) -> str:
+    """Check the row accounting, then wait for hand-off (PUBLISHING)."""
+    assert task.druid_task_id is not None and task.staged is not None
+    report = await svc.druid.task_report(task.druid_task_id)
+    if report is None:
+        return "retry"  # reports can lag the status for a moment
+    ingested = report.processed + report.processed_with_error
+    thrown_away = report.unparseable + report.thrown_away
+    quarantined = task.rows_quarantined or 0
+    rows_total = task.rows_total or 0
+    if ingested + thrown_away + quarantined != rows_total:
+        await transition(
+            svc.db, svc.redis, task.id, TaskStatus.FAILED,
+            rows_ingested=ingested, rows_thrown_away=thrown_away,
+            error=TaskError(
+                code="ACCOUNTING_MISMATCH",
+                message=(
+                    f"Row counts do not add up: the file has {rows_total:,} rows but Druid "
+                    f"ingested {ingested:,}, threw away {thrown_away:,} and {quarantined:,} were "
+                    "quarantined. The data may be incomplete; this is a bug in Sluice or Druid. "
+                    "Report it with the task id."
+                ),
+                retryable=False, stage=TaskStatus.INGESTING,
+            ),
+        )
+        return "failed"
+    message = f"Druid ingested {ingested:,} rows; waiting until they are queryable"
+    if thrown_away:
+        message += f" ({thrown_away:,} rows rejected by Druid: {report.reason_summary()})"
+    await transition(
+        svc.db, svc.redis, task.id, TaskStatus.PUBLISHING, progress=0.0, message=message,
+        rows_ingested=ingested, rows_thrown_away=thrown_away,
+    )
+    return await _follow_handoff(svc, await _reload(svc, task.id))
+
+
+async def _reload(svc: WorkerServices, task_id: str) -> Task:
+    task = await get_task(svc.db, task_id)
+    assert task is not None
+    return task
+
+
+async def _follow_handoff(svc: WorkerServices, task: Task) -> str:
+    if not await svc.druid.segments_loaded(task.datasource):
+        waited = (datetime.now(UTC) - task.updated_at).total_seconds()
+        if waited > svc.settings.druid_handoff_timeout_s:
+            await transition(
+                svc.db, svc.redis, task.id, TaskStatus.FAILED,
+                error=TaskError(
+                    code="HANDOFF_TIMEOUT",
+                    message=(
+                        f"Druid ingested the rows but its historicals did not load them within "
+                        f"{svc.settings.druid_handoff_timeout_s:.0f} s. Check the Druid historical "
+                        "(disk space, segment cache) and retry."
+                    ),
+                    retryable=True, stage=TaskStatus.PUBLISHING,
+                ),
+            )
+            return "failed"
+        return "retry"
+    await refresh_dataset_from_druid(svc.db, svc.broker, task.datasource, task_id=task.id)
+    await transition(
+        svc.db, svc.redis, task.id, TaskStatus.SUCCEEDED, progress=1.0,
+        message=f"{task.rows_ingested or 0:,} rows are queryable in '{task.datasource}'",
+    )
+    return "succeeded"
