@@ -1,0 +1,173 @@
+"""Fixtures shared by the integration and Druid tests: real PostgreSQL, Redis and S3.
+
+Tests use their own database (`…_test`), Redis database and bucket, wiped per test, so they
+never touch what `make run` shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pytest
+import uvicorn
+from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.worker import Worker
+
+from api.app import create_app
+from core.db import create_pool as create_db_pool
+from core.settings import Settings
+from core.storage import S3ObjectStore
+from workers.settings import WorkerSettings
+
+UNREACHABLE_DRUID = "http://127.0.0.1:9"  # the discard port: connection refused
+
+
+def _test_settings(**overrides: Any) -> Settings:
+    base = Settings()
+    db = urlsplit(base.database_url)
+    redis = urlsplit(base.redis_url)
+    return base.model_copy(
+        update={
+            "database_url": urlunsplit(db._replace(path=db.path + "_test")),
+            "redis_url": urlunsplit(redis._replace(path="/1")),
+            "s3_bucket": "sluice-test",
+            "queue_name": "sluice:test",
+            **overrides,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    """Test settings without Druid: submissions fail fast with DRUID_UNAVAILABLE."""
+    return _test_settings(
+        druid_router_url=UNREACHABLE_DRUID,
+        druid_coordinator_url=UNREACHABLE_DRUID,
+        druid_broker_url=UNREACHABLE_DRUID,
+    )
+
+
+@pytest.fixture(scope="session")
+def druid_settings() -> Settings:
+    """Test settings pointing at the real local Druid."""
+    return _test_settings()
+
+
+@pytest.fixture(scope="session")
+async def db(settings: Settings) -> AsyncIterator[Any]:
+    pool = await create_db_pool(settings.database_url)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+async def redis(settings: Settings) -> AsyncIterator[ArqRedis]:
+    pool = await create_pool(
+        RedisSettings.from_dsn(settings.redis_url), default_queue_name=settings.queue_name
+    )
+    yield pool
+    await pool.aclose()
+
+
+@pytest.fixture(scope="session")
+async def store(settings: Settings) -> AsyncIterator[S3ObjectStore]:
+    async with S3ObjectStore(settings) as s3:
+        await s3.ensure_bucket()
+        yield s3
+
+
+@pytest.fixture(autouse=True)
+async def _clean_state(request: pytest.FixtureRequest) -> None:
+    """Wipe metadata, queue and objects before each test that uses the services."""
+    if not {"db", "redis", "store", "client", "app"} & set(request.fixturenames):
+        return
+    pool = request.getfixturevalue("db")
+    redis_pool = request.getfixturevalue("redis")
+    s3 = request.getfixturevalue("store")
+    await pool.execute(
+        "TRUNCATE task_events, dataset_columns, datasets, tasks, uploads RESTART IDENTITY CASCADE"
+    )
+    await redis_pool.flushdb()
+    await s3.delete_prefix("")
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sluice.test") as http:
+        yield http
+
+
+async def run_worker(settings: Settings, redis: ArqRedis) -> None:
+    """Run an arq worker in burst mode: it works until the queue (incl. deferred jobs) is empty."""
+    worker = Worker(
+        functions=WorkerSettings.functions,
+        redis_pool=redis,
+        queue_name=settings.queue_name,
+        burst=True,
+        on_startup=WorkerSettings.on_startup,
+        on_shutdown=WorkerSettings.on_shutdown,
+        ctx={"settings": settings},
+        poll_delay=0.05,
+        max_jobs=4,
+        handle_signals=False,
+    )
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+
+
+@pytest.fixture
+def worker(settings: Settings, redis: ArqRedis) -> Any:
+    return lambda: run_worker(settings, redis)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[str]:
+    """A real uvicorn (its own thread and event loop) for WebSocket tests. Yields its URL."""
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", ws="websockets"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        threading.Event().wait(0.05)
+    yield f"127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+@contextlib.asynccontextmanager
+async def timeout(seconds: float) -> AsyncIterator[None]:
+    async with asyncio.timeout(seconds):
+        yield

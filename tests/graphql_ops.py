@@ -1,0 +1,91 @@
+"""One helper per GraphQL operation the tests use, holding the query text."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+TASK_FIELDS = """
+  id status stage datasource filename sizeBytes mode rowsTotal rowsIngested rowsQuarantined
+  rowsThrownAway progress druidTaskId hasQuarantine
+  error { code message retryable stage }
+  profile { format encoding delimiter rowsTotal rowsValid rowsQuarantined timestampColumn
+            timeMin timeMax columns { name type nullCount distinctCount min max } }
+"""
+
+UPLOAD_FILE = f"""
+mutation Upload($file: Upload!, $datasource: String!, $options: IngestOptions) {{
+  uploadFile(file: $file, datasource: $datasource, options: $options) {{
+    __typename
+    ... on IngestionTask {{ {TASK_FIELDS} }}
+    ... on UploadRejected {{ code message filename }}
+  }}
+}}"""
+
+UPLOAD_FILES = f"""
+mutation UploadMany($files: [Upload!]!, $datasource: String!) {{
+  uploadFiles(files: $files, datasource: $datasource) {{
+    __typename
+    ... on IngestionTask {{ {TASK_FIELDS} }}
+    ... on UploadRejected {{ code message filename }}
+  }}
+}}"""
+
+TASK = f"query Task($id: ID!) {{ task(id: $id) {{ {TASK_FIELDS} events {{ status progress message }} }} }}"
+
+TASK_UPDATES = f"subscription Updates($id: ID!) {{ taskUpdates(id: $id) {{ {TASK_FIELDS} }} }}"
+
+
+async def upload_file(
+    client: httpx.AsyncClient,
+    *,
+    filename: str,
+    content: bytes,
+    datasource: str,
+    options: dict[str, Any] | None = None,
+    content_type: str = "text/csv",
+) -> dict[str, Any]:
+    operations = {
+        "query": UPLOAD_FILE,
+        "variables": {"file": None, "datasource": datasource, "options": options},
+    }
+    response = await client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
+        files={"0": (filename, content, content_type)},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]["uploadFile"]  # type: ignore[no-any-return]
+
+
+async def upload_files(
+    client: httpx.AsyncClient, *, files: list[tuple[str, bytes]], datasource: str
+) -> list[dict[str, Any]]:
+    operations = {
+        "query": UPLOAD_FILES,
+        "variables": {"files": [None] * len(files), "datasource": datasource},
+    }
+    mapping = {str(i): [f"variables.files.{i}"] for i in range(len(files))}
+    response = await client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps(mapping)},
+        files={str(i): (name, content, "text/csv") for i, (name, content) in enumerate(files)},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["uploadFiles"]  # type: ignore[no-any-return]
+
+
+async def graphql(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]  # type: ignore[no-any-return]
+
+
+async def get_task(client: httpx.AsyncClient, task_id: str) -> dict[str, Any]:
+    return (await graphql(client, TASK, id=task_id))["task"]  # type: ignore[no-any-return]

@@ -1,0 +1,137 @@
+"""Every kind of bad input gets a specific code and an actionable message, never a 500, and
+a rejected upload leaves nothing behind."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any
+
+import polars as pl
+import pytest
+
+from api.app import create_app
+from core.settings import Settings
+from core.storage import S3ObjectStore
+from tests.graphql_ops import get_task, upload_file
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
+
+
+@pytest.mark.parametrize(
+    "filename,content,datasource,code",
+    [
+        ("empty.csv", b"", "ok_name", "EMPTY_FILE"),
+        ("image.csv", PNG, "ok_name", "UNSUPPORTED_FORMAT"),
+        ("good.csv", b"a,b\n1,2\n", "bad/name", "INVALID_DATASOURCE"),
+        ("good.csv", b"a,b\n1,2\n", ".hidden", "INVALID_DATASOURCE"),
+        ("good.csv", b"a,b\n1,2\n", "", "INVALID_DATASOURCE"),
+    ],
+)
+async def test_rejected_at_upload_and_nothing_is_kept(
+    client: Any, store: S3ObjectStore, db: Any, filename: str, content: bytes, datasource: str, code: str
+) -> None:
+    result = await upload_file(client, filename=filename, content=content, datasource=datasource)
+
+    assert result["__typename"] == "UploadRejected"
+    assert result["code"] == code
+    assert len(result["message"]) > 30  # a sentence a person can act on
+    assert result["filename"] == filename
+    assert await store.list_keys("uploads/") == []
+    assert await db.fetchval("SELECT count(*) FROM uploads") == 0
+
+
+async def test_file_over_the_size_limit_is_rejected_and_cleaned_up(
+    settings: Settings, store: S3ObjectStore, db: Any
+) -> None:
+    import httpx
+
+    small = settings.model_copy(update={"max_upload_bytes": 1000})
+    app = create_app(small)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            big = b"a,b\n" + b"1,2\n" * 1000
+            result = await upload_file(client, filename="big.csv", content=big, datasource="ds")
+    assert result["__typename"] == "UploadRejected"
+    assert result["code"] == "FILE_TOO_LARGE"
+    assert "SLUICE_MAX_UPLOAD_BYTES" in result["message"]
+    assert await store.list_keys("uploads/") == []
+
+
+def _xlsx_bytes(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_excel(buffer)
+    return buffer.getvalue()
+
+
+def _zip_bomb_xlsx() -> bytes:
+    """A structurally valid workbook whose sheet declares a huge uncompressed size."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (8 * 1024 * 1024))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "filename,content,code",
+    [
+        ("header.csv", b"a,b,c\n", "HEADER_ONLY"),
+        ("blank.csv", b"a,,c\n1,2,3\n", "BLANK_COLUMN_NAME"),
+        ("dupe.csv", b"price,qty,price\n1,2,3\n", "DUPLICATE_COLUMN_NAME"),
+        ("binary.csv", bytes(range(256)) * 40, "UNDECODABLE_TEXT"),
+        ("broken.xlsx", b"PK\x03\x04" + b"garbage" * 100, "XLSX_INVALID"),
+        ("bomb.xlsx", _zip_bomb_xlsx(), "XLSX_TOO_LARGE"),
+    ],
+)
+async def test_rejected_by_validation_with_a_failed_task(
+    settings: Settings, redis: Any, store: S3ObjectStore, filename: str, content: bytes, code: str
+) -> None:
+    import httpx
+
+    from tests.conftest import run_worker
+
+    tight = settings.model_copy(update={"max_xlsx_uncompressed_bytes": 1024 * 1024})
+    app = create_app(tight)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            task = await upload_file(client, filename=filename, content=content, datasource="ds")
+            assert task["__typename"] == "IngestionTask", task
+            await run_worker(tight, redis)
+            done = await get_task(client, task["id"])
+    assert done["status"] == "FAILED"
+    assert done["error"]["code"] == code, done["error"]
+    assert done["error"]["stage"] == "VALIDATING"
+    assert done["error"]["retryable"] is False
+    assert len(done["error"]["message"]) > 30
+    assert await store.list_keys("staged/") == []
+
+
+async def test_bad_rows_are_quarantined_with_reasons(
+    client: Any, worker: Any, store: S3ObjectStore
+) -> None:
+    content = (
+        "ts,city,amount\n"
+        "2024-01-01,Paris,1\n"
+        "2024-13-45,Lyon,2\n"  # impossible date
+        "2024-01-03,Nice,3,extra\n"  # ragged row
+        "2024-01-04,Metz,4\n"
+    ).encode()
+    task = await upload_file(client, filename="mixed.csv", content=content, datasource="mixed")
+    await worker()
+    done = await get_task(client, task["id"])
+
+    assert done["profile"]["rowsTotal"] == 4
+    assert done["profile"]["rowsValid"] == 2
+    assert done["rowsQuarantined"] == 2 and done["hasQuarantine"] is True
+    [key] = await store.list_keys(f"quarantine/{task['id']}/")
+    quarantine = pl.read_csv(io.BytesIO(await store.read_bytes(key)), infer_schema_length=0)
+    assert quarantine.height == 2
+    reasons = " | ".join(quarantine["reason"].to_list())
+    assert "2024-13-45" in reasons
+    assert "field" in reasons
+    [staged] = await store.list_keys("staged/mixed/")
+    assert pl.read_csv(io.BytesIO(await store.read_bytes(staged))).height == 2

@@ -1,0 +1,146 @@
+"""Uploads through the real ASGI app into real S3 and PostgreSQL, processed by a real worker."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from typing import Any
+
+import polars as pl
+
+from core.model import TaskStatus
+from core.storage import S3ObjectStore
+from tests.graphql_ops import get_task, upload_file, upload_files
+
+CSV = (
+    "ts,city,amount,qty\n"
+    "2024-01-01T00:00:00Z,Paris,10.5,1\n"
+    "2024-01-02T00:00:00Z,Lyon,20.25,2\n"
+    "2024-01-03T00:00:00Z,Nice,,3\n"
+).encode()
+
+
+async def test_upload_streams_the_file_to_s3_and_queues_a_task(
+    client: Any, db: Any, store: S3ObjectStore
+) -> None:
+    result = await upload_file(client, filename="sales.csv", content=CSV, datasource="sales")
+
+    assert result["__typename"] == "IngestionTask"
+    assert result["status"] == "QUEUED"
+    assert result["sizeBytes"] == len(CSV)
+    upload = await db.fetchrow(
+        "SELECT u.* FROM uploads u JOIN tasks t ON t.upload_id = u.id WHERE t.id = $1", result["id"]
+    )
+    assert upload["sha256"] == hashlib.sha256(CSV).hexdigest()
+    assert await store.read_bytes(upload["raw_key"]) == CSV
+    events = await db.fetch("SELECT status FROM task_events WHERE task_id = $1", result["id"])
+    assert [e["status"] for e in events] == ["QUEUED"]
+
+
+async def test_worker_profiles_stages_and_fails_clearly_without_druid(
+    client: Any, worker: Any, store: S3ObjectStore
+) -> None:
+    task = await upload_file(client, filename="sales.csv", content=CSV, datasource="sales")
+
+    await worker()
+
+    done = await get_task(client, task["id"])
+    assert done["status"] == "FAILED"
+    assert done["error"]["code"] == "DRUID_UNAVAILABLE"
+    assert done["error"]["stage"] == "SUBMITTING"
+    assert done["error"]["retryable"] is True
+    assert "unreachable" in done["error"]["message"].lower()
+    profile = done["profile"]
+    assert profile["format"] == "csv"
+    assert profile["rowsTotal"] == 3 and profile["rowsQuarantined"] == 0
+    assert profile["timestampColumn"] == "ts"
+    columns = {c["name"]: c for c in profile["columns"]}
+    assert columns["amount"]["type"] == "DOUBLE" and columns["amount"]["nullCount"] == 1
+    assert columns["qty"]["type"] == "LONG" and columns["qty"]["max"] == "3"
+    assert columns["city"]["type"] == "STRING"
+    statuses = [e["status"] for e in done["events"]]
+    for expected in ("QUEUED", "VALIDATING", "STAGING", "SUBMITTING", "FAILED"):
+        assert expected in statuses
+    assert statuses.index("STAGING") < statuses.index("SUBMITTING") < statuses.index("FAILED")
+
+    keys = await store.list_keys("staged/sales/")
+    assert len(keys) == 1
+    staged = pl.read_csv(io.BytesIO(await store.read_bytes(keys[0])))
+    assert staged.height == 3
+    assert staged["amount"].to_list() == [10.5, 20.25, None]
+    assert staged["qty"].dtype == pl.Int64
+
+
+async def test_several_files_in_one_request(client: Any) -> None:
+    results = await upload_files(
+        client, files=[("a.csv", CSV), ("b.csv", CSV), ("c.csv", b"")], datasource="many"
+    )
+    assert [r["__typename"] for r in results] == ["IngestionTask", "IngestionTask", "UploadRejected"]
+    assert results[2]["code"] == "EMPTY_FILE"
+    assert results[0]["id"] != results[1]["id"]
+
+
+async def test_retry_requeues_a_failed_task_as_a_new_attempt(client: Any, worker: Any, db: Any) -> None:
+    task = await upload_file(client, filename="sales.csv", content=CSV, datasource="sales")
+    await worker()
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": "mutation($id: ID!) { retryTask(id: $id) { __typename "
+            "... on IngestionTask { status } ... on TaskActionRejected { code } } }",
+            "variables": {"id": task["id"]},
+        },
+    )
+    assert response.json()["data"]["retryTask"] == {"__typename": "IngestionTask", "status": "QUEUED"}
+    assert await db.fetchval("SELECT attempt FROM tasks WHERE id = $1", task["id"]) == 2
+    await worker()
+    again = await get_task(client, task["id"])
+    assert again["status"] == TaskStatus.FAILED.value  # Druid is still unreachable
+    assert again["error"]["code"] == "DRUID_UNAVAILABLE"
+
+
+async def test_cancel_a_queued_task(client: Any, worker: Any) -> None:
+    task = await upload_file(client, filename="sales.csv", content=CSV, datasource="sales")
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": "mutation($id: ID!) { cancelTask(id: $id) { __typename "
+            "... on IngestionTask { status } ... on TaskActionRejected { code message } } }",
+            "variables": {"id": task["id"]},
+        },
+    )
+    assert response.json()["data"]["cancelTask"] == {"__typename": "IngestionTask", "status": "CANCELLED"}
+    await worker()
+    assert (await get_task(client, task["id"]))["status"] == "CANCELLED"
+    # Cancelling twice is refused with a reason, not an error.
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": "mutation($id: ID!) { cancelTask(id: $id) { __typename "
+            "... on TaskActionRejected { code } } }",
+            "variables": {"id": task["id"]},
+        },
+    )
+    assert response.json()["data"]["cancelTask"] == {
+        "__typename": "TaskActionRejected", "code": "ALREADY_FINISHED"
+    }
+
+
+async def test_tasks_are_paginated_and_filtered(client: Any) -> None:
+    for name in ("a", "b", "c"):
+        await upload_file(client, filename=f"{name}.csv", content=CSV, datasource=f"ds_{name}")
+    query = (
+        "query($first: Int, $after: String, $ds: String) { tasks(first: $first, after: $after, "
+        "datasource: $ds) { items { filename } nextCursor } }"
+    )
+    page1 = (await client.post("/graphql", json={"query": query, "variables": {"first": 2}})).json()
+    items = page1["data"]["tasks"]["items"]
+    assert [i["filename"] for i in items] == ["c.csv", "b.csv"]
+    cursor = page1["data"]["tasks"]["nextCursor"]
+    page2 = (
+        await client.post("/graphql", json={"query": query, "variables": {"first": 2, "after": cursor}})
+    ).json()
+    assert [i["filename"] for i in page2["data"]["tasks"]["items"]] == ["a.csv"]
+    assert page2["data"]["tasks"]["nextCursor"] is None
+    only_b = (await client.post("/graphql", json={"query": query, "variables": {"ds": "ds_b"}})).json()
+    assert [i["filename"] for i in only_b["data"]["tasks"]["items"]] == ["b.csv"]
