@@ -1,0 +1,1 @@
+"""Druid access: Overlord/Coordinator client, ingestion spec builder and SQL broker client."""

@@ -1,0 +1,132 @@
+"""Run dashboard queries: look up the dataset, compile, ask Druid, shape the result.
+
+Expected failures raise `QueryProblem` subclasses (the schema returns them as data); bugs
+raise anything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from core.druid.errors import DruidUnavailable, QueryFailed, QueryTimedOut
+from core.queries.compiler import (
+    CompiledQuery,
+    compile_groupby,
+    compile_timeseries,
+    compile_topn,
+)
+from core.queries.errors import (
+    InvalidQuery,
+    QueryTimeout,
+    QueryUnavailable,
+    ResultTooLarge,
+    UnknownDatasource,
+)
+from core.queries.results import (
+    GroupByData,
+    TimeSeriesData,
+    TopNData,
+    shape_groupby,
+    shape_timeseries,
+    shape_topn,
+)
+
+if TYPE_CHECKING:
+    from core.catalog import Dataset
+    from core.druid.broker import DruidBroker, SqlResult
+    from core.queries.model import GroupByQuery, TimeseriesQuery, TopNQuery
+    from core.settings import Settings
+
+
+class DatasetLookup(Protocol):
+    """Where queries find datasets: a per-request DataLoader in the API, a dict in tests."""
+
+    async def dataset(self, name: str) -> Dataset | None: ...
+
+    async def names(self) -> list[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class QueryLimits:
+    timeout_ms: int
+    max_rows: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> QueryLimits:
+        return cls(timeout_ms=settings.query_timeout_ms, max_rows=settings.query_max_rows)
+
+
+async def run_timeseries(
+    query: TimeseriesQuery, *, datasets: DatasetLookup, broker: DruidBroker, limits: QueryLimits
+) -> TimeSeriesData:
+    """A metric per time bucket over the query interval."""
+    dataset = await _dataset(query.datasource, datasets)
+    compiled = compile_timeseries(query, dataset, max_rows=limits.max_rows)
+    result = await execute(
+        compiled,
+        broker,
+        limits=limits,
+        too_large="Choose a coarser granularity or a shorter interval.",
+    )
+    return shape_timeseries(
+        result, metric=query.metric.label, granularity=query.granularity, interval=query.interval
+    )
+
+
+async def run_topn(
+    query: TopNQuery, *, datasets: DatasetLookup, broker: DruidBroker, limits: QueryLimits
+) -> TopNData:
+    """The dimension values with the largest metric, exact."""
+    dataset = await _dataset(query.datasource, datasets)
+    compiled = compile_topn(query, dataset, max_rows=limits.max_rows)
+    result = await execute(compiled, broker, limits=limits, too_large="Lower the limit.")
+    return shape_topn(result, dimension=query.dimension, metric=query.metric.label)
+
+
+async def run_groupby(
+    query: GroupByQuery, *, datasets: DatasetLookup, broker: DruidBroker, limits: QueryLimits
+) -> GroupByData:
+    """Metrics per combination of dimension values."""
+    dataset = await _dataset(query.datasource, datasets)
+    compiled = compile_groupby(query, dataset, max_rows=limits.max_rows)
+    result = await execute(compiled, broker, limits=limits, too_large="Lower the limit.")
+    return shape_groupby(result, labels=compiled.labels, dimensions=len(query.dimensions))
+
+
+async def _dataset(name: str, datasets: DatasetLookup) -> Dataset:
+    dataset = await datasets.dataset(name)
+    if dataset is None:
+        raise UnknownDatasource(name, available=await datasets.names())
+    return dataset
+
+
+async def execute(
+    compiled: CompiledQuery, broker: DruidBroker, *, limits: QueryLimits, too_large: str
+) -> SqlResult:
+    """Send a compiled query to Druid, turning Druid failures into `QueryProblem`s."""
+    try:
+        result = await broker.sql(
+            compiled.sql,
+            list(compiled.parameters),
+            timeout_ms=limits.timeout_ms,
+            max_rows=compiled.max_rows,
+            context=compiled.context,
+        )
+    except QueryTimedOut as exc:
+        raise QueryTimeout(timeout_ms=exc.timeout_ms) from exc
+    except DruidUnavailable as exc:
+        raise QueryUnavailable(str(exc)) from exc
+    except QueryFailed as exc:
+        if 400 <= exc.status < 500:
+            raise InvalidQuery(
+                f"Druid could not run this query: {exc.message}. Check the columns and values "
+                "used in filters and metrics."
+            ) from exc
+        raise QueryUnavailable(
+            f"Druid failed while running the query: {exc.message}. Try again; if it keeps "
+            "failing, the Druid logs (broker, historical) say why."
+        ) from exc
+    if result.truncated:
+        raise ResultTooLarge(max_rows=compiled.max_rows, hint=too_large)
+    return result
