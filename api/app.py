@@ -107,7 +107,15 @@ def _frontend_routes(dist: Path) -> list[Route | Mount]:
     """Serve the built web app at / with an SPA fallback to index.html."""
     index = dist / "index.html"
 
+    root = dist.resolve()
+
     async def spa(request: Request) -> Response:
+        path = request.path_params.get("path", "")
+        if path:
+            candidate = (root / path).resolve()
+            # Files at the top of dist/ (favicon, robots.txt); never outside it.
+            if candidate.is_file() and candidate.is_relative_to(root):
+                return FileResponse(candidate)
         if index.exists():
             return FileResponse(index)
         return PlainTextResponse(
