@@ -1,0 +1,1 @@
+"""GraphQL dashboard queries (time series, top-N, group-by) over ingested datasources."""
