@@ -1,0 +1,401 @@
+"""Async client for the Druid Overlord (tasks) and Coordinator (segments, datasources).
+
+The SQL side (broker) lives in `core.druid.broker`. The HTTP client is passed in and owned by
+the caller (Starlette lifespan, arq on_startup), or created here and closed with `aclose()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Self
+from urllib.parse import quote
+
+import httpx
+
+from core.druid.errors import DruidError, DruidUnavailable
+from core.druid.failures import FailureExplanation, explain_failure, explain_pending
+from core.druid.ready import druid_ready, readiness_problems, wait_until_ready
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from core.settings import Settings
+
+__all__ = [
+    "DruidClient",
+    "DruidTaskReport",
+    "DruidTaskStatus",
+    "FailureExplanation",
+    "ParseError",
+    "TaskNotFound",
+    "TaskRejected",
+    "druid_ready",
+    "explain_failure",
+    "explain_pending",
+    "readiness_problems",
+    "wait_until_ready",
+]
+
+TaskState = Literal["PENDING", "WAITING", "RUNNING", "SUCCESS", "FAILED"]
+
+# All of time, for Coordinator APIs whose default interval is only the last two weeks.
+ALL_TIME = "1000-01-01/3000-01-01"
+
+
+class TaskRejected(DruidError):
+    """Druid refused a request about a task (e.g. an invalid ingestion spec): a bug, not a
+    transient fault. `druid_message` is Druid's own explanation."""
+
+    def __init__(self, what: str, *, status: int, druid_message: str) -> None:
+        self.what, self.status, self.druid_message = what, status, druid_message
+        super().__init__(f"Druid rejected {what} (HTTP {status}): {druid_message}")
+
+
+class TaskNotFound(DruidError):
+    """The Overlord has no task with this id (never submitted, or its record was removed)."""
+
+    def __init__(self, task_id: str) -> None:
+        self.task_id = task_id
+        super().__init__(
+            f"Druid has no task {task_id!r}: it was never submitted or its record was cleaned "
+            "up. Resubmit the ingestion."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DruidTaskStatus:
+    """Where a Druid task is. `state` folds the runner state into the task state: PENDING
+    (waiting for a slot) and WAITING (for locks) are both still "running" to the Overlord."""
+
+    task_id: str
+    state: TaskState
+    error_message: str | None  # Druid truncates it to ~100 characters; see the report/log
+    duration_ms: int | None
+    datasource: str | None
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in ("SUCCESS", "FAILED")
+
+
+@dataclass(frozen=True, slots=True)
+class ParseError:
+    """One row Druid could not (fully) parse, as kept in the task report."""
+
+    kind: str  # "unparseable" (row dropped) or "processedWithError" (kept, bad values null)
+    row: str
+    details: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DruidTaskReport:
+    """Row counts and errors from a native batch task's `ingestionStatsAndErrors` report.
+
+    Rows ingested = `processed + processed_with_error` (the latter with some values null);
+    rows dropped = `unparseable` (bad timestamp or row) + `thrown_away` (outside the
+    intervals, or filtered). While the task runs these are live totals; during the wait for
+    segment hand-off Druid reports no totals (all zero).
+    """
+
+    task_id: str
+    ingestion_state: str | None
+    processed: int
+    processed_with_error: int
+    unparseable: int
+    thrown_away: int
+    parse_errors: tuple[ParseError, ...]
+    error_message: str | None
+    segments_available: bool | None  # confirmed loaded before the task ended (None: unknown)
+
+    @property
+    def rows_seen(self) -> int:
+        return self.processed + self.processed_with_error + self.unparseable + self.thrown_away
+
+    @property
+    def rows_ingested(self) -> int:
+        return self.processed + self.processed_with_error
+
+    def reason_summary(self) -> str:
+        """Why rows were dropped, in words: counts plus the first parse error Druid kept."""
+        parts = []
+        if self.unparseable:
+            first = next((e for e in self.parse_errors if e.kind == "unparseable"), None)
+            example = f" (first: {first.details[0]})" if first and first.details else ""
+            parts.append(f"{self.unparseable:,} unparseable{example}")
+        if self.thrown_away:
+            parts.append(
+                f"{self.thrown_away:,} outside the file's time range or without a timestamp"
+            )
+        return "; ".join(parts) or "none"
+
+
+class DruidClient:
+    """Overlord + Coordinator HTTP APIs. Every method raises `DruidUnavailable` when Druid
+    cannot be reached or answers that it cannot serve (retry later)."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient | None = None,
+        *,
+        overlord_url: str,
+        coordinator_url: str,
+        timeout_s: float = 10.0,
+    ) -> None:
+        self._owns_http = http is None
+        self._http = http if http is not None else httpx.AsyncClient()
+        self.overlord_url = overlord_url.rstrip("/")
+        self.coordinator_url = coordinator_url.rstrip("/")
+        self.timeout_s = timeout_s
+
+    @classmethod
+    def from_settings(cls, http: httpx.AsyncClient | None, settings: Settings) -> DruidClient:
+        """A client for the Druid of `settings`; pass `http=None` to let it own a client."""
+        return cls(
+            http,
+            overlord_url=settings.druid_router_url,
+            coordinator_url=settings.druid_coordinator_url,
+            timeout_s=settings.druid_request_timeout_s,
+        )
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this object created it (a passed-in one stays open)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # --- tasks (Overlord) ---
+
+    async def submit_task(self, spec: Mapping[str, Any]) -> str:
+        """Submit a task; return its id. Idempotent: if a task with the spec's `id` already
+        exists (an earlier try got through), that task is the submission."""
+        response = await self._request(
+            "POST", self.overlord_url, "/druid/indexer/v1/task", json=dict(spec)
+        )
+        task_id = spec.get("id")
+        if response.status_code == 200:
+            return str(response.json()["task"])
+        message = _druid_message(response)
+        if response.status_code == 400 and task_id and "already exists" in message:
+            return str(task_id)
+        raise TaskRejected(
+            f"task {task_id or '(no id)'}", status=response.status_code, druid_message=message
+        )
+
+    async def task_status(self, task_id: str) -> DruidTaskStatus:
+        """The task's state; raises `TaskNotFound` for an unknown id."""
+        response = await self._task_get(task_id, "status")
+        if response.status_code == 404:
+            raise TaskNotFound(task_id)
+        self._expect_ok(response, f"status of task {task_id}")
+        status = response.json().get("status") or {}
+        state: TaskState = status.get("statusCode", "RUNNING")
+        if state == "RUNNING" and status.get("runnerStatusCode") in ("PENDING", "WAITING"):
+            state = status["runnerStatusCode"]
+        duration = status.get("duration")
+        return DruidTaskStatus(
+            task_id=task_id,
+            state=state,
+            error_message=status.get("errorMsg"),
+            duration_ms=duration if isinstance(duration, int) and duration >= 0 else None,
+            datasource=status.get("dataSource"),
+        )
+
+    async def task_report(self, task_id: str) -> DruidTaskReport | None:
+        """The task's row counts and errors, or None while there is none yet: Druid answers
+        404 before the task starts and 500 while the task process starts or exits."""
+        response = await self._task_get(task_id, "reports")
+        if response.status_code == 404 or response.status_code >= 500:
+            return None
+        self._expect_ok(response, f"report of task {task_id}")
+        return _parse_report(task_id, response.json())
+
+    async def task_log(self, task_id: str, *, tail_bytes: int = 64 * 1024) -> str | None:
+        """The last `tail_bytes` of the task log, or None when there is no log (yet)."""
+        response = await self._task_get(task_id, "log", params={"offset": -tail_bytes})
+        if response.status_code == 404:
+            return None
+        self._expect_ok(response, f"log of task {task_id}")
+        return response.text or None
+
+    async def shutdown_task(self, task_id: str) -> None:
+        """Ask Druid to stop the task. Stopping a finished or unknown task is not an error."""
+        path = f"/druid/indexer/v1/task/{_quote(task_id)}/shutdown"
+        response = await self._request("POST", self.overlord_url, path)
+        if response.status_code != 404:
+            self._expect_ok(response, f"shutdown of task {task_id}")
+
+    async def explain_task_failure(self, task_id: str) -> FailureExplanation:
+        """Why a FAILED task failed, from its status, report and log tail."""
+        status = await self.task_status(task_id)
+        report = await self.task_report(task_id)
+        log_tail = await self.task_log(task_id)
+        return explain_failure(
+            error_message=status.error_message,
+            report_error=report.error_message if report else None,
+            log_tail=log_tail,
+        )
+
+    async def free_slots(self) -> int | None:
+        """Free task slots over all MiddleManagers, or None when none is registered."""
+        response = await self._request("GET", self.overlord_url, "/druid/indexer/v1/workers")
+        self._expect_ok(response, "the list of MiddleManagers")
+        workers = response.json()
+        if not workers:
+            return None
+        return sum(
+            int(w["worker"]["capacity"]) - int(w.get("currCapacityUsed", 0)) for w in workers
+        )
+
+    # --- segments and datasources (Coordinator) ---
+
+    async def load_status(self, datasource: str, *, interval: str | None = None) -> float | None:
+        """Percent of the datasource's used segments (in `interval`, default all time) that
+        historicals have loaded, or None when there are no used segments at all."""
+        path = f"/druid/coordinator/v1/datasources/{_quote(datasource)}/loadstatus"
+        # forceMetadataRefresh: segments published a moment ago must count, or an append
+        # would look "loaded" before the Coordinator even knows about its new segments.
+        params = {"forceMetadataRefresh": "true", "interval": interval or ALL_TIME}
+        response = await self._request("GET", self.coordinator_url, path, params=params)
+        if response.status_code in (204, 404):
+            return None
+        self._expect_ok(response, f"load status of datasource {datasource}")
+        try:
+            return float(response.json()[datasource])
+        except (ValueError, KeyError):  # Druid 25 sometimes answers 200 with a text message
+            return None
+
+    async def segments_loaded(self, datasource: str, *, interval: str | None = None) -> bool:
+        """True when every used segment of the datasource (in `interval`) is loaded, i.e.
+        queryable. A datasource without used segments has nothing left to load."""
+        percent = await self.load_status(datasource, interval=interval)
+        return percent is None or percent >= 100.0
+
+    async def datasource_exists(self, datasource: str) -> bool:
+        """True when the metadata store holds used segments of this datasource."""
+        path = f"/druid/coordinator/v1/metadata/datasources/{_quote(datasource)}"
+        response = await self._request("GET", self.coordinator_url, path)
+        if response.status_code in (204, 404):
+            return False
+        self._expect_ok(response, f"datasource {datasource}")
+        return True
+
+    async def drop_datasource(self, datasource: str) -> None:
+        """Mark all segments of the datasource unused (no longer queryable) and submit a kill
+        task that deletes them from deep storage and the metadata store."""
+        base = f"/druid/coordinator/v1/datasources/{_quote(datasource)}"
+        response = await self._request("DELETE", self.coordinator_url, base)
+        if response.status_code not in (200, 204, 404):
+            self._expect_ok(response, f"dropping datasource {datasource}")
+        kill = f"{base}/intervals/{ALL_TIME.replace('/', '_')}"
+        response = await self._request("DELETE", self.coordinator_url, kill)
+        if response.status_code not in (200, 204, 404):
+            self._expect_ok(response, f"deleting datasource {datasource}")
+
+    # --- plumbing ---
+
+    async def _task_get(
+        self, task_id: str, what: str, *, params: Mapping[str, Any] | None = None
+    ) -> httpx.Response:
+        path = f"/druid/indexer/v1/task/{_quote(task_id)}/{what}"
+        return await self._request("GET", self.overlord_url, path, params=params)
+
+    async def _request(
+        self,
+        method: str,
+        base: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> httpx.Response:
+        service = "Overlord" if base == self.overlord_url else "Coordinator"
+        try:
+            response = await self._http.request(
+                method,
+                base + path,
+                json=json,
+                params=params,
+                timeout=self.timeout_s,
+                follow_redirects=True,  # a non-leader Overlord/Coordinator redirects
+            )
+        except httpx.TransportError as exc:
+            raise DruidUnavailable(
+                f"{service} at {base}",
+                detail=f"{_transport_reason(exc)} — is Druid running? `make run` starts it",
+            ) from exc
+        if response.status_code in (502, 503, 504):
+            raise DruidUnavailable(
+                f"{service} at {base}",
+                detail=f"HTTP {response.status_code} {_druid_message(response)}".strip(),
+            )
+        return response
+
+    @staticmethod
+    def _expect_ok(response: httpx.Response, what: str) -> None:
+        if response.status_code >= 300:
+            raise TaskRejected(
+                what, status=response.status_code, druid_message=_druid_message(response)
+            )
+
+
+def _parse_report(task_id: str, body: Mapping[str, Any]) -> DruidTaskReport:
+    payload = (body.get("ingestionStatsAndErrors") or {}).get("payload") or {}
+    row_stats = payload.get("rowStats") or {}
+    # Finished tasks report per phase; running ones nest the same under "totals".
+    phases = row_stats.get("totals", row_stats) or {}
+    stats = phases.get("buildSegments") or phases.get("determinePartitions") or {}
+    events_by_phase = payload.get("unparseableEvents") or {}
+    events = events_by_phase.get("buildSegments") or events_by_phase.get("determinePartitions")
+    available = payload.get("segmentAvailabilityConfirmed")
+    return DruidTaskReport(
+        task_id=task_id,
+        ingestion_state=payload.get("ingestionState"),
+        processed=int(stats.get("processed", 0)),
+        processed_with_error=int(stats.get("processedWithError", 0)),
+        unparseable=int(stats.get("unparseable", 0)),
+        thrown_away=int(stats.get("thrownAway", 0)),
+        parse_errors=tuple(
+            ParseError(
+                kind=str(event.get("errorType", "unparseable")),
+                row=str(event.get("input", "")),
+                details=tuple(str(d) for d in event.get("details") or ()),
+            )
+            for event in events or ()
+        ),
+        error_message=payload.get("errorMsg"),
+        segments_available=available if isinstance(available, bool) else None,
+    )
+
+
+def _quote(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _druid_message(response: httpx.Response) -> str:
+    """Druid's error text: the `error` field of a JSON body, or the body itself."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip()[:2000]
+    if isinstance(body, dict):
+        return str(body.get("error") or body.get("errorMessage") or body)[:2000]
+    return str(body)[:2000]
+
+
+def _transport_reason(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return "connection refused" if "refused" in str(exc).lower() else f"cannot connect ({exc})"
+    if isinstance(exc, httpx.TimeoutException):
+        return "no answer in time"
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,186 @@
+"""Build the Druid native batch (`index_parallel`) ingestion spec for a staged file.
+
+The spec never carries S3 credentials or an endpoint: Druid's own `druid.s3.*` settings
+apply (druid/run.sh passes them from `Settings`). Sending `properties` in an `s3` input
+source would make Druid build a separate client that ignores the configured endpoint.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from core.model import ColumnType, Profile, StagedData, TimestampInfo, WriteMode
+
+if TYPE_CHECKING:
+    from core.settings import Settings
+
+# Druid's documented way to say "this file has no time column": a column that never exists,
+# so every row gets `missingValue` as its timestamp.
+NO_TIME_COLUMN = "!!!_no_such_column_!!!"
+
+# Unparseable rows are counted (and a sample kept in the task report), never fatal:
+# the worker compares Druid's counts with the profile and reports any difference.
+MAX_SAVED_PARSE_EXCEPTIONS = 100
+_UNLIMITED = 2_147_483_647
+
+_DIMENSION_TYPES = {
+    ColumnType.LONG: "long",
+    ColumnType.DOUBLE: "double",
+    ColumnType.STRING: "string",
+    ColumnType.BOOLEAN: "string",
+    # A second time column stays text; only the primary one becomes __time.
+    ColumnType.TIMESTAMP: "string",
+}
+
+
+def build_ingestion_spec(
+    *,
+    task_id: str,
+    datasource: str,
+    profile: Profile,
+    staged: StagedData,
+    mode: WriteMode,
+    settings: Settings,
+) -> dict[str, Any]:
+    """The `index_parallel` task for `staged`, with Druid task id `task_id`.
+
+    APPEND adds segments next to what the datasource already holds. REPLACE overwrites
+    exactly the time chunks the file covers (its min..max timestamp, aligned to the segment
+    granularity); chunks in that range without new rows are emptied (`dropExisting`).
+    """
+    if staged.format != "csv":
+        raise ValueError(f"staged format {staged.format!r} is not supported; Sluice stages CSV")
+    timestamp = profile.timestamp
+    granularity = segment_granularity(timestamp)
+    intervals = covered_intervals(timestamp, granularity=granularity)
+    replace = mode == WriteMode.REPLACE
+    if replace and not intervals:
+        raise ValueError(
+            "REPLACE needs the file's time range (profile.timestamp.min/max) to know which "
+            "intervals to overwrite"
+        )
+    granularity_spec: dict[str, Any] = {
+        "type": "uniform",
+        "segmentGranularity": granularity,
+        "queryGranularity": "none",
+        "rollup": False,
+    }
+    if intervals:
+        # Known intervals also spare Druid a first pass over the file to discover them.
+        granularity_spec["intervals"] = intervals
+    io_config: dict[str, Any] = {
+        "type": "index_parallel",
+        "inputSource": {"type": "s3", "uris": list(staged.uris)},
+        "inputFormat": {
+            "type": "csv",
+            "columns": list(staged.columns),
+            "findColumnsFromHeader": False,
+            "skipHeaderRows": 1,
+        },
+        "appendToExisting": not replace,
+    }
+    if replace:
+        io_config["dropExisting"] = True
+    return {
+        "type": "index_parallel",
+        "id": task_id,
+        "spec": {
+            "dataSchema": {
+                "dataSource": datasource,
+                "timestampSpec": timestamp_spec(timestamp),
+                "dimensionsSpec": {"dimensions": dimensions(profile, staged)},
+                "granularitySpec": granularity_spec,
+            },
+            "ioConfig": io_config,
+            "tuningConfig": {
+                "type": "index_parallel",
+                "partitionsSpec": {"type": "dynamic"},
+                # One task: on a small cluster subtasks only add JVM start-ups.
+                "maxNumConcurrentSubTasks": 1,
+                "logParseExceptions": True,
+                "maxParseExceptions": _UNLIMITED,
+                "maxSavedParseExceptions": MAX_SAVED_PARSE_EXCEPTIONS,
+                # SUCCESS then means "loaded on a historical", not just "published".
+                "awaitSegmentAvailabilityTimeoutMillis": int(
+                    settings.druid_segment_availability_timeout_s * 1000
+                ),
+            },
+        },
+    }
+
+
+def timestamp_spec(timestamp: TimestampInfo) -> dict[str, Any]:
+    """Druid's timestampSpec: the detected column and format, or a constant time."""
+    if timestamp.column is None:
+        return {"column": NO_TIME_COLUMN, "format": "auto", "missingValue": timestamp.constant}
+    return {"column": timestamp.column, "format": timestamp.druid_format}
+
+
+def dimensions(profile: Profile, staged: StagedData) -> list[dict[str, str]]:
+    """Typed dimensions in staged-file order; the time column becomes __time, not a dimension."""
+    types = {column.name: column.type for column in profile.columns}
+    return [
+        {"type": _DIMENSION_TYPES[types.get(name, ColumnType.STRING)], "name": name}
+        for name in staged.columns
+        if name != profile.timestamp.column
+    ]
+
+
+def segment_granularity(timestamp: TimestampInfo) -> str:
+    """DAY for files spanning up to a year, MONTH up to 20 years, else YEAR.
+
+    Fine enough that REPLACE overwrites little beyond the file's own range, coarse enough
+    that a long history does not become thousands of tiny segments.
+    """
+    low, high = _parse(timestamp.min), _parse(timestamp.max)
+    if timestamp.column is None or low is None or high is None:
+        return "DAY"
+    span = high - low
+    if span <= timedelta(days=366):
+        return "DAY"
+    if span <= timedelta(days=366 * 20):
+        return "MONTH"
+    return "YEAR"
+
+
+def covered_intervals(timestamp: TimestampInfo, *, granularity: str) -> list[str]:
+    """The file's time range as one ISO interval aligned to `granularity`, or [] if unknown."""
+    if timestamp.column is None:
+        low = high = _parse(timestamp.constant)
+    else:
+        low, high = _parse(timestamp.min), _parse(timestamp.max)
+    if low is None or high is None:
+        return []
+    start, end = _floor(low, granularity), _next(_floor(high, granularity), granularity)
+    return [f"{_iso(start)}/{_iso(end)}"]
+
+
+def _parse(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:  # the profile promises UTC
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _floor(moment: datetime, granularity: str) -> datetime:
+    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if granularity == "DAY":
+        return day
+    if granularity == "MONTH":
+        return day.replace(day=1)
+    return day.replace(month=1, day=1)
+
+
+def _next(start: datetime, granularity: str) -> datetime:
+    if granularity == "DAY":
+        return start + timedelta(days=1)
+    if granularity == "MONTH":
+        return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
+    return start.replace(year=start.year + 1)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
