@@ -394,8 +394,11 @@ def _druid_message(response: httpx.Response) -> str:
 
 
 def _transport_reason(exc: httpx.TransportError) -> str:
-    if isinstance(exc, httpx.ConnectError):
-        return "connection refused" if "refused" in str(exc).lower() else f"cannot connect ({exc})"
     if isinstance(exc, httpx.TimeoutException):
         return "no answer in time"
-    return str(exc) or type(exc).__name__
+    cause: BaseException | None = exc
+    while cause is not None:  # httpx hides the OS error ("All connection attempts failed")
+        if isinstance(cause, ConnectionRefusedError) or "refused" in str(cause).lower():
+            return "connection refused"
+        cause = cause.__cause__ or cause.__context__
+    return f"cannot connect ({exc})" if isinstance(exc, httpx.ConnectError) else str(exc)
