@@ -7,6 +7,8 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.file_uploads import Upload  # noqa: F401  (the Upload scalar is part of the API)
 
 from core.settings import Settings
+from schema.dashboards.queries import DashboardsQuery
+from schema.datasets.queries import DatasetsQuery
 from schema.tasks.mutations import TasksMutation
 from schema.tasks.queries import TasksQuery
 from schema.tasks.subscriptions import TasksSubscription
@@ -15,7 +17,7 @@ from schema.uploads.queries import UploadsQuery
 
 
 @strawberry.type
-class Query(TasksQuery, UploadsQuery):
+class Query(TasksQuery, UploadsQuery, DatasetsQuery, DashboardsQuery):
     pass
 
 

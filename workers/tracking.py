@@ -13,7 +13,6 @@ from typing import Any
 from arq import Retry
 
 from core.catalog import refresh_dataset_from_druid
-from core.druid.client import explain_failure
 from core.druid.errors import DruidUnavailable
 from core.model import IllegalTransition, Task, TaskError, TaskStatus
 from core.tasks import get_task, transition
@@ -52,7 +51,7 @@ async def track_task(ctx: dict[str, Any], task_id: str) -> str:
 async def _follow_ingestion(svc: WorkerServices, task: Task) -> str:
     assert task.druid_task_id is not None
     status = await svc.druid.task_status(task.druid_task_id)
-    if status.state in ("RUNNING", "PENDING", "WAITING"):
+    if not status.is_finished:
         report = await svc.druid.task_report(task.druid_task_id)
         processed = report.rows_seen if report else 0
         total = max(task.staged.rows if task.staged else 1, 1)
@@ -72,13 +71,12 @@ async def _follow_ingestion(svc: WorkerServices, task: Task) -> str:
 
 async def _druid_failed(svc: WorkerServices, task: Task, error_message: str | None) -> None:
     assert task.druid_task_id is not None
-    log_tail = await svc.druid.task_log(task.druid_task_id, tail_bytes=64 * 1024)
-    explained = explain_failure(error_message=error_message, log_tail=log_tail)
+    explained = await svc.druid.explain_task_failure(task.druid_task_id)
     await transition(
         svc.db, svc.redis, task.id, TaskStatus.FAILED,
         error=TaskError(code=explained.code, message=explained.message,
                         retryable=explained.retryable, stage=TaskStatus.INGESTING),
-        detail={"druid_error": error_message, "log_tail": log_tail[-4000:] if log_tail else None},
+        detail={"druid_error": error_message, "druid_detail": explained.detail},
     )
 
 
