@@ -1,0 +1,87 @@
+import { AppBar, Box, Button, Container, Toolbar, Typography } from "@mui/material";
+import { Suspense, lazy } from "react";
+import { NavLink, Route, Routes } from "react-router";
+import { EmptyState, Loading } from "./components/States";
+import { DatasetsPage } from "./features/datasets/DatasetsPage";
+import { TaskPage } from "./features/tasks/TaskPage";
+import { TasksPage } from "./features/tasks/TasksPage";
+import { UploadPage } from "./features/upload/UploadPage";
+
+// The chart library only loads with a dashboard.
+const DashboardPage = lazy(() => import("./features/datasets/DashboardPage"));
+
+const NAV = [
+  { to: "/", label: "Upload", end: true },
+  { to: "/tasks", label: "Tasks", end: false },
+  { to: "/datasets", label: "Datasets", end: false },
+];
+
+export function App() {
+  return (
+    <Box sx={{ minHeight: "100vh", bgcolor: "background.default" }}>
+      <Box
+        component="a"
+        href="#main"
+        sx={{
+          position: "absolute",
+          left: -9999,
+          "&:focus": { left: 8, top: 8, zIndex: 2000, bgcolor: "background.paper", p: 1, borderRadius: 1 },
+        }}
+      >
+        Skip to content
+      </Box>
+      <AppBar position="sticky" elevation={0}>
+        <Toolbar sx={{ gap: { xs: 1, sm: 3 } }}>
+          <Typography variant="h6" component="span" sx={{ fontWeight: 700, letterSpacing: 0.5 }}>
+            Sluice
+          </Typography>
+          <Box component="nav" aria-label="Main" sx={{ display: "flex", gap: { xs: 0, sm: 1 } }}>
+            {NAV.map((item) => (
+              <Button
+                key={item.to}
+                component={NavLink}
+                to={item.to}
+                end={item.end}
+                color="inherit"
+                sx={{
+                  opacity: 0.85,
+                  px: { xs: 1, sm: 2 },
+                  "&.active": { opacity: 1, bgcolor: "rgba(255,255,255,0.16)" },
+                  "&:focus-visible": { outline: "2px solid white" },
+                }}
+              >
+                {item.label}
+              </Button>
+            ))}
+          </Box>
+        </Toolbar>
+      </AppBar>
+      <Container component="main" id="main" maxWidth="lg" sx={{ py: { xs: 2, sm: 4 } }} tabIndex={-1}>
+        <Suspense fallback={<Loading label="Loading…" />}>
+          <Routes>
+            <Route path="/" element={<UploadPage />} />
+            <Route path="/tasks" element={<TasksPage />} />
+            <Route path="/tasks/:id" element={<TaskPage />} />
+            <Route path="/datasets" element={<DatasetsPage />} />
+            <Route path="/datasets/:name" element={<DashboardPage />} />
+            <Route
+              path="*"
+              element={
+                <EmptyState
+                  title="Page not found"
+                  action={
+                    <Button component={NavLink} to="/" variant="contained">
+                      Go to Upload
+                    </Button>
+                  }
+                >
+                  This address does not match any page of Sluice.
+                </EmptyState>
+              }
+            />
+          </Routes>
+        </Suspense>
+      </Container>
+    </Box>
+  );
+}

@@ -1,0 +1,43 @@
+import { ApolloClient, ApolloLink } from "@apollo/client";
+import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
+import UploadHttpLink from "apollo-upload-client/UploadHttpLink.mjs";
+import { OperationTypeNode } from "graphql";
+import { createClient } from "graphql-ws";
+import { makeCache } from "./cache";
+import { xhrFetch } from "./xhrFetch";
+
+const ENDPOINT = "/graphql";
+
+/** ws://host/graphql or wss://host/graphql, matching how the page itself was loaded. */
+export function websocketUrl(location: Pick<Location, "protocol" | "host">): string {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}${ENDPOINT}`;
+}
+
+/**
+ * Queries and mutations (with file uploads) go over HTTP multipart to /graphql;
+ * subscriptions go over one graphql-ws WebSocket to the same path.
+ */
+export function makeLink(): ApolloLink {
+  const http = new UploadHttpLink({ uri: ENDPOINT, fetch: xhrFetch });
+  const ws = new GraphQLWsLink(
+    createClient({
+      url: websocketUrl(window.location),
+      lazy: true,
+      retryAttempts: Infinity,
+      shouldRetry: () => true,
+      retryWait: async (retries) => {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * 2 ** retries, 15000)));
+      },
+    }),
+  );
+  return ApolloLink.split(
+    ({ operationType }) => operationType === OperationTypeNode.SUBSCRIPTION,
+    ws,
+    http,
+  );
+}
+
+export function makeClient(): ApolloClient {
+  return new ApolloClient({ link: makeLink(), cache: makeCache() });
+}

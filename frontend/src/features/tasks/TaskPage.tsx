@@ -1,0 +1,129 @@
+import { Box, Breadcrumbs, Button, Card, CardContent, LinearProgress, Link, Stack, Typography } from "@mui/material";
+import { useState, type ReactNode } from "react";
+import { Link as RouterLink, useParams } from "react-router";
+import { EmptyState, ErrorNotice, Loading } from "../../components/States";
+import { describeError } from "../../components/errors";
+import { formatBytes, formatDateTime } from "../../format";
+import { useCancelTask } from "../../operations/cancelTask";
+import { useTask } from "../../operations/task";
+import { useTaskUpdates } from "../../operations/taskUpdates";
+import { FailurePanel } from "./FailurePanel";
+import { RowAccounting } from "./RowAccounting";
+import { EventLog, StageTimeline } from "./StageTimeline";
+import { StatusChip } from "./StatusChip";
+import { ValidationReport } from "./ValidationReport";
+import { STATUS_DESCRIPTION, isTerminal, progressPercent } from "./taskStatus";
+
+function Section({ title, children }: { title: string; children: ReactNode }) {
+  const id = `section-${title.toLowerCase().replace(/\W+/g, "-")}`;
+  return (
+    <Card component="section" aria-labelledby={id}>
+      <CardContent>
+        <Typography id={id} variant="h6" component="h2" gutterBottom>
+          {title}
+        </Typography>
+        {children}
+      </CardContent>
+    </Card>
+  );
+}
+
+export function TaskPage() {
+  const { id = "" } = useParams();
+  const { data, loading, error, refetch } = useTask(id);
+  const task = data?.task ?? null;
+  useTaskUpdates(id, { skip: !task || isTerminal(task.status) });
+  const [cancelTask, cancelling] = useCancelTask();
+  const [cancelError, setCancelError] = useState<string | null>(null);
+
+  if (!task && loading) return <Loading label="Loading the task…" />;
+  if (!task && error) return <ErrorNotice title="Could not load this task" error={error} onRetry={() => void refetch()} />;
+  if (!task)
+    return (
+      <EmptyState
+        title="Task not found"
+        action={
+          <Button component={RouterLink} to="/tasks" variant="outlined">
+            All tasks
+          </Button>
+        }
+      >
+        There is no task with id “{id}”. It may have been removed.
+      </EmptyState>
+    );
+
+  const cancel = async () => {
+    setCancelError(null);
+    try {
+      const result = await cancelTask({ variables: { id: task.id } });
+      const outcome = result.data?.cancelTask;
+      if (outcome?.__typename === "TaskActionRejected") setCancelError(outcome.message);
+    } catch (caught) {
+      setCancelError(describeError(caught));
+    }
+  };
+
+  return (
+    <Stack spacing={3}>
+      <Breadcrumbs aria-label="Breadcrumb">
+        <Link component={RouterLink} to="/tasks">
+          Tasks
+        </Link>
+        <Typography color="text.primary" sx={{ overflowWrap: "anywhere" }}>
+          {task.filename}
+        </Typography>
+      </Breadcrumbs>
+
+      <Stack direction={{ xs: "column", sm: "row" }} spacing={2} sx={{ alignItems: { sm: "center" }, justifyContent: "space-between" }}>
+        <Box sx={{ minWidth: 0 }}>
+          <Stack direction="row" spacing={1.5} useFlexGap sx={{ alignItems: "center", flexWrap: "wrap" }}>
+            <Typography variant="h4" component="h1" sx={{ overflowWrap: "anywhere" }}>
+              {task.filename}
+            </Typography>
+            <StatusChip status={task.status} size="medium" />
+          </Stack>
+          <Typography color="text.secondary" sx={{ mt: 0.5 }}>
+            {formatBytes(task.sizeBytes)} into{" "}
+            <Link component={RouterLink} to={`/datasets/${encodeURIComponent(task.datasource)}`}>
+              {task.datasource}
+            </Link>{" "}
+            ({task.mode === "REPLACE" ? "replace" : "append"}) · started {formatDateTime(task.createdAt)}
+            {task.druidTaskId && <> · Druid task <code>{task.druidTaskId}</code></>}
+          </Typography>
+        </Box>
+        {!isTerminal(task.status) && (
+          <Button variant="outlined" color="inherit" onClick={cancel} disabled={cancelling.loading}>
+            {cancelling.loading ? "Cancelling…" : "Cancel task"}
+          </Button>
+        )}
+      </Stack>
+      {cancelError && <Typography color="error" role="alert">Could not cancel: {cancelError}</Typography>}
+
+      <FailurePanel task={task} />
+
+      <Section title="Stages">
+        <StageTimeline task={task} />
+        {!isTerminal(task.status) && (
+          <Box sx={{ mt: 2 }}>
+            <LinearProgress variant="determinate" value={progressPercent(task.progress)} aria-label="Progress of the current stage" />
+            <Typography variant="body2" color="text.secondary" sx={{ mt: 0.5 }} aria-live="polite">
+              {STATUS_DESCRIPTION[task.status]}… {progressPercent(task.progress)}%
+            </Typography>
+          </Box>
+        )}
+      </Section>
+
+      <Section title="Rows">
+        <RowAccounting task={task} />
+      </Section>
+
+      <Section title="Validation report">
+        <ValidationReport profile={task.profile} />
+      </Section>
+
+      <Section title="Events">
+        <EventLog events={task.events} />
+      </Section>
+    </Stack>
+  );
+}

@@ -1,0 +1,104 @@
+import {
+  Alert,
+  Box,
+  Chip,
+  Stack,
+  Table,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TableRow,
+  Typography,
+} from "@mui/material";
+import { formatCount, formatDateTime, formatPercent } from "../../format";
+import type { ColumnType, ValidationReportFragment } from "../../gql/types";
+import { MiniHistogram } from "./MiniHistogram";
+
+const TYPE_LABEL: Record<ColumnType, string> = {
+  STRING: "text",
+  LONG: "integer",
+  DOUBLE: "decimal",
+  BOOLEAN: "boolean",
+  TIMESTAMP: "timestamp",
+};
+
+/** What Sluice found in the file: format, row counts, and a profile per column. */
+export function ValidationReport({ profile }: { profile: ValidationReportFragment | null }) {
+  if (!profile)
+    return <Typography color="text.secondary">The report appears once the file has been validated.</Typography>;
+  const facts = [
+    ["Format", profile.format.toUpperCase()],
+    ["Encoding", profile.encoding],
+    ["Delimiter", profile.delimiter === "\t" ? "tab" : profile.delimiter],
+    ["Sheet", profile.sheet],
+    ["Timestamp column", profile.timestampColumn ?? "none found (rows get one constant time)"],
+    ["Time range", profile.timeMin ? `${formatDateTime(profile.timeMin)} – ${formatDateTime(profile.timeMax)}` : null],
+    ["Rows", `${formatCount(profile.rowsTotal)} (${formatCount(profile.rowsValid)} valid, ${formatCount(profile.rowsQuarantined)} quarantined)`],
+  ].filter((fact): fact is [string, string] => Boolean(fact[1]));
+
+  return (
+    <Stack spacing={2}>
+      <Box component="dl" sx={{ display: "grid", gridTemplateColumns: { xs: "1fr", sm: "max-content 1fr" }, columnGap: 3, rowGap: 0.5, m: 0 }}>
+        {facts.map(([term, value]) => (
+          <Box key={term} sx={{ display: "contents" }}>
+            <Typography component="dt" color="text.secondary" variant="body2">
+              {term}
+            </Typography>
+            <Typography component="dd" variant="body2" sx={{ m: 0, mb: { xs: 1, sm: 0 }, overflowWrap: "anywhere" }}>
+              {value}
+            </Typography>
+          </Box>
+        ))}
+      </Box>
+      {profile.warnings.map((warning) => (
+        <Alert key={warning} severity="warning">
+          {warning}
+        </Alert>
+      ))}
+      <TableContainer sx={{ border: 1, borderColor: "divider", borderRadius: 1 }}>
+        <Table size="small" aria-label="Column profile">
+          <TableHead>
+            <TableRow>
+              <TableCell>Column</TableCell>
+              <TableCell>Type</TableCell>
+              <TableCell align="right">Empty</TableCell>
+              <TableCell align="right">Distinct</TableCell>
+              <TableCell>Min</TableCell>
+              <TableCell>Max</TableCell>
+              <TableCell>Distribution</TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {profile.columns.map((column) => (
+              <TableRow key={column.name} data-testid="profile-row">
+                <TableCell component="th" scope="row" sx={{ fontWeight: 500, overflowWrap: "anywhere" }}>
+                  {column.name}
+                  {column.name === profile.timestampColumn && (
+                    <Chip label="time" size="small" color="primary" variant="outlined" sx={{ ml: 1 }} />
+                  )}
+                </TableCell>
+                <TableCell>
+                  <Chip label={TYPE_LABEL[column.type]} size="small" variant="outlined" />
+                </TableCell>
+                <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
+                  {formatCount(column.nullCount)}
+                  <Typography component="span" variant="caption" color="text.secondary">
+                    {" "}
+                    ({formatPercent(column.nullCount, profile.rowsTotal)})
+                  </Typography>
+                </TableCell>
+                <TableCell align="right">{formatCount(column.distinctCount)}</TableCell>
+                <TableCell sx={{ maxWidth: 180, overflowWrap: "anywhere" }}>{column.min ?? "—"}</TableCell>
+                <TableCell sx={{ maxWidth: 180, overflowWrap: "anywhere" }}>{column.max ?? "—"}</TableCell>
+                <TableCell>
+                  <MiniHistogram column={column.name} buckets={column.histogram} />
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </TableContainer>
+    </Stack>
+  );
+}

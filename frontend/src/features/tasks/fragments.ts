@@ -1,0 +1,77 @@
+import { gql } from "@apollo/client";
+
+/** What a task row, an upload row and the live feed show. */
+export const TASK_SUMMARY = gql`
+  fragment TaskSummary on IngestionTask {
+    id
+    status
+    stage
+    datasource
+    filename
+    sizeBytes
+    mode
+    progress
+    rowsTotal
+    rowsIngested
+    rowsQuarantined
+    rowsThrownAway
+    createdAt
+    updatedAt
+    hasQuarantine
+    error {
+      code
+      message
+      retryable
+      stage
+    }
+  }
+`;
+
+/** The validation report: per-column profile of the uploaded file. */
+export const VALIDATION_REPORT = gql`
+  fragment ValidationReport on Profile {
+    format
+    encoding
+    delimiter
+    sheet
+    rowsTotal
+    rowsValid
+    rowsQuarantined
+    timestampColumn
+    timestampFormat
+    timeMin
+    timeMax
+    warnings
+    columns {
+      name
+      type
+      nullCount
+      distinctCount
+      min
+      max
+      histogram {
+        label
+        count
+      }
+    }
+  }
+`;
+
+/** Everything the task page shows. */
+export const TASK_DETAIL = gql`
+  fragment TaskDetail on IngestionTask {
+    ...TaskSummary
+    druidTaskId
+    events {
+      status
+      progress
+      message
+      at
+    }
+    profile {
+      ...ValidationReport
+    }
+  }
+  ${TASK_SUMMARY}
+  ${VALIDATION_REPORT}
+`;

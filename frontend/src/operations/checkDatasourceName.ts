@@ -1,0 +1,20 @@
+import { gql, type TypedDocumentNode } from "@apollo/client";
+import { useQuery } from "@apollo/client/react";
+import type { CheckDatasourceNameQuery, CheckDatasourceNameQueryVariables } from "../gql/types";
+
+export const CHECK_DATASOURCE_NAME: TypedDocumentNode<
+  CheckDatasourceNameQuery,
+  CheckDatasourceNameQueryVariables
+> = gql`
+  query CheckDatasourceName($name: String!) {
+    checkDatasourceName(name: $name) {
+      valid
+      message
+      exists
+    }
+  }
+`;
+
+export function useCheckDatasourceName(name: string, { skip }: { skip: boolean }) {
+  return useQuery(CHECK_DATASOURCE_NAME, { variables: { name }, skip, fetchPolicy: "network-only" });
+}

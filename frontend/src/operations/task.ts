@@ -1,0 +1,17 @@
+import { gql, type TypedDocumentNode } from "@apollo/client";
+import { useQuery } from "@apollo/client/react";
+import { TASK_DETAIL } from "../features/tasks/fragments";
+import type { TaskQuery, TaskQueryVariables } from "../gql/types";
+
+export const TASK: TypedDocumentNode<TaskQuery, TaskQueryVariables> = gql`
+  query Task($id: ID!) {
+    task(id: $id) {
+      ...TaskDetail
+    }
+  }
+  ${TASK_DETAIL}
+`;
+
+export function useTask(id: string) {
+  return useQuery(TASK, { variables: { id } });
+}

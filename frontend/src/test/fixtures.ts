@@ -1,0 +1,48 @@
+import type { DatasetSummaryFragment, TaskDetailFragment } from "../gql/types";
+
+/** Server-shaped objects, complete enough for every fragment the app asks for. */
+export function taskDetail(overrides: Partial<TaskDetailFragment> = {}): TaskDetailFragment {
+  return {
+    __typename: "IngestionTask",
+    id: "t-1",
+    status: "QUEUED",
+    stage: "queued",
+    datasource: "sales",
+    filename: "sales.csv",
+    sizeBytes: 2048,
+    mode: "APPEND",
+    progress: 0,
+    rowsTotal: null,
+    rowsIngested: null,
+    rowsQuarantined: null,
+    rowsThrownAway: null,
+    createdAt: "2026-11-25T10:00:00Z",
+    updatedAt: "2026-11-25T10:00:00Z",
+    error: null,
+    hasQuarantine: false,
+    druidTaskId: null,
+    events: [{ __typename: "TaskEvent", status: "QUEUED", progress: 0, message: null, at: "2026-11-25T10:00:00Z" }],
+    profile: null,
+    ...overrides,
+  };
+}
+
+export function dataset(overrides: Partial<DatasetSummaryFragment> = {}): DatasetSummaryFragment {
+  return {
+    __typename: "Dataset",
+    name: "sales",
+    rowCount: 10,
+    sizeBytes: 4096,
+    timeMin: "2026-01-01T00:00:00Z",
+    timeMax: "2026-01-05T00:00:00Z",
+    lastIngestedAt: "2026-11-25T10:00:00Z",
+    hasTimeColumn: true,
+    tracked: true,
+    columns: [
+      { __typename: "DatasetColumn", name: "__time", type: "TIMESTAMP" },
+      { __typename: "DatasetColumn", name: "country", type: "STRING" },
+      { __typename: "DatasetColumn", name: "amount", type: "DOUBLE" },
+    ],
+    ...overrides,
+  };
+}
