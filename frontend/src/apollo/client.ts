@@ -18,8 +18,13 @@ export function websocketUrl(location: Pick<Location, "protocol" | "host">): str
  * Queries and mutations (with file uploads) go over HTTP multipart to /graphql;
  * subscriptions go over one graphql-ws WebSocket to the same path.
  */
+/** HTTP for queries and mutations; multipart when variables hold files, with byte progress. */
+export function makeHttpLink(): ApolloLink {
+  return new UploadHttpLink({ uri: ENDPOINT, fetch: xhrFetch });
+}
+
 export function makeLink(): ApolloLink {
-  const http = new UploadHttpLink({ uri: ENDPOINT, fetch: xhrFetch });
+  const http = makeHttpLink();
   const ws = new GraphQLWsLink(
     createClient({
       url: websocketUrl(window.location),

@@ -1,0 +1,172 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import type { TaskDetailFragment } from "../../gql/types";
+import { RETRY_TASK } from "../../operations/retryTask";
+import { TASK } from "../../operations/task";
+import { taskDetail } from "../../test/fixtures";
+import { renderApp } from "../../test/render";
+
+const at = (minute: number) => `2026-11-25T10:0${minute}:00Z`;
+
+const succeeded = taskDetail({
+  status: "SUCCEEDED",
+  progress: 1,
+  rowsTotal: 1000,
+  rowsIngested: 990,
+  rowsQuarantined: 7,
+  rowsThrownAway: 3,
+  hasQuarantine: true,
+  druidTaskId: "sluice_t-1",
+  events: (["QUEUED", "VALIDATING", "STAGING", "SUBMITTING", "INGESTING", "PUBLISHING", "SUCCEEDED"] as const).map(
+    (status, i) => ({ __typename: "TaskEvent" as const, status, progress: 0, message: null, at: at(i) }),
+  ),
+  profile: {
+    __typename: "Profile",
+    format: "csv",
+    encoding: "utf-8",
+    delimiter: ",",
+    sheet: null,
+    rowsTotal: 1000,
+    rowsValid: 993,
+    rowsQuarantined: 7,
+    timestampColumn: "time",
+    timestampFormat: "iso",
+    timeMin: "2026-01-01T00:00:00Z",
+    timeMax: "2026-01-31T00:00:00Z",
+    warnings: ["7 rows had an unparseable amount and were quarantined."],
+    columns: [
+      {
+        __typename: "ColumnProfile",
+        name: "time",
+        type: "TIMESTAMP",
+        nullCount: 0,
+        distinctCount: 31,
+        min: "2026-01-01",
+        max: "2026-01-31",
+        histogram: [],
+      },
+      {
+        __typename: "ColumnProfile",
+        name: "amount",
+        type: "DOUBLE",
+        nullCount: 12,
+        distinctCount: 640,
+        min: "0.5",
+        max: "999.0",
+        histogram: [
+          { __typename: "HistogramBucket", label: "0–250", count: 400 },
+          { __typename: "HistogramBucket", label: "250–500", count: 300 },
+          { __typename: "HistogramBucket", label: "500–1000", count: 293 },
+        ],
+      },
+    ],
+  },
+});
+
+const failed = taskDetail({
+  status: "FAILED",
+  rowsTotal: 1000,
+  error: {
+    __typename: "TaskError",
+    code: "DRUID_TASK_FAILED",
+    message: "Druid could not read the staged file from S3: access denied. Check Druid's S3 credentials, then retry.",
+    retryable: true,
+    stage: "INGESTING",
+  },
+  events: [
+    { __typename: "TaskEvent", status: "QUEUED", progress: 0, message: null, at: at(0) },
+    { __typename: "TaskEvent", status: "VALIDATING", progress: 0, message: null, at: at(1) },
+    { __typename: "TaskEvent", status: "INGESTING", progress: 0, message: null, at: at(2) },
+    { __typename: "TaskEvent", status: "FAILED", progress: 0, message: "access denied", at: at(3) },
+  ],
+});
+
+const taskMock = (task: TaskDetailFragment) => ({
+  request: { query: TASK, variables: { id: "t-1" } },
+  result: { data: { task } },
+});
+
+describe("task page", () => {
+  it("accounts for every row and shows the validation report", async () => {
+    renderApp("/tasks/t-1", { mocks: [taskMock(succeeded)] });
+    const accounting = await screen.findByTestId("row-accounting");
+    expect(within(accounting).getByTestId("rows-total")).toHaveTextContent("1,000");
+    expect(within(accounting).getByTestId("rows-ingested")).toHaveTextContent("990");
+    expect(within(accounting).getByTestId("rows-quarantined")).toHaveTextContent("7");
+    expect(within(accounting).getByTestId("rows-thrownAway")).toHaveTextContent("3");
+    expect(within(accounting).getByTestId("accounting-check")).toHaveTextContent(
+      "Every row is accounted for: 990 + 7 + 3 = 1,000.",
+    );
+
+    const table = screen.getByRole("table", { name: "Column profile" });
+    const rows = within(table).getAllByTestId("profile-row");
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toHaveTextContent(/amount.*decimal.*12.*640.*0\.5.*999\.0/);
+    expect(within(rows[1]).getByRole("img", { name: /Distribution of amount: 0–250: 400/ })).toHaveAttribute("data-buckets", "3");
+    expect(screen.getByText("7 rows had an unparseable amount and were quarantined.")).toBeInTheDocument();
+
+    expect(screen.getByTestId("stage-SUCCEEDED")).toHaveTextContent("Succeeded");
+    expect(screen.queryByRole("button", { name: "Retry" })).not.toBeInTheDocument();
+  });
+
+  it("says loudly when the counts do not add up", async () => {
+    renderApp("/tasks/t-1", { mocks: [taskMock({ ...succeeded, rowsThrownAway: 0 })] });
+    expect(await screen.findByTestId("accounting-check")).toHaveTextContent(
+      "The counts do not add up: 997 rows accounted for, but the file has 1,000 (3 missing).",
+    );
+  });
+
+  it("explains a failure in plain words and retries it live", async () => {
+    const { subscriptions } = renderApp("/tasks/t-1", {
+      mocks: [
+        taskMock(failed),
+        {
+          request: { query: RETRY_TASK, variables: { id: "t-1" } },
+          result: { data: { retryTask: { ...failed, status: "QUEUED", error: null } } },
+        },
+      ],
+    });
+    const failure = await screen.findByTestId("failure");
+    expect(failure).toHaveTextContent("Failed while ingesting");
+    expect(within(failure).getByTestId("failure-message")).toHaveTextContent(
+      "Druid could not read the staged file from S3: access denied. Check Druid's S3 credentials, then retry.",
+    );
+    expect(failure).toHaveTextContent("DRUID_TASK_FAILED");
+    expect(screen.getByTestId("stage-INGESTING")).toHaveTextContent("failed here");
+
+    await userEvent.setup().click(within(failure).getByRole("button", { name: "Retry" }));
+    await waitFor(() => expect(screen.queryByTestId("failure")).not.toBeInTheDocument());
+    expect(screen.getAllByTestId("task-status")[0]).toHaveTextContent("Queued");
+
+    // Back in the queue, the page follows the task live again.
+    subscriptions.simulateResult({
+      result: { data: { taskUpdates: { ...succeeded, id: "t-1" } } },
+    });
+    await waitFor(() => expect(screen.getAllByTestId("task-status")[0]).toHaveTextContent("Succeeded"));
+  });
+
+  it("offers no retry when retrying cannot help", async () => {
+    renderApp("/tasks/t-1", {
+      mocks: [taskMock({ ...failed, error: { ...failed.error!, code: "NO_ROWS", retryable: false, stage: "VALIDATING" } })],
+    });
+    const failure = await screen.findByTestId("failure");
+    expect(failure).toHaveTextContent("Failed while validating");
+    expect(within(failure).queryByRole("button", { name: "Retry" })).not.toBeInTheDocument();
+    expect(within(failure).getByRole("link", { name: "upload it again" })).toHaveAttribute("href", "/");
+  });
+
+  it("shows the retry refusal when the server turns it down", async () => {
+    renderApp("/tasks/t-1", {
+      mocks: [
+        taskMock(failed),
+        {
+          request: { query: RETRY_TASK, variables: { id: "t-1" } },
+          result: { data: { retryTask: { __typename: "TaskActionRejected", code: "NOT_RETRYABLE", message: "This task is already running again." } } },
+        },
+      ],
+    });
+    await userEvent.setup().click(await screen.findByRole("button", { name: "Retry" }));
+    expect(await screen.findByText("Retry failed: This task is already running again.")).toBeInTheDocument();
+  });
+});
