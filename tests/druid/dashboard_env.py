@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
+import polars as pl
 
 from core import catalog
 from core.db import create_pool
@@ -25,7 +26,7 @@ from core.druid.spec import build_ingestion_spec
 from core.model import ColumnProfile, ColumnType, Profile, StagedData, TimestampInfo, WriteMode
 from core.settings import Settings
 from core.storage import S3ObjectStore
-from tests.druid.dashboard_data import ROWS
+from tests.druid.dashboard_data import ROWS, make_csv, read_frame
 
 COLUMNS = (
     ("ts", ColumnType.TIMESTAMP),
@@ -149,3 +150,45 @@ async def drop(settings: Settings, datasource: str) -> None:
     """Drop the test datasource so test runs leave nothing queryable behind."""
     async with httpx.AsyncClient(timeout=30) as http:
         await DruidClient.from_settings(http, settings).drop_datasource(datasource)
+
+
+@dataclass(frozen=True)
+class DashboardEnv:
+    """What the dashboard query tests share: settings, the catalog pool and the datasource."""
+
+    settings: Settings
+    pool: asyncpg.Pool
+    loaded: Loaded
+    http: httpx.AsyncClient
+    broker: DruidBroker
+    frame: pl.DataFrame  # the file as Polars reads it: the expected answers come from here
+
+
+_SHARED: list[DashboardEnv] = []
+_USERS: list[object] = []
+
+
+async def acquire() -> DashboardEnv:
+    """The environment, set up on first use in this test process: one ingestion per session,
+    whichever test module asks first. Pair every call with `release()`."""
+    if not _SHARED:
+        data = make_csv()
+        settings = dashboard_settings()
+        pool = await catalog_pool(settings)
+        loaded = await ingest(data, settings=settings, pool=pool)
+        http = httpx.AsyncClient(timeout=30)
+        broker = DruidBroker.from_settings(http, settings)
+        _SHARED.append(DashboardEnv(settings, pool, loaded, http, broker, read_frame(data)))
+    _USERS.append(object())
+    return _SHARED[0]
+
+
+async def release() -> None:
+    """Tear down after the last user: drop the datasource, close the pool."""
+    _USERS.pop()
+    if _USERS or not _SHARED:
+        return
+    env = _SHARED.pop()
+    await drop(env.settings, env.loaded.datasource)
+    await env.http.aclose()
+    await env.pool.close()

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
-import httpx
 import polars as pl
 import pytest
 
@@ -14,10 +13,9 @@ from core import catalog
 from core.druid.broker import DruidBroker
 from core.queries import QueryLimits, run_groupby, run_timeseries, run_topn
 from core.queries import model as m
-from core.settings import Settings
 from tests.druid import reference as ref
-from tests.druid.dashboard_data import CITIES, ROWS, make_csv, read_frame
-from tests.druid.dashboard_env import Loaded, catalog_pool, dashboard_settings, drop, ingest
+from tests.druid.dashboard_data import CITIES, ROWS
+from tests.druid.dashboard_env import DashboardEnv, acquire, release
 
 pytestmark = pytest.mark.druid
 
@@ -37,46 +35,15 @@ FEB = m.TimeRange(
 
 
 @pytest.fixture(scope="session")
-def dq_settings() -> Settings:
-    return dashboard_settings()
+async def env() -> AsyncIterator[DashboardEnv]:
+    """The sales CSV ingested once per session into a datasource of its own, and cataloged."""
+    yield await acquire()
+    await release()
 
 
 @pytest.fixture(scope="session")
-def sales_csv() -> bytes:
-    return make_csv()
-
-
-@pytest.fixture(scope="session")
-def frame(sales_csv: bytes) -> pl.DataFrame:
-    return read_frame(sales_csv)
-
-
-@pytest.fixture(scope="session")
-async def catalog_db(dq_settings: Settings) -> AsyncIterator[asyncpg.Pool]:
-    pool = await catalog_pool(dq_settings)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture(scope="session")
-async def druid_http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=30) as http:
-        yield http
-
-
-@pytest.fixture(scope="session")
-def broker(druid_http: httpx.AsyncClient, dq_settings: Settings) -> DruidBroker:
-    return DruidBroker.from_settings(druid_http, dq_settings)
-
-
-@pytest.fixture(scope="session")
-async def loaded(
-    dq_settings: Settings, sales_csv: bytes, catalog_db: asyncpg.Pool
-) -> AsyncIterator[Loaded]:
-    """The CSV ingested once per session into a datasource of its own."""
-    result = await ingest(sales_csv, settings=dq_settings, pool=catalog_db)
-    yield result
-    await drop(dq_settings, result.datasource)
+def frame(env: DashboardEnv) -> pl.DataFrame:
+    return env.frame
 
 
 class Lookup:
@@ -93,10 +60,10 @@ class Lookup:
 
 
 @pytest.fixture
-def runner(catalog_db: asyncpg.Pool, broker: DruidBroker, loaded: Loaded) -> dict[str, Any]:
+def runner(env: DashboardEnv) -> dict[str, Any]:
     return {
-        "datasets": Lookup(catalog_db, broker),
-        "broker": broker,
+        "datasets": Lookup(env.pool, env.broker),
+        "broker": env.broker,
         "limits": QueryLimits(timeout_ms=30_000, max_rows=10_000),
     }
 
@@ -112,13 +79,11 @@ def assert_close(got: Any, expected: Any, metric: m.Metric) -> None:
         assert got == expected
 
 
-async def test_refresh_records_what_druid_serves(
-    loaded: Loaded, catalog_db: asyncpg.Pool, frame: pl.DataFrame
-) -> None:
-    dataset = await catalog.get_dataset(catalog_db, loaded.datasource)
+async def test_refresh_records_what_druid_serves(env: DashboardEnv, frame: pl.DataFrame) -> None:
+    dataset = await catalog.get_dataset(env.pool, env.loaded.datasource)
     assert dataset is not None
     assert dataset.row_count == ROWS
-    assert dataset.last_task_id == loaded.task_id and dataset.last_ingested_at is not None
+    assert dataset.last_task_id == env.loaded.task_id and dataset.last_ingested_at is not None
     assert dataset.time_min == frame["__time"].min()
     assert dataset.time_max == frame["__time"].max()
     assert dataset.size_bytes and dataset.size_bytes > 0
@@ -137,12 +102,12 @@ async def test_refresh_records_what_druid_serves(
 @pytest.mark.parametrize("metric", METRICS, ids=lambda x: x.label)
 async def test_timeseries(
     runner: dict[str, Any],
-    loaded: Loaded,
+    env: DashboardEnv,
     frame: pl.DataFrame,
     granularity: m.Granularity,
     metric: m.Metric,
 ) -> None:
-    query = m.TimeseriesQuery(loaded.datasource, metric, granularity)
+    query = m.TimeseriesQuery(env.loaded.datasource, metric, granularity)
     data = await run_timeseries(query, **runner)
     expected = ref.timeseries(frame, query)
     assert data.timestamps == list(expected)
@@ -151,9 +116,9 @@ async def test_timeseries(
 
 
 async def test_timeseries_interval_is_half_open(
-    runner: dict[str, Any], loaded: Loaded, frame: pl.DataFrame
+    runner: dict[str, Any], env: DashboardEnv, frame: pl.DataFrame
 ) -> None:
-    query = m.TimeseriesQuery(loaded.datasource, COUNT, m.Granularity.DAY, interval=FEB)
+    query = m.TimeseriesQuery(env.loaded.datasource, COUNT, m.Granularity.DAY, interval=FEB)
     data = await run_timeseries(query, **runner)
     assert dict(zip(data.timestamps, data.values, strict=True)) == ref.timeseries(frame, query)
     assert data.timestamps[0] == "2024-02-01T00:00:00.000Z"
@@ -183,10 +148,10 @@ FILTERS: list[tuple[m.Filter, ...]] = [
 
 @pytest.mark.parametrize("filters", FILTERS, ids=lambda f: "+".join(type(x).__name__ for x in f))
 async def test_filters_in_group_by(
-    runner: dict[str, Any], loaded: Loaded, frame: pl.DataFrame, filters: tuple[m.Filter, ...]
+    runner: dict[str, Any], env: DashboardEnv, frame: pl.DataFrame, filters: tuple[m.Filter, ...]
 ) -> None:
     metrics = (COUNT, METRICS[2], METRICS[3], METRICS[5], METRICS[6])
-    query = m.GroupByQuery(loaded.datasource, ("device",), metrics, filters=filters, limit=100)
+    query = m.GroupByQuery(env.loaded.datasource, ("device",), metrics, filters=filters, limit=100)
     data = await run_groupby(query, **runner)
     expected = ref.groupby(frame, query)
     got = {
@@ -204,12 +169,14 @@ async def test_filters_in_group_by(
 
 @pytest.mark.parametrize("filters", FILTERS[:15], ids=lambda f: type(f[0]).__name__)
 async def test_filters_in_timeseries_and_topn(
-    runner: dict[str, Any], loaded: Loaded, frame: pl.DataFrame, filters: tuple[m.Filter, ...]
+    runner: dict[str, Any], env: DashboardEnv, frame: pl.DataFrame, filters: tuple[m.Filter, ...]
 ) -> None:
-    series = m.TimeseriesQuery(loaded.datasource, METRICS[2], m.Granularity.WEEK, filters=filters)
+    series = m.TimeseriesQuery(
+        env.loaded.datasource, METRICS[2], m.Granularity.WEEK, filters=filters
+    )
     data = await run_timeseries(series, **runner)
     assert dict(zip(data.timestamps, data.values, strict=True)) == ref.timeseries(frame, series)
-    top = m.TopNQuery(loaded.datasource, "city", COUNT, limit=5, filters=filters)
+    top = m.TopNQuery(env.loaded.datasource, "city", COUNT, limit=5, filters=filters)
     ranked = await run_topn(top, **runner)
     assert list(zip(ranked.keys, ranked.values, strict=True)) == ref.topn(frame, top)
 
@@ -217,9 +184,9 @@ async def test_filters_in_timeseries_and_topn(
 @pytest.mark.parametrize("metric", [COUNT, METRICS[2], METRICS[4]], ids=lambda x: x.label)
 @pytest.mark.parametrize("limit", [3, 50])
 async def test_topn(
-    runner: dict[str, Any], loaded: Loaded, frame: pl.DataFrame, metric: m.Metric, limit: int
+    runner: dict[str, Any], env: DashboardEnv, frame: pl.DataFrame, metric: m.Metric, limit: int
 ) -> None:
-    query = m.TopNQuery(loaded.datasource, "city", metric, limit=limit, interval=FEB)
+    query = m.TopNQuery(env.loaded.datasource, "city", metric, limit=limit, interval=FEB)
     data = await run_topn(query, **runner)
     expected = ref.topn(frame, query)
     assert data.keys == [k for k, _ in expected]
@@ -228,11 +195,11 @@ async def test_topn(
 
 
 async def test_groupby_two_dimensions_with_order(
-    runner: dict[str, Any], loaded: Loaded, frame: pl.DataFrame
+    runner: dict[str, Any], env: DashboardEnv, frame: pl.DataFrame
 ) -> None:
     metrics = (*METRICS, m.Metric(m.Aggregate.APPROX_DISTINCT, "user_id", name="users"))
     query = m.GroupByQuery(
-        loaded.datasource,
+        env.loaded.datasource,
         ("city", "device"),
         metrics,
         limit=1000,
@@ -254,10 +221,10 @@ async def test_groupby_two_dimensions_with_order(
 
 @pytest.mark.parametrize("granularity", [m.Granularity.WEEK, m.Granularity.ALL])
 async def test_approx_distinct_within_documented_error(
-    runner: dict[str, Any], loaded: Loaded, frame: pl.DataFrame, granularity: m.Granularity
+    runner: dict[str, Any], env: DashboardEnv, frame: pl.DataFrame, granularity: m.Granularity
 ) -> None:
     metric = m.Metric(m.Aggregate.APPROX_DISTINCT, "user_id")
-    query = m.TimeseriesQuery(loaded.datasource, metric, granularity)
+    query = m.TimeseriesQuery(env.loaded.datasource, metric, granularity)
     data = await run_timeseries(query, **runner)
     expected = ref.timeseries(frame, query)
     assert data.timestamps == list(expected)
