@@ -6,7 +6,9 @@ import { FakeXHR, installFakeNetwork } from "../../test/fakeNetwork";
 import { taskDetail } from "../../test/fixtures";
 import { renderApp } from "../../test/render";
 
-function network({ check = { valid: true, message: null, exists: false } } = {}) {
+type Verdict = { valid: boolean; message: string | null; exists: boolean };
+
+function network({ check = { valid: true, message: null, exists: false } }: { check?: Verdict } = {}) {
   return installFakeNetwork({
     Datasources: () => ({ datasources: [] }),
     CheckDatasourceName: () => ({ checkDatasourceName: { __typename: "DatasourceNameCheck", ...check } }),
