@@ -86,8 +86,10 @@ async function main() {
   const datasource = `e2e_sales_${Date.now().toString(36)}`;
   const filename = `${datasource}.csv`;
   const profileDir = mkdtempSync(join(tmpdir(), "sluice-e2e-chromium-"));
-  const browser = await chromium.launch({
+  // A persistent context is how Playwright takes an explicit (fresh, temporary) profile.
+  const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
+    headless: true,
     args: [
       "--headless",
       "--no-sandbox",
@@ -97,11 +99,11 @@ async function main() {
       "--disable-sync",
       "--no-first-run",
       "--disable-quic",
-      `--user-data-dir=${profileDir}`,
     ],
+    viewport: { width: 1280, height: 800 },
+    deviceScaleFactor: 1,
   });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
-  const page = await context.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(30_000);
   const consoleErrors = [];
   page.on("console", (message) => {
@@ -262,7 +264,7 @@ async function main() {
   } catch {
     await shot("failure", page, { fullPage: true }).catch(() => {});
   } finally {
-    await browser.close();
+    await context.close();
     rmSync(profileDir, { recursive: true, force: true });
   }
 

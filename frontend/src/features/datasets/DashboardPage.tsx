@@ -90,7 +90,7 @@ function Dashboard({ dataset }: { dataset: DatasetSummaryFragment }) {
               component="form"
               aria-label="Dashboard settings"
               onSubmit={(e) => e.preventDefault()}
-              sx={{ display: "grid", gridTemplateColumns: { xs: "1fr", sm: "1fr 1fr", md: "repeat(4, minmax(0, 1fr))" }, gap: 2 }}
+              sx={{ display: "grid", gridTemplateColumns: { xs: "repeat(2, minmax(0, 1fr))", md: "repeat(4, minmax(0, 1fr))" }, gap: 2 }}
             >
               <TextField
                 select

@@ -59,9 +59,11 @@ function DatasetCard({ dataset }: { dataset: DatasetSummaryFragment }) {
             {formatCount(dataset.rowCount)} rows · {columns.length} columns · {formatBytes(dataset.sizeBytes)}
           </Typography>
           <Typography variant="body2">
-            {dataset.hasTimeColumn && dataset.timeMin
-              ? `${formatDate(dataset.timeMin)} – ${formatDate(dataset.timeMax)}`
-              : "No time column"}
+            {!dataset.hasTimeColumn
+              ? "No time column"
+              : dataset.timeMin
+                ? `${formatDate(dataset.timeMin)} – ${formatDate(dataset.timeMax)}`
+                : "Time range not known yet"}
           </Typography>
           {dataset.lastIngestedAt && (
             <Typography variant="caption" color="text.secondary">

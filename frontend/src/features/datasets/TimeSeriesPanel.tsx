@@ -1,11 +1,11 @@
-import { Alert, Box, Card, CardContent, Typography } from "@mui/material";
-import { LineChart } from "@mui/x-charts/LineChart";
+import { Alert, Box, Card, CardContent, Typography, useTheme } from "@mui/material";
+import { LineChart, lineClasses } from "@mui/x-charts/LineChart";
 import { Loading } from "../../components/States";
 import { describeError } from "../../components/errors";
 import { formatDateTime, formatNumber } from "../../format";
 import type { FilterInput, Granularity, IntervalInput, MetricInput } from "../../gql/types";
 import { useTimeseries } from "../../operations/timeseries";
-import { metricLabel } from "./dashboard";
+import { bucketLabel, metricLabel } from "./dashboard";
 
 type Props = {
   datasource: string;
@@ -57,6 +57,7 @@ function SeriesChart({
   label: string;
   granularity: Granularity;
 }) {
+  const theme = useTheme();
   const dates = timestamps.map((t) => new Date(t));
   const summary = `${label}: ${timestamps.length} point${timestamps.length === 1 ? "" : "s"} from ${formatDateTime(timestamps[0])} to ${formatDateTime(timestamps[timestamps.length - 1])}`;
   const single = timestamps.length === 1;
@@ -75,10 +76,28 @@ function SeriesChart({
           skipAnimation
           hideLegend
           grid={{ horizontal: true }}
-          xAxis={[{ data: dates, scaleType: "time", valueFormatter: (d: Date) => formatDateTime(d.toISOString()) }]}
+          xAxis={[
+            {
+              data: dates,
+              scaleType: "time",
+              valueFormatter: (d: Date, context) =>
+                context.location === "tick" ? bucketLabel(d, granularity, "short") : bucketLabel(d, granularity, "long"),
+            },
+          ]}
           yAxis={[{ valueFormatter: (v: number | null) => formatNumber(v), width: 56 }]}
-          series={[{ data: values, label, showMark: timestamps.length <= 60, area: true, connectNulls: false, valueFormatter: (v) => formatNumber(v) }]}
+          series={[
+            {
+              data: values,
+              label,
+              color: theme.palette.primary.main,
+              showMark: timestamps.length <= 40,
+              area: true,
+              connectNulls: false,
+              valueFormatter: (v) => formatNumber(v),
+            },
+          ]}
           margin={{ left: 8, right: 16 }}
+          sx={{ [`& .${lineClasses.area}`]: { fillOpacity: 0.12 }, [`& .${lineClasses.line}`]: { strokeWidth: 2 } }}
         />
       )}
       <Typography variant="caption" color="text.secondary">

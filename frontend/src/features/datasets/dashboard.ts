@@ -57,6 +57,27 @@ export function autoGranularity(timeMin: string | null, timeMax: string | null):
   return "MONTH";
 }
 
+const SHORT: Partial<Record<Granularity, Intl.DateTimeFormatOptions>> = {
+  YEAR: { year: "numeric" },
+  QUARTER: { year: "numeric", month: "short" },
+  MONTH: { year: "numeric", month: "short" },
+  WEEK: { month: "short", day: "numeric" },
+  DAY: { month: "short", day: "numeric" },
+};
+
+/** A time bucket's start, as much of it as the granularity makes meaningful (UTC). */
+export function bucketLabel(date: Date, granularity: Granularity, length: "short" | "long"): string {
+  const coarse = SHORT[granularity];
+  const options: Intl.DateTimeFormatOptions = coarse
+    ? length === "short"
+      ? coarse
+      : { ...coarse, year: "numeric", ...(granularity === "WEEK" ? { weekday: "short" } : {}) }
+    : length === "short"
+      ? { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }
+      : { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" };
+  return new Intl.DateTimeFormat("en-GB", { ...options, timeZone: "UTC" }).format(date);
+}
+
 export const AGGREGATES: { value: Aggregate; label: string; numericOnly: boolean }[] = [
   { value: "COUNT", label: "Row count", numericOnly: false },
   { value: "SUM", label: "Sum", numericOnly: true },
