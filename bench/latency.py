@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from itertools import pairwise
 import json
 import statistics
 import sys
@@ -40,17 +41,23 @@ def one_mb_csv() -> bytes:
     row = 0
     while sum(len(line) + 1 for line in lines) < 1024 * 1024:
         row += 1
-        lines.append(f"2024-03-{1 + row % 28:02d}T{row % 24:02d}:{row % 60:02d}:00Z,{row},"
-                     f"{('FR', 'DE', 'US', 'JP')[row % 4]},{row % 997 * 1.5},{row % 7}")
+        lines.append(
+            f"2024-03-{1 + row % 28:02d}T{row % 24:02d}:{row % 60:02d}:00Z,{row},"
+            f"{('FR', 'DE', 'US', 'JP')[row % 4]},{row % 997 * 1.5},{row % 7}"
+        )
     return ("\n".join(lines) + "\n").encode()
 
 
-async def run_once(client: httpx.AsyncClient, pool: asyncpg.Pool, data: bytes, ds: str) -> dict[str, float]:
+async def run_once(
+    client: httpx.AsyncClient, pool: asyncpg.Pool, data: bytes, ds: str
+) -> dict[str, float]:
     started = time.perf_counter()
     response = await client.post(
         "/graphql",
-        data={"operations": json.dumps({"query": UPLOAD, "variables": {"f": None, "ds": ds}}),
-              "map": json.dumps({"0": ["variables.f"]})},
+        data={
+            "operations": json.dumps({"query": UPLOAD, "variables": {"f": None, "ds": ds}}),
+            "map": json.dumps({"0": ["variables.f"]}),
+        },
         files={"0": ("bench.csv", data, "text/csv")},
     )
     upload_s = time.perf_counter() - started
@@ -69,12 +76,15 @@ async def run_once(client: httpx.AsyncClient, pool: asyncpg.Pool, data: bytes, d
     )
     at = {r["status"]: r["at"] for r in rows}
     timings = {"upload": upload_s, "total": total_s}
-    for earlier, later in zip(STAGES, STAGES[1:], strict=False):
+    for earlier, later in pairwise(STAGES):
         timings[earlier.lower()] = (at[later] - at[earlier]).total_seconds()
     druid_id = await pool.fetchval("SELECT druid_task_id FROM tasks WHERE id = $1", task_id)
     settings = Settings()
-    status_json = (await client.get(
-        f"{settings.druid_coordinator_url}/druid/indexer/v1/task/{druid_id}/status")).json()
+    status_json = (
+        await client.get(
+            f"{settings.druid_coordinator_url}/druid/indexer/v1/task/{druid_id}/status"
+        )
+    ).json()
     timings["druid_task_reported"] = status_json["status"]["duration"] / 1000
     return timings
 
@@ -90,18 +100,32 @@ async def main() -> None:
     results = []
     async with httpx.AsyncClient(base_url=args.url, timeout=120) as client:
         for run in range(args.runs):
-            results.append(await run_once(client, pool, data, f"bench_latency_{int(time.time())}_{run}"))
+            results.append(
+                await run_once(client, pool, data, f"bench_latency_{int(time.time())}_{run}")
+            )
     await pool.close()
     median = {key: statistics.median(r[key] for r in results) for key in results[0]}
-    sluice = median["upload"] + sum(median[s] for s in ("queued", "validating", "staging", "submitting"))
+    sluice = median["upload"] + sum(
+        median[s] for s in ("queued", "validating", "staging", "submitting")
+    )
     druid = median["ingesting"] + median["publishing"]
     print(f"file: {len(data) / 1024 / 1024:.2f} MB, runs: {args.runs} (medians, seconds)")
-    for key in ("upload", "queued", "validating", "staging", "submitting", "ingesting", "publishing"):
+    for key in (
+        "upload",
+        "queued",
+        "validating",
+        "staging",
+        "submitting",
+        "ingesting",
+        "publishing",
+    ):
         print(f"  {key:<22}{median[key]:7.3f}")
     print(f"  {'druid task (reported)':<22}{median['druid_task_reported']:7.3f}")
     print(f"end to end (upload → queryable): {median['total']:.2f} s")
-    print(f"Sluice's own time: {sluice:.3f} s; Druid task + hand-off: {druid:.2f} s "
-          f"(Sluice share {sluice / median['total']:.0%})")
+    print(
+        f"Sluice's own time: {sluice:.3f} s; Druid task + hand-off: {druid:.2f} s "
+        f"(Sluice share {sluice / median['total']:.0%})"
+    )
 
 
 if __name__ == "__main__":

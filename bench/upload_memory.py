@@ -87,7 +87,9 @@ class PeakRss:
 
 
 def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 async def baseline_s3(path: Path, settings: Settings) -> float:
@@ -108,12 +110,26 @@ def main() -> None:
     settings = Settings()
     path = make_csv(args.size_mb)
     size = path.stat().st_size
-    env = {**os.environ, "SLUICE_API_PORT": str(args.port), "SLUICE_QUEUE_NAME": "sluice:bench",
-           "SLUICE_DRUID_COORDINATOR_URL": "http://127.0.0.1:9",
-           "SLUICE_DRUID_ROUTER_URL": "http://127.0.0.1:9"}
+    env = {
+        **os.environ,
+        "SLUICE_API_PORT": str(args.port),
+        "SLUICE_QUEUE_NAME": "sluice:bench",
+        "SLUICE_DRUID_COORDINATOR_URL": "http://127.0.0.1:9",
+        "SLUICE_DRUID_ROUTER_URL": "http://127.0.0.1:9",
+    }
     venv = ROOT / ".venv" / "bin"
-    api = start([str(venv / "uvicorn"), "api.app:create_app", "--factory", "--port", str(args.port),
-                 "--log-level", "warning"], env)
+    api = start(
+        [
+            str(venv / "uvicorn"),
+            "api.app:create_app",
+            "--factory",
+            "--port",
+            str(args.port),
+            "--log-level",
+            "warning",
+        ],
+        env,
+    )
     worker = start([str(venv / "arq"), "workers.settings.WorkerSettings"], env)
     try:
         for _ in range(200):
@@ -127,18 +143,24 @@ def main() -> None:
         with path.open("rb") as handle:
             response = httpx.post(
                 f"http://127.0.0.1:{args.port}/graphql",
-                data={"operations": json.dumps({"query": UPLOAD, "variables": {"f": None}}),
-                      "map": json.dumps({"0": ["variables.f"]})},
+                data={
+                    "operations": json.dumps({"query": UPLOAD, "variables": {"f": None}}),
+                    "map": json.dumps({"0": ["variables.f"]}),
+                },
                 files={"0": (path.name, handle, "text/csv")},
                 timeout=3600,
             )
         upload_s = time.perf_counter() - started
         result = response.json()["data"]["uploadFile"]
         task_id = result["id"]
-        query = {"query": "query($id: ID!){ task(id:$id){ status error { code } } }",
-                 "variables": {"id": task_id}}
+        query = {
+            "query": "query($id: ID!){ task(id:$id){ status error { code } } }",
+            "variables": {"id": task_id},
+        }
         while True:
-            task = httpx.post(f"http://127.0.0.1:{args.port}/graphql", json=query).json()["data"]["task"]
+            task = httpx.post(f"http://127.0.0.1:{args.port}/graphql", json=query).json()["data"][
+                "task"
+            ]
             if task["status"] in ("FAILED", "SUCCEEDED", "CANCELLED"):
                 break
             time.sleep(0.2)
@@ -155,7 +177,10 @@ def main() -> None:
     print(f"upload through /graphql: {upload_s:.1f} s = {mb / upload_s:.0f} MB/s")
     print(f"raw aioboto3 upload_file (baseline): {s3_s:.1f} s = {mb / s3_s:.0f} MB/s")
     print(f"ratio (graphql / raw S3 throughput): {s3_s / upload_s:.2f}")
-    print(f"upload → validated and staged (task {task['status']}, {task['error']}): {pipeline_s:.1f} s")
+    print(
+        f"upload → validated and staged (task {task['status']}, {task['error']}): "
+        f"{pipeline_s:.1f} s"
+    )
     print(f"peak RSS: API {peak_api / 1024**2:.0f} MB, worker {peak_worker / 1024**2:.0f} MB")
 
 

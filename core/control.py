@@ -33,13 +33,20 @@ async def retry_task(
     if task.status not in (TaskStatus.FAILED, TaskStatus.CANCELLED):
         return ActionRefused(
             "NOT_RETRYABLE",
-            f"Task {task_id} is {task.status.value}; only failed or cancelled tasks can be retried.",
+            f"Task {task_id} is {task.status.value}; only failed or cancelled tasks can be "
+            "retried.",
         )
     attempt = int(task.extra.get("attempt", 1)) + 1
     task = await transition(
-        pool, queue, task_id, TaskStatus.QUEUED,
-        message=f"Retry requested (attempt {attempt})", attempt=attempt,
-        druid_task_id=None, rows_ingested=None, rows_thrown_away=None,
+        pool,
+        queue,
+        task_id,
+        TaskStatus.QUEUED,
+        message=f"Retry requested (attempt {attempt})",
+        attempt=attempt,
+        druid_task_id=None,
+        rows_ingested=None,
+        rows_thrown_away=None,
     )
     await queue.enqueue_job(
         "process_task", task_id, _job_id=job_id(task_id, attempt), _queue_name=settings.queue_name
@@ -65,4 +72,6 @@ async def cancel_task(
         )
     if task.druid_task_id and task.status in (TaskStatus.SUBMITTING, TaskStatus.INGESTING):
         await shutdown_druid_task(task.druid_task_id)
-    return await transition(pool, queue, task_id, TaskStatus.CANCELLED, message="Cancelled by a user")
+    return await transition(
+        pool, queue, task_id, TaskStatus.CANCELLED, message="Cancelled by a user"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from pathlib import Path
@@ -54,11 +55,10 @@ async def ensure_database(dsn: str, *, timeout_s: float = 30.0) -> None:
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:
-            try:
-                # Identifiers cannot be parameters; the name comes from our own settings.
+            # Another process may win the race. Identifiers cannot be parameters; the name
+            # comes from our own settings.
+            with contextlib.suppress(asyncpg.DuplicateDatabaseError):
                 await conn.execute(f'CREATE DATABASE "{name}"')
-            except asyncpg.DuplicateDatabaseError:
-                pass  # another process won the race
     finally:
         await conn.close()
 

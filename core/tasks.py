@@ -72,8 +72,11 @@ def profile_from_json(data: dict[str, Any] | None) -> Profile | None:
         return None
     columns = tuple(
         ColumnProfile(
-            **{**col, "type": ColumnType(col["type"]),
-               "histogram": tuple(tuple(b) for b in col.get("histogram", ()))}
+            **{
+                **col,
+                "type": ColumnType(col["type"]),
+                "histogram": tuple(tuple(b) for b in col.get("histogram", ())),
+            }
         )
         for col in data["columns"]
     )
@@ -91,7 +94,9 @@ def staged_from_json(data: dict[str, Any] | None) -> StagedData | None:
     if not data:
         return None
     return StagedData(
-        uris=tuple(data["uris"]), format=data["format"], columns=tuple(data["columns"]),
+        uris=tuple(data["uris"]),
+        format=data["format"],
+        columns=tuple(data["columns"]),
         rows=data["rows"],
     )
 
@@ -166,7 +171,9 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         created, task_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
         return datetime.fromisoformat(created), task_id
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError("The pagination cursor is not valid. Start again without `after`.") from exc
+        raise ValueError(
+            "The pagination cursor is not valid. Start again without `after`."
+        ) from exc
 
 
 async def list_tasks(
@@ -201,13 +208,15 @@ async def list_tasks(
 
 
 async def list_events(db: Pool, task_id: str) -> list[TaskEvent]:
-    rows = await db.fetch(
-        "SELECT * FROM task_events WHERE task_id = $1 ORDER BY id", task_id
-    )
+    rows = await db.fetch("SELECT * FROM task_events WHERE task_id = $1 ORDER BY id", task_id)
     return [
         TaskEvent(
-            id=r["id"], task_id=r["task_id"], status=TaskStatus(r["status"]),
-            progress=r["progress"], message=r["message"], at=r["created_at"],
+            id=r["id"],
+            task_id=r["task_id"],
+            status=TaskStatus(r["status"]),
+            progress=r["progress"],
+            message=r["message"],
+            at=r["created_at"],
         )
         for r in rows
     ]
@@ -243,16 +252,27 @@ async def create_upload_and_task(
         await conn.execute(
             "INSERT INTO uploads (id, filename, content_type, size_bytes, sha256, raw_key)"
             " VALUES ($1, $2, $3, $4, $5, $6)",
-            upload_id, filename, content_type, size_bytes, sha256, raw_key,
+            upload_id,
+            filename,
+            content_type,
+            size_bytes,
+            sha256,
+            raw_key,
         )
         await conn.execute(
             "INSERT INTO tasks (id, upload_id, datasource, status, options)"
             " VALUES ($1, $2, $3, $4, $5)",
-            task_id, upload_id, datasource, TaskStatus.QUEUED.value, options_to_json(options),
+            task_id,
+            upload_id,
+            datasource,
+            TaskStatus.QUEUED.value,
+            options_to_json(options),
         )
         event_id = await conn.fetchval(
             "INSERT INTO task_events (task_id, status, message) VALUES ($1, $2, $3) RETURNING id",
-            task_id, TaskStatus.QUEUED.value, "Upload received; waiting for a worker",
+            task_id,
+            TaskStatus.QUEUED.value,
+            "Upload received; waiting for a worker",
         )
         task = await get_task(conn, task_id)
     assert task is not None
@@ -261,8 +281,15 @@ async def create_upload_and_task(
 
 
 _UPDATABLE = {
-    "rows_total", "rows_ingested", "rows_quarantined", "rows_thrown_away", "druid_task_id",
-    "profile", "staged", "quarantine_key", "attempt",
+    "rows_total",
+    "rows_ingested",
+    "rows_quarantined",
+    "rows_thrown_away",
+    "druid_task_id",
+    "profile",
+    "staged",
+    "quarantine_key",
+    "attempt",
 }
 
 
@@ -302,11 +329,17 @@ async def transition(
         args: list[Any] = [task_id, status.value, progress]
         if error is not None or status == TaskStatus.QUEUED:
             args += [
-                error and error.code, error and error.message, error and error.retryable,
+                error and error.code,
+                error and error.message,
+                error and error.retryable,
                 error and error.stage and error.stage.value,
             ]
-            sets += [f"error_code = ${len(args) - 3}", f"error_message = ${len(args) - 2}",
-                     f"error_retryable = ${len(args) - 1}", f"error_stage = ${len(args)}"]
+            sets += [
+                f"error_code = ${len(args) - 3}",
+                f"error_message = ${len(args) - 2}",
+                f"error_retryable = ${len(args) - 1}",
+                f"error_stage = ${len(args)}",
+            ]
         for name, value in fields.items():
             args.append(value)
             sets.append(f"{name} = ${len(args)}")
@@ -314,7 +347,11 @@ async def transition(
         event_id = await conn.fetchval(
             "INSERT INTO task_events (task_id, status, progress, message, detail)"
             " VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            task_id, status.value, progress, message or (error and error.message), detail,
+            task_id,
+            status.value,
+            progress,
+            message or (error and error.message),
+            detail,
         )
         task = await get_task(conn, task_id)
     assert task is not None

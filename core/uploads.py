@@ -64,7 +64,9 @@ _BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
 )
 
 
-def quick_rejection(received: ReceivedFile, *, datasource: str, settings: Settings) -> UploadRejection | None:
+def quick_rejection(
+    received: ReceivedFile, *, datasource: str, settings: Settings
+) -> UploadRejection | None:
     """Problems we can name at once, before queueing any work."""
     name = received.filename
     problem = datasource_name_problem(datasource)
@@ -81,7 +83,9 @@ def quick_rejection(received: ReceivedFile, *, datasource: str, settings: Settin
     stored = received.stored
     if stored is None or stored.size == 0:
         return UploadRejection(
-            "EMPTY_FILE", f"'{name}' is empty (0 bytes). Check that you picked the right file.", name
+            "EMPTY_FILE",
+            f"'{name}' is empty (0 bytes). Check that you picked the right file.",
+            name,
         )
     for magic, what in _BINARY_SIGNATURES:
         if stored.head.startswith(magic):

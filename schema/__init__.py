@@ -48,4 +48,6 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
 
 def export_sdl() -> str:
     """The SDL checked in as schema.graphql (what the frontend generates its types from)."""
-    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription).as_str() + "\n"
+    return (
+        strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription).as_str() + "\n"
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-
 if TYPE_CHECKING:
     import asyncpg
     import httpx
@@ -13,7 +12,6 @@ if TYPE_CHECKING:
 
     from core.druid.broker import DruidBroker
     from core.druid.client import DruidClient
-
     from core.settings import Settings
     from core.storage import ObjectStore
 

@@ -1,7 +1,7 @@
 """Wait (bounded) until the local stack's services are healthy; name the one that is not.
 
-    python -m scripts.wait_ready --services      PostgreSQL, Redis, S3 and Druid
-    python -m scripts.wait_ready --all           ... plus the API and the worker
+python -m scripts.wait_ready --services      PostgreSQL, Redis, S3 and Druid
+python -m scripts.wait_ready --all           ... plus the API and the worker
 """
 
 from __future__ import annotations

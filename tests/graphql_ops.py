@@ -33,7 +33,10 @@ mutation UploadMany($files: [Upload!]!, $datasource: String!) {{
   }}
 }}"""
 
-TASK = f"query Task($id: ID!) {{ task(id: $id) {{ {TASK_FIELDS} events {{ status progress message }} }} }}"
+TASK = (
+    f"query Task($id: ID!) {{ task(id: $id) {{ {TASK_FIELDS} "
+    "events { status progress message } } }"
+)
 
 TASK_UPDATES = f"subscription Updates($id: ID!) {{ taskUpdates(id: $id) {{ {TASK_FIELDS} }} }}"
 

@@ -44,9 +44,14 @@ async def startup(ctx: dict[str, Any]) -> None:
     stack.push_async_callback(db.close)
     store = await stack.enter_async_context(S3ObjectStore(settings))
     await store.ensure_bucket()
-    http = await stack.enter_async_context(httpx.AsyncClient(timeout=settings.druid_request_timeout_s))
+    http = await stack.enter_async_context(
+        httpx.AsyncClient(timeout=settings.druid_request_timeout_s)
+    )
     ctx["services"] = WorkerServices(
-        settings=settings, db=db, redis=ctx["redis"], store=store,
+        settings=settings,
+        db=db,
+        redis=ctx["redis"],
+        store=store,
         druid=DruidClient.from_settings(http, settings),
         broker=DruidBroker.from_settings(http, settings),
     )
@@ -63,7 +68,9 @@ async def requeue_active(ctx: dict[str, Any]) -> None:
             continue
         attempt = int(task.extra.get("attempt", 1))
         job = await svc.redis.enqueue_job(
-            "process_task", task_id, _job_id=job_id(task_id, attempt),
+            "process_task",
+            task_id,
+            _job_id=job_id(task_id, attempt),
             _queue_name=svc.settings.queue_name,
         )
         if job is not None:

@@ -59,8 +59,11 @@ async def process_task(ctx: dict[str, Any], task_id: str) -> str:
 
 async def _start_tracking(svc: WorkerServices, task: Task) -> None:
     await svc.redis.enqueue_job(
-        "track_task", task.id, _job_id=f"track:{task.id}:{task.extra.get('attempt', 1)}",
-        _queue_name=svc.settings.queue_name, _defer_by=0.5,
+        "track_task",
+        task.id,
+        _job_id=f"track:{task.id}:{task.extra.get('attempt', 1)}",
+        _queue_name=svc.settings.queue_name,
+        _defer_by=0.5,
     )
 
 
@@ -68,7 +71,10 @@ async def _fail(
     svc: WorkerServices, task: Task, *, stage: TaskStatus, code: str, message: str, retryable: bool
 ) -> None:
     await transition(
-        svc.db, svc.redis, task.id, TaskStatus.FAILED,
+        svc.db,
+        svc.redis,
+        task.id,
+        TaskStatus.FAILED,
         error=TaskError(code=code, message=message, retryable=retryable, stage=stage),
     )
 
@@ -79,7 +85,11 @@ async def _validate_and_stage(svc: WorkerServices, task: Task) -> Task | None:
     work.mkdir(parents=True)
     try:
         task = await transition(
-            svc.db, svc.redis, task.id, TaskStatus.VALIDATING, progress=0.0,
+            svc.db,
+            svc.redis,
+            task.id,
+            TaskStatus.VALIDATING,
+            progress=0.0,
             message="Reading the file",
         )
         raw_path = work / "raw"
@@ -87,22 +97,42 @@ async def _validate_and_stage(svc: WorkerServices, task: Task) -> Task | None:
         try:
             result = await _run_validation(svc, task, raw_path, work / "out")
         except InputRejected as exc:
-            await _fail(svc, task, stage=TaskStatus.VALIDATING, code=exc.code,
-                        message=exc.message, retryable=False)
+            await _fail(
+                svc,
+                task,
+                stage=TaskStatus.VALIDATING,
+                code=exc.code,
+                message=exc.message,
+                retryable=False,
+            )
             return None
         profile = result.profile
         task = await transition(
-            svc.db, svc.redis, task.id, TaskStatus.STAGING, progress=0.0,
+            svc.db,
+            svc.redis,
+            task.id,
+            TaskStatus.STAGING,
+            progress=0.0,
             message=f"Staging {profile.rows_valid:,} valid rows for Druid"
-            + (f"; {profile.rows_quarantined:,} rows quarantined" if profile.rows_quarantined else ""),
-            profile=profile, rows_total=profile.rows_total,
+            + (
+                f"; {profile.rows_quarantined:,} rows quarantined"
+                if profile.rows_quarantined
+                else ""
+            ),
+            profile=profile,
+            rows_total=profile.rows_total,
             rows_quarantined=profile.rows_quarantined,
         )
         staged, quarantine_key = await _upload_outputs(svc, task, result)
         return await transition(
-            svc.db, svc.redis, task.id, TaskStatus.SUBMITTING, progress=0.0,
+            svc.db,
+            svc.redis,
+            task.id,
+            TaskStatus.SUBMITTING,
+            progress=0.0,
             message="Submitting the ingestion to Druid",
-            staged=staged, quarantine_key=quarantine_key,
+            staged=staged,
+            quarantine_key=quarantine_key,
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -129,15 +159,27 @@ async def _run_validation(
         if step == last[0] and fraction - last[1] < 0.05:
             return  # throttle: one event per 5 % per step is plenty for a progress bar
         last = (step, fraction)
-        pending.append(asyncio.run_coroutine_threadsafe(
-            transition(svc.db, svc.redis, task.id, TaskStatus.VALIDATING,
-                       progress=round(fraction, 3), message=step.capitalize()),
-            loop,
-        ))
+        pending.append(
+            asyncio.run_coroutine_threadsafe(
+                transition(
+                    svc.db,
+                    svc.redis,
+                    task.id,
+                    TaskStatus.VALIDATING,
+                    progress=round(fraction, 3),
+                    message=step.capitalize(),
+                ),
+                loop,
+            )
+        )
 
     try:
         return await asyncio.to_thread(
-            validate_file, raw_path, options=task.options, limits=limits, out_dir=out_dir,
+            validate_file,
+            raw_path,
+            options=task.options,
+            limits=limits,
+            out_dir=out_dir,
             on_progress=on_progress,
         )
     finally:
@@ -160,7 +202,9 @@ async def _upload_outputs(
         quarantine_key = f"quarantine/{task.id}/rows.csv"
         await svc.store.put_file(quarantine_key, result.quarantine_file, content_type="text/csv")
     staged = StagedData(
-        uris=tuple(uris), format=STAGED_FORMAT, columns=result.staged_columns,
+        uris=tuple(uris),
+        format=STAGED_FORMAT,
+        columns=result.staged_columns,
         rows=result.profile.rows_valid,
     )
     return staged, quarantine_key
@@ -170,17 +214,31 @@ async def _submit(svc: WorkerServices, task: Task) -> Task | None:
     assert task.profile is not None and task.staged is not None
     druid_id = druid_task_id(task)
     spec = build_ingestion_spec(
-        task_id=druid_id, datasource=task.datasource, profile=task.profile,
-        staged=task.staged, mode=task.options.mode, settings=svc.settings,
+        task_id=druid_id,
+        datasource=task.datasource,
+        profile=task.profile,
+        staged=task.staged,
+        mode=task.options.mode,
+        settings=svc.settings,
     )
     try:
         await svc.druid.submit_task(spec)
     except DruidUnavailable as exc:
-        await _fail(svc, task, stage=TaskStatus.SUBMITTING, code="DRUID_UNAVAILABLE",
-                    message=str(exc), retryable=True)
+        await _fail(
+            svc,
+            task,
+            stage=TaskStatus.SUBMITTING,
+            code="DRUID_UNAVAILABLE",
+            message=str(exc),
+            retryable=True,
+        )
         return None
     return await transition(
-        svc.db, svc.redis, task.id, TaskStatus.INGESTING, progress=0.0,
+        svc.db,
+        svc.redis,
+        task.id,
+        TaskStatus.INGESTING,
+        progress=0.0,
         message=f"Druid task {druid_id} accepted; waiting for it to start",
         druid_task_id=druid_id,
     )

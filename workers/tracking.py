@@ -12,7 +12,7 @@ from typing import Any
 
 from arq import Retry
 
-from core.catalog import refresh_dataset_from_druid
+from core.catalog import DatasourceNotInDruid, refresh_dataset_from_druid
 from core.druid.errors import DruidUnavailable
 from core.model import IllegalTransition, Task, TaskError, TaskStatus
 from core.tasks import get_task, transition
@@ -58,9 +58,14 @@ async def _follow_ingestion(svc: WorkerServices, task: Task) -> str:
         fraction = round(min(processed / total, 0.99), 2)
         if fraction != round(task.progress, 2) or status.state != "RUNNING":
             await transition(
-                svc.db, svc.redis, task.id, TaskStatus.INGESTING, progress=fraction,
+                svc.db,
+                svc.redis,
+                task.id,
+                TaskStatus.INGESTING,
+                progress=fraction,
                 message=f"Druid is ingesting: {processed:,} of {total:,} rows read"
-                if status.state == "RUNNING" else f"Druid task is {status.state.lower()}",
+                if status.state == "RUNNING"
+                else f"Druid task is {status.state.lower()}",
             )
         return "retry"
     if status.state == "FAILED":
@@ -73,9 +78,16 @@ async def _druid_failed(svc: WorkerServices, task: Task, error_message: str | No
     assert task.druid_task_id is not None
     explained = await svc.druid.explain_task_failure(task.druid_task_id)
     await transition(
-        svc.db, svc.redis, task.id, TaskStatus.FAILED,
-        error=TaskError(code=explained.code, message=explained.message,
-                        retryable=explained.retryable, stage=TaskStatus.INGESTING),
+        svc.db,
+        svc.redis,
+        task.id,
+        TaskStatus.FAILED,
+        error=TaskError(
+            code=explained.code,
+            message=explained.message,
+            retryable=explained.retryable,
+            stage=TaskStatus.INGESTING,
+        ),
         detail={"druid_error": error_message, "druid_detail": explained.detail},
     )
 
@@ -92,8 +104,12 @@ async def _ingestion_succeeded(svc: WorkerServices, task: Task) -> str:
     rows_total = task.rows_total or 0
     if ingested + thrown_away + quarantined != rows_total:
         await transition(
-            svc.db, svc.redis, task.id, TaskStatus.FAILED,
-            rows_ingested=ingested, rows_thrown_away=thrown_away,
+            svc.db,
+            svc.redis,
+            task.id,
+            TaskStatus.FAILED,
+            rows_ingested=ingested,
+            rows_thrown_away=thrown_away,
             error=TaskError(
                 code="ACCOUNTING_MISMATCH",
                 message=(
@@ -102,7 +118,8 @@ async def _ingestion_succeeded(svc: WorkerServices, task: Task) -> str:
                     "quarantined. The data may be incomplete; this is a bug in Sluice or Druid. "
                     "Report it with the task id."
                 ),
-                retryable=False, stage=TaskStatus.INGESTING,
+                retryable=False,
+                stage=TaskStatus.INGESTING,
             ),
         )
         return "failed"
@@ -110,8 +127,14 @@ async def _ingestion_succeeded(svc: WorkerServices, task: Task) -> str:
     if thrown_away:
         message += f" ({thrown_away:,} rows rejected by Druid: {report.reason_summary()})"
     await transition(
-        svc.db, svc.redis, task.id, TaskStatus.PUBLISHING, progress=0.0, message=message,
-        rows_ingested=ingested, rows_thrown_away=thrown_away,
+        svc.db,
+        svc.redis,
+        task.id,
+        TaskStatus.PUBLISHING,
+        progress=0.0,
+        message=message,
+        rows_ingested=ingested,
+        rows_thrown_away=thrown_away,
     )
     return await _follow_handoff(svc, await _reload(svc, task.id))
 
@@ -122,27 +145,52 @@ async def _reload(svc: WorkerServices, task_id: str) -> Task:
     return task
 
 
-async def _follow_handoff(svc: WorkerServices, task: Task) -> str:
+async def _queryable(svc: WorkerServices, task: Task) -> bool:
+    """Segments loaded on a Historical *and* the Broker answers SQL about the datasource.
+    Reading the catalog through Druid SQL is that proof, and records what Druid now serves."""
     if not await svc.druid.segments_loaded(task.datasource):
-        waited = (datetime.now(UTC) - task.updated_at).total_seconds()
-        if waited > svc.settings.druid_handoff_timeout_s:
-            await transition(
-                svc.db, svc.redis, task.id, TaskStatus.FAILED,
-                error=TaskError(
-                    code="HANDOFF_TIMEOUT",
-                    message=(
-                        f"Druid ingested the rows but its historicals did not load them within "
-                        f"{svc.settings.druid_handoff_timeout_s:.0f} s. Check the Druid historical "
-                        "(disk space, segment cache) and retry."
-                    ),
-                    retryable=True, stage=TaskStatus.PUBLISHING,
-                ),
-            )
-            return "failed"
+        return False
+    try:
+        await refresh_dataset_from_druid(
+            svc.db,
+            svc.broker,
+            task.datasource,
+            task_id=task.id,
+            has_time_column=bool(task.profile and task.profile.timestamp.column),
+        )
+    except DatasourceNotInDruid:
+        return False  # the Broker has not seen the new segments yet
+    return True
+
+
+async def _follow_handoff(svc: WorkerServices, task: Task) -> str:
+    if await _queryable(svc, task):
+        await transition(
+            svc.db,
+            svc.redis,
+            task.id,
+            TaskStatus.SUCCEEDED,
+            progress=1.0,
+            message=f"{task.rows_ingested or 0:,} rows are queryable in '{task.datasource}'",
+        )
+        return "succeeded"
+    waited = (datetime.now(UTC) - task.updated_at).total_seconds()
+    if waited <= svc.settings.druid_handoff_timeout_s:
         return "retry"
-    await refresh_dataset_from_druid(svc.db, svc.broker, task.datasource, task_id=task.id)
     await transition(
-        svc.db, svc.redis, task.id, TaskStatus.SUCCEEDED, progress=1.0,
-        message=f"{task.rows_ingested or 0:,} rows are queryable in '{task.datasource}'",
+        svc.db,
+        svc.redis,
+        task.id,
+        TaskStatus.FAILED,
+        error=TaskError(
+            code="HANDOFF_TIMEOUT",
+            message=(
+                f"Druid ingested the rows but they were not queryable within "
+                f"{svc.settings.druid_handoff_timeout_s:.0f} s. Check the Druid Historical "
+                "(disk space, segment cache) and the Broker, then retry."
+            ),
+            retryable=True,
+            stage=TaskStatus.PUBLISHING,
+        ),
     )
-    return "succeeded"
+    return "failed"

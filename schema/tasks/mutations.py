@@ -19,12 +19,16 @@ def _result(outcome: Task | ActionRefused) -> IngestionTask | TaskActionRejected
 @strawberry.type
 class TasksMutation:
     @strawberry.mutation(description="Run a failed or cancelled task again, as a new attempt.")
-    async def retry_task(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> TaskActionResult:
+    async def retry_task(
+        self, info: strawberry.Info[Context, None], id: strawberry.ID
+    ) -> TaskActionResult:
         services = info.context.services
         return _result(await retry_task(services.db, services.redis, services.settings, str(id)))
 
     @strawberry.mutation(description="Stop a task that has not finished.")
-    async def cancel_task(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> TaskActionResult:
+    async def cancel_task(
+        self, info: strawberry.Info[Context, None], id: strawberry.ID
+    ) -> TaskActionResult:
         services = info.context.services
         outcome = await cancel_task(
             services.db, services.redis, str(id), shutdown_druid_task=services.druid_shutdown

@@ -23,7 +23,9 @@ def task_loader(context: Context) -> DataLoader[str, model.Task | None]:
 @strawberry.type
 class TasksQuery:
     @strawberry.field
-    async def task(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> IngestionTask | None:
+    async def task(
+        self, info: strawberry.Info[Context, None], id: strawberry.ID
+    ) -> IngestionTask | None:
         task = await task_loader(info.context).load(str(id))
         return IngestionTask.from_model(task) if task else None
 

@@ -13,7 +13,8 @@ from schema.context import Context
 
 TaskStatus = strawberry.enum(model.TaskStatus, description="Where a task is in the pipeline.")
 WriteMode = strawberry.enum(
-    model.WriteMode, description="APPEND adds rows; REPLACE overwrites the time range the file covers."
+    model.WriteMode,
+    description="APPEND adds rows; REPLACE overwrites the time range the file covers.",
 )
 ColumnType = strawberry.enum(model.ColumnType)
 
@@ -51,7 +52,9 @@ class ColumnProfile:
             distinct_count=column.distinct_count,
             min=column.min,
             max=column.max,
-            histogram=[HistogramBucket(label=label, count=count) for label, count in column.histogram],
+            histogram=[
+                HistogramBucket(label=label, count=count) for label, count in column.histogram
+            ],
         )
 
 

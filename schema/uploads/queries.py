@@ -19,6 +19,8 @@ class UploadsQuery:
         exists = bool(
             await info.context.db.fetchval("SELECT 1 FROM datasets WHERE name = $1", name)
         ) or bool(
-            await info.context.db.fetchval("SELECT 1 FROM tasks WHERE datasource = $1 LIMIT 1", name)
+            await info.context.db.fetchval(
+                "SELECT 1 FROM tasks WHERE datasource = $1 LIMIT 1", name
+            )
         )
         return DatasourceNameCheck(valid=problem is None, message=problem, exists=exists)

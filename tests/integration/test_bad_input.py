@@ -29,7 +29,13 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
     ],
 )
 async def test_rejected_at_upload_and_nothing_is_kept(
-    client: Any, store: S3ObjectStore, db: Any, filename: str, content: bytes, datasource: str, code: str
+    client: Any,
+    store: S3ObjectStore,
+    db: Any,
+    filename: str,
+    content: bytes,
+    datasource: str,
+    code: str,
 ) -> None:
     result = await upload_file(client, filename=filename, content=content, datasource=datasource)
 
@@ -114,12 +120,12 @@ async def test_bad_rows_are_quarantined_with_reasons(
     client: Any, worker: Any, store: S3ObjectStore
 ) -> None:
     content = (
-        "ts,city,amount\n"
-        "2024-01-01,Paris,1\n"
-        "2024-13-45,Lyon,2\n"  # impossible date
-        "2024-01-03,Nice,3,extra\n"  # ragged row
-        "2024-01-04,Metz,4\n"
-    ).encode()
+        b"ts,city,amount\n"
+        b"2024-01-01,Paris,1\n"
+        b"2024-13-45,Lyon,2\n"  # impossible date
+        b"2024-01-03,Nice,3,extra\n"  # ragged row
+        b"2024-01-04,Metz,4\n"
+    )
     task = await upload_file(client, filename="mixed.csv", content=content, datasource="mixed")
     await worker()
     done = await get_task(client, task["id"])

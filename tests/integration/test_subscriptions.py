@@ -17,11 +17,20 @@ CSV = b"ts,v\n2024-01-01,1\n2024-01-02,2\n"
 async def _subscribe(url: str, query: str, variables: dict[str, Any]) -> list[dict[str, Any]]:
     """Collect every `next` payload until the server completes the subscription."""
     items: list[dict[str, Any]] = []
-    async with websockets.connect(f"ws://{url}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+    async with websockets.connect(
+        f"ws://{url}/graphql", subprotocols=["graphql-transport-ws"]
+    ) as ws:
         await ws.send(json.dumps({"type": "connection_init"}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                  "payload": {"query": query, "variables": variables}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": query, "variables": variables},
+                }
+            )
+        )
         while True:
             message = json.loads(await asyncio.wait_for(ws.recv(), 60))
             if message["type"] == "next":
@@ -38,7 +47,9 @@ async def test_task_updates_streams_every_state_in_order_then_completes(
 ) -> None:
     async with httpx.AsyncClient(base_url=f"http://{live_server}") as client:
         task = await upload_file(client, filename="s.csv", content=CSV, datasource="live")
-        subscription = asyncio.create_task(_subscribe(live_server, TASK_UPDATES, {"id": task["id"]}))
+        subscription = asyncio.create_task(
+            _subscribe(live_server, TASK_UPDATES, {"id": task["id"]})
+        )
         await asyncio.sleep(0.5)  # let the subscriber connect before the worker starts
         await worker()
         items = await asyncio.wait_for(subscription, 60)

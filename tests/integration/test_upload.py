@@ -13,11 +13,11 @@ from core.storage import S3ObjectStore
 from tests.graphql_ops import get_task, upload_file, upload_files
 
 CSV = (
-    "ts,city,amount,qty\n"
-    "2024-01-01T00:00:00Z,Paris,10.5,1\n"
-    "2024-01-02T00:00:00Z,Lyon,20.25,2\n"
-    "2024-01-03T00:00:00Z,Nice,,3\n"
-).encode()
+    b"ts,city,amount,qty\n"
+    b"2024-01-01T00:00:00Z,Paris,10.5,1\n"
+    b"2024-01-02T00:00:00Z,Lyon,20.25,2\n"
+    b"2024-01-03T00:00:00Z,Nice,,3\n"
+)
 
 
 async def test_upload_streams_the_file_to_s3_and_queues_a_task(
@@ -75,12 +75,18 @@ async def test_several_files_in_one_request(client: Any) -> None:
     results = await upload_files(
         client, files=[("a.csv", CSV), ("b.csv", CSV), ("c.csv", b"")], datasource="many"
     )
-    assert [r["__typename"] for r in results] == ["IngestionTask", "IngestionTask", "UploadRejected"]
+    assert [r["__typename"] for r in results] == [
+        "IngestionTask",
+        "IngestionTask",
+        "UploadRejected",
+    ]
     assert results[2]["code"] == "EMPTY_FILE"
     assert results[0]["id"] != results[1]["id"]
 
 
-async def test_retry_requeues_a_failed_task_as_a_new_attempt(client: Any, worker: Any, db: Any) -> None:
+async def test_retry_requeues_a_failed_task_as_a_new_attempt(
+    client: Any, worker: Any, db: Any
+) -> None:
     task = await upload_file(client, filename="sales.csv", content=CSV, datasource="sales")
     await worker()
     response = await client.post(
@@ -91,7 +97,10 @@ async def test_retry_requeues_a_failed_task_as_a_new_attempt(client: Any, worker
             "variables": {"id": task["id"]},
         },
     )
-    assert response.json()["data"]["retryTask"] == {"__typename": "IngestionTask", "status": "QUEUED"}
+    assert response.json()["data"]["retryTask"] == {
+        "__typename": "IngestionTask",
+        "status": "QUEUED",
+    }
     assert await db.fetchval("SELECT attempt FROM tasks WHERE id = $1", task["id"]) == 2
     await worker()
     again = await get_task(client, task["id"])
@@ -109,7 +118,10 @@ async def test_cancel_a_queued_task(client: Any, worker: Any) -> None:
             "variables": {"id": task["id"]},
         },
     )
-    assert response.json()["data"]["cancelTask"] == {"__typename": "IngestionTask", "status": "CANCELLED"}
+    assert response.json()["data"]["cancelTask"] == {
+        "__typename": "IngestionTask",
+        "status": "CANCELLED",
+    }
     await worker()
     assert (await get_task(client, task["id"]))["status"] == "CANCELLED"
     # Cancelling twice is refused with a reason, not an error.
@@ -122,7 +134,8 @@ async def test_cancel_a_queued_task(client: Any, worker: Any) -> None:
         },
     )
     assert response.json()["data"]["cancelTask"] == {
-        "__typename": "TaskActionRejected", "code": "ALREADY_FINISHED"
+        "__typename": "TaskActionRejected",
+        "code": "ALREADY_FINISHED",
     }
 
 
@@ -138,9 +151,13 @@ async def test_tasks_are_paginated_and_filtered(client: Any) -> None:
     assert [i["filename"] for i in items] == ["c.csv", "b.csv"]
     cursor = page1["data"]["tasks"]["nextCursor"]
     page2 = (
-        await client.post("/graphql", json={"query": query, "variables": {"first": 2, "after": cursor}})
+        await client.post(
+            "/graphql", json={"query": query, "variables": {"first": 2, "after": cursor}}
+        )
     ).json()
     assert [i["filename"] for i in page2["data"]["tasks"]["items"]] == ["a.csv"]
     assert page2["data"]["tasks"]["nextCursor"] is None
-    only_b = (await client.post("/graphql", json={"query": query, "variables": {"ds": "ds_b"}})).json()
+    only_b = (
+        await client.post("/graphql", json={"query": query, "variables": {"ds": "ds_b"}})
+    ).json()
     assert [i["filename"] for i in only_b["data"]["tasks"]["items"]] == ["b.csv"]

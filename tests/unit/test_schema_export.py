@@ -18,7 +18,8 @@ def test_checked_in_schema_is_current() -> None:
 def test_contract_names_clients_rely_on() -> None:
     sdl = export_sdl()
     for fragment in (
-        "uploadFile(file: Upload!, datasource: String!, options: IngestOptions = null): UploadResult!",
+        "uploadFile(file: Upload!, datasource: String!, options: IngestOptions = null): "
+        "UploadResult!",
         "union UploadResult = IngestionTask | UploadRejected",
         "taskUpdates(id: ID!): IngestionTask!",
         "taskFeed: IngestionTask!",

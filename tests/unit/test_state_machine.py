@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from core.model import PIPELINE, IllegalTransition, TaskStatus, check_transition
@@ -7,14 +9,16 @@ from core.model import PIPELINE, IllegalTransition, TaskStatus, check_transition
 S = TaskStatus
 
 
-@pytest.mark.parametrize("current,target", list(zip(PIPELINE, PIPELINE[1:], strict=False)))
+@pytest.mark.parametrize("current,target", list(pairwise(PIPELINE)))
 def test_each_step_forward_is_allowed(current: TaskStatus, target: TaskStatus) -> None:
     check_transition(current, target)
 
 
 @pytest.mark.parametrize("current", [s for s in S if not s.is_terminal])
 @pytest.mark.parametrize("target", [S.FAILED, S.CANCELLED])
-def test_any_unfinished_task_can_fail_or_be_cancelled(current: TaskStatus, target: TaskStatus) -> None:
+def test_any_unfinished_task_can_fail_or_be_cancelled(
+    current: TaskStatus, target: TaskStatus
+) -> None:
     check_transition(current, target)
 
 
@@ -35,7 +39,9 @@ def test_progress_updates_keep_the_state(current: TaskStatus) -> None:
         (S.FAILED, S.FAILED),
     ],
 )
-def test_backwards_and_out_of_terminal_states_are_refused(current: TaskStatus, target: TaskStatus) -> None:
+def test_backwards_and_out_of_terminal_states_are_refused(
+    current: TaskStatus, target: TaskStatus
+) -> None:
     with pytest.raises(IllegalTransition) as info:
         check_transition(current, target)
     assert info.value.current == current and info.value.target == target
