@@ -1,0 +1,192 @@
+"""The whole path on real services and a real Druid: upload → validate → stage → submit →
+ingest → queryable. Every number is checked against what Polars computes on the source."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import polars as pl
+import pytest
+
+from api.app import create_app
+from core.settings import Settings
+from tests.conftest import run_worker
+from tests.graphql_ops import get_task, upload_file
+
+pytestmark = pytest.mark.druid
+
+
+@pytest.fixture
+async def pipeline(
+    druid_settings: Settings, druid: Any, redis: Any, db: Any, store: Any
+) -> AsyncIterator[Any]:
+    """Upload through the ASGI app and run the worker until the task is finished."""
+    app = create_app(druid_settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+
+            async def ingest(
+                filename: str, content: bytes, datasource: str, **options: Any
+            ) -> dict[str, Any]:
+                task = await upload_file(
+                    client,
+                    filename=filename,
+                    content=content,
+                    datasource=datasource,
+                    options=options or None,
+                )
+                assert task["__typename"] == "IngestionTask", task
+                await run_worker(druid_settings, redis)
+                return await get_task(client, task["id"])
+
+            yield ingest
+
+
+def _csv(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_csv(buffer)
+    return buffer.getvalue()
+
+
+def _sales(rows: int, *, start: datetime, seed: int = 0) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "ts": [start + timedelta(hours=i * 7 + seed) for i in range(rows)],
+            "country": [("FR", "DE", "US", "JP", None)[(i + seed) % 5] for i in range(rows)],
+            "amount": [round((i * 37 + seed) % 1000 * 0.25, 2) for i in range(rows)],
+            "qty": [(i + seed) % 9 for i in range(rows)],
+        }
+    )
+
+
+async def _druid_totals(druid_sql: Any, datasource: str) -> dict[str, Any]:
+    await druid_sql.wait_for_table(datasource)
+    return await druid_sql.one(
+        f"SELECT COUNT(*) AS n, SUM(amount) AS amount, SUM(qty) AS qty, "
+        f'MIN(__time) AS tmin, MAX(__time) AS tmax FROM "{datasource}"'
+    )
+
+
+def _iso_ms(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _assert_succeeded(task: dict[str, Any], rows: int) -> None:
+    assert task["status"] == "SUCCEEDED", task["error"]
+    assert task["rowsTotal"] == rows
+    assert task["rowsIngested"] + task["rowsQuarantined"] + task["rowsThrownAway"] == rows
+
+
+async def test_csv_lands_with_exact_numbers(pipeline: Any, datasource: str, druid_sql: Any) -> None:
+    frame = _sales(500, start=datetime(2024, 1, 1, tzinfo=UTC))
+    task = await pipeline("sales.csv", _csv(frame), datasource)
+
+    _assert_succeeded(task, 500)
+    assert task["rowsIngested"] == 500
+    totals = await _druid_totals(druid_sql, datasource)
+    assert totals["n"] == frame.height
+    assert totals["amount"] == pytest.approx(frame["amount"].sum(), abs=1e-6)
+    assert totals["qty"] == frame["qty"].sum()
+    assert totals["tmin"] == _iso_ms(frame["ts"].min())
+    assert totals["tmax"] == _iso_ms(frame["ts"].max())
+    country = await druid_sql.one(f'SELECT COUNT(*) AS n FROM "{datasource}" WHERE country IS NULL')
+    assert country["n"] == frame["country"].null_count()
+
+
+async def test_xlsx_with_excel_dates_lands(pipeline: Any, datasource: str, druid_sql: Any) -> None:
+    frame = pl.DataFrame(
+        {
+            "day": [date(2023, 5, 1) + timedelta(days=i) for i in range(120)],
+            "store": [f"s{i % 4}" for i in range(120)],
+            "amount": [float(i % 17) * 1.5 for i in range(120)],
+            "qty": [i % 5 for i in range(120)],
+        }
+    )
+    buffer = io.BytesIO()
+    frame.write_excel(buffer, worksheet="sales")
+    task = await pipeline("sales.xlsx", buffer.getvalue(), datasource)
+
+    _assert_succeeded(task, 120)
+    assert task["profile"]["format"] == "xlsx"
+    assert task["profile"]["timestampColumn"] == "day"
+    totals = await _druid_totals(druid_sql, datasource)
+    assert totals["n"] == 120
+    assert totals["amount"] == pytest.approx(frame["amount"].sum())
+    assert totals["qty"] == frame["qty"].sum()
+    assert totals["tmin"] == "2023-05-01T00:00:00.000Z"
+    assert totals["tmax"] == f"{date(2023, 5, 1) + timedelta(days=119)}T00:00:00.000Z"
+
+
+async def test_parquet_lands(pipeline: Any, datasource: str, druid_sql: Any) -> None:
+    frame = _sales(300, start=datetime(2024, 6, 1, tzinfo=UTC), seed=3)
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    task = await pipeline("sales.parquet", buffer.getvalue(), datasource)
+
+    _assert_succeeded(task, 300)
+    assert task["profile"]["format"] == "parquet"
+    totals = await _druid_totals(druid_sql, datasource)
+    assert totals["n"] == 300
+    assert totals["amount"] == pytest.approx(frame["amount"].sum(), abs=1e-6)
+    assert totals["tmin"] == _iso_ms(frame["ts"].min())
+
+
+async def test_bad_rows_are_quarantined_and_the_rest_lands(
+    pipeline: Any, datasource: str, druid_sql: Any
+) -> None:
+    good = _sales(50, start=datetime(2024, 2, 1, tzinfo=UTC))
+    lines = _csv(good).decode().splitlines()
+    lines.insert(10, "not-a-date,FR,1.0,1")
+    lines.insert(20, "2024-02-30T00:00:00,FR,1.0,1")
+    lines.insert(30, "2024-02-03T00:00:00,FR,1.0,1,surplus")
+    task = await pipeline("mixed.csv", ("\n".join(lines) + "\n").encode(), datasource)
+
+    _assert_succeeded(task, 53)
+    assert task["rowsQuarantined"] == 3
+    assert task["rowsIngested"] == 50
+    totals = await _druid_totals(druid_sql, datasource)
+    assert totals["n"] == 50
+    assert totals["amount"] == pytest.approx(good["amount"].sum(), abs=1e-6)
+
+
+async def test_file_without_a_time_column_lands(
+    pipeline: Any, datasource: str, druid_sql: Any
+) -> None:
+    frame = pl.DataFrame(
+        {"name": [f"n{i}" for i in range(40)], "amount": [float(i) for i in range(40)]}
+    )
+    task = await pipeline("plain.csv", _csv(frame), datasource)
+
+    _assert_succeeded(task, 40)
+    assert task["profile"]["timestampColumn"] is None
+    await druid_sql.wait_for_table(datasource)
+    totals = await druid_sql.one(f'SELECT COUNT(*) AS n, SUM(amount) AS s FROM "{datasource}"')
+    assert totals == {"n": 40, "s": pytest.approx(frame["amount"].sum())}
+
+
+async def test_append_adds_exactly_the_new_rows_and_replace_replaces(
+    pipeline: Any, datasource: str, druid_sql: Any
+) -> None:
+    first = _sales(100, start=datetime(2024, 3, 1, tzinfo=UTC))
+    second = _sales(60, start=datetime(2024, 3, 2, tzinfo=UTC), seed=1)
+    _assert_succeeded(await pipeline("a.csv", _csv(first), datasource), 100)
+    _assert_succeeded(await pipeline("b.csv", _csv(second), datasource), 60)
+    totals = await _druid_totals(druid_sql, datasource)
+    assert totals["n"] == 160
+    assert totals["qty"] == first["qty"].sum() + second["qty"].sum()
+
+    # Replace with a file covering the whole time range of both: only its rows remain.
+    replacement = _sales(30, start=datetime(2024, 3, 1, tzinfo=UTC), seed=2).with_columns(
+        pl.col("ts").dt.offset_by("0h")
+    )
+    replacement = pl.concat([replacement, _sales(1, start=second["ts"].max(), seed=5)])
+    task = await pipeline("c.csv", _csv(replacement), datasource, mode="REPLACE")
+    _assert_succeeded(task, 31)
+    totals = await _druid_totals(druid_sql, datasource)
+    assert totals["n"] == 31
+    assert totals["qty"] == replacement["qty"].sum()
