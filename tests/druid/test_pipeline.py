@@ -180,11 +180,14 @@ async def test_append_adds_exactly_the_new_rows_and_replace_replaces(
     assert totals["n"] == 160
     assert totals["qty"] == first["qty"].sum() + second["qty"].sum()
 
-    # Replace with a file covering the whole time range of both: only its rows remain.
-    replacement = _sales(30, start=datetime(2024, 3, 1, tzinfo=UTC), seed=2).with_columns(
-        pl.col("ts").dt.offset_by("0h")
+    # Replace with a file spanning the same time range as both: only its rows remain.
+    latest = max(first["ts"].max(), second["ts"].max())
+    replacement = pl.concat(
+        [
+            _sales(30, start=datetime(2024, 3, 1, tzinfo=UTC), seed=2),
+            _sales(1, start=latest, seed=5),
+        ]
     )
-    replacement = pl.concat([replacement, _sales(1, start=second["ts"].max(), seed=5)])
     task = await pipeline("c.csv", _csv(replacement), datasource, mode="REPLACE")
     _assert_succeeded(task, 31)
     totals = await _druid_totals(druid_sql, datasource)
