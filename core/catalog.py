@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core.druid.broker import SqlParam
 from core.druid.errors import DruidError
@@ -23,9 +23,14 @@ if TYPE_CHECKING:
 
     from core.druid.broker import DruidBroker
 
-    Executor = asyncpg.Pool | asyncpg.Connection
-
 log = logging.getLogger(__name__)
+
+
+class Executor(Protocol):
+    """What catalog reads need: an asyncpg `Pool` or `Connection`."""
+
+    async def fetch(self, query: str, *args: Any) -> Any: ...
+
 
 # Druid's primary timestamp column; every datasource has it.
 TIME_COLUMN = "__time"

@@ -10,28 +10,28 @@ from core.queries import model
 from core.queries.errors import InvalidQuery
 from core.queries.intervals import resolve_interval
 
-Aggregate = strawberry.enum(
+strawberry.enum(
     model.Aggregate,
     description="COUNT (rows, or non-null values of a column), SUM, AVG, MIN, MAX, or "
     "APPROX_DISTINCT (HLL sketch, lgK=12: about 1.6% relative standard error; exact for small "
     "counts).",
 )
-Granularity = strawberry.enum(
+strawberry.enum(
     model.Granularity, description="Time bucket size (UTC; weeks start on Monday). ALL: one bucket."
 )
-SortDirection = strawberry.enum(model.SortDirection)
+strawberry.enum(model.SortDirection)
 
 
 @strawberry.input(description="What to compute. Without a column, COUNT counts rows.")
 class MetricInput:
-    aggregate: Aggregate
+    aggregate: model.Aggregate
     column: str | None = None
     name: str | None = strawberry.field(
         default=None, description="Label in the result; default e.g. 'sum(amount)'."
     )
 
     def to_model(self) -> model.Metric:
-        return model.Metric(model.Aggregate(self.aggregate), self.column, self.name)
+        return model.Metric(self.aggregate, self.column, self.name)
 
 
 @strawberry.input(
@@ -110,7 +110,7 @@ class FilterInput:
 @strawberry.input(description="Sort by a dimension name or a metric's name/label.")
 class OrderByInput:
     field: str
-    direction: SortDirection = SortDirection.DESC  # type: ignore[assignment]
+    direction: model.SortDirection = model.SortDirection.DESC
 
 
 def to_interval(interval: IntervalInput | None, *, now: datetime) -> model.TimeRange | None:

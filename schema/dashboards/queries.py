@@ -12,7 +12,6 @@ from core.queries import model as m
 from schema.context import Context
 from schema.dashboards.inputs import (
     FilterInput,
-    Granularity,
     IntervalInput,
     MetricInput,
     OrderByInput,
@@ -46,7 +45,7 @@ class DashboardsQuery:
         info: Info,
         datasource: str,
         metric: MetricInput,
-        granularity: Granularity = Granularity.DAY,  # type: ignore[assignment]
+        granularity: m.Granularity = m.Granularity.DAY,
         interval: IntervalInput | None = None,
         filters: list[FilterInput] | None = None,
     ) -> TimeSeriesResult:
@@ -54,7 +53,7 @@ class DashboardsQuery:
             query = m.TimeseriesQuery(
                 datasource=datasource,
                 metric=metric.to_model(),
-                granularity=m.Granularity(granularity),
+                granularity=granularity,
                 interval=to_interval(interval, now=datetime.now(UTC)),
                 filters=to_filters(filters),
             )
@@ -112,9 +111,7 @@ class DashboardsQuery:
                 interval=to_interval(interval, now=datetime.now(UTC)),
                 filters=to_filters(filters),
                 limit=limit,
-                order_by=tuple(
-                    m.OrderBy(o.field, m.SortDirection(o.direction)) for o in order_by or ()
-                ),
+                order_by=tuple(m.OrderBy(o.field, o.direction) for o in order_by or ()),
             )
             datasets, druid, limits = _runtime(info)
             data = await run_groupby(query, datasets=datasets, broker=druid, limits=limits)

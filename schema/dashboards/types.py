@@ -7,8 +7,9 @@ from typing import Annotated
 import strawberry
 
 from core.queries import errors
+from core.queries.model import Granularity
 from core.queries.results import GroupByData, TimeSeriesData, TopNData
-from schema.dashboards.inputs import Granularity
+from schema.dashboards import inputs  # noqa: F401  (registers the GraphQL enums)
 
 
 @strawberry.type(
@@ -26,7 +27,7 @@ class TimeSeries:
             metric=data.metric,
             granularity=data.granularity,
             timestamps=data.timestamps,
-            values=data.values,  # type: ignore[arg-type]  # ints serialize as Float
+            values=data.values,
         )
 
 
@@ -43,7 +44,7 @@ class TopN:
             dimension=data.dimension,
             metric=data.metric,
             keys=data.keys,
-            values=data.values,  # type: ignore[arg-type]
+            values=data.values,
         )
 
 

@@ -32,7 +32,7 @@ def dataset_loader(context: Context) -> DataLoader[str, catalog.Dataset | None]:
             return await catalog.load_datasets(db, druid, names)
 
         loader = context.loaders["dataset"] = DataLoader(load_fn=load)
-    return loader  # type: ignore[no-any-return]
+    return loader
 
 
 def recent_tasks_loader(context: Context, *, limit: int) -> DataLoader[str, list[str]]:
@@ -47,7 +47,7 @@ def recent_tasks_loader(context: Context, *, limit: int) -> DataLoader[str, list
             return [found[name] for name in names]
 
         loader = context.loaders[key] = DataLoader(load_fn=load)
-    return loader  # type: ignore[no-any-return]
+    return loader
 
 
 class ContextDatasets:
