@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 // The API (uvicorn on :8000) serves /graphql over HTTP and WebSocket; in development
 // Vite proxies both so the browser sees one origin, exactly as in production where
 // the API serves frontend/dist itself.
-const api = "http://127.0.0.1:8000";
+const api = process.env.SLUICE_API_URL ?? "http://127.0.0.1:8000";
 
 export default defineConfig({
   plugins: [react()],

@@ -111,6 +111,7 @@ async function main() {
   });
   page.on("pageerror", (error) => consoleErrors.push(`page error: ${error.message}`));
   const shot = async (name, target = page, options = {}) => {
+    if (options.fullPage) await page.evaluate(() => window.scrollTo(0, 0));
     await target.screenshot({ path: join(ARTIFACTS, `${name}.png`), ...options });
   };
 
@@ -165,7 +166,7 @@ async function main() {
       await page.getByRole("button", { name: "Upload", exact: true }).click();
       const bar = page.getByRole("progressbar", { name: `Bytes sent for ${filename}` });
       await bar.waitFor();
-      await page.waitForFunction(() => window.__sluiceProgress.some((v) => v > 5 && v < 95), null, { timeout: 60_000 });
+      await page.waitForFunction(() => window.__sluiceProgress.some((v) => v > 25 && v < 90), null, { timeout: 60_000 });
       await shot("02-upload-progress");
       await page.locator('[data-testid="upload-row"] [data-testid="task-status"]').waitFor({ timeout: 120_000 });
       await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });

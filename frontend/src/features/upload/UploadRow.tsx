@@ -65,7 +65,7 @@ function BytesProgress({ item }: { item: UploadItem }) {
   return (
     <Box sx={{ mt: 1 }}>
       <LinearProgress
-        variant={item.phase === "waiting" || done ? "indeterminate" : "determinate"}
+        variant={done ? "indeterminate" : "determinate"}
         value={total ? (100 * item.loaded) / total : 0}
         aria-label={`Bytes sent for ${item.file.name}`}
         data-testid="bytes-progress"
