@@ -1,0 +1,166 @@
+"""Recognise what an upload is from its bytes (never its name) and how its text is laid out."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from core.profiling.errors import InputRejected, RejectCode
+
+HEAD_BYTES = 1 << 20  # enough for a header of 2,000 columns x 255 characters
+DELIMITERS = (",", ";", "\t", "|")
+_SNIFF_RECORDS = 50
+
+# Magic numbers of formats people upload by mistake, and what to tell them.
+_KNOWN_BINARY: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG", "a PNG image"),
+    (b"%PDF", "a PDF document"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"BZh", "a bzip2-compressed file"),
+    (b"\xfd7zXZ", "an xz-compressed file"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"\x7fELF", "a program (ELF binary)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Office file (.xls or .doc)"),
+)
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+_WHAT_TO_DO = "Upload a CSV, TSV, XLSX or Parquet file."
+
+
+@dataclass(frozen=True)
+class Detected:
+    """The container format and, for text, the encoding found in the first bytes."""
+
+    format: Literal["csv", "xlsx", "parquet"]
+    encoding: str | None = None  # "utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", "cp1252"
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """Delimiter and raw header names of a UTF-8 CSV file."""
+
+    delimiter: str
+    header: tuple[str, ...]
+    head_records: int  # complete records (header included) seen in the first bytes
+
+
+def detect(path: Path) -> Detected:
+    """Tell CSV (with its encoding), XLSX and Parquet apart by content; reject anything else."""
+    with path.open("rb") as f:
+        head = f.read(HEAD_BYTES)
+    if not head.strip():
+        raise InputRejected(
+            RejectCode.EMPTY_FILE,
+            "The file is empty (it has no bytes, or only blank space). "
+            "Check that you picked the right file and upload it again.",
+        )
+    if head.startswith(b"PAR1"):
+        return Detected("parquet")
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return Detected("xlsx")  # a zip: xlsx.py decides whether it is really a workbook
+    for magic, what in _KNOWN_BINARY:
+        if head.startswith(magic):
+            raise InputRejected(
+                RejectCode.UNSUPPORTED_FORMAT,
+                f"The file's content is {what}, not a table, whatever its name says. {_WHAT_TO_DO}",
+            )
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return Detected("csv", encoding)
+    _reject_binary(head)
+    return Detected("csv", "utf-8" if _is_utf8(head) else "cp1252")
+
+
+_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 27), *range(28, 32)])
+
+
+def _reject_binary(head: bytes) -> None:
+    """Refuse content that is not text: NUL bytes or more than 1% control characters."""
+    if 0 in head:
+        half = len(head) // 2 or 1
+        even, odd = head[0::2].count(0) / half, head[1::2].count(0) / half
+        if max(even, odd) > 0.3 and min(even, odd) < 0.05:
+            raise InputRejected(
+                RejectCode.UNDECODABLE_TEXT,
+                "The file looks like UTF-16 text without a byte-order mark, so its encoding "
+                "cannot be told for sure. Save it as UTF-8 (or UTF-16 with a byte-order mark) "
+                "and upload it again.",
+            )
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    if 0 in head or controls > len(head) // 100:
+        raise InputRejected(
+            RejectCode.UNSUPPORTED_FORMAT,
+            "The file contains binary data, so it is not a CSV text file, whatever its name "
+            f"says. {_WHAT_TO_DO}",
+        )
+
+
+def _is_utf8(head: bytes) -> bool:
+    # Incremental decoding tolerates a multi-byte character cut at the end of the head.
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def read_layout(path: Path, *, delimiter: str | None) -> CsvLayout:
+    """Find the delimiter (unless given) and the header of a UTF-8 CSV file."""
+    with path.open("rb") as f:
+        head = f.read(HEAD_BYTES)
+        at_eof = not f.read(1)
+    text = codecs.getincrementaldecoder("utf-8-sig")(errors="replace").decode(head, final=at_eof)
+    if delimiter is None:
+        delimiter = sniff_delimiter(text, complete=at_eof)
+    records = _records(text, delimiter, complete=at_eof, limit=2)
+    if not records:
+        raise InputRejected(
+            RejectCode.COLUMN_NAME_TOO_LONG,
+            f"The header row is longer than {HEAD_BYTES // 1024} KB. Shorten the column names "
+            "or split the file and upload again.",
+        )
+    return CsvLayout(delimiter, tuple(records[0]), len(records))
+
+
+def sniff_delimiter(text: str, *, complete: bool) -> str:
+    """Pick the delimiter that splits the first records into the same, largest number of fields."""
+    best, best_score = DELIMITERS[0], (0.0, 0)
+    for candidate in DELIMITERS:
+        records = _records(text, candidate, complete=complete, limit=_SNIFF_RECORDS)
+        if not records or len(records[0]) < 2:
+            continue
+        width = len(records[0])
+        rows = [r for r in records[1:] if r]
+        consistent = sum(len(r) == width for r in rows) / len(rows) if rows else 1.0
+        score = (consistent, width)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def _records(text: str, delimiter: str, *, complete: bool, limit: int) -> list[list[str]]:
+    """Parse up to `limit` records; drop the last one if the text may have cut it short."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    records: list[list[str]] = []
+    try:
+        for record in reader:
+            records.append(record)
+            if len(records) > limit:
+                break
+    except csv.Error:
+        pass  # a quote left open inside the head: keep what parsed
+    if len(records) > limit:
+        return records[:limit]
+    if not complete and records:
+        records.pop()
+    return records

@@ -1,0 +1,220 @@
+"""`validate_file`: detect, plan, one streaming pass that stages and profiles, then settle.
+
+Passes over the data (each re-reads the file; after the first it is in the page cache):
+1. a sample of the first rows (cheap) to plan types and the time column;
+2. the main pass: one Polars streaming query writing the staged parts and the quarantine
+   file while aggregating every check and statistic (`pl.collect_all` over a cached scan);
+3. only when needed: a raw-line field count (rows whose last field is empty may be short),
+   a second main pass (short rows found, or another date format reads more values), and a
+   repair pass over the staged columns whose type the full file overturned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from core.model import IngestOptions, Profile
+from core.profiling.detect import Detected, detect
+from core.profiling.errors import InputRejected, RejectCode
+from core.profiling.histograms import bucket_counts
+from core.profiling.plan import SAMPLE_ROWS, Plan, make_plan
+from core.profiling.profile import (
+    bucket_keys,
+    column_profile,
+    count_exprs,
+    split_buckets,
+    stats_exprs,
+)
+from core.profiling.quarantine import BAD, annotate, find_short_rows, quarantine_frame
+from core.profiling.readers import Source, open_csv, open_parquet, open_xlsx
+from core.profiling.report import rejection_for_no_rows, summarize, timestamp_info
+from core.profiling.result import Limits, ValidationResult
+from core.profiling.stage import staged_files, staged_frame, staged_sink
+from core.profiling.transcode import to_utf8
+from core.profiling.types import ColumnPlan, settle
+
+Progress = Callable[[str, float], None]
+QUARANTINE_FILE = "quarantine.csv"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one main pass wrote and counted."""
+
+    counts: dict[str, Any]  # whole-file row counts (profile.count_exprs)
+    stats: dict[str, Any]  # valid-row aggregates (profile.stats_exprs)
+    buckets: dict[str, list[tuple[float, int]]]
+
+
+def validate_file(
+    path: Path,
+    *,
+    options: IngestOptions,
+    limits: Limits,
+    out_dir: Path,
+    on_progress: Progress | None = None,
+) -> ValidationResult:
+    """Validate, profile and stage the upload at `path`; write outputs into `out_dir`.
+
+    Raises `InputRejected` when the whole file is unusable.
+    """
+    progress = on_progress or (lambda stage, fraction: None)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    progress("detecting", 0.0)
+    detected = detect(path)
+    source = _open(path, detected, encoding=detected.encoding, options=options, limits=limits,
+                   out_dir=out_dir)
+    try:
+        return _validate(source, options=options, out_dir=out_dir, progress=progress)
+    except pl.exceptions.ComputeError as exc:
+        if source.path != path or "utf-8" not in str(exc).lower():
+            raise
+    # The first megabyte was UTF-8 but a later byte is not: a legacy single-byte encoding
+    # (or, for a file marked UTF-8 by its BOM, a broken file: `to_utf8` says so).
+    fallback = "cp1252" if detected.encoding == "utf-8" else detected.encoding or "utf-8"
+    source = _open(path, detected, encoding=fallback, options=options, limits=limits,
+                   out_dir=out_dir)
+    return _validate(source, options=options, out_dir=out_dir, progress=progress)
+
+
+def _open(
+    path: Path, detected: Detected, *, encoding: str | None, options: IngestOptions,
+    limits: Limits, out_dir: Path,
+) -> Source:
+    if detected.format == "parquet":
+        return open_parquet(path, limits=limits)
+    if detected.format == "xlsx":
+        return open_xlsx(path, sheet=options.sheet, limits=limits)
+    encoding = encoding or "utf-8"
+    if encoding not in ("utf-8", "utf-8-sig"):
+        path, encoding = to_utf8(path, encoding=encoding, out_dir=out_dir)
+    return open_csv(path, encoding=encoding, delimiter=options.delimiter, limits=limits)
+
+
+def _validate(
+    source: Source, *, options: IngestOptions, out_dir: Path, progress: Progress
+) -> ValidationResult:
+    progress("inferring", 0.05)
+    plan = make_plan(source, _usable_sample(source), options=options)
+    progress("staging", 0.1)
+    outcome = run_pass(source, plan, out_dir=out_dir)
+    revised = _revise(source, plan, outcome)
+    if revised is not None:
+        progress("staging", 0.5)
+        plan, outcome = revised, run_pass(source, revised, out_dir=out_dir)
+    progress("profiling", 0.9)
+    result = _finish(source, plan, outcome, out_dir=out_dir)
+    progress("done", 1.0)
+    return result
+
+
+def _usable_sample(source: Source) -> pl.DataFrame:
+    """The first rows that are neither empty nor ragged; reject a file without data rows."""
+    sample = source.scan(n_rows=SAMPLE_ROWS).collect()
+    names = [*source.columns, *source.extra_columns]
+    empty = pl.all_horizontal([pl.col(n).is_null() for n in names])
+    ragged = pl.any_horizontal([pl.col(n).is_not_null() for n in source.extra_columns]) \
+        if source.extra_columns else pl.lit(False)
+    usable = sample.filter(~empty & ~ragged)
+    if usable.is_empty() and sample.height < SAMPLE_ROWS and not sample.select(ragged.any()).item():
+        raise InputRejected(
+            RejectCode.HEADER_ONLY,
+            "The file has column names but no data rows below them. Add the data and upload "
+            "again.",
+        )
+    return usable.select(source.columns)
+
+
+def run_pass(source: Source, plan: Plan, *, out_dir: Path) -> Outcome:
+    """The main pass: stage, quarantine, check and profile in one streaming query."""
+    annotated = annotate(source, plan).cache()
+    good = annotated.filter(~pl.col(BAD)).cache()
+    keys = bucket_keys(plan.columns, time_column=plan.time.column)
+    queries = [
+        staged_sink(staged_frame(good, source, plan), out_dir),
+        quarantine_frame(annotated, source, plan).sink_csv(out_dir / QUARANTINE_FILE, lazy=True),
+        annotated.select(count_exprs(source, plan)),
+        good.select(stats_exprs(plan.columns, time_column=plan.time.column)),
+    ]
+    if keys:
+        queries.append(bucket_counts(good, keys))
+    results = pl.collect_all(queries, engine="streaming")
+    return Outcome(
+        counts=results[2].row(0, named=True),
+        stats=results[3].row(0, named=True),
+        buckets=split_buckets(results[4] if keys else None),
+    )
+
+
+def _revise(source: Source, plan: Plan, outcome: Outcome) -> Plan | None:
+    """A better plan when the first pass showed one: another date format or short rows."""
+    revised, counts = plan, outcome.counts
+    formats = plan.time.formats
+    if len(formats) > 1:
+        misfits = [counts["time_missing"] + counts["time_unreadable"]]
+        misfits += [counts[f"time_misfit{i}"] for i in range(1, len(formats))]
+        best = min(range(len(formats)), key=lambda i: (misfits[i], i))
+        if best:
+            reordered = (formats[best], *(f for i, f in enumerate(formats) if i != best))
+            revised = revised.with_time(replace(plan.time, formats=reordered))
+    if counts.get("short_suspects"):
+        short = find_short_rows(source)
+        if short:
+            revised = replace(revised, short_rows=short)
+    return None if revised is plan else revised
+
+
+def _finish(source: Source, plan: Plan, outcome: Outcome, *, out_dir: Path) -> ValidationResult:
+    counts, stats = outcome.counts, dict(outcome.stats)
+    rows_total, rows_bad, rows_valid = counts["rows"], counts["bad"], stats["rows_valid"]
+    if rows_total != rows_valid + rows_bad:  # a broken invariant is a bug, never data
+        raise RuntimeError(f"row accounting broke: {rows_total} != {rows_valid} + {rows_bad}")
+    quarantine: Path | None = out_dir / QUARANTINE_FILE
+    if rows_valid == 0:
+        raise rejection_for_no_rows(source, plan, counts, quarantine)
+    settled = tuple(c if c.name == plan.time.column else settle(c, stats) for c in plan.columns)
+    changed = [s for s, c in zip(settled, plan.columns, strict=True)
+               if (s.type, s.time_formats[:1]) != (c.type, c.time_formats[:1])]
+    buckets = dict(outcome.buckets)
+    files = staged_files(out_dir)
+    if changed:
+        repaired_stats, repaired_buckets = _repair(changed, plan, files)
+        stats.update(repaired_stats)
+        buckets.update(repaired_buckets)
+    if not rows_bad and quarantine is not None:
+        quarantine.unlink(missing_ok=True)
+        quarantine = None
+    columns = tuple(column_profile(c, stats, buckets) for c in settled)
+    profile = Profile(
+        format=source.format,
+        encoding=source.encoding,
+        delimiter=source.delimiter,
+        sheet=source.sheet,
+        rows_total=rows_total,
+        rows_valid=rows_valid,
+        rows_quarantined=rows_bad,
+        columns=columns,
+        timestamp=timestamp_info(source, plan, stats),
+        warnings=summarize(source, plan, counts, changed),
+    )
+    return ValidationResult(profile, files, tuple(c.name for c in plan.columns), quarantine)
+
+
+def _repair(
+    changed: list[ColumnPlan], plan: Plan, files: tuple[Path, ...]
+) -> tuple[dict[str, Any], dict[str, list[tuple[float, int]]]]:
+    """Statistics of the columns whose type changed, read back from their staged text."""
+    columns = [replace(c, dtype=pl.String()) for c in changed]
+    staged = pl.scan_csv(list(files), schema=dict.fromkeys((c.name for c in plan.columns),
+                                                           pl.String), null_values=[""])
+    keys = bucket_keys(columns, time_column=None)
+    queries = [staged.select(stats_exprs(columns, time_column=None))]
+    if keys:
+        queries.append(bucket_counts(staged, keys))
+    results = pl.collect_all(queries, engine="streaming")
+    return results[0].row(0, named=True), split_buckets(results[1] if keys else None)

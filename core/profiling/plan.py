@@ -1,0 +1,125 @@
+"""Decide, from a sample, how each column is read and which column holds the time.
+
+The plan is a guess: the main pass checks it against every row, and `pipeline` settles the
+types (and, if a different date format reads more values, runs the pass again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import polars as pl
+
+from core.model import ColumnType, IngestOptions
+from core.profiling.errors import InputRejected, RejectCode
+from core.profiling.histograms import MAX_BINS
+from core.profiling.readers import Source
+from core.profiling.timestamps import (
+    TimeFormat,
+    name_rank,
+    numeric_candidates,
+    override_candidates,
+)
+from core.profiling.types import ColumnPlan, infer_text, infer_typed
+
+SAMPLE_ROWS = 10_000
+_KIND_RANK = {"native": 0, "pattern": 0, "epoch": 1, "excel": 2}
+
+
+@dataclass(frozen=True)
+class TimePlan:
+    """The time column and its formats: the first is used, the others are counted too."""
+
+    column: str | None = None
+    formats: tuple[TimeFormat, ...] = ()
+    overridden: bool = False
+
+    @property
+    def format(self) -> TimeFormat:
+        return self.formats[0]
+
+
+@dataclass(frozen=True)
+class Plan:
+    columns: tuple[ColumnPlan, ...]
+    time: TimePlan
+    # Rows with fewer fields than the header (row number -> field count), found by
+    # `quarantine.find_short_rows` after a first pass.
+    short_rows: Mapping[int, int] = field(default_factory=dict)
+
+    def column(self, name: str) -> ColumnPlan:
+        return next(c for c in self.columns if c.name == name)
+
+    def with_time(self, time: TimePlan) -> Plan:
+        columns = tuple(
+            c.with_type(ColumnType.TIMESTAMP, time.formats) if c.name == time.column else c
+            for c in self.columns
+        )
+        return replace(self, columns=columns, time=time)
+
+
+def make_plan(source: Source, sample: pl.DataFrame, *, options: IngestOptions) -> Plan:
+    """Plan every column from `sample` (usable rows only) and pick the time column."""
+    columns = []
+    for i, name in enumerate(source.columns):
+        values = sample.get_column(name)
+        column_type, formats = infer_text(values) if source.format == "csv" else infer_typed(values)
+        # Kept for every column: one that turns out to be text after all still needs them.
+        top = _top_values(values)
+        columns.append(ColumnPlan(name, f"c{i}", source.schema[name], column_type, formats, top))
+    plan = Plan(tuple(columns), TimePlan())
+    if options.timestamp_column is not None:
+        return plan.with_time(_override(source, sample, options.timestamp_column))
+    time = _detect(plan, sample)
+    return plan.with_time(time) if time.column is not None else plan
+
+
+def _top_values(values: pl.Series) -> tuple[str, ...]:
+    text = values.drop_nulls().cast(pl.String, strict=False).drop_nulls()
+    if text.is_empty():
+        return ()
+    counts = text.value_counts(sort=True).head(MAX_BINS)
+    return tuple(counts.get_column(text.name).to_list())
+
+
+def _detect(plan: Plan, sample: pl.DataFrame) -> TimePlan:
+    """Prefer time-like names, then readable text or native dates, then epoch, then serials."""
+    found: list[tuple[tuple[int, int, int], TimePlan]] = []
+    for i, column in enumerate(plan.columns):
+        rank = name_rank(column.name)
+        formats = column.time_formats if column.type == ColumnType.TIMESTAMP else ()
+        if not formats and rank <= 1 and column.type in (ColumnType.LONG, ColumnType.DOUBLE):
+            formats = numeric_candidates(sample.get_column(column.name))
+        if formats:
+            found.append(((rank, _KIND_RANK[formats[0].kind], i), TimePlan(column.name, formats)))
+    return min(found, key=lambda item: item[0])[1] if found else TimePlan()
+
+
+def _override(source: Source, sample: pl.DataFrame, name: str) -> TimePlan:
+    if name not in source.columns:
+        listed = ", ".join(f"'{c}'" for c in source.columns[:30])
+        raise InputRejected(
+            RejectCode.TIMESTAMP_COLUMN_NOT_FOUND,
+            f"The time column was set to '{name}', but the file has no column with that name. "
+            f"Its columns are {listed}. Pick one of them (or leave the setting empty to detect "
+            "it) and upload again.",
+        )
+    values = sample.get_column(name)
+    formats = override_candidates(values)
+    if not formats:
+        raise unparseable_time(name, values.drop_nulls().head(3).cast(pl.String).to_list())
+    return TimePlan(name, formats, overridden=True)
+
+
+def unparseable_time(name: str, examples: list[str]) -> InputRejected:
+    """The chosen time column holds nothing that reads as a time."""
+    shown = ", ".join(f"'{e}'" for e in examples) if examples else "only empty cells"
+    return InputRejected(
+        RejectCode.TIMESTAMP_COLUMN_UNPARSEABLE,
+        f"None of the values in the time column '{name}' can be read as a date or time "
+        f"(it has {shown}). Sluice reads ISO-8601 (2024-01-31 or 2024-01-31T12:00:00Z), "
+        "31/01/2024, 01/31/2024, 2024/01/31, 31.01.2024, epoch seconds/milliseconds/"
+        "microseconds/nanoseconds and Excel serial dates. Fix the column or choose another "
+        "one, and upload again.",
+    )

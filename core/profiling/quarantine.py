@@ -1,0 +1,150 @@
+"""Which rows cannot be staged, and why: the row-state columns every pass adds.
+
+A row is quarantined when it is empty, has a different number of fields than the header,
+or (when a time column is used) its timestamp is missing or unreadable. Nothing is dropped:
+`rows_total == rows_valid + rows_quarantined` holds by construction, since staged and
+quarantined rows are the two sides of one filter.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+
+import polars as pl
+
+from core.profiling.plan import Plan
+from core.profiling.readers import Source
+from core.profiling.types import text_expr
+
+ROW = "__sluice_row"
+MILLIS = "__sluice_millis"
+FIELDS = "__sluice_fields"  # the row's field count when it differs from the header's
+EMPTY = "__sluice_empty"
+BAD = "__sluice_bad"
+
+
+def annotate(source: Source, plan: Plan) -> pl.LazyFrame:
+    """The source scan plus row number, epoch-millisecond time and the row's state."""
+    names = [*source.columns, *source.extra_columns]
+    states: dict[str, pl.Expr] = {
+        EMPTY: pl.all_horizontal([pl.col(n).is_null() for n in names]),
+        FIELDS: _field_count(source, plan),
+    }
+    if plan.time.column is not None:
+        states[MILLIS] = plan.time.format.to_millis(pl.col(plan.time.column))
+    bad = pl.col(EMPTY) | pl.col(FIELDS).is_not_null()
+    if plan.time.column is not None:
+        bad = bad | pl.col(MILLIS).is_null()
+    return (
+        source.scan()
+        .with_row_index(ROW, offset=1)
+        .with_columns(**states)
+        .with_columns(bad.alias(BAD))
+    )
+
+
+def _field_count(source: Source, plan: Plan) -> pl.Expr:
+    width = len(source.columns)
+    count = pl.lit(None, dtype=pl.Int64)
+    if plan.short_rows:
+        rows, fields = zip(*sorted(plan.short_rows.items()), strict=True)
+        count = pl.col(ROW).replace_strict(
+            pl.Series(rows, dtype=pl.UInt32), pl.Series(fields, dtype=pl.Int64),
+            default=None, return_dtype=pl.Int64,
+        )
+    # The last extra column that holds a value tells how many fields the row has.
+    for k, extra in enumerate(source.extra_columns, start=1):
+        beyond = pl.lit(width + k, pl.Int64)
+        count = pl.when(pl.col(extra).is_not_null()).then(beyond).otherwise(count)
+    return count
+
+
+def quarantine_frame(annotated: pl.LazyFrame, source: Source, plan: Plan) -> pl.LazyFrame:
+    """Bad rows as: source_row, reason, then the row's values (and any extra fields)."""
+    taken = set(source.columns)
+    row_name, reason_name = _free("source_row", taken), _free("reason", taken)
+    extras = [
+        pl.col(e).alias(_free(f"extra_field_{i}", taken))
+        for i, e in enumerate(source.extra_columns, start=1)
+    ]
+    return annotated.filter(pl.col(BAD)).select(
+        pl.col(ROW).alias(row_name),
+        _reason(source, plan).alias(reason_name),
+        *(text_expr(name, source.schema[name]) for name in source.columns),
+        *extras,
+    )
+
+
+def _reason(source: Source, plan: Plan) -> pl.Expr:
+    width = len(source.columns)
+    fields = pl.col(FIELDS).cast(pl.String)
+    reason = pl.when(pl.col(EMPTY)).then(pl.lit("row is empty"))
+    if source.extra_columns:
+        most = width + len(source.extra_columns)
+        reason = reason.when(pl.col(FIELDS) >= most).then(
+            pl.lit(f"row has {most} or more fields, header has {width}"))
+    reason = reason.when(pl.col(FIELDS).is_not_null()).then(
+        pl.concat_str(pl.lit("row has "), fields, pl.lit(f" fields, header has {width}")))
+    column = plan.time.column
+    if column is None:
+        return reason
+    raw = text_expr(column, source.schema[column])
+    return reason.when(pl.col(column).is_null()).then(
+        pl.lit(f"timestamp column '{column}' is empty")
+    ).otherwise(pl.concat_str(
+        pl.lit("timestamp '"), raw,
+        pl.lit(f"' in column '{column}' is not a valid date ({plan.time.format.expectation()})"),
+    ))
+
+
+def _free(base: str, taken: set[str]) -> str:
+    name = base
+    while name in taken:
+        name = f"_{name}"
+    taken.add(name)
+    return name
+
+
+def find_short_rows(source: Source) -> dict[int, int]:
+    """Rows with fewer fields than the header: row number -> field count.
+
+    Polars fills missing trailing fields with nulls, indistinguishable from empty ones, so
+    this counts delimiters per line instead (outside quotes), one pass over the raw lines.
+    A quoted field spanning lines breaks the line = row mapping; then Python's csv module
+    counts the fields instead (slower, but exact).
+    """
+    delimiter, width = source.delimiter or ",", len(source.columns)
+    line = pl.col("line")
+    plain = line.str.count_matches(delimiter, literal=True)
+    unquoted = line.str.replace_all(r'"[^"]*"', "").str.count_matches(delimiter, literal=True)
+    quotes = line.str.count_matches('"', literal=True)
+    lines = (
+        pl.scan_csv(source.path, has_header=False, separator="\x00", quote_char=None,
+                    schema={"line": pl.String})
+        .with_row_index("row")
+        .with_columns(fields=pl.when(quotes > 0).then(unquoted).otherwise(plain) + 1,
+                      odd=quotes % 2 == 1)
+        .cache()
+    )
+    short, odd = pl.collect_all([
+        lines.filter((pl.col("row") > 0) & line.is_not_null() & (pl.col("fields") < width))
+        .select("row", "fields"),
+        lines.select(pl.col("odd").any()),
+    ], engine="streaming")
+    if odd.item():
+        return _short_rows_by_csv_module(source)
+    return dict(zip(short.get_column("row").to_list(), short.get_column("fields").to_list(),
+                    strict=True))
+
+
+def _short_rows_by_csv_module(source: Source) -> dict[int, int]:
+    width, short = len(source.columns), {}
+    csv.field_size_limit(sys.maxsize)  # one huge field is data, not an error
+    with source.path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f, delimiter=source.delimiter or ",")
+        next(reader, None)
+        for row, record in enumerate(reader, start=1):
+            if record and len(record) < width:
+                short[row] = len(record)
+    return short

@@ -1,0 +1,101 @@
+"""Open an upload as a Polars LazyFrame with validated column names, whatever its format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from core.profiling.detect import read_layout
+from core.profiling.errors import InputRejected, RejectCode
+from core.profiling.header import check_header
+from core.profiling.result import Limits
+from core.profiling.xlsx import read_sheet
+
+# Extra string columns past the header catch rows with too many fields: with
+# truncate_ragged_lines Polars would silently drop those fields, so they must land somewhere.
+EXTRA_FIELDS = 3
+EXTRA_PREFIX = "__sluice_extra_"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A readable upload. `scan()` yields its columns (and, for CSV, the extra-field columns)."""
+
+    format: Literal["csv", "xlsx", "parquet"]
+    path: Path
+    columns: tuple[str, ...]
+    schema: pl.Schema  # dtypes of `columns` as read: all String for CSV
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    frame: pl.DataFrame | None = field(default=None, repr=False)  # XLSX: the sheet in memory
+    _renames: tuple[tuple[str, str], ...] = ()  # Parquet: stored name -> clean name
+
+    @property
+    def extra_columns(self) -> tuple[str, ...]:
+        if self.format != "csv":
+            return ()
+        return tuple(f"{EXTRA_PREFIX}{i}" for i in range(1, EXTRA_FIELDS + 1))
+
+    def scan(self, *, n_rows: int | None = None) -> pl.LazyFrame:
+        """A lazy scan of the data rows (header excluded)."""
+        if self.format == "csv":
+            names = (*self.columns, *self.extra_columns)
+            return pl.scan_csv(
+                self.path,
+                has_header=False,
+                skip_rows=1,  # the header, quote-aware, so a quoted newline in a name is fine
+                separator=self.delimiter or ",",
+                schema=dict.fromkeys(names, pl.String),
+                null_values=[""],  # "" quoted or not: both are empty fields
+                truncate_ragged_lines=True,
+                missing_columns="insert",
+                n_rows=n_rows,
+            )
+        if self.format == "parquet":
+            frame = pl.scan_parquet(self.path, n_rows=n_rows)
+            return frame.rename(dict(self._renames)) if self._renames else frame
+        assert self.frame is not None
+        frame = self.frame.lazy()
+        return frame.head(n_rows) if n_rows is not None else frame
+
+
+def open_csv(path: Path, *, encoding: str, delimiter: str | None, limits: Limits) -> Source:
+    """A UTF-8 CSV file: sniff the delimiter (unless given) and check the header."""
+    if delimiter is not None and len(delimiter.encode()) != 1:
+        raise InputRejected(
+            RejectCode.UNSUPPORTED_FORMAT,
+            f"The delimiter {delimiter!r} is not a single character. Pick one of , ; | or tab.",
+        )
+    layout = read_layout(path, delimiter=delimiter)
+    columns = check_header(layout.header, limits=limits)
+    schema = pl.Schema(dict.fromkeys(columns, pl.String))
+    return Source("csv", path, columns, schema, encoding=encoding, delimiter=layout.delimiter)
+
+
+def open_parquet(path: Path, *, limits: Limits) -> Source:
+    """A Parquet file: its schema gives names and types."""
+    try:
+        stored = pl.scan_parquet(path).collect_schema()
+    except Exception as exc:  # polars raises ComputeError/OSError variants for a bad footer
+        raise InputRejected(
+            RejectCode.UNSUPPORTED_FORMAT,
+            f"The file starts like Parquet but cannot be read ({exc}). Export it again and "
+            "upload the new file.",
+        ) from exc
+    columns = check_header(list(stored.names()), limits=limits)
+    renames = tuple((old, new) for old, new in zip(stored.names(), columns, strict=True)
+                    if old != new)
+    schema = pl.Schema(dict(zip(columns, stored.dtypes(), strict=True)))
+    return Source("parquet", path, columns, schema, _renames=renames)
+
+
+def open_xlsx(path: Path, *, sheet: str | None, limits: Limits) -> Source:
+    """An Excel workbook: the chosen sheet, read into memory (see xlsx.py)."""
+    chosen = read_sheet(path, sheet=sheet, limits=limits)
+    frame = chosen.frame
+    return Source("xlsx", path, tuple(frame.columns), frame.schema, sheet=chosen.name,
+                  frame=frame)

@@ -1,0 +1,122 @@
+"""Words for people: warnings in the profile and the message when no row is usable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from core.model import TimestampInfo
+from core.profiling.errors import InputRejected, RejectCode
+from core.profiling.plan import SAMPLE_ROWS, Plan, unparseable_time
+from core.profiling.readers import Source
+from core.profiling.timestamps import iso_from_millis
+from core.profiling.types import ColumnPlan
+
+_ENCODING_NAMES = {"cp1252": "Windows-1252", "latin-1": "Latin-1 (ISO-8859-1)"}
+
+
+def timestamp_info(source: Source, plan: Plan, stats: dict[str, Any]) -> TimestampInfo:
+    """How Druid finds time in the staged file: epoch millis, or a constant."""
+    column = plan.time.column
+    if column is None:
+        return TimestampInfo(column=None)
+    key = plan.column(column).key
+    fmt = plan.time.format
+    if fmt.kind == "native":
+        label = "date" if source.schema[column] == pl.Date else "datetime"
+    else:
+        label = fmt.label
+    return TimestampInfo(
+        column=column,
+        druid_format="millis",
+        source_format=label,
+        min=iso_from_millis(stats[f"{key}:min"]),
+        max=iso_from_millis(stats[f"{key}:max"]),
+    )
+
+
+def reasons(counts: dict[str, Any]) -> str:
+    """'3 empty, 2 with too many fields, ...' for the quarantined rows."""
+    parts = [
+        (counts.get("empty", 0), "empty"),
+        (counts.get("too_many", 0), "with too many fields"),
+        (counts.get("too_few", 0), "with too few fields"),
+        (counts.get("time_missing", 0), "with no timestamp"),
+        (counts.get("time_unreadable", 0), "with a timestamp that cannot be read"),
+    ]
+    return ", ".join(f"{n:,} {what}" for n, what in parts if n)
+
+
+def summarize(
+    source: Source, plan: Plan, counts: dict[str, Any], changed: list[ColumnPlan]
+) -> tuple[str, ...]:
+    """Warnings worth a person's attention, most important first."""
+    notes = []
+    if counts["bad"]:
+        notes.append(
+            f"{counts['bad']:,} of {counts['rows']:,} rows were quarantined ({reasons(counts)}). "
+            "The quarantine file lists each one with its reason."
+        )
+    if source.encoding in _ENCODING_NAMES:
+        notes.append(
+            f"The file is not UTF-8; it was read as {_ENCODING_NAMES[source.encoding]}. Check "
+            "that accented letters look right."
+        )
+    if plan.time.column is None:
+        notes.append(
+            "No time column was found, so every row gets the constant time "
+            f"{TimestampInfo(column=None).constant}. Name one with the timestamp column option "
+            "to use it."
+        )
+    else:
+        notes += _ambiguous_dates(plan, counts)
+    planned = {c.name: c.type for c in plan.columns}
+    for column in changed:
+        if column.type != planned[column.name]:
+            notes.append(
+                f"Column '{column.name}' looked like {planned[column.name]} in the first "
+                f"{SAMPLE_ROWS:,} rows, but later values do not fit, so it is {column.type}."
+            )
+    return tuple(notes)
+
+
+def _ambiguous_dates(plan: Plan, counts: dict[str, Any]) -> list[str]:
+    chosen = counts["time_missing"] + counts["time_unreadable"]
+    ties = [f.label for i, f in enumerate(plan.time.formats[1:], start=1)
+            if counts.get(f"time_misfit{i}") == chosen]
+    if not ties:
+        return []
+    return [
+        f"Every date in '{plan.time.column}' can be read as {plan.time.format.label} and also "
+        f"as {' or '.join(ties)}; Sluice used {plan.time.format.label}. If that is wrong, change "
+        "the dates to ISO-8601 (YYYY-MM-DD) and upload again."
+    ]
+
+
+def rejection_for_no_rows(
+    source: Source, plan: Plan, counts: dict[str, Any], quarantine: Path | None
+) -> InputRejected:
+    """Every row was quarantined: say why, with the first row's reason as an example."""
+    first = _first_quarantined(quarantine)
+    column = plan.time.column
+    shaped = counts["rows"] - counts["empty"] - counts["too_many"] - counts["too_few"]
+    if column is not None and plan.time.overridden and shaped > 0 and \
+            counts["time_missing"] + counts["time_unreadable"] == shaped:
+        position = 2 + source.columns.index(column)
+        examples = [row[position] for row in first if row[position] is not None]
+        return unparseable_time(column, examples)
+    example = f" For example, row {first[0][0]}: {first[0][1]}." if first else ""
+    return InputRejected(
+        RejectCode.NO_VALID_ROWS,
+        f"None of the {counts['rows']:,} rows can be loaded ({reasons(counts)}).{example} "
+        "Fix the file and upload it again.",
+    )
+
+
+def _first_quarantined(quarantine: Path | None) -> list[tuple[Any, ...]]:
+    if quarantine is None or not quarantine.exists():
+        return []
+    return pl.read_csv(quarantine, infer_schema=False, n_rows=3).rows()
+

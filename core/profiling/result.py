@@ -1,0 +1,34 @@
+"""What `validate_file` takes as limits and gives back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.model import Profile
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Input limits, built by the worker from `Settings`."""
+
+    max_columns: int
+    max_xlsx_uncompressed_bytes: int
+    max_column_name_length: int
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """A validated upload: its profile, the staged CSV part(s) and the quarantined rows.
+
+    `profile.rows_total == profile.rows_valid + profile.rows_quarantined`, exactly.
+    Staged files are UTF-8, comma-separated, RFC-4180 quoted CSV with a header row, columns in
+    `staged_columns` order; the time column (if any) holds epoch milliseconds.
+    The quarantine file (None when every row is valid) is CSV with `source_row` (1-based data
+    row number), `reason`, then the row's values.
+    """
+
+    profile: Profile
+    staged_files: tuple[Path, ...]
+    staged_columns: tuple[str, ...]
+    quarantine_file: Path | None

@@ -1,0 +1,167 @@
+"""Recognising time columns and turning their values into epoch milliseconds.
+
+Every format is a `TimeFormat` whose `to_millis` is a Polars expression that yields null for a
+value it cannot read, so the same expression validates, converts and feeds the quarantine.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+import polars as pl
+
+# Values outside 1990-01-01 .. 2100-01-01 are not taken as epoch numbers or Excel serials:
+# the range is what tells epoch seconds from milliseconds (they cannot overlap) and keeps
+# ordinary integers (ids, amounts) from being mistaken for time.
+EPOCH_SECONDS_RANGE = (631_152_000, 4_102_444_800)
+EXCEL_SERIAL_RANGE = (32_874, 73_051)
+_EXCEL_UNIX_DAY = 25_569  # Excel serial of 1970-01-01
+_DAY_MS = 86_400_000
+
+_EPOCH_UNITS = (("epoch_s", 1), ("epoch_ms", 1_000), ("epoch_us", 1_000_000),
+                ("epoch_ns", 1_000_000_000))
+_UNIT_WORDS = {"epoch_s": "seconds", "epoch_ms": "milliseconds", "epoch_us": "microseconds",
+               "epoch_ns": "nanoseconds"}
+
+# Tried in this order; on a tie (e.g. 01/02/2024 fits both) the earlier one wins and a warning
+# says so. ISO-8601 first; month-first before day-first.
+_DATES = ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
+PATTERNS: tuple[str, ...] = (
+    "%Y-%m-%dT%H:%M:%S%.f%#z",
+    "%Y-%m-%d %H:%M:%S%.f%#z",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+    *(f"{date}{time}" for date in _DATES for time in (" %H:%M:%S%.f", " %H:%M", "")),
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+)
+_LOOKS_DATED = re.compile(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+
+_EXACT_NAMES = {"__time", "timestamp", "time", "datetime", "date", "ts", "event_time",
+                "event_timestamp", "event_date"}
+_NAME_TOKENS = {"time", "timestamp", "date", "datetime", "ts", "created", "updated",
+                "modified", "epoch", "day", "dt", "when", "at"}
+
+
+@dataclass(frozen=True)
+class TimeFormat:
+    """One way of writing a point in time; `label` is recorded as the source format."""
+
+    label: str
+    kind: Literal["pattern", "epoch", "excel", "native"]
+    per_second: int = 1  # epoch only: units per second
+
+    def to_millis(self, value: pl.Expr) -> pl.Expr:
+        """Epoch milliseconds (Int64) of `value`, null where it cannot be read."""
+        if self.kind == "pattern":
+            parsed = value.str.to_datetime(self.label, strict=False, time_unit="ms")
+            return parsed.dt.epoch("ms")
+        if self.kind == "native":
+            return value.dt.epoch("ms")  # Date or Datetime; time-zone aware values count as UTC
+        if self.kind == "excel":
+            days = value.cast(pl.Float64, strict=False)
+            lo, hi = EXCEL_SERIAL_RANGE
+            millis = ((days - _EXCEL_UNIX_DAY) * _DAY_MS).round().cast(pl.Int64)
+            return pl.when(days.is_between(lo, hi)).then(millis)
+        number = value.cast(pl.Int64, strict=False)
+        lo, hi = (bound * self.per_second for bound in EPOCH_SECONDS_RANGE)
+        millis = number * 1000 if self.per_second == 1 else number // (self.per_second // 1000)
+        return pl.when(number.is_between(lo, hi)).then(millis)
+
+    def expectation(self) -> str:
+        """What a readable value looks like, for quarantine reasons and messages."""
+        if self.kind == "pattern":
+            return f"expected {self.label}"
+        if self.kind == "epoch":
+            return f"expected epoch {_UNIT_WORDS[self.label]} between 1990 and 2100"
+        if self.kind == "excel":
+            return "expected an Excel date serial between 1990 and 2100"
+        return "expected a date"
+
+
+NATIVE = TimeFormat("native", "native")
+
+
+def name_rank(name: str) -> int:
+    """0: a usual time-column name; 1: has a time word in it; 2: nothing time-like."""
+    lowered = name.strip().lower()
+    if lowered in _EXACT_NAMES:
+        return 0
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name.strip())
+    tokens = set(re.split(r"[^a-z0-9]+", spaced.lower()))
+    return 1 if tokens & _NAME_TOKENS else 2
+
+
+def pattern_candidates(sample: pl.Series) -> tuple[TimeFormat, ...]:
+    """Patterns that read every non-null value of a text sample, in preference order."""
+    values = sample.drop_nulls()
+    if sample.dtype != pl.String or values.is_empty():
+        return ()
+    if not values.head(20).str.contains(_LOOKS_DATED.pattern).all():
+        return ()
+    found = []
+    for pattern in PATTERNS:
+        # A short probe first: most patterns fail on the first values already.
+        if _parses_all(values.head(100), pattern) and _parses_all(values, pattern):
+            found.append(TimeFormat(pattern, "pattern"))
+    return tuple(found)
+
+
+def _parses_all(values: pl.Series, pattern: str) -> bool:
+    parsed = values.str.to_datetime(pattern, strict=False, time_unit="ms")
+    return parsed.null_count() == 0
+
+
+def numeric_candidates(sample: pl.Series) -> tuple[TimeFormat, ...]:
+    """Epoch units and Excel serials whose plausible range holds every non-null value."""
+    numbers = sample.cast(pl.Float64, strict=False).drop_nulls()
+    if numbers.is_empty() or numbers.len() != sample.drop_nulls().len():
+        return ()
+    low, high = float(numbers.min()), float(numbers.max())  # type: ignore[arg-type]
+    integral = bool((numbers == numbers.round()).all())
+    found = []
+    if integral:
+        for label, per_second in _EPOCH_UNITS:
+            lo, hi = (bound * per_second for bound in EPOCH_SECONDS_RANGE)
+            if lo <= low and high <= hi:
+                found.append(TimeFormat(label, "epoch", per_second))
+    lo_serial, hi_serial = EXCEL_SERIAL_RANGE
+    if lo_serial <= low and high <= hi_serial:
+        found.append(TimeFormat("excel_serial", "excel"))
+    return tuple(found)
+
+
+def override_candidates(sample: pl.Series) -> tuple[TimeFormat, ...]:
+    """For a column the person named: the formats reading the most sample values (ties kept,
+    so the full pass can settle them); empty when none reads anything."""
+    values = sample.drop_nulls()
+    if values.is_empty():
+        return ()
+    if values.dtype.is_temporal():
+        return (NATIVE,)
+    if values.dtype == pl.String:
+        formats = [TimeFormat(p, "pattern") for p in PATTERNS]
+        formats += [TimeFormat(label, "epoch", n) for label, n in _EPOCH_UNITS]
+    else:
+        formats = [TimeFormat(label, "epoch", n) for label, n in _EPOCH_UNITS]
+    formats.append(TimeFormat("excel_serial", "excel"))
+    frame = pl.DataFrame({"v": values})
+    counts = frame.select(
+        [f.to_millis(pl.col("v")).count().alias(str(i)) for i, f in enumerate(formats)]
+    ).row(0)
+    best = max(counts)
+    return tuple(f for f, n in zip(formats, counts, strict=True) if n == best and n > 0)
+
+
+def iso_from_millis(millis: int | None) -> str | None:
+    """ISO-8601 UTC text with millisecond precision, e.g. 2024-01-02T03:04:05.000Z."""
+    if millis is None:
+        return None
+    try:
+        moment = datetime.fromtimestamp(millis / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{millis % 1000:03d}Z"

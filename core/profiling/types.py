@@ -1,0 +1,149 @@
+"""Column types: a guess from a sample, then a check of that guess against every value.
+
+Text columns (CSV) are read as strings; a type holds when casting every non-null value
+succeeds, which the main pass counts (`check_exprs`) while it stages the file. Typed sources
+(Parquet, XLSX) map their dtypes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import polars as pl
+
+from core.model import ColumnType
+from core.profiling.timestamps import NATIVE, TimeFormat, pattern_candidates
+
+BOOLEAN_WORDS = ("true", "false")  # conservative: 0/1 and yes/no stay numbers and strings
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """How one column is read, checked, profiled and staged."""
+
+    name: str
+    key: str  # short alias prefix for aggregate names, unique per column
+    dtype: pl.DataType  # as read: String for CSV text
+    type: ColumnType
+    time_formats: tuple[TimeFormat, ...] = ()  # TIMESTAMP: candidates, the first one is used
+    top_values: tuple[str, ...] = field(default=())  # STRING: frequent sample values
+
+    @property
+    def is_text(self) -> bool:
+        return self.dtype == pl.String
+
+    def with_type(
+        self, column_type: ColumnType, formats: tuple[TimeFormat, ...] = ()
+    ) -> ColumnPlan:
+        return replace(self, type=column_type, time_formats=formats)
+
+
+def infer_text(values: pl.Series) -> tuple[ColumnType, tuple[TimeFormat, ...]]:
+    """The narrowest type every non-null value of a text sample fits."""
+    present = values.drop_nulls()
+    if present.is_empty():
+        return ColumnType.STRING, ()
+    if present.cast(pl.Int64, strict=False).null_count() == 0:
+        return ColumnType.LONG, ()
+    floats = present.cast(pl.Float64, strict=False)
+    if floats.null_count() == 0 and floats.is_finite().all():
+        return ColumnType.DOUBLE, ()
+    if present.is_in(BOOLEAN_WORDS).all():
+        return ColumnType.BOOLEAN, ()
+    formats = pattern_candidates(present)
+    if formats:
+        return ColumnType.TIMESTAMP, formats
+    return ColumnType.STRING, ()
+
+
+def infer_typed(values: pl.Series) -> tuple[ColumnType, tuple[TimeFormat, ...]]:
+    """Map a typed column (Parquet, XLSX) onto a column type; text may still hold dates."""
+    dtype = values.dtype
+    if dtype.is_integer():
+        return ColumnType.LONG, ()
+    if dtype.is_float() or dtype.is_decimal():
+        return ColumnType.DOUBLE, ()
+    if dtype == pl.Boolean:
+        return ColumnType.BOOLEAN, ()
+    if dtype in (pl.Date, pl.Datetime):
+        return ColumnType.TIMESTAMP, (NATIVE,)
+    if dtype == pl.String:
+        formats = pattern_candidates(values)
+        if formats:
+            return ColumnType.TIMESTAMP, formats
+    return ColumnType.STRING, ()
+
+
+def value_expr(plan: ColumnPlan, column_type: ColumnType | None = None) -> pl.Expr:
+    """The column as values of its (or the given) type; null where a text value does not fit."""
+    column_type = column_type or plan.type
+    col = pl.col(plan.name)
+    if column_type == ColumnType.LONG:
+        return col.cast(pl.Int64, strict=False)
+    if column_type == ColumnType.DOUBLE:
+        floats = col.cast(pl.Float64, strict=False)
+        # NaN and infinity have no place in a Druid double column: misfits in text, nulls
+        # in typed sources.
+        return pl.when(floats.is_finite()).then(floats) if plan.is_text else floats.fill_nan(None)
+    if column_type == ColumnType.BOOLEAN:
+        return col == "true" if plan.is_text else col
+    if column_type == ColumnType.TIMESTAMP:
+        return plan.time_formats[0].to_millis(col)
+    return text_expr(plan.name, plan.dtype)
+
+
+def check_exprs(plan: ColumnPlan) -> list[pl.Expr]:
+    """Aggregates counting values that do not fit the planned type (text columns only)."""
+    if not plan.is_text or plan.type == ColumnType.STRING:
+        return []
+    present = pl.col(plan.name).is_not_null()
+    checks: dict[str, pl.Expr] = {}
+    if plan.type == ColumnType.LONG:
+        checks["misfit_long"] = value_expr(plan, ColumnType.LONG)
+    if plan.type in (ColumnType.LONG, ColumnType.DOUBLE):
+        checks["misfit_double"] = value_expr(plan, ColumnType.DOUBLE)
+    if plan.type == ColumnType.BOOLEAN:
+        checks["misfit_boolean"] = pl.col(plan.name).is_in(BOOLEAN_WORDS).replace(False, None)
+    for i, fmt in enumerate(plan.time_formats):
+        checks[f"misfit_time{i}"] = fmt.to_millis(pl.col(plan.name))
+    return [(present & expr.is_null()).sum().alias(f"{plan.key}:{name}")
+            for name, expr in checks.items()]
+
+
+def settle(plan: ColumnPlan, counts: Mapping[str, object]) -> ColumnPlan:
+    """The plan with the narrowest type that every value fitted, from `check_exprs` counts."""
+    def fits(name: str) -> bool:
+        return counts.get(f"{plan.key}:{name}", 0) == 0
+
+    if not plan.is_text or plan.type == ColumnType.STRING:
+        return plan
+    if plan.type == ColumnType.LONG and fits("misfit_long"):
+        return plan
+    if plan.type in (ColumnType.LONG, ColumnType.DOUBLE) and fits("misfit_double"):
+        return plan.with_type(ColumnType.DOUBLE)
+    if plan.type == ColumnType.BOOLEAN and fits("misfit_boolean"):
+        return plan
+    fitting = tuple(f for i, f in enumerate(plan.time_formats) if fits(f"misfit_time{i}"))
+    if plan.type == ColumnType.TIMESTAMP and fitting:
+        return plan.with_type(ColumnType.TIMESTAMP, fitting)
+    return plan.with_type(ColumnType.STRING)
+
+
+def text_expr(name: str, dtype: pl.DataType) -> pl.Expr:
+    """A column of any dtype as text for the staged CSV (nested values as JSON)."""
+    col = pl.col(name)
+    if dtype == pl.String:
+        return col
+    if dtype == pl.Binary:
+        return col.bin.encode("hex")
+    if dtype.is_nested():
+        # json_encode only takes structs: wrap the value and strip the wrapper's key again.
+        prefix = "{" + json.dumps(name) + ":"
+        encoded = pl.struct(col).struct.json_encode()
+        return encoded.str.strip_prefix(prefix).str.strip_suffix("}")
+    if isinstance(dtype, pl.Datetime):
+        moment = col.dt.convert_time_zone("UTC") if dtype.time_zone else col
+        return moment.dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+    return col.cast(pl.String)
