@@ -115,7 +115,7 @@ export type WriteMode =
   | 'APPEND'
   | 'REPLACE';
 
-export type DatasetSummaryFragment = { __typename: 'Dataset', name: string, rowCount: number | null, sizeBytes: number | null, timeMin: string | null, timeMax: string | null, lastIngestedAt: string | null, hasTimeColumn: boolean, tracked: boolean, columns: Array<{ __typename: 'DatasetColumn', name: string, type: ColumnType }> };
+export type DatasetSummaryFragment = { __typename: 'Dataset', name: string, rowCount: number | null, sizeBytes: number | null, timeMin: string | null, timeMax: string | null, lastIngestedAt: string | null, lastTaskId: string | null, hasTimeColumn: boolean, tracked: boolean, columns: Array<{ __typename: 'DatasetColumn', name: string, type: ColumnType }> };
 
 export type TaskSummaryFragment = { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: string, message: string, retryable: boolean, stage: TaskStatus | null } | null };
 
@@ -145,12 +145,12 @@ export type DatasourceQueryVariables = Exact<{
 }>;
 
 
-export type DatasourceQuery = { __typename: 'Query', datasource: { __typename: 'Dataset', name: string, rowCount: number | null, sizeBytes: number | null, timeMin: string | null, timeMax: string | null, lastIngestedAt: string | null, hasTimeColumn: boolean, tracked: boolean, columns: Array<{ __typename: 'DatasetColumn', name: string, type: ColumnType }> } | null };
+export type DatasourceQuery = { __typename: 'Query', datasource: { __typename: 'Dataset', name: string, rowCount: number | null, sizeBytes: number | null, timeMin: string | null, timeMax: string | null, lastIngestedAt: string | null, lastTaskId: string | null, hasTimeColumn: boolean, tracked: boolean, columns: Array<{ __typename: 'DatasetColumn', name: string, type: ColumnType }> } | null };
 
 export type DatasourcesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DatasourcesQuery = { __typename: 'Query', datasources: Array<{ __typename: 'Dataset', name: string, rowCount: number | null, sizeBytes: number | null, timeMin: string | null, timeMax: string | null, lastIngestedAt: string | null, hasTimeColumn: boolean, tracked: boolean, columns: Array<{ __typename: 'DatasetColumn', name: string, type: ColumnType }> }> };
+export type DatasourcesQuery = { __typename: 'Query', datasources: Array<{ __typename: 'Dataset', name: string, rowCount: number | null, sizeBytes: number | null, timeMin: string | null, timeMax: string | null, lastIngestedAt: string | null, lastTaskId: string | null, hasTimeColumn: boolean, tracked: boolean, columns: Array<{ __typename: 'DatasetColumn', name: string, type: ColumnType }> }> };
 
 export type RetryTaskMutationVariables = Exact<{
   id: string | number;

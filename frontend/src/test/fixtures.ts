@@ -36,6 +36,7 @@ export function dataset(overrides: Partial<DatasetSummaryFragment> = {}): Datase
     timeMin: "2026-01-01T00:00:00Z",
     timeMax: "2026-01-05T00:00:00Z",
     lastIngestedAt: "2026-11-25T10:00:00Z",
+    lastTaskId: "t-1",
     hasTimeColumn: true,
     tracked: true,
     columns: [

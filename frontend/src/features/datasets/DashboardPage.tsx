@@ -81,6 +81,21 @@ function Dashboard({ dataset }: { dataset: DatasetSummaryFragment }) {
           {formatCount(dataset.rowCount)} rows · {columns.length} columns · {formatBytes(dataset.sizeBytes)}
           {dataset.timeMin && ` · ${formatDateTime(dataset.timeMin)} – ${formatDateTime(dataset.timeMax)}`}
         </Typography>
+        {dataset.lastIngestedAt && (
+          <Typography variant="body2" color="text.secondary">
+            Last ingested {formatDateTime(dataset.lastIngestedAt)}
+            {dataset.lastTaskId && (
+              <>
+                {" "}
+                (
+                <Link component={RouterLink} to={`/tasks/${dataset.lastTaskId}`}>
+                  task
+                </Link>
+                )
+              </>
+            )}
+          </Typography>
+        )}
       </Box>
 
       <Card>

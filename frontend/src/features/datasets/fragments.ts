@@ -9,6 +9,7 @@ export const DATASET_SUMMARY = gql`
     timeMin
     timeMax
     lastIngestedAt
+    lastTaskId
     hasTimeColumn
     tracked
     columns {
