@@ -20,10 +20,12 @@ from core.profiling.timestamps import (
     name_rank,
     numeric_candidates,
     override_candidates,
+    pattern_candidates,
 )
-from core.profiling.types import ColumnPlan, infer_text, infer_typed
+from core.profiling.types import ColumnPlan, infer_text, infer_typed, text_expr
 
 SAMPLE_ROWS = 10_000
+NAMED_TIME_SHARE = 0.9  # of sample values that must read as time in a column named like time
 _KIND_RANK = {"native": 0, "pattern": 0, "epoch": 1, "excel": 2}
 
 
@@ -66,7 +68,7 @@ def make_plan(source: Source, sample: pl.DataFrame, *, options: IngestOptions) -
         values = sample.get_column(name)
         column_type, formats = infer_text(values) if source.format == "csv" else infer_typed(values)
         # Kept for every column: one that turns out to be text after all still needs them.
-        top = _top_values(values)
+        top = _top_values(sample.select(text_expr(name, source.schema[name])).to_series())
         columns.append(ColumnPlan(name, f"c{i}", source.schema[name], column_type, formats, top))
     plan = Plan(tuple(columns), TimePlan())
     if options.timestamp_column is not None:
@@ -76,7 +78,7 @@ def make_plan(source: Source, sample: pl.DataFrame, *, options: IngestOptions) -
 
 
 def _top_values(values: pl.Series) -> tuple[str, ...]:
-    text = values.drop_nulls().cast(pl.String, strict=False).drop_nulls()
+    text = values.drop_nulls()
     if text.is_empty():
         return ()
     counts = text.value_counts(sort=True).head(MAX_BINS)
@@ -84,13 +86,19 @@ def _top_values(values: pl.Series) -> tuple[str, ...]:
 
 
 def _detect(plan: Plan, sample: pl.DataFrame) -> TimePlan:
-    """Prefer time-like names, then readable text or native dates, then epoch, then serials."""
+    """Prefer time-like names, then readable text or native dates, then epoch, then serials.
+
+    A column named like time may have some unreadable values (they are quarantined); any
+    other column must read entirely as time to be taken for it.
+    """
     found: list[tuple[tuple[int, int, int], TimePlan]] = []
     for i, column in enumerate(plan.columns):
         rank = name_rank(column.name)
+        values = sample.get_column(column.name)
         formats = column.time_formats if column.type == ColumnType.TIMESTAMP else ()
-        if not formats and rank <= 1 and column.type in (ColumnType.LONG, ColumnType.DOUBLE):
-            formats = numeric_candidates(sample.get_column(column.name))
+        if not formats and rank <= 1:
+            formats = pattern_candidates(values, min_share=NAMED_TIME_SHARE) or \
+                numeric_candidates(values, min_share=NAMED_TIME_SHARE)
         if formats:
             found.append(((rank, _KIND_RANK[formats[0].kind], i), TimePlan(column.name, formats)))
     return min(found, key=lambda item: item[0])[1] if found else TimePlan()

@@ -6,6 +6,7 @@ value it cannot read, so the same expression validates, converts and feeds the q
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -95,41 +96,46 @@ def name_rank(name: str) -> int:
     return 1 if tokens & _NAME_TOKENS else 2
 
 
-def pattern_candidates(sample: pl.Series) -> tuple[TimeFormat, ...]:
-    """Patterns that read every non-null value of a text sample, in preference order."""
+def pattern_candidates(sample: pl.Series, *, min_share: float = 1.0) -> tuple[TimeFormat, ...]:
+    """Patterns reading at least `min_share` of the non-null values of a text sample, the ones
+    reading the most first (at most three: each is counted over the whole file later)."""
     values = sample.drop_nulls()
     if sample.dtype != pl.String or values.is_empty():
         return ()
-    if not values.head(20).str.contains(_LOOKS_DATED.pattern).all():
+    if values.head(20).str.contains(_LOOKS_DATED.pattern).mean() < min_share:  # type: ignore[operator]
         return ()
+    need = math.ceil(min_share * values.len())
     found = []
-    for pattern in PATTERNS:
+    for index, pattern in enumerate(PATTERNS):
         # A short probe first: most patterns fail on the first values already.
-        if _parses_all(values.head(100), pattern) and _parses_all(values, pattern):
-            found.append(TimeFormat(pattern, "pattern"))
-    return tuple(found)
+        probe = values.head(100)
+        if _parsed(probe, pattern) < math.ceil(min_share * probe.len()):
+            continue
+        parsed = _parsed(values, pattern)
+        if parsed >= need:
+            found.append((-parsed, index, TimeFormat(pattern, "pattern")))
+    return tuple(fmt for _, _, fmt in sorted(found)[:3])
 
 
-def _parses_all(values: pl.Series, pattern: str) -> bool:
-    parsed = values.str.to_datetime(pattern, strict=False, time_unit="ms")
-    return parsed.null_count() == 0
+def _parsed(values: pl.Series, pattern: str) -> int:
+    return values.str.to_datetime(pattern, strict=False, time_unit="ms").count()
 
 
-def numeric_candidates(sample: pl.Series) -> tuple[TimeFormat, ...]:
-    """Epoch units and Excel serials whose plausible range holds every non-null value."""
-    numbers = sample.cast(pl.Float64, strict=False).drop_nulls()
-    if numbers.is_empty() or numbers.len() != sample.drop_nulls().len():
+def numeric_candidates(sample: pl.Series, *, min_share: float = 1.0) -> tuple[TimeFormat, ...]:
+    """Epoch units and Excel serials whose plausible range holds at least `min_share` of the
+    non-null values (epoch values must also be whole numbers)."""
+    present = sample.drop_nulls()
+    if present.is_empty():
         return ()
-    low, high = float(numbers.min()), float(numbers.max())  # type: ignore[arg-type]
-    integral = bool((numbers == numbers.round()).all())
+    numbers = present.cast(pl.Float64, strict=False)
+    need = math.ceil(min_share * present.len())
+    whole = numbers == numbers.round()
     found = []
-    if integral:
-        for label, per_second in _EPOCH_UNITS:
-            lo, hi = (bound * per_second for bound in EPOCH_SECONDS_RANGE)
-            if lo <= low and high <= hi:
-                found.append(TimeFormat(label, "epoch", per_second))
-    lo_serial, hi_serial = EXCEL_SERIAL_RANGE
-    if lo_serial <= low and high <= hi_serial:
+    for label, per_second in _EPOCH_UNITS:
+        lo, hi = (bound * per_second for bound in EPOCH_SECONDS_RANGE)
+        if (numbers.is_between(lo, hi) & whole).sum() >= need:
+            found.append(TimeFormat(label, "epoch", per_second))
+    if numbers.is_between(*EXCEL_SERIAL_RANGE).sum() >= need:
         found.append(TimeFormat("excel_serial", "excel"))
     return tuple(found)
 

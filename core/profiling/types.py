@@ -133,16 +133,20 @@ def settle(plan: ColumnPlan, counts: Mapping[str, object]) -> ColumnPlan:
 
 def text_expr(name: str, dtype: pl.DataType) -> pl.Expr:
     """A column of any dtype as text for the staged CSV (nested values as JSON)."""
-    col = pl.col(name)
+    return _as_text(pl.col(name), name, dtype).alias(name)
+
+
+def _as_text(col: pl.Expr, name: str, dtype: pl.DataType) -> pl.Expr:
     if dtype == pl.String:
         return col
     if dtype == pl.Binary:
         return col.bin.encode("hex")
     if dtype.is_nested():
         # json_encode only takes structs: wrap the value and strip the wrapper's key again.
-        prefix = "{" + json.dumps(name) + ":"
+        prefix = "{" + json.dumps(name, ensure_ascii=False) + ":"
         encoded = pl.struct(col).struct.json_encode()
-        return encoded.str.strip_prefix(prefix).str.strip_suffix("}")
+        value = encoded.str.strip_prefix(prefix).str.strip_suffix("}")
+        return pl.when(col.is_not_null()).then(value)
     if isinstance(dtype, pl.Datetime):
         moment = col.dt.convert_time_zone("UTC") if dtype.time_zone else col
         return moment.dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ")

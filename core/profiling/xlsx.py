@@ -7,6 +7,7 @@ workbook whose parts add up to more than `Limits.max_xlsx_uncompressed_bytes` is
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from core.profiling.result import Limits
 
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 _EXACT_INTEGERS = 2**53  # beyond this a float no longer holds every integer exactly
+_MIXED_COLUMN = re.compile(r"could not determine dtype for column (.+)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,32 @@ def read_sheet(path: Path, *, sheet: str | None, limits: Limits) -> Sheet:
     chosen = sheet if sheet is not None else names[0]
     header = _header_row(reader, chosen)
     columns = check_header(header, limits=limits)
-    data = reader.load_sheet(
-        chosen, header_row=0, schema_sample_rows=None, skip_whitespace_tail_rows=True
-    ).to_polars()
+    data = _load(reader, chosen, header)
     data.columns = list(columns)
     return Sheet(chosen, _integers_as_integers(data))
+
+
+def _load(reader: fastexcel.ExcelReader, sheet: str, header: list[str]) -> pl.DataFrame:
+    """Every row, typed from all cells; a column mixing kinds of cells is read as text.
+
+    fastexcel's default coercion would turn the odd text cell of a mostly-numeric column
+    into a null (silent data loss), so coercion is strict and each column it refuses is
+    retried as text.
+    """
+    as_text: dict[int, fastexcel.DType] = {}
+    for _ in range(len(header) + 1):
+        try:
+            return reader.load_sheet(
+                sheet, header_row=0, schema_sample_rows=None, dtype_coercion="strict",
+                skip_whitespace_tail_rows=True, dtypes=as_text or None,
+            ).to_polars()
+        except fastexcel.UnsupportedColumnTypeCombinationError as exc:
+            mixed = _MIXED_COLUMN.search(str(exc))
+            if mixed is None or mixed.group(1) not in header:
+                break
+            as_text[header.index(mixed.group(1))] = "string"
+    return reader.load_sheet(sheet, header_row=0, skip_whitespace_tail_rows=True,
+                             dtypes="string").to_polars()
 
 
 def _check_zip(path: Path, *, limits: Limits) -> None:

@@ -1,0 +1,161 @@
+"""Format, encoding, delimiter and header detection, and the whole-file rejections."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from core.profiling import InputRejected, RejectCode
+from tests.fixtures.uploads import LIMITS, csv_text, staged, validate, write_csv, write_xlsx
+
+ROWS = [["name", "qty", "price"], ["Zoë", 1, 2.5], ["Łódź; \"quoted\"", 2, 3.0], ["plain", 3, 4.25]]
+
+
+def _reject(path: Path, out: Path, code: RejectCode, **options: object) -> InputRejected:
+    with pytest.raises(InputRejected) as info:
+        validate(path, out, **options)
+    assert info.value.code == code, info.value.message
+    assert info.value.message.endswith(".")
+    return info.value
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_delimiters_are_sniffed(tmp_path: Path, delimiter: str) -> None:
+    path = write_csv(tmp_path / "in.txt", ROWS, delimiter=delimiter)
+    result = validate(path, tmp_path / "out")
+    assert result.profile.delimiter == delimiter
+    assert result.staged_columns == ("name", "qty", "price")
+    assert staged(result)["name"].to_list() == ["Zoë", "Łódź; \"quoted\"", "plain"]
+
+
+def test_delimiter_option_overrides_sniffing(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", [["a;b", "c"], ["1;2", "3"]], delimiter=",")
+    result = validate(path, tmp_path / "out", delimiter=";")
+    assert result.staged_columns == ("a", "b,c")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom", "reported"),
+    [("utf-8", "", "utf-8"), ("utf-8", "\ufeff", "utf-8-sig"), ("utf-16-le", "\ufeff", "utf-16-le"),
+     ("utf-16-be", "\ufeff", "utf-16-be"), ("cp1252", "", "cp1252")],
+)
+def test_encodings_are_read_as_utf8(tmp_path: Path, encoding: str, bom: str, reported: str) -> None:
+    rows = [["name", "qty"], ["Zoë café", 1], ["naïve € “quotes”", 2], ["Łódź" if bom else "x", 3]]
+    path = tmp_path / "in.csv"
+    path.write_bytes((bom + csv_text(rows)).encode(encoding))
+    result = validate(path, tmp_path / "out")
+    assert result.profile.encoding == reported
+    assert result.staged_columns == ("name", "qty")
+    assert staged(result)["name"].to_list() == [r[0] for r in rows[1:]]
+    assert result.staged_files[0].read_bytes().decode("utf-8")  # staged output is UTF-8
+
+
+def test_late_non_utf8_byte_falls_back_to_cp1252(tmp_path: Path) -> None:
+    head = "".join(f"row{i},{i}\n" for i in range(200_000))  # > 1 MB of ASCII first
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"name,n\n" + head.encode() + "Müller,1\n".encode("cp1252"))
+    result = validate(path, tmp_path / "out")
+    assert result.profile.encoding == "cp1252"
+    assert staged(result)["name"].to_list()[-1] == "Müller"
+    assert any("Windows-1252" in w for w in result.profile.warnings)
+
+
+def test_crlf_line_endings(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", ROWS, newline="\r\n")
+    result = validate(path, tmp_path / "out")
+    assert staged(result)["price"].to_list() == ["2.5", "3.0", "4.25"]
+
+
+def test_parquet_is_recognised_by_content(tmp_path: Path) -> None:
+    path = tmp_path / "upload.csv"  # the name lies; the content decides
+    pl.DataFrame({"a": [1, 2], "b": ["x", "y"]}).write_parquet(path)
+    result = validate(path, tmp_path / "out")
+    assert result.profile.format == "parquet"
+    assert result.profile.encoding is None and result.profile.delimiter is None
+
+
+def test_xlsx_is_recognised_by_content(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "upload.bin", {"S": [["a", "b"], [1, "x"]]})
+    assert validate(path, tmp_path / "out").profile.format == "xlsx"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, b"%PDF-1.7\n%\xe2\xe3\n1 0 obj", b"\x1f\x8b\x08\x00rest",
+     bytes(range(256)) * 8],
+)
+def test_binary_named_csv_is_unsupported(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "data.csv"
+    path.write_bytes(content)
+    _reject(path, tmp_path / "out", RejectCode.UNSUPPORTED_FORMAT)
+
+
+def test_zip_named_csv_is_unsupported(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    _reject(path, tmp_path / "out", RejectCode.UNSUPPORTED_FORMAT)
+
+
+def test_utf16_without_bom_is_undecodable(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes("a,b\n1,2\n3,4\n".encode("utf-16-le"))
+    _reject(path, tmp_path / "out", RejectCode.UNDECODABLE_TEXT)
+
+
+def test_broken_utf16_is_undecodable(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes("a,b\n1,2\n".encode("utf-16") + b"\x00\xd8\x41")  # a lone surrogate
+    _reject(path, tmp_path / "out", RejectCode.UNDECODABLE_TEXT)
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\r\n\t"])
+def test_empty_file(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(content)
+    _reject(path, tmp_path / "out", RejectCode.EMPTY_FILE)
+
+
+@pytest.mark.parametrize("content", [b"a,b,c", b"a,b,c\n", b"a,b,c\r\n\r\n\n"])
+def test_header_only(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(content)
+    _reject(path, tmp_path / "out", RejectCode.HEADER_ONLY)
+
+
+def test_blank_column_name(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", [["a", " ", "c", ""], [1, 2, 3, 4]])
+    error = _reject(path, tmp_path / "out", RejectCode.BLANK_COLUMN_NAME)
+    assert "Columns 2 and 4" in error.message
+
+
+def test_duplicate_column_name(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", [["id", "a", "price", "b", "c", "d", "price "],
+                                           [1, 2, 3, 4, 5, 6, 7]])
+    error = _reject(path, tmp_path / "out", RejectCode.DUPLICATE_COLUMN_NAME)
+    assert "Columns 3 and 7 are both called 'price'" in error.message
+
+
+def test_column_name_too_long(tmp_path: Path) -> None:
+    name = "x" * (LIMITS.max_column_name_length + 1)
+    path = write_csv(tmp_path / "in.csv", [["a", name], [1, 2]])
+    error = _reject(path, tmp_path / "out", RejectCode.COLUMN_NAME_TOO_LONG)
+    assert "column 2" in error.message
+
+
+def test_too_many_columns(tmp_path: Path) -> None:
+    width = LIMITS.max_columns + 1
+    path = write_csv(tmp_path / "in.csv", [[f"c{i}" for i in range(width)], list(range(width))])
+    error = _reject(path, tmp_path / "out", RejectCode.TOO_MANY_COLUMNS)
+    assert f"{width:,} columns" in error.message
+
+
+def test_quoted_header_with_newline(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(b'"first\nname",n\nann,1\nbob,2\n')
+    result = validate(path, tmp_path / "out")
+    assert result.staged_columns == ("first\nname", "n")
+    assert staged(result)["n"].to_list() == ["1", "2"]

@@ -1,0 +1,126 @@
+"""Rows that cannot be staged go to the quarantine file with a reason; counts add up exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from core.profiling import InputRejected, RejectCode
+from tests.fixtures.uploads import quarantined, staged, validate, write_csv
+
+
+def _file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "in.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _check_accounting(result) -> None:  # type: ignore[no-untyped-def]
+    profile = result.profile
+    assert profile.rows_total == profile.rows_valid + profile.rows_quarantined
+    assert staged(result).height == profile.rows_valid
+    bad = quarantined(result).height if result.quarantine_file else 0
+    assert bad == profile.rows_quarantined
+
+
+def test_ragged_rows_are_quarantined_with_field_counts(tmp_path: Path) -> None:
+    text = ("a,b,c,d\n1,2,3,4\n5,6,7,8,9\n10,11,12\n13,14,15,16\n17,18,19,20,21,22,23,24,25\n"
+            "26,,,\n27,28\n")
+    result = validate(_file(tmp_path, text), tmp_path / "out")
+    _check_accounting(result)
+    assert (result.profile.rows_total, result.profile.rows_quarantined) == (7, 4)
+    bad = quarantined(result)
+    assert bad.columns[:2] == ["source_row", "reason"]
+    assert dict(zip(bad["source_row"].to_list(), bad["reason"].to_list(), strict=True)) == {
+        "2": "row has 5 fields, header has 4",
+        "3": "row has 3 fields, header has 4",
+        "5": "row has 7 or more fields, header has 4",
+        "7": "row has 2 fields, header has 4",
+    }
+    assert bad.row(0)[2:] == ("5", "6", "7", "8", "9", None, None)
+    assert staged(result)["a"].to_list() == ["1", "13", "26"]  # 26,,, is complete (empty fields)
+    assert any("2 with too many fields, 2 with too few fields" in w
+               for w in result.profile.warnings)
+
+
+def test_short_rows_in_a_file_with_quoted_newlines(tmp_path: Path) -> None:
+    text = 'a,b,c\n1,"two\nlines",3\n4,5\n6,"x,y",7\n'
+    result = validate(_file(tmp_path, text), tmp_path / "out")
+    _check_accounting(result)
+    bad = quarantined(result)
+    assert bad.select("source_row", "reason").rows() == [("2", "row has 2 fields, header has 3")]
+    assert staged(result)["b"].to_list() == ["two\nlines", "x,y"]
+
+
+def test_empty_fields_at_the_end_are_not_short(tmp_path: Path) -> None:
+    text = "a,b,c\n1,2,\n3,,\n4,5,6\n"
+    result = validate(_file(tmp_path, text), tmp_path / "out")
+    assert result.quarantine_file is None
+    assert result.profile.rows_valid == 3
+
+
+def test_blank_lines_are_quarantined_as_empty(tmp_path: Path) -> None:
+    result = validate(_file(tmp_path, "a,b\n1,2\n\n3,4\n,\n"), tmp_path / "out")
+    _check_accounting(result)
+    assert quarantined(result).select("source_row", "reason").rows() == [
+        ("2", "row is empty"), ("4", "row is empty")]
+
+
+def test_bad_timestamps_are_quarantined_with_reasons(tmp_path: Path) -> None:
+    rows = [["date", "v"]] + [[f"2024-01-{d:02d}", d] for d in range(1, 29)]
+    rows += [["2024-13-45", 99], [None, 98], ["2024-02-30", 97], ["2024-01-05", 96]]
+    result = validate(write_csv(tmp_path / "in.csv", rows), tmp_path / "out")
+    _check_accounting(result)
+    profile = result.profile
+    assert (profile.rows_total, profile.rows_valid, profile.rows_quarantined) == (32, 29, 3)
+    assert [row[:4] for row in quarantined(result).rows()] == [
+        ("29", "timestamp '2024-13-45' in column 'date' is not a valid date (expected %Y-%m-%d)",
+         "2024-13-45", "99"),
+        ("30", "timestamp column 'date' is empty", None, "98"),
+        ("31", "timestamp '2024-02-30' in column 'date' is not a valid date (expected %Y-%m-%d)",
+         "2024-02-30", "97"),
+    ]
+    assert staged(result)["v"].to_list()[-1] == "96"
+
+
+def test_bad_rows_after_the_sample(tmp_path: Path) -> None:
+    rows = [["ts", "n"]] + [[1_700_000_000 + i, i] for i in range(15_000)]
+    rows[12_001] = ["oops", 12_000]
+    rows[14_001] = [1_700_000_000, 1, "extra"]
+    result = validate(write_csv(tmp_path / "in.csv", rows), tmp_path / "out")
+    _check_accounting(result)
+    assert quarantined(result).select("source_row", "reason").rows() == [
+        ("12001", "timestamp 'oops' in column 'ts' is not a valid date "
+                  "(expected epoch seconds between 1990 and 2100)"),
+        ("14001", "row has 3 fields, header has 2"),
+    ]
+
+
+def test_quarantine_names_do_not_clash_with_columns(tmp_path: Path) -> None:
+    text = "reason,source_row\n1,2\n3,4,5\n"
+    result = validate(_file(tmp_path, text), tmp_path / "out")
+    assert quarantined(result).columns[:4] == ["_source_row", "_reason", "reason", "source_row"]
+
+
+def test_every_row_bad_is_rejected(tmp_path: Path) -> None:
+    rows = [["date", "v"], ["nope", 1], ["2024-01-02", 2, 3]]
+    rows[1] = ["2024-01-02", 1, 9]
+    with pytest.raises(InputRejected) as info:
+        validate(write_csv(tmp_path / "in.csv", rows), tmp_path / "out")
+    assert info.value.code == RejectCode.NO_VALID_ROWS
+    assert "None of the 2 rows" in info.value.message
+    assert "row 1: row has 3 fields, header has 2" in info.value.message
+
+
+def test_typed_source_quarantines_missing_times(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"when": [None, *["2024-01-02"] * 10, "bad"], "n": range(12)})
+    frame.write_parquet(tmp_path / "in.parquet")
+    result = validate(tmp_path / "in.parquet", tmp_path / "out")
+    _check_accounting(result)
+    assert result.profile.rows_quarantined == 2
+    assert quarantined(result)["reason"].to_list() == [
+        "timestamp column 'when' is empty",
+        "timestamp 'bad' in column 'when' is not a valid date (expected %Y-%m-%d)",
+    ]
