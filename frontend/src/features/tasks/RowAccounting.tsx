@@ -1,6 +1,7 @@
 import { Alert, Box, Stack, Typography } from "@mui/material";
 import { formatCount, formatPercent } from "../../format";
 import type { TaskSummaryFragment } from "../../gql/types";
+import { isTerminal } from "./taskStatus";
 
 type Part = { key: string; label: string; value: number | null; color: string; explain: string };
 
@@ -56,7 +57,7 @@ export function RowAccounting({ task }: { task: TaskSummaryFragment }) {
               {part.label}
             </Typography>
             <Typography component="dd" variant="h6" sx={{ m: 0 }}>
-              {part.value == null ? "pending" : formatCount(part.value)}
+              {part.value == null ? (isTerminal(task.status) ? "—" : "pending") : formatCount(part.value)}
               {part.value != null && (
                 <Typography component="span" variant="body2" color="text.secondary">
                   {" "}

@@ -195,7 +195,13 @@ function TaskRow({ task }: { task: TaskSummaryFragment }) {
           />
         )}
         {task.status === "FAILED" && task.error && (
-          <Typography variant="caption" color="error" component="div" sx={{ maxWidth: 260 }}>
+          <Typography
+            variant="caption"
+            color="error"
+            component="div"
+            title={task.error.message}
+            sx={{ maxWidth: 260, display: "-webkit-box", WebkitLineClamp: 2, WebkitBoxOrient: "vertical", overflow: "hidden" }}
+          >
             {task.error.message}
           </Typography>
         )}

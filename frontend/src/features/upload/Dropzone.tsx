@@ -55,7 +55,7 @@ export function Dropzone({ onFiles, disabled = false }: { onFiles: (files: File[
         alignItems: "center",
         gap: 1,
         px: 2,
-        py: { xs: 4, sm: 6 },
+        py: { xs: 4, sm: 5 },
         textAlign: "center",
         cursor: disabled ? "not-allowed" : "pointer",
         border: 2,

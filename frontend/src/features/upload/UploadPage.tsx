@@ -1,6 +1,6 @@
 import CloseIcon from "@mui/icons-material/Close";
 import { Box, Button, Card, CardContent, IconButton, List, ListItem, ListItemText, Stack, Typography } from "@mui/material";
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { EmptyState } from "../../components/States";
 import { formatBytes } from "../../format";
 import type { IngestOptions } from "../../gql/types";
@@ -29,6 +29,7 @@ export function UploadPage() {
   const [options, setOptions] = useState<OptionsState>({ mode: "APPEND", timestampColumn: "", sheet: "", delimiter: "" });
   const [submitted, setSubmitted] = useState(false);
   const check = useDatasourceNameCheck(datasource);
+  const uploadsSection = useRef<HTMLElement>(null);
 
   const addFiles = (added: File[]) =>
     setFiles((current) => {
@@ -44,6 +45,8 @@ export function UploadPage() {
     uploads.start(files, datasource.trim(), toIngestOptions(options));
     setFiles([]);
     setSubmitted(false);
+    // On a narrow screen the list is below the form: bring the new rows into view.
+    uploadsSection.current?.scrollIntoView?.({ block: "nearest", behavior: "smooth" });
   };
 
   return (
@@ -57,6 +60,7 @@ export function UploadPage() {
         </Typography>
       </Box>
 
+      <Box sx={{ display: "grid", gridTemplateColumns: { xs: "minmax(0, 1fr)", md: "minmax(0, 7fr) minmax(0, 5fr)" }, gap: 3, alignItems: "start" }}>
       <Card component="form" onSubmit={onSubmit} noValidate aria-label="Upload files">
         <CardContent>
           <Stack spacing={3}>
@@ -114,8 +118,8 @@ export function UploadPage() {
         </CardContent>
       </Card>
 
-      <Box component="section" aria-labelledby="uploads-heading">
-        <Typography id="uploads-heading" variant="h5" component="h2" gutterBottom>
+      <Box component="section" aria-labelledby="uploads-heading" ref={uploadsSection} sx={{ scrollMarginTop: 80 }}>
+        <Typography id="uploads-heading" variant="h6" component="h2" gutterBottom>
           This session's uploads
         </Typography>
         {uploads.items.length === 0 ? (
@@ -136,6 +140,7 @@ export function UploadPage() {
             </CardContent>
           </Card>
         )}
+      </Box>
       </Box>
     </Stack>
   );
