@@ -78,24 +78,26 @@ def quarantine_frame(annotated: pl.LazyFrame, source: Source, plan: Plan) -> pl.
 
 def _reason(source: Source, plan: Plan) -> pl.Expr:
     width = len(source.columns)
-    fields = pl.col(FIELDS).cast(pl.String)
-    reason = pl.when(pl.col(EMPTY)).then(pl.lit("row is empty"))
+    cases: list[tuple[pl.Expr, pl.Expr]] = [(pl.col(EMPTY), pl.lit("row is empty"))]
     if source.extra_columns:
         most = width + len(source.extra_columns)
-        reason = reason.when(pl.col(FIELDS) >= most).then(
-            pl.lit(f"row has {most} or more fields, header has {width}"))
-    reason = reason.when(pl.col(FIELDS).is_not_null()).then(
-        pl.concat_str(pl.lit("row has "), fields, pl.lit(f" fields, header has {width}")))
+        cases.append((pl.col(FIELDS) >= most,
+                      pl.lit(f"row has {most} or more fields, header has {width}")))
+    cases.append((pl.col(FIELDS).is_not_null(), pl.concat_str(
+        pl.lit("row has "), pl.col(FIELDS).cast(pl.String), pl.lit(f" fields, header has {width}"),
+    )))
+    reason: pl.Expr = pl.lit(None, dtype=pl.String)
     column = plan.time.column
-    if column is None:
-        return reason
-    raw = text_expr(column, source.schema[column])
-    return reason.when(pl.col(column).is_null()).then(
-        pl.lit(f"timestamp column '{column}' is empty")
-    ).otherwise(pl.concat_str(
-        pl.lit("timestamp '"), raw,
-        pl.lit(f"' in column '{column}' is not a valid date ({plan.time.format.expectation()})"),
-    ))
+    if column is not None:
+        cases.append((pl.col(column).is_null(), pl.lit(f"timestamp column '{column}' is empty")))
+        expected = plan.time.format.expectation()
+        reason = pl.concat_str(
+            pl.lit("timestamp '"), text_expr(column, source.schema[column]),
+            pl.lit(f"' in column '{column}' is not a valid date ({expected})"),
+        )
+    for condition, message in reversed(cases):  # the first matching case gives the reason
+        reason = pl.when(condition).then(message).otherwise(reason)
+    return reason
 
 
 def _free(base: str, taken: set[str]) -> str:

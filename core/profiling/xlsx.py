@@ -64,13 +64,14 @@ def _load(reader: fastexcel.ExcelReader, sheet: str, header: list[str]) -> pl.Da
     into a null (silent data loss), so coercion is strict and each column it refuses is
     retried as text.
     """
-    as_text: dict[int, fastexcel.DType] = {}
+    as_text: dict[str | int, fastexcel.DType] = {}
     for _ in range(len(header) + 1):
         try:
-            return reader.load_sheet(
+            loaded = reader.load_sheet(
                 sheet, header_row=0, schema_sample_rows=None, dtype_coercion="strict",
                 skip_whitespace_tail_rows=True, dtypes=as_text or None,
-            ).to_polars()
+            )
+            return loaded.to_polars()
         except fastexcel.UnsupportedColumnTypeCombinationError as exc:
             mixed = _MIXED_COLUMN.search(str(exc))
             if mixed is None or mixed.group(1) not in header:
