@@ -12,7 +12,7 @@ from arq.connections import RedisSettings, create_pool
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from api.graphql import GraphQLEndpoint
@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", _health),
         Route("/readyz", _ready),
         Route("/graphql", graphql, methods=["GET", "POST"]),
-        Mount("/graphql", graphql),  # the WebSocket route for subscriptions
+        WebSocketRoute("/graphql", graphql),  # subscriptions
     ]
     routes += _frontend_routes(settings.frontend_dist)
     return Starlette(routes=routes, lifespan=lifespan)

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from itertools import pairwise
 import json
 import statistics
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import asyncpg

@@ -84,23 +84,18 @@ async def store(settings: Settings) -> AsyncIterator[S3ObjectStore]:
         yield s3
 
 
-@pytest.fixture(autouse=True)
-async def _clean_state(request: pytest.FixtureRequest) -> None:
-    """Wipe metadata, queue and objects before each test that uses the services."""
-    if not {"db", "redis", "store", "client", "app"} & set(request.fixturenames):
-        return
-    pool = request.getfixturevalue("db")
-    redis_pool = request.getfixturevalue("redis")
-    s3 = request.getfixturevalue("store")
-    await pool.execute(
+@pytest.fixture
+async def clean(db: Any, redis: ArqRedis, store: S3ObjectStore) -> None:
+    """Wipe metadata, queue and objects, so each test starts from nothing."""
+    await db.execute(
         "TRUNCATE task_events, dataset_columns, datasets, tasks, uploads RESTART IDENTITY CASCADE"
     )
-    await redis_pool.flushdb()
-    await s3.delete_prefix("")
+    await redis.flushdb()
+    await store.delete_prefix("")
 
 
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[Any]:
+async def app(settings: Settings, clean: None) -> AsyncIterator[Any]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
@@ -113,11 +108,14 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-async def run_worker(settings: Settings, redis: ArqRedis) -> None:
-    """Run an arq worker in burst mode: it works until the queue (incl. deferred jobs) is empty."""
+async def run_worker(settings: Settings, redis: ArqRedis | None = None) -> None:
+    """Run an arq worker in burst mode: it works until the queue (incl. deferred jobs) is empty.
+
+    The worker gets its own Redis pool, as a real worker process would (and arq closes it).
+    """
     worker = Worker(
         functions=WorkerSettings.functions,
-        redis_pool=redis,
+        redis_settings=RedisSettings.from_dsn(settings.redis_url),
         queue_name=settings.queue_name,
         burst=True,
         on_startup=WorkerSettings.on_startup,
@@ -134,7 +132,7 @@ async def run_worker(settings: Settings, redis: ArqRedis) -> None:
 
 
 @pytest.fixture
-def worker(settings: Settings, redis: ArqRedis) -> Any:
+def worker(settings: Settings, redis: ArqRedis, clean: None) -> Any:
     return lambda: run_worker(settings, redis)
 
 
@@ -145,11 +143,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live_server(settings: Settings) -> Iterator[str]:
+def live_server(settings: Settings, clean: None) -> Iterator[str]:
     """A real uvicorn (its own thread and event loop) for WebSocket tests. Yields its URL."""
     port = _free_port()
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", ws="websockets"
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -16,6 +16,7 @@ from typing import Any
 from core.druid.errors import DruidUnavailable
 from core.druid.spec import build_ingestion_spec
 from core.model import IllegalTransition, StagedData, Task, TaskError, TaskStatus
+from core.names import safe_filename
 from core.profiling import InputRejected, Limits, ValidationResult, validate_file
 from core.tasks import get_task, transition
 from workers.context import WorkerServices, services
@@ -92,7 +93,8 @@ async def _validate_and_stage(svc: WorkerServices, task: Task) -> Task | None:
             progress=0.0,
             message="Reading the file",
         )
-        raw_path = work / "raw"
+        # Keep the client's file name: its suffix helps tell a damaged .xlsx from other zips.
+        raw_path = work / safe_filename(task.filename)
         await svc.store.download(task.extra["raw_key"], raw_path)
         try:
             result = await _run_validation(svc, task, raw_path, work / "out")
@@ -224,13 +226,14 @@ async def _submit(svc: WorkerServices, task: Task) -> Task | None:
     try:
         await svc.druid.submit_task(spec)
     except DruidUnavailable as exc:
+        message = (
+            f"Druid is unreachable at {svc.settings.druid_router_url} ({exc.detail}). The file "
+            "is validated and staged, nothing is lost: retry once Druid is running "
+            "(`make run` starts it)."
+        )
         await _fail(
-            svc,
-            task,
-            stage=TaskStatus.SUBMITTING,
-            code="DRUID_UNAVAILABLE",
-            message=str(exc),
-            retryable=True,
+            svc, task, stage=TaskStatus.SUBMITTING, code="DRUID_UNAVAILABLE",
+            message=message, retryable=True,
         )
         return None
     return await transition(

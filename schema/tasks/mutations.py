@@ -31,6 +31,6 @@ class TasksMutation:
     ) -> TaskActionResult:
         services = info.context.services
         outcome = await cancel_task(
-            services.db, services.redis, str(id), shutdown_druid_task=services.druid_shutdown
+            services.db, services.redis, str(id), shutdown_druid_task=services.druid.shutdown_task
         )
         return _result(outcome)

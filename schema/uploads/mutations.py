@@ -16,7 +16,9 @@ from schema.uploads.types import IngestOptions, UploadRejected, UploadResult
 
 def _result(outcome: Task | UploadRejection) -> IngestionTask | UploadRejected:
     if isinstance(outcome, UploadRejection):
-        return UploadRejected(code=outcome.code, message=outcome.message, filename=outcome.filename)
+        return UploadRejected(
+            code=outcome.code, message=outcome.message, filename=outcome.filename or ""
+        )
     return IngestionTask.from_model(outcome)
 
 
@@ -28,7 +30,7 @@ async def _accept(
             code="NOT_MULTIPART",
             message="Send the file as a multipart request (the GraphQL multipart request spec, "
             "as apollo-upload-client or `curl -F` do), not inside JSON.",
-            filename=None,
+            filename="",
         )
     services = info.context.services
     outcome = await accept_upload(

@@ -32,7 +32,7 @@ class IngestOptions:
 class UploadRejected:
     code: str
     message: str = strawberry.field(description="What happened, why, and what to do next.")
-    filename: str | None
+    filename: str = strawberry.field(description="The file as named by the client.")
 
 
 UploadResult = Annotated[IngestionTask | UploadRejected, strawberry.union("UploadResult")]

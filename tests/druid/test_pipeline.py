@@ -22,7 +22,7 @@ pytestmark = pytest.mark.druid
 
 @pytest.fixture
 async def pipeline(
-    druid_settings: Settings, druid: Any, redis: Any, db: Any, store: Any
+    druid_settings: Settings, druid: Any, redis: Any, clean: None
 ) -> AsyncIterator[Any]:
     """Upload through the ASGI app and run the worker until the task is finished."""
     app = create_app(druid_settings)

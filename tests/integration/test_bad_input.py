@@ -48,7 +48,7 @@ async def test_rejected_at_upload_and_nothing_is_kept(
 
 
 async def test_file_over_the_size_limit_is_rejected_and_cleaned_up(
-    settings: Settings, store: S3ObjectStore, db: Any
+    settings: Settings, store: S3ObjectStore, db: Any, clean: None
 ) -> None:
     import httpx
 
@@ -87,13 +87,20 @@ def _zip_bomb_xlsx() -> bytes:
         ("header.csv", b"a,b,c\n", "HEADER_ONLY"),
         ("blank.csv", b"a,,c\n1,2,3\n", "BLANK_COLUMN_NAME"),
         ("dupe.csv", b"price,qty,price\n1,2,3\n", "DUPLICATE_COLUMN_NAME"),
-        ("binary.csv", bytes(range(256)) * 40, "UNDECODABLE_TEXT"),
+        ("binary.csv", bytes(range(256)) * 40, "UNSUPPORTED_FORMAT"),
+        ("utf16.csv", "city,amount\nParis,1\n".encode("utf-16-le") * 50, "UNDECODABLE_TEXT"),
         ("broken.xlsx", b"PK\x03\x04" + b"garbage" * 100, "XLSX_INVALID"),
         ("bomb.xlsx", _zip_bomb_xlsx(), "XLSX_TOO_LARGE"),
     ],
 )
 async def test_rejected_by_validation_with_a_failed_task(
-    settings: Settings, redis: Any, store: S3ObjectStore, filename: str, content: bytes, code: str
+    settings: Settings,
+    redis: Any,
+    store: S3ObjectStore,
+    clean: None,
+    filename: str,
+    content: bytes,
+    code: str,
 ) -> None:
     import httpx
 
@@ -119,19 +126,18 @@ async def test_rejected_by_validation_with_a_failed_task(
 async def test_bad_rows_are_quarantined_with_reasons(
     client: Any, worker: Any, store: S3ObjectStore
 ) -> None:
-    content = (
-        b"ts,city,amount\n"
-        b"2024-01-01,Paris,1\n"
-        b"2024-13-45,Lyon,2\n"  # impossible date
-        b"2024-01-03,Nice,3,extra\n"  # ragged row
-        b"2024-01-04,Metz,4\n"
-    )
+    good = [f"2024-01-{day:02d},Paris,{day}" for day in range(1, 21)]
+    rows = [*good[:5], "2024-13-45,Lyon,2", *good[5:10], "2024-01-03,Nice,3,extra", *good[10:]]
+    # An impossible date (the column is still a time column: 20 of 21 values are dates) and a
+    # ragged row with one field too many.
+    content = ("ts,city,amount\n" + "\n".join(rows) + "\n").encode()
     task = await upload_file(client, filename="mixed.csv", content=content, datasource="mixed")
     await worker()
     done = await get_task(client, task["id"])
 
-    assert done["profile"]["rowsTotal"] == 4
-    assert done["profile"]["rowsValid"] == 2
+    assert done["profile"]["rowsTotal"] == 22
+    assert done["profile"]["timestampColumn"] == "ts"
+    assert done["profile"]["rowsValid"] == 20
     assert done["rowsQuarantined"] == 2 and done["hasQuarantine"] is True
     [key] = await store.list_keys(f"quarantine/{task['id']}/")
     quarantine = pl.read_csv(io.BytesIO(await store.read_bytes(key)), infer_schema_length=0)
@@ -140,4 +146,4 @@ async def test_bad_rows_are_quarantined_with_reasons(
     assert "2024-13-45" in reasons
     assert "field" in reasons
     [staged] = await store.list_keys("staged/mixed/")
-    assert pl.read_csv(io.BytesIO(await store.read_bytes(staged))).height == 2
+    assert pl.read_csv(io.BytesIO(await store.read_bytes(staged))).height == 20
