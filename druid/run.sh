@@ -13,6 +13,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../scripts/_common.sh
 source "$here/../scripts/_common.sh"
+: "${SLUICE_DATA_DIR:?the settings did not load (python -m core.settings exports failed)}"
 
 service=${1:-}
 case $service in
@@ -62,11 +63,40 @@ common_flags=(
   -Djava.util.logging.manager=org.apache.logging.log4j.jul.LogManager
 )
 
+# Is any Druid service of druid/conf still listening on its port?
+druid_listening() {
+  local conf port
+  for conf in "$here"/conf/*/runtime.properties; do
+    port=$(sed -n 's/^druid.plaintextPort=//p' "$conf")
+    [[ -n $port ]] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+  done
+  return 1
+}
+
 if [[ $service == zookeeper ]]; then
-  exec "$java" -Xms64m -Xmx128m "${common_flags[@]}" \
-    -Dzookeeper.admin.enableServer=false -Dzookeeper.jmx.log4j.disable=true \
-    -cp "$here/conf/zk:$here/conf/_common:$lib/*" \
-    org.apache.zookeeper.server.ZooKeeperServerMain "$here/conf/zk/zoo.cfg"
+  # Druid services deregister from ZooKeeper while they stop; if it is already gone they
+  # retry for minutes. Process managers stop everything at once (honcho: SIGTERM to every
+  # process group, SIGKILL 5 s later), so the ZooKeeper JVM ignores SIGTERM/SIGINT and this
+  # script ends it once the Druid ports have closed (at most 4 s). ZooKeeper syncs its
+  # transaction log before acknowledging a write, so SIGKILL loses nothing, and the JVM stays
+  # in this process group: whatever kills the group never leaves ZooKeeper behind.
+  (trap '' TERM INT
+   exec "$java" -Xms64m -Xmx128m "${common_flags[@]}" \
+     -Dzookeeper.admin.enableServer=false -Dzookeeper.jmx.log4j.disable=true \
+     -cp "$here/conf/zk:$here/conf/_common:$lib/*" \
+     org.apache.zookeeper.server.ZooKeeperServerMain "$here/conf/zk/zoo.cfg") &
+  zk_pid=$! stopping=0
+  stop_zookeeper() {
+    stopping=1
+    for _ in $(seq 8); do druid_listening || break; sleep 0.5; done
+    echo "zookeeper: stopping (the Druid services are down or had 4 s to deregister)"
+    kill -KILL "$zk_pid" 2>/dev/null || true
+  }
+  trap stop_zookeeper TERM INT
+  status=0
+  while kill -0 "$zk_pid" 2>/dev/null; do wait "$zk_pid" || status=$?; done
+  ((stopping)) && exit 0
+  exit "$status"
 fi
 
 # --- settings -> Druid system properties (nothing secret is written to a tracked file) ---
@@ -102,6 +132,25 @@ druid_props=(
 # The AWS SDK also looks for a region on its own; peons inherit the environment.
 export AWS_REGION=$SLUICE_S3_REGION
 
+# Druid's built-in default rule keeps two copies of every segment. With one Historical the
+# second copy can never be placed and the Coordinator warns about it on every run, so once it
+# answers, make the default one copy (only if it is not already).
+ensure_single_replica_rule() {
+  local port url
+  port=$(sed -n 's/^druid.plaintextPort=//p' "$here/conf/coordinator-overlord/runtime.properties")
+  url=http://127.0.0.1:$port/druid/coordinator/v1/rules/_default
+  for _ in $(seq 300); do
+    if rules=$(curl -sf "$url"); then
+      [[ $rules == *'"_default_tier":1}'* ]] && return 0
+      curl -sf -X POST -H 'Content-Type: application/json' -H 'X-Druid-Author: druid/run.sh' \
+        -d '[{"type":"loadForever","tieredReplicants":{"_default_tier":1}}]' "$url" >/dev/null \
+        && echo "druid: default load rule set to one replica" && return 0
+    fi
+    sleep 1
+  done
+  echo "druid: could not set the default load rule at $url" >&2
+}
+
 case $service in
   coordinator-overlord)
     # The metadata database must exist before the Coordinator creates its tables.
@@ -120,7 +169,8 @@ case $service in
       createdb -h "$db_host" -p "$db_port" -U "$db_user" "$db_name" 2>/dev/null \
         || psql -h "$db_host" -p "$db_port" -U "$db_user" -d "$db_name" -tAc 'select 1' >/dev/null
     fi
-    heap=(-Xms512m -Xmx640m) main=coordinator ;;
+    heap=(-Xms512m -Xmx640m) main=coordinator
+    ensure_single_replica_rule & ;;
   broker)
     heap=(-Xms512m -Xmx512m -XX:MaxDirectMemorySize=384m) main=broker ;;
   historical)

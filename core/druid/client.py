@@ -290,17 +290,22 @@ class DruidClient:
         self._expect_ok(response, f"datasource {datasource}")
         return True
 
-    async def drop_datasource(self, datasource: str) -> None:
-        """Mark all segments of the datasource unused (no longer queryable) and submit a kill
-        task that deletes them from deep storage and the metadata store."""
+    async def drop_datasource(self, datasource: str, *, delete_data: bool = False) -> None:
+        """Mark all segments of the datasource unused: it stops being queryable at once.
+
+        The Coordinator deletes unused segments from deep storage within the hour
+        (druid.coordinator.kill.*); `delete_data=True` submits that kill task now, which
+        takes a task slot.
+        """
         base = f"/druid/coordinator/v1/datasources/{_quote(datasource)}"
         response = await self._request("DELETE", self.coordinator_url, base)
         if response.status_code not in (200, 204, 404):
             self._expect_ok(response, f"dropping datasource {datasource}")
-        kill = f"{base}/intervals/{ALL_TIME.replace('/', '_')}"
-        response = await self._request("DELETE", self.coordinator_url, kill)
-        if response.status_code not in (200, 204, 404):
-            self._expect_ok(response, f"deleting datasource {datasource}")
+        if delete_data:
+            kill = f"{base}/intervals/{ALL_TIME.replace('/', '_')}"
+            response = await self._request("DELETE", self.coordinator_url, kill)
+            if response.status_code not in (200, 204, 404):
+                self._expect_ok(response, f"deleting datasource {datasource}")
 
     # --- plumbing ---
 

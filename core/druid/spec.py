@@ -22,6 +22,8 @@ NO_TIME_COLUMN = "!!!_no_such_column_!!!"
 # Unparseable rows are counted (and a sample kept in the task report), never fatal:
 # the worker compares Druid's counts with the profile and reports any difference.
 MAX_SAVED_PARSE_EXCEPTIONS = 100
+# APPEND picks the coarsest time chunk that still holds about this many rows.
+ROWS_PER_CHUNK = 500_000
 _UNLIMITED = 2_147_483_647
 
 _DIMENSION_TYPES = {
@@ -52,7 +54,7 @@ def build_ingestion_spec(
     if staged.format != "csv":
         raise ValueError(f"staged format {staged.format!r} is not supported; Sluice stages CSV")
     timestamp = profile.timestamp
-    granularity = segment_granularity(timestamp)
+    granularity = segment_granularity(timestamp, rows=staged.rows, mode=mode)
     intervals = covered_intervals(timestamp, granularity=granularity)
     replace = mode == WriteMode.REPLACE
     if replace and not intervals:
@@ -127,21 +129,26 @@ def dimensions(profile: Profile, staged: StagedData) -> list[dict[str, str]]:
     ]
 
 
-def segment_granularity(timestamp: TimestampInfo) -> str:
-    """DAY for files spanning up to a year, MONTH up to 20 years, else YEAR.
+def segment_granularity(timestamp: TimestampInfo, *, rows: int, mode: WriteMode) -> str:
+    """DAY, MONTH or YEAR: how Druid cuts the file into time chunks (segments).
 
-    Fine enough that REPLACE overwrites little beyond the file's own range, coarse enough
-    that a long history does not become thousands of tiny segments.
+    REPLACE overwrites whole chunks, so it uses the finest granularity that keeps the chunk
+    count sane (DAY up to a year of data, MONTH up to 20 years): re-uploading one day's file
+    replaces that day, not its month. APPEND uses the coarsest granularity that still gives
+    each chunk many rows, because thousands of tiny segments make queries slow; Druid appends
+    into existing chunks of any granularity and overlays finer ones on coarser ones.
     """
     low, high = _parse(timestamp.min), _parse(timestamp.max)
     if timestamp.column is None or low is None or high is None:
         return "DAY"
-    span = high - low
-    if span <= timedelta(days=366):
+    span_days = (high - low).days + 1
+    if mode == WriteMode.REPLACE:
+        if span_days <= 366:
+            return "DAY"
+        return "MONTH" if span_days <= 366 * 20 else "YEAR"
+    if rows / span_days >= ROWS_PER_CHUNK:
         return "DAY"
-    if span <= timedelta(days=366 * 20):
-        return "MONTH"
-    return "YEAR"
+    return "MONTH" if rows / max(span_days / 30, 1) >= ROWS_PER_CHUNK else "YEAR"
 
 
 def covered_intervals(timestamp: TimestampInfo, *, granularity: str) -> list[str]:

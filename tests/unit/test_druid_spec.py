@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -100,10 +101,10 @@ def test_append_adds_to_existing_segments() -> None:
     spec = _build(mode=WriteMode.APPEND)["spec"]
     assert spec["ioConfig"]["appendToExisting"] is True
     assert "dropExisting" not in spec["ioConfig"]
-    # Known intervals spare Druid a pass over the file; they are the file's own days.
-    assert spec["dataSchema"]["granularitySpec"]["intervals"] == [
-        "2024-03-01T00:00:00.000Z/2024-03-06T00:00:00.000Z"
-    ]
+    # A small file becomes one segment; known intervals spare Druid a pass over the file.
+    gran = spec["dataSchema"]["granularitySpec"]
+    assert gran["segmentGranularity"] == "YEAR"
+    assert gran["intervals"] == ["2024-01-01T00:00:00.000Z/2025-01-01T00:00:00.000Z"]
 
 
 def test_replace_overwrites_exactly_the_covered_intervals() -> None:
@@ -140,16 +141,33 @@ def test_replace_without_a_known_time_range_is_refused() -> None:
          "2024-03-01T00:00:00.000Z/2024-03-03T00:00:00.000Z"),
     ],
 )  # fmt: skip
-def test_segment_granularity_follows_the_time_span(
+def test_replace_uses_the_finest_sane_granularity(
     low: str, high: str, granularity: str, interval: str
 ) -> None:
     timestamp = TimestampInfo(column="ts", min=low, max=high)
-    assert segment_granularity(timestamp) == granularity
+    assert segment_granularity(timestamp, rows=10, mode=WriteMode.REPLACE) == granularity
     gran = _build(timestamp=timestamp, mode=WriteMode.REPLACE)["spec"]["dataSchema"][
         "granularitySpec"
     ]
     assert gran["segmentGranularity"] == granularity
     assert gran["intervals"] == [interval]
+
+
+@pytest.mark.parametrize(
+    "days,rows,granularity",
+    [
+        (20, 26_000, "YEAR"),  # a 1 MB file: one segment, not twenty tiny ones
+        (365, 12_000_000, "MONTH"),  # ~1 M rows a month
+        (10, 20_000_000, "DAY"),  # 2 M rows a day
+        (1, 100, "YEAR"),
+    ],
+)
+def test_append_uses_the_coarsest_granularity_that_keeps_chunks_full(
+    days: int, rows: int, granularity: str
+) -> None:
+    end = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=days - 1)
+    timestamp = TimestampInfo(column="ts", min="2024-01-01T00:00:00Z", max=end.isoformat())
+    assert segment_granularity(timestamp, rows=rows, mode=WriteMode.APPEND) == granularity
 
 
 def test_unparseable_rows_are_counted_not_fatal_and_handoff_is_awaited() -> None:
