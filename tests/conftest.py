@@ -147,7 +147,11 @@ def live_server(settings: Settings, clean: None) -> Iterator[str]:
     """A real uvicorn (its own thread and event loop) for WebSocket tests. Yields its URL."""
     port = _free_port()
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio"
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="websockets-sansio",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
