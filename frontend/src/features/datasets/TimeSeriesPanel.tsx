@@ -80,6 +80,8 @@ function SeriesChart({
             {
               data: dates,
               scaleType: "time",
+              // Ticks only at bucket starts: no "1 Mar, 1 Mar" from ticks at noon.
+              tickInterval: dates,
               valueFormatter: (d: Date, context) =>
                 context.location === "tick" ? bucketLabel(d, granularity, "short") : bucketLabel(d, granularity, "long"),
             },
@@ -96,7 +98,7 @@ function SeriesChart({
               valueFormatter: (v) => formatNumber(v),
             },
           ]}
-          margin={{ left: 8, right: 16 }}
+          margin={{ left: 8, right: 28 }}
           sx={{ [`& .${lineClasses.area}`]: { fillOpacity: 0.12 }, [`& .${lineClasses.line}`]: { strokeWidth: 2 } }}
         />
       )}
