@@ -163,4 +163,26 @@ describe("upload page", () => {
     });
     expect(await screen.findByRole("alert")).toHaveTextContent("Rejected: sales.csv is empty");
   });
+
+  it("sends several files two at a time, each with its own row", async () => {
+    network();
+    renderApp("/", { http: makeHttpLink() });
+    const user = userEvent.setup();
+    const files = ["a.csv", "b.csv", "c.xlsx"].map((name) => new File(["x,y\n1,2\n"], name));
+    await user.upload(screen.getByTestId("file-input"), files);
+    expect(screen.getByRole("textbox", { name: "Sheet (XLSX)" })).toBeInTheDocument();
+    await user.type(screen.getByRole("combobox", { name: /Dataset name/ }), "sales");
+    await screen.findByText("Creates a new dataset “sales”.");
+    await user.click(screen.getByRole("button", { name: "Upload 3 files" }));
+
+    await waitFor(() => expect(FakeXHR.sent).toHaveLength(2));
+    const rows = screen.getAllByTestId("upload-row");
+    expect(rows.map((row) => row.getAttribute("data-phase"))).toEqual(["sending", "sending", "waiting"]);
+    const names = FakeXHR.sent.map((xhr) => (xhr.form().get("1") as File).name);
+    expect(names).toEqual(["a.csv", "b.csv"]);
+
+    FakeXHR.sent[0].respond({ data: { uploadFile: { __typename: "UploadRejected", code: "EMPTY", message: "a.csv: no rows.", rejectedFilename: "a.csv" } } });
+    await waitFor(() => expect(FakeXHR.sent).toHaveLength(3));
+    expect((FakeXHR.sent[2].form().get("1") as File).name).toBe("c.xlsx");
+  });
 });
