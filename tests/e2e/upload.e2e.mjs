@@ -247,10 +247,20 @@ async function main() {
 
     await check("the pages fit a narrow screen (390 px)", async () => {
       await page.setViewportSize({ width: 390, height: 844 });
+      // Styles follow CSS media queries: wait until the page itself sees the narrow screen.
+      await page.waitForFunction(() => window.innerWidth === 390 && matchMedia("(max-width: 599.95px)").matches);
       await page.waitForTimeout(300);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       await shot("06-dashboard-narrow", page, { fullPage: true });
-      if (overflow > 1) throw new Error(`the dashboard is ${overflow}px wider than the screen`);
+      if (overflow > 1) {
+        const wide = await page.evaluate(() =>
+          [...document.querySelectorAll("body *")]
+            .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .slice(0, 5)
+            .map((e) => `${e.tagName.toLowerCase()}.${String(e.getAttribute("class") ?? "").split(" ")[0]}`),
+        );
+        throw new Error(`the dashboard is ${overflow}px wider than the screen: ${wide.join(", ")}`);
+      }
       await page.getByRole("link", { name: "Tasks" }).click();
       await page.getByTestId("task-list").waitFor();
       await shot("07-tasks-narrow");

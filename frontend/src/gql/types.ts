@@ -239,5 +239,5 @@ export type UploadFileMutationVariables = Exact<{
 
 export type UploadFileMutation = { __typename: 'Mutation', uploadFile:
     | { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: string, message: string, retryable: boolean, stage: TaskStatus | null } | null }
-    | { __typename: 'UploadRejected', code: string, message: string, rejectedFilename: string | null }
+    | { __typename: 'UploadRejected', code: string, message: string, rejectedFilename: string }
    };
