@@ -1,0 +1,2 @@
+-- Druid keeps its own metadata (segments, tasks, rules) in a database of its own.
+CREATE DATABASE druid;
