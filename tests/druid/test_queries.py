@@ -11,6 +11,7 @@ import pytest
 
 from core import catalog
 from core.druid.broker import DruidBroker
+from core.model import ColumnType
 from core.queries import QueryLimits, run_groupby, run_timeseries, run_topn
 from core.queries import model as m
 from tests.druid import reference as ref
@@ -96,6 +97,33 @@ async def test_refresh_records_what_druid_serves(env: DashboardEnv, frame: pl.Da
         "qty": ("LONG", "BIGINT"),
         "user_id": ("STRING", "VARCHAR"),
     }
+
+
+class EmptyCatalog:
+    """A metadata store that has never heard of any dataset."""
+
+    async def fetch(self, query: str, *args: Any) -> list[Any]:
+        return []
+
+
+async def test_datasource_known_only_to_druid_is_read_from_information_schema(
+    env: DashboardEnv, frame: pl.DataFrame
+) -> None:
+    [found] = await catalog.load_datasets(EmptyCatalog(), env.broker, [env.loaded.datasource])
+    assert found is not None and not found.in_metadata
+    assert found.row_count == ROWS and found.size_bytes and found.size_bytes > 0
+    types = {c.name: (c.type, c.druid_type) for c in found.columns}
+    assert types["qty"] == (ColumnType.LONG, "BIGINT")
+    assert types["amount"] == (ColumnType.DOUBLE, "DOUBLE")
+    assert types["city"] == (ColumnType.STRING, "VARCHAR")
+    runner = {
+        "datasets": Lookup(EmptyCatalog(), env.broker),  # type: ignore[arg-type]
+        "broker": env.broker,
+        "limits": QueryLimits(timeout_ms=30_000, max_rows=10_000),
+    }
+    query = m.TopNQuery(env.loaded.datasource, "device", m.Metric(m.Aggregate.SUM, "qty"))
+    data = await run_topn(query, **runner)
+    assert list(zip(data.keys, data.values, strict=True)) == ref.topn(frame, query)
 
 
 @pytest.mark.parametrize("granularity", [g for g in m.Granularity if "MINUTE" not in g.name])
