@@ -1,6 +1,10 @@
 import InsertDriveFileOutlined from "@mui/icons-material/InsertDriveFileOutlined";
 import { Alert, Box, Button, LinearProgress, Link, Stack, Typography } from "@mui/material";
+import { useApolloClient } from "@apollo/client/react";
+import { useEffect } from "react";
 import { Link as RouterLink } from "react-router";
+import { CHECK_DATASOURCE_NAME } from "../../operations/checkDatasourceName";
+import { DATASOURCES } from "../../operations/datasources";
 import { formatBytes, formatPercent } from "../../format";
 import { StatusChip } from "../tasks/StatusChip";
 import { STATUS_DESCRIPTION, isTerminal, progressPercent } from "../tasks/taskStatus";
@@ -80,6 +84,12 @@ function BytesProgress({ item }: { item: UploadItem }) {
 }
 
 function TaskProgress({ task }: { task: TaskSummaryFragment }) {
+  const client = useApolloClient();
+  const succeeded = task.status === "SUCCEEDED";
+  // A new dataset now exists: refresh the name check and the suggestions on this page.
+  useEffect(() => {
+    if (succeeded) void client.refetchQueries({ include: [DATASOURCES, CHECK_DATASOURCE_NAME] });
+  }, [succeeded, client]);
   const terminal = isTerminal(task.status);
   return (
     <Box sx={{ mt: 1 }} data-testid="task-progress">
