@@ -8,6 +8,7 @@ Key layout in the bucket:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -57,6 +58,7 @@ class ObjectStore(Protocol):
 
 
 HEAD_BYTES = 64 * 1024
+PARTS_IN_FLIGHT = 3
 
 
 class S3ObjectStore:
@@ -121,16 +123,30 @@ class S3ObjectStore:
     ) -> StoredObject:
         """Stream `chunks` into a multipart upload while hashing them.
 
-        Memory stays at about one part (settings.s3_part_size) whatever the file size. On any
-        error, including `ObjectTooLarge`, the multipart upload is aborted: nothing is left.
+        Up to `PARTS_IN_FLIGHT` parts upload while the next one is read, so the client is not
+        held up by S3 round trips; memory stays at about that many parts (8 MiB each) whatever
+        the file size. On any error, including `ObjectTooLarge`, the multipart upload is
+        aborted: nothing is left behind.
         """
         extra = {"ContentType": content_type} if content_type else {}
         created = await self._client.create_multipart_upload(Bucket=self.bucket, Key=key, **extra)
         upload_id = created["UploadId"]
         digest, size, head = hashlib.sha256(), 0, bytearray()
-        parts: list[dict[str, Any]] = []
+        uploads: list[asyncio.Task[dict[str, Any]]] = []
+        slots = asyncio.Semaphore(PARTS_IN_FLIGHT)
         buffer = bytearray()
         part_size = self.settings.s3_part_size
+
+        async def send(number: int, data: bytearray) -> dict[str, Any]:
+            try:
+                return await self._upload_part(key, upload_id, number, data)
+            finally:
+                slots.release()
+
+        async def flush(data: bytearray) -> None:
+            await slots.acquire()  # back-pressure: wait while PARTS_IN_FLIGHT are uploading
+            uploads.append(asyncio.create_task(send(len(uploads) + 1, data)))
+
         try:
             async for chunk in chunks:
                 size += len(chunk)
@@ -141,14 +157,18 @@ class S3ObjectStore:
                     head += chunk[: HEAD_BYTES - len(head)]
                 buffer += chunk
                 if len(buffer) >= part_size:
-                    parts.append(await self._upload_part(key, upload_id, len(parts) + 1, buffer))
+                    await flush(buffer)
                     buffer = bytearray()
-            if buffer or not parts:
-                parts.append(await self._upload_part(key, upload_id, len(parts) + 1, buffer))
+            if buffer or not uploads:
+                await flush(buffer)
+            parts = await asyncio.gather(*uploads)
             await self._client.complete_multipart_upload(
                 Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
             )
         except BaseException:
+            for upload in uploads:
+                upload.cancel()
+            await asyncio.gather(*uploads, return_exceptions=True)
             await self._client.abort_multipart_upload(
                 Bucket=self.bucket, Key=key, UploadId=upload_id
             )
