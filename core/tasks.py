@@ -11,7 +11,7 @@ import base64
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
 from redis.asyncio import Redis
@@ -31,7 +31,7 @@ from core.model import (
     check_transition,
 )
 
-Pool = asyncpg.Pool | asyncpg.Connection
+Pool: TypeAlias = asyncpg.Pool | asyncpg.Connection
 
 
 class TaskNotFound(Exception):
@@ -185,7 +185,8 @@ async def list_tasks(
     after: str | None = None,
 ) -> tuple[list[Task], str | None]:
     """Newest first, keyset-paginated. Returns the page and the cursor of the next page."""
-    where, args = ["TRUE"], []
+    where: list[str] = ["TRUE"]
+    args: list[Any] = []
     if statuses:
         args.append([s.value for s in statuses])
         where.append(f"t.status = ANY(${len(args)}::text[])")

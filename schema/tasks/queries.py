@@ -17,7 +17,7 @@ def task_loader(context: Context) -> DataLoader[str, model.Task | None]:
     if loader is None:
         db = context.db
         loader = context.loaders["task"] = DataLoader(load_fn=lambda ids: get_tasks(db, ids))
-    return loader  # type: ignore[no-any-return]
+    return loader
 
 
 @strawberry.type

@@ -11,12 +11,15 @@ from core import model
 from core.tasks import list_events
 from schema.context import Context
 
-TaskStatus = strawberry.enum(model.TaskStatus, description="Where a task is in the pipeline.")
-WriteMode = strawberry.enum(
-    model.WriteMode,
-    description="APPEND adds rows; REPLACE overwrites the time range the file covers.",
+# The domain enums are the GraphQL enums (strawberry.enum registers them in place).
+TaskStatus = model.TaskStatus
+WriteMode = model.WriteMode
+ColumnType = model.ColumnType
+strawberry.enum(TaskStatus, description="Where a task is in the pipeline.")
+strawberry.enum(
+    WriteMode, description="APPEND adds rows; REPLACE overwrites the time range the file covers."
 )
-ColumnType = strawberry.enum(model.ColumnType)
+strawberry.enum(ColumnType)
 
 
 @strawberry.type
