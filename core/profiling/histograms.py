@@ -5,7 +5,11 @@ pass groups values into fine buckets of three significant digits (numbers) or ho
 a bounded number of groups whatever the file size, and the buckets are rolled up into at most
 20 bins afterwards. A fine bucket lands in the bin holding its lower bound, so counts near a
 bin edge can be off by up to one fine bucket (about 1% of the value). Text columns show the
-sample's most frequent values, counted exactly over the whole file.
+sample's most frequent values.
+
+Counting costs: on a large file the buckets are counted on every k-th valid row only
+(`stride`) and scaled up to the valid row count, so histograms of files beyond
+`EXACT_ROWS` rows are estimates; null counts, distinct counts, min and max never are.
 """
 
 from __future__ import annotations
@@ -17,9 +21,15 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 
 MAX_BINS = 20
+EXACT_ROWS = 1_000_000
 _HOUR_MS = 3_600_000
 
 Histogram = tuple[tuple[str, int], ...]
+
+
+def stride(estimated_rows: int) -> int:
+    """Count histogram buckets on every k-th row so that about `EXACT_ROWS` rows are counted."""
+    return max(1, math.ceil(estimated_rows / EXACT_ROWS))
 
 
 def fine_key(values: pl.Expr) -> pl.Expr:
@@ -36,10 +46,19 @@ def hour_key(millis: pl.Expr) -> pl.Expr:
     return (millis // _HOUR_MS).cast(pl.Float64)
 
 
+def top_key(values: pl.Expr, top_values: tuple[str, ...]) -> pl.Expr:
+    """Index of the value among the sample's most frequent ones (null for any other value)."""
+    index = pl.Series(range(len(top_values)), dtype=pl.Float64)
+    return values.replace_strict(pl.Series(top_values, dtype=pl.String), index, default=None)
+
+
+SAMPLED_ROWS = "__rows"  # a key every row has: the number of rows the buckets were counted on
+
+
 def bucket_counts(frame: pl.LazyFrame, keys: dict[str, pl.Expr]) -> pl.LazyFrame:
     """One group-by for all columns: rows (key, bucket, n)."""
     return (
-        frame.select(**keys)
+        frame.select(**keys, **{SAMPLED_ROWS: pl.lit(0.0)})
         .unpivot(variable_name="key", value_name="bucket")
         .drop_nulls("bucket")
         .group_by("key", "bucket")

@@ -18,10 +18,10 @@ from typing import Any
 
 import polars as pl
 
-from core.model import IngestOptions, Profile
+from core.model import ColumnType, IngestOptions, Profile
 from core.profiling.detect import Detected, detect
 from core.profiling.errors import InputRejected, RejectCode
-from core.profiling.histograms import bucket_counts
+from core.profiling.histograms import bucket_counts, stride
 from core.profiling.plan import SAMPLE_ROWS, Plan, make_plan
 from core.profiling.profile import (
     bucket_keys,
@@ -29,14 +29,15 @@ from core.profiling.profile import (
     count_exprs,
     split_buckets,
     stats_exprs,
+    typed_values,
 )
-from core.profiling.quarantine import BAD, annotate, find_short_rows, quarantine_frame
+from core.profiling.quarantine import BAD, ROW, annotate, find_short_rows, quarantine_frame
 from core.profiling.readers import Source, open_csv, open_parquet, open_xlsx
 from core.profiling.report import rejection_for_no_rows, summarize, timestamp_info
 from core.profiling.result import Limits, ValidationResult
 from core.profiling.stage import staged_files, staged_frame, staged_sink
 from core.profiling.transcode import to_utf8
-from core.profiling.types import ColumnPlan, settle
+from core.profiling.types import ColumnPlan, check_exprs, settle
 
 Progress = Callable[[str, float], None]
 QUARANTINE_FILE = "quarantine.csv"
@@ -100,7 +101,9 @@ def _validate(
     source: Source, *, options: IngestOptions, out_dir: Path, progress: Progress
 ) -> ValidationResult:
     progress("inferring", 0.05)
-    plan = make_plan(source, _usable_sample(source), options=options)
+    sample = _usable_sample(source)
+    plan = replace(make_plan(source, sample, options=options),
+                   stride=stride(_estimated_rows(source, sample)))
     progress("staging", 0.1)
     outcome = run_pass(source, plan, out_dir=out_dir)
     revised = _revise(source, plan, outcome)
@@ -130,24 +133,36 @@ def _usable_sample(source: Source) -> pl.DataFrame:
     return usable.select(source.columns)
 
 
+def _estimated_rows(source: Source, sample: pl.DataFrame) -> int:
+    """Row count to expect: exact for in-memory sheets, from bytes per sampled row for text."""
+    if source.frame is not None:
+        return source.frame.height
+    if source.format == "parquet":
+        return int(source.scan().select(pl.len()).collect().item())  # from the footer
+    if sample.height < SAMPLE_ROWS:
+        return sample.height
+    return int(source.path.stat().st_size * sample.height / max(1, sample.estimated_size()))
+
+
 def run_pass(source: Source, plan: Plan, *, out_dir: Path) -> Outcome:
     """The main pass: stage, quarantine, check and profile in one streaming query."""
     annotated = annotate(source, plan).cache()
-    good = annotated.filter(~pl.col(BAD)).cache()
-    keys = bucket_keys(plan.columns, time_column=plan.time.column)
+    values = typed_values(plan.columns, time_column=plan.time.column)
+    good = annotated.filter(~pl.col(BAD)).with_columns(**values).cache()
+    counted = good.filter(pl.col(ROW) % plan.stride == 0) if plan.stride > 1 else good
     queries = [
         staged_sink(staged_frame(good, source, plan), out_dir),
         quarantine_frame(annotated, source, plan).sink_csv(out_dir / QUARANTINE_FILE, lazy=True),
         annotated.select(count_exprs(source, plan)),
         good.select(stats_exprs(plan.columns, time_column=plan.time.column)),
+        bucket_counts(counted, bucket_keys(plan.columns, time_column=plan.time.column)),
     ]
-    if keys:
-        queries.append(bucket_counts(good, keys))
-    results = pl.collect_all(queries, engine="streaming")
+    counts, stats, buckets = pl.collect_all(queries, engine="streaming")[2:]
+    stats_row = stats.row(0, named=True)
     return Outcome(
-        counts=results[2].row(0, named=True),
-        stats=results[3].row(0, named=True),
-        buckets=split_buckets(results[4] if keys else None),
+        counts=counts.row(0, named=True),
+        stats=stats_row,
+        buckets=split_buckets(buckets, rows=stats_row["rows_valid"]),
     )
 
 
@@ -177,19 +192,20 @@ def _finish(source: Source, plan: Plan, outcome: Outcome, *, out_dir: Path) -> V
     quarantine: Path | None = out_dir / QUARANTINE_FILE
     if rows_valid == 0:
         raise rejection_for_no_rows(source, plan, counts, quarantine)
-    settled = tuple(c if c.name == plan.time.column else settle(c, stats) for c in plan.columns)
-    changed = [s for s, c in zip(settled, plan.columns, strict=True)
+    settled = [c if c.name == plan.time.column else settle(c, stats) for c in plan.columns]
+    changed = [s.name for s, c in zip(settled, plan.columns, strict=True)
                if (s.type, s.time_formats[:1]) != (c.type, c.time_formats[:1])]
     buckets = dict(outcome.buckets)
     files = staged_files(out_dir)
     if changed:
-        repaired_stats, repaired_buckets = _repair(changed, plan, files)
+        repaired, repaired_stats, repaired_buckets = _repair(
+            [c for c in settled if c.name in changed], plan, files)
+        settled = [repaired.get(c.name, c) for c in settled]
         stats.update(repaired_stats)
         buckets.update(repaired_buckets)
     if not rows_bad and quarantine is not None:
         quarantine.unlink(missing_ok=True)
         quarantine = None
-    columns = tuple(column_profile(c, stats, buckets) for c in settled)
     profile = Profile(
         format=source.format,
         encoding=source.encoding,
@@ -198,23 +214,33 @@ def _finish(source: Source, plan: Plan, outcome: Outcome, *, out_dir: Path) -> V
         rows_total=rows_total,
         rows_valid=rows_valid,
         rows_quarantined=rows_bad,
-        columns=columns,
+        columns=tuple(column_profile(c, stats, buckets) for c in settled),
         timestamp=timestamp_info(source, plan, stats),
-        warnings=summarize(source, plan, counts, changed),
+        warnings=summarize(source, plan, counts, [c for c in settled if c.name in changed]),
     )
     return ValidationResult(profile, files, tuple(c.name for c in plan.columns), quarantine)
 
 
 def _repair(
-    changed: list[ColumnPlan], plan: Plan, files: tuple[Path, ...]
-) -> tuple[dict[str, Any], dict[str, list[tuple[float, int]]]]:
-    """Statistics of the columns whose type changed, read back from their staged text."""
-    columns = [replace(c, dtype=pl.String()) for c in changed]
+    columns: list[ColumnPlan], plan: Plan, files: tuple[Path, ...]
+) -> tuple[dict[str, ColumnPlan], dict[str, Any], dict[str, list[tuple[float, int]]]]:
+    """Types and statistics of the columns the full file overturned, from their staged text.
+
+    Rare, so it may take two more (projected) passes: one to see whether a LONG column that
+    failed is DOUBLE after all, one for the statistics.
+    """
+    columns = [replace(c, dtype=pl.String()) for c in columns]
     staged = pl.scan_csv(list(files), schema=dict.fromkeys((c.name for c in plan.columns),
                                                            pl.String), null_values=[""])
-    keys = bucket_keys(columns, time_column=None)
-    queries = [staged.select(stats_exprs(columns, time_column=None))]
-    if keys:
-        queries.append(bucket_counts(staged, keys))
-    results = pl.collect_all(queries, engine="streaming")
-    return results[0].row(0, named=True), split_buckets(results[1] if keys else None)
+    unsure = [c for c in columns if c.type == ColumnType.DOUBLE]
+    if unsure:
+        checks = staged.select([e for c in unsure for e in check_exprs(c)])
+        counts = checks.collect(engine="streaming").row(0, named=True)
+        columns = [settle(c, counts) if c in unsure else c for c in columns]
+    staged = staged.with_columns(**typed_values(columns, time_column=None))
+    queries = [staged.select(stats_exprs(columns, time_column=None)),
+               bucket_counts(staged, bucket_keys(columns, time_column=None))]
+    stats, buckets = pl.collect_all(queries, engine="streaming")
+    stats_row = stats.row(0, named=True)
+    repaired = {c.name: c for c in columns}
+    return repaired, stats_row, split_buckets(buckets, rows=stats_row["rows_valid"])

@@ -49,6 +49,7 @@ class Plan:
     # Rows with fewer fields than the header (row number -> field count), found by
     # `quarantine.find_short_rows` after a first pass.
     short_rows: Mapping[int, int] = field(default_factory=dict)
+    stride: int = 1  # histogram buckets are counted on every `stride`-th valid row
 
     def column(self, name: str) -> ColumnPlan:
         return next(c for c in self.columns if c.name == name)

@@ -12,18 +12,20 @@ import polars as pl
 
 from core.model import ColumnProfile, ColumnType
 from core.profiling.histograms import (
+    SAMPLED_ROWS,
     Histogram,
     fine_key,
     hour_key,
     numeric_histogram,
     time_histogram,
+    top_key,
     top_values_histogram,
 )
 from core.profiling.plan import Plan
 from core.profiling.quarantine import BAD, EMPTY, FIELDS, MILLIS
 from core.profiling.readers import Source
 from core.profiling.timestamps import iso_from_millis
-from core.profiling.types import ColumnPlan, check_exprs, text_expr, value_expr
+from core.profiling.types import ColumnPlan, check_exprs, value_expr
 
 _MAX_TEXT = 200
 
@@ -56,15 +58,32 @@ def count_exprs(source: Source, plan: Plan) -> list[pl.Expr]:
     return exprs
 
 
+VALUE_PREFIX = "__sluice_value_"
+
+
+def typed_values(columns: Sequence[ColumnPlan], *, time_column: str | None) -> dict[str, pl.Expr]:
+    """Each column's values in its planned type, to add as columns once: Polars does not
+    reliably share a cast between the several aggregates that use it."""
+    return {VALUE_PREFIX + c.key: value_expr(c) for c in columns
+            if c.name != time_column and not (c.is_text and c.type == ColumnType.STRING)}
+
+
+def _value(column: ColumnPlan, time_column: str | None) -> pl.Expr:
+    if column.name == time_column:
+        return pl.col(MILLIS)
+    if column.is_text and column.type == ColumnType.STRING:
+        return pl.col(column.name)
+    return pl.col(VALUE_PREFIX + column.key)
+
+
 def stats_exprs(columns: Sequence[ColumnPlan], *, time_column: str | None) -> list[pl.Expr]:
-    """Aggregates over the valid rows for each column's planned type (and the type checks)."""
+    """Aggregates over the valid rows (with `typed_values` added) for each column's planned
+    type, and the checks of that type."""
     exprs: list[pl.Expr] = [pl.len().alias("rows_valid")]
     for column in columns:
-        key, is_time = column.key, column.name == time_column
+        key, value = column.key, _value(column, time_column)
         raw = pl.col(column.name)
-        distinct = raw if column.dtype.is_numeric() or column.is_text else text_expr(
-            column.name, column.dtype)
-        value = pl.col(MILLIS) if is_time else value_expr(column)
+        distinct = raw if column.dtype.is_numeric() or column.is_text else value
         exprs += [
             raw.null_count().alias(f"{key}:nulls"),
             distinct.approx_n_unique().alias(f"{key}:distinct"),
@@ -73,34 +92,36 @@ def stats_exprs(columns: Sequence[ColumnPlan], *, time_column: str | None) -> li
         ]
         if column.type == ColumnType.BOOLEAN:
             exprs.append(value.sum().alias(f"{key}:true"))
-        if column.type == ColumnType.STRING:
-            exprs += [(value == v).sum().alias(f"{key}:top{i}")
-                      for i, v in enumerate(column.top_values)]
-        if not is_time:
-            exprs += check_exprs(column)
+        if column.name != time_column:
+            exprs += check_exprs(column, value)
     return exprs
 
 
 def bucket_keys(columns: Sequence[ColumnPlan], *, time_column: str | None) -> dict[str, pl.Expr]:
-    """Fine histogram buckets for numeric and time columns (see histograms.py)."""
+    """Histogram bucket of each value: fine numeric or hour buckets, or top-value index."""
     keys = {}
     for column in columns:
-        if column.name == time_column:
-            keys[column.key] = hour_key(pl.col(MILLIS))
-        elif column.type == ColumnType.TIMESTAMP:
-            keys[column.key] = hour_key(value_expr(column))
+        value = _value(column, time_column)
+        if column.type == ColumnType.TIMESTAMP:
+            keys[column.key] = hour_key(value)
         elif column.type in (ColumnType.LONG, ColumnType.DOUBLE):
-            keys[column.key] = fine_key(value_expr(column))
+            keys[column.key] = fine_key(value)
+        elif column.type == ColumnType.STRING and column.top_values:
+            keys[column.key] = top_key(value, column.top_values)
     return keys
 
 
-def split_buckets(frame: pl.DataFrame | None) -> dict[str, list[tuple[float, int]]]:
-    """Rows (key, bucket, n) of `histograms.bucket_counts` grouped per column key."""
+def split_buckets(frame: pl.DataFrame | None, *, rows: int) -> dict[str, list[tuple[float, int]]]:
+    """Rows (key, bucket, n) of `histograms.bucket_counts` per column key, scaled from the
+    rows they were counted on up to `rows`."""
     grouped: dict[str, list[tuple[float, int]]] = {}
     if frame is None:
         return grouped
+    counted = {key: n for key, _, n in frame.iter_rows() if key == SAMPLED_ROWS}
+    scale = rows / counted[SAMPLED_ROWS] if counted.get(SAMPLED_ROWS) else 1.0
     for key, bucket, n in frame.iter_rows():
-        grouped.setdefault(key, []).append((bucket, n))
+        if key != SAMPLED_ROWS:
+            grouped.setdefault(key, []).append((bucket, round(n * scale)))
     return grouped
 
 
@@ -133,8 +154,9 @@ def _histogram(
         trues = int(stats.get(f"{key}:true") or 0)
         present = int(stats.get("rows_valid", 0)) - int(stats[f"{key}:nulls"])
         return (("true", trues), ("false", present - trues))
-    counts = [(v, int(stats.get(f"{key}:top{i}") or 0)) for i, v in enumerate(column.top_values)]
-    return top_values_histogram(counts)
+    counts = dict(buckets)  # bucket = index into the top values
+    return top_values_histogram(
+        (value, counts.get(float(i), 0)) for i, value in enumerate(column.top_values))
 
 
 def _render(column_type: ColumnType, value: Any) -> str | None:

@@ -94,35 +94,44 @@ def value_expr(plan: ColumnPlan, column_type: ColumnType | None = None) -> pl.Ex
     return text_expr(plan.name, plan.dtype)
 
 
-def check_exprs(plan: ColumnPlan) -> list[pl.Expr]:
-    """Aggregates counting values that do not fit the planned type (text columns only)."""
+def check_exprs(plan: ColumnPlan, value: pl.Expr | None = None) -> list[pl.Expr]:
+    """Aggregates counting values that do not fit the planned type (text columns only).
+
+    `value` is `value_expr(plan)` when the caller has already computed it as a column.
+    """
     if not plan.is_text or plan.type == ColumnType.STRING:
         return []
     present = pl.col(plan.name).is_not_null()
+    value = value_expr(plan) if value is None else value
     checks: dict[str, pl.Expr] = {}
     if plan.type == ColumnType.LONG:
-        checks["misfit_long"] = value_expr(plan, ColumnType.LONG)
-    if plan.type in (ColumnType.LONG, ColumnType.DOUBLE):
-        checks["misfit_double"] = value_expr(plan, ColumnType.DOUBLE)
+        checks["misfit_long"] = value
+    if plan.type == ColumnType.DOUBLE:
+        checks["misfit_double"] = value
     if plan.type == ColumnType.BOOLEAN:
-        checks["misfit_boolean"] = pl.col(plan.name).is_in(BOOLEAN_WORDS).replace(False, None)
+        # (not `.replace(False, None)`: that is not streamed, it buffers the whole column)
+        checks["misfit_boolean"] = pl.when(pl.col(plan.name).is_in(BOOLEAN_WORDS)).then(True)
     for i, fmt in enumerate(plan.time_formats):
-        checks[f"misfit_time{i}"] = fmt.to_millis(pl.col(plan.name))
+        checks[f"misfit_time{i}"] = value if i == 0 else fmt.to_millis(pl.col(plan.name))
     return [(present & expr.is_null()).sum().alias(f"{plan.key}:{name}")
             for name, expr in checks.items()]
 
 
 def settle(plan: ColumnPlan, counts: Mapping[str, object]) -> ColumnPlan:
-    """The plan with the narrowest type that every value fitted, from `check_exprs` counts."""
+    """The plan with the narrowest type that every value fitted, from `check_exprs` counts.
+
+    A LONG column with misfits comes back as DOUBLE *to be checked again*: the main pass
+    does not pay for a second cast of every integer column on the rare chance it is needed.
+    """
     def fits(name: str) -> bool:
         return counts.get(f"{plan.key}:{name}", 0) == 0
 
     if not plan.is_text or plan.type == ColumnType.STRING:
         return plan
-    if plan.type == ColumnType.LONG and fits("misfit_long"):
+    if plan.type == ColumnType.LONG:
+        return plan if fits("misfit_long") else plan.with_type(ColumnType.DOUBLE)
+    if plan.type == ColumnType.DOUBLE and fits("misfit_double"):
         return plan
-    if plan.type in (ColumnType.LONG, ColumnType.DOUBLE) and fits("misfit_double"):
-        return plan.with_type(ColumnType.DOUBLE)
     if plan.type == ColumnType.BOOLEAN and fits("misfit_boolean"):
         return plan
     fitting = tuple(f for i, f in enumerate(plan.time_formats) if fits(f"misfit_time{i}"))
