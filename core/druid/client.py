@@ -259,13 +259,19 @@ class DruidClient:
 
     # --- segments and datasources (Coordinator) ---
 
-    async def load_status(self, datasource: str, *, interval: str | None = None) -> float | None:
+    async def load_status(
+        self, datasource: str, *, interval: str | None = None, refresh: bool = True
+    ) -> float | None:
         """Percent of the datasource's used segments (in `interval`, default all time) that
-        historicals have loaded, or None when there are no used segments at all."""
+        historicals have loaded, or None when there are no used segments at all.
+
+        `refresh` makes the Coordinator re-read the metadata store first, so segments published
+        a moment ago count (otherwise an append can look "loaded" before the Coordinator knows
+        its new segments). That is a full metadata poll: on a big cluster poll with
+        `refresh=False` once the task report says `segments_available`.
+        """
         path = f"/druid/coordinator/v1/datasources/{_quote(datasource)}/loadstatus"
-        # forceMetadataRefresh: segments published a moment ago must count, or an append
-        # would look "loaded" before the Coordinator even knows about its new segments.
-        params = {"forceMetadataRefresh": "true", "interval": interval or ALL_TIME}
+        params = {"forceMetadataRefresh": str(refresh).lower(), "interval": interval or ALL_TIME}
         response = await self._request("GET", self.coordinator_url, path, params=params)
         if response.status_code in (204, 404):
             return None
@@ -275,10 +281,12 @@ class DruidClient:
         except (ValueError, KeyError):  # Druid 25 sometimes answers 200 with a text message
             return None
 
-    async def segments_loaded(self, datasource: str, *, interval: str | None = None) -> bool:
+    async def segments_loaded(
+        self, datasource: str, *, interval: str | None = None, refresh: bool = True
+    ) -> bool:
         """True when every used segment of the datasource (in `interval`) is loaded, i.e.
         queryable. A datasource without used segments has nothing left to load."""
-        percent = await self.load_status(datasource, interval=interval)
+        percent = await self.load_status(datasource, interval=interval, refresh=refresh)
         return percent is None or percent >= 100.0
 
     async def datasource_exists(self, datasource: str) -> bool:
