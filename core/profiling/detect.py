@@ -43,6 +43,7 @@ class Detected:
 
     format: Literal["csv", "xlsx", "parquet"]
     encoding: str | None = None  # "utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", "cp1252"
+    cr_lines: bool = False  # lines end in a lone CR (classic Mac): Polars needs LF
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class CsvLayout:
 
     delimiter: str
     header: tuple[str, ...]
-    head_records: int  # complete records (header included) seen in the first bytes
+    header_lines: int  # physical lines the header spans (a quoted name may hold a newline)
 
 
 def detect(path: Path) -> Detected:
@@ -74,11 +75,12 @@ def detect(path: Path) -> Detected:
                 RejectCode.UNSUPPORTED_FORMAT,
                 f"The file's content is {what}, not a table, whatever its name says. {_WHAT_TO_DO}",
             )
+    cr_lines = b"\r" in head and b"\n" not in head.replace(b"\x00", b"")[:HEAD_BYTES // 2]
     for bom, encoding in _BOMS:
         if head.startswith(bom):
-            return Detected("csv", encoding)
+            return Detected("csv", encoding, cr_lines)
     _reject_binary(head)
-    return Detected("csv", "utf-8" if _is_utf8(head) else "cp1252")
+    return Detected("csv", "utf-8" if _is_utf8(head) else "cp1252", cr_lines)
 
 
 _CONTROL_BYTES = bytes([*range(0, 9), *range(14, 27), *range(28, 32)])
@@ -129,7 +131,8 @@ def read_layout(path: Path, *, delimiter: str | None) -> CsvLayout:
             f"The header row is longer than {HEAD_BYTES // 1024} KB. Shorten the column names "
             "or split the file and upload again.",
         )
-    return CsvLayout(delimiter, tuple(records[0]), len(records))
+    header = records[0]
+    return CsvLayout(delimiter, tuple(header), 1 + sum(name.count("\n") for name in header))
 
 
 def sniff_delimiter(text: str, *, complete: bool) -> str:

@@ -36,7 +36,7 @@ from core.profiling.readers import Source, open_csv, open_parquet, open_xlsx
 from core.profiling.report import rejection_for_no_rows, summarize, timestamp_info
 from core.profiling.result import Limits, ValidationResult
 from core.profiling.stage import staged_files, staged_frame, staged_sink
-from core.profiling.transcode import to_utf8
+from core.profiling.transcode import TRANSCODED, to_utf8
 from core.profiling.types import ColumnPlan, check_exprs, settle
 
 Progress = Callable[[str, float], None]
@@ -68,19 +68,41 @@ def validate_file(
     out_dir.mkdir(parents=True, exist_ok=True)
     progress("detecting", 0.0)
     detected = detect(path)
-    source = _open(path, detected, encoding=detected.encoding, options=options, limits=limits,
-                   out_dir=out_dir)
     try:
-        return _validate(source, options=options, out_dir=out_dir, progress=progress)
-    except pl.exceptions.ComputeError as exc:
-        if source.path != path or "utf-8" not in str(exc).lower():
-            raise
-    # The first megabyte was UTF-8 but a later byte is not: a legacy single-byte encoding
-    # (or, for a file marked UTF-8 by its BOM, a broken file: `to_utf8` says so).
-    fallback = "cp1252" if detected.encoding == "utf-8" else detected.encoding or "utf-8"
-    source = _open(path, detected, encoding=fallback, options=options, limits=limits,
-                   out_dir=out_dir)
-    return _validate(source, options=options, out_dir=out_dir, progress=progress)
+        try:
+            source = _open(path, detected, encoding=detected.encoding, options=options,
+                           limits=limits, out_dir=out_dir)
+            return _validate(source, options=options, out_dir=out_dir, progress=progress)
+        except pl.exceptions.ComputeError as exc:
+            if detected.format != "csv" or "utf-8" not in str(exc).lower():
+                raise _unreadable(detected, exc) from exc
+        # The first megabyte was UTF-8 but a later byte is not: a legacy single-byte
+        # encoding (or, for a file marked UTF-8 by its BOM, a broken file: `to_utf8` says so).
+        fallback = "cp1252" if detected.encoding == "utf-8" else detected.encoding or "utf-8"
+        try:
+            source = _open(path, detected, encoding=fallback, options=options, limits=limits,
+                           out_dir=out_dir)
+            return _validate(source, options=options, out_dir=out_dir, progress=progress)
+        except pl.exceptions.ComputeError as exc:
+            raise _unreadable(detected, exc) from exc
+    finally:
+        (out_dir / TRANSCODED).unlink(missing_ok=True)
+
+
+def _unreadable(detected: Detected, exc: Exception) -> InputRejected:
+    detail = str(exc).split("\n\n")[0].strip()[:300]
+    if detected.format == "csv":
+        return InputRejected(
+            RejectCode.UNSUPPORTED_FORMAT,
+            f"The file is not well-formed CSV ({detail}). Usually a quote is not closed, or a "
+            'field holds a quote without being quoted itself. Put fields containing quotes in '
+            'double quotes, double the quotes inside them ("5"" screen"), and upload again.',
+        )
+    return InputRejected(
+        RejectCode.UNSUPPORTED_FORMAT,
+        f"The {detected.format} file could not be read to the end ({detail}). Export it again "
+        "and upload the new file.",
+    )
 
 
 def _open(
@@ -92,8 +114,9 @@ def _open(
     if detected.format == "xlsx":
         return open_xlsx(path, sheet=options.sheet, limits=limits)
     encoding = encoding or "utf-8"
-    if encoding not in ("utf-8", "utf-8-sig"):
-        path, encoding = to_utf8(path, encoding=encoding, out_dir=out_dir)
+    if encoding not in ("utf-8", "utf-8-sig") or detected.cr_lines:
+        path, encoding = to_utf8(path, encoding=encoding, out_dir=out_dir,
+                                 cr_lines=detected.cr_lines)
     return open_csv(path, encoding=encoding, delimiter=options.delimiter, limits=limits)
 
 
@@ -125,6 +148,8 @@ def _usable_sample(source: Source) -> pl.DataFrame:
         if source.extra_columns else pl.lit(False)
     usable = sample.filter(~empty & ~ragged)
     if usable.is_empty() and sample.height < SAMPLE_ROWS and not sample.select(ragged.any()).item():
+        # A row limit makes Polars stop quietly at malformed CSV; a full scan raises instead.
+        source.scan().select(pl.first().null_count()).collect(engine="streaming")
         raise InputRejected(
             RejectCode.HEADER_ONLY,
             "The file has column names but no data rows below them. Add the data and upload "

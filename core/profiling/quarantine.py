@@ -124,14 +124,15 @@ def find_short_rows(source: Source) -> dict[int, int]:
     lines = (
         pl.scan_csv(source.path, has_header=False, separator="\x00", quote_char=None,
                     schema={"line": pl.String})
-        .with_row_index("row")
+        .with_row_index("index")
+        .with_columns(row=pl.col("index").cast(pl.Int64) - (source.header_lines - 1))
+        .filter(pl.col("row") > 0)  # data rows count from 1, after the header's lines
         .with_columns(fields=pl.when(quotes > 0).then(unquoted).otherwise(plain) + 1,
                       odd=quotes % 2 == 1)
         .cache()
     )
     short, odd = pl.collect_all([
-        lines.filter((pl.col("row") > 0) & line.is_not_null() & (pl.col("fields") < width))
-        .select("row", "fields"),
+        lines.filter(line.is_not_null() & (pl.col("fields") < width)).select("row", "fields"),
         lines.select(pl.col("odd").any()),
     ], engine="streaming")
     if odd.item():

@@ -30,6 +30,7 @@ class Source:
     schema: pl.Schema  # dtypes of `columns` as read: all String for CSV
     encoding: str | None = None
     delimiter: str | None = None
+    header_lines: int = 1  # CSV: physical lines before the first data row
     sheet: str | None = None
     frame: pl.DataFrame | None = field(default=None, repr=False)  # XLSX: the sheet in memory
     _renames: tuple[tuple[str, str], ...] = ()  # Parquet: stored name -> clean name
@@ -47,7 +48,10 @@ class Source:
             return pl.scan_csv(
                 self.path,
                 has_header=False,
-                skip_rows=1,  # the header, quote-aware, so a quoted newline in a name is fine
+                # Not skip_rows: its quote handling runs to the end of the file on a stray
+                # quote and returns no rows at all; skipping lines makes such a file fail
+                # loudly instead.
+                skip_lines=self.header_lines,
                 separator=self.delimiter or ",",
                 schema=dict.fromkeys(names, pl.String),
                 null_values=[""],  # "" quoted or not: both are empty fields
@@ -73,7 +77,8 @@ def open_csv(path: Path, *, encoding: str, delimiter: str | None, limits: Limits
     layout = read_layout(path, delimiter=delimiter)
     columns = check_header(layout.header, limits=limits)
     schema = pl.Schema(dict.fromkeys(columns, pl.String))
-    return Source("csv", path, columns, schema, encoding=encoding, delimiter=layout.delimiter)
+    return Source("csv", path, columns, schema, encoding=encoding, delimiter=layout.delimiter,
+                  header_lines=layout.header_lines)
 
 
 def open_parquet(path: Path, *, limits: Limits) -> Source:

@@ -159,3 +159,48 @@ def test_quoted_header_with_newline(tmp_path: Path) -> None:
     result = validate(path, tmp_path / "out")
     assert result.staged_columns == ("first\nname", "n")
     assert staged(result)["n"].to_list() == ["1", "2"]
+
+
+@pytest.mark.parametrize("body", [b'a,b\n1,"never closed\n2,3\n', b'a,b\n1,5" screen\n2,3\n'])
+def test_malformed_quoting_is_rejected_not_truncated(tmp_path: Path, body: bytes) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(body)
+    error = _reject(path, tmp_path / "out", RejectCode.UNSUPPORTED_FORMAT)
+    assert "not well-formed CSV" in error.message
+
+
+def test_malformed_quoting_after_the_sample(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"a,b\n" + b"1,2\n" * 20_000 + b'3,"open\n4,5\n')
+    _reject(path, tmp_path / "out", RejectCode.UNSUPPORTED_FORMAT)
+
+
+def test_classic_mac_line_endings(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"a,b\r1,2\r3,4\r")
+    result = validate(path, tmp_path / "out")
+    assert staged(result)["b"].to_list() == ["2", "4"]
+    assert not any(p.name.startswith("source.") for p in (tmp_path / "out").iterdir())
+
+
+def test_bytes_undefined_in_cp1252_fall_back_to_latin1(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"name,n\nA\x81B,1\ncaf\xe9,2\n")
+    result = validate(path, tmp_path / "out")
+    assert result.profile.encoding == "latin-1"
+    assert staged(result)["name"].to_list() == ["A\x81B", "café"]
+
+
+def test_progress_is_reported(tmp_path: Path) -> None:
+    from core.model import IngestOptions
+    from core.profiling import validate_file
+
+    seen: list[tuple[str, float]] = []
+    path = write_csv(tmp_path / "in.csv", ROWS)
+    validate_file(path, options=IngestOptions(), limits=LIMITS, out_dir=tmp_path / "out",
+                  on_progress=lambda stage, fraction: seen.append((stage, fraction)))
+    stages = [stage for stage, _ in seen]
+    assert stages[0] == "detecting" and stages[-1] == "done"
+    assert {"inferring", "staging", "profiling"} <= set(stages)
+    fractions = [fraction for _, fraction in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0

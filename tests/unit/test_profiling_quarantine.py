@@ -124,3 +124,11 @@ def test_typed_source_quarantines_missing_times(tmp_path: Path) -> None:
         "timestamp column 'when' is empty",
         "timestamp 'bad' in column 'when' is not a valid date (expected %Y-%m-%d)",
     ]
+
+
+def test_short_rows_below_a_two_line_header(tmp_path: Path) -> None:
+    text = 'a,"b\nc",d\n1,2,3\n4,5\n6,7,8\n'
+    result = validate(_file(tmp_path, text), tmp_path / "out")
+    assert result.staged_columns == ("a", "b\nc", "d")
+    assert quarantined(result).select("source_row", "reason").rows() == [
+        ("2", "row has 2 fields, header has 3")]

@@ -100,3 +100,18 @@ def test_parquet_dtypes_are_mapped(tmp_path: Path) -> None:
     assert back["b"].to_list() == ["true", "false", None]
     assert back["l"].to_list() == ["[1,2]", "[]", None]
     assert back["cat"].to_list() == ["x", "y", "x"]
+
+
+def test_histograms_of_large_files_are_scaled_estimates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.profiling import histograms
+
+    monkeypatch.setattr(histograms, "EXACT_ROWS", 1_000)  # count every 10th of 10,000 rows
+    rows = [["n", "s", "ts"]] + [[i % 100, f"v{i % 3}", 1_700_000_000 + i * 60]
+                                  for i in range(10_000)]
+    result = validate(write_csv(tmp_path / "in.csv", rows), tmp_path / "out")
+    for name in ("n", "s", "ts"):
+        total = sum(count for _, count in column(result, name).histogram)
+        assert abs(total - 10_000) <= 20, name
+    assert (column(result, "n").min, column(result, "n").max) == ("0", "99")  # exact
