@@ -358,3 +358,19 @@ async def transition(
     assert task is not None
     await publish_task_changed(redis, task_id=task_id, status=status, event_id=event_id)
     return task
+
+
+async def in_status_since(db: Pool, task_id: str, status: TaskStatus) -> datetime | None:
+    """When the task entered `status` this time (progress events in the same status don't
+    count), or None when it is not in that status."""
+    at: datetime | None = await db.fetchval(
+        """
+        SELECT min(created_at) FROM task_events
+        WHERE task_id = $1 AND status = $2 AND id > (
+            SELECT coalesce(max(id), 0) FROM task_events WHERE task_id = $1 AND status <> $2
+        )
+        """,
+        task_id,
+        status.value,
+    )
+    return at

@@ -15,10 +15,11 @@ from arq import Retry
 from core.catalog import DatasourceNotInDruid, refresh_dataset_from_druid
 from core.druid.errors import DruidUnavailable
 from core.model import IllegalTransition, Task, TaskError, TaskStatus
-from core.tasks import get_task, transition
+from core.tasks import get_task, in_status_since, transition
 from workers.context import WorkerServices, services
 
 log = logging.getLogger(__name__)
+
 
 def backoff(job_try: int) -> float:
     """0.25 s, 0.5 s, then every second for the first minute, then every 3 s: a small file's
@@ -55,7 +56,8 @@ async def _follow_ingestion(svc: WorkerServices, task: Task) -> str:
         report = await svc.druid.task_report(task.druid_task_id)
         processed = report.rows_seen if report else 0
         total = max(task.staged.rows if task.staged else 1, 1)
-        fraction = round(min(processed / total, 0.99), 2)
+        # Never backwards: while a task waits for hand-off Druid reports no totals at all.
+        fraction = max(round(min(processed / total, 0.99), 2), task.progress)
         if fraction != round(task.progress, 2) or status.state != "RUNNING":
             await transition(
                 svc.db,
@@ -136,7 +138,9 @@ async def _ingestion_succeeded(svc: WorkerServices, task: Task) -> str:
         rows_ingested=ingested,
         rows_thrown_away=thrown_away,
     )
-    return await _follow_handoff(svc, await _reload(svc, task.id))
+    return await _follow_handoff(
+        svc, await _reload(svc, task.id), confirmed_by_task=bool(report.segments_available)
+    )
 
 
 async def _reload(svc: WorkerServices, task_id: str) -> Task:
@@ -145,11 +149,26 @@ async def _reload(svc: WorkerServices, task_id: str) -> Task:
     return task
 
 
-async def _queryable(svc: WorkerServices, task: Task) -> bool:
+async def _queryable(svc: WorkerServices, task: Task, *, confirmed_by_task: bool) -> bool:
     """Segments loaded on a Historical *and* the Broker answers SQL about the datasource.
-    Reading the catalog through Druid SQL is that proof, and records what Druid now serves."""
-    if not await svc.druid.segments_loaded(task.datasource):
-        return False
+    Reading the catalog through Druid SQL is that proof, and records what Druid now serves.
+
+    When the Druid task itself confirmed its segments loaded, the Coordinator is not asked
+    (its load status forces a full metadata poll, heavy on a big cluster).
+    """
+    if not confirmed_by_task:
+        percent = await svc.druid.load_status(task.datasource)
+        if percent is not None and percent < 100.0:
+            if round(percent / 100, 2) != round(task.progress, 2):
+                await transition(
+                    svc.db,
+                    svc.redis,
+                    task.id,
+                    TaskStatus.PUBLISHING,
+                    progress=round(percent / 100, 2),
+                    message=f"Druid historicals have loaded {percent:.0f} % of the segments",
+                )
+            return False
     try:
         await refresh_dataset_from_druid(
             svc.db,
@@ -163,8 +182,10 @@ async def _queryable(svc: WorkerServices, task: Task) -> bool:
     return True
 
 
-async def _follow_handoff(svc: WorkerServices, task: Task) -> str:
-    if await _queryable(svc, task):
+async def _follow_handoff(
+    svc: WorkerServices, task: Task, *, confirmed_by_task: bool = False
+) -> str:
+    if await _queryable(svc, task, confirmed_by_task=confirmed_by_task):
         await transition(
             svc.db,
             svc.redis,
@@ -174,7 +195,8 @@ async def _follow_handoff(svc: WorkerServices, task: Task) -> str:
             message=f"{task.rows_ingested or 0:,} rows are queryable in '{task.datasource}'",
         )
         return "succeeded"
-    waited = (datetime.now(UTC) - task.updated_at).total_seconds()
+    since = await in_status_since(svc.db, task.id, TaskStatus.PUBLISHING) or task.updated_at
+    waited = (datetime.now(UTC) - since).total_seconds()
     if waited <= svc.settings.druid_handoff_timeout_s:
         return "retry"
     await transition(
