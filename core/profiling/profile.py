@@ -22,7 +22,7 @@ from core.profiling.histograms import (
     top_values_histogram,
 )
 from core.profiling.plan import Plan
-from core.profiling.quarantine import BAD, EMPTY, FIELDS, MILLIS
+from core.profiling.quarantine import BAD, EMPTY, FIELDS, MILLIS, SHORT
 from core.profiling.readers import Source
 from core.profiling.timestamps import iso_from_millis
 from core.profiling.types import ColumnPlan, check_exprs, value_expr
@@ -39,10 +39,10 @@ def count_exprs(source: Source, plan: Plan) -> list[pl.Expr]:
         pl.len().alias("rows"),
         pl.col(BAD).sum().alias("bad"),
         pl.col(EMPTY).sum().alias("empty"),
-        (pl.col(FIELDS) > width).sum().alias("too_many"),
-        (pl.col(FIELDS) < width).sum().alias("too_few"),
+        (~pl.col(EMPTY) & pl.col(FIELDS).is_not_null()).sum().alias("too_many"),
+        (~pl.col(EMPTY) & pl.col(FIELDS).is_null() & pl.col(SHORT)).sum().alias("too_few"),
     ]
-    shaped = ~pl.col(EMPTY) & pl.col(FIELDS).is_null()
+    shaped = ~pl.col(EMPTY) & pl.col(FIELDS).is_null() & ~pl.col(SHORT)
     if source.format == "csv" and width > 1:
         # Only a row whose last field is empty can be missing fields: the trigger for the
         # (more expensive) field count of `quarantine.find_short_rows`.

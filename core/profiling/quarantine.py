@@ -19,7 +19,8 @@ from core.profiling.types import text_expr
 
 ROW = "__sluice_row"
 MILLIS = "__sluice_millis"
-FIELDS = "__sluice_fields"  # the row's field count when it differs from the header's
+FIELDS = "__sluice_fields"  # the row's field count when it exceeds the header's
+SHORT = "__sluice_short"  # the row has fewer fields than the header (see find_short_rows)
 EMPTY = "__sluice_empty"
 BAD = "__sluice_bad"
 
@@ -27,13 +28,15 @@ BAD = "__sluice_bad"
 def annotate(source: Source, plan: Plan) -> pl.LazyFrame:
     """The source scan plus row number, epoch-millisecond time and the row's state."""
     names = [*source.columns, *source.extra_columns]
+    short = pl.Series(sorted(plan.short_rows), dtype=pl.UInt32)
     states: dict[str, pl.Expr] = {
         EMPTY: pl.all_horizontal([pl.col(n).is_null() for n in names]),
-        FIELDS: _field_count(source, plan),
+        FIELDS: _field_count(source),
+        SHORT: pl.col(ROW).is_in(short) if plan.short_rows else pl.lit(False),
     }
     if plan.time.column is not None:
         states[MILLIS] = plan.time.format.to_millis(pl.col(plan.time.column))
-    bad = pl.col(EMPTY) | pl.col(FIELDS).is_not_null()
+    bad = pl.col(EMPTY) | pl.col(FIELDS).is_not_null() | pl.col(SHORT)
     if plan.time.column is not None:
         bad = bad | pl.col(MILLIS).is_null()
     return (
@@ -44,15 +47,9 @@ def annotate(source: Source, plan: Plan) -> pl.LazyFrame:
     )
 
 
-def _field_count(source: Source, plan: Plan) -> pl.Expr:
+def _field_count(source: Source) -> pl.Expr:
     width = len(source.columns)
     count = pl.lit(None, dtype=pl.Int64)
-    if plan.short_rows:
-        rows, fields = zip(*sorted(plan.short_rows.items()), strict=True)
-        count = pl.col(ROW).replace_strict(
-            pl.Series(rows, dtype=pl.UInt32), pl.Series(fields, dtype=pl.Int64),
-            default=None, return_dtype=pl.Int64,
-        )
     # The last extra column that holds a value tells how many fields the row has.
     for k, extra in enumerate(source.extra_columns, start=1):
         beyond = pl.lit(width + k, pl.Int64)
@@ -86,6 +83,13 @@ def _reason(source: Source, plan: Plan) -> pl.Expr:
     cases.append((pl.col(FIELDS).is_not_null(), pl.concat_str(
         pl.lit("row has "), pl.col(FIELDS).cast(pl.String), pl.lit(f" fields, header has {width}"),
     )))
+    if plan.short_rows:
+        # Only evaluated on the (few) bad rows: replace_strict is not a streaming operation.
+        rows, fields = zip(*sorted(plan.short_rows.items()), strict=True)
+        count = pl.col(ROW).replace_strict(
+            pl.Series(rows, dtype=pl.UInt32), pl.Series([str(f) for f in fields]), default=None)
+        cases.append((pl.col(SHORT), pl.concat_str(
+            pl.lit("row has "), count, pl.lit(f" fields, header has {width}"))))
     reason: pl.Expr = pl.lit(None, dtype=pl.String)
     column = plan.time.column
     if column is not None:
