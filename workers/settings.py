@@ -26,6 +26,7 @@ class WorkerSettings:
     redis_settings = RedisSettings.from_dsn(_settings.redis_url)
     queue_name = _settings.queue_name
     max_jobs = 4
+    poll_delay = 0.1  # seconds between queue polls: a new upload starts within ~0.1 s
     allow_abort_jobs = True
     health_check_interval = 5
     keep_result = 3600
