@@ -55,18 +55,19 @@ def top_key(values: pl.Expr, top_values: tuple[str, ...]) -> pl.Expr:
     return members.to_physical().cast(pl.Float64)
 
 
-SAMPLED_ROWS = "__rows"  # a key every row has: the number of rows the buckets were counted on
-
-
-def bucket_counts(frame: pl.LazyFrame, keys: dict[str, pl.Expr]) -> pl.LazyFrame:
+def bucket_counts(frame: pl.DataFrame, keys: dict[str, pl.Expr]) -> pl.DataFrame:
     """One group-by for all columns: rows (key, bucket, n)."""
-    return (
-        frame.select(**keys, **{SAMPLED_ROWS: pl.lit(0.0)})
-        .unpivot(variable_name="key", value_name="bucket")
-        .drop_nulls("bucket")
-        .group_by("key", "bucket")
-        .agg(n=pl.len())
-    )
+    names = list(keys)
+    if not names:
+        return pl.DataFrame(schema={"key": pl.String, "bucket": pl.Float64, "n": pl.UInt32})
+    lazy = frame.lazy()
+    parts = [lazy.select(index=pl.lit(i, pl.Int32), bucket=expr.cast(pl.Float64))
+             for i, expr in enumerate(keys.values())]
+    counted = (pl.concat(parts).drop_nulls("bucket").group_by("index", "bucket")
+               .agg(n=pl.len()).collect())
+    return counted.select(
+        key=pl.col("index").replace_strict(range(len(names)), names, return_dtype=pl.String),
+        bucket="bucket", n="n")
 
 
 def numeric_histogram(

@@ -12,7 +12,7 @@ Passes over the data (each re-reads the file; after the first it is in the page 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,35 +21,18 @@ import polars as pl
 from core.model import ColumnType, IngestOptions, Profile
 from core.profiling.detect import Detected, detect
 from core.profiling.errors import InputRejected, RejectCode
-from core.profiling.histograms import bucket_counts, stride
+from core.profiling.histograms import stride
+from core.profiling.mainpass import CHUNK_ROWS, Outcome, run_pass
 from core.profiling.plan import SAMPLE_ROWS, Plan, make_plan
-from core.profiling.profile import (
-    bucket_keys,
-    column_profile,
-    count_exprs,
-    split_buckets,
-    stats_exprs,
-    typed_values,
-)
-from core.profiling.quarantine import BAD, ROW, annotate, find_short_rows, quarantine_frame
+from core.profiling.profile import Profiler, column_profile
+from core.profiling.quarantine import find_short_rows
 from core.profiling.readers import Source, open_csv, open_parquet, open_xlsx
 from core.profiling.report import rejection_for_no_rows, summarize, timestamp_info
 from core.profiling.result import Limits, ValidationResult
-from core.profiling.stage import staged_files, staged_frame, staged_sink
 from core.profiling.transcode import TRANSCODED, to_utf8
 from core.profiling.types import ColumnPlan, check_exprs, settle
 
 Progress = Callable[[str, float], None]
-QUARANTINE_FILE = "quarantine.csv"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one main pass wrote and counted."""
-
-    counts: dict[str, Any]  # whole-file row counts (profile.count_exprs)
-    stats: dict[str, Any]  # valid-row aggregates (profile.stats_exprs)
-    buckets: dict[str, list[tuple[float, int]]]
 
 
 def validate_file(
@@ -169,28 +152,6 @@ def _estimated_rows(source: Source, sample: pl.DataFrame) -> int:
     return int(source.path.stat().st_size * sample.height / max(1, sample.estimated_size()))
 
 
-def run_pass(source: Source, plan: Plan, *, out_dir: Path) -> Outcome:
-    """The main pass: stage, quarantine, check and profile in one streaming query."""
-    annotated = annotate(source, plan).cache()
-    values = typed_values(plan.columns, time_column=plan.time.column)
-    good = annotated.filter(~pl.col(BAD)).with_columns(**values).cache()
-    counted = good.filter(pl.col(ROW) % plan.stride == 0) if plan.stride > 1 else good
-    queries = [
-        staged_sink(staged_frame(good, source, plan), out_dir),
-        quarantine_frame(annotated, source, plan).sink_csv(out_dir / QUARANTINE_FILE, lazy=True),
-        annotated.select(count_exprs(source, plan)),
-        good.select(stats_exprs(plan.columns, time_column=plan.time.column)),
-        bucket_counts(counted, bucket_keys(plan.columns, time_column=plan.time.column)),
-    ]
-    counts, stats, buckets = pl.collect_all(queries, engine="streaming")[2:]
-    stats_row = stats.row(0, named=True)
-    return Outcome(
-        counts=counts.row(0, named=True),
-        stats=stats_row,
-        buckets=split_buckets(buckets, rows=stats_row["rows_valid"]),
-    )
-
-
 def _revise(source: Source, plan: Plan, outcome: Outcome) -> Plan | None:
     """A better plan when the first pass showed one: another date format or short rows."""
     revised, counts = plan, outcome.counts
@@ -214,23 +175,20 @@ def _finish(source: Source, plan: Plan, outcome: Outcome, *, out_dir: Path) -> V
     rows_total, rows_bad, rows_valid = counts["rows"], counts["bad"], stats["rows_valid"]
     if rows_total != rows_valid + rows_bad:  # a broken invariant is a bug, never data
         raise RuntimeError(f"row accounting broke: {rows_total} != {rows_valid} + {rows_bad}")
-    quarantine: Path | None = out_dir / QUARANTINE_FILE
+    quarantine = outcome.quarantine_file
     if rows_valid == 0:
         raise rejection_for_no_rows(source, plan, counts, quarantine)
     settled = [c if c.name == plan.time.column else settle(c, stats) for c in plan.columns]
     changed = [s.name for s, c in zip(settled, plan.columns, strict=True)
                if (s.type, s.time_formats[:1]) != (c.type, c.time_formats[:1])]
     buckets = dict(outcome.buckets)
-    files = staged_files(out_dir)
+    files = outcome.staged_files
     if changed:
         repaired, repaired_stats, repaired_buckets = _repair(
             [c for c in settled if c.name in changed], plan, files)
         settled = [repaired.get(c.name, c) for c in settled]
         stats.update(repaired_stats)
         buckets.update(repaired_buckets)
-    if not rows_bad and quarantine is not None:
-        quarantine.unlink(missing_ok=True)
-        quarantine = None
     profile = Profile(
         format=source.format,
         encoding=source.encoding,
@@ -255,6 +213,7 @@ def _repair(
     failed is DOUBLE after all, one for the statistics.
     """
     columns = [replace(c, dtype=pl.String()) for c in columns]
+    names = [c.name for c in columns]
     staged = pl.scan_csv(list(files), schema=dict.fromkeys((c.name for c in plan.columns),
                                                            pl.String), null_values=[""])
     unsure = [c for c in columns if c.type == ColumnType.DOUBLE]
@@ -262,10 +221,7 @@ def _repair(
         checks = staged.select([e for c in unsure for e in check_exprs(c)])
         counts = checks.collect(engine="streaming").row(0, named=True)
         columns = [settle(c, counts) if c in unsure else c for c in columns]
-    staged = staged.with_columns(**typed_values(columns, time_column=None))
-    queries = [staged.select(stats_exprs(columns, time_column=None)),
-               bucket_counts(staged, bucket_keys(columns, time_column=None))]
-    stats, buckets = pl.collect_all(queries, engine="streaming")
-    stats_row = stats.row(0, named=True)
-    repaired = {c.name: c for c in columns}
-    return repaired, stats_row, split_buckets(buckets, rows=stats_row["rows_valid"])
+    profiler = Profiler(columns, time_column=None)
+    staged.select(names).sink_batches(profiler.add, chunk_size=CHUNK_ROWS, engine="streaming")
+    stats, buckets = profiler.result()
+    return {c.name: c for c in columns}, stats, buckets

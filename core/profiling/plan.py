@@ -25,6 +25,7 @@ from core.profiling.timestamps import (
 from core.profiling.types import ColumnPlan, infer_text, infer_typed, text_expr
 
 SAMPLE_ROWS = 10_000
+FEW_VALUES = 1_000  # distinct values in the sample below which a column counts as categorical
 NAMED_TIME_SHARE = 0.9  # of sample values that must read as time in a column named like time
 _KIND_RANK = {"native": 0, "pattern": 0, "epoch": 1, "excel": 2}
 
@@ -69,8 +70,10 @@ def make_plan(source: Source, sample: pl.DataFrame, *, options: IngestOptions) -
         values = sample.get_column(name)
         column_type, formats = infer_text(values) if source.format == "csv" else infer_typed(values)
         # Kept for every column: one that turns out to be text after all still needs them.
-        top = _top_values(sample.select(text_expr(name, source.schema[name])).to_series())
-        columns.append(ColumnPlan(name, f"c{i}", source.schema[name], column_type, formats, top))
+        text = sample.select(text_expr(name, source.schema[name])).to_series()
+        few = text.n_unique() <= FEW_VALUES
+        columns.append(ColumnPlan(name, f"c{i}", source.schema[name], column_type, formats,
+                                  _top_values(text), few))
     plan = Plan(tuple(columns), TimePlan())
     if options.timestamp_column is not None:
         return plan.with_time(_override(source, sample, options.timestamp_column))

@@ -1,6 +1,8 @@
-"""Per-column statistics: the aggregates the main pass computes, and the profile built from them.
+"""Per-column statistics, accumulated chunk by chunk, and the profile built from them.
 
-Distinct counts are approximate (HyperLogLog, `approx_n_unique`), within a few percent.
+Every statistic merges across chunks: counts add up, minima and maxima compare, distinct
+counts merge HyperLogLog registers (distinct.py, about 1.6% error), histogram buckets add up
+(histograms.py).
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from typing import Any
 import polars as pl
 
 from core.model import ColumnProfile, ColumnType
+from core.profiling import distinct
 from core.profiling.histograms import (
-    SAMPLED_ROWS,
     Histogram,
+    bucket_counts,
     fine_key,
     hour_key,
     numeric_histogram,
@@ -28,6 +31,8 @@ from core.profiling.timestamps import iso_from_millis
 from core.profiling.types import ColumnPlan, check_exprs, value_expr
 
 _MAX_TEXT = 200
+_COMPACT_EVERY = 32  # chunks between merges of the per-chunk registers and buckets
+VALUE_PREFIX = "__sluice_value_"
 
 Buckets = Mapping[str, list[tuple[float, int]]]
 
@@ -58,7 +63,19 @@ def count_exprs(source: Source, plan: Plan) -> list[pl.Expr]:
     return exprs
 
 
-VALUE_PREFIX = "__sluice_value_"
+def merge_counts(total: dict[str, Any], part: Mapping[str, Any]) -> dict[str, Any]:
+    """Fold one chunk's aggregates into the running total: min, max, or sum by name."""
+    for name, value in part.items():
+        known = total.get(name)
+        if value is None or known is None:
+            total[name] = known if value is None else value
+        elif name.endswith(":min"):
+            total[name] = min(known, value)
+        elif name.endswith(":max"):
+            total[name] = max(known, value)
+        else:
+            total[name] = known + value
+    return total
 
 
 def typed_values(columns: Sequence[ColumnPlan], *, time_column: str | None) -> dict[str, pl.Expr]:
@@ -77,16 +94,12 @@ def _value(column: ColumnPlan, time_column: str | None) -> pl.Expr:
 
 
 def stats_exprs(columns: Sequence[ColumnPlan], *, time_column: str | None) -> list[pl.Expr]:
-    """Aggregates over the valid rows (with `typed_values` added) for each column's planned
-    type, and the checks of that type."""
+    """Aggregates over valid rows (with `typed_values` added): nulls, min, max, type checks."""
     exprs: list[pl.Expr] = [pl.len().alias("rows_valid")]
     for column in columns:
         key, value = column.key, _value(column, time_column)
-        raw = pl.col(column.name)
-        distinct = raw if column.dtype.is_numeric() or column.is_text else value
         exprs += [
-            raw.null_count().alias(f"{key}:nulls"),
-            distinct.approx_n_unique().alias(f"{key}:distinct"),
+            pl.col(column.name).null_count().alias(f"{key}:nulls"),
             value.min().alias(f"{key}:min"),
             value.max().alias(f"{key}:max"),
         ]
@@ -111,18 +124,57 @@ def bucket_keys(columns: Sequence[ColumnPlan], *, time_column: str | None) -> di
     return keys
 
 
-def split_buckets(frame: pl.DataFrame | None, *, rows: int) -> dict[str, list[tuple[float, int]]]:
-    """Rows (key, bucket, n) of `histograms.bucket_counts` per column key, scaled from the
-    rows they were counted on up to `rows`."""
-    grouped: dict[str, list[tuple[float, int]]] = {}
-    if frame is None:
-        return grouped
-    counted = {key: n for key, _, n in frame.iter_rows() if key == SAMPLED_ROWS}
-    scale = rows / counted[SAMPLED_ROWS] if counted.get(SAMPLED_ROWS) else 1.0
-    for key, bucket, n in frame.iter_rows():
-        if key != SAMPLED_ROWS:
-            grouped.setdefault(key, []).append((bucket, round(n * scale)))
-    return grouped
+class Profiler:
+    """Statistics of valid rows, fed one chunk at a time (see module docstring)."""
+
+    def __init__(
+        self, columns: Sequence[ColumnPlan], *, time_column: str | None, stride: int = 1,
+        row_column: str | None = None,
+    ) -> None:
+        self._values = typed_values(columns, time_column=time_column)
+        self._stats_exprs = stats_exprs(columns, time_column=time_column)
+        self._keys = bucket_keys(columns, time_column=time_column)
+        # Distinct values of the column as read (text as uploaded; typed values otherwise).
+        self._distinct = {c.key: pl.col(c.name) if c.is_text or c.dtype.is_numeric()
+                          else _value(c, time_column) for c in columns}
+        self._distinct_inputs = [(self._distinct[c.key], c.few_values) for c in columns]
+        self._sampled = pl.col(row_column) % stride == 0 if stride > 1 and row_column else None
+        self._stats: dict[str, Any] = {}
+        self._registers: list[pl.DataFrame] = []
+        self._buckets: list[pl.DataFrame] = []
+        self._counted = 0  # rows the buckets were counted on
+
+    def add(self, good: pl.DataFrame) -> None:
+        frame = good.with_columns(**self._values)
+        merge_counts(self._stats, frame.select(self._stats_exprs).row(0, named=True))
+        self._registers.append(distinct.registers(frame, self._distinct_inputs))
+        counted = frame if self._sampled is None else frame.filter(self._sampled)
+        self._counted += counted.height
+        self._buckets.append(bucket_counts(counted, self._keys))
+        if len(self._buckets) >= _COMPACT_EVERY:
+            self._compact()
+
+    def _compact(self) -> None:
+        self._registers = [distinct.merge(self._registers)]
+        buckets = pl.concat(self._buckets).group_by("key", "bucket").agg(pl.col("n").sum())
+        self._buckets = [buckets]
+
+    def result(self) -> tuple[dict[str, Any], dict[str, list[tuple[float, int]]]]:
+        """(stats by name, including `{key}:distinct`; histogram buckets by column key)."""
+        if self._buckets:
+            self._compact()
+        stats = dict(self._stats)
+        stats.setdefault("rows_valid", 0)
+        counts = distinct.estimates(distinct.merge(self._registers), len(self._distinct))
+        for key, n in zip(self._distinct, counts, strict=True):
+            has_nulls = bool(stats.get(f"{key}:nulls"))
+            stats[f"{key}:distinct"] = max(0, n - has_nulls)  # null hashed as one value
+        # Scale counts from the rows they were counted on up to all valid rows.
+        scale = stats["rows_valid"] / self._counted if self._counted else 1.0
+        buckets: dict[str, list[tuple[float, int]]] = {}
+        for key, bucket, n in (self._buckets[0].iter_rows() if self._buckets else ()):
+            buckets.setdefault(key, []).append((bucket, round(n * scale)))
+        return stats, buckets
 
 
 def column_profile(column: ColumnPlan, stats: Mapping[str, Any], buckets: Buckets) -> ColumnProfile:

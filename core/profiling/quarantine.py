@@ -57,20 +57,20 @@ def _field_count(source: Source) -> pl.Expr:
     return count
 
 
-def quarantine_frame(annotated: pl.LazyFrame, source: Source, plan: Plan) -> pl.LazyFrame:
-    """Bad rows as: source_row, reason, then the row's values (and any extra fields)."""
+def quarantine_exprs(source: Source, plan: Plan) -> list[pl.Expr]:
+    """What to select from bad rows: source_row, reason, the row's values, any extra fields."""
     taken = set(source.columns)
     row_name, reason_name = _free("source_row", taken), _free("reason", taken)
     extras = [
         pl.col(e).alias(_free(f"extra_field_{i}", taken))
         for i, e in enumerate(source.extra_columns, start=1)
     ]
-    return annotated.filter(pl.col(BAD)).select(
+    return [
         pl.col(ROW).alias(row_name),
         _reason(source, plan).alias(reason_name),
         *(text_expr(name, source.schema[name]) for name in source.columns),
         *extras,
-    )
+    ]
 
 
 def _reason(source: Source, plan: Plan) -> pl.Expr:
@@ -125,24 +125,30 @@ def find_short_rows(source: Source) -> dict[int, int]:
     plain = line.str.count_matches(delimiter, literal=True)
     unquoted = line.str.replace_all(r'"[^"]*"', "").str.count_matches(delimiter, literal=True)
     quotes = line.str.count_matches('"', literal=True)
-    lines = (
+    short: dict[int, int] = {}
+    spans_lines = False
+
+    def collect(chunk: pl.DataFrame) -> bool:
+        nonlocal spans_lines
+        if chunk.get_column("odd").any():
+            spans_lines = True
+            return True  # stop: the line numbers no longer match rows
+        found = chunk.filter(pl.col("fields") < width)
+        short.update(zip(found.get_column("row").to_list(), found.get_column("fields").to_list(),
+                         strict=True))
+        return False
+
+    (
         pl.scan_csv(source.path, has_header=False, separator="\x00", quote_char=None,
                     schema={"line": pl.String})
         .with_row_index("index")
         .with_columns(row=pl.col("index").cast(pl.Int64) - (source.header_lines - 1))
-        .filter(pl.col("row") > 0)  # data rows count from 1, after the header's lines
-        .with_columns(fields=pl.when(quotes > 0).then(unquoted).otherwise(plain) + 1,
-                      odd=quotes % 2 == 1)
-        .cache()
+        .filter((pl.col("row") > 0) & line.is_not_null())  # data rows count from 1
+        .select("row", fields=pl.when(quotes > 0).then(unquoted).otherwise(plain) + 1,
+                odd=quotes % 2 == 1)
+        .sink_batches(collect, chunk_size=1_000_000)
     )
-    short, odd = pl.collect_all([
-        lines.filter(line.is_not_null() & (pl.col("fields") < width)).select("row", "fields"),
-        lines.select(pl.col("odd").any()),
-    ], engine="streaming")
-    if odd.item():
-        return _short_rows_by_csv_module(source)
-    return dict(zip(short.get_column("row").to_list(), short.get_column("fields").to_list(),
-                    strict=True))
+    return _short_rows_by_csv_module(source) if spans_lines else short
 
 
 def _short_rows_by_csv_module(source: Source) -> dict[int, int]:

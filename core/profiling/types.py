@@ -29,6 +29,7 @@ class ColumnPlan:
     type: ColumnType
     time_formats: tuple[TimeFormat, ...] = ()  # TIMESTAMP: candidates, the first one is used
     top_values: tuple[str, ...] = field(default=())  # STRING: frequent sample values
+    few_values: bool = False  # the sample holds few distinct values (a cheaper sketch)
 
     @property
     def is_text(self) -> bool:

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from core.model import ColumnType
-from core.profiling import stage
+from core.profiling import mainpass, stage
 from tests.fixtures.uploads import column, mixed_frame, staged, validate, write_csv
 
 
@@ -69,6 +69,7 @@ def test_staged_file_is_rfc4180(tmp_path: Path) -> None:
 
 def test_large_output_is_split_into_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stage, "PART_BYTES", 64 * 1024)
+    monkeypatch.setattr(mainpass, "CHUNK_ROWS", 5_000)  # parts are cut between chunks
     frame = mixed_frame(40_000)
     frame.write_parquet(tmp_path / "in.parquet")
     result = validate(tmp_path / "in.parquet", tmp_path / "out")

@@ -1,0 +1,84 @@
+"""The main pass: one streaming scan that stages, quarantines, checks and profiles.
+
+One consumer only. Feeding several sinks and aggregations from one cached scan
+(`pl.collect_all`) would parse the file once, but Polars' multiplexer buffers without bound
+for its slowest consumer, so memory grew with the file (1.3 GB peak for a 3 GB file). Here
+`sink_batches` hands chunks of `CHUNK_ROWS` rows to `MainPass`, which writes the staged and
+quarantine CSV and folds every statistic into running totals: memory stays at a few chunks.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from core.profiling import stage
+from core.profiling.plan import Plan
+from core.profiling.profile import Profiler, count_exprs, merge_counts
+from core.profiling.quarantine import BAD, ROW, annotate, quarantine_exprs
+from core.profiling.readers import Source
+from core.profiling.writers import CsvWriter
+
+CHUNK_ROWS = 100_000
+QUARANTINE_FILE = "quarantine.csv"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one main pass wrote and counted."""
+
+    counts: dict[str, Any]  # whole-file row counts (profile.count_exprs)
+    stats: dict[str, Any]  # valid-row statistics (profile.Profiler)
+    buckets: dict[str, list[tuple[float, int]]]
+    staged_files: tuple[Path, ...]
+    quarantine_file: Path | None
+
+
+class MainPass:
+    """The `sink_batches` consumer: each chunk is split into valid and bad rows."""
+
+    def __init__(self, source: Source, plan: Plan, out_dir: Path) -> None:
+        shutil.rmtree(out_dir / stage.STAGED_DIR, ignore_errors=True)  # no parts of a re-run
+        (out_dir / QUARANTINE_FILE).unlink(missing_ok=True)
+        self._staged = CsvWriter(out_dir / stage.STAGED_DIR, part_bytes=stage.PART_BYTES)
+        self._quarantine = CsvWriter(out_dir, name=QUARANTINE_FILE)
+        self._count_exprs = count_exprs(source, plan)
+        self._staged_exprs = stage.staged_exprs(plan)
+        self._quarantine_exprs = quarantine_exprs(source, plan)
+        self._profiler = Profiler(plan.columns, time_column=plan.time.column,
+                                  stride=plan.stride, row_column=ROW)
+        self._counts: dict[str, Any] = {}
+
+    def __call__(self, chunk: pl.DataFrame) -> None:
+        merge_counts(self._counts, chunk.select(self._count_exprs).row(0, named=True))
+        good = chunk.filter(~pl.col(BAD))
+        if not good.is_empty():
+            self._profiler.add(good)
+            self._staged.write(good.select(self._staged_exprs))
+        bad = chunk.filter(pl.col(BAD))
+        if not bad.is_empty():
+            self._quarantine.write(bad.select(self._quarantine_exprs))
+
+    def close(self) -> None:
+        self._staged.close()
+        self._quarantine.close()
+
+    def outcome(self) -> Outcome:
+        stats, buckets = self._profiler.result()
+        counts = {"rows": 0, "bad": 0, **self._counts}
+        quarantine = self._quarantine.paths[0] if self._quarantine.paths else None
+        return Outcome(counts, stats, buckets, tuple(self._staged.paths), quarantine)
+
+
+def run_pass(source: Source, plan: Plan, *, out_dir: Path) -> Outcome:
+    """Run the main pass over `source` with `plan`, writing into `out_dir`."""
+    consumer = MainPass(source, plan, out_dir)
+    try:
+        annotate(source, plan).sink_batches(consumer, chunk_size=CHUNK_ROWS, engine="streaming")
+    finally:
+        consumer.close()
+    return consumer.outcome()
