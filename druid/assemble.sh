@@ -7,7 +7,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 version=25.0.0
 lib=${DRUID_LIB:-${XDG_CACHE_HOME:-$HOME/.cache}/sluice/druid-$version/lib}
 stamp="$lib/.complete"
-if [[ -f "$stamp" && "$stamp" -nt "$here/pom.xml" ]]; then
+# The stamp holds the pom's checksum (not its mtime: a fresh clone makes every file "new").
+want=$(sha256sum "$here/pom.xml" | cut -d' ' -f1)
+if [[ -f "$stamp" && $(cat "$stamp") == "$want" ]]; then
   exit 0
 fi
 # Druid's parent pom declares two non-Central repositories (sigar, cflt-public). Map them to
@@ -22,5 +24,5 @@ mkdir -p "$lib"
 mvn -B -q -s "$settings" -f "$here/pom.xml" package -Ddruid.lib.dir="$lib" \
   -Dmaven.repo.local="${MAVEN_REPO_LOCAL:-$HOME/.m2/repository}"
 rm -rf "$here/target"
-touch "$stamp"
+echo "$want" > "$stamp"
 echo "druid: $(ls "$lib" | wc -l) jars ready"

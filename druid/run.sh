@@ -25,7 +25,7 @@ esac
 # --- jars: assembled once into a cache outside the tracked tree (see druid/README.md) ---
 version=25.0.0
 lib=${DRUID_LIB:-${XDG_CACHE_HOME:-$HOME/.cache}/sluice/druid-$version/lib}
-if [[ ! -f $lib/.complete || $here/pom.xml -nt $lib/.complete ]]; then
+if [[ ! -f $lib/.complete || $(cat "$lib/.complete") != $(sha256sum "$here/pom.xml" | cut -d' ' -f1) ]]; then
   # Several services may start at once on a fresh machine: only one of them assembles.
   mkdir -p "$(dirname "$lib")"
   DRUID_LIB=$lib flock "$(dirname "$lib")/.assemble.lock" "$here/assemble.sh"
