@@ -144,8 +144,11 @@ def find_short_rows(source: Source) -> dict[int, int]:
         .with_row_index("index")
         .with_columns(row=pl.col("index").cast(pl.Int64) - (source.header_lines - 1))
         .filter((pl.col("row") > 0) & line.is_not_null())  # data rows count from 1
-        .select("row", fields=pl.when(quotes > 0).then(unquoted).otherwise(plain) + 1,
-                odd=quotes % 2 == 1)
+        .with_columns(quotes=quotes, plain=plain)
+        # Only quoted lines need the (slower) regex; others are short iff few delimiters.
+        .filter((pl.col("quotes") > 0) | (pl.col("plain") + 1 < width))
+        .select("row", fields=pl.when(pl.col("quotes") > 0).then(unquoted)
+                .otherwise(pl.col("plain")) + 1, odd=pl.col("quotes") % 2 == 1)
         .sink_batches(collect, chunk_size=1_000_000)
     )
     return _short_rows_by_csv_module(source) if spans_lines else short
