@@ -11,14 +11,7 @@ run: setup
 
 ## test: same set-up, start the stack in the background, run every test, stop the stack
 test: setup
-	@scripts/stack.sh up --app
-	@status=0; \
-	$(PYTEST) tests/unit tests/integration tests/druid || status=$$?; \
-	if [[ -f frontend/package.json ]]; then \
-	  (cd frontend && npm test --silent) || status=$$?; \
-	  (cd frontend && npm run --silent e2e) || status=$$?; \
-	fi; \
-	scripts/stack.sh down; exit $$status
+	@scripts/test.sh
 
 ## test-quick: the layers that need no Druid (unit + integration on PostgreSQL/Redis/S3)
 test-quick: setup-quick

@@ -67,11 +67,12 @@ async def _api(settings: Settings) -> bool:
 
 async def _worker(settings: Settings) -> bool:
     from redis.asyncio import Redis
+    from redis.exceptions import RedisError
 
     redis = Redis.from_url(settings.redis_url)
     try:
         return bool(await redis.exists(f"{settings.queue_name}:health-check"))
-    except OSError:
+    except (OSError, RedisError):
         return False
     finally:
         await redis.aclose()
@@ -92,7 +93,11 @@ async def wait_for(checks: dict[str, tuple[Check, float]], settings: Settings) -
     async def one(name: str, check: Check, budget: float) -> str | None:
         deadline = time.monotonic() + budget
         while time.monotonic() < deadline:
-            if await check(settings):
+            try:
+                healthy = await check(settings)
+            except Exception:  # a probe that breaks means "not ready yet"
+                healthy = False
+            if healthy:
                 print(f"  ready: {name}", flush=True)
                 return None
             await asyncio.sleep(0.5)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `make test`: start the stack in the background (reusing one that runs already), run every
+# test layer, and stop what was started, whatever happens. Exit status: non-zero if any layer
+# failed; every layer runs even after an earlier one fails, so one run shows all problems.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/stack.sh up --app || { scripts/stack.sh down; exit 1; }
+trap 'scripts/stack.sh down' EXIT
+
+status=0
+run() {
+  printf '\n\033[1m==> %s\033[0m\n' "$*"
+  "$@" || status=1
+}
+run .venv/bin/pytest tests/unit tests/integration tests/druid
+if [[ -f frontend/package.json ]]; then
+  run npm --prefix frontend test --silent
+  run npm --prefix frontend run --silent e2e
+fi
+exit $status
