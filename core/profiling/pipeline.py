@@ -1,12 +1,13 @@
 """`validate_file`: detect, plan, one streaming pass that stages and profiles, then settle.
 
 Passes over the data (each re-reads the file; after the first it is in the page cache):
-1. a sample of the first rows (cheap) to plan types and the time column;
-2. the main pass: one Polars streaming query writing the staged parts and the quarantine
-   file while aggregating every check and statistic (`pl.collect_all` over a cached scan);
-3. only when needed: a raw-line field count (rows whose last field is empty may be short),
-   a second main pass (short rows found, or another date format reads more values), and a
-   repair pass over the staged columns whose type the full file overturned.
+1. a sample of the first 10,000 rows (cheap) to plan types and the time column;
+2. the main pass (mainpass.py): one streaming scan whose chunks are staged, quarantined,
+   checked and profiled as they come;
+3. only when needed: a raw-line field count (when some rows end in an empty field: they
+   may be short), a second main pass (short rows found, or another date format reads more
+   values), and a repair pass over the staged columns whose type the full file overturned.
+A non-UTF-8 CSV is first transcoded to UTF-8 in one streaming pass.
 """
 
 from __future__ import annotations
