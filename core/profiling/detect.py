@@ -75,7 +75,7 @@ def detect(path: Path) -> Detected:
                 RejectCode.UNSUPPORTED_FORMAT,
                 f"The file's content is {what}, not a table, whatever its name says. {_WHAT_TO_DO}",
             )
-    cr_lines = b"\r" in head and b"\n" not in head.replace(b"\x00", b"")[:HEAD_BYTES // 2]
+    cr_lines = b"\r" in head and b"\n" not in head
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return Detected("csv", encoding, cr_lines)

@@ -115,3 +115,28 @@ def test_histograms_of_large_files_are_scaled_estimates(
         total = sum(count for _, count in column(result, name).histogram)
         assert abs(total - 10_000) <= 20, name
     assert (column(result, "n").min, column(result, "n").max) == ("0", "99")  # exact
+
+
+def test_distinct_counts_are_close(tmp_path: Path) -> None:
+    rows = [["a", "b", "c"]] + [[i, f"k{i % 37}", i % 2] for i in range(30_000)]
+    result = validate(write_csv(tmp_path / "in.csv", rows), tmp_path / "out")
+    assert abs(column(result, "a").distinct_count - 30_000) < 30_000 * 0.05
+    assert column(result, "b").distinct_count == 37
+    assert column(result, "c").distinct_count == 2
+
+
+def test_parquet_epoch_and_datetime_columns(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    frame = pl.DataFrame({
+        "created_ts": [1_700_000_000_000, 1_700_000_060_000],
+        "seen": [datetime(2024, 1, 2, 3, 4, 5), None],
+    })
+    frame.write_parquet(tmp_path / "in.parquet")
+    result = validate(tmp_path / "in.parquet", tmp_path / "out")
+    assert result.profile.timestamp.source_format == "epoch_ms"
+    assert column(result, "seen").type == ColumnType.TIMESTAMP
+    back = staged(result)
+    assert back["created_ts"].to_list() == ["1700000000000", "1700000060000"]
+    assert back["seen"].to_list() == ["2024-01-02T03:04:05.000Z", None]
+    assert column(result, "seen").min == "2024-01-02T03:04:05.000Z"
