@@ -65,15 +65,17 @@ class Plan:
 
 def make_plan(source: Source, sample: pl.DataFrame, *, options: IngestOptions) -> Plan:
     """Plan every column from `sample` (usable rows only) and pick the time column."""
+    if source.format == "csv":
+        types = infer_text(sample)
+    else:
+        types = {name: infer_typed(sample.get_column(name)) for name in source.columns}
+    texts = _text_summary(source, sample)
     columns = []
     for i, name in enumerate(source.columns):
-        values = sample.get_column(name)
-        column_type, formats = infer_text(values) if source.format == "csv" else infer_typed(values)
-        # Kept for every column: one that turns out to be text after all still needs them.
-        text = sample.select(text_expr(name, source.schema[name])).to_series()
-        few = text.n_unique() <= FEW_VALUES
+        column_type, formats = types[name]
+        top, few = texts[name]
         columns.append(ColumnPlan(name, f"c{i}", source.schema[name], column_type, formats,
-                                  _top_values(text), few))
+                                  top, few))
     plan = Plan(tuple(columns), TimePlan())
     if options.timestamp_column is not None:
         return plan.with_time(_override(source, sample, options.timestamp_column))
@@ -81,12 +83,18 @@ def make_plan(source: Source, sample: pl.DataFrame, *, options: IngestOptions) -
     return plan.with_time(time) if time.column is not None else plan
 
 
-def _top_values(values: pl.Series) -> tuple[str, ...]:
-    text = values.drop_nulls()
-    if text.is_empty():
-        return ()
-    counts = text.value_counts(sort=True).head(MAX_BINS)
-    return tuple(counts.get_column(text.name).to_list())
+def _text_summary(source: Source, sample: pl.DataFrame) -> dict[str, tuple[tuple[str, ...], bool]]:
+    """Per column: its most frequent sample values (kept for every column: one that turns out
+    to be text after all still needs them) and whether it has few distinct values."""
+    exprs = []
+    for i, name in enumerate(source.columns):
+        text = text_expr(name, source.schema[name])
+        counts = text.drop_nulls().value_counts(sort=True, name="__n").head(MAX_BINS)
+        exprs += [text.n_unique().alias(f"{i}:distinct"),
+                  counts.struct.field(name).implode().alias(f"{i}:top")]
+    row = sample.select(exprs).row(0, named=True) if exprs else {}
+    return {name: (tuple(row[f"{i}:top"]), row[f"{i}:distinct"] <= FEW_VALUES)
+            for i, name in enumerate(source.columns)}
 
 
 def _detect(plan: Plan, sample: pl.DataFrame) -> TimePlan:
