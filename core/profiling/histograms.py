@@ -9,7 +9,8 @@ sample's most frequent values.
 
 Counting costs: on a large file the buckets are counted on every k-th valid row only
 (`stride`) and scaled up to the valid row count, so histograms of files beyond
-`EXACT_ROWS` rows are estimates; null counts, distinct counts, min and max never are.
+`EXACT_CELLS` values are estimates; null counts, min and max never are (distinct counts
+are HyperLogLog estimates, see distinct.py).
 """
 
 from __future__ import annotations
@@ -21,15 +22,15 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 
 MAX_BINS = 20
-EXACT_ROWS = 1_000_000
+EXACT_CELLS = 10_000_000  # values counted into histograms, at most (about)
 _HOUR_MS = 3_600_000
 
 Histogram = tuple[tuple[str, int], ...]
 
 
-def stride(estimated_rows: int) -> int:
-    """Count histogram buckets on every k-th row so that about `EXACT_ROWS` rows are counted."""
-    return max(1, math.ceil(estimated_rows / EXACT_ROWS))
+def stride(estimated_rows: int, columns: int) -> int:
+    """Count histogram buckets on every k-th row so that about `EXACT_CELLS` values are."""
+    return max(1, math.ceil(estimated_rows * columns / EXACT_CELLS))
 
 
 def fine_key(values: pl.Expr) -> pl.Expr:

@@ -110,7 +110,7 @@ def _validate(
     progress("inferring", 0.05)
     sample = _usable_sample(source)
     plan = replace(make_plan(source, sample, options=options),
-                   stride=stride(_estimated_rows(source, sample)))
+                   stride=stride(_estimated_rows(source, sample), len(source.columns)))
     progress("staging", 0.1)
     outcome = run_pass(source, plan, out_dir=out_dir)
     revised = _revise(source, plan, outcome)

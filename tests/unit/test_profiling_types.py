@@ -107,7 +107,7 @@ def test_histograms_of_large_files_are_scaled_estimates(
 ) -> None:
     from core.profiling import histograms
 
-    monkeypatch.setattr(histograms, "EXACT_ROWS", 1_000)  # count every 10th of 10,000 rows
+    monkeypatch.setattr(histograms, "EXACT_CELLS", 3_000)  # every 10th of 10,000 rows x 3
     rows = [["n", "s", "ts"]] + [[i % 100, f"v{i % 3}", 1_700_000_000 + i * 60]
                                   for i in range(10_000)]
     result = validate(write_csv(tmp_path / "in.csv", rows), tmp_path / "out")
