@@ -59,7 +59,8 @@ def validate_file(
             return _validate(source, options=options, out_dir=out_dir, progress=progress)
         except pl.exceptions.ComputeError as exc:
             if detected.format != "csv" or "utf-8" not in str(exc).lower():
-                raise _unreadable(detected, exc) from exc
+                _reject_unreadable(detected, exc)
+                raise
         # The first megabyte was UTF-8 but a later byte is not: a legacy single-byte
         # encoding (or, for a file marked UTF-8 by its BOM, a broken file: `to_utf8` says so).
         fallback = "cp1252" if detected.encoding == "utf-8" else detected.encoding or "utf-8"
@@ -68,25 +69,33 @@ def validate_file(
                            out_dir=out_dir)
             return _validate(source, options=options, out_dir=out_dir, progress=progress)
         except pl.exceptions.ComputeError as exc:
-            raise _unreadable(detected, exc) from exc
+            _reject_unreadable(detected, exc)
+            raise
     finally:
         (out_dir / TRANSCODED).unlink(missing_ok=True)
 
 
-def _unreadable(detected: Detected, exc: Exception) -> InputRejected:
+_CSV_SYNTAX = ("malformed", "not properly escaped", "invalid csv", "could not parse")
+
+
+def _reject_unreadable(detected: Detected, exc: Exception) -> None:
+    """Raise the rejection for a file Polars cannot parse; return for any other error (a bug,
+    which the caller re-raises as it is)."""
     detail = str(exc).split("\n\n")[0].strip()[:300]
+    if detected.format == "csv" and not any(m in str(exc).lower() for m in _CSV_SYNTAX):
+        return
     if detected.format == "csv":
-        return InputRejected(
+        raise InputRejected(
             RejectCode.UNSUPPORTED_FORMAT,
             f"The file is not well-formed CSV ({detail}). Usually a quote is not closed, or a "
             'field holds a quote without being quoted itself. Put fields containing quotes in '
             'double quotes, double the quotes inside them ("5"" screen"), and upload again.',
-        )
-    return InputRejected(
+        ) from exc
+    raise InputRejected(
         RejectCode.UNSUPPORTED_FORMAT,
         f"The {detected.format} file could not be read to the end ({detail}). Export it again "
         "and upload the new file.",
-    )
+    ) from exc
 
 
 def _open(

@@ -204,3 +204,12 @@ def test_progress_is_reported(tmp_path: Path) -> None:
     assert {"inferring", "staging", "profiling"} <= set(stages)
     fractions = [fraction for _, fraction in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+def test_damaged_parquet(tmp_path: Path) -> None:
+    path = tmp_path / "in.parquet"
+    pl.DataFrame({"a": list(range(50_000)), "b": ["x"] * 50_000}).write_parquet(path)
+    data = bytearray(path.read_bytes())
+    data[100:20_000] = b"\xff" * 19_900  # pages broken, magic and footer intact
+    path.write_bytes(bytes(data))
+    _reject(path, tmp_path / "out", RejectCode.UNSUPPORTED_FORMAT)
