@@ -57,7 +57,8 @@ async def ensure_database(dsn: str, *, timeout_s: float = 30.0) -> None:
         if not exists:
             # Another process may win the race. Identifiers cannot be parameters; the name
             # comes from our own settings.
-            with contextlib.suppress(asyncpg.DuplicateDatabaseError):
+            # (Two concurrent CREATE DATABASE can also collide on pg_database's unique index.)
+            with contextlib.suppress(asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
                 await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
