@@ -31,7 +31,7 @@ export function App() {
         Skip to content
       </Box>
       <AppBar position="sticky" elevation={0}>
-        <Toolbar sx={{ gap: { xs: 1, sm: 3 } }}>
+        <Toolbar sx={{ gap: { xs: 1, sm: 3 }, px: { xs: 1.5, sm: 3 } }}>
           <Typography variant="h6" component="span" sx={{ fontWeight: 700, letterSpacing: 0.5 }}>
             Sluice
           </Typography>
@@ -45,7 +45,9 @@ export function App() {
                 color="inherit"
                 sx={{
                   opacity: 0.85,
-                  px: { xs: 1, sm: 2 },
+                  minWidth: 0,
+                  px: { xs: 0.75, sm: 2 },
+                  fontSize: { xs: "0.8125rem", sm: "0.875rem" },
                   "&.active": { opacity: 1, bgcolor: "rgba(255,255,255,0.16)" },
                   "&:focus-visible": { outline: "2px solid white" },
                 }}
