@@ -23,7 +23,15 @@ from workers.context import WorkerServices, services
 
 log = logging.getLogger(__name__)
 
-STAGED_FORMAT = "csv"  # Druid 25 here has no Parquet reader; see docs/decisions.md
+STAGED_FORMAT = "csv"
+# The validator's step names, as a person reads them in the task timeline.
+STEP_MESSAGES = {
+    "detecting": "Detecting the format and encoding",
+    "inferring": "Inferring column types from a sample",
+    "staging": "Checking every row and writing the clean file",
+    "profiling": "Profiling the columns",
+    "done": "Validation finished",
+}  # Druid 25 here has no Parquet reader; see docs/decisions.md
 
 
 def druid_task_id(task: Task) -> str:
@@ -169,7 +177,7 @@ async def _run_validation(
                     task.id,
                     TaskStatus.VALIDATING,
                     progress=round(fraction, 3),
-                    message=step.capitalize(),
+                    message=STEP_MESSAGES.get(step, step.capitalize()),
                 ),
                 loop,
             )
@@ -232,8 +240,12 @@ async def _submit(svc: WorkerServices, task: Task) -> Task | None:
             "(`make run` starts it)."
         )
         await _fail(
-            svc, task, stage=TaskStatus.SUBMITTING, code="DRUID_UNAVAILABLE",
-            message=message, retryable=True,
+            svc,
+            task,
+            stage=TaskStatus.SUBMITTING,
+            code="DRUID_UNAVAILABLE",
+            message=message,
+            retryable=True,
         )
         return None
     return await transition(
