@@ -210,8 +210,8 @@ def write_results(text: str, command: str) -> None:
     current = path.read_text() if path.exists() else "# Benchmark results\n"
     section = (
         "## Dashboard queries\n\n"
-        f"`{command}` ({datetime.now(UTC):%Y-%m-%d}, this machine, local Druid 25, other "
-        "engineers' test suites running at the same time).\n\n"
+        f"`{command}` ({datetime.now(UTC):%Y-%m-%d}, this machine, local Druid 25; the "
+        "machine's load is in the last line).\n\n"
         "Same time-series (SUM(amount) per day in February, device = ios) and top-N (5 cities "
         "by COUNT in February) queries on the 20,000-row test file: *sluice* = GraphQL "
         "in-process over ASGI, including the catalog lookup in PostgreSQL; *druid* = the identical "
