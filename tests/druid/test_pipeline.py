@@ -193,3 +193,47 @@ async def test_append_adds_exactly_the_new_rows_and_replace_replaces(
     totals = await _druid_totals(druid_sql, datasource)
     assert totals["n"] == 31
     assert totals["qty"] == replacement["qty"].sum()
+
+
+async def test_a_worker_dying_after_submitting_does_not_ingest_twice(
+    druid_settings: Settings,
+    druid: Any,
+    redis: Any,
+    db: Any,
+    clean: None,
+    datasource: str,
+    druid_sql: Any,
+) -> None:
+    """The worker submitted to Druid and died before recording it: the state in PostgreSQL
+    still says SUBMITTING. The job runs again (arq re-runs unfinished jobs; the reconciler
+    re-queues them), resubmits the same deterministic Druid task id, and the rows land once."""
+    frame = _sales(200, start=datetime(2024, 4, 1, tzinfo=UTC))
+    app = create_app(druid_settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            task = await upload_file(
+                client, filename="once.csv", content=_csv(frame), datasource=datasource
+            )
+            await run_worker(druid_settings, redis)
+            done = await get_task(client, task["id"])
+            _assert_succeeded(done, 200)
+
+            # Rewind to the moment before the worker recorded its submission, then let the
+            # reconciler (worker start-up) pick the task up again.
+            await db.execute(
+                "UPDATE tasks SET status = 'SUBMITTING', druid_task_id = NULL WHERE id = $1",
+                task["id"],
+            )
+            await redis.flushdb()  # the finished job's result would dedupe the re-queue
+            await run_worker(druid_settings, redis)
+            again = await get_task(client, task["id"])
+
+    assert again["status"] == "SUCCEEDED"
+    assert again["druidTaskId"] == done["druidTaskId"] == druid_task_id_for(task["id"])
+    totals = await _druid_totals(druid_sql, datasource)
+    assert totals["n"] == 200  # not 400
+
+
+def druid_task_id_for(task_id: str, attempt: int = 1) -> str:
+    return f"sluice_{task_id}_{attempt}"
