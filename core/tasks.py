@@ -374,3 +374,23 @@ async def in_status_since(db: Pool, task_id: str, status: TaskStatus) -> datetim
         status.value,
     )
     return at
+
+
+async def fail(
+    pool: asyncpg.Pool,
+    redis: Redis,
+    task_id: str,
+    *,
+    stage: TaskStatus,
+    code: str,
+    message: str,
+    retryable: bool,
+    detail: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Task:
+    """Move a task to FAILED with the reason a person will read (`message`: what happened,
+    why, what to do) and the stage it failed in."""
+    error = TaskError(code=code, message=message, retryable=retryable, stage=stage)
+    return await transition(
+        pool, redis, task_id, TaskStatus.FAILED, error=error, detail=detail, **fields
+    )

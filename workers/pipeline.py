@@ -15,10 +15,10 @@ from typing import Any
 
 from core.druid.errors import DruidUnavailable
 from core.druid.spec import build_ingestion_spec
-from core.model import IllegalTransition, StagedData, Task, TaskError, TaskStatus
+from core.model import IllegalTransition, StagedData, Task, TaskStatus
 from core.names import safe_filename
 from core.profiling import InputRejected, Limits, ValidationResult, validate_file
-from core.tasks import get_task, transition
+from core.tasks import fail, get_task, transition
 from workers.context import WorkerServices, services
 
 log = logging.getLogger(__name__)
@@ -76,18 +76,6 @@ async def _start_tracking(svc: WorkerServices, task: Task) -> None:
     )
 
 
-async def _fail(
-    svc: WorkerServices, task: Task, *, stage: TaskStatus, code: str, message: str, retryable: bool
-) -> None:
-    await transition(
-        svc.db,
-        svc.redis,
-        task.id,
-        TaskStatus.FAILED,
-        error=TaskError(code=code, message=message, retryable=retryable, stage=stage),
-    )
-
-
 async def _validate_and_stage(svc: WorkerServices, task: Task) -> Task | None:
     work = svc.settings.work_dir / task.id
     shutil.rmtree(work, ignore_errors=True)
@@ -107,9 +95,10 @@ async def _validate_and_stage(svc: WorkerServices, task: Task) -> Task | None:
         try:
             result = await _run_validation(svc, task, raw_path, work / "out")
         except InputRejected as exc:
-            await _fail(
-                svc,
-                task,
+            await fail(
+                svc.db,
+                svc.redis,
+                task.id,
                 stage=TaskStatus.VALIDATING,
                 code=exc.code,
                 message=exc.message,
@@ -239,9 +228,10 @@ async def _submit(svc: WorkerServices, task: Task) -> Task | None:
             "is validated and staged, nothing is lost: retry once Druid is running "
             "(`make run` starts it)."
         )
-        await _fail(
-            svc,
-            task,
+        await fail(
+            svc.db,
+            svc.redis,
+            task.id,
             stage=TaskStatus.SUBMITTING,
             code="DRUID_UNAVAILABLE",
             message=message,

@@ -14,8 +14,8 @@ from arq import Retry
 
 from core.catalog import DatasourceNotInDruid, refresh_dataset_from_druid
 from core.druid.errors import DruidUnavailable
-from core.model import IllegalTransition, Task, TaskError, TaskStatus
-from core.tasks import get_task, in_status_since, transition
+from core.model import IllegalTransition, Task, TaskStatus
+from core.tasks import fail, get_task, in_status_since, transition
 from workers.context import WorkerServices, services
 
 log = logging.getLogger(__name__)
@@ -79,17 +79,14 @@ async def _follow_ingestion(svc: WorkerServices, task: Task) -> str:
 async def _druid_failed(svc: WorkerServices, task: Task, error_message: str | None) -> None:
     assert task.druid_task_id is not None
     explained = await svc.druid.explain_task_failure(task.druid_task_id)
-    await transition(
+    await fail(
         svc.db,
         svc.redis,
         task.id,
-        TaskStatus.FAILED,
-        error=TaskError(
-            code=explained.code,
-            message=explained.message,
-            retryable=explained.retryable,
-            stage=TaskStatus.INGESTING,
-        ),
+        stage=TaskStatus.INGESTING,
+        code=explained.code,
+        message=explained.message,
+        retryable=explained.retryable,
         detail={"druid_error": error_message, "druid_detail": explained.detail},
     )
 
@@ -105,24 +102,21 @@ async def _ingestion_succeeded(svc: WorkerServices, task: Task) -> str:
     quarantined = task.rows_quarantined or 0
     rows_total = task.rows_total or 0
     if ingested + thrown_away + quarantined != rows_total:
-        await transition(
+        await fail(
             svc.db,
             svc.redis,
             task.id,
-            TaskStatus.FAILED,
+            stage=TaskStatus.INGESTING,
+            code="ACCOUNTING_MISMATCH",
+            message=(
+                f"Row counts do not add up: the file has {rows_total:,} rows but Druid "
+                f"ingested {ingested:,}, threw away {thrown_away:,} and {quarantined:,} were "
+                "quarantined. The data may be incomplete; this is a bug in Sluice or Druid. "
+                "Report it with the task id."
+            ),
+            retryable=False,
             rows_ingested=ingested,
             rows_thrown_away=thrown_away,
-            error=TaskError(
-                code="ACCOUNTING_MISMATCH",
-                message=(
-                    f"Row counts do not add up: the file has {rows_total:,} rows but Druid "
-                    f"ingested {ingested:,}, threw away {thrown_away:,} and {quarantined:,} were "
-                    "quarantined. The data may be incomplete; this is a bug in Sluice or Druid. "
-                    "Report it with the task id."
-                ),
-                retryable=False,
-                stage=TaskStatus.INGESTING,
-            ),
         )
         return "failed"
     message = f"Druid ingested {ingested:,} rows; waiting until they are queryable"
@@ -199,20 +193,17 @@ async def _follow_handoff(
     waited = (datetime.now(UTC) - since).total_seconds()
     if waited <= svc.settings.druid_handoff_timeout_s:
         return "retry"
-    await transition(
+    await fail(
         svc.db,
         svc.redis,
         task.id,
-        TaskStatus.FAILED,
-        error=TaskError(
-            code="HANDOFF_TIMEOUT",
-            message=(
-                f"Druid ingested the rows but they were not queryable within "
-                f"{svc.settings.druid_handoff_timeout_s:.0f} s. Check the Druid Historical "
-                "(disk space, segment cache) and the Broker, then retry."
-            ),
-            retryable=True,
-            stage=TaskStatus.PUBLISHING,
+        stage=TaskStatus.PUBLISHING,
+        code="HANDOFF_TIMEOUT",
+        message=(
+            f"Druid ingested the rows but they were not queryable within "
+            f"{svc.settings.druid_handoff_timeout_s:.0f} s. Check the Druid Historical "
+            "(disk space, segment cache) and the Broker, then retry."
         ),
+        retryable=True,
     )
     return "failed"
