@@ -338,3 +338,14 @@ async def refresh_dataset_from_druid(
     refreshed = await get_dataset(pool, datasource)
     assert refreshed is not None
     return refreshed
+
+
+async def datasource_known(db: asyncpg.Pool, name: str) -> bool:
+    """Whether Sluice already has a dataset, or any task, under this datasource name."""
+    return bool(
+        await db.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM datasets WHERE name = $1)"
+            " OR EXISTS (SELECT 1 FROM tasks WHERE datasource = $1)",
+            name,
+        )
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from core.catalog import datasource_known
 from core.names import datasource_name_problem
 from schema.context import Context
 from schema.uploads.types import DatasourceNameCheck
@@ -16,11 +17,5 @@ class UploadsQuery:
         self, info: strawberry.Info[Context, None], name: str
     ) -> DatasourceNameCheck:
         problem = datasource_name_problem(name)
-        exists = bool(
-            await info.context.db.fetchval("SELECT 1 FROM datasets WHERE name = $1", name)
-        ) or bool(
-            await info.context.db.fetchval(
-                "SELECT 1 FROM tasks WHERE datasource = $1 LIMIT 1", name
-            )
-        )
+        exists = await datasource_known(info.context.db, name)
         return DatasourceNameCheck(valid=problem is None, message=problem, exists=exists)

@@ -161,3 +161,17 @@ async def test_tasks_are_paginated_and_filtered(client: Any) -> None:
         await client.post("/graphql", json={"query": query, "variables": {"ds": "ds_b"}})
     ).json()
     assert [i["filename"] for i in only_b["data"]["tasks"]["items"]] == ["b.csv"]
+
+
+async def test_check_datasource_name_as_the_user_types(client: Any) -> None:
+    query = "query($n: String!) { checkDatasourceName(name: $n) { valid message exists } }"
+
+    async def check(name: str) -> dict[str, Any]:
+        response = await client.post("/graphql", json={"query": query, "variables": {"n": name}})
+        return response.json()["data"]["checkDatasourceName"]  # type: ignore[no-any-return]
+
+    assert await check("sales") == {"valid": True, "message": None, "exists": False}
+    await upload_file(client, filename="s.csv", content=CSV, datasource="sales")
+    assert (await check("sales"))["exists"] is True
+    bad = await check("a/b")
+    assert bad["valid"] is False and "'/'" in bad["message"]
