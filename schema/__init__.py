@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
+    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -38,6 +40,19 @@ class Subscription(TasksSubscription):
     pass
 
 
+UNEXPECTED_ERROR = (
+    "Sluice hit an unexpected error while answering this request. It has been logged; try "
+    "again, and if it keeps happening report it with the time it happened."
+)
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    """Bugs and infrastructure faults: their text is not for the person using the app.
+    GraphQL errors (bad query, limits) and our own ValueErrors (bad argument) say what to do."""
+    original = error.original_error
+    return original is not None and not isinstance(original, (GraphQLError, ValueError))
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The executable schema, with the query-cost limiters configured from settings.
 
@@ -60,6 +75,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            lambda: MaskErrors(should_mask_error=_is_unexpected, error_message=UNEXPECTED_ERROR),
         ],
     )
 
