@@ -54,7 +54,10 @@ class ObjectStore(Protocol):
     async def delete(self, key: str) -> None: ...
     async def delete_prefix(self, prefix: str) -> int: ...
     async def exists(self, key: str) -> bool: ...
-    async def presigned_get(self, key: str, *, expires_s: int = 3600) -> str: ...
+    async def read_head(self, key: str, size: int) -> bytes: ...
+    async def presigned_get(
+        self, key: str, *, expires_s: int = 3600, filename: str | None = None
+    ) -> str: ...
 
 
 HEAD_BYTES = 64 * 1024
@@ -232,8 +235,23 @@ class S3ObjectStore:
             data: bytes = await body.read()
         return data
 
-    async def presigned_get(self, key: str, *, expires_s: int = 3600) -> str:
+    async def read_head(self, key: str, size: int) -> bytes:
+        """The first `size` bytes of an object (one ranged GET)."""
+        response = await self._client.get_object(
+            Bucket=self.bucket, Key=key, Range=f"bytes=0-{size - 1}"
+        )
+        async with response["Body"] as body:
+            data: bytes = await body.read()
+        return data
+
+    async def presigned_get(
+        self, key: str, *, expires_s: int = 3600, filename: str | None = None
+    ) -> str:
+        """A time-limited URL a browser can download the object from."""
+        params = {"Bucket": self.bucket, "Key": key}
+        if filename:
+            params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
         url: str = await self._client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_s
+            "get_object", Params=params, ExpiresIn=expires_s
         )
         return url

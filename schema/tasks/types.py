@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from core import model
+from core import model, quarantine
 from core.tasks import list_events
 from schema.context import Context
 
@@ -99,6 +99,19 @@ class Profile:
 
 
 @strawberry.type
+class QuarantinedValue:
+    column: str
+    value: str
+
+
+@strawberry.type(description="A row that was not ingested, with the reason.")
+class QuarantinedRow:
+    source_row: int = strawberry.field(description="1-based data row in the uploaded file.")
+    reason: str
+    values: list[QuarantinedValue]
+
+
+@strawberry.type
 class TaskEvent:
     status: TaskStatus
     progress: float
@@ -126,6 +139,33 @@ class IngestionTask:
     updated_at: datetime
     profile: Profile | None
     has_quarantine: bool
+    quarantine_key: strawberry.Private[str | None]
+
+    @strawberry.field(description="A link (valid one hour) to download the quarantined rows.")
+    async def quarantine_url(self, info: strawberry.Info[Context, None]) -> str | None:
+        if not self.quarantine_key:
+            return None
+        return await info.context.services.store.presigned_get(
+            self.quarantine_key, filename=f"{self.filename}.quarantine.csv"
+        )
+
+    @strawberry.field(description="The first quarantined rows, for a quick look.")
+    async def quarantine_preview(
+        self, info: strawberry.Info[Context, None], limit: int = 20
+    ) -> list[QuarantinedRow]:
+        if not self.quarantine_key:
+            return []
+        rows = await quarantine.preview(
+            info.context.services.store, self.quarantine_key, limit=max(1, min(limit, 200))
+        )
+        return [
+            QuarantinedRow(
+                source_row=row.source_row,
+                reason=row.reason,
+                values=[QuarantinedValue(column=c, value=v) for c, v in row.values],
+            )
+            for row in rows
+        ]
 
     @strawberry.field(description="Every state change and progress step, oldest first.")
     async def events(self, info: strawberry.Info[Context, None]) -> list[TaskEvent]:
@@ -164,6 +204,7 @@ class IngestionTask:
             updated_at=task.updated_at,
             profile=Profile.from_model(task.profile) if task.profile else None,
             has_quarantine=bool(task.quarantine_key),
+            quarantine_key=task.quarantine_key,
         )
 
 

@@ -7,6 +7,7 @@ import io
 import zipfile
 from typing import Any
 
+import httpx
 import polars as pl
 import pytest
 
@@ -147,3 +148,22 @@ async def test_bad_rows_are_quarantined_with_reasons(
     assert "field" in reasons
     [staged] = await store.list_keys("staged/mixed/")
     assert pl.read_csv(io.BytesIO(await store.read_bytes(staged))).height == 20
+
+    # People see the bad rows: a preview through GraphQL and a download link.
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": "query($id: ID!) { task(id: $id) { quarantineUrl "
+            "quarantinePreview { sourceRow reason values { column value } } } }",
+            "variables": {"id": task["id"]},
+        },
+    )
+    shown = response.json()["data"]["task"]
+    preview = shown["quarantinePreview"]
+    assert [row["sourceRow"] for row in preview] == [6, 12]
+    assert "2024-13-45" in preview[0]["reason"]
+    assert {"column": "city", "value": "Lyon"} in preview[0]["values"]
+    async with httpx.AsyncClient() as browser:
+        download = await browser.get(shown["quarantineUrl"])
+    assert download.status_code == 200
+    assert pl.read_csv(io.BytesIO(download.content), infer_schema_length=0).height == 2
