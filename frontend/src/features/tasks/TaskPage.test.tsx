@@ -18,6 +18,18 @@ const succeeded = taskDetail({
   rowsThrownAway: 3,
   hasQuarantine: true,
   druidTaskId: "sluice_t-1",
+  quarantineUrl: "http://s3.test/quarantine/t-1/rows.csv?signature=x",
+  quarantinePreview: [
+    {
+      __typename: "QuarantinedRow",
+      sourceRow: 42,
+      reason: "timestamp '2024-13-45' in column 'time' is not a valid date",
+      values: [
+        { __typename: "QuarantinedValue", column: "time", value: "2024-13-45" },
+        { __typename: "QuarantinedValue", column: "amount", value: "3.5" },
+      ],
+    },
+  ],
   events: (["QUEUED", "VALIDATING", "STAGING", "SUBMITTING", "INGESTING", "PUBLISHING", "SUCCEEDED"] as const).map(
     (status, i) => ({ __typename: "TaskEvent" as const, status, progress: 0, message: null, at: at(i) }),
   ),
@@ -105,6 +117,16 @@ describe("task page", () => {
     expect(rows[1]).toHaveTextContent(/amount.*decimal.*12.*640.*0\.5.*999\.0/);
     expect(within(rows[1]).getByRole("img", { name: /Distribution of amount: 0–250: 400/ })).toHaveAttribute("data-buckets", "3");
     expect(screen.getByText("7 rows had an unparseable amount and were quarantined.")).toBeInTheDocument();
+
+    const quarantine = screen.getByTestId("quarantine");
+    expect(within(quarantine).getAllByTestId("quarantined-row")).toHaveLength(1);
+    expect(within(quarantine).getByTestId("quarantined-row")).toHaveTextContent(
+      /42.*'2024-13-45' in column 'time' is not a valid date.*time=2024-13-45, amount=3\.5/,
+    );
+    expect(within(quarantine).getByRole("link", { name: /Download all quarantined rows/ })).toHaveAttribute(
+      "href",
+      "http://s3.test/quarantine/t-1/rows.csv?signature=x",
+    );
 
     expect(screen.getByTestId("stage-SUCCEEDED")).toHaveTextContent("Succeeded");
     expect(screen.queryByRole("button", { name: "Retry" })).not.toBeInTheDocument();

@@ -8,6 +8,7 @@ import { useCancelTask } from "../../operations/cancelTask";
 import { useTask } from "../../operations/task";
 import { useTaskUpdates } from "../../operations/taskUpdates";
 import { FailurePanel } from "./FailurePanel";
+import { QuarantinePanel } from "./QuarantinePanel";
 import { RowAccounting } from "./RowAccounting";
 import { EventLog, StageTimeline } from "./StageTimeline";
 import { StatusChip } from "./StatusChip";
@@ -116,6 +117,12 @@ export function TaskPage() {
       <Section title="Rows">
         <RowAccounting task={task} />
       </Section>
+
+      {task.hasQuarantine && (
+        <Section title="Quarantined rows">
+          <QuarantinePanel task={task} />
+        </Section>
+      )}
 
       <Section title="Validation report">
         <ValidationReport profile={task.profile} />

@@ -62,6 +62,15 @@ export const TASK_DETAIL = gql`
   fragment TaskDetail on IngestionTask {
     ...TaskSummary
     druidTaskId
+    quarantineUrl
+    quarantinePreview(limit: 10) {
+      sourceRow
+      reason
+      values {
+        column
+        value
+      }
+    }
     events {
       status
       progress
