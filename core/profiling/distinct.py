@@ -1,9 +1,8 @@
 """Approximate distinct counts that can be merged across chunks: HyperLogLog.
 
 Polars' `approx_n_unique` is HyperLogLog too, but its registers are not exposed, so counts of
-two chunks cannot be combined. Here the registers are ordinary Polars data: per chunk, one
-group-by of slot (column index x register) -> highest rank; chunks merge by taking the
-maximum again. With 2^12 registers the standard error is about 1.6%.
+two chunks cannot be combined. Here the registers are ordinary Polars data (`Sketch`), raised
+chunk by chunk. With 2^12 registers the standard error is about 1.6%.
 """
 
 from __future__ import annotations
@@ -15,39 +14,52 @@ import polars as pl
 
 PRECISION = 12
 REGISTERS = 1 << PRECISION
-_HIGH_BITS = 64 - PRECISION
+_UPPER = (1 << 64) - REGISTERS  # the hash bits above the register's
 _SEED = 0x5EED
 
 
-def registers(frame: pl.DataFrame, columns: Sequence[tuple[pl.Expr, bool]]) -> pl.DataFrame:
-    """(slot, rank) for the values of each expression; slot = index * REGISTERS + register.
+class Sketch:
+    """HyperLogLog registers of several expressions, updated one chunk at a time.
 
-    The register is the hash's low bits, the rank one more than the trailing zeros of the
-    rest: the textbook leading-zero distribution, with cheap bit operations. Nulls are hashed
-    too (all alike, so they count as one value; the caller subtracts it): filtering them out
-    per column costs more than the whole sketch. An expression flagged as having few values
-    is de-duplicated first: far fewer rows for the group-by.
+    The registers are one dense Int8 series (slot = index * REGISTERS + register -> highest
+    rank, 0 while empty). The register is the hash's low bits, the rank one more than the
+    trailing zeros of the rest: the textbook leading-zero distribution, with cheap bit
+    operations. Each chunk only group-bys the values that raise their register: once the
+    registers have filled, that is almost none, so the group-by (the costly part) shrinks to
+    nothing. Nulls are hashed too (all alike, so they count as one value; the caller subtracts
+    it): filtering them out per column costs more than the whole sketch. An expression flagged
+    as having few values is de-duplicated first: far fewer rows to rank.
     """
-    if not columns:
-        return _empty()
-    lazy = frame.lazy()
-    slots = []
-    hashed = pl.col("h")
-    rank = (hashed // REGISTERS).bitwise_trailing_zeros().clip(upper_bound=_HIGH_BITS) + 1
-    for index, (expr, few) in enumerate(columns):
-        hashes = lazy.select(h=expr.hash(seed=_SEED))
-        slots.append((hashes.unique() if few else hashes).select(
-            slot=(hashed % REGISTERS + index * REGISTERS).cast(pl.Int32),
-            rank=rank.cast(pl.Int8),
-        ))
-    return merge([pl.concat(slots).collect()])
 
+    def __init__(self, columns: Sequence[tuple[pl.Expr, bool]]) -> None:
+        self._columns = list(columns)
+        self._ranks = pl.Series("rank", [0] * (len(self._columns) * REGISTERS), dtype=pl.Int8)
 
-def merge(parts: list[pl.DataFrame]) -> pl.DataFrame:
-    """Combine (slot, rank) frames, e.g. of several chunks, into one."""
-    if not parts:
-        return _empty()
-    return pl.concat(parts).group_by("slot").agg(pl.col("rank").max())
+    def add(self, frame: pl.DataFrame) -> None:
+        if not self._columns:
+            return
+        lazy = frame.lazy()
+        hashed = pl.col("h")
+        # Trailing zeros of the bits above the register's: the register bits are masked off,
+        # so a hash whose upper bits are all zero gets 64 - PRECISION, the cap.
+        rank = (hashed & pl.lit(_UPPER, pl.UInt64)).bitwise_trailing_zeros() - (PRECISION - 1)
+        parts = []
+        for index, (expr, few) in enumerate(self._columns):
+            hashes = lazy.select(h=expr.hash(seed=_SEED))
+            parts.append((hashes.unique() if few else hashes).select(
+                slot=(hashed & (REGISTERS - 1)).cast(pl.Int32) + index * REGISTERS,
+                rank=rank.cast(pl.Int8),
+            ))
+        current = pl.lit(self._ranks).gather(pl.col("slot"))
+        raised = (pl.concat(parts).filter(pl.col("rank") > current)
+                  .group_by("slot").agg(pl.col("rank").max()).collect())
+        if raised.height:
+            self._ranks = self._ranks.scatter(raised.get_column("slot"), raised.get_column("rank"))
+
+    def registers(self) -> pl.DataFrame:
+        """(slot, rank) of the filled registers, for `estimates`."""
+        slots = pl.int_range(0, self._ranks.len(), dtype=pl.Int32, eager=True).alias("slot")
+        return pl.DataFrame([slots, self._ranks]).filter(pl.col("rank") > 0)
 
 
 def estimates(merged: pl.DataFrame, count: int) -> list[int]:
@@ -65,6 +77,3 @@ def estimates(merged: pl.DataFrame, count: int) -> list[int]:
         result.append(round(estimate))
     return result
 
-
-def _empty() -> pl.DataFrame:
-    return pl.DataFrame(schema={"slot": pl.Int32, "rank": pl.Int8})

@@ -1,7 +1,7 @@
 """Per-column statistics, accumulated chunk by chunk, and the profile built from them.
 
 Every statistic merges across chunks: counts add up, minima and maxima compare, distinct
-counts merge HyperLogLog registers (distinct.py, about 1.6% error), histogram buckets add up
+counts raise HyperLogLog registers (distinct.py, about 1.6% error), histogram buckets add up
 (histograms.py).
 """
 
@@ -31,7 +31,7 @@ from core.profiling.timestamps import iso_from_millis
 from core.profiling.types import ColumnPlan, check_exprs, value_expr
 
 _MAX_TEXT = 200
-_COMPACT_EVERY = 32  # chunks between merges of the per-chunk registers and buckets
+_COMPACT_EVERY = 32  # chunks between merges of the per-chunk buckets
 VALUE_PREFIX = "__sluice_value_"
 
 Buckets = Mapping[str, list[tuple[float, int]]]
@@ -137,17 +137,16 @@ class Profiler:
         # Distinct values of the column as read (text as uploaded; typed values otherwise).
         self._distinct = {c.key: pl.col(c.name) if c.is_text or c.dtype.is_numeric()
                           else _value(c, time_column) for c in columns}
-        self._distinct_inputs = [(self._distinct[c.key], c.few_values) for c in columns]
+        self._sketch = distinct.Sketch([(self._distinct[c.key], c.few_values) for c in columns])
         self._sampled = pl.col(row_column) % stride == 0 if stride > 1 and row_column else None
         self._stats: dict[str, Any] = {}
-        self._registers: list[pl.DataFrame] = []
         self._buckets: list[pl.DataFrame] = []
         self._counted = 0  # rows the buckets were counted on
 
     def add(self, good: pl.DataFrame) -> None:
         frame = good.with_columns(**self._values)
         merge_counts(self._stats, frame.select(self._stats_exprs).row(0, named=True))
-        self._registers.append(distinct.registers(frame, self._distinct_inputs))
+        self._sketch.add(frame)
         counted = frame if self._sampled is None else frame.filter(self._sampled)
         self._counted += counted.height
         self._buckets.append(bucket_counts(counted, self._keys))
@@ -155,7 +154,6 @@ class Profiler:
             self._compact()
 
     def _compact(self) -> None:
-        self._registers = [distinct.merge(self._registers)]
         buckets = pl.concat(self._buckets).group_by("key", "bucket").agg(pl.col("n").sum())
         self._buckets = [buckets]
 
@@ -165,7 +163,7 @@ class Profiler:
             self._compact()
         stats = dict(self._stats)
         stats.setdefault("rows_valid", 0)
-        counts = distinct.estimates(distinct.merge(self._registers), len(self._distinct))
+        counts = distinct.estimates(self._sketch.registers(), len(self._distinct))
         for key, n in zip(self._distinct, counts, strict=True):
             has_nulls = bool(stats.get(f"{key}:nulls"))
             stats[f"{key}:distinct"] = max(0, n - has_nulls)  # null hashed as one value
