@@ -151,6 +151,21 @@ async def _run_validation(
     )
 
     pending: list[Any] = []
+    # Coroutines scheduled from the thread start in order; the FIFO lock keeps their events
+    # in that order too (each awaits the database, so they could otherwise overtake).
+    in_order = asyncio.Lock()
+
+    async def record(step: str, fraction: float) -> None:
+        async with in_order:
+            await transition(
+                svc.db,
+                svc.redis,
+                task.id,
+                TaskStatus.VALIDATING,
+                progress=round(fraction, 3),
+                message=STEP_MESSAGES.get(step, step.capitalize()),
+            )
+
     last: tuple[str, float] = ("", -1.0)
 
     def on_progress(step: str, fraction: float) -> None:
@@ -158,19 +173,7 @@ async def _run_validation(
         if step == last[0] and fraction - last[1] < 0.05:
             return  # throttle: one event per 5 % per step is plenty for a progress bar
         last = (step, fraction)
-        pending.append(
-            asyncio.run_coroutine_threadsafe(
-                transition(
-                    svc.db,
-                    svc.redis,
-                    task.id,
-                    TaskStatus.VALIDATING,
-                    progress=round(fraction, 3),
-                    message=STEP_MESSAGES.get(step, step.capitalize()),
-                ),
-                loop,
-            )
-        )
+        pending.append(asyncio.run_coroutine_threadsafe(record(step, fraction), loop))
 
     try:
         return await asyncio.to_thread(

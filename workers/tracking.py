@@ -21,6 +21,13 @@ from workers.context import WorkerServices, services
 log = logging.getLogger(__name__)
 
 
+WAITING_MESSAGES = {
+    "PENDING": "Druid task is waiting for a free worker slot",
+    "WAITING": "Druid task is waiting for a lock on the datasource's time range",
+    "RUNNING": "Druid task is starting",
+}
+
+
 def backoff(job_try: int) -> float:
     """0.25 s, 0.5 s, then every second for the first minute, then every 3 s: a small file's
     latency is not padded by a slow poll, and a long ingestion costs ~20 looks a minute."""
@@ -58,16 +65,20 @@ async def _follow_ingestion(svc: WorkerServices, task: Task) -> str:
         total = max(task.staged.rows if task.staged else 1, 1)
         # Never backwards: while a task waits for hand-off Druid reports no totals at all.
         fraction = max(round(min(processed / total, 0.99), 2), task.progress)
-        if fraction != round(task.progress, 2) or status.state != "RUNNING":
+        message = (
+            f"Druid is ingesting: {processed:,} of {total:,} rows read"
+            if status.state == "RUNNING" and processed
+            else WAITING_MESSAGES.get(status.state, "Druid is loading the rows")
+        )
+        # One event per visible change, not one per look.
+        if fraction != round(task.progress, 2) or message != task.extra.get("last_message"):
             await transition(
                 svc.db,
                 svc.redis,
                 task.id,
                 TaskStatus.INGESTING,
                 progress=fraction,
-                message=f"Druid is ingesting: {processed:,} of {total:,} rows read"
-                if status.state == "RUNNING"
-                else f"Druid task is {status.state.lower()}",
+                message=message,
             )
         return "retry"
     if status.state == "FAILED":

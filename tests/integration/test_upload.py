@@ -9,6 +9,9 @@ from typing import Any
 import polars as pl
 
 from core.model import TaskStatus
+from workers.pipeline import STEP_MESSAGES
+
+STEP_ORDER = ("detecting", "inferring", "staging", "profiling", "done")
 from core.storage import S3ObjectStore
 from tests.graphql_ops import get_task, upload_file, upload_files
 
@@ -62,6 +65,9 @@ async def test_worker_profiles_stages_and_fails_clearly_without_druid(
     for expected in ("QUEUED", "VALIDATING", "STAGING", "SUBMITTING", "FAILED"):
         assert expected in statuses
     assert statuses.index("STAGING") < statuses.index("SUBMITTING") < statuses.index("FAILED")
+    # Progress steps land in the order the validator reported them.
+    validating = [e["message"] for e in done["events"] if e["status"] == "VALIDATING"]
+    assert validating == ["Reading the file", *(STEP_MESSAGES[s] for s in STEP_ORDER)]
 
     keys = await store.list_keys("staged/sales/")
     assert len(keys) == 1
