@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 WAITING_MESSAGES = {
-    "PENDING": "Druid task is waiting for a free worker slot",
+    "PENDING": "Druid is starting the ingestion task (or waiting for a free slot)",
     "WAITING": "Druid task is waiting for a lock on the datasource's time range",
     "RUNNING": "Druid task is starting",
 }
