@@ -100,7 +100,7 @@ def _iso_utc_millis(value: pl.Expr) -> pl.Expr:
     shaped = value.str.contains(_ISO_UTC_MILLIS)
     seconds = value.str.slice(0, 19).str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False,
                                                       time_unit="ms")
-    fast = seconds.dt.epoch("ms") + value.str.slice(20, 3).cast(pl.Int64)
+    fast = seconds.dt.epoch("ms") + value.str.slice(20, 3).cast(pl.Int64, strict=False)
     other = pl.when(~shaped).then(value).str.to_datetime(_ISO_UTC, strict=False, time_unit="ms")
     return pl.when(shaped).then(fast).otherwise(other.dt.epoch("ms"))
 
