@@ -10,6 +10,7 @@ quarantine CSV and folds every statistic into running totals: memory stays at a 
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,19 +57,34 @@ class MainPass:
         self._profiler = Profiler(plan.columns, time_column=plan.time.column,
                                   stride=plan.stride, row_column=ROW)
         self._counts: dict[str, Any] = {}
+        # The staged CSV of a chunk is written while the next one is profiled (Polars writes
+        # without the GIL); at most one write is in flight, so memory holds one more chunk.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sluice-stage")
+        self._writing: Future[None] | None = None
 
     def __call__(self, chunk: pl.DataFrame) -> None:
         merge_counts(self._counts, chunk.select(self._count_exprs).row(0, named=True))
         good = chunk.filter(~pl.col(BAD))
         if not good.is_empty():
+            staged = good.select(self._staged_exprs)
+            self._wait_for_write()
+            self._writing = self._writer.submit(self._staged.write, staged)
             self._profiler.add(good)
-            self._staged.write(good.select(self._staged_exprs))
         bad = chunk.filter(pl.col(BAD))
         if not bad.is_empty():
             self._quarantine.write(bad.select(self._quarantine_exprs))
 
+    def _wait_for_write(self) -> None:
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            writing.result()  # re-raises a failed write
+
     def close(self) -> None:
-        self._staged.close()
+        try:
+            self._wait_for_write()
+        finally:
+            self._writer.shutdown(wait=True)
+            self._staged.close()
         self._quarantine.close()
 
     def outcome(self) -> Outcome:
