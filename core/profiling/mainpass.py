@@ -57,7 +57,7 @@ class MainPass:
         self._profiler = Profiler(plan.columns, time_column=plan.time.column,
                                   stride=plan.stride, row_column=ROW)
         self._counts: dict[str, Any] = {}
-        # The staged CSV of a chunk is written while the next one is profiled (Polars writes
+        # The staged CSV of a chunk is written while the chunk is profiled (Polars writes
         # without the GIL); at most one write is in flight, so memory holds one more chunk.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sluice-stage")
         self._writing: Future[None] | None = None
@@ -85,7 +85,7 @@ class MainPass:
         finally:
             self._writer.shutdown(wait=True)
             self._staged.close()
-        self._quarantine.close()
+            self._quarantine.close()
 
     def outcome(self) -> Outcome:
         stats, buckets = self._profiler.result()
