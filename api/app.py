@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from api.graphql import GraphQLEndpoint
 from core.db import create_pool as create_db_pool
@@ -33,7 +34,7 @@ class _LateBound:
     def __init__(self) -> None:
         self.app: GraphQLEndpoint | None = None
 
-    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert self.app is not None, "lifespan has not started"
         await self.app(scope, receive, send)
 

@@ -27,7 +27,6 @@ class Services:
     http: httpx.AsyncClient  # for Druid (broker and overlord)
     druid: DruidClient
     broker: DruidBroker
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
