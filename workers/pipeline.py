@@ -40,7 +40,10 @@ def druid_task_id(task: Task) -> str:
 
 
 def staged_prefix(task: Task) -> str:
-    return f"staged/{task.datasource}/{task.id}/attempt-{task.extra.get('attempt', 1)}/"
+    """Where the staged parts go. The datasource is made key-safe: Druid parses the s3:// URIs,
+    and a space or '%' (both allowed in a datasource name) would break them."""
+    attempt = task.extra.get("attempt", 1)
+    return f"staged/{safe_filename(task.datasource)}/{task.id}/attempt-{attempt}/"
 
 
 async def process_task(ctx: dict[str, Any], task_id: str) -> str:
