@@ -1,9 +1,9 @@
 import { Button, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
-import type { TaskDetailFragment } from "../../gql/types";
+import type { TaskQuarantineFragment, TaskSummaryFragment } from "../../gql/types";
 import { formatCount } from "../../format";
 
 /** The rows Sluice kept aside: why each one was refused, and the whole file to download. */
-export function QuarantinePanel({ task }: { task: TaskDetailFragment }) {
+export function QuarantinePanel({ task }: { task: TaskSummaryFragment & TaskQuarantineFragment }) {
   const rows = task.quarantinePreview;
   const total = task.rowsQuarantined ?? rows.length;
   return (

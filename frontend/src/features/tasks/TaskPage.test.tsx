@@ -1,13 +1,15 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import type { TaskDetailFragment } from "../../gql/types";
+import type { TaskDetailFragment, TaskQuarantineFragment } from "../../gql/types";
 import { RETRY_TASK } from "../../operations/retryTask";
 import { TASK } from "../../operations/task";
 import { taskDetail } from "../../test/fixtures";
 import { renderApp } from "../../test/render";
 
 const at = (minute: number) => `2026-11-25T10:0${minute}:00Z`;
+
+const noQuarantine: TaskQuarantineFragment = { __typename: "IngestionTask", quarantineUrl: null, quarantinePreview: [] };
 
 const succeeded = taskDetail({
   status: "SUCCEEDED",
@@ -18,18 +20,6 @@ const succeeded = taskDetail({
   rowsThrownAway: 3,
   hasQuarantine: true,
   druidTaskId: "sluice_t-1",
-  quarantineUrl: "http://s3.test/quarantine/t-1/rows.csv?signature=x",
-  quarantinePreview: [
-    {
-      __typename: "QuarantinedRow",
-      sourceRow: 42,
-      reason: "timestamp '2024-13-45' in column 'time' is not a valid date",
-      values: [
-        { __typename: "QuarantinedValue", column: "time", value: "2024-13-45" },
-        { __typename: "QuarantinedValue", column: "amount", value: "3.5" },
-      ],
-    },
-  ],
   events: (["QUEUED", "VALIDATING", "STAGING", "SUBMITTING", "INGESTING", "PUBLISHING", "SUCCEEDED"] as const).map(
     (status, i) => ({ __typename: "TaskEvent" as const, status, progress: 0, message: null, at: at(i) }),
   ),
@@ -76,6 +66,22 @@ const succeeded = taskDetail({
   },
 });
 
+const succeededQuarantine: TaskQuarantineFragment = {
+  __typename: "IngestionTask",
+  quarantineUrl: "http://s3.test/quarantine/t-1/rows.csv?signature=x",
+  quarantinePreview: [
+    {
+      __typename: "QuarantinedRow",
+      sourceRow: 42,
+      reason: "timestamp '2024-13-45' in column 'time' is not a valid date",
+      values: [
+        { __typename: "QuarantinedValue", column: "time", value: "2024-13-45" },
+        { __typename: "QuarantinedValue", column: "amount", value: "3.5" },
+      ],
+    },
+  ],
+};
+
 const failed = taskDetail({
   status: "FAILED",
   rowsTotal: 1000,
@@ -94,14 +100,14 @@ const failed = taskDetail({
   ],
 });
 
-const taskMock = (task: TaskDetailFragment) => ({
+const taskMock = (task: TaskDetailFragment, quarantine: TaskQuarantineFragment = noQuarantine) => ({
   request: { query: TASK, variables: { id: "t-1" } },
-  result: { data: { task } },
+  result: { data: { task: { ...task, ...quarantine } } },
 });
 
 describe("task page", () => {
   it("accounts for every row and shows the validation report", async () => {
-    renderApp("/tasks/t-1", { mocks: [taskMock(succeeded)] });
+    renderApp("/tasks/t-1", { mocks: [taskMock(succeeded, succeededQuarantine)] });
     const accounting = await screen.findByTestId("row-accounting");
     expect(within(accounting).getByTestId("rows-total")).toHaveTextContent("1,000");
     expect(within(accounting).getByTestId("rows-ingested")).toHaveTextContent("990");
@@ -132,8 +138,15 @@ describe("task page", () => {
     expect(screen.queryByRole("button", { name: "Retry" })).not.toBeInTheDocument();
   });
 
+  it("fetches the quarantined rows once a task followed live turns out to have some", async () => {
+    const staged = { ...succeeded, status: "INGESTING" as const, rowsIngested: null, rowsThrownAway: null };
+    renderApp("/tasks/t-1", { mocks: [taskMock(staged), taskMock(staged, succeededQuarantine)] });
+    const quarantine = await screen.findByTestId("quarantine");
+    expect(await within(quarantine).findByTestId("quarantined-row")).toHaveTextContent(/42.*2024-13-45/);
+  });
+
   it("says loudly when the counts do not add up", async () => {
-    renderApp("/tasks/t-1", { mocks: [taskMock({ ...succeeded, rowsThrownAway: 0 })] });
+    renderApp("/tasks/t-1", { mocks: [taskMock({ ...succeeded, rowsThrownAway: 0 }, succeededQuarantine)] });
     expect(await screen.findByTestId("accounting-check")).toHaveTextContent(
       "The counts do not add up: 997 rows accounted for, but the file has 1,000 (3 missing).",
     );

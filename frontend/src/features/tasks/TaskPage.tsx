@@ -1,5 +1,5 @@
 import { Box, Breadcrumbs, Button, Card, CardContent, LinearProgress, Link, Stack, Typography } from "@mui/material";
-import { useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { Link as RouterLink, useParams } from "react-router";
 import { EmptyState, ErrorNotice, Loading } from "../../components/States";
 import { describeError } from "../../components/errors";
@@ -34,6 +34,12 @@ export function TaskPage() {
   const { data, loading, error, refetch } = useTask(id);
   const task = data?.task ?? null;
   useTaskUpdates(id, { skip: !task || isTerminal(task.status) });
+  // The live updates leave the quarantined rows out (they are read from S3); fetch them once
+  // when the task, followed live, turns out to have some.
+  const quarantineMissing = Boolean(task?.hasQuarantine && task.quarantinePreview.length === 0);
+  useEffect(() => {
+    if (quarantineMissing) void refetch();
+  }, [quarantineMissing, refetch]);
   const [cancelTask, cancelling] = useCancelTask();
   const [cancelError, setCancelError] = useState<string | null>(null);
 

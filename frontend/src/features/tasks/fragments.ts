@@ -62,15 +62,6 @@ export const TASK_DETAIL = gql`
   fragment TaskDetail on IngestionTask {
     ...TaskSummary
     druidTaskId
-    quarantineUrl
-    quarantinePreview(limit: 10) {
-      sourceRow
-      reason
-      values {
-        column
-        value
-      }
-    }
     events {
       status
       progress
@@ -83,4 +74,20 @@ export const TASK_DETAIL = gql`
   }
   ${TASK_SUMMARY}
   ${VALIDATION_REPORT}
+`;
+
+/** The quarantined rows: read from S3, and fixed once staged, so the task page asks for them
+ * in its query only, never in the live subscription (which would re-read them on every update). */
+export const TASK_QUARANTINE = gql`
+  fragment TaskQuarantine on IngestionTask {
+    quarantineUrl
+    quarantinePreview(limit: 10) {
+      sourceRow
+      reason
+      values {
+        column
+        value
+      }
+    }
+  }
 `;
