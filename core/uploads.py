@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import asyncpg
 from arq.connections import ArqRedis
 
+from core.formats import known_binary
 from core.model import IngestOptions, Task
 from core.names import datasource_name_problem, safe_filename
 from core.settings import Settings
@@ -51,19 +52,6 @@ def job_id(task_id: str, attempt: int) -> str:
     return f"process:{task_id}:{attempt}"
 
 
-# Magic numbers of formats people drop by mistake. Content decides, not the file name.
-_BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"\xd0\xcf\x11\xe0", "a legacy Office (.xls/.doc) file"),
-)
-
-
 def quick_rejection(
     received: ReceivedFile, *, datasource: str, settings: Settings
 ) -> UploadRejection | None:
@@ -87,14 +75,14 @@ def quick_rejection(
             f"'{name}' is empty (0 bytes). Check that you picked the right file.",
             name,
         )
-    for magic, what in _BINARY_SIGNATURES:
-        if stored.head.startswith(magic):
-            return UploadRejection(
-                "UNSUPPORTED_FORMAT",
-                f"'{name}' is {what}, not a CSV, XLSX or Parquet file (Sluice looks at the "
-                "content, not the name). Export the data as CSV, XLSX or Parquet and upload that.",
-                name,
-            )
+    what = known_binary(stored.head)
+    if what is not None:
+        return UploadRejection(
+            "UNSUPPORTED_FORMAT",
+            f"'{name}' is {what}, not a CSV, XLSX or Parquet file (Sluice looks at the "
+            "content, not the name). Export the data as CSV, XLSX or Parquet and upload that.",
+            name,
+        )
     return None
 
 

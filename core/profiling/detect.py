@@ -9,26 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from core.formats import known_binary
 from core.profiling.errors import InputRejected, RejectCode
 
 HEAD_BYTES = 1 << 20  # enough for a header of 2,000 columns x 255 characters
 DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_RECORDS = 50
 
-# Magic numbers of formats people upload by mistake, and what to tell them.
-_KNOWN_BINARY: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG", "a PNG image"),
-    (b"%PDF", "a PDF document"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"\x1f\x8b", "a gzip-compressed file"),
-    (b"BZh", "a bzip2-compressed file"),
-    (b"\xfd7zXZ", "an xz-compressed file"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"\x7fELF", "a program (ELF binary)"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Office file (.xls or .doc)"),
-)
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
     (b"\xff\xfe", "utf-16-le"),
@@ -69,12 +56,12 @@ def detect(path: Path) -> Detected:
         return Detected("parquet")
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return Detected("xlsx")  # a zip: xlsx.py decides whether it is really a workbook
-    for magic, what in _KNOWN_BINARY:
-        if head.startswith(magic):
-            raise InputRejected(
-                RejectCode.UNSUPPORTED_FORMAT,
-                f"The file's content is {what}, not a table, whatever its name says. {_WHAT_TO_DO}",
-            )
+    what = known_binary(head)
+    if what is not None:
+        raise InputRejected(
+            RejectCode.UNSUPPORTED_FORMAT,
+            f"The file's content is {what}, not a table, whatever its name says. {_WHAT_TO_DO}",
+        )
     cr_lines = b"\r" in head and b"\n" not in head
     for bom, encoding in _BOMS:
         if head.startswith(bom):
