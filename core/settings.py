@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -95,6 +96,10 @@ def shell_exports(settings: Settings) -> str:
         "SLUICE_REDIS_URL": settings.redis_url,
         "SLUICE_API_HOST": settings.api_host,
         "SLUICE_API_PORT": str(settings.api_port),
+        # Ports the local launchers bind, taken from the URLs above.
+        "STACK_POSTGRES_PORT": str(urlsplit(settings.database_url).port or 5432),
+        "STACK_REDIS_PORT": str(urlsplit(settings.redis_url).port or 6379),
+        "STACK_S3_PORT": str(urlsplit(settings.s3_endpoint_url).port or 8333),
     }
     return "\n".join(f"export {key}='{value}'" for key, value in values.items())
 

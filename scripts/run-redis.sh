@@ -3,7 +3,7 @@
 # source of truth), but we still keep an append-only file so queued jobs survive a restart.
 set -euo pipefail
 source "$(dirname "$0")/_common.sh"
-port=$("$PY" -c 'from urllib.parse import urlsplit; from core.settings import Settings; print(urlsplit(Settings().redis_url).port or 6379)')
+port=$STACK_REDIS_PORT
 mkdir -p "$DATA/redis"
 exec redis-server --port "$port" --bind 127.0.0.1 --dir "$DATA/redis" --save '' \
   --appendonly yes --daemonize no --loglevel warning

@@ -4,7 +4,7 @@ set -euo pipefail
 source "$(dirname "$0")/_common.sh"
 dir=$DATA/s3
 mkdir -p "$dir/data" "$dir/logs"
-port=$("$PY" -c 'from urllib.parse import urlsplit; from core.settings import Settings; print(urlsplit(Settings().s3_endpoint_url).port or 8333)')
+port=$STACK_S3_PORT
 # Two identities: Sluice itself, and Druid (deep storage + reading staged files). Rendered from
 # settings each start so credentials live in one place.
 "$PY" - "$dir/s3.json" <<'PYEOF'
