@@ -16,7 +16,7 @@ from core.druid.broker import DruidBroker
 from core.druid.client import DruidClient
 from core.settings import Settings
 from core.storage import S3ObjectStore
-from core.tasks import active_task_ids, get_task
+from core.tasks import unfinished_tasks
 from core.uploads import job_id
 
 log = logging.getLogger(__name__)
@@ -62,11 +62,7 @@ async def requeue_active(ctx: dict[str, Any]) -> None:
     """Reconciler: make sure every unfinished task has its job. Job ids are deterministic, so
     a task whose job is still queued or running is not enqueued twice."""
     svc = services(ctx)
-    for task_id in await active_task_ids(svc.db):
-        task = await get_task(svc.db, task_id)
-        if task is None:
-            continue
-        attempt = int(task.extra.get("attempt", 1))
+    for task_id, attempt, status in await unfinished_tasks(svc.db):
         job = await svc.redis.enqueue_job(
             "process_task",
             task_id,
@@ -74,7 +70,7 @@ async def requeue_active(ctx: dict[str, Any]) -> None:
             _queue_name=svc.settings.queue_name,
         )
         if job is not None:
-            log.info("re-queued unfinished task %s (%s)", task_id, task.status)
+            log.info("re-queued unfinished task %s (%s)", task_id, status)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
