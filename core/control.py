@@ -36,7 +36,7 @@ async def retry_task(
             f"Task {task_id} is {task.status.value}; only failed or cancelled tasks can be "
             "retried.",
         )
-    attempt = int(task.extra.get("attempt", 1)) + 1
+    attempt = task.attempt + 1
     task = await transition(
         pool,
         queue,

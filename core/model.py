@@ -6,9 +6,8 @@ Plain dataclasses and enums: no I/O here.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 
 class TaskStatus(enum.StrEnum):
@@ -171,4 +170,6 @@ class Task:
     profile: Profile | None = None
     staged: StagedData | None = None
     quarantine_key: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    attempt: int = 1  # 1 for the first run; a retry by a person starts the next attempt
+    raw_key: str = ""  # the uploaded file in the object store
+    last_message: str | None = None  # the newest event's message: what is happening now

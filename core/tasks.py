@@ -130,11 +130,9 @@ def _task_from_row(row: asyncpg.Record) -> Task:
         profile=profile_from_json(row["profile"]),
         staged=staged_from_json(row["staged"]),
         quarantine_key=row["quarantine_key"],
-        extra={
-            "attempt": row["attempt"],
-            "raw_key": row["raw_key"],
-            "last_message": row["last_message"],
-        },
+        attempt=row["attempt"],
+        raw_key=row["raw_key"],
+        last_message=row["last_message"],
     )
 
 

@@ -36,14 +36,13 @@ STEP_MESSAGES = {
 
 def druid_task_id(task: Task) -> str:
     """Deterministic per attempt: resubmitting after a crash is a no-op in Druid."""
-    return f"sluice_{task.id}_{task.extra.get('attempt', 1)}"
+    return f"sluice_{task.id}_{task.attempt}"
 
 
 def staged_prefix(task: Task) -> str:
     """Where the staged parts go. The datasource is made key-safe: Druid parses the s3:// URIs,
     and a space or '%' (both allowed in a datasource name) would break them."""
-    attempt = task.extra.get("attempt", 1)
-    return f"staged/{safe_filename(task.datasource)}/{task.id}/attempt-{attempt}/"
+    return f"staged/{safe_filename(task.datasource)}/{task.id}/attempt-{task.attempt}/"
 
 
 async def process_task(ctx: dict[str, Any], task_id: str) -> str:
@@ -73,7 +72,7 @@ async def _start_tracking(svc: WorkerServices, task: Task) -> None:
     await svc.redis.enqueue_job(
         "track_task",
         task.id,
-        _job_id=f"track:{task.id}:{task.extra.get('attempt', 1)}",
+        _job_id=f"track:{task.id}:{task.attempt}",
         _queue_name=svc.settings.queue_name,
         _defer_by=0.5,
     )
@@ -94,7 +93,7 @@ async def _validate_and_stage(svc: WorkerServices, task: Task) -> Task | None:
         )
         # Keep the client's file name: its suffix helps tell a damaged .xlsx from other zips.
         raw_path = work / safe_filename(task.filename)
-        await svc.store.download(task.extra["raw_key"], raw_path)
+        await svc.store.download(task.raw_key, raw_path)
         try:
             result = await _run_validation(svc, task, raw_path, work / "out")
         except InputRejected as exc:

@@ -71,7 +71,7 @@ async def _follow_ingestion(svc: WorkerServices, task: Task) -> str:
             else WAITING_MESSAGES.get(status.state, "Druid is loading the rows")
         )
         # One event per visible change, not one per look.
-        if fraction != round(task.progress, 2) or message != task.extra.get("last_message"):
+        if fraction != round(task.progress, 2) or message != task.last_message:
             await transition(
                 svc.db,
                 svc.redis,

@@ -188,7 +188,7 @@ class IngestionTask:
         return cls(
             id=strawberry.ID(task.id),
             status=task.status,
-            stage=task.extra.get("last_message") or task.status.value.title(),
+            stage=task.last_message or task.status.value.title(),
             datasource=task.datasource,
             filename=task.filename,
             size_bytes=float(task.size_bytes),

@@ -58,4 +58,4 @@ async def test_failure_is_recorded_and_a_terminal_task_cannot_move_on(
     # Re-queueing (a retry) clears the error.
     await transition(db, redis, task_id, TaskStatus.QUEUED, attempt=2)
     task = await get_task(db, task_id)
-    assert task is not None and task.error is None and task.extra["attempt"] == 2
+    assert task is not None and task.error is None and task.attempt == 2

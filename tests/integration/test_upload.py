@@ -9,11 +9,11 @@ from typing import Any
 import polars as pl
 
 from core.model import TaskStatus
+from core.storage import S3ObjectStore
+from tests.graphql_ops import get_task, upload_file, upload_files
 from workers.pipeline import STEP_MESSAGES
 
 STEP_ORDER = ("detecting", "inferring", "staging", "profiling", "done")
-from core.storage import S3ObjectStore
-from tests.graphql_ops import get_task, upload_file, upload_files
 
 CSV = (
     b"ts,city,amount,qty\n"

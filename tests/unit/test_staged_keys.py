@@ -21,7 +21,7 @@ def _task(datasource: str, attempt: int = 1) -> Task:
         options=IngestOptions(),
         created_at=now,
         updated_at=now,
-        extra={"attempt": attempt},
+        attempt=attempt,
     )
 
 
