@@ -97,7 +97,7 @@ class ColumnProfile:
 
 @dataclass(frozen=True, slots=True)
 class TimestampInfo:
-    """How the time column is encoded in the *staged* file Druid reads."""
+    """How the time column is encoded in the file Druid reads (staged, or the upload)."""
 
     column: str | None  # None: the file has no time column; a constant timestamp is used
     druid_format: str = "auto"  # Druid timestampSpec format: "auto", "iso", "millis", "posix", ...
@@ -127,10 +127,12 @@ class Profile:
 class StagedData:
     """The validated file(s) as staged for Druid."""
 
-    uris: tuple[str, ...]  # s3://bucket/staged/{datasource}/{task_id}/part-....csv
+    uris: tuple[str, ...]  # s3://bucket/staged/{datasource}/{task_id}/part-....csv, or the upload
     format: str  # Druid inputFormat type: "csv" (see docs/decisions.md)
     columns: tuple[str, ...]  # column order in the staged file
     rows: int
+    header_rows: int = 1  # lines before the first row (more than 1 only in an upload)
+    reads_upload: bool = False  # Druid reads the uploaded file itself (no staged copy)
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,8 @@ def staged_from_json(data: dict[str, Any] | None) -> StagedData | None:
         format=data["format"],
         columns=tuple(data["columns"]),
         rows=data["rows"],
+        header_rows=data.get("header_rows", 1),
+        reads_upload=data.get("reads_upload", False),
     )
 
 

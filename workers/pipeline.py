@@ -15,7 +15,7 @@ from typing import Any
 
 from core.druid.errors import DruidUnavailable
 from core.druid.spec import build_ingestion_spec
-from core.model import IllegalTransition, StagedData, Task, TaskStatus
+from core.model import IllegalTransition, Profile, StagedData, Task, TaskStatus
 from core.names import safe_filename
 from core.profiling import InputRejected, Limits, ValidationResult, validate_file
 from core.tasks import fail, get_task, transition
@@ -28,8 +28,9 @@ STAGED_FORMAT = "csv"
 STEP_MESSAGES = {
     "detecting": "Detecting the format and encoding",
     "inferring": "Inferring column types from a sample",
-    "staging": "Checking every row and writing the clean file",
-    "profiling": "Profiling the columns",
+    "checking": "Checking every row and profiling the columns",
+    "staging": "Writing the valid rows for Druid",
+    "sorting": "Setting aside the rows that cannot be ingested and writing the valid ones",
     "done": "Validation finished",
 }  # Druid 25 here has no Parquet reader; see docs/decisions.md
 
@@ -114,12 +115,7 @@ async def _validate_and_stage(svc: WorkerServices, task: Task) -> Task | None:
             task.id,
             TaskStatus.STAGING,
             progress=0.0,
-            message=f"Staging {profile.rows_valid:,} valid rows for Druid"
-            + (
-                f"; {profile.rows_quarantined:,} rows quarantined"
-                if profile.rows_quarantined
-                else ""
-            ),
+            message=_staging_message(profile, reads_upload=result.reads_upload),
             profile=profile,
             rows_total=profile.rows_total,
             rows_quarantined=profile.rows_quarantined,
@@ -137,6 +133,16 @@ async def _validate_and_stage(svc: WorkerServices, task: Task) -> Task | None:
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _staging_message(profile: Profile, *, reads_upload: bool) -> str:
+    if reads_upload:
+        return (f"All {profile.rows_valid:,} rows are valid; Druid reads the file as uploaded "
+                "(no staged copy needed)")
+    message = f"Staging {profile.rows_valid:,} valid rows for Druid"
+    if profile.rows_quarantined:
+        message += f"; {profile.rows_quarantined:,} rows quarantined"
+    return message
 
 
 async def _run_validation(
@@ -197,6 +203,8 @@ async def _upload_outputs(
     prefix = staged_prefix(task)
     await svc.store.delete_prefix(prefix)  # a previous crashed try may have left parts
     uris = []
+    if result.reads_upload:  # a clean CSV Druid reads as it was uploaded: no copy needed
+        uris.append(svc.store.uri(task.raw_key))
     for number, path in enumerate(result.staged_files):
         key = f"{prefix}part-{number:04d}.{STAGED_FORMAT}"
         await svc.store.put_file(key, path, content_type="text/csv")
@@ -210,6 +218,8 @@ async def _upload_outputs(
         format=STAGED_FORMAT,
         columns=result.staged_columns,
         rows=result.profile.rows_valid,
+        header_rows=result.header_rows,
+        reads_upload=result.reads_upload,
     )
     return staged, quarantine_key
 

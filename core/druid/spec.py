@@ -78,7 +78,7 @@ def build_ingestion_spec(
             "type": "csv",
             "columns": list(staged.columns),
             "findColumnsFromHeader": False,
-            "skipHeaderRows": 1,
+            "skipHeaderRows": staged.header_rows,
         },
         "appendToExisting": not replace,
     }

@@ -58,14 +58,17 @@ def top_key(values: pl.Expr, top_values: tuple[str, ...]) -> pl.Expr:
 
 def bucket_counts(frame: pl.DataFrame, keys: dict[str, pl.Expr]) -> pl.DataFrame:
     """One group-by for all columns: rows (key, bucket, n)."""
+    return bucket_counts_lazy(frame.lazy(), keys).collect()
+
+
+def bucket_counts_lazy(frame: pl.LazyFrame, keys: dict[str, pl.Expr]) -> pl.LazyFrame:
+    """`bucket_counts` as a query, to run inside a larger streaming one."""
     names = list(keys)
     if not names:
-        return pl.DataFrame(schema={"key": pl.String, "bucket": pl.Float64, "n": pl.UInt32})
-    lazy = frame.lazy()
-    parts = [lazy.select(index=pl.lit(i, pl.Int32), bucket=expr.cast(pl.Float64))
+        return pl.LazyFrame(schema={"key": pl.String, "bucket": pl.Float64, "n": pl.UInt32})
+    parts = [frame.select(index=pl.lit(i, pl.Int32), bucket=expr.cast(pl.Float64))
              for i, expr in enumerate(keys.values())]
-    counted = (pl.concat(parts).drop_nulls("bucket").group_by("index", "bucket")
-               .agg(n=pl.len()).collect())
+    counted = pl.concat(parts).drop_nulls("bucket").group_by("index", "bucket").agg(n=pl.len())
     return counted.select(
         key=pl.col("index").replace_strict(range(len(names)), names, return_dtype=pl.String),
         bucket="bucket", n="n")

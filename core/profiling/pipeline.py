@@ -2,9 +2,13 @@
 
 Passes over the data (each re-reads the file; after the first it is in the page cache):
 1. a sample of the first 10,000 rows (cheap) to plan types and the time column;
-2. the main pass (mainpass.py): one streaming scan whose chunks are staged, quarantined,
-   checked and profiled as they come;
-3. only when needed: a raw-line field count (when some rows end in an empty field: they
+2. the fast pass (fastpass.py): every check and statistic in one scan inside Polars. When
+   it proves every row valid as planned (the common case), that is all: Druid reads a
+   plain UTF-8 comma CSV as it was uploaded (direct.py), anything else is staged in one
+   streaming sink (stage.stage_all);
+3. otherwise the main pass (mainpass.py): one streaming scan whose chunks are staged,
+   quarantined, checked and profiled as they come;
+4. only when needed: a raw-line field count (when some rows end in an empty field: they
    may be short), a second main pass (short rows found, or another date format reads more
    values), and a repair pass over the staged columns whose type the full file overturned.
 A non-UTF-8 CSV is first transcoded to UTF-8 in one streaming pass.
@@ -21,7 +25,9 @@ import polars as pl
 
 from core.model import ColumnType, IngestOptions, Profile
 from core.profiling.detect import Detected, detect
+from core.profiling.direct import druid_reads_as_is
 from core.profiling.errors import InputRejected, RejectCode
+from core.profiling.fastpass import fast_pass
 from core.profiling.histograms import stride
 from core.profiling.mainpass import CHUNK_ROWS, Outcome, run_pass
 from core.profiling.plan import SAMPLE_ROWS, Plan, make_plan
@@ -30,6 +36,7 @@ from core.profiling.quarantine import find_short_rows
 from core.profiling.readers import Source, open_csv, open_parquet, open_xlsx
 from core.profiling.report import rejection_for_no_rows, summarize, timestamp_info
 from core.profiling.result import Limits, ValidationResult
+from core.profiling.stage import stage_all
 from core.profiling.transcode import TRANSCODED, to_utf8
 from core.profiling.types import ColumnPlan, check_exprs, settle
 
@@ -120,14 +127,24 @@ def _validate(
     sample = _usable_sample(source)
     plan = replace(make_plan(source, sample, options=options),
                    stride=stride(_estimated_rows(source, sample), len(source.columns)))
-    progress("staging", 0.1)
-    outcome = run_pass(source, plan, out_dir=out_dir)
-    revised = _revise(source, plan, outcome)
-    if revised is not None:
-        progress("staging", 0.5)
-        plan, outcome = revised, run_pass(source, revised, out_dir=out_dir)
-    progress("profiling", 0.9)
-    result = _finish(source, plan, outcome, out_dir=out_dir)
+    progress("checking", 0.1)
+    clean = fast_pass(source, plan)
+    druid_format = None
+    if clean is not None:
+        druid_format = druid_reads_as_is(source, plan, rows=clean.counts["rows"])
+        files: tuple[Path, ...] = ()
+        if druid_format is None:
+            progress("staging", 0.5)
+            files = stage_all(source, plan, out_dir, clean.dtypes)
+        outcome = Outcome(clean.counts, clean.stats, clean.buckets, files, None)
+    else:  # some rows are bad or some values misfit: sort them out row by row
+        progress("sorting", 0.4)
+        outcome = run_pass(source, plan, out_dir=out_dir)
+        revised = _revise(source, plan, outcome)
+        if revised is not None:
+            progress("sorting", 0.7)
+            plan, outcome = revised, run_pass(source, revised, out_dir=out_dir)
+    result = _finish(source, plan, outcome, druid_format=druid_format)
     progress("done", 1.0)
     return result
 
@@ -180,7 +197,11 @@ def _revise(source: Source, plan: Plan, outcome: Outcome) -> Plan | None:
     return None if revised is plan else revised
 
 
-def _finish(source: Source, plan: Plan, outcome: Outcome, *, out_dir: Path) -> ValidationResult:
+def _finish(
+    source: Source, plan: Plan, outcome: Outcome, *, druid_format: str | None
+) -> ValidationResult:
+    """The result; `druid_format` set means Druid reads the upload itself with that time
+    format (direct.py), otherwise the staged files."""
     counts, stats = outcome.counts, dict(outcome.stats)
     rows_total, rows_bad, rows_valid = counts["rows"], counts["bad"], stats["rows_valid"]
     if rows_total != rows_valid + rows_bad:  # a broken invariant is a bug, never data
@@ -208,10 +229,12 @@ def _finish(source: Source, plan: Plan, outcome: Outcome, *, out_dir: Path) -> V
         rows_valid=rows_valid,
         rows_quarantined=rows_bad,
         columns=tuple(column_profile(c, stats, buckets) for c in settled),
-        timestamp=timestamp_info(source, plan, stats),
+        timestamp=timestamp_info(source, plan, stats, druid_format=druid_format or "millis"),
         warnings=summarize(source, plan, counts, [c for c in settled if c.name in changed]),
     )
-    return ValidationResult(profile, files, tuple(c.name for c in plan.columns), quarantine)
+    return ValidationResult(profile, files, tuple(c.name for c in plan.columns), quarantine,
+                            reads_upload=druid_format is not None,
+                            header_rows=source.header_lines if druid_format else 1)
 
 
 def _repair(

@@ -73,9 +73,10 @@ def make_plan(source: Source, sample: pl.DataFrame, *, options: IngestOptions) -
     columns = []
     for i, name in enumerate(source.columns):
         column_type, formats = types[name]
-        top, few = texts[name]
+        top, distinct = texts[name]
+        few = len(distinct) <= FEW_VALUES
         columns.append(ColumnPlan(name, f"c{i}", source.schema[name], column_type, formats,
-                                  top, few))
+                                  top, few, distinct if few else ()))
     plan = Plan(tuple(columns), TimePlan())
     if options.timestamp_column is not None:
         return plan.with_time(_override(source, sample, options.timestamp_column))
@@ -83,17 +84,19 @@ def make_plan(source: Source, sample: pl.DataFrame, *, options: IngestOptions) -
     return plan.with_time(time) if time.column is not None else plan
 
 
-def _text_summary(source: Source, sample: pl.DataFrame) -> dict[str, tuple[tuple[str, ...], bool]]:
+def _text_summary(
+    source: Source, sample: pl.DataFrame
+) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     """Per column: its most frequent sample values (kept for every column: one that turns out
-    to be text after all still needs them) and whether it has few distinct values."""
+    to be text after all still needs them) and up to `FEW_VALUES + 1` distinct values."""
     exprs = []
     for i, name in enumerate(source.columns):
         text = text_expr(name, source.schema[name])
         counts = text.drop_nulls().value_counts(sort=True, name="__n").head(MAX_BINS)
-        exprs += [text.n_unique().alias(f"{i}:distinct"),
+        exprs += [text.drop_nulls().unique().head(FEW_VALUES + 1).implode().alias(f"{i}:values"),
                   counts.struct.field(name).implode().alias(f"{i}:top")]
     row = sample.select(exprs).row(0, named=True) if exprs else {}
-    return {name: (tuple(row[f"{i}:top"]), row[f"{i}:distinct"] <= FEW_VALUES)
+    return {name: (tuple(row[f"{i}:top"]), tuple(row[f"{i}:values"]))
             for i, name in enumerate(source.columns)}
 
 

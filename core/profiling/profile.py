@@ -93,6 +93,13 @@ def _value(column: ColumnPlan, time_column: str | None) -> pl.Expr:
     return pl.col(VALUE_PREFIX + column.key)
 
 
+def distinct_expr(column: ColumnPlan, time_column: str | None) -> pl.Expr:
+    """What distinct counts count: values as read (text as uploaded; typed values otherwise)."""
+    if column.is_text or column.dtype.is_numeric():
+        return pl.col(column.name)
+    return _value(column, time_column)
+
+
 def stats_exprs(columns: Sequence[ColumnPlan], *, time_column: str | None) -> list[pl.Expr]:
     """Aggregates over valid rows (with `typed_values` added): nulls, min, max, type checks."""
     exprs: list[pl.Expr] = [pl.len().alias("rows_valid")]
@@ -134,9 +141,7 @@ class Profiler:
         self._values = typed_values(columns, time_column=time_column)
         self._stats_exprs = stats_exprs(columns, time_column=time_column)
         self._keys = bucket_keys(columns, time_column=time_column)
-        # Distinct values of the column as read (text as uploaded; typed values otherwise).
-        self._distinct = {c.key: pl.col(c.name) if c.is_text or c.dtype.is_numeric()
-                          else _value(c, time_column) for c in columns}
+        self._distinct = {c.key: distinct_expr(c, time_column) for c in columns}
         self._sketch = distinct.Sketch([(self._distinct[c.key], c.few_values) for c in columns])
         self._sampled = pl.col(row_column) % stride == 0 if stride > 1 and row_column else None
         self._stats: dict[str, Any] = {}

@@ -25,8 +25,15 @@ EMPTY = "__sluice_empty"
 BAD = "__sluice_bad"
 
 
-def annotate(source: Source, plan: Plan) -> pl.LazyFrame:
-    """The source scan plus row number, epoch-millisecond time and the row's state."""
+def annotate(
+    source: Source, plan: Plan, *, scan: pl.LazyFrame | None = None, row_index: bool = True
+) -> pl.LazyFrame:
+    """The source scan (or `scan`, read like it) plus row number, epoch-millisecond time and
+    the row's state.
+
+    Without `row_index` (no row numbers: the fast pass) known short rows cannot be marked;
+    the plan must have none.
+    """
     names = [*source.columns, *source.extra_columns]
     short = pl.Series(sorted(plan.short_rows), dtype=pl.UInt32)
     states: dict[str, pl.Expr] = {
@@ -39,12 +46,13 @@ def annotate(source: Source, plan: Plan) -> pl.LazyFrame:
     bad = pl.col(EMPTY) | pl.col(FIELDS).is_not_null() | pl.col(SHORT)
     if plan.time.column is not None:
         bad = bad | pl.col(MILLIS).is_null()
-    return (
-        source.scan()
-        .with_row_index(ROW, offset=1)
-        .with_columns(**states)
-        .with_columns(bad.alias(BAD))
-    )
+    scan = source.scan() if scan is None else scan
+    if row_index:
+        scan = scan.with_row_index(ROW, offset=1)
+    else:
+        assert not plan.short_rows, "short rows are marked by row number"
+        states[SHORT] = pl.lit(False)
+    return scan.with_columns(**states).with_columns(bad.alias(BAD))
 
 
 def _field_count(source: Source) -> pl.Expr:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -41,30 +42,45 @@ class Source:
             return ()
         return tuple(f"{EXTRA_PREFIX}{i}" for i in range(1, EXTRA_FIELDS + 1))
 
-    def scan(self, *, n_rows: int | None = None) -> pl.LazyFrame:
-        """A lazy scan of the data rows (header excluded)."""
+    def scan(
+        self, *, n_rows: int | None = None, dtypes: Mapping[str, pl.DataType] | None = None
+    ) -> pl.LazyFrame:
+        """A lazy scan of the data rows (header excluded).
+
+        CSV columns are read as text, except those `dtypes` names: Polars parses them as it
+        reads (cheaper than text then a cast) and raises on a value that does not fit.
+        """
         if self.format == "csv":
-            names = (*self.columns, *self.extra_columns)
-            return pl.scan_csv(
-                self.path,
-                has_header=False,
-                # Not skip_rows: its quote handling runs to the end of the file on a stray
-                # quote and returns no rows at all; skipping lines makes such a file fail
-                # loudly instead.
-                skip_lines=self.header_lines,
-                separator=self.delimiter or ",",
-                schema=dict.fromkeys(names, pl.String),
-                null_values=[""],  # "" quoted or not: both are empty fields
-                truncate_ragged_lines=True,
-                missing_columns="insert",
-                n_rows=n_rows,
-            )
+            return self.read_csv(self.path, n_rows=n_rows, dtypes=dtypes)
         if self.format == "parquet":
             frame = pl.scan_parquet(self.path, n_rows=n_rows)
             return frame.rename(dict(self._renames)) if self._renames else frame
         assert self.frame is not None
         frame = self.frame.lazy()
         return frame.head(n_rows) if n_rows is not None else frame
+
+    def read_csv(
+        self, data: Path | bytes, *, skip_lines: int | None = None, n_rows: int | None = None,
+        dtypes: Mapping[str, pl.DataType] | None = None,
+    ) -> pl.LazyFrame:
+        """CSV text (the file, or some of its lines) read as this source reads it."""
+        names = (*self.columns, *self.extra_columns)
+        schema: dict[str, pl.DataType] = dict.fromkeys(names, pl.String())
+        schema.update(dtypes or {})
+        return pl.scan_csv(
+                data,
+                has_header=False,
+                # Not skip_rows: its quote handling runs to the end of the file on a stray
+                # quote and returns no rows at all; skipping lines makes such a file fail
+                # loudly instead.
+                skip_lines=self.header_lines if skip_lines is None else skip_lines,
+                separator=self.delimiter or ",",
+                schema=schema,
+                null_values=[""],  # "" quoted or not: both are empty fields
+                truncate_ragged_lines=True,
+                missing_columns="insert",
+                n_rows=n_rows,
+            )
 
 
 def open_csv(path: Path, *, encoding: str, delimiter: str | None, limits: Limits) -> Source:

@@ -17,8 +17,11 @@ from core.profiling.types import ColumnPlan
 _ENCODING_NAMES = {"cp1252": "Windows-1252", "latin-1": "Latin-1 (ISO-8859-1)"}
 
 
-def timestamp_info(source: Source, plan: Plan, stats: dict[str, Any]) -> TimestampInfo:
-    """How Druid finds time in the staged file: epoch millis, or a constant."""
+def timestamp_info(
+    source: Source, plan: Plan, stats: dict[str, Any], *, druid_format: str = "millis"
+) -> TimestampInfo:
+    """How Druid finds time in the file it reads: `druid_format` (epoch millis in a staged
+    file), or a constant."""
     column = plan.time.column
     if column is None:
         return TimestampInfo(column=None)
@@ -30,7 +33,7 @@ def timestamp_info(source: Source, plan: Plan, stats: dict[str, Any]) -> Timesta
         label = fmt.label
     return TimestampInfo(
         column=column,
-        druid_format="millis",
+        druid_format=druid_format,
         source_format=label,
         min=iso_from_millis(stats[f"{key}:min"]),
         max=iso_from_millis(stats[f"{key}:max"]),

@@ -24,6 +24,8 @@ class ValidationResult:
     `profile.rows_total == profile.rows_valid + profile.rows_quarantined`, exactly.
     Staged files are UTF-8, comma-separated, RFC-4180 quoted CSV with a header row, columns in
     `staged_columns` order; the time column (if any) holds epoch milliseconds.
+    With `reads_upload`, there are none: Druid reads the uploaded file itself (its columns in
+    `staged_columns` order, `header_rows` lines to skip, time as `profile.timestamp` says).
     The quarantine file (None when every row is valid) is CSV with `source_row` (1-based data
     row number), `reason`, then the row's values.
     """
@@ -32,3 +34,5 @@ class ValidationResult:
     staged_files: tuple[Path, ...]
     staged_columns: tuple[str, ...]
     quarantine_file: Path | None
+    reads_upload: bool = False
+    header_rows: int = 1

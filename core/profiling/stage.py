@@ -1,18 +1,23 @@
 """The staged CSV Druid reads: valid rows only, time as epoch milliseconds.
 
 Druid 25 here has no Parquet reader, so staging is CSV (UTF-8, comma, RFC-4180 quoting,
-header row, nulls as empty fields, booleans as true/false), split into parts of about
-256 MB so Druid can read them in parallel. Text from a CSV upload is passed through as it
-was: its values already fit their checked types, and copying is faster than re-rendering.
+header row, nulls as empty fields, booleans as true/false). The main pass writes it chunk by
+chunk in parts of about 256 MB; a clean file (fast pass) is staged by one Polars sink. Text
+from a CSV upload is passed through as it was: its values already fit their checked types,
+and copying is faster than re-rendering. A clean CSV that Druid can read as it is needs no
+staged copy at all (direct.py).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import polars as pl
 
 from core.model import ColumnType
 from core.profiling.plan import Plan
-from core.profiling.quarantine import MILLIS
+from core.profiling.quarantine import MILLIS, annotate
+from core.profiling.readers import Source
 from core.profiling.types import ColumnPlan, text_expr
 
 PART_BYTES = 256 * 1024 * 1024
@@ -33,3 +38,14 @@ def _staged_value(column: ColumnPlan) -> pl.Expr:
         return (col.fill_nan(None) if column.dtype.is_float() else col.cast(pl.Float64)).alias(
             column.name)
     return text_expr(column.name, column.dtype)
+
+
+def stage_all(source: Source, plan: Plan, out_dir: Path,
+              dtypes: dict[str, pl.DataType] | None = None) -> tuple[Path, ...]:
+    """Stage every row of a clean file (no row is bad) in one streaming sink."""
+    path = out_dir / STAGED_DIR / "part-00000.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scan = source.scan(dtypes=dtypes)
+    annotate(source, plan, scan=scan, row_index=False).select(staged_exprs(plan)).sink_csv(
+        path, engine="streaming")
+    return (path,)

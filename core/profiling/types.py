@@ -30,6 +30,9 @@ class ColumnPlan:
     time_formats: tuple[TimeFormat, ...] = ()  # TIMESTAMP: candidates, the first one is used
     top_values: tuple[str, ...] = field(default=())  # STRING: frequent sample values
     few_values: bool = False  # the sample holds few distinct values (a cheaper sketch)
+    # The sample's distinct values as text, when few: a file holding no other value has
+    # exactly that many (fastpass.py).
+    sample_values: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def is_text(self) -> bool:

@@ -13,7 +13,7 @@ from core.storage import S3ObjectStore
 from tests.graphql_ops import get_task, upload_file, upload_files
 from workers.pipeline import STEP_MESSAGES
 
-STEP_ORDER = ("detecting", "inferring", "staging", "profiling", "done")
+STEP_ORDER = ("detecting", "inferring", "checking", "done")
 
 CSV = (
     b"ts,city,amount,qty\n"
@@ -40,8 +40,8 @@ async def test_upload_streams_the_file_to_s3_and_queues_a_task(
     assert [e["status"] for e in events] == ["QUEUED"]
 
 
-async def test_worker_profiles_stages_and_fails_clearly_without_druid(
-    client: Any, worker: Any, store: S3ObjectStore
+async def test_worker_profiles_and_fails_clearly_without_druid(
+    client: Any, worker: Any, store: S3ObjectStore, db: Any
 ) -> None:
     task = await upload_file(client, filename="sales.csv", content=CSV, datasource="sales")
 
@@ -69,12 +69,35 @@ async def test_worker_profiles_stages_and_fails_clearly_without_druid(
     validating = [e["message"] for e in done["events"] if e["status"] == "VALIDATING"]
     assert validating == ["Reading the file", *(STEP_MESSAGES[s] for s in STEP_ORDER)]
 
+    # A clean UTF-8 comma CSV: Druid reads the upload itself, no staged copy is written.
+    assert await store.list_keys("staged/sales/") == []
+    row = await db.fetchrow(
+        "SELECT t.staged, u.raw_key FROM tasks t JOIN uploads u ON u.id = t.upload_id "
+        "WHERE t.id = $1", task["id"])
+    assert row["staged"]["reads_upload"] is True
+    assert row["staged"]["uris"] == [store.uri(row["raw_key"])]
+    assert row["staged"]["columns"] == ["ts", "city", "amount", "qty"]
+
+
+async def test_a_file_druid_cannot_read_as_it_is_is_staged(
+    client: Any, worker: Any, store: S3ObjectStore
+) -> None:
+    semicolons = CSV.replace(b",", b";")
+    task = await upload_file(client, filename="sales.csv", content=semicolons, datasource="sales")
+
+    await worker()
+
+    done = await get_task(client, task["id"])
+    assert done["error"]["code"] == "DRUID_UNAVAILABLE"
+    validating = [e["message"] for e in done["events"] if e["status"] == "VALIDATING"]
+    assert STEP_MESSAGES["staging"] in validating
     keys = await store.list_keys("staged/sales/")
     assert len(keys) == 1
     staged = pl.read_csv(io.BytesIO(await store.read_bytes(keys[0])))
     assert staged.height == 3
     assert staged["amount"].to_list() == [10.5, 20.25, None]
     assert staged["qty"].dtype == pl.Int64
+    assert staged["ts"].to_list()[0] == 1704067200000  # epoch milliseconds
 
 
 async def test_several_files_in_one_request(client: Any) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from core.model import ColumnType
 from core.profiling import InputRejected, RejectCode
+from core.profiling.direct import DRUID_TIME_FORMATS
 from tests.fixtures.uploads import column, staged, validate, write_csv, write_xlsx
 
 
@@ -53,8 +54,11 @@ def test_text_formats(
     if source_format is None:
         assert info.column is None
         return
+    # Druid reads ISO-8601 from the upload itself; other formats are staged as epoch millis.
+    druid_format = "iso" if source_format in DRUID_TIME_FORMATS else "millis"
     assert (info.column, info.source_format, info.druid_format) == ("created", source_format,
-                                                                   "millis")
+                                                                   druid_format)
+    assert result.reads_upload == (druid_format != "millis")
     assert staged(result)["created"].cast(pl.Int64).to_list() == expected
     assert column(result, "created").type == ColumnType.TIMESTAMP
 

@@ -1,0 +1,143 @@
+"""The fast pass: a clean file's whole profile from one scan, inside the Polars engine.
+
+Most uploads have no bad row and no value that misfits its planned type. For those, the
+per-chunk work of the main pass (mainpass.py: split rows, write staged and quarantine CSV,
+fold statistics chunk by chunk in Python) buys nothing. Here one streaming aggregation
+takes every count and statistic the main pass takes (the same expressions: `count_exprs`,
+`stats_exprs`), with numbers parsed while the CSV is read rather than cast from text.
+Histogram buckets are counted on rows spread over the file (spread.py), or on every row of a
+small file or a non-CSV one (a second query sharing the scan: both are reductions, so the
+shared scan never waits on a slow consumer and memory stays flat).
+
+The result is only used when the counts prove the file clean (`Clean`); otherwise the caller
+runs the main pass, which quarantines, settles types and stages row by row. Files with bad
+rows therefore pay for one extra scan; clean ones (the common case) skip the costly pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from core.model import ColumnType
+from core.profiling.histograms import bucket_counts, bucket_counts_lazy
+from core.profiling.plan import Plan
+from core.profiling.profile import (
+    bucket_keys,
+    count_exprs,
+    distinct_expr,
+    stats_exprs,
+    typed_values,
+)
+from core.profiling.quarantine import BAD, annotate, find_short_rows
+from core.profiling.readers import Source
+from core.profiling.spread import spread_sample
+
+_SEED = 0x5EED
+_MISFITS = (":misfit_long", ":misfit_double", ":misfit_boolean", ":misfit_time0")
+_COUNT_NAMES = {"rows", "bad", "empty", "too_many", "too_few", "short_suspects",
+                "time_missing", "time_unreadable"}
+
+
+@dataclass(frozen=True)
+class Clean:
+    """Counts and statistics of a file whose every row is valid as planned."""
+
+    counts: dict[str, Any]
+    stats: dict[str, Any]
+    buckets: dict[str, list[tuple[float, int]]]
+    dtypes: dict[str, pl.DataType]  # CSV columns parsed while reading (`Source.scan`)
+
+
+def fast_pass(source: Source, plan: Plan) -> Clean | None:
+    """The profile of `source` from one scan, or None when some row needs the main pass."""
+    time_column = plan.time.column
+    dtypes = _parsed_types(source, plan)
+    values = typed_values(plan.columns, time_column=time_column)
+    frame = annotate(source, plan, scan=source.scan(dtypes=dtypes), row_index=False)
+    frame = frame.with_columns(**values)
+    aggregates = [
+        *count_exprs(source, plan),
+        *stats_exprs(plan.columns, time_column=time_column),
+        *_distinct_exprs(plan, frame.collect_schema()),
+    ]
+    queries = [frame.select(aggregates)]
+    keys = bucket_keys(plan.columns, time_column=time_column)
+    sample = spread_sample(source, dtypes) if keys else None
+    if keys and sample is None:  # a small file or not CSV: count every row
+        queries.append(bucket_counts_lazy(frame, keys))
+    try:
+        done = pl.collect_all(queries, engine="streaming")
+    except pl.exceptions.ComputeError:
+        return None  # a value did not parse as its planned type (or worse): the main pass
+    totals = done[0].row(0, named=True)
+    if not _clean(totals) or (totals.get("short_suspects") and find_short_rows(source)):
+        return None
+    counts = {name: totals.pop(name) for name in list(totals)
+              if name in _COUNT_NAMES or name.startswith("time_misfit")}
+    stats = _settled_stats(totals, plan)
+    if sample is not None:
+        rows = annotate(source, plan, scan=sample.lazy(), row_index=False).filter(~pl.col(BAD))
+        counted = rows.with_columns(**values).collect()
+        buckets = _scaled(bucket_counts(counted, keys), counts["rows"] / max(1, counted.height))
+    else:
+        buckets = _scaled(done[1], 1.0) if len(done) > 1 else {}
+    return Clean(counts, stats, buckets, dtypes)
+
+
+def _parsed_types(source: Source, plan: Plan) -> dict[str, pl.DataType]:
+    """CSV columns Polars can parse while reading: whole and decimal numbers."""
+    if source.format != "csv":
+        return {}
+    parsed = {ColumnType.LONG: pl.Int64(), ColumnType.DOUBLE: pl.Float64()}
+    return {c.name: parsed[c.type] for c in plan.columns
+            if c.type in parsed and c.name != plan.time.column}
+
+
+def _distinct_exprs(plan: Plan, schema: pl.Schema) -> list[pl.Expr]:
+    """Distinct counts: Polars' HyperLogLog estimate (of a seeded hash: Polars' default
+    hashing came out less even under the streaming engine, 5% off at 2 M values against
+    0.5%), and for a column with few sample values, how many values the sample did not
+    hold: none means the count is exactly the sample's."""
+    exprs = []
+    time_column = plan.time.column
+    for column in plan.columns:
+        value = distinct_expr(column, time_column)
+        exprs.append(value.hash(_SEED).approx_n_unique().alias(f"{column.key}:distinct_raw"))
+        if column.few_values and (column.is_text or column.dtype.is_numeric()):
+            known = pl.Series(column.sample_values, dtype=pl.String).cast(
+                schema[column.name], strict=False).drop_nulls()
+            unseen = value.is_not_null() & ~value.is_in(known.implode())
+            exprs.append(unseen.sum().alias(f"{column.key}:unseen"))
+    return exprs
+
+
+def _clean(totals: Mapping[str, Any]) -> bool:
+    if totals["bad"] or totals["rows"] != totals["rows_valid"]:
+        return False
+    return not any(value for name, value in totals.items() if name.endswith(_MISFITS))
+
+
+def _settled_stats(totals: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    """Statistics named as `Profiler.result()` names them (null is one HyperLogLog value)."""
+    stats = dict(totals)
+    for column in plan.columns:
+        key = column.key
+        estimate = int(stats.pop(f"{key}:distinct_raw")) - bool(stats.get(f"{key}:nulls"))
+        unseen = stats.pop(f"{key}:unseen", None)
+        seen = len(column.sample_values)
+        if unseen == 0:
+            stats[f"{key}:distinct"] = seen
+        else:  # with unseen values there are more than the sample's, whatever the estimate
+            stats[f"{key}:distinct"] = max(estimate, seen + 1 if unseen else 0)
+    return stats
+
+
+def _scaled(counted: pl.DataFrame, scale: float) -> dict[str, list[tuple[float, int]]]:
+    buckets: dict[str, list[tuple[float, int]]] = {}
+    for key, bucket, n in counted.iter_rows():
+        buckets.setdefault(key, []).append((bucket, round(n * scale)))
+    return buckets
