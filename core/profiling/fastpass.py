@@ -57,7 +57,7 @@ def fast_pass(source: Source, plan: Plan) -> Clean | None:
     time_column = plan.time.column
     dtypes = _parsed_types(source, plan)
     values = typed_values(plan.columns, time_column=time_column)
-    frame = annotate(source, plan, scan=source.scan(dtypes=dtypes), row_index=False)
+    frame = annotate(source, plan, scan=source.scan(dtypes=dtypes, strict=True), row_index=False)
     frame = frame.with_columns(**values)
     aggregates = [
         *count_exprs(source, plan),
@@ -71,7 +71,7 @@ def fast_pass(source: Source, plan: Plan) -> Clean | None:
         queries.append(bucket_counts_lazy(frame, keys))
     try:
         done = pl.collect_all(queries, engine="streaming")
-    except pl.exceptions.ComputeError:
+    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError):
         return None  # a value did not parse as its planned type (or worse): the main pass
     totals = done[0].row(0, named=True)
     if not _clean(totals) or (totals.get("short_suspects") and find_short_rows(source)):

@@ -2,9 +2,9 @@
 
 Passes over the data (each re-reads the file; after the first it is in the page cache):
 1. a sample of the first 10,000 rows (cheap) to plan types and the time column;
-2. the fast pass (fastpass.py): every check and statistic in one scan inside Polars. When
-   it proves every row valid as planned (the common case), that is all: Druid reads a
-   plain UTF-8 comma CSV as it was uploaded (direct.py), anything else is staged in one
+2. for CSV, the fast pass (fastpass.py): every check and statistic in one scan inside
+   Polars. When it proves every row valid as planned (the common case), that is all: Druid
+   reads a plain UTF-8 comma CSV as it was uploaded (direct.py), any other is staged in one
    streaming sink (stage.stage_all);
 3. otherwise the main pass (mainpass.py): one streaming scan whose chunks are staged,
    quarantined, checked and profiled as they come;
@@ -25,7 +25,7 @@ import polars as pl
 
 from core.model import ColumnType, IngestOptions, Profile
 from core.profiling.detect import Detected, detect
-from core.profiling.direct import druid_reads_as_is
+from core.profiling.direct import direct_read
 from core.profiling.errors import InputRejected, RejectCode
 from core.profiling.fastpass import fast_pass
 from core.profiling.histograms import stride
@@ -128,10 +128,14 @@ def _validate(
     plan = replace(make_plan(source, sample, options=options),
                    stride=stride(_estimated_rows(source, sample), len(source.columns)))
     progress("checking", 0.1)
-    clean = fast_pass(source, plan)
+    direct = direct_read(source, plan)  # its line checks run beside the fast pass
+    # (Parquet and XLSX take the main pass: Druid cannot read them as they are, and its
+    # distinct counts are closer; see fastpass.py.)
+    clean = fast_pass(source, plan) if source.format == "csv" else None
     druid_format = None
     if clean is not None:
-        druid_format = druid_reads_as_is(source, plan, rows=clean.counts["rows"])
+        if direct is not None:
+            druid_format = direct.druid_format(rows=clean.counts["rows"])
         files: tuple[Path, ...] = ()
         if druid_format is None:
             progress("staging", 0.5)

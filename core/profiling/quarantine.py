@@ -34,11 +34,13 @@ def annotate(
     Without `row_index` (no row numbers: the fast pass) known short rows cannot be marked;
     the plan must have none.
     """
-    names = [*source.columns, *source.extra_columns]
+    scan = source.scan() if scan is None else scan
+    present = set(scan.collect_schema().names())
+    extras = [n for n in source.extra_columns if n in present]  # none in a strict scan
     short = pl.Series(sorted(plan.short_rows), dtype=pl.UInt32)
     states: dict[str, pl.Expr] = {
-        EMPTY: pl.all_horizontal([pl.col(n).is_null() for n in names]),
-        FIELDS: _field_count(source),
+        EMPTY: pl.all_horizontal([pl.col(n).is_null() for n in [*source.columns, *extras]]),
+        FIELDS: _field_count(len(source.columns), extras),
         SHORT: pl.col(ROW).is_in(short) if plan.short_rows else pl.lit(False),
     }
     if plan.time.column is not None:
@@ -46,7 +48,6 @@ def annotate(
     bad = pl.col(EMPTY) | pl.col(FIELDS).is_not_null() | pl.col(SHORT)
     if plan.time.column is not None:
         bad = bad | pl.col(MILLIS).is_null()
-    scan = source.scan() if scan is None else scan
     if row_index:
         scan = scan.with_row_index(ROW, offset=1)
     else:
@@ -55,11 +56,10 @@ def annotate(
     return scan.with_columns(**states).with_columns(bad.alias(BAD))
 
 
-def _field_count(source: Source) -> pl.Expr:
-    width = len(source.columns)
+def _field_count(width: int, extras: list[str]) -> pl.Expr:
     count = pl.lit(None, dtype=pl.Int64)
     # The last extra column that holds a value tells how many fields the row has.
-    for k, extra in enumerate(source.extra_columns, start=1):
+    for k, extra in enumerate(extras, start=1):
         beyond = pl.lit(width + k, pl.Int64)
         count = pl.when(pl.col(extra).is_not_null()).then(beyond).otherwise(count)
     return count

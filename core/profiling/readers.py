@@ -43,15 +43,17 @@ class Source:
         return tuple(f"{EXTRA_PREFIX}{i}" for i in range(1, EXTRA_FIELDS + 1))
 
     def scan(
-        self, *, n_rows: int | None = None, dtypes: Mapping[str, pl.DataType] | None = None
+        self, *, n_rows: int | None = None, dtypes: Mapping[str, pl.DataType] | None = None,
+        strict: bool = False,
     ) -> pl.LazyFrame:
         """A lazy scan of the data rows (header excluded).
 
         CSV columns are read as text, except those `dtypes` names: Polars parses them as it
         reads (cheaper than text then a cast) and raises on a value that does not fit.
+        `strict` reads no extra-field columns: Polars raises on a row with too many fields.
         """
         if self.format == "csv":
-            return self.read_csv(self.path, n_rows=n_rows, dtypes=dtypes)
+            return self.read_csv(self.path, n_rows=n_rows, dtypes=dtypes, strict=strict)
         if self.format == "parquet":
             frame = pl.scan_parquet(self.path, n_rows=n_rows)
             return frame.rename(dict(self._renames)) if self._renames else frame
@@ -61,10 +63,10 @@ class Source:
 
     def read_csv(
         self, data: Path | bytes, *, skip_lines: int | None = None, n_rows: int | None = None,
-        dtypes: Mapping[str, pl.DataType] | None = None,
+        dtypes: Mapping[str, pl.DataType] | None = None, strict: bool = False,
     ) -> pl.LazyFrame:
         """CSV text (the file, or some of its lines) read as this source reads it."""
-        names = (*self.columns, *self.extra_columns)
+        names = self.columns if strict else (*self.columns, *self.extra_columns)
         schema: dict[str, pl.DataType] = dict.fromkeys(names, pl.String())
         schema.update(dtypes or {})
         return pl.scan_csv(
@@ -77,7 +79,7 @@ class Source:
                 separator=self.delimiter or ",",
                 schema=schema,
                 null_values=[""],  # "" quoted or not: both are empty fields
-                truncate_ragged_lines=True,
+                truncate_ragged_lines=not strict,
                 missing_columns="insert",
                 n_rows=n_rows,
             )

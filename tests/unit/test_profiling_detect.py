@@ -204,7 +204,7 @@ def test_progress_is_reported(tmp_path: Path) -> None:
                   on_progress=lambda stage, fraction: seen.append((stage, fraction)))
     stages = [stage for stage, _ in seen]
     assert stages[0] == "detecting" and stages[-1] == "done"
-    assert {"inferring", "profiling"} <= set(stages)  # (no staging: Druid reads the upload)
+    assert {"inferring", "checking"} <= set(stages)  # (no staging: Druid reads the upload)
     fractions = [fraction for _, fraction in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
 
