@@ -8,8 +8,9 @@ Generates CSV files (int, float, text, ISO timestamp, date and boolean columns, 
 some quoted fields) into bench/out/, then runs each case in its own subprocess, interleaved,
 `--reps` times, with the file in the page cache:
 
-    validate     validate_file(): sniff, sample, one streaming pass that stages CSV parts,
-                 writes the quarantine file and computes every check and statistic
+    validate     validate_file(): sniff, sample, the fast pass (every check and statistic in
+                 one scan); a clean file is done (Druid reads it as uploaded), a file with
+                 bad rows (--bad-every) then takes the main pass that quarantines and stages
     raw_parquet  pl.scan_csv(f).sink_parquet(out)   (the reference for the 0.8x target)
     raw_csv      pl.scan_csv(f).sink_csv(out)       (Parquet vs CSV write, same input)
 
@@ -40,7 +41,7 @@ CASES = ("validate", "raw_parquet", "raw_csv")
 _BYTES_PER_ROW = 98  # of the generated CSV, measured; used to hit --size-mb
 
 
-def generate(path: Path, *, size_mb: int, last_column_nulls: bool) -> Path:
+def generate(path: Path, *, size_mb: int, last_column_nulls: bool, bad_every: int = 0) -> Path:
     """Write a CSV of about `size_mb` MB (kept when it already exists at that size)."""
     rows = size_mb * 1_000_000 // _BYTES_PER_ROW
     if path.exists() and abs(path.stat().st_size - size_mb * 1e6) < size_mb * 1e5:
@@ -69,6 +70,9 @@ def generate(path: Path, *, size_mb: int, last_column_nulls: bool) -> Path:
     if last_column_nulls:
         frame = frame.with_columns(comment=pl.when(pl.col("qty").is_null()).then(None)
                                    .otherwise(pl.lit("ok")))
+    if bad_every:  # rows whose time cannot be read: the file takes the main pass
+        frame = frame.with_columns(event_time=pl.when(pl.col("id") % bad_every == bad_every - 1)
+                                   .then(pl.lit("not a time")).otherwise("event_time"))
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.sink_csv(path)
     return path
@@ -87,7 +91,8 @@ def run_case(case: str, path: Path, out: Path) -> dict[str, Any]:
                         max_column_name_length=255)
         result = validate_file(path, options=IngestOptions(), limits=limits, out_dir=out)
         outputs = list(result.staged_files)
-        extra = {"rows": result.profile.rows_total, "quarantined": result.profile.rows_quarantined}
+        extra = {"rows": result.profile.rows_total, "quarantined": result.profile.rows_quarantined,
+                 "reads_upload": result.reads_upload}
     elif case == "raw_parquet":
         pl.scan_csv(path).sink_parquet(out / "raw.parquet")
         outputs, extra = [out / "raw.parquet"], {}
@@ -166,6 +171,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20 MB, 1 run, no big file")
     parser.add_argument("--last-column-nulls", action="store_true",
                         help="add a last column with nulls (triggers the short-row check)")
+    parser.add_argument("--bad-every", type=int, default=0, metavar="N",
+                        help="make every N-th row's time unreadable (quarantined: main pass)")
     parser.add_argument("--case", choices=CASES, help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -174,15 +181,16 @@ def main() -> None:
         return
     if args.quick:
         args.size_mb, args.big_mb, args.reps = 20, 0, 1
-    suffix = "-lastnulls" if args.last_column_nulls else ""
+    suffix = ("-lastnulls" if args.last_column_nulls else "") + \
+        (f"-bad{args.bad_every}" if args.bad_every else "")
     print(f"# {os.cpu_count()} CPUs, Python {platform.python_version()}, polars {pl.__version__}, "
           f"load average before {os.getloadavg()[0]:.1f}")
     path = generate(OUT / f"ingest-{args.size_mb}mb{suffix}.csv", size_mb=args.size_mb,
-                    last_column_nulls=args.last_column_nulls)
+                    last_column_nulls=args.last_column_nulls, bad_every=args.bad_every)
     print(table(path, measure(path, reps=args.reps, cases=CASES)))
     if args.big_mb:
         big = generate(OUT / f"ingest-{args.big_mb}mb{suffix}.csv", size_mb=args.big_mb,
-                       last_column_nulls=args.last_column_nulls)
+                       last_column_nulls=args.last_column_nulls, bad_every=args.bad_every)
         print()
         print(table(big, measure(big, reps=1, cases=("validate", "raw_parquet"))))
     print(f"\nload average after {os.getloadavg()[0]:.1f}")

@@ -304,3 +304,47 @@ async def test_text_and_times_land_exactly_as_read(
         | (pl.col("x").ne_missing(pl.col("x_expected"))))
     assert mismatches.is_empty(), mismatches.head(10)
     assert got.height == 200
+
+
+# Every format Druid reads from the upload itself (core/profiling/direct.py), with the
+# variants Sluice's own parser accepts: Druid must land each row at the very instant the
+# profile read (a difference would only show as wrong times, never as an error).
+DIRECT_FORMATS = {
+    "%Y-%m-%dT%H:%M:%S%.f%#z": ["2024-03-01T10:00:00.123456Z", "2024-03-01T12:00:00+0200",
+                                "2024-03-01T09:00:00.9-01:00", "2024-03-02T00:00:00Z"],
+    "%Y-%m-%dT%H:%M:%S%.f": ["2024-03-01T10:00:00", "2024-03-01T10:00:00.250",
+                             "2024-03-01T10:00:00.123789"],
+    "%Y-%m-%dT%H:%M": ["2024-03-01T10:00", "2024-03-02T23:59"],
+    "%Y-%m-%d": ["2024-03-01", "2024-12-31"],
+    "epoch_s": ["1709287200", "1709287201"],
+    "epoch_ms": ["1709287200123", "1709287200999"],
+    "epoch_us": ["1709287200123456", "1709287200999999"],
+    "epoch_ns": ["1709287200123456789", "1709287200999999999"],
+}
+
+
+@pytest.mark.parametrize("label", sorted(DIRECT_FORMATS))
+async def test_druid_reads_each_time_format_as_the_profile_did(
+    pipeline: Any, datasource: str, druid_sql: Any, label: str
+) -> None:
+    from core.profiling.direct import DRUID_TIME_FORMATS
+    from core.profiling.timestamps import TimeFormat
+
+    assert set(DIRECT_FORMATS) == set(DRUID_TIME_FORMATS)  # every listed format is tested
+    values = DIRECT_FORMATS[label] * 10
+    per_second = {"epoch_s": 1, "epoch_ms": 1000, "epoch_us": 10**6, "epoch_ns": 10**9}
+    fmt = (TimeFormat(label, "epoch", per_second[label]) if label in per_second
+           else TimeFormat(label, "pattern"))
+    expected = pl.DataFrame({"ts": values, "n": range(len(values))}).with_columns(
+        millis=fmt.to_millis(pl.col("ts")))
+    assert expected["millis"].null_count() == 0
+    task = await pipeline("times.csv", _csv(expected.select("ts", "n")), datasource,
+                          timestampColumn="ts")
+
+    _assert_succeeded(task, len(values))
+    assert _read_as_uploaded(task), task["events"]
+    await druid_sql.wait_for_table(datasource)
+    rows = await druid_sql.rows(
+        f'SELECT TIMESTAMP_TO_MILLIS(__time) AS millis, n FROM "{datasource}"')
+    got = {row["n"]: row["millis"] for row in rows}
+    assert got == dict(zip(expected["n"].to_list(), expected["millis"].to_list(), strict=True))
