@@ -124,14 +124,17 @@ def _validate(
     source: Source, *, options: IngestOptions, out_dir: Path, progress: Progress
 ) -> ValidationResult:
     progress("inferring", 0.05)
-    sample = _usable_sample(source)
+    sample, unusable = _usable_sample(source)
     plan = replace(make_plan(source, sample, options=options),
                    stride=stride(_estimated_rows(source, sample), len(source.columns)))
     progress("checking", 0.1)
-    direct = direct_read(source, plan)  # its line checks run beside the fast pass
-    # (Parquet and XLSX take the main pass: Druid cannot read them as they are, and its
-    # distinct counts are closer; see fastpass.py.)
-    clean = fast_pass(source, plan) if source.format == "csv" else None
+    clean, direct = None, None
+    # Parquet and XLSX take the main pass: Druid cannot read them as they are, and its
+    # distinct counts are closer (fastpass.py). So does a CSV whose sample already shows
+    # rows to quarantine: the fast pass would only find them too.
+    if source.format == "csv" and not unusable and not _bad_times(plan, sample):
+        direct = direct_read(source, plan)  # its line checks run beside the fast pass
+        clean = fast_pass(source, plan)
     druid_format = None
     if clean is not None:
         if direct is not None:
@@ -153,8 +156,9 @@ def _validate(
     return result
 
 
-def _usable_sample(source: Source) -> pl.DataFrame:
-    """The first rows that are neither empty nor ragged; reject a file without data rows."""
+def _usable_sample(source: Source) -> tuple[pl.DataFrame, int]:
+    """The first rows that are neither empty nor ragged, and how many were; reject a file
+    without data rows."""
     sample = source.scan(n_rows=SAMPLE_ROWS).collect()
     names = [*source.columns, *source.extra_columns]
     empty = pl.all_horizontal([pl.col(n).is_null() for n in names])
@@ -169,7 +173,15 @@ def _usable_sample(source: Source) -> pl.DataFrame:
             "The file has column names but no data rows below them. Add the data and upload "
             "again.",
         )
-    return usable.select(source.columns)
+    return usable.select(source.columns), sample.height - usable.height
+
+
+def _bad_times(plan: Plan, sample: pl.DataFrame) -> bool:
+    """Whether some sample row has a missing or unreadable time (it will be quarantined)."""
+    if plan.time.column is None:
+        return False
+    millis = plan.time.format.to_millis(pl.col(plan.time.column))
+    return bool(sample.select(millis.null_count()).item())
 
 
 def _estimated_rows(source: Source, sample: pl.DataFrame) -> int:

@@ -147,3 +147,14 @@ def test_a_file_druid_reads_as_it_is_keeps_its_header_lines(tmp_path: Path) -> N
     assert column(result, "two\nline name").type == ColumnType.LONG
 
 
+
+
+def test_a_sample_with_bad_rows_skips_the_fast_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[object] = []
+    monkeypatch.setattr(pipeline, "fast_pass", lambda *args: calls.append(args))
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"ts,n\nsoon,1\n" + f"{ISO},2\n".encode() * 30)
+    result = validate(path, tmp_path / "out")
+    assert calls == [] and result.profile.rows_quarantined == 1
