@@ -89,15 +89,20 @@ def _count_lines(path: Path) -> int:
 def _lone_carriage_returns(path: Path) -> bool:
     """Whether a CR appears other than right before a LF (Java's line reader splits there).
 
-    `in` is a memchr over each block, so a file without any CR is checked at memory speed.
+    `find` is a memchr over each block (read into one reused buffer), so a file without any
+    CR is checked at memory speed.
     """
-    with path.open("rb") as f:
-        while block := f.read(_BLOCK):
-            if block.endswith(b"\r"):
-                block += f.read(1)
-            if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
+    block = bytearray(_BLOCK + 1)
+    view = memoryview(block)
+    with path.open("rb", buffering=0) as f:
+        while size := f.readinto(view[:_BLOCK]):
+            if block[size - 1] == _CR:  # a CRLF cut between two blocks: complete it
+                size += f.readinto(view[size:size + 1])
+            if block.find(b"\r", 0, size) >= 0 and \
+                    block.count(b"\r", 0, size) != block.count(b"\r\n", 0, size):
                 return True
     return False
 
 
 _BLOCK = 16 << 20
+_CR = ord("\r")

@@ -159,7 +159,7 @@ def _validate(
 def _usable_sample(source: Source) -> tuple[pl.DataFrame, int]:
     """The first rows that are neither empty nor ragged, and how many were; reject a file
     without data rows."""
-    sample = source.scan(n_rows=SAMPLE_ROWS).collect()
+    sample = _first_rows(source)
     names = [*source.columns, *source.extra_columns]
     empty = pl.all_horizontal([pl.col(n).is_null() for n in names])
     ragged = pl.any_horizontal([pl.col(n).is_not_null() for n in source.extra_columns]) \
@@ -174,6 +174,27 @@ def _usable_sample(source: Source) -> tuple[pl.DataFrame, int]:
             "again.",
         )
     return usable.select(source.columns), sample.height - usable.height
+
+
+def _first_rows(source: Source) -> pl.DataFrame:
+    """The first `SAMPLE_ROWS` rows. Of a CSV, from its first bytes when they hold that many:
+    parsing them costs a third of a limited scan of the file (which still sets up for all of
+    it), about 15 ms of the budget of a 200 MB file."""
+    if source.format == "csv":
+        with source.path.open("rb") as f:
+            head = f.read(_HEAD_BYTES)
+            complete = not f.read(1)
+        head = head if complete else head[: head.rfind(b"\n") + 1]
+        try:
+            rows = source.read_csv(head, n_rows=SAMPLE_ROWS).collect()
+        except pl.exceptions.PolarsError:
+            rows = None  # cut inside a quoted value, say: the scan tells the real story
+        if rows is not None and (complete or rows.height == SAMPLE_ROWS):
+            return rows
+    return source.scan(n_rows=SAMPLE_ROWS).collect()
+
+
+_HEAD_BYTES = 8 << 20
 
 
 def _bad_times(plan: Plan, sample: pl.DataFrame) -> bool:
