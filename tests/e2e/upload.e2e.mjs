@@ -19,6 +19,8 @@ const root = join(here, "..", "..");
 const { chromium } = createRequire(join(root, "frontend", "package.json"))("playwright-core");
 
 const BASE = (process.env.SLUICE_E2E_URL ?? "http://127.0.0.1:8000").replace(/\/$/, "");
+// Where the test's datasource is dropped afterwards (the same setting the API reads).
+const COORDINATOR = (process.env.SLUICE_DRUID_COORDINATOR_URL ?? "http://127.0.0.1:8081").replace(/\/$/, "");
 const CHROMIUM = process.env.SLUICE_E2E_CHROMIUM ?? "/usr/bin/chromium";
 const INGEST_TIMEOUT_MS = Number(process.env.SLUICE_E2E_INGEST_TIMEOUT_MS ?? 8 * 60_000);
 const ARTIFACTS = join(here, "artifacts");
@@ -277,6 +279,11 @@ async function main() {
   } finally {
     await context.close();
     rmSync(profileDir, { recursive: true, force: true });
+    // Leave no test dataset behind in the local Druid (segments are marked unused).
+    await fetch(`${COORDINATOR}/druid/coordinator/v1/datasources/${datasource}`, {
+      method: "DELETE",
+      signal: AbortSignal.timeout(10_000),
+    }).catch((error) => console.log(`could not drop ${datasource}: ${error.message}`));
   }
 
   if (process.env.SLUICE_E2E_DOCS === "1" && results.every((r) => r.ok)) {
