@@ -348,3 +348,24 @@ async def test_druid_reads_each_time_format_as_the_profile_did(
         f'SELECT TIMESTAMP_TO_MILLIS(__time) AS millis, n FROM "{datasource}"')
     got = {row["n"]: row["millis"] for row in rows}
     assert got == dict(zip(expected["n"].to_list(), expected["millis"].to_list(), strict=True))
+
+
+async def test_a_clean_file_druid_cannot_read_as_is_is_staged_and_lands(
+    pipeline: Any, datasource: str, druid_sql: Any
+) -> None:
+    # Semicolons and day-first dates: clean, but only a staged copy (commas, epoch
+    # milliseconds) reads the same in Druid. Staged by one Polars sink (stage.stage_all).
+    frame = _sales(300, start=datetime(2024, 4, 1, tzinfo=UTC), seed=4)
+    text = frame.with_columns(pl.col("ts").dt.strftime("%d/%m/%Y %H:%M")).write_csv(
+        separator=";")
+    task = await pipeline("semicolons.csv", text.encode(), datasource)
+
+    _assert_succeeded(task, 300)
+    assert not _read_as_uploaded(task)
+    assert task["profile"]["delimiter"] == ";"
+    totals = await _druid_totals(druid_sql, datasource)
+    assert totals["n"] == 300
+    assert totals["amount"] == pytest.approx(frame["amount"].sum(), abs=1e-6)
+    assert totals["qty"] == frame["qty"].sum()
+    assert totals["tmin"] == _iso_ms(frame["ts"].min())
+    assert totals["tmax"] == _iso_ms(frame["ts"].max())
