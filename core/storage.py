@@ -55,6 +55,15 @@ class ObjectStore(Protocol):
     async def delete_prefix(self, prefix: str) -> int: ...
     async def exists(self, key: str) -> bool: ...
     async def read_head(self, key: str, size: int) -> bytes: ...
+    async def start_multipart(self, key: str, *, content_type: str | None = None) -> str: ...
+    async def presigned_part(
+        self, key: str, upload_id: str, number: int, *, expires_s: int
+    ) -> str: ...
+    async def uploaded_parts(self, key: str, upload_id: str) -> list[tuple[int, str, int]]: ...
+    async def complete_multipart(
+        self, key: str, upload_id: str, parts: list[tuple[int, str, int]]
+    ) -> None: ...
+    async def abort_multipart(self, key: str, upload_id: str) -> None: ...
     async def presigned_get(
         self, key: str, *, expires_s: int = 3600, filename: str | None = None
     ) -> str: ...
@@ -243,6 +252,43 @@ class S3ObjectStore:
         async with response["Body"] as body:
             data: bytes = await body.read()
         return data
+
+    # Multipart uploads whose parts the client sends itself (core/resumable.py).
+
+    async def start_multipart(self, key: str, *, content_type: str | None = None) -> str:
+        extra = {"ContentType": content_type} if content_type else {}
+        created = await self._client.create_multipart_upload(Bucket=self.bucket, Key=key, **extra)
+        upload_id: str = created["UploadId"]
+        return upload_id
+
+    async def presigned_part(
+        self, key: str, upload_id: str, number: int, *, expires_s: int
+    ) -> str:
+        """A time-limited URL to PUT part `number` (1-based) of a multipart upload to."""
+        params = {"Bucket": self.bucket, "Key": key, "UploadId": upload_id, "PartNumber": number}
+        url: str = await self._client.generate_presigned_url(
+            "upload_part", Params=params, ExpiresIn=expires_s
+        )
+        return url
+
+    async def uploaded_parts(self, key: str, upload_id: str) -> list[tuple[int, str, int]]:
+        """(number, ETag, size) of the parts S3 holds so far, in order."""
+        parts: list[tuple[int, str, int]] = []
+        paginator = self._client.get_paginator("list_parts")
+        async for page in paginator.paginate(Bucket=self.bucket, Key=key, UploadId=upload_id):
+            parts += [(p["PartNumber"], p["ETag"], p["Size"]) for p in page.get("Parts", [])]
+        return sorted(parts)
+
+    async def complete_multipart(
+        self, key: str, upload_id: str, parts: list[tuple[int, str, int]]
+    ) -> None:
+        await self._client.complete_multipart_upload(
+            Bucket=self.bucket, Key=key, UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etag} for n, etag, _ in parts]},
+        )
+
+    async def abort_multipart(self, key: str, upload_id: str) -> None:
+        await self._client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
 
     async def presigned_get(
         self, key: str, *, expires_s: int = 3600, filename: str | None = None

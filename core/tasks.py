@@ -245,7 +245,7 @@ async def create_upload_and_task(
     filename: str,
     content_type: str | None,
     size_bytes: int,
-    sha256: str,
+    sha256: str | None,  # None: the bytes went straight to S3 (core/resumable.py)
     raw_key: str,
     datasource: str,
     options: IngestOptions,

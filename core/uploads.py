@@ -57,33 +57,49 @@ def quick_rejection(
 ) -> UploadRejection | None:
     """Problems we can name at once, before queueing any work."""
     name = received.filename
-    problem = datasource_name_problem(datasource)
-    if problem:
-        return UploadRejection("INVALID_DATASOURCE", problem, name)
-    if received.too_large:
-        limit_mb = settings.max_upload_bytes / 1024**2
-        return UploadRejection(
-            "FILE_TOO_LARGE",
-            f"'{name}' is larger than the upload limit of {limit_mb:,.0f} MB. Split the file, "
-            "or ask an administrator to raise SLUICE_MAX_UPLOAD_BYTES.",
-            name,
-        )
     stored = received.stored
-    if stored is None or stored.size == 0:
-        return UploadRejection(
-            "EMPTY_FILE",
-            f"'{name}' is empty (0 bytes). Check that you picked the right file.",
-            name,
-        )
-    what = known_binary(stored.head)
-    if what is not None:
-        return UploadRejection(
-            "UNSUPPORTED_FORMAT",
-            f"'{name}' is {what}, not a CSV, XLSX or Parquet file (Sluice looks at the "
-            "content, not the name). Export the data as CSV, XLSX or Parquet and upload that.",
-            name,
-        )
-    return None
+    return (
+        name_rejection(datasource, name)
+        or (too_large(name, settings) if received.too_large else None)
+        or (empty_file(name) if stored is None or stored.size == 0 else None)
+        or content_rejection(name, stored.head if stored else b"")
+    )
+
+
+def name_rejection(datasource: str, filename: str | None) -> UploadRejection | None:
+    problem = datasource_name_problem(datasource)
+    return UploadRejection("INVALID_DATASOURCE", problem, filename) if problem else None
+
+
+def too_large(filename: str | None, settings: Settings) -> UploadRejection:
+    limit_mb = settings.max_upload_bytes / 1024**2
+    return UploadRejection(
+        "FILE_TOO_LARGE",
+        f"'{filename}' is larger than the upload limit of {limit_mb:,.0f} MB. Split the file, "
+        "or ask an administrator to raise SLUICE_MAX_UPLOAD_BYTES.",
+        filename,
+    )
+
+
+def empty_file(filename: str | None) -> UploadRejection:
+    return UploadRejection(
+        "EMPTY_FILE",
+        f"'{filename}' is empty (0 bytes). Check that you picked the right file.",
+        filename,
+    )
+
+
+def content_rejection(filename: str | None, head: bytes) -> UploadRejection | None:
+    """A known non-table format, told by the first bytes."""
+    what = known_binary(head)
+    if what is None:
+        return None
+    return UploadRejection(
+        "UNSUPPORTED_FORMAT",
+        f"'{filename}' is {what}, not a CSV, XLSX or Parquet file (Sluice looks at the "
+        "content, not the name). Export the data as CSV, XLSX or Parquet and upload that.",
+        filename,
+    )
 
 
 async def accept_upload(

@@ -23,15 +23,16 @@ from schema.tasks.queries import TasksQuery
 from schema.tasks.subscriptions import TasksSubscription
 from schema.uploads.mutations import UploadsMutation
 from schema.uploads.queries import UploadsQuery
+from schema.uploads.resumable import ResumableMutation, ResumableQuery
 
 
 @strawberry.type
-class Query(TasksQuery, UploadsQuery, DatasetsQuery, DashboardsQuery):
+class Query(TasksQuery, UploadsQuery, ResumableQuery, DatasetsQuery, DashboardsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(UploadsMutation, TasksMutation):
+class Mutation(UploadsMutation, ResumableMutation, TasksMutation):
     pass
 
 

@@ -88,7 +88,8 @@ async def store(settings: Settings) -> AsyncIterator[S3ObjectStore]:
 async def clean(db: Any, redis: ArqRedis, store: S3ObjectStore) -> None:
     """Wipe metadata, queue and objects, so each test starts from nothing."""
     await db.execute(
-        "TRUNCATE task_events, dataset_columns, datasets, tasks, uploads RESTART IDENTITY CASCADE"
+        "TRUNCATE task_events, dataset_columns, datasets, upload_sessions, tasks, uploads"
+        " RESTART IDENTITY CASCADE"
     )
     await redis.flushdb()
     await store.delete_prefix("")

@@ -14,7 +14,7 @@ from schema.tasks.types import IngestionTask
 from schema.uploads.types import IngestOptions, UploadRejected, UploadResult
 
 
-def _result(outcome: Task | UploadRejection) -> IngestionTask | UploadRejected:
+def result_of(outcome: Task | UploadRejection) -> IngestionTask | UploadRejected:
     if isinstance(outcome, UploadRejection):
         return UploadRejected(
             code=outcome.code, message=outcome.message, filename=outcome.filename or ""
@@ -42,7 +42,7 @@ async def _accept(
         datasource=datasource,
         options=(options or IngestOptions()).to_model(),
     )
-    return _result(outcome)
+    return result_of(outcome)
 
 
 @strawberry.type

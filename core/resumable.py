@@ -1,0 +1,213 @@
+"""Resumable uploads that go from the client straight to S3, for files too large to stream
+through one request without risk.
+
+The client asks for a session (`start`): Sluice opens an S3 multipart upload and hands out
+presigned URLs, one per part. The client PUTs the parts, in any order and as often as it
+needs to; after an interruption it asks the session which parts S3 already holds
+(`uploaded`) and sends only the others, with fresh URLs. `complete` then lists the parts on
+S3 itself (the client sends no ETags, so a browser needs no CORS header exposure), checks the
+size and the first bytes, and creates the upload and its QUEUED task exactly as a streamed
+upload does. Completing twice returns the same task.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from arq.connections import ArqRedis
+
+from core.model import IngestOptions, Task
+from core.settings import Settings
+from core.storage import HEAD_BYTES, ObjectStore
+from core.tasks import create_upload_and_task, get_task, options_from_json, options_to_json
+from core.uploads import (
+    UploadRejection,
+    content_rejection,
+    empty_file,
+    job_id,
+    name_rejection,
+    new_id,
+    raw_key,
+    too_large,
+)
+
+MIN_PART_BYTES = 8 * 1024 * 1024  # S3's minimum is 5 MiB for every part but the last
+MAX_PARTS = 10_000  # S3's limit
+URL_TTL_S = 6 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    id: str
+    filename: str
+    content_type: str | None
+    size_bytes: int
+    part_size: int
+    raw_key: str
+    s3_upload_id: str
+    datasource: str
+    options: IngestOptions
+    task_id: str | None
+    aborted: bool
+
+    @property
+    def part_count(self) -> int:
+        return max(1, math.ceil(self.size_bytes / self.part_size))
+
+    def part_bytes(self, number: int) -> int:
+        """The size part `number` must have (the last one takes the rest)."""
+        if number < self.part_count:
+            return self.part_size
+        return self.size_bytes - self.part_size * (self.part_count - 1)
+
+
+def part_size_for(size_bytes: int) -> int:
+    """At least 8 MiB, and large enough for the file to fit in S3's 10,000 parts (whole MiB)."""
+    needed = math.ceil(size_bytes / MAX_PARTS / 1024**2) * 1024**2
+    return max(MIN_PART_BYTES, needed)
+
+
+async def start(
+    pool: asyncpg.Pool, store: ObjectStore, settings: Settings, *, filename: str,
+    size_bytes: int, content_type: str | None, datasource: str, options: IngestOptions,
+) -> Session | UploadRejection:
+    """Open a session for a file of `size_bytes`, or say at once why it would be rejected."""
+    rejection = name_rejection(datasource, filename)
+    if rejection is None and size_bytes > settings.max_upload_bytes:
+        rejection = too_large(filename, settings)
+    if rejection is None and size_bytes <= 0:
+        rejection = empty_file(filename)
+    if rejection is not None:
+        return rejection
+    session_id = new_id()
+    key = raw_key(session_id, filename)
+    s3_upload_id = await store.start_multipart(key, content_type=content_type)
+    row = await pool.fetchrow(
+        "INSERT INTO upload_sessions (id, filename, content_type, size_bytes, part_size,"
+        " raw_key, s3_upload_id, datasource, options) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+        " $9) RETURNING *",
+        session_id, filename, content_type, size_bytes, part_size_for(size_bytes), key,
+        s3_upload_id, datasource, options_to_json(options),
+    )
+    return _session(row)
+
+
+async def get(pool: asyncpg.Pool, session_id: str) -> Session | None:
+    row = await pool.fetchrow("SELECT * FROM upload_sessions WHERE id = $1", session_id)
+    return _session(row) if row else None
+
+
+async def part_urls(
+    store: ObjectStore, session: Session, *, first: int, count: int
+) -> list[tuple[int, str]]:
+    """(number, presigned PUT URL) of up to `count` parts from part `first` on."""
+    last = min(session.part_count, first + count - 1)
+    return [
+        (n, await store.presigned_part(session.raw_key, session.s3_upload_id, n,
+                                       expires_s=URL_TTL_S))
+        for n in range(max(1, first), last + 1)
+    ]
+
+
+async def uploaded(store: ObjectStore, session: Session) -> list[int]:
+    """Numbers of the parts S3 holds with their full size (a cut-off part must be resent)."""
+    if session.task_id is not None or session.aborted:
+        return []
+    parts = await store.uploaded_parts(session.raw_key, session.s3_upload_id)
+    return [n for n, _, size in parts
+            if n <= session.part_count and size == session.part_bytes(n)]
+
+
+async def complete(
+    pool: asyncpg.Pool, queue: ArqRedis, store: ObjectStore, settings: Settings,
+    session: Session,
+) -> Task | UploadRejection:
+    """Assemble the parts into the raw object and queue its task (once)."""
+    if session.task_id is not None:
+        task = await get_task(pool, session.task_id)
+        assert task is not None
+        return task
+    if session.aborted:
+        return UploadRejection(
+            "UPLOAD_ABORTED", f"The upload of '{session.filename}' was cancelled. Start a new "
+            "one to send the file again.", session.filename)
+    # A part sent twice may be listed twice (SeaweedFS keeps both): take a full-size one.
+    parts = {n: (n, etag, size)
+             for n, etag, size in await store.uploaded_parts(session.raw_key, session.s3_upload_id)
+             if n <= session.part_count and size == session.part_bytes(n)}
+    missing = [n for n in range(1, session.part_count + 1) if n not in parts]
+    if missing:
+        shown = ", ".join(map(str, missing[:20])) + (" …" if len(missing) > 20 else "")
+        return UploadRejection(
+            "INCOMPLETE_UPLOAD",
+            f"'{session.filename}' is not fully uploaded: part(s) {shown} of "
+            f"{session.part_count} are missing or have the wrong size (each part is "
+            f"{session.part_size:,} bytes, the last one the rest of the "
+            f"{session.size_bytes:,}). Send those parts again, then complete the upload; the "
+            "parts already sent are kept.",
+            session.filename,
+        )
+    try:
+        await store.complete_multipart(session.raw_key, session.s3_upload_id,
+                                       [parts[n] for n in sorted(parts)])
+    except Exception:
+        # Another request completed the same session a moment ago: S3 knows the upload no
+        # more. Its task is the answer (retried with the same session id: not a duplicate).
+        done = await _task_of_upload(pool, session.id)
+        if done is None:
+            raise
+        return done
+    rejection = content_rejection(session.filename,
+                                  await store.read_head(session.raw_key, HEAD_BYTES))
+    if rejection is not None:
+        await store.delete(session.raw_key)
+        await _close(pool, session.id)
+        return rejection
+    task_id = new_id()
+    try:
+        task = await create_upload_and_task(
+            pool, queue, upload_id=session.id, task_id=task_id, filename=session.filename,
+            content_type=session.content_type, size_bytes=session.size_bytes, sha256=None,
+            raw_key=session.raw_key, datasource=session.datasource, options=session.options,
+        )
+    except asyncpg.UniqueViolationError:  # the upload id is the session id: one task, ever
+        done = await _task_of_upload(pool, session.id)
+        assert done is not None
+        return done
+    await pool.execute("UPDATE upload_sessions SET task_id = $2 WHERE id = $1", session.id,
+                       task_id)
+    await queue.enqueue_job("process_task", task_id, _job_id=job_id(task_id, 1),
+                            _queue_name=settings.queue_name)
+    return task
+
+
+async def abort(pool: asyncpg.Pool, store: ObjectStore, session: Session) -> bool:
+    """Cancel an unfinished session and free its parts; False if it was already completed."""
+    if session.task_id is not None:
+        return False
+    if not session.aborted:
+        await store.abort_multipart(session.raw_key, session.s3_upload_id)
+        await _close(pool, session.id)
+    return True
+
+
+async def _task_of_upload(pool: asyncpg.Pool, upload_id: str) -> Task | None:
+    task_id = await pool.fetchval("SELECT id FROM tasks WHERE upload_id = $1 LIMIT 1", upload_id)
+    return await get_task(pool, task_id) if task_id else None
+
+
+async def _close(pool: asyncpg.Pool, session_id: str) -> None:
+    await pool.execute("UPDATE upload_sessions SET aborted_at = now() WHERE id = $1", session_id)
+
+
+def _session(row: Any) -> Session:
+    return Session(
+        id=row["id"], filename=row["filename"], content_type=row["content_type"],
+        size_bytes=row["size_bytes"], part_size=row["part_size"], raw_key=row["raw_key"],
+        s3_upload_id=row["s3_upload_id"], datasource=row["datasource"],
+        options=options_from_json(row["options"]), task_id=row["task_id"],
+        aborted=row["aborted_at"] is not None,
+    )

@@ -1,0 +1,167 @@
+"""Resumable uploads straight to S3 (core/resumable.py), through the GraphQL API, with the
+parts PUT to the real SeaweedFS by presigned URL, as a browser or script would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from core import resumable
+from core.storage import S3ObjectStore
+from tests.graphql_ops import get_task
+
+SESSION = """id partSizeBytes partCount uploadedParts taskId cancelled
+             parts(first: $first, count: $count) { number url }"""
+START = f"""
+mutation Start($name: String!, $size: Float!, $ds: String!, $first: Int!, $count: Int!) {{
+  startUpload(filename: $name, sizeBytes: $size, datasource: $ds) {{
+    __typename
+    ... on UploadSession {{ {SESSION} }}
+    ... on UploadRejected {{ code message }}
+  }}
+}}"""
+SESSION_QUERY = f"""
+query Session($id: ID!, $first: Int!, $count: Int!) {{ uploadSession(id: $id) {{ {SESSION} }} }}"""
+COMPLETE = """
+mutation Complete($id: ID!) {
+  completeUpload(id: $id) {
+    __typename
+    ... on IngestionTask { id status filename sizeBytes }
+    ... on UploadRejected { code message }
+  }
+}"""
+CANCEL = "mutation Cancel($id: ID!) { cancelUpload(id: $id) }"
+
+
+def _csv(rows: int) -> bytes:
+    lines = ["ts,city,amount"] + [f"2024-01-{1 + i % 28:02d}T00:00:00Z,c{i % 7},{i * 0.5}"
+                                  for i in range(rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+async def _gql(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    body = response.json()
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+async def _start(client: httpx.AsyncClient, content: bytes, name: str = "big.csv",
+                 datasource: str = "sales") -> dict[str, Any]:
+    data = await _gql(client, START, name=name, size=len(content), ds=datasource, first=1,
+                      count=1000)
+    return data["startUpload"]  # type: ignore[no-any-return]
+
+
+async def _put(session: dict[str, Any], content: bytes, numbers: list[int]) -> None:
+    size = session["partSizeBytes"]
+    urls = {p["number"]: p["url"] for p in session["parts"]}
+    async with httpx.AsyncClient(timeout=60) as s3:
+        for n in numbers:
+            response = await s3.put(urls[n], content=content[(n - 1) * size:n * size])
+            assert response.status_code == 200, response.text
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """5 MiB parts (S3's minimum) so that a test file of a few MB has several."""
+    monkeypatch.setattr(resumable, "MIN_PART_BYTES", 5 * 1024 * 1024)
+
+
+async def test_parts_sent_straight_to_s3_become_a_queued_task(
+    client: httpx.AsyncClient, worker: Any, store: S3ObjectStore, db: Any, small_parts: None
+) -> None:
+    content = _csv(400_000)  # about 12 MB: three parts
+    session = await _start(client, content)
+    assert session["__typename"] == "UploadSession"
+    assert session["partCount"] == 3 and len(session["parts"]) == 3
+    await _put(session, content, [3, 1, 2])  # any order
+
+    done = (await _gql(client, COMPLETE, id=session["id"]))["completeUpload"]
+    assert done["__typename"] == "IngestionTask", done
+    assert done["status"] == "QUEUED" and done["sizeBytes"] == len(content)
+    raw_key = await db.fetchval("SELECT raw_key FROM uploads WHERE id = $1", session["id"])
+    assert await store.read_bytes(raw_key) == content
+    # Completing again (a retried request) answers with the same task.
+    again = (await _gql(client, COMPLETE, id=session["id"]))["completeUpload"]
+    assert again["id"] == done["id"]
+    assert await db.fetchval("SELECT count(*) FROM tasks") == 1
+
+    await worker()
+    task = await get_task(client, done["id"])
+    assert task["profile"]["rowsTotal"] == 400_000  # validated like any upload
+    assert task["error"]["code"] == "DRUID_UNAVAILABLE"  # (no Druid in these tests)
+
+
+async def test_an_interrupted_upload_resumes_with_the_missing_parts(
+    client: httpx.AsyncClient, small_parts: None
+) -> None:
+    content = _csv(400_000)
+    session = await _start(client, content)
+    await _put(session, content, [1])
+    # Part 2 broken off halfway: S3 holds a part of the wrong size, which must be resent.
+    async with httpx.AsyncClient(timeout=60) as s3:
+        await s3.put(session["parts"][1]["url"], content=content[5 * 1024**2:6 * 1024**2])
+
+    early = (await _gql(client, COMPLETE, id=session["id"]))["completeUpload"]
+    assert early["__typename"] == "UploadRejected" and early["code"] == "INCOMPLETE_UPLOAD"
+    assert "part(s) 2, 3 of 3" in early["message"]
+
+    resumed = (await _gql(client, SESSION_QUERY, id=session["id"], first=2, count=10))
+    state = resumed["uploadSession"]
+    assert state["uploadedParts"] == [1]
+    assert [p["number"] for p in state["parts"]] == [2, 3]
+    await _put({**state, "parts": state["parts"]}, content, [2, 3])
+    done = (await _gql(client, COMPLETE, id=session["id"]))["completeUpload"]
+    assert done["__typename"] == "IngestionTask", done
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "datasource", "code"),
+    [
+        ("a.csv", 100, "a/b", "INVALID_DATASOURCE"),
+        ("a.csv", 0, "sales", "EMPTY_FILE"),
+        ("a.csv", 10 * 1024**5, "sales", "FILE_TOO_LARGE"),
+    ],
+)
+async def test_start_rejects_what_it_can_tell_at_once(
+    client: httpx.AsyncClient, name: str, size: int, datasource: str, code: str
+) -> None:
+    data = await _gql(client, START, name=name, size=size, ds=datasource, first=1, count=1)
+    assert data["startUpload"]["__typename"] == "UploadRejected"
+    assert data["startUpload"]["code"] == code
+
+
+async def test_a_disguised_file_is_rejected_on_completion_and_removed(
+    client: httpx.AsyncClient, store: S3ObjectStore, db: Any
+) -> None:
+    content = b"\x89PNG\r\n\x1a\n" + b"\x00" * 1000
+    session = await _start(client, content, name="photo.csv")
+    await _put(session, content, [1])
+    done = (await _gql(client, COMPLETE, id=session["id"]))["completeUpload"]
+    assert done["__typename"] == "UploadRejected" and done["code"] == "UNSUPPORTED_FORMAT"
+    assert await store.list_keys(f"uploads/{session['id']}/") == []
+    assert await db.fetchval("SELECT count(*) FROM tasks") == 0
+
+
+async def test_a_cancelled_upload_frees_its_parts_and_cannot_complete(
+    client: httpx.AsyncClient, db: Any
+) -> None:
+    content = _csv(1000)
+    session = await _start(client, content)
+    await _put(session, content, [1])
+    assert (await _gql(client, CANCEL, id=session["id"]))["cancelUpload"] is True
+    done = (await _gql(client, COMPLETE, id=session["id"]))["completeUpload"]
+    assert done["code"] == "UPLOAD_ABORTED"
+    state = (await _gql(client, SESSION_QUERY, id=session["id"], first=1, count=1))
+    assert state["uploadSession"]["cancelled"] is True
+    assert await db.fetchval("SELECT count(*) FROM tasks") == 0
+
+
+async def test_unknown_session(client: httpx.AsyncClient) -> None:
+    done = (await _gql(client, COMPLETE, id="nope"))["completeUpload"]
+    assert done["code"] == "UPLOAD_NOT_FOUND"
+    assert (await _gql(client, SESSION_QUERY, id="nope", first=1, count=1))["uploadSession"] is None
