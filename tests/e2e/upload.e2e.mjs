@@ -19,6 +19,8 @@ const root = join(here, "..", "..");
 const { chromium } = createRequire(join(root, "frontend", "package.json"))("playwright-core");
 
 const BASE = (process.env.SLUICE_E2E_URL ?? "http://127.0.0.1:8000").replace(/\/$/, "");
+// Presigned part URLs point here (the S3 endpoint the API signs for).
+const S3_ORIGIN = (process.env.SLUICE_S3_ENDPOINT_URL ?? "http://127.0.0.1:8333").replace(/\/$/, "");
 // Where the test's datasource is dropped afterwards (the same setting the API reads).
 const COORDINATOR = (process.env.SLUICE_DRUID_COORDINATOR_URL ?? "http://127.0.0.1:8081").replace(/\/$/, "");
 const CHROMIUM = process.env.SLUICE_E2E_CHROMIUM ?? "/usr/bin/chromium";
@@ -86,6 +88,7 @@ async function main() {
 
   const csv = makeCsv();
   const datasource = `e2e_sales_${Date.now().toString(36)}`;
+  const partsDatasource = `${datasource}_parts`;
   const filename = `${datasource}.csv`;
   const profileDir = mkdtempSync(join(tmpdir(), "sluice-e2e-chromium-"));
   // A persistent context is how Playwright takes an explicit (fresh, temporary) profile.
@@ -271,6 +274,45 @@ async function main() {
       await shot("08-tasks");
     });
 
+    await check("a large file goes straight to S3 in parts and lands", async () => {
+      // Every file counts as large here (the app's test override), so this small one takes
+      // the resumable path: presigned PUTs to S3, then completeUpload.
+      await page.getByRole("link", { name: "Upload", exact: true }).click();
+      await page.getByRole("heading", { level: 1, name: "Upload" }).waitFor();
+      await page.evaluate(() => window.localStorage.setItem("sluice.resumableFromBytes", "1"));
+      const partsName = `${partsDatasource}.csv`;
+      await page.evaluate(
+        ({ name, text }) => {
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([text], name, { type: "text/csv" }));
+          const zone = document.querySelector('[data-testid="dropzone"]');
+          for (const type of ["dragenter", "dragover", "drop"])
+            zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+        },
+        { name: partsName, text: csv },
+      );
+      await page.getByRole("list", { name: "Selected files" }).getByText(partsName).waitFor();
+      await page.getByRole("combobox", { name: /Dataset name/ }).fill(partsDatasource);
+      await page.getByRole("button", { name: "Upload", exact: true }).click();
+      await page.waitForFunction(
+        () => {
+          const s = document.querySelector('[data-testid="upload-row"] [data-testid="task-status"]')?.getAttribute("data-status");
+          return s === "SUCCEEDED" || s === "FAILED" || s === "CANCELLED";
+        },
+        null,
+        { timeout: INGEST_TIMEOUT_MS, polling: 500 },
+      );
+      const final = await page.locator('[data-testid="upload-row"] [data-testid="task-status"]').first().getAttribute("data-status");
+      await page.evaluate(() => window.localStorage.removeItem("sluice.resumableFromBytes"));
+      if (final !== "SUCCEEDED") throw new Error(`the task ended ${final}`);
+      const puts = await page.evaluate(
+        (s3) => performance.getEntriesByType("resource").filter((e) => e.name.startsWith(s3)).length,
+        S3_ORIGIN,
+      );
+      if (puts < 1) throw new Error(`no request went to S3 at ${S3_ORIGIN}`);
+      console.log(`        ${puts} part(s) sent straight to S3`);
+    });
+
     await check("no console errors", async () => {
       if (consoleErrors.length) throw new Error(consoleErrors.join("\n"));
     });
@@ -280,10 +322,11 @@ async function main() {
     await context.close();
     rmSync(profileDir, { recursive: true, force: true });
     // Leave no test dataset behind in the local Druid (segments are marked unused).
-    await fetch(`${COORDINATOR}/druid/coordinator/v1/datasources/${datasource}`, {
-      method: "DELETE",
-      signal: AbortSignal.timeout(10_000),
-    }).catch((error) => console.log(`could not drop ${datasource}: ${error.message}`));
+    for (const name of [datasource, partsDatasource])
+      await fetch(`${COORDINATOR}/druid/coordinator/v1/datasources/${name}`, {
+        method: "DELETE",
+        signal: AbortSignal.timeout(10_000),
+      }).catch((error) => console.log(`could not drop ${name}: ${error.message}`));
   }
 
   if (process.env.SLUICE_E2E_DOCS === "1" && results.every((r) => r.ok)) {

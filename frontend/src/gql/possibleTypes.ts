@@ -19,6 +19,10 @@
       "UnknownColumn",
       "UnknownDatasource"
     ],
+    "StartUploadResult": [
+      "UploadRejected",
+      "UploadSession"
+    ],
     "TaskActionResult": [
       "IngestionTask",
       "TaskActionRejected"
@@ -65,6 +69,10 @@
       "ResultTooLarge",
       "UnknownColumn",
       "UnknownDatasource"
+    ],
+    "StartUploadResult": [
+      "UploadRejected",
+      "UploadSession"
     ],
     "TaskActionResult": [
       "IngestionTask",

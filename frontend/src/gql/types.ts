@@ -154,6 +154,45 @@ export type DatasourcesQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type DatasourcesQuery = { __typename: 'Query', datasources: Array<{ __typename: 'Dataset', name: string, rowCount: number | null, sizeBytes: number | null, timeMin: string | null, timeMax: string | null, lastIngestedAt: string | null, lastTaskId: string | null, hasTimeColumn: boolean, tracked: boolean, columns: Array<{ __typename: 'DatasetColumn', name: string, type: ColumnType }> }> };
 
+export type StartUploadMutationVariables = Exact<{
+  filename: string;
+  sizeBytes: number;
+  datasource: string;
+  options?: IngestOptions | null | undefined;
+  contentType?: string | null | undefined;
+}>;
+
+
+export type StartUploadMutation = { __typename: 'Mutation', startUpload:
+    | { __typename: 'UploadRejected', code: string, message: string, rejectedFilename: string }
+    | { __typename: 'UploadSession', id: string, partSizeBytes: number, partCount: number, parts: Array<{ __typename: 'UploadPart', number: number, url: string }> }
+   };
+
+export type UploadSessionPartsQueryVariables = Exact<{
+  id: string | number;
+  first: number;
+}>;
+
+
+export type UploadSessionPartsQuery = { __typename: 'Query', uploadSession: { __typename: 'UploadSession', id: string, parts: Array<{ __typename: 'UploadPart', number: number, url: string }> } | null };
+
+export type CompleteUploadMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type CompleteUploadMutation = { __typename: 'Mutation', completeUpload:
+    | { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: string, message: string, retryable: boolean, stage: TaskStatus | null } | null }
+    | { __typename: 'UploadRejected', code: string, message: string, rejectedFilename: string }
+   };
+
+export type CancelUploadMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type CancelUploadMutation = { __typename: 'Mutation', cancelUpload: boolean };
+
 export type RetryTaskMutationVariables = Exact<{
   id: string | number;
 }>;

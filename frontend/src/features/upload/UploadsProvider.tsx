@@ -2,6 +2,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useReducer,
 import { describeError, isAbort } from "../../components/errors";
 import type { IngestOptions } from "../../gql/types";
 import { useCancelTask } from "../../operations/cancelTask";
+import { RESUMABLE_FROM_BYTES, useResumableUpload } from "../../operations/resumableUpload";
 import { useUploadFile } from "../../operations/uploadFile";
 
 /**
@@ -48,6 +49,12 @@ type Uploads = {
 
 const UploadsContext = createContext<Uploads | null>(null);
 
+/** From this size on, a file is sent as a resumable upload session (overridable for tests). */
+function resumableFromBytes(): number {
+  const override = Number(window.localStorage.getItem("sluice.resumableFromBytes"));
+  return override > 0 ? override : RESUMABLE_FROM_BYTES;
+}
+
 /** How many files are sent at the same time; the rest wait their turn. */
 const PARALLEL_UPLOADS = 2;
 
@@ -57,6 +64,7 @@ export function UploadsProvider({ children }: { children: ReactNode }) {
   const [items, dispatch] = useReducer(reducer, []);
   const controllers = useRef(new Map<string, AbortController>());
   const uploadFile = useUploadFile();
+  const resumableUpload = useResumableUpload();
   const [cancelTask] = useCancelTask();
 
   const send = useCallback(
@@ -66,7 +74,9 @@ export function UploadsProvider({ children }: { children: ReactNode }) {
       const update = (patch: Partial<UploadItem>) => dispatch({ type: "update", key: item.key, patch });
       update({ phase: "sending" });
       try {
-        const result = await uploadFile(
+        // Large files go straight to S3 in parts that are retried one by one.
+        const sender = item.file.size >= resumableFromBytes() ? resumableUpload : uploadFile;
+        const result = await sender(
           { file: item.file, datasource: item.datasource, options: item.options },
           {
             signal: controller.signal,
@@ -81,7 +91,7 @@ export function UploadsProvider({ children }: { children: ReactNode }) {
         controllers.current.delete(item.key);
       }
     },
-    [uploadFile],
+    [uploadFile, resumableUpload],
   );
 
   // Start waiting files, oldest first, while fewer than PARALLEL_UPLOADS are on the wire.

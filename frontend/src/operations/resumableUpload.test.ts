@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { PartError, planParts, sendParts, type PartSender } from "./resumableUpload";
+
+const noWait = async () => undefined;
+
+describe("planParts", () => {
+  it("cuts the file as the session does, the last part taking the rest", () => {
+    expect(planParts(25, 10, 3)).toEqual([
+      { number: 1, start: 0, end: 10 },
+      { number: 2, start: 10, end: 20 },
+      { number: 3, start: 20, end: 25 },
+    ]);
+  });
+});
+
+describe("sendParts", () => {
+  const file = new Blob(["a".repeat(25)]);
+  const parts = planParts(25, 10, 3);
+
+  it("sends every byte once, in parts, and reports the total", async () => {
+    const received = new Map<number, number>();
+    const send: PartSender = async (url, body, _signal, onProgress) => {
+      received.set(Number(url), body.size);
+      onProgress(body.size);
+    };
+    const progress: number[] = [];
+    await sendParts(file, parts, async (n) => String(n), { signal: new AbortController().signal, onProgress: (b) => progress.push(b), send, wait: noWait });
+    expect([...received.entries()].sort()).toEqual([
+      [1, 10],
+      [2, 10],
+      [3, 5],
+    ]);
+    expect(progress.at(-1)).toBe(25);
+  });
+
+  it("retries a failed part, and asks for a fresh URL after a 403", async () => {
+    const calls: string[] = [];
+    const refreshed: number[] = [];
+    let failures = 2;
+    const send: PartSender = async (url, body, _signal, onProgress) => {
+      calls.push(url);
+      if (url.startsWith("2") && failures > 0) {
+        failures -= 1;
+        throw failures === 1 ? new TypeError("Network request failed") : new PartError(403, "expired");
+      }
+      onProgress(body.size);
+    };
+    const urlOf = async (n: number, refresh: boolean) => {
+      if (refresh) refreshed.push(n);
+      return `${n}${refresh ? "-fresh" : ""}`;
+    };
+    await sendParts(file, parts, urlOf, { signal: new AbortController().signal, onProgress: () => undefined, send, wait: noWait });
+    expect(calls.filter((url) => url.startsWith("2"))).toEqual(["2", "2", "2-fresh"]);
+    expect(refreshed).toEqual([2]);
+  });
+
+  it("gives up after six attempts with the last error", async () => {
+    let attempts = 0;
+    const send: PartSender = async () => {
+      attempts += 1;
+      throw new PartError(500, "busy");
+    };
+    await expect(
+      sendParts(file, planParts(5, 10, 1), async () => "u", { signal: new AbortController().signal, onProgress: () => undefined, send, wait: noWait }),
+    ).rejects.toThrow("S3 answered 500");
+    expect(attempts).toBe(6);
+  });
+
+  it("stops at once when cancelled", async () => {
+    const controller = new AbortController();
+    let attempts = 0;
+    const send: PartSender = async () => {
+      attempts += 1;
+      controller.abort();
+      throw new DOMException("The upload was cancelled.", "AbortError");
+    };
+    await expect(
+      sendParts(file, planParts(5, 10, 1), async () => "u", { signal: controller.signal, onProgress: () => undefined, send, wait: noWait }),
+    ).rejects.toThrow("cancelled");
+    expect(attempts).toBe(1);
+  });
+});
