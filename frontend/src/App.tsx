@@ -35,7 +35,13 @@ export function App() {
           <Typography variant="h6" component="span" sx={{ fontWeight: 700, letterSpacing: 0.5 }}>
             Sluice
           </Typography>
-          <Box component="nav" aria-label="Main" sx={{ display: "flex", gap: { xs: 0, sm: 1 } }}>
+          {/* On a narrow screen with a classic scrollbar the links may not all fit: the nav
+              scrolls on its own rather than widening the page. */}
+          <Box
+            component="nav"
+            aria-label="Main"
+            sx={{ display: "flex", gap: { xs: 0, sm: 1 }, minWidth: 0, overflowX: "auto", scrollbarWidth: "none" }}
+          >
             {NAV.map((item) => (
               <Button
                 key={item.to}

@@ -115,6 +115,10 @@ async function main() {
     if (message.type() === "error") consoleErrors.push(message.text());
   });
   page.on("pageerror", (error) => consoleErrors.push(`page error: ${error.message}`));
+  const s3Requests = [];
+  page.on("request", (request) => {
+    if (request.url().startsWith(S3_ORIGIN)) s3Requests.push(`${request.method()} ${request.url().split("?")[0]}`);
+  });
   const shot = async (name, target = page, options = {}) => {
     if (options.fullPage) await page.evaluate(() => window.scrollTo(0, 0));
     await target.screenshot({ path: join(ARTIFACTS, `${name}.png`), ...options });
@@ -293,23 +297,22 @@ async function main() {
       );
       await page.getByRole("list", { name: "Selected files" }).getByText(partsName).waitFor();
       await page.getByRole("combobox", { name: /Dataset name/ }).fill(partsDatasource);
+      await page.getByText(`Creates a new dataset “${partsDatasource}”.`).waitFor();
       await page.getByRole("button", { name: "Upload", exact: true }).click();
       await page.waitForFunction(
-        () => {
-          const s = document.querySelector('[data-testid="upload-row"] [data-testid="task-status"]')?.getAttribute("data-status");
+        (name) => {
+          const row = [...document.querySelectorAll('[data-testid="upload-row"]')].find((r) => r.textContent.includes(name));
+          const s = row?.querySelector('[data-testid="task-status"]')?.getAttribute("data-status");
           return s === "SUCCEEDED" || s === "FAILED" || s === "CANCELLED";
         },
-        null,
+        partsName,
         { timeout: INGEST_TIMEOUT_MS, polling: 500 },
       );
-      const final = await page.locator('[data-testid="upload-row"] [data-testid="task-status"]').first().getAttribute("data-status");
+      const final = await page.locator('[data-testid="upload-row"]', { hasText: partsName }).locator('[data-testid="task-status"]').getAttribute("data-status");
       await page.evaluate(() => window.localStorage.removeItem("sluice.resumableFromBytes"));
       if (final !== "SUCCEEDED") throw new Error(`the task ended ${final}`);
-      const puts = await page.evaluate(
-        (s3) => performance.getEntriesByType("resource").filter((e) => e.name.startsWith(s3)).length,
-        S3_ORIGIN,
-      );
-      if (puts < 1) throw new Error(`no request went to S3 at ${S3_ORIGIN}`);
+      const puts = s3Requests.filter((request) => request.startsWith("PUT ")).length;
+      if (puts < 1) throw new Error(`no part was PUT to S3 at ${S3_ORIGIN}: ${JSON.stringify(s3Requests)}`);
       console.log(`        ${puts} part(s) sent straight to S3`);
     });
 
