@@ -12,6 +12,7 @@ upload does. Completing twice returns the same task.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ from core.uploads import (
     too_large,
 )
 
+EXPIRE_AFTER_HOURS = 48  # an unfinished session's parts are freed after this long
 MIN_PART_BYTES = 8 * 1024 * 1024  # S3's minimum is 5 MiB for every part but the last
 MAX_PARTS = 10_000  # S3's limit
 URL_TTL_S = 6 * 3600
@@ -192,6 +194,23 @@ async def abort(pool: asyncpg.Pool, store: ObjectStore, session: Session) -> boo
         await store.abort_multipart(session.raw_key, session.s3_upload_id)
         await _close(pool, session.id)
     return True
+
+
+async def expire(
+    pool: asyncpg.Pool, store: ObjectStore, *, hours: float = EXPIRE_AFTER_HOURS
+) -> int:
+    """Cancel sessions left unfinished for `hours` (their URLs expired long before), so
+    abandoned parts do not stay in S3 for ever. Returns how many were cancelled."""
+    rows = await pool.fetch(
+        "SELECT * FROM upload_sessions WHERE task_id IS NULL AND aborted_at IS NULL"
+        " AND created_at < now() - make_interval(secs => $1)", hours * 3600)
+    for row in rows:
+        session = _session(row)
+        # (already gone on S3, completed by hand or aborted: just close the session)
+        with contextlib.suppress(Exception):
+            await store.abort_multipart(session.raw_key, session.s3_upload_id)
+        await _close(pool, session.id)
+    return len(rows)
 
 
 async def _task_of_upload(pool: asyncpg.Pool, upload_id: str) -> Task | None:

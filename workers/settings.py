@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from arq import func
+from arq import cron, func
 from arq.connections import RedisSettings
 
 from core.settings import Settings
 from workers.context import shutdown, startup
 from workers.pipeline import process_task
+from workers.sessions import expire_upload_sessions
 from workers.tracking import track_task
 
 _settings = Settings()
@@ -21,6 +22,8 @@ class WorkerSettings:
         # Tracking re-runs itself with Retry(defer) until Druid is done; allow many looks.
         func(track_task, max_tries=100_000, timeout=60),
     ]
+    # Parts of resumable uploads nobody completed are freed (core/resumable.py).
+    cron_jobs: ClassVar[list[Any]] = [cron(expire_upload_sessions, minute=17, run_at_startup=True)]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = RedisSettings.from_dsn(_settings.redis_url)

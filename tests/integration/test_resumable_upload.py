@@ -165,3 +165,24 @@ async def test_unknown_session(client: httpx.AsyncClient) -> None:
     done = (await _gql(client, COMPLETE, id="nope"))["completeUpload"]
     assert done["code"] == "UPLOAD_NOT_FOUND"
     assert (await _gql(client, SESSION_QUERY, id="nope", first=1, count=1))["uploadSession"] is None
+
+
+async def test_abandoned_sessions_are_cancelled_and_their_parts_freed(
+    client: httpx.AsyncClient, db: Any, store: S3ObjectStore, settings: Any
+) -> None:
+    content = _csv(1000)
+    old, fresh = await _start(client, content), await _start(client, content, name="b.csv")
+    await _put(old, content, [1])
+    await db.execute("UPDATE upload_sessions SET created_at = now() - interval '3 days'"
+                     " WHERE id = $1", old["id"])
+
+    assert await resumable.expire(db, store) == 1
+    state = (await _gql(client, SESSION_QUERY, id=old["id"], first=1, count=1))["uploadSession"]
+    assert state["cancelled"] is True
+    session = await resumable.get(db, old["id"])
+    assert session is not None
+    with pytest.raises(Exception, match="NoSuchUpload"):  # S3 dropped the parts
+        await store.uploaded_parts(session.raw_key, session.s3_upload_id)
+    still = (await _gql(client, SESSION_QUERY, id=fresh["id"], first=1, count=1))["uploadSession"]
+    assert still["cancelled"] is False
+    assert await resumable.expire(db, store) == 0
