@@ -15,6 +15,13 @@ import { formatCount, formatDateTime, formatPercent } from "../../format";
 import type { ColumnType, ValidationReportFragment } from "../../gql/types";
 import { MiniHistogram } from "./MiniHistogram";
 
+/** Distinct counts above this are HyperLogLog estimates (core/profiling): say so. */
+const EXACT_DISTINCT_UP_TO = 1000;
+
+export function distinctLabel(count: number): string {
+  return count > EXACT_DISTINCT_UP_TO ? `≈ ${formatCount(count)}` : formatCount(count);
+}
+
 const TYPE_LABEL: Record<ColumnType, string> = {
   STRING: "text",
   LONG: "integer",
@@ -63,7 +70,9 @@ export function ValidationReport({ profile }: { profile: ValidationReportFragmen
               <TableCell>Column</TableCell>
               <TableCell>Type</TableCell>
               <TableCell align="right">Empty</TableCell>
-              <TableCell align="right">Distinct</TableCell>
+              <TableCell align="right" title="Distinct counts are HyperLogLog estimates, within a few percent (marked ≈ above 1,000); small counts are usually exact.">
+                Distinct
+              </TableCell>
               <TableCell>Min</TableCell>
               <TableCell>Max</TableCell>
               <TableCell>Distribution</TableCell>
@@ -88,7 +97,9 @@ export function ValidationReport({ profile }: { profile: ValidationReportFragmen
                     ({formatPercent(column.nullCount, profile.rowsTotal)})
                   </Typography>
                 </TableCell>
-                <TableCell align="right">{formatCount(column.distinctCount)}</TableCell>
+                <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
+                  {distinctLabel(column.distinctCount)}
+                </TableCell>
                 <TableCell sx={{ maxWidth: 180, overflowWrap: "anywhere" }}>{column.min ?? "—"}</TableCell>
                 <TableCell sx={{ maxWidth: 180, overflowWrap: "anywhere" }}>{column.max ?? "—"}</TableCell>
                 <TableCell>
