@@ -29,6 +29,7 @@ STEP_MESSAGES = {
     "detecting": "Detecting the format and encoding",
     "inferring": "Inferring column types from a sample",
     "checking": "Checking every row and profiling the columns",
+    "repairing": "Setting aside rows with broken quoting",
     "staging": "Writing the valid rows for Druid",
     "sorting": "Setting aside the rows that cannot be ingested and writing the valid ones",
     "done": "Validation finished",

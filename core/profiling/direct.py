@@ -25,6 +25,7 @@ import polars as pl
 
 from core.profiling.plan import Plan
 from core.profiling.readers import Source
+from core.profiling.repair import REPAIRED
 from core.profiling.transcode import TRANSCODED
 
 # Sluice's format label -> Druid timestampSpec format reading the same values identically.
@@ -68,7 +69,7 @@ def direct_read(source: Source, plan: Plan) -> DirectRead | None:
     (format, delimiter, encoding or time format)."""
     if source.format != "csv" or source.delimiter != ",":
         return None
-    if source.encoding not in ("utf-8", "utf-8-sig") or source.path.name == TRANSCODED:
+    if source.encoding not in ("utf-8", "utf-8-sig") or source.path.name in (TRANSCODED, REPAIRED):
         return None
     time_format = NO_TIME
     if plan.time.column is not None:

@@ -34,6 +34,7 @@ from core.profiling.plan import SAMPLE_ROWS, Plan, make_plan
 from core.profiling.profile import Profiler, column_profile
 from core.profiling.quarantine import find_short_rows
 from core.profiling.readers import Source, open_csv, open_parquet, open_xlsx
+from core.profiling.repair import REPAIRED, repair_csv, with_malformed
 from core.profiling.report import rejection_for_no_rows, summarize, timestamp_info
 from core.profiling.result import Limits, ValidationResult
 from core.profiling.stage import stage_all
@@ -63,7 +64,7 @@ def validate_file(
         try:
             source = _open(path, detected, encoding=detected.encoding, options=options,
                            limits=limits, out_dir=out_dir)
-            return _validate(source, options=options, out_dir=out_dir, progress=progress)
+            return _checked(source, options=options, out_dir=out_dir, progress=progress)
         except pl.exceptions.ComputeError as exc:
             if detected.format != "csv" or "utf-8" not in str(exc).lower():
                 _reject_unreadable(detected, exc)
@@ -74,12 +75,35 @@ def validate_file(
         try:
             source = _open(path, detected, encoding=fallback, options=options, limits=limits,
                            out_dir=out_dir)
-            return _validate(source, options=options, out_dir=out_dir, progress=progress)
+            return _checked(source, options=options, out_dir=out_dir, progress=progress)
         except pl.exceptions.ComputeError as exc:
             _reject_unreadable(detected, exc)
             raise
     finally:
         (out_dir / TRANSCODED).unlink(missing_ok=True)
+        (out_dir / REPAIRED).unlink(missing_ok=True)
+
+
+def _checked(
+    source: Source, *, options: IngestOptions, out_dir: Path, progress: Progress
+) -> ValidationResult:
+    """`_validate`, and for a CSV with broken quoting, `_validate` of a copy without the
+    rows that have it, which are quarantined instead (repair.py)."""
+    try:
+        return _validate(source, options=options, out_dir=out_dir, progress=progress)
+    except pl.exceptions.ComputeError as exc:
+        message = str(exc).lower()
+        if source.format != "csv" or "utf-8" in message or \
+                not any(m in message for m in _CSV_SYNTAX):
+            raise
+    progress("repairing", 0.1)
+    # The copy is quoted properly even where nothing was set aside (a `5" screen`); if
+    # Polars still cannot read it, the error propagates to the rejection as before.
+    repaired = repair_csv(source.path, delimiter=source.delimiter or ",",
+                          header_lines=source.header_lines, out_dir=out_dir)
+    result = _validate(replace(source, path=repaired.path), options=options, out_dir=out_dir,
+                       progress=progress)
+    return with_malformed(result, repaired, out_dir=out_dir)
 
 
 _CSV_SYNTAX = ("malformed", "not properly escaped", "invalid csv", "could not parse")

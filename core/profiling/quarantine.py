@@ -68,9 +68,9 @@ def _field_count(width: int, extras: list[str]) -> pl.Expr:
 def quarantine_exprs(source: Source, plan: Plan) -> list[pl.Expr]:
     """What to select from bad rows: source_row, reason, the row's values, any extra fields."""
     taken = set(source.columns)
-    row_name, reason_name = _free("source_row", taken), _free("reason", taken)
+    row_name, reason_name = free_name("source_row", taken), free_name("reason", taken)
     extras = [
-        pl.col(e).alias(_free(f"extra_field_{i}", taken))
+        pl.col(e).alias(free_name(f"extra_field_{i}", taken))
         for i, e in enumerate(source.extra_columns, start=1)
     ]
     return [
@@ -112,7 +112,7 @@ def _reason(source: Source, plan: Plan) -> pl.Expr:
     return reason
 
 
-def _free(base: str, taken: set[str]) -> str:
+def free_name(base: str, taken: set[str]) -> str:
     name = base
     while name in taken:
         name = f"_{name}"

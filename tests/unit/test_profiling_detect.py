@@ -164,18 +164,28 @@ def test_quoted_header_with_newline(tmp_path: Path) -> None:
     assert staged(result)["n"].to_list() == ["1", "2"]
 
 
-@pytest.mark.parametrize("body", [b'a,b\n1,"never closed\n2,3\n', b'a,b\n1,5" screen\n2,3\n'])
-def test_malformed_quoting_is_rejected_not_truncated(tmp_path: Path, body: bytes) -> None:
+@pytest.mark.parametrize(
+    ("body", "kept", "set_aside"),
+    [(b'a,b\n1,"never closed\n2,3\n', ["3"], 1),
+     (b'a,b\n1,5" screen\n2,3\n', ['5" screen', "3"], 0)],
+)
+def test_malformed_quoting_is_set_aside_not_truncated(
+    tmp_path: Path, body: bytes, kept: list[str], set_aside: int
+) -> None:
     path = tmp_path / "in.csv"
     path.write_bytes(body)
-    error = _reject(path, tmp_path / "out", RejectCode.UNSUPPORTED_FORMAT)
-    assert "not well-formed CSV" in error.message
+    result = validate(path, tmp_path / "out")
+    assert (result.profile.rows_total, result.profile.rows_quarantined) == (2, set_aside)
+    assert staged(result)["b"].to_list() == kept
 
 
 def test_malformed_quoting_after_the_sample(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
     path.write_bytes(b"a,b\n" + b"1,2\n" * 20_000 + b'3,"open\n4,5\n')
-    _reject(path, tmp_path / "out", RejectCode.UNSUPPORTED_FORMAT)
+    result = validate(path, tmp_path / "out")
+    profile = result.profile
+    assert (profile.rows_total, profile.rows_valid, profile.rows_quarantined) == (20_002, 20_001, 1)
+    assert staged(result)["b"].to_list()[-1] == "5"
 
 
 def test_classic_mac_line_endings(tmp_path: Path) -> None:
