@@ -369,3 +369,20 @@ async def test_a_clean_file_druid_cannot_read_as_is_is_staged_and_lands(
     assert totals["qty"] == frame["qty"].sum()
     assert totals["tmin"] == _iso_ms(frame["ts"].min())
     assert totals["tmax"] == _iso_ms(frame["ts"].max())
+
+
+async def test_broken_quoting_costs_a_row_not_the_file(
+    pipeline: Any, datasource: str, druid_sql: Any
+) -> None:
+    frame = _sales(60, start=datetime(2024, 5, 1, tzinfo=UTC), seed=6)
+    lines = _csv(frame).decode().splitlines()
+    lines[5] = lines[5].replace(",", ',27" monitor ', 1)  # a quote inside an unquoted value
+    lines[9] = lines[9].replace(",", ',"never closed ', 1)
+    task = await pipeline("quotes.csv", ("\n".join(lines) + "\n").encode(), datasource)
+
+    _assert_succeeded(task, 60)
+    assert (task["rowsIngested"], task["rowsQuarantined"]) == (59, 1)
+    await druid_sql.wait_for_table(datasource)
+    monitor = await druid_sql.one(
+        f'SELECT COUNT(*) AS n FROM "{datasource}" WHERE country LIKE \'27" monitor %\'')
+    assert monitor["n"] == 1
