@@ -176,6 +176,13 @@ export type UploadSessionPartsQueryVariables = Exact<{
 
 export type UploadSessionPartsQuery = { __typename: 'Query', uploadSession: { __typename: 'UploadSession', id: string, parts: Array<{ __typename: 'UploadPart', number: number, url: string }> } | null };
 
+export type UploadSessionStateQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type UploadSessionStateQuery = { __typename: 'Query', uploadSession: { __typename: 'UploadSession', id: string, partSizeBytes: number, partCount: number, uploadedParts: Array<number>, taskId: string | null, cancelled: boolean, parts: Array<{ __typename: 'UploadPart', number: number, url: string }> } | null };
+
 export type CompleteUploadMutationVariables = Exact<{
   id: string | number;
 }>;

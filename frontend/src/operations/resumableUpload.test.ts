@@ -1,5 +1,9 @@
+import { ApolloClient } from "@apollo/client";
 import { describe, expect, it } from "vitest";
-import { PartError, planParts, sendParts, type PartSender } from "./resumableUpload";
+import { makeCache } from "../apollo/cache";
+import { makeHttpLink } from "../apollo/client";
+import { installFakeNetwork } from "../test/fakeNetwork";
+import { PartError, planParts, sendParts, sendResumable, sessionKey, type PartSender } from "./resumableUpload";
 
 const noWait = async () => undefined;
 
@@ -78,5 +82,50 @@ describe("sendParts", () => {
       sendParts(file, planParts(5, 10, 1), async () => "u", { signal: controller.signal, onProgress: () => undefined, send, wait: noWait }),
     ).rejects.toThrow("cancelled");
     expect(attempts).toBe(1);
+  });
+});
+
+describe("sendResumable", () => {
+  const file = new File(["x".repeat(25)], "big.csv", { type: "text/csv", lastModified: 1 });
+  const session = { __typename: "UploadSession", id: "s1", partSizeBytes: 10, partCount: 3 };
+  const urls = [1, 2, 3].map((number) => ({ __typename: "UploadPart", number, url: `u${number}` }));
+  const task = { __typename: "IngestionTask", id: "t1", status: "QUEUED", stage: "Queued", datasource: "sales", filename: "big.csv", sizeBytes: 25, mode: "APPEND", progress: 0, rowsTotal: null, rowsIngested: null, rowsQuarantined: null, rowsThrownAway: null, createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z", error: null };
+
+  it("keeps an interrupted session and sends only the missing parts next time", async () => {
+    window.localStorage.clear();
+    const calls: string[] = [];
+    installFakeNetwork({
+      StartUpload: () => (calls.push("start"), { startUpload: { ...session, parts: urls } }),
+      UploadSessionState: () => (calls.push("state"), { uploadSession: { ...session, uploadedParts: [1, 2], taskId: null, cancelled: false, parts: urls } }),
+      CompleteUpload: () => (calls.push("complete"), { completeUpload: task }),
+      CancelUpload: () => (calls.push("cancel"), { cancelUpload: true }),
+    });
+    const client = new ApolloClient({ link: makeHttpLink(), cache: makeCache() });
+    const transfer = () => ({ signal: new AbortController().signal, onUploadProgress: () => undefined });
+    const sent: string[] = [];
+    const failPart3: PartSender = async (url) => {
+      sent.push(url);
+      if (url === "u3") throw new PartError(500, "busy");
+    };
+
+    await expect(sendResumable(client, { file, datasource: "sales", options: {} }, transfer(), { send: failPart3, wait: noWait })).rejects.toThrow(
+      "drop the same file again",
+    );
+    expect(window.localStorage.getItem(sessionKey(file, "sales"))).toBe("s1");
+    expect(calls).toEqual(["start"]); // not cancelled: the parts sent are kept
+
+    sent.length = 0;
+    const progress: number[] = [];
+    const outcome = await sendResumable(
+      client,
+      { file, datasource: "sales", options: {} },
+      { signal: new AbortController().signal, onUploadProgress: ({ loaded }) => progress.push(loaded) },
+      { send: async (url, body, _signal, onProgress) => (sent.push(url), onProgress(body.size)), wait: noWait },
+    );
+    expect(outcome.__typename).toBe("IngestionTask");
+    expect(sent).toEqual(["u3"]); // parts 1 and 2 were already on S3
+    expect(progress.at(-1)).toBe(25);
+    expect(calls).toEqual(["start", "state", "complete"]);
+    expect(window.localStorage.getItem(sessionKey(file, "sales"))).toBeNull();
   });
 });

@@ -13,6 +13,8 @@ import type {
   StartUploadMutationVariables,
   UploadSessionPartsQuery,
   UploadSessionPartsQueryVariables,
+  UploadSessionStateQuery,
+  UploadSessionStateQueryVariables,
 } from "../gql/types";
 import type { UploadTransfer } from "./uploadFile";
 
@@ -63,6 +65,23 @@ export const UPLOAD_SESSION_PARTS: TypedDocumentNode<UploadSessionPartsQuery, Up
     uploadSession(id: $id) {
       id
       parts(first: $first, count: 1000) {
+        number
+        url
+      }
+    }
+  }
+`;
+
+export const UPLOAD_SESSION_STATE: TypedDocumentNode<UploadSessionStateQuery, UploadSessionStateQueryVariables> = gql`
+  query UploadSessionState($id: ID!) {
+    uploadSession(id: $id) {
+      id
+      partSizeBytes
+      partCount
+      uploadedParts
+      taskId
+      cancelled
+      parts(count: 1000) {
         number
         url
       }
@@ -190,36 +209,84 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 type Variables = { file: File; datasource: string; options: IngestOptions };
 
-async function sendResumable(client: ApolloClient, { file, datasource, options }: Variables, { onUploadProgress, signal }: UploadTransfer): Promise<UploadOutcome> {
-  const started = await client.mutate({
-    mutation: START_UPLOAD,
-    variables: { filename: file.name, sizeBytes: file.size, datasource, options, contentType: file.type || null },
-  });
-  const session = started.data?.startUpload;
-  if (!session) throw new Error("The server started the upload but sent no session.");
-  if (session.__typename === "UploadRejected") return session;
-  const urls = new Map(session.parts.map((part) => [part.number, part.url]));
+/** Where an unfinished session of this file (same name, size, date and dataset) is kept. */
+export function sessionKey(file: File, datasource: string): string {
+  return `sluice.uploadSession:${datasource}:${file.name}:${file.size}:${file.lastModified}`;
+}
+
+type Resumed = { id: string; partSizeBytes: number; partCount: number; done: Set<number>; urls: Map<number, string> };
+
+/** The session a previous attempt left for this file, if S3 still holds it, with its parts. */
+async function resumedSession(client: ApolloClient, key: string): Promise<Resumed | null> {
+  const id = window.localStorage.getItem(key);
+  if (!id) return null;
+  const found = await client.query({ query: UPLOAD_SESSION_STATE, variables: { id }, fetchPolicy: "network-only" }).catch(() => null);
+  const session = found?.data?.uploadSession;
+  if (!session || session.cancelled || session.taskId) {
+    window.localStorage.removeItem(key);
+    return null;
+  }
+  return {
+    id,
+    partSizeBytes: session.partSizeBytes,
+    partCount: session.partCount,
+    done: new Set(session.uploadedParts),
+    urls: new Map(session.parts.map((part) => [part.number, part.url])),
+  };
+}
+
+type PartTransport = { send?: PartSender; wait?: (ms: number, signal: AbortSignal) => Promise<void> };
+
+export async function sendResumable(
+  client: ApolloClient,
+  { file, datasource, options }: Variables,
+  { onUploadProgress, signal }: UploadTransfer,
+  transport: PartTransport = {},
+): Promise<UploadOutcome> {
+  const key = sessionKey(file, datasource);
+  let session = await resumedSession(client, key);
+  if (!session) {
+    const started = await client.mutate({
+      mutation: START_UPLOAD,
+      variables: { filename: file.name, sizeBytes: file.size, datasource, options, contentType: file.type || null },
+    });
+    const outcome = started.data?.startUpload;
+    if (!outcome) throw new Error("The server started the upload but sent no session.");
+    if (outcome.__typename === "UploadRejected") return outcome;
+    session = { ...outcome, done: new Set(), urls: new Map(outcome.parts.map((part) => [part.number, part.url])) };
+    window.localStorage.setItem(key, session.id);
+  }
+  const { id, urls, done } = session;
   const urlOf = async (number: number, refresh: boolean) => {
     if (refresh || !urls.has(number)) {
-      const fresh = await client.query({ query: UPLOAD_SESSION_PARTS, variables: { id: session.id, first: number }, fetchPolicy: "network-only" });
+      const fresh = await client.query({ query: UPLOAD_SESSION_PARTS, variables: { id, first: number }, fetchPolicy: "network-only" });
       for (const part of fresh.data?.uploadSession?.parts ?? []) urls.set(part.number, part.url);
     }
     const url = urls.get(number);
     if (!url) throw new Error(`The server gave no address for part ${number}.`);
     return url;
   };
+  const parts = planParts(file.size, session.partSizeBytes, session.partCount);
+  const already = parts.filter((part) => done.has(part.number)).reduce((sum, part) => sum + part.end - part.start, 0);
   try {
-    await sendParts(file, planParts(file.size, session.partSizeBytes, session.partCount), urlOf, {
+    await sendParts(file, parts.filter((part) => !done.has(part.number)), urlOf, {
       signal,
-      onProgress: (loaded) => onUploadProgress({ loaded, total: file.size }),
+      onProgress: (loaded) => onUploadProgress({ loaded: already + loaded, total: file.size }),
+      ...transport,
     });
   } catch (error) {
-    // Free the parts S3 holds; the person can start again.
-    await client.mutate({ mutation: CANCEL_UPLOAD, variables: { id: session.id } }).catch(() => undefined);
-    throw error;
+    if (signal.aborted) {
+      // Cancelled: free the parts S3 holds.
+      window.localStorage.removeItem(key);
+      await client.mutate({ mutation: CANCEL_UPLOAD, variables: { id } }).catch(() => undefined);
+      throw error;
+    }
+    // Interrupted: the parts sent so far stay; the same file dropped again continues from there.
+    throw new Error(`${error instanceof Error ? error.message : String(error)}. The parts already sent are kept: drop the same file again to continue where it stopped.`);
   }
-  const completed = await client.mutate({ mutation: COMPLETE_UPLOAD, variables: { id: session.id } });
+  const completed = await client.mutate({ mutation: COMPLETE_UPLOAD, variables: { id } });
   if (!completed.data) throw new Error("The server took the parts but sent no result.");
+  window.localStorage.removeItem(key);
   return completed.data.completeUpload;
 }
 
