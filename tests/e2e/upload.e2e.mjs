@@ -119,6 +119,22 @@ async function main() {
   page.on("request", (request) => {
     if (request.url().startsWith(S3_ORIGIN)) s3Requests.push(`${request.method()} ${request.url().split("?")[0]}`);
   });
+  // Drop a CSV file on the Upload page as a person would, and name its dataset.
+  const dropCsv = async (name, dataset) => {
+    await page.evaluate(
+      ({ name, text }) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([text], name, { type: "text/csv" }));
+        const zone = document.querySelector('[data-testid="dropzone"]');
+        for (const type of ["dragenter", "dragover", "drop"])
+          zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+      },
+      { name, text: csv },
+    );
+    await page.getByRole("list", { name: "Selected files" }).getByText(name).waitFor();
+    await page.getByRole("combobox", { name: /Dataset name/ }).fill(dataset);
+    await page.getByText(`Creates a new dataset “${dataset}”.`).waitFor();
+  };
   const shot = async (name, target = page, options = {}) => {
     if (options.fullPage) await page.evaluate(() => window.scrollTo(0, 0));
     await target.screenshot({ path: join(ARTIFACTS, `${name}.png`), ...options });
@@ -136,19 +152,7 @@ async function main() {
     });
 
     await check("a dropped CSV is listed and the dataset name is checked", async () => {
-      await page.evaluate(
-        ({ name, text }) => {
-          const transfer = new DataTransfer();
-          transfer.items.add(new File([text], name, { type: "text/csv" }));
-          const zone = document.querySelector('[data-testid="dropzone"]');
-          for (const type of ["dragenter", "dragover", "drop"])
-            zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
-        },
-        { name: filename, text: csv },
-      );
-      await page.getByRole("list", { name: "Selected files" }).getByText(filename).waitFor();
-      await page.getByRole("combobox", { name: /Dataset name/ }).fill(datasource);
-      await page.getByText(`Creates a new dataset “${datasource}”.`).waitFor();
+      await dropCsv(filename, datasource);
     });
 
     await check("the bytes-sent progress bar moves while the file uploads", async () => {
@@ -285,19 +289,7 @@ async function main() {
       await page.getByRole("heading", { level: 1, name: "Upload" }).waitFor();
       await page.evaluate(() => window.localStorage.setItem("sluice.resumableFromBytes", "1"));
       const partsName = `${partsDatasource}.csv`;
-      await page.evaluate(
-        ({ name, text }) => {
-          const transfer = new DataTransfer();
-          transfer.items.add(new File([text], name, { type: "text/csv" }));
-          const zone = document.querySelector('[data-testid="dropzone"]');
-          for (const type of ["dragenter", "dragover", "drop"])
-            zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
-        },
-        { name: partsName, text: csv },
-      );
-      await page.getByRole("list", { name: "Selected files" }).getByText(partsName).waitFor();
-      await page.getByRole("combobox", { name: /Dataset name/ }).fill(partsDatasource);
-      await page.getByText(`Creates a new dataset “${partsDatasource}”.`).waitFor();
+      await dropCsv(partsName, partsDatasource);
       await page.getByRole("button", { name: "Upload", exact: true }).click();
       await page.waitForFunction(
         (name) => {

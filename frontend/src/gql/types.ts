@@ -278,6 +278,15 @@ export type TopNQuery = { __typename: 'Query', topN:
     | { __typename: 'UnknownDatasource', message: string }
    };
 
+type UploadOutcome_IngestionTask_Fragment = { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: string, message: string, retryable: boolean, stage: TaskStatus | null } | null };
+
+type UploadOutcome_UploadRejected_Fragment = { __typename: 'UploadRejected', code: string, message: string, rejectedFilename: string };
+
+export type UploadOutcomeFragment =
+  | UploadOutcome_IngestionTask_Fragment
+  | UploadOutcome_UploadRejected_Fragment
+;
+
 export type UploadFileMutationVariables = Exact<{
   file: File;
   datasource: string;

@@ -2,7 +2,6 @@ import { gql, type ApolloClient, type TypedDocumentNode } from "@apollo/client";
 import { useApolloClient } from "@apollo/client/react";
 import { useCallback } from "react";
 import { xhrFetch, type UploadProgress } from "../apollo/xhrFetch";
-import { TASK_SUMMARY } from "../features/tasks/fragments";
 import type {
   CancelUploadMutation,
   CancelUploadMutationVariables,
@@ -16,7 +15,7 @@ import type {
   UploadSessionStateQuery,
   UploadSessionStateQueryVariables,
 } from "../gql/types";
-import type { UploadTransfer } from "./uploadFile";
+import { UPLOAD_OUTCOME, type UploadTransfer } from "./uploadFile";
 
 /**
  * Large files go straight to S3 in parts (a resumable upload session): a dropped
@@ -92,18 +91,10 @@ export const UPLOAD_SESSION_STATE: TypedDocumentNode<UploadSessionStateQuery, Up
 export const COMPLETE_UPLOAD: TypedDocumentNode<CompleteUploadMutation, CompleteUploadMutationVariables> = gql`
   mutation CompleteUpload($id: ID!) {
     completeUpload(id: $id) {
-      __typename
-      ... on IngestionTask {
-        ...TaskSummary
-      }
-      ... on UploadRejected {
-        code
-        message
-        rejectedFilename: filename
-      }
+      ...UploadOutcome
     }
   }
-  ${TASK_SUMMARY}
+  ${UPLOAD_OUTCOME}
 `;
 
 export const CANCEL_UPLOAD: TypedDocumentNode<CancelUploadMutation, CancelUploadMutationVariables> = gql`

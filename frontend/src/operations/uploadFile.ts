@@ -5,22 +5,30 @@ import type { UploadProgress } from "../apollo/xhrFetch";
 import { TASK_SUMMARY } from "../features/tasks/fragments";
 import type { UploadFileMutation, UploadFileMutationVariables } from "../gql/types";
 
+/** What an upload became: its task, or why it was not accepted (streamed or resumable). */
+export const UPLOAD_OUTCOME = gql`
+  fragment UploadOutcome on UploadResult {
+    __typename
+    ... on IngestionTask {
+      ...TaskSummary
+    }
+    ... on UploadRejected {
+      code
+      message
+      rejectedFilename: filename
+    }
+  }
+  ${TASK_SUMMARY}
+`;
+
 /** One file per request, so each file has its own byte progress and can be aborted alone. */
 export const UPLOAD_FILE: TypedDocumentNode<UploadFileMutation, UploadFileMutationVariables> = gql`
   mutation UploadFile($file: Upload!, $datasource: String!, $options: IngestOptions) {
     uploadFile(file: $file, datasource: $datasource, options: $options) {
-      __typename
-      ... on IngestionTask {
-        ...TaskSummary
-      }
-      ... on UploadRejected {
-        code
-        message
-        rejectedFilename: filename
-      }
+      ...UploadOutcome
     }
   }
-  ${TASK_SUMMARY}
+  ${UPLOAD_OUTCOME}
 `;
 
 export type UploadTransfer = {
