@@ -118,9 +118,15 @@ async def uploaded(store: ObjectStore, session: Session) -> list[int]:
     """Numbers of the parts S3 holds with their full size (a cut-off part must be resent)."""
     if session.task_id is not None or session.aborted:
         return []
-    parts = await store.uploaded_parts(session.raw_key, session.s3_upload_id)
-    return [n for n, _, size in parts
-            if n <= session.part_count and size == session.part_bytes(n)]
+    return sorted(await _full_parts(store, session))
+
+
+async def _full_parts(store: ObjectStore, session: Session) -> dict[int, tuple[int, str, int]]:
+    """The parts S3 holds with the size the session expects, by number. A part sent twice may
+    be listed twice (SeaweedFS keeps both): the full-size one is taken."""
+    listed = await store.uploaded_parts(session.raw_key, session.s3_upload_id)
+    return {n: (n, etag, size) for n, etag, size in listed
+            if n <= session.part_count and size == session.part_bytes(n)}
 
 
 async def complete(
@@ -136,10 +142,7 @@ async def complete(
         return UploadRejection(
             "UPLOAD_ABORTED", f"The upload of '{session.filename}' was cancelled. Start a new "
             "one to send the file again.", session.filename)
-    # A part sent twice may be listed twice (SeaweedFS keeps both): take a full-size one.
-    parts = {n: (n, etag, size)
-             for n, etag, size in await store.uploaded_parts(session.raw_key, session.s3_upload_id)
-             if n <= session.part_count and size == session.part_bytes(n)}
+    parts = await _full_parts(store, session)
     missing = [n for n in range(1, session.part_count + 1) if n not in parts]
     if missing:
         shown = ", ".join(map(str, missing[:20])) + (" …" if len(missing) > 20 else "")

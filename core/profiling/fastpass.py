@@ -45,8 +45,6 @@ from core.profiling.spread import spread_sample
 
 _SEED = 0x5EED
 _MISFITS = (":misfit_long", ":misfit_double", ":misfit_boolean", ":misfit_time0")
-_COUNT_NAMES = {"rows", "bad", "empty", "too_many", "too_few", "short_suspects",
-                "time_missing", "time_unreadable"}
 
 
 @dataclass(frozen=True)
@@ -66,8 +64,9 @@ def fast_pass(source: Source, plan: Plan) -> Clean | None:
     values = typed_values(plan.columns, time_column=time_column)
     frame = annotate(source, plan, scan=source.scan(dtypes=dtypes, strict=True), row_index=False)
     frame = frame.with_columns(**values)
+    row_counts = count_exprs(source, plan)
     aggregates = [
-        *count_exprs(source, plan),
+        *row_counts,
         *stats_exprs(plan.columns, time_column=time_column),
         *_distinct_exprs(plan, frame.collect_schema()),
     ]
@@ -83,8 +82,7 @@ def fast_pass(source: Source, plan: Plan) -> Clean | None:
     totals = done[0].row(0, named=True)
     if not _clean(totals) or (totals.get("short_suspects") and find_short_rows(source)):
         return None
-    counts = {name: totals.pop(name) for name in list(totals)
-              if name in _COUNT_NAMES or name.startswith("time_misfit")}
+    counts = {name: totals.pop(name) for name in (e.meta.output_name() for e in row_counts)}
     stats = _settled_stats(totals, plan)
     if sample is not None:
         rows = annotate(source, plan, scan=sample.lazy(), row_index=False).filter(~pl.col(BAD))
