@@ -6,6 +6,7 @@ it again later (`Retry(defer=…)`): no worker slot is held while Druid works.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -48,6 +49,9 @@ async def track_task(ctx: dict[str, Any], task_id: str) -> str:
             outcome = await _follow_handoff(svc, task)
     except DruidUnavailable as exc:
         log.warning("Druid unavailable while tracking %s: %s", task_id, exc)
+        outcome = "retry"
+    except json.JSONDecodeError as exc:  # a half-written answer: look again, do not give up
+        log.warning("unreadable answer from Druid while tracking %s: %s", task_id, exc)
         outcome = "retry"
     except IllegalTransition:
         return "cancelled meanwhile"

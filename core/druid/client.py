@@ -213,11 +213,14 @@ class DruidClient:
 
     async def task_report(self, task_id: str) -> DruidTaskReport | None:
         """The task's row counts and errors, or None while there is none yet: Druid answers
-        404 before the task starts and 500 while the task process starts or exits."""
+        404 before the task starts, 500 while the task process starts or exits, and (seen on
+        Druid 25, as a task hands its report over) 200 with an empty body."""
         response = await self._task_get(task_id, "reports")
         if response.status_code == 404 or response.status_code >= 500:
             return None
         self._expect_ok(response, f"report of task {task_id}")
+        if not response.content.strip():
+            return None
         return _parse_report(task_id, response.json())
 
     async def task_log(self, task_id: str, *, tail_bytes: int = 64 * 1024) -> str | None:
