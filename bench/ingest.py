@@ -53,10 +53,12 @@ def generate(path: Path, *, size_mb: int, last_column_nulls: bool, bad_every: in
         .with_columns(h=pl.col("id").hash(42))
         .select(
             "id",
-            event_time=(pl.lit(start_ms) + pl.col("id") * 997).cast(pl.Datetime("ms"))
+            event_time=(pl.lit(start_ms) + pl.col("id") * 997)
+            .cast(pl.Datetime("ms"))
             .dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"),
             user=pl.format("user_{}", pl.col("h") % 50_000),
-            country=pl.when(pl.col("h") % 10 == 0).then(None)
+            country=pl.when(pl.col("h") % 10 == 0)
+            .then(None)
             .otherwise(pl.format("C{}", pl.col("h") % 40)),
             amount=(pl.col("h") % 1_000_000).cast(pl.Float64) / 100,
             qty=pl.when(pl.col("h") % 7 == 0).then(None).otherwise(pl.col("h") % 100),
@@ -68,11 +70,15 @@ def generate(path: Path, *, size_mb: int, last_column_nulls: bool, bad_every: in
         )
     )
     if last_column_nulls:
-        frame = frame.with_columns(comment=pl.when(pl.col("qty").is_null()).then(None)
-                                   .otherwise(pl.lit("ok")))
+        frame = frame.with_columns(
+            comment=pl.when(pl.col("qty").is_null()).then(None).otherwise(pl.lit("ok"))
+        )
     if bad_every:  # rows whose time cannot be read: the file takes the main pass
-        frame = frame.with_columns(event_time=pl.when(pl.col("id") % bad_every == bad_every - 1)
-                                   .then(pl.lit("not a time")).otherwise("event_time"))
+        frame = frame.with_columns(
+            event_time=pl.when(pl.col("id") % bad_every == bad_every - 1)
+            .then(pl.lit("not a time"))
+            .otherwise("event_time")
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.sink_csv(path)
     return path
@@ -87,12 +93,16 @@ def run_case(case: str, path: Path, out: Path) -> dict[str, Any]:
         from core.profiling import Limits, validate_file
     started_cpu, started = _cpu(), time.perf_counter()
     if case == "validate":
-        limits = Limits(max_columns=2000, max_xlsx_uncompressed_bytes=2 * 1024**3,
-                        max_column_name_length=255)
+        limits = Limits(
+            max_columns=2000, max_xlsx_uncompressed_bytes=2 * 1024**3, max_column_name_length=255
+        )
         result = validate_file(path, options=IngestOptions(), limits=limits, out_dir=out)
         outputs = list(result.staged_files)
-        extra = {"rows": result.profile.rows_total, "quarantined": result.profile.rows_quarantined,
-                 "reads_upload": result.reads_upload}
+        extra = {
+            "rows": result.profile.rows_total,
+            "quarantined": result.profile.rows_quarantined,
+            "reads_upload": result.reads_upload,
+        }
     elif case == "raw_parquet":
         pl.scan_csv(path).sink_parquet(out / "raw.parquet")
         outputs, extra = [out / "raw.parquet"], {}
@@ -142,37 +152,56 @@ def measure(path: Path, *, reps: int, cases: tuple[str, ...]) -> dict[str, list[
 def table(path: Path, runs: dict[str, list[dict[str, Any]]]) -> str:
     """A Markdown table of medians, and the throughput ratio."""
     size_mb = path.stat().st_size / 1e6
-    lines = [f"input: {path.name}, {size_mb:,.0f} MB, {len(next(iter(runs.values())))} run(s) "
-             "per case", "",
-             "| case | wall s (median) | MB/s | CPU s (median) | peak RSS MB (max) | output MB |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"input: {path.name}, {size_mb:,.0f} MB, {len(next(iter(runs.values())))} run(s) per case",
+        "",
+        "| case | wall s (median) | MB/s | CPU s (median) | peak RSS MB (max) | output MB |",
+        "|---|---|---|---|---|---|",
+    ]
     medians = {}
     for case, results in runs.items():
         wall = statistics.median(r["seconds"] for r in results)
         cpu = statistics.median(r["cpu_seconds"] for r in results)
         rss = max(r["peak_rss_mb"] for r in results)
         medians[case] = (wall, cpu)
-        lines.append(f"| {case} | {wall:.2f} | {size_mb / wall:,.0f} | {cpu:.2f} | {rss:,.0f} "
-                     f"| {results[0]['output_mb']:,.0f} |")
+        lines.append(
+            f"| {case} | {wall:.2f} | {size_mb / wall:,.0f} | {cpu:.2f} | {rss:,.0f} "
+            f"| {results[0]['output_mb']:,.0f} |"
+        )
     if "validate" in medians and "raw_parquet" in medians:
         wall_ratio = medians["raw_parquet"][0] / medians["validate"][0]
         cpu_ratio = medians["raw_parquet"][1] / medians["validate"][1]
-        lines += ["", f"ratio validate / raw_parquet throughput: {wall_ratio:.2f} (wall), "
-                      f"{cpu_ratio:.2f} (CPU)"]
+        lines += [
+            "",
+            f"ratio validate / raw_parquet throughput: {wall_ratio:.2f} (wall), "
+            f"{cpu_ratio:.2f} (CPU)",
+        ]
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=200)
-    parser.add_argument("--big-mb", type=int, default=1000,
-                        help="also measure peak RSS on a file this big (0: skip)")
+    parser.add_argument(
+        "--big-mb",
+        type=int,
+        default=1000,
+        help="also measure peak RSS on a file this big (0: skip)",
+    )
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="20 MB, 1 run, no big file")
-    parser.add_argument("--last-column-nulls", action="store_true",
-                        help="add a last column with nulls (triggers the short-row check)")
-    parser.add_argument("--bad-every", type=int, default=0, metavar="N",
-                        help="make every N-th row's time unreadable (quarantined: main pass)")
+    parser.add_argument(
+        "--last-column-nulls",
+        action="store_true",
+        help="add a last column with nulls (triggers the short-row check)",
+    )
+    parser.add_argument(
+        "--bad-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="make every N-th row's time unreadable (quarantined: main pass)",
+    )
     parser.add_argument("--case", choices=CASES, help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -181,16 +210,27 @@ def main() -> None:
         return
     if args.quick:
         args.size_mb, args.big_mb, args.reps = 20, 0, 1
-    suffix = ("-lastnulls" if args.last_column_nulls else "") + \
-        (f"-bad{args.bad_every}" if args.bad_every else "")
-    print(f"# {os.cpu_count()} CPUs, Python {platform.python_version()}, polars {pl.__version__}, "
-          f"load average before {os.getloadavg()[0]:.1f}")
-    path = generate(OUT / f"ingest-{args.size_mb}mb{suffix}.csv", size_mb=args.size_mb,
-                    last_column_nulls=args.last_column_nulls, bad_every=args.bad_every)
+    suffix = ("-lastnulls" if args.last_column_nulls else "") + (
+        f"-bad{args.bad_every}" if args.bad_every else ""
+    )
+    print(
+        f"# {os.cpu_count()} CPUs, Python {platform.python_version()}, polars {pl.__version__}, "
+        f"load average before {os.getloadavg()[0]:.1f}"
+    )
+    path = generate(
+        OUT / f"ingest-{args.size_mb}mb{suffix}.csv",
+        size_mb=args.size_mb,
+        last_column_nulls=args.last_column_nulls,
+        bad_every=args.bad_every,
+    )
     print(table(path, measure(path, reps=args.reps, cases=CASES)))
     if args.big_mb:
-        big = generate(OUT / f"ingest-{args.big_mb}mb{suffix}.csv", size_mb=args.big_mb,
-                       last_column_nulls=args.last_column_nulls, bad_every=args.bad_every)
+        big = generate(
+            OUT / f"ingest-{args.big_mb}mb{suffix}.csv",
+            size_mb=args.big_mb,
+            last_column_nulls=args.last_column_nulls,
+            bad_every=args.bad_every,
+        )
         print()
         print(table(big, measure(big, reps=1, cases=("validate", "raw_parquet"))))
     print(f"\nload average after {os.getloadavg()[0]:.1f}")

@@ -79,12 +79,16 @@ def main() -> None:
     api = f"http://{settings.api_host}:{settings.api_port}"
     path = make_csv(args.size_mb)
     size_mb = path.stat().st_size / 1e6
-    print(f"# {os.cpu_count()} CPUs, load average before {os.getloadavg()[0]:.1f}; "
-          f"file {size_mb:,.0f} MB")
+    print(
+        f"# {os.cpu_count()} CPUs, load average before {os.getloadavg()[0]:.1f}; "
+        f"file {size_mb:,.0f} MB"
+    )
     resumable = asyncio.run(session_upload(path, api))
     raw = asyncio.run(baseline_s3(path, settings))
-    print(f"resumable session (start + {IN_FLIGHT} parts in flight + complete): {resumable:.1f} s"
-          f" = {size_mb / resumable:,.0f} MB/s")
+    print(
+        f"resumable session (start + {IN_FLIGHT} parts in flight + complete): {resumable:.1f} s"
+        f" = {size_mb / resumable:,.0f} MB/s"
+    )
     print(f"raw aioboto3 upload_file (baseline): {raw:.1f} s = {size_mb / raw:,.0f} MB/s")
     print(f"ratio (session / raw S3 throughput): {raw / resumable:.2f}")
     print(f"load average after {os.getloadavg()[0]:.1f}")

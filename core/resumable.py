@@ -73,8 +73,15 @@ def part_size_for(size_bytes: int) -> int:
 
 
 async def start(
-    pool: asyncpg.Pool, store: ObjectStore, settings: Settings, *, filename: str,
-    size_bytes: int, content_type: str | None, datasource: str, options: IngestOptions,
+    pool: asyncpg.Pool,
+    store: ObjectStore,
+    settings: Settings,
+    *,
+    filename: str,
+    size_bytes: int,
+    content_type: str | None,
+    datasource: str,
+    options: IngestOptions,
 ) -> Session | UploadRejection:
     """Open a session for a file of `size_bytes`, or say at once why it would be rejected."""
     rejection = name_rejection(datasource, filename)
@@ -91,8 +98,15 @@ async def start(
         "INSERT INTO upload_sessions (id, filename, content_type, size_bytes, part_size,"
         " raw_key, s3_upload_id, datasource, options) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
         " $9) RETURNING *",
-        session_id, filename, content_type, size_bytes, part_size_for(size_bytes), key,
-        s3_upload_id, datasource, options_to_json(options),
+        session_id,
+        filename,
+        content_type,
+        size_bytes,
+        part_size_for(size_bytes),
+        key,
+        s3_upload_id,
+        datasource,
+        options_to_json(options),
     )
     return _session(row)
 
@@ -108,8 +122,12 @@ async def part_urls(
     """(number, presigned PUT URL) of up to `count` parts from part `first` on."""
     last = min(session.part_count, first + count - 1)
     return [
-        (n, await store.presigned_part(session.raw_key, session.s3_upload_id, n,
-                                       expires_s=URL_TTL_S))
+        (
+            n,
+            await store.presigned_part(
+                session.raw_key, session.s3_upload_id, n, expires_s=URL_TTL_S
+            ),
+        )
         for n in range(max(1, first), last + 1)
     ]
 
@@ -125,12 +143,18 @@ async def _full_parts(store: ObjectStore, session: Session) -> dict[int, tuple[i
     """The parts S3 holds with the size the session expects, by number. A part sent twice may
     be listed twice (SeaweedFS keeps both): the full-size one is taken."""
     listed = await store.uploaded_parts(session.raw_key, session.s3_upload_id)
-    return {n: (n, etag, size) for n, etag, size in listed
-            if n <= session.part_count and size == session.part_bytes(n)}
+    return {
+        n: (n, etag, size)
+        for n, etag, size in listed
+        if n <= session.part_count and size == session.part_bytes(n)
+    }
 
 
 async def complete(
-    pool: asyncpg.Pool, queue: ArqRedis, store: ObjectStore, settings: Settings,
+    pool: asyncpg.Pool,
+    queue: ArqRedis,
+    store: ObjectStore,
+    settings: Settings,
     session: Session,
 ) -> Task | UploadRejection:
     """Assemble the parts into the raw object and queue its task (once)."""
@@ -140,8 +164,11 @@ async def complete(
         return task
     if session.aborted:
         return UploadRejection(
-            "UPLOAD_ABORTED", f"The upload of '{session.filename}' was cancelled. Start a new "
-            "one to send the file again.", session.filename)
+            "UPLOAD_ABORTED",
+            f"The upload of '{session.filename}' was cancelled. Start a new "
+            "one to send the file again.",
+            session.filename,
+        )
     parts = await _full_parts(store, session)
     missing = [n for n in range(1, session.part_count + 1) if n not in parts]
     if missing:
@@ -156,8 +183,9 @@ async def complete(
             session.filename,
         )
     try:
-        await store.complete_multipart(session.raw_key, session.s3_upload_id,
-                                       [parts[n] for n in sorted(parts)])
+        await store.complete_multipart(
+            session.raw_key, session.s3_upload_id, [parts[n] for n in sorted(parts)]
+        )
     except Exception:
         # Another request completed the same session a moment ago: S3 knows the upload no
         # more. Its task is the answer (retried with the same session id: not a duplicate).
@@ -165,8 +193,9 @@ async def complete(
         if done is None:
             raise
         return done
-    rejection = content_rejection(session.filename,
-                                  await store.read_head(session.raw_key, HEAD_BYTES))
+    rejection = content_rejection(
+        session.filename, await store.read_head(session.raw_key, HEAD_BYTES)
+    )
     if rejection is not None:
         await store.delete(session.raw_key)
         await _close(pool, session.id)
@@ -174,18 +203,26 @@ async def complete(
     task_id = new_id()
     try:
         task = await create_upload_and_task(
-            pool, queue, upload_id=session.id, task_id=task_id, filename=session.filename,
-            content_type=session.content_type, size_bytes=session.size_bytes, sha256=None,
-            raw_key=session.raw_key, datasource=session.datasource, options=session.options,
+            pool,
+            queue,
+            upload_id=session.id,
+            task_id=task_id,
+            filename=session.filename,
+            content_type=session.content_type,
+            size_bytes=session.size_bytes,
+            sha256=None,
+            raw_key=session.raw_key,
+            datasource=session.datasource,
+            options=session.options,
         )
     except asyncpg.UniqueViolationError:  # the upload id is the session id: one task, ever
         done = await _task_of_upload(pool, session.id)
         assert done is not None
         return done
-    await pool.execute("UPDATE upload_sessions SET task_id = $2 WHERE id = $1", session.id,
-                       task_id)
-    await queue.enqueue_job("process_task", task_id, _job_id=job_id(task_id, 1),
-                            _queue_name=settings.queue_name)
+    await pool.execute("UPDATE upload_sessions SET task_id = $2 WHERE id = $1", session.id, task_id)
+    await queue.enqueue_job(
+        "process_task", task_id, _job_id=job_id(task_id, 1), _queue_name=settings.queue_name
+    )
     return task
 
 
@@ -206,7 +243,9 @@ async def expire(
     abandoned parts do not stay in S3 for ever. Returns how many were cancelled."""
     rows = await pool.fetch(
         "SELECT * FROM upload_sessions WHERE task_id IS NULL AND aborted_at IS NULL"
-        " AND created_at < now() - make_interval(secs => $1)", hours * 3600)
+        " AND created_at < now() - make_interval(secs => $1)",
+        hours * 3600,
+    )
     for row in rows:
         session = _session(row)
         # (already gone on S3, completed by hand or aborted: just close the session)
@@ -227,9 +266,15 @@ async def _close(pool: asyncpg.Pool, session_id: str) -> None:
 
 def _session(row: Any) -> Session:
     return Session(
-        id=row["id"], filename=row["filename"], content_type=row["content_type"],
-        size_bytes=row["size_bytes"], part_size=row["part_size"], raw_key=row["raw_key"],
-        s3_upload_id=row["s3_upload_id"], datasource=row["datasource"],
-        options=options_from_json(row["options"]), task_id=row["task_id"],
+        id=row["id"],
+        filename=row["filename"],
+        content_type=row["content_type"],
+        size_bytes=row["size_bytes"],
+        part_size=row["part_size"],
+        raw_key=row["raw_key"],
+        s3_upload_id=row["s3_upload_id"],
+        datasource=row["datasource"],
+        options=options_from_json(row["options"]),
+        task_id=row["task_id"],
         aborted=row["aborted_at"] is not None,
     )

@@ -261,9 +261,7 @@ class S3ObjectStore:
         upload_id: str = created["UploadId"]
         return upload_id
 
-    async def presigned_part(
-        self, key: str, upload_id: str, number: int, *, expires_s: int
-    ) -> str:
+    async def presigned_part(self, key: str, upload_id: str, number: int, *, expires_s: int) -> str:
         """A time-limited URL to PUT part `number` (1-based) of a multipart upload to."""
         params = {"Bucket": self.bucket, "Key": key, "UploadId": upload_id, "PartNumber": number}
         url: str = await self._client.generate_presigned_url(
@@ -283,7 +281,9 @@ class S3ObjectStore:
         self, key: str, upload_id: str, parts: list[tuple[int, str, int]]
     ) -> None:
         await self._client.complete_multipart_upload(
-            Bucket=self.bucket, Key=key, UploadId=upload_id,
+            Bucket=self.bucket,
+            Key=key,
+            UploadId=upload_id,
             MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etag} for n, etag, _ in parts]},
         )
 

@@ -226,8 +226,7 @@ async def list_events(db: Pool, task_id: str) -> list[TaskEvent]:
 async def unfinished_tasks(db: Pool) -> list[tuple[str, int, TaskStatus]]:
     """(task id, attempt, status) of every task not yet in a terminal state, oldest first."""
     rows = await db.fetch(
-        "SELECT id, attempt, status FROM tasks WHERE status <> ALL($1::text[])"
-        " ORDER BY created_at",
+        "SELECT id, attempt, status FROM tasks WHERE status <> ALL($1::text[]) ORDER BY created_at",
         [TaskStatus.SUCCEEDED.value, TaskStatus.FAILED.value, TaskStatus.CANCELLED.value],
     )
     return [(r["id"], r["attempt"], TaskStatus(r["status"])) for r in rows]

@@ -31,15 +31,19 @@ UNREACHABLE_DRUID = "http://127.0.0.1:9"  # the discard port: connection refused
 
 
 def _test_settings(**overrides: Any) -> Settings:
+    """The configured stack, one namespace over: database `…_test`, the next Redis database,
+    bucket `…-test`, queue `…:test`. Derived from the settings (not fixed names), so two
+    checkouts configured with different names can run their tests against one stack."""
     base = Settings()
     db = urlsplit(base.database_url)
     redis = urlsplit(base.redis_url)
+    redis_db = int(redis.path.strip("/") or 0)
     return base.model_copy(
         update={
             "database_url": urlunsplit(db._replace(path=db.path + "_test")),
-            "redis_url": urlunsplit(redis._replace(path="/1")),
-            "s3_bucket": "sluice-test",
-            "queue_name": "sluice:test",
+            "redis_url": urlunsplit(redis._replace(path=f"/{redis_db + 1}")),
+            "s3_bucket": f"{base.s3_bucket}-test",
+            "queue_name": f"{base.queue_name}:test",
             **overrides,
         }
     )

@@ -138,8 +138,10 @@ async def _validate_and_stage(svc: WorkerServices, task: Task) -> Task | None:
 
 def _staging_message(profile: Profile, *, reads_upload: bool) -> str:
     if reads_upload:
-        return (f"All {profile.rows_valid:,} rows are valid; Druid reads the file as uploaded "
-                "(no staged copy needed)")
+        return (
+            f"All {profile.rows_valid:,} rows are valid; Druid reads the file as uploaded "
+            "(no staged copy needed)"
+        )
     message = f"Staging {profile.rows_valid:,} valid rows for Druid"
     if profile.rows_quarantined:
         message += f"; {profile.rows_quarantined:,} rows quarantined"

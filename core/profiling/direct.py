@@ -98,9 +98,10 @@ def _lone_carriage_returns(path: Path) -> bool:
     with path.open("rb", buffering=0) as f:
         while size := f.readinto(view[:_BLOCK]):
             if block[size - 1] == _CR:  # a CRLF cut between two blocks: complete it
-                size += f.readinto(view[size:size + 1])
-            if block.find(b"\r", 0, size) >= 0 and \
-                    block.count(b"\r", 0, size) != block.count(b"\r\n", 0, size):
+                size += f.readinto(view[size : size + 1])
+            if block.find(b"\r", 0, size) >= 0 and block.count(b"\r", 0, size) != block.count(
+                b"\r\n", 0, size
+            ):
                 return True
     return False
 

@@ -46,13 +46,20 @@ class Sketch:
         parts = []
         for index, (expr, few) in enumerate(self._columns):
             hashes = lazy.select(h=expr.hash(seed=_SEED))
-            parts.append((hashes.unique() if few else hashes).select(
-                slot=(hashed & (REGISTERS - 1)).cast(pl.Int32) + index * REGISTERS,
-                rank=rank.cast(pl.Int8),
-            ))
+            parts.append(
+                (hashes.unique() if few else hashes).select(
+                    slot=(hashed & (REGISTERS - 1)).cast(pl.Int32) + index * REGISTERS,
+                    rank=rank.cast(pl.Int8),
+                )
+            )
         current = pl.lit(self._ranks).gather(pl.col("slot"))
-        raised = (pl.concat(parts).filter(pl.col("rank") > current)
-                  .group_by("slot").agg(pl.col("rank").max()).collect())
+        raised = (
+            pl.concat(parts)
+            .filter(pl.col("rank") > current)
+            .group_by("slot")
+            .agg(pl.col("rank").max())
+            .collect()
+        )
         if raised.height:
             self._ranks = self._ranks.scatter(raised.get_column("slot"), raised.get_column("rank"))
 
@@ -70,10 +77,9 @@ def estimates(merged: pl.DataFrame, count: int) -> list[int]:
         ranks[slot // REGISTERS].append(rank)
     result = []
     for filled in ranks:
-        total = sum(2.0 ** -r for r in filled) + (REGISTERS - len(filled))  # empty: 2^0
+        total = sum(2.0**-r for r in filled) + (REGISTERS - len(filled))  # empty: 2^0
         estimate = alpha * REGISTERS * REGISTERS / total
         if estimate <= 2.5 * REGISTERS and len(filled) < REGISTERS:
             estimate = REGISTERS * math.log(REGISTERS / (REGISTERS - len(filled)))
         result.append(round(estimate))
     return result
-

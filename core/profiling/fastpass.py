@@ -98,8 +98,11 @@ def _parsed_types(source: Source, plan: Plan) -> dict[str, pl.DataType]:
     if source.format != "csv":
         return {}
     parsed = {ColumnType.LONG: pl.Int64(), ColumnType.DOUBLE: pl.Float64()}
-    return {c.name: parsed[c.type] for c in plan.columns
-            if c.type in parsed and c.name != plan.time.column}
+    return {
+        c.name: parsed[c.type]
+        for c in plan.columns
+        if c.type in parsed and c.name != plan.time.column
+    }
 
 
 def _distinct_exprs(plan: Plan, schema: pl.Schema) -> list[pl.Expr]:
@@ -113,8 +116,11 @@ def _distinct_exprs(plan: Plan, schema: pl.Schema) -> list[pl.Expr]:
         value = distinct_expr(column, time_column)
         exprs.append(value.hash(_SEED).approx_n_unique().alias(f"{column.key}:distinct_raw"))
         if column.few_values and (column.is_text or column.dtype.is_numeric()):
-            known = pl.Series(column.sample_values, dtype=pl.String).cast(
-                schema[column.name], strict=False).drop_nulls()
+            known = (
+                pl.Series(column.sample_values, dtype=pl.String)
+                .cast(schema[column.name], strict=False)
+                .drop_nulls()
+            )
             unseen = value.is_not_null() & ~value.is_in(known.implode())
             exprs.append(unseen.sum().alias(f"{column.key}:unseen"))
     return exprs

@@ -66,12 +66,16 @@ def bucket_counts_lazy(frame: pl.LazyFrame, keys: dict[str, pl.Expr]) -> pl.Lazy
     names = list(keys)
     if not names:
         return pl.LazyFrame(schema={"key": pl.String, "bucket": pl.Float64, "n": pl.UInt32})
-    parts = [frame.select(index=pl.lit(i, pl.Int32), bucket=expr.cast(pl.Float64))
-             for i, expr in enumerate(keys.values())]
+    parts = [
+        frame.select(index=pl.lit(i, pl.Int32), bucket=expr.cast(pl.Float64))
+        for i, expr in enumerate(keys.values())
+    ]
     counted = pl.concat(parts).drop_nulls("bucket").group_by("index", "bucket").agg(n=pl.len())
     return counted.select(
         key=pl.col("index").replace_strict(range(len(names)), names, return_dtype=pl.String),
-        bucket="bucket", n="n")
+        bucket="bucket",
+        n="n",
+    )
 
 
 def numeric_histogram(
@@ -164,8 +168,9 @@ def _span_years(first: datetime, last: datetime) -> int:
     return max(1, math.ceil((last.year - first.year + 1) / MAX_BINS))
 
 
-_Period = tuple[Callable[[datetime], datetime], Callable[[datetime], datetime],
-                Callable[[datetime], str]]
+_Period = tuple[
+    Callable[[datetime], datetime], Callable[[datetime], datetime], Callable[[datetime], str]
+]
 
 
 def _years(step: int) -> _Period:
@@ -180,14 +185,23 @@ def _years(step: int) -> _Period:
 
 _PERIODS: list[_Period] = [
     (lambda m: m, lambda m: m + timedelta(hours=1), lambda m: f"{m:%Y-%m-%d %H}:00"),
-    (lambda m: m.replace(hour=m.hour // 6 * 6), lambda m: m + timedelta(hours=6),
-     lambda m: f"{m:%Y-%m-%d %H}:00"),
+    (
+        lambda m: m.replace(hour=m.hour // 6 * 6),
+        lambda m: m + timedelta(hours=6),
+        lambda m: f"{m:%Y-%m-%d %H}:00",
+    ),
     (lambda m: m.replace(hour=0), lambda m: m + timedelta(days=1), lambda m: f"{m:%Y-%m-%d}"),
-    (lambda m: m.replace(hour=0) - timedelta(days=m.weekday()), lambda m: m + timedelta(days=7),
-     lambda m: f"week of {m:%Y-%m-%d}"),
+    (
+        lambda m: m.replace(hour=0) - timedelta(days=m.weekday()),
+        lambda m: m + timedelta(days=7),
+        lambda m: f"week of {m:%Y-%m-%d}",
+    ),
     (lambda m: m.replace(day=1, hour=0), lambda m: _add_months(m, 1), lambda m: f"{m:%Y-%m}"),
-    (lambda m: m.replace(month=(m.month - 1) // 3 * 3 + 1, day=1, hour=0),
-     lambda m: _add_months(m, 3), lambda m: f"{m.year}-Q{(m.month - 1) // 3 + 1}"),
+    (
+        lambda m: m.replace(month=(m.month - 1) // 3 * 3 + 1, day=1, hour=0),
+        lambda m: _add_months(m, 3),
+        lambda m: f"{m.year}-Q{(m.month - 1) // 3 + 1}",
+    ),
     _years(1),
     _years(10),
 ]

@@ -54,8 +54,9 @@ class MainPass:
         self._count_exprs = count_exprs(source, plan)
         self._staged_exprs = stage.staged_exprs(plan)
         self._quarantine_exprs = quarantine_exprs(source, plan)
-        self._profiler = Profiler(plan.columns, time_column=plan.time.column,
-                                  stride=plan.stride, row_column=ROW)
+        self._profiler = Profiler(
+            plan.columns, time_column=plan.time.column, stride=plan.stride, row_column=ROW
+        )
         self._counts: dict[str, Any] = {}
         # The staged CSV of a chunk is written while the chunk is profiled (Polars writes
         # without the GIL); at most one write is in flight, so memory holds one more chunk.
@@ -104,8 +105,9 @@ def run_pass(source: Source, plan: Plan, *, out_dir: Path) -> Outcome:
     """Run the main pass over `source` with `plan`, writing into `out_dir`."""
     consumer = MainPass(source, plan, out_dir)
     try:
-        annotate(source, plan).sink_batches(consumer, chunk_size=chunk_rows(source),
-                                            engine="streaming")
+        annotate(source, plan).sink_batches(
+            consumer, chunk_size=chunk_rows(source), engine="streaming"
+        )
     finally:
         consumer.close()
     return consumer.outcome()

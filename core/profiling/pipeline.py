@@ -62,8 +62,14 @@ def validate_file(
     detected = detect(path)
     try:
         try:
-            source = _open(path, detected, encoding=detected.encoding, options=options,
-                           limits=limits, out_dir=out_dir)
+            source = _open(
+                path,
+                detected,
+                encoding=detected.encoding,
+                options=options,
+                limits=limits,
+                out_dir=out_dir,
+            )
             return _checked(source, options=options, out_dir=out_dir, progress=progress)
         except pl.exceptions.ComputeError as exc:
             if detected.format != "csv" or "utf-8" not in str(exc).lower():
@@ -73,8 +79,9 @@ def validate_file(
         # encoding (or, for a file marked UTF-8 by its BOM, a broken file: `to_utf8` says so).
         fallback = "cp1252" if detected.encoding == "utf-8" else detected.encoding or "utf-8"
         try:
-            source = _open(path, detected, encoding=fallback, options=options, limits=limits,
-                           out_dir=out_dir)
+            source = _open(
+                path, detected, encoding=fallback, options=options, limits=limits, out_dir=out_dir
+            )
             return _checked(source, options=options, out_dir=out_dir, progress=progress)
         except pl.exceptions.ComputeError as exc:
             _reject_unreadable(detected, exc)
@@ -93,16 +100,24 @@ def _checked(
         return _validate(source, options=options, out_dir=out_dir, progress=progress)
     except pl.exceptions.ComputeError as exc:
         message = str(exc).lower()
-        if source.format != "csv" or "utf-8" in message or \
-                not any(m in message for m in _CSV_SYNTAX):
+        if (
+            source.format != "csv"
+            or "utf-8" in message
+            or not any(m in message for m in _CSV_SYNTAX)
+        ):
             raise
     progress("repairing", 0.1)
     # The copy is quoted properly even where nothing was set aside (a `5" screen`); if
     # Polars still cannot read it, the error propagates to the rejection as before.
-    repaired = repair_csv(source.path, delimiter=source.delimiter or ",",
-                          header_lines=source.header_lines, out_dir=out_dir)
-    result = _validate(replace(source, path=repaired.path), options=options, out_dir=out_dir,
-                       progress=progress)
+    repaired = repair_csv(
+        source.path,
+        delimiter=source.delimiter or ",",
+        header_lines=source.header_lines,
+        out_dir=out_dir,
+    )
+    result = _validate(
+        replace(source, path=repaired.path), options=options, out_dir=out_dir, progress=progress
+    )
     return with_malformed(result, repaired, out_dir=out_dir)
 
 
@@ -119,7 +134,7 @@ def _reject_unreadable(detected: Detected, exc: Exception) -> None:
         raise InputRejected(
             RejectCode.UNSUPPORTED_FORMAT,
             f"The file is not well-formed CSV ({detail}). Usually a quote is not closed, or a "
-            'field holds a quote without being quoted itself. Put fields containing quotes in '
+            "field holds a quote without being quoted itself. Put fields containing quotes in "
             'double quotes, double the quotes inside them ("5"" screen"), and upload again.',
         ) from exc
     raise InputRejected(
@@ -130,8 +145,13 @@ def _reject_unreadable(detected: Detected, exc: Exception) -> None:
 
 
 def _open(
-    path: Path, detected: Detected, *, encoding: str | None, options: IngestOptions,
-    limits: Limits, out_dir: Path,
+    path: Path,
+    detected: Detected,
+    *,
+    encoding: str | None,
+    options: IngestOptions,
+    limits: Limits,
+    out_dir: Path,
 ) -> Source:
     if detected.format == "parquet":
         return open_parquet(path, limits=limits)
@@ -139,8 +159,9 @@ def _open(
         return open_xlsx(path, sheet=options.sheet, limits=limits)
     encoding = encoding or "utf-8"
     if encoding not in ("utf-8", "utf-8-sig") or detected.cr_lines:
-        path, encoding = to_utf8(path, encoding=encoding, out_dir=out_dir,
-                                 cr_lines=detected.cr_lines)
+        path, encoding = to_utf8(
+            path, encoding=encoding, out_dir=out_dir, cr_lines=detected.cr_lines
+        )
     return open_csv(path, encoding=encoding, delimiter=options.delimiter, limits=limits)
 
 
@@ -149,8 +170,10 @@ def _validate(
 ) -> ValidationResult:
     progress("inferring", 0.05)
     sample, unusable = _usable_sample(source)
-    plan = replace(make_plan(source, sample, options=options),
-                   stride=stride(_estimated_rows(source, sample), len(source.columns)))
+    plan = replace(
+        make_plan(source, sample, options=options),
+        stride=stride(_estimated_rows(source, sample), len(source.columns)),
+    )
     progress("checking", 0.1)
     clean, direct = None, None
     # Parquet and XLSX take the main pass: Druid cannot read them as they are, and its
@@ -186,16 +209,18 @@ def _usable_sample(source: Source) -> tuple[pl.DataFrame, int]:
     sample = _first_rows(source)
     names = [*source.columns, *source.extra_columns]
     empty = pl.all_horizontal([pl.col(n).is_null() for n in names])
-    ragged = pl.any_horizontal([pl.col(n).is_not_null() for n in source.extra_columns]) \
-        if source.extra_columns else pl.lit(False)
+    ragged = (
+        pl.any_horizontal([pl.col(n).is_not_null() for n in source.extra_columns])
+        if source.extra_columns
+        else pl.lit(False)
+    )
     usable = sample.filter(~empty & ~ragged)
     if usable.is_empty() and sample.height < SAMPLE_ROWS and not sample.select(ragged.any()).item():
         # A row limit makes Polars stop quietly at malformed CSV; a full scan raises instead.
         source.scan().select(pl.first().null_count()).collect(engine="streaming")
         raise InputRejected(
             RejectCode.HEADER_ONLY,
-            "The file has column names but no data rows below them. Add the data and upload "
-            "again.",
+            "The file has column names but no data rows below them. Add the data and upload again.",
         )
     return usable.select(source.columns), sample.height - usable.height
 
@@ -271,13 +296,17 @@ def _finish(
     if rows_valid == 0:
         raise rejection_for_no_rows(source, plan, counts, quarantine)
     settled = [c if c.name == plan.time.column else settle(c, stats) for c in plan.columns]
-    changed = [s.name for s, c in zip(settled, plan.columns, strict=True)
-               if (s.type, s.time_formats[:1]) != (c.type, c.time_formats[:1])]
+    changed = [
+        s.name
+        for s, c in zip(settled, plan.columns, strict=True)
+        if (s.type, s.time_formats[:1]) != (c.type, c.time_formats[:1])
+    ]
     buckets = dict(outcome.buckets)
     files = outcome.staged_files
     if changed:
         repaired, repaired_stats, repaired_buckets = _repair(
-            [c for c in settled if c.name in changed], plan, files)
+            [c for c in settled if c.name in changed], plan, files
+        )
         settled = [repaired.get(c.name, c) for c in settled]
         stats.update(repaired_stats)
         buckets.update(repaired_buckets)
@@ -293,9 +322,14 @@ def _finish(
         timestamp=timestamp_info(source, plan, stats, druid_format=druid_format or "millis"),
         warnings=summarize(source, plan, counts, [c for c in settled if c.name in changed]),
     )
-    return ValidationResult(profile, files, tuple(c.name for c in plan.columns), quarantine,
-                            reads_upload=druid_format is not None,
-                            header_rows=source.header_lines if druid_format else 1)
+    return ValidationResult(
+        profile,
+        files,
+        tuple(c.name for c in plan.columns),
+        quarantine,
+        reads_upload=druid_format is not None,
+        header_rows=source.header_lines if druid_format else 1,
+    )
 
 
 def _repair(
@@ -308,8 +342,11 @@ def _repair(
     """
     columns = [replace(c, dtype=pl.String()) for c in columns]
     names = [c.name for c in columns]
-    staged = pl.scan_csv(list(files), schema=dict.fromkeys((c.name for c in plan.columns),
-                                                           pl.String), null_values=[""])
+    staged = pl.scan_csv(
+        list(files),
+        schema=dict.fromkeys((c.name for c in plan.columns), pl.String),
+        null_values=[""],
+    )
     unsure = [c for c in columns if c.type == ColumnType.DOUBLE]
     if unsure:
         checks = staged.select([e for c in unsure for e in check_exprs(c)])

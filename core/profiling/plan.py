@@ -75,8 +75,18 @@ def make_plan(source: Source, sample: pl.DataFrame, *, options: IngestOptions) -
         column_type, formats = types[name]
         top, distinct = texts[name]
         few = len(distinct) <= FEW_VALUES
-        columns.append(ColumnPlan(name, f"c{i}", source.schema[name], column_type, formats,
-                                  top, few, distinct if few else ()))
+        columns.append(
+            ColumnPlan(
+                name,
+                f"c{i}",
+                source.schema[name],
+                column_type,
+                formats,
+                top,
+                few,
+                distinct if few else (),
+            )
+        )
     plan = Plan(tuple(columns), TimePlan())
     if options.timestamp_column is not None:
         return plan.with_time(_override(source, sample, options.timestamp_column))
@@ -93,11 +103,15 @@ def _text_summary(
     for i, name in enumerate(source.columns):
         text = text_expr(name, source.schema[name])
         counts = text.drop_nulls().value_counts(sort=True, name="__n").head(MAX_BINS)
-        exprs += [text.drop_nulls().unique().head(FEW_VALUES + 1).implode().alias(f"{i}:values"),
-                  counts.struct.field(name).implode().alias(f"{i}:top")]
+        exprs += [
+            text.drop_nulls().unique().head(FEW_VALUES + 1).implode().alias(f"{i}:values"),
+            counts.struct.field(name).implode().alias(f"{i}:top"),
+        ]
     row = sample.select(exprs).row(0, named=True) if exprs else {}
-    return {name: (tuple(row[f"{i}:top"]), tuple(row[f"{i}:values"]))
-            for i, name in enumerate(source.columns)}
+    return {
+        name: (tuple(row[f"{i}:top"]), tuple(row[f"{i}:values"]))
+        for i, name in enumerate(source.columns)
+    }
 
 
 def _detect(plan: Plan, sample: pl.DataFrame) -> TimePlan:
@@ -112,8 +126,9 @@ def _detect(plan: Plan, sample: pl.DataFrame) -> TimePlan:
         values = sample.get_column(column.name)
         formats = column.time_formats if column.type == ColumnType.TIMESTAMP else ()
         if not formats and rank <= 1:
-            formats = pattern_candidates(values, min_share=NAMED_TIME_SHARE) or \
-                numeric_candidates(values, min_share=NAMED_TIME_SHARE)
+            formats = pattern_candidates(values, min_share=NAMED_TIME_SHARE) or numeric_candidates(
+                values, min_share=NAMED_TIME_SHARE
+            )
         if formats:
             found.append(((rank, _KIND_RANK[formats[0].kind], i), TimePlan(column.name, formats)))
     return min(found, key=lambda item: item[0])[1] if found else TimePlan()

@@ -56,8 +56,9 @@ def count_exprs(source: Source, plan: Plan) -> list[pl.Expr]:
     if column is not None:
         raw = pl.col(column)
         exprs.append((shaped & raw.is_null()).sum().alias("time_missing"))
-        exprs.append((shaped & raw.is_not_null() & pl.col(MILLIS).is_null()).sum()
-                     .alias("time_unreadable"))
+        exprs.append(
+            (shaped & raw.is_not_null() & pl.col(MILLIS).is_null()).sum().alias("time_unreadable")
+        )
         for i, fmt in enumerate(plan.time.formats[1:], start=1):
             exprs.append((shaped & fmt.to_millis(raw).is_null()).sum().alias(f"time_misfit{i}"))
     return exprs
@@ -81,8 +82,11 @@ def merge_counts(total: dict[str, Any], part: Mapping[str, Any]) -> dict[str, An
 def typed_values(columns: Sequence[ColumnPlan], *, time_column: str | None) -> dict[str, pl.Expr]:
     """Each column's values in its planned type, to add as columns once: Polars does not
     reliably share a cast between the several aggregates that use it."""
-    return {VALUE_PREFIX + c.key: value_expr(c) for c in columns
-            if c.name != time_column and not (c.is_text and c.type == ColumnType.STRING)}
+    return {
+        VALUE_PREFIX + c.key: value_expr(c)
+        for c in columns
+        if c.name != time_column and not (c.is_text and c.type == ColumnType.STRING)
+    }
 
 
 def _value(column: ColumnPlan, time_column: str | None) -> pl.Expr:
@@ -135,7 +139,11 @@ class Profiler:
     """Statistics of valid rows, fed one chunk at a time (see module docstring)."""
 
     def __init__(
-        self, columns: Sequence[ColumnPlan], *, time_column: str | None, stride: int = 1,
+        self,
+        columns: Sequence[ColumnPlan],
+        *,
+        time_column: str | None,
+        stride: int = 1,
         row_column: str | None = None,
     ) -> None:
         self._values = typed_values(columns, time_column=time_column)
@@ -175,7 +183,7 @@ class Profiler:
         # Scale counts from the rows they were counted on up to all valid rows.
         scale = stats["rows_valid"] / self._counted if self._counted else 1.0
         buckets: dict[str, list[tuple[float, int]]] = {}
-        for key, bucket, n in (self._buckets[0].iter_rows() if self._buckets else ()):
+        for key, bucket, n in self._buckets[0].iter_rows() if self._buckets else ():
             buckets.setdefault(key, []).append((bucket, round(n * scale)))
         return stats, buckets
 
@@ -196,13 +204,17 @@ def column_profile(column: ColumnPlan, stats: Mapping[str, Any], buckets: Bucket
 
 
 def _histogram(
-    column: ColumnPlan, stats: Mapping[str, Any], buckets: list[tuple[float, int]],
-    low: Any, high: Any,
+    column: ColumnPlan,
+    stats: Mapping[str, Any],
+    buckets: list[tuple[float, int]],
+    low: Any,
+    high: Any,
 ) -> Histogram:
     key = column.key
     if column.type in (ColumnType.LONG, ColumnType.DOUBLE):
-        return numeric_histogram(buckets, low=low, high=high,
-                                 integral=column.type == ColumnType.LONG)
+        return numeric_histogram(
+            buckets, low=low, high=high, integral=column.type == ColumnType.LONG
+        )
     if column.type == ColumnType.TIMESTAMP:
         return time_histogram(buckets)
     if column.type == ColumnType.BOOLEAN:
@@ -211,7 +223,8 @@ def _histogram(
         return (("true", trues), ("false", present - trues))
     counts = dict(buckets)  # bucket = index into the top values
     return top_values_histogram(
-        (value, counts.get(float(i), 0)) for i, value in enumerate(column.top_values))
+        (value, counts.get(float(i), 0)) for i, value in enumerate(column.top_values)
+    )
 
 
 def _render(column_type: ColumnType, value: Any) -> str | None:

@@ -86,25 +86,39 @@ def _reason(source: Source, plan: Plan) -> pl.Expr:
     cases: list[tuple[pl.Expr, pl.Expr]] = [(pl.col(EMPTY), pl.lit("row is empty"))]
     if source.extra_columns:
         most = width + len(source.extra_columns)
-        cases.append((pl.col(FIELDS) >= most,
-                      pl.lit(f"row has {most} or more fields, header has {width}")))
-    cases.append((pl.col(FIELDS).is_not_null(), pl.concat_str(
-        pl.lit("row has "), pl.col(FIELDS).cast(pl.String), pl.lit(f" fields, header has {width}"),
-    )))
+        cases.append(
+            (pl.col(FIELDS) >= most, pl.lit(f"row has {most} or more fields, header has {width}"))
+        )
+    cases.append(
+        (
+            pl.col(FIELDS).is_not_null(),
+            pl.concat_str(
+                pl.lit("row has "),
+                pl.col(FIELDS).cast(pl.String),
+                pl.lit(f" fields, header has {width}"),
+            ),
+        )
+    )
     if plan.short_rows:
         # Only evaluated on the (few) bad rows: replace_strict is not a streaming operation.
         rows, fields = zip(*sorted(plan.short_rows.items()), strict=True)
         count = pl.col(ROW).replace_strict(
-            pl.Series(rows, dtype=pl.UInt32), pl.Series([str(f) for f in fields]), default=None)
-        cases.append((pl.col(SHORT), pl.concat_str(
-            pl.lit("row has "), count, pl.lit(f" fields, header has {width}"))))
+            pl.Series(rows, dtype=pl.UInt32), pl.Series([str(f) for f in fields]), default=None
+        )
+        cases.append(
+            (
+                pl.col(SHORT),
+                pl.concat_str(pl.lit("row has "), count, pl.lit(f" fields, header has {width}")),
+            )
+        )
     reason: pl.Expr = pl.lit(None, dtype=pl.String)
     column = plan.time.column
     if column is not None:
         cases.append((pl.col(column).is_null(), pl.lit(f"timestamp column '{column}' is empty")))
         expected = plan.time.format.expectation()
         reason = pl.concat_str(
-            pl.lit("timestamp '"), text_expr(column, source.schema[column]),
+            pl.lit("timestamp '"),
+            text_expr(column, source.schema[column]),
             pl.lit(f"' in column '{column}' is not a valid date ({expected})"),
         )
     for condition, message in reversed(cases):  # the first matching case gives the reason
@@ -142,21 +156,32 @@ def find_short_rows(source: Source) -> dict[int, int]:
             spans_lines = True
             return True  # stop: the line numbers no longer match rows
         found = chunk.filter(pl.col("fields") < width)
-        short.update(zip(found.get_column("row").to_list(), found.get_column("fields").to_list(),
-                         strict=True))
+        short.update(
+            zip(
+                found.get_column("row").to_list(), found.get_column("fields").to_list(), strict=True
+            )
+        )
         return False
 
     (
-        pl.scan_csv(source.path, has_header=False, separator="\x00", quote_char=None,
-                    schema={"line": pl.String})
+        pl.scan_csv(
+            source.path,
+            has_header=False,
+            separator="\x00",
+            quote_char=None,
+            schema={"line": pl.String},
+        )
         .with_row_index("index")
         .with_columns(row=pl.col("index").cast(pl.Int64) - (source.header_lines - 1))
         .filter((pl.col("row") > 0) & line.is_not_null())  # data rows count from 1
         .with_columns(quotes=quotes, plain=plain)
         # Only quoted lines need the (slower) regex; others are short iff few delimiters.
         .filter((pl.col("quotes") > 0) | (pl.col("plain") + 1 < width))
-        .select("row", fields=pl.when(pl.col("quotes") > 0).then(unquoted)
-                .otherwise(pl.col("plain")) + 1, odd=pl.col("quotes") % 2 == 1)
+        .select(
+            "row",
+            fields=pl.when(pl.col("quotes") > 0).then(unquoted).otherwise(pl.col("plain")) + 1,
+            odd=pl.col("quotes") % 2 == 1,
+        )
         .sink_batches(collect, chunk_size=1_000_000)
     )
     return _short_rows_by_csv_module(source) if spans_lines else short

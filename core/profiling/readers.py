@@ -43,7 +43,10 @@ class Source:
         return tuple(f"{EXTRA_PREFIX}{i}" for i in range(1, EXTRA_FIELDS + 1))
 
     def scan(
-        self, *, n_rows: int | None = None, dtypes: Mapping[str, pl.DataType] | None = None,
+        self,
+        *,
+        n_rows: int | None = None,
+        dtypes: Mapping[str, pl.DataType] | None = None,
         strict: bool = False,
     ) -> pl.LazyFrame:
         """A lazy scan of the data rows (header excluded).
@@ -62,27 +65,32 @@ class Source:
         return frame.head(n_rows) if n_rows is not None else frame
 
     def read_csv(
-        self, data: Path | bytes, *, skip_lines: int | None = None, n_rows: int | None = None,
-        dtypes: Mapping[str, pl.DataType] | None = None, strict: bool = False,
+        self,
+        data: Path | bytes,
+        *,
+        skip_lines: int | None = None,
+        n_rows: int | None = None,
+        dtypes: Mapping[str, pl.DataType] | None = None,
+        strict: bool = False,
     ) -> pl.LazyFrame:
         """CSV text (the file, or some of its lines) read as this source reads it."""
         names = self.columns if strict else (*self.columns, *self.extra_columns)
         schema: dict[str, pl.DataType] = dict.fromkeys(names, pl.String())
         schema.update(dtypes or {})
         return pl.scan_csv(
-                data,
-                has_header=False,
-                # Not skip_rows: its quote handling runs to the end of the file on a stray
-                # quote and returns no rows at all; skipping lines makes such a file fail
-                # loudly instead.
-                skip_lines=self.header_lines if skip_lines is None else skip_lines,
-                separator=self.delimiter or ",",
-                schema=schema,
-                null_values=[""],  # "" quoted or not: both are empty fields
-                truncate_ragged_lines=not strict,
-                missing_columns="insert",
-                n_rows=n_rows,
-            )
+            data,
+            has_header=False,
+            # Not skip_rows: its quote handling runs to the end of the file on a stray
+            # quote and returns no rows at all; skipping lines makes such a file fail
+            # loudly instead.
+            skip_lines=self.header_lines if skip_lines is None else skip_lines,
+            separator=self.delimiter or ",",
+            schema=schema,
+            null_values=[""],  # "" quoted or not: both are empty fields
+            truncate_ragged_lines=not strict,
+            missing_columns="insert",
+            n_rows=n_rows,
+        )
 
 
 def open_csv(path: Path, *, encoding: str, delimiter: str | None, limits: Limits) -> Source:
@@ -95,8 +103,15 @@ def open_csv(path: Path, *, encoding: str, delimiter: str | None, limits: Limits
     layout = read_layout(path, delimiter=delimiter)
     columns = check_header(layout.header, limits=limits)
     schema = pl.Schema(dict.fromkeys(columns, pl.String))
-    return Source("csv", path, columns, schema, encoding=encoding, delimiter=layout.delimiter,
-                  header_lines=layout.header_lines)
+    return Source(
+        "csv",
+        path,
+        columns,
+        schema,
+        encoding=encoding,
+        delimiter=layout.delimiter,
+        header_lines=layout.header_lines,
+    )
 
 
 def open_parquet(path: Path, *, limits: Limits) -> Source:
@@ -110,8 +125,9 @@ def open_parquet(path: Path, *, limits: Limits) -> Source:
             "upload the new file.",
         ) from exc
     columns = check_header(list(stored.names()), limits=limits)
-    renames = tuple((old, new) for old, new in zip(stored.names(), columns, strict=True)
-                    if old != new)
+    renames = tuple(
+        (old, new) for old, new in zip(stored.names(), columns, strict=True) if old != new
+    )
     schema = pl.Schema(dict(zip(columns, stored.dtypes(), strict=True)))
     return Source("parquet", path, columns, schema, _renames=renames)
 
@@ -120,5 +136,4 @@ def open_xlsx(path: Path, *, sheet: str | None, limits: Limits) -> Source:
     """An Excel workbook: the chosen sheet, read into memory (see xlsx.py)."""
     chosen = read_sheet(path, sheet=sheet, limits=limits)
     frame = chosen.frame
-    return Source("xlsx", path, tuple(frame.columns), frame.schema, sheet=chosen.name,
-                  frame=frame)
+    return Source("xlsx", path, tuple(frame.columns), frame.schema, sheet=chosen.name, frame=frame)

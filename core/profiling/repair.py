@@ -41,8 +41,9 @@ class Repaired:
         if not self.malformed:
             return row
         # Rows of the copy before the j-th set-aside row: its number minus those before it.
-        thresholds = pl.Series([n - j for j, (n, _, _) in enumerate(self.malformed, start=1)],
-                               dtype=pl.Int64)
+        thresholds = pl.Series(
+            [n - j for j, (n, _, _) in enumerate(self.malformed, start=1)], dtype=pl.Int64
+        )
         shift = pl.lit(thresholds).search_sorted(row.cast(pl.Int64), side="left")
         return row.cast(pl.Int64) + shift.cast(pl.Int64)
 
@@ -74,8 +75,10 @@ def repair_csv(path: Path, *, delimiter: str, header_lines: int, out_dir: Path) 
     quoting (see module docstring)."""
     csv.field_size_limit(sys.maxsize)  # one huge field is data, not an error
     repaired = Repaired(out_dir / REPAIRED)
-    with path.open(encoding="utf-8-sig", newline="") as source, \
-            repaired.path.open("w", encoding="utf-8", newline="") as target:
+    with (
+        path.open(encoding="utf-8-sig", newline="") as source,
+        repaired.path.open("w", encoding="utf-8", newline="") as target,
+    ):
         for _ in range(header_lines):
             target.write(next(source, ""))
         writer = csv.writer(target, delimiter=delimiter, lineterminator="\n")
@@ -118,25 +121,40 @@ def with_malformed(
     if result.quarantine_file is not None:
         kept = pl.read_csv(result.quarantine_file, infer_schema=False)
         names = kept.columns
-        frames.append(kept.with_columns(
-            repaired.original_row(pl.col(names[0]).cast(pl.Int64)).cast(pl.String).alias(names[0])))
+        frames.append(
+            kept.with_columns(
+                repaired.original_row(pl.col(names[0]).cast(pl.Int64))
+                .cast(pl.String)
+                .alias(names[0])
+            )
+        )
     else:
         taken = set(result.staged_columns)
-        names = [free_name("source_row", taken), free_name("reason", taken),
-                 *result.staged_columns]
-    frames.append(pl.DataFrame(
-        {names[0]: [str(n) for n, _, _ in repaired.malformed],
-         names[1]: [f"{reason}: {text}" for _, reason, text in repaired.malformed]},
-        schema={names[0]: pl.String, names[1]: pl.String},
-    ).with_columns(pl.lit(None, pl.String).alias(n) for n in names[2:]))
+        names = [free_name("source_row", taken), free_name("reason", taken), *result.staged_columns]
+    frames.append(
+        pl.DataFrame(
+            {
+                names[0]: [str(n) for n, _, _ in repaired.malformed],
+                names[1]: [f"{reason}: {text}" for _, reason, text in repaired.malformed],
+            },
+            schema={names[0]: pl.String, names[1]: pl.String},
+        ).with_columns(pl.lit(None, pl.String).alias(n) for n in names[2:])
+    )
     path = out_dir / "quarantine.repaired.csv"
     pl.concat(frames, how="vertical").write_csv(path)
     count, profile = len(repaired.malformed), result.profile
-    warning = (f"{count:,} row(s) have broken quoting (a quote never closed, or text right "
-               "after a closing quote) and were quarantined with their text; the other rows "
-               "were read as usual.")
-    return replace(result, quarantine_file=path, profile=replace(
-        profile, rows_total=profile.rows_total + count,
-        rows_quarantined=profile.rows_quarantined + count,
-        warnings=(*profile.warnings, warning)))
-
+    warning = (
+        f"{count:,} row(s) have broken quoting (a quote never closed, or text right "
+        "after a closing quote) and were quarantined with their text; the other rows "
+        "were read as usual."
+    )
+    return replace(
+        result,
+        quarantine_file=path,
+        profile=replace(
+            profile,
+            rows_total=profile.rows_total + count,
+            rows_quarantined=profile.rows_quarantined + count,
+            warnings=(*profile.warnings, warning),
+        ),
+    )

@@ -87,8 +87,11 @@ def summarize(
 
 def _ambiguous_dates(plan: Plan, counts: dict[str, Any]) -> list[str]:
     chosen = counts["time_missing"] + counts["time_unreadable"]
-    ties = [f.label for i, f in enumerate(plan.time.formats[1:], start=1)
-            if counts.get(f"time_misfit{i}") == chosen]
+    ties = [
+        f.label
+        for i, f in enumerate(plan.time.formats[1:], start=1)
+        if counts.get(f"time_misfit{i}") == chosen
+    ]
     if not ties:
         return []
     return [
@@ -105,8 +108,12 @@ def rejection_for_no_rows(
     first = _first_quarantined(quarantine)
     column = plan.time.column
     shaped = counts["rows"] - counts["empty"] - counts["too_many"] - counts["too_few"]
-    if column is not None and plan.time.overridden and shaped > 0 and \
-            counts["time_missing"] + counts["time_unreadable"] == shaped:
+    if (
+        column is not None
+        and plan.time.overridden
+        and shaped > 0
+        and counts["time_missing"] + counts["time_unreadable"] == shaped
+    ):
         position = 2 + source.columns.index(column)
         examples = [row[position] for row in first if row[position] is not None]
         return unparseable_time(column, examples)
@@ -122,4 +129,3 @@ def _first_quarantined(quarantine: Path | None) -> list[tuple[Any, ...]]:
     if quarantine is None or not quarantine.exists():
         return []
     return pl.read_csv(quarantine, infer_schema=False, n_rows=3).rows()
-

@@ -34,7 +34,7 @@ def spread_sample(
             f.seek(size * index // BLOCKS)
             block = f.read(BLOCK_BYTES)
             if index:  # drop the line the block starts in the middle of
-                block = block[block.find(b"\n") + 1:]
+                block = block[block.find(b"\n") + 1 :]
             blocks.append(block[: block.rfind(b"\n") + 1])  # and the one it ends in
     try:  # whole lines, so the blocks parse as one text; one parse costs less than 32
         return source.read_csv(b"".join(blocks), dtypes=dtypes).collect()
@@ -42,8 +42,9 @@ def spread_sample(
         parts = []
         for index, block in enumerate(blocks):
             try:
-                parts.append(source.read_csv(block, skip_lines=0 if index else None,
-                                             dtypes=dtypes).collect())
+                parts.append(
+                    source.read_csv(block, skip_lines=0 if index else None, dtypes=dtypes).collect()
+                )
             except pl.exceptions.PolarsError:
                 continue
         return pl.concat(parts) if parts else None

@@ -26,8 +26,10 @@ STAGED_DIR = "staged"
 
 def staged_exprs(plan: Plan) -> list[pl.Expr]:
     """The staged columns, in source order, to select from the valid rows."""
-    return [pl.col(MILLIS).alias(c.name) if c.name == plan.time.column else _staged_value(c)
-            for c in plan.columns]
+    return [
+        pl.col(MILLIS).alias(c.name) if c.name == plan.time.column else _staged_value(c)
+        for c in plan.columns
+    ]
 
 
 def _staged_value(column: ColumnPlan) -> pl.Expr:
@@ -36,16 +38,19 @@ def _staged_value(column: ColumnPlan) -> pl.Expr:
         return col
     if column.type == ColumnType.DOUBLE:
         return (col.fill_nan(None) if column.dtype.is_float() else col.cast(pl.Float64)).alias(
-            column.name)
+            column.name
+        )
     return text_expr(column.name, column.dtype)
 
 
-def stage_all(source: Source, plan: Plan, out_dir: Path,
-              dtypes: dict[str, pl.DataType] | None = None) -> tuple[Path, ...]:
+def stage_all(
+    source: Source, plan: Plan, out_dir: Path, dtypes: dict[str, pl.DataType] | None = None
+) -> tuple[Path, ...]:
     """Stage every row of a clean file (no row is bad) in one streaming sink."""
     path = out_dir / STAGED_DIR / "part-00000.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     scan = source.scan(dtypes=dtypes)
     annotate(source, plan, scan=scan, row_index=False).select(staged_exprs(plan)).sink_csv(
-        path, engine="streaming")
+        path, engine="streaming"
+    )
     return (path,)

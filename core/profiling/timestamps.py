@@ -22,10 +22,18 @@ EXCEL_SERIAL_RANGE = (32_874, 73_051)
 _EXCEL_UNIX_DAY = 25_569  # Excel serial of 1970-01-01
 _DAY_MS = 86_400_000
 
-_EPOCH_UNITS = (("epoch_s", 1), ("epoch_ms", 1_000), ("epoch_us", 1_000_000),
-                ("epoch_ns", 1_000_000_000))
-_UNIT_WORDS = {"epoch_s": "seconds", "epoch_ms": "milliseconds", "epoch_us": "microseconds",
-               "epoch_ns": "nanoseconds"}
+_EPOCH_UNITS = (
+    ("epoch_s", 1),
+    ("epoch_ms", 1_000),
+    ("epoch_us", 1_000_000),
+    ("epoch_ns", 1_000_000_000),
+)
+_UNIT_WORDS = {
+    "epoch_s": "seconds",
+    "epoch_ms": "milliseconds",
+    "epoch_us": "microseconds",
+    "epoch_ns": "nanoseconds",
+}
 
 # Tried in this order; on a tie (e.g. 01/02/2024 fits both) the earlier one wins and a warning
 # says so. ISO-8601 first; month-first before day-first.
@@ -41,10 +49,32 @@ PATTERNS: tuple[str, ...] = (
 )
 _LOOKS_DATED = re.compile(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 
-_EXACT_NAMES = {"__time", "timestamp", "time", "datetime", "date", "ts", "event_time",
-                "event_timestamp", "event_date"}
-_NAME_TOKENS = {"time", "timestamp", "date", "datetime", "ts", "created", "updated",
-                "modified", "epoch", "day", "dt", "when", "at"}
+_EXACT_NAMES = {
+    "__time",
+    "timestamp",
+    "time",
+    "datetime",
+    "date",
+    "ts",
+    "event_time",
+    "event_timestamp",
+    "event_date",
+}
+_NAME_TOKENS = {
+    "time",
+    "timestamp",
+    "date",
+    "datetime",
+    "ts",
+    "created",
+    "updated",
+    "modified",
+    "epoch",
+    "day",
+    "dt",
+    "when",
+    "at",
+}
 
 
 @dataclass(frozen=True)
@@ -104,11 +134,17 @@ def _iso_millis(value: pl.Expr, label: str) -> pl.Expr:
     the milliseconds. Any other value (offsets, other fractions, errors) goes through chrono
     as before; it only sees those values, so the others cost it nothing."""
     separator, suffix = _ISO_MILLIS[label]
-    shape = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}" + separator
-             + r"[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}" + suffix + "$")
+    shape = (
+        r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+        + separator
+        + r"[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}"
+        + suffix
+        + "$"
+    )
     shaped = value.str.contains(shape)
-    seconds = value.str.slice(0, 19).str.to_datetime(f"%Y-%m-%d{separator}%H:%M:%S",
-                                                      strict=False, time_unit="ms")
+    seconds = value.str.slice(0, 19).str.to_datetime(
+        f"%Y-%m-%d{separator}%H:%M:%S", strict=False, time_unit="ms"
+    )
     fast = seconds.dt.epoch("ms") + value.str.slice(20, 3).cast(pl.Int64, strict=False)
     other = pl.when(~shaped).then(value).str.to_datetime(label, strict=False, time_unit="ms")
     return pl.when(shaped).then(fast).otherwise(other.dt.epoch("ms"))

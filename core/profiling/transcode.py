@@ -14,9 +14,7 @@ _FALLBACKS = {"cp1252": "latin-1"}
 _CODECS = {"utf-16-le": "utf-16", "utf-16-be": "utf-16", "utf-8": "utf-8-sig"}
 
 
-def to_utf8(
-    src: Path, *, encoding: str, out_dir: Path, cr_lines: bool = False
-) -> tuple[Path, str]:
+def to_utf8(src: Path, *, encoding: str, out_dir: Path, cr_lines: bool = False) -> tuple[Path, str]:
     """Write `src` decoded from `encoding` as UTF-8 into `out_dir`; return (path, encoding used).
 
     Memory stays at one chunk. A NUL character in the decoded text means the file is binary.

@@ -51,16 +51,20 @@ def infer_text(sample: pl.DataFrame) -> dict[str, tuple[ColumnType, tuple[TimeFo
     casts themselves on a wide file.
     """
     floats = {n: pl.col(n).cast(pl.Float64, strict=False) for n in sample.columns}
-    counts = sample.select(
-        expr
-        for i, name in enumerate(sample.columns)
-        for expr in (
-            pl.col(name).count().alias(f"{i}:present"),
-            pl.col(name).cast(pl.Int64, strict=False).count().alias(f"{i}:long"),
-            pl.when(floats[name].is_finite()).then(floats[name]).count().alias(f"{i}:double"),
-            pl.col(name).is_in(BOOLEAN_WORDS).sum().alias(f"{i}:boolean"),
-        )
-    ).row(0, named=True) if sample.width else {}
+    counts = (
+        sample.select(
+            expr
+            for i, name in enumerate(sample.columns)
+            for expr in (
+                pl.col(name).count().alias(f"{i}:present"),
+                pl.col(name).cast(pl.Int64, strict=False).count().alias(f"{i}:long"),
+                pl.when(floats[name].is_finite()).then(floats[name]).count().alias(f"{i}:double"),
+                pl.col(name).is_in(BOOLEAN_WORDS).sum().alias(f"{i}:boolean"),
+            )
+        ).row(0, named=True)
+        if sample.width
+        else {}
+    )
     types: dict[str, tuple[ColumnType, tuple[TimeFormat, ...]]] = {}
     for i, name in enumerate(sample.columns):
         present = counts[f"{i}:present"]
@@ -130,8 +134,10 @@ def check_exprs(plan: ColumnPlan, value: pl.Expr | None = None) -> list[pl.Expr]
         checks["misfit_boolean"] = pl.when(pl.col(plan.name).is_in(BOOLEAN_WORDS)).then(True)
     for i, fmt in enumerate(plan.time_formats):
         checks[f"misfit_time{i}"] = value if i == 0 else fmt.to_millis(pl.col(plan.name))
-    return [(present & expr.is_null()).sum().alias(f"{plan.key}:{name}")
-            for name, expr in checks.items()]
+    return [
+        (present & expr.is_null()).sum().alias(f"{plan.key}:{name}")
+        for name, expr in checks.items()
+    ]
 
 
 def settle(plan: ColumnPlan, counts: Mapping[str, object]) -> ColumnPlan:
@@ -140,6 +146,7 @@ def settle(plan: ColumnPlan, counts: Mapping[str, object]) -> ColumnPlan:
     A LONG column with misfits comes back as DOUBLE *to be checked again*: the main pass
     does not pay for a second cast of every integer column on the rare chance it is needed.
     """
+
     def fits(name: str) -> bool:
         return counts.get(f"{plan.key}:{name}", 0) == 0
 

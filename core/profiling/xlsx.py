@@ -68,8 +68,12 @@ def _load(reader: fastexcel.ExcelReader, sheet: str, header: list[str]) -> pl.Da
     for _ in range(len(header) + 1):
         try:
             loaded = reader.load_sheet(
-                sheet, header_row=0, schema_sample_rows=None, dtype_coercion="strict",
-                skip_whitespace_tail_rows=True, dtypes=as_text or None,
+                sheet,
+                header_row=0,
+                schema_sample_rows=None,
+                dtype_coercion="strict",
+                skip_whitespace_tail_rows=True,
+                dtypes=as_text or None,
             )
             return loaded.to_polars()
         except fastexcel.UnsupportedColumnTypeCombinationError as exc:
@@ -77,8 +81,9 @@ def _load(reader: fastexcel.ExcelReader, sheet: str, header: list[str]) -> pl.Da
             if mixed is None or mixed.group(1) not in header:
                 break
             as_text[header.index(mixed.group(1))] = "string"
-    return reader.load_sheet(sheet, header_row=0, skip_whitespace_tail_rows=True,
-                             dtypes="string").to_polars()
+    return reader.load_sheet(
+        sheet, header_row=0, skip_whitespace_tail_rows=True, dtypes="string"
+    ).to_polars()
 
 
 def _check_zip(path: Path, *, limits: Limits) -> None:

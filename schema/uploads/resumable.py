@@ -18,9 +18,11 @@ class UploadPart:
     url: str
 
 
-@strawberry.type(description="A resumable upload straight to S3. PUT each part's bytes to its "
-                 "URL (any order, retry freely), then call completeUpload. After an "
-                 "interruption, query uploadSession for the parts still missing.")
+@strawberry.type(
+    description="A resumable upload straight to S3. PUT each part's bytes to its "
+    "URL (any order, retry freely), then call completeUpload. After an "
+    "interruption, query uploadSession for the parts still missing."
+)
 class UploadSession:
     id: strawberry.ID
     filename: str
@@ -29,7 +31,8 @@ class UploadSession:
     part_size_bytes: int
     part_count: int
     task_id: strawberry.ID | None = strawberry.field(
-        description="Set once the upload is completed: the ingestion task.")
+        description="Set once the upload is completed: the ingestion task."
+    )
     cancelled: bool
     _session: strawberry.Private[resumable.Session]
 
@@ -37,28 +40,33 @@ class UploadSession:
     async def uploaded_parts(self, info: strawberry.Info[Context, None]) -> list[int]:
         return await resumable.uploaded(info.context.services.store, self._session)
 
-    @strawberry.field(description="Presigned PUT URLs (valid 6 hours), `count` parts from "
-                      "part `first` on.")
+    @strawberry.field(
+        description="Presigned PUT URLs (valid 6 hours), `count` parts from part `first` on."
+    )
     async def parts(
         self, info: strawberry.Info[Context, None], first: int = 1, count: int = 1000
     ) -> list[UploadPart]:
-        urls = await resumable.part_urls(info.context.services.store, self._session,
-                                         first=first, count=min(count, 1000))
+        urls = await resumable.part_urls(
+            info.context.services.store, self._session, first=first, count=min(count, 1000)
+        )
         return [UploadPart(number=n, url=url) for n, url in urls]
 
     @classmethod
     def from_model(cls, session: resumable.Session) -> UploadSession:
         return cls(
-            id=strawberry.ID(session.id), filename=session.filename,
-            datasource=session.datasource, size_bytes=session.size_bytes,
-            part_size_bytes=session.part_size, part_count=session.part_count,
+            id=strawberry.ID(session.id),
+            filename=session.filename,
+            datasource=session.datasource,
+            size_bytes=session.size_bytes,
+            part_size_bytes=session.part_size,
+            part_count=session.part_count,
             task_id=strawberry.ID(session.task_id) if session.task_id else None,
-            cancelled=session.aborted, _session=session,
+            cancelled=session.aborted,
+            _session=session,
         )
 
 
-StartUploadResult = Annotated[UploadSession | UploadRejected,
-                              strawberry.union("StartUploadResult")]
+StartUploadResult = Annotated[UploadSession | UploadRejected, strawberry.union("StartUploadResult")]
 
 
 def _not_found(session_id: str) -> UploadRejected:
@@ -81,25 +89,38 @@ class ResumableQuery:
 
 @strawberry.type
 class ResumableMutation:
-    @strawberry.mutation(description="Start a resumable upload of a file of `sizeBytes` into "
-                         "`datasource`; the file's bytes then go straight to S3.")
+    @strawberry.mutation(
+        description="Start a resumable upload of a file of `sizeBytes` into "
+        "`datasource`; the file's bytes then go straight to S3."
+    )
     async def start_upload(
-        self, info: strawberry.Info[Context, None], filename: str, size_bytes: float,
-        datasource: str, options: IngestOptions | None = None,
+        self,
+        info: strawberry.Info[Context, None],
+        filename: str,
+        size_bytes: float,
+        datasource: str,
+        options: IngestOptions | None = None,
         content_type: str | None = None,
     ) -> StartUploadResult:
         services = info.context.services
         outcome = await resumable.start(
-            services.db, services.store, services.settings, filename=filename,
-            size_bytes=int(size_bytes), content_type=content_type, datasource=datasource,
+            services.db,
+            services.store,
+            services.settings,
+            filename=filename,
+            size_bytes=int(size_bytes),
+            content_type=content_type,
+            datasource=datasource,
             options=(options or IngestOptions()).to_model(),
         )
         if isinstance(outcome, resumable.Session):
             return UploadSession.from_model(outcome)
         return result_of(outcome)  # type: ignore[return-value]
 
-    @strawberry.mutation(description="Finish a resumable upload once every part is sent: the "
-                         "ingestion starts. Safe to call again (same task).")
+    @strawberry.mutation(
+        description="Finish a resumable upload once every part is sent: the "
+        "ingestion starts. Safe to call again (same task)."
+    )
     async def complete_upload(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> UploadResult:
@@ -107,14 +128,16 @@ class ResumableMutation:
         session = await resumable.get(services.db, str(id))
         if session is None:
             return _not_found(str(id))
-        outcome = await resumable.complete(services.db, services.redis, services.store,
-                                           services.settings, session)
+        outcome = await resumable.complete(
+            services.db, services.redis, services.store, services.settings, session
+        )
         return result_of(outcome)
 
-    @strawberry.mutation(description="Cancel an unfinished resumable upload and free its parts. "
-                         "False when it was already completed (cancel the task instead).")
+    @strawberry.mutation(
+        description="Cancel an unfinished resumable upload and free its parts. "
+        "False when it was already completed (cancel the task instead)."
+    )
     async def cancel_upload(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> bool:
         services = info.context.services
         session = await resumable.get(services.db, str(id))
-        return session is not None and await resumable.abort(services.db, services.store,
-                                                             session)
+        return session is not None and await resumable.abort(services.db, services.store, session)

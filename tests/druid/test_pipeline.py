@@ -269,19 +269,25 @@ TIME_FORMS = (
 def _tricky_csv(rows: int) -> tuple[bytes, pl.DataFrame]:
     frame = pl.DataFrame(
         {
-            "ts": [TIME_FORMS[i % len(TIME_FORMS)].replace("01T", f"{1 + i % 28:02d}T")
-                   for i in range(rows)],
+            "ts": [
+                TIME_FORMS[i % len(TIME_FORMS)].replace("01T", f"{1 + i % 28:02d}T")
+                for i in range(rows)
+            ],
             "label": [TRICKY_TEXT[i % len(TRICKY_TEXT)] for i in range(rows)],
             "n": list(range(rows)),
             "x": [None if i % 5 == 0 else i * 0.5 for i in range(rows)],
         }
     )
     content = _csv(frame)
-    expected = pl.read_csv(content, schema={"ts": pl.String, "label": pl.String,
-                                            "n": pl.Int64, "x": pl.Float64})
+    expected = pl.read_csv(
+        content, schema={"ts": pl.String, "label": pl.String, "n": pl.Int64, "x": pl.Float64}
+    )
     expected = expected.with_columns(
-        ts=pl.col("ts").str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", time_unit="ms")
-        .dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S.%3fZ"))
+        ts=pl.col("ts")
+        .str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", time_unit="ms")
+        .dt.convert_time_zone("UTC")
+        .dt.strftime("%Y-%m-%dT%H:%M:%S.%3fZ")
+    )
     return content, expected
 
 
@@ -296,12 +302,18 @@ async def test_text_and_times_land_exactly_as_read(
     assert _read_as_uploaded(task)
     await druid_sql.wait_for_table(datasource)
     rows = await druid_sql.rows(
-        f"SELECT TIME_FORMAT(__time, '{ISO_MS}') AS ts, label, n, x FROM \"{datasource}\"")
-    got = pl.DataFrame(rows, schema={"ts": pl.String, "label": pl.String, "n": pl.Int64,
-                                     "x": pl.Float64}, orient="row")
+        f"SELECT TIME_FORMAT(__time, '{ISO_MS}') AS ts, label, n, x FROM \"{datasource}\""
+    )
+    got = pl.DataFrame(
+        rows,
+        schema={"ts": pl.String, "label": pl.String, "n": pl.Int64, "x": pl.Float64},
+        orient="row",
+    )
     mismatches = got.join(expected, on="n", suffix="_expected").filter(
-        (pl.col("ts") != pl.col("ts_expected")) | (pl.col("label") != pl.col("label_expected"))
-        | (pl.col("x").ne_missing(pl.col("x_expected"))))
+        (pl.col("ts") != pl.col("ts_expected"))
+        | (pl.col("label") != pl.col("label_expected"))
+        | (pl.col("x").ne_missing(pl.col("x_expected")))
+    )
     assert mismatches.is_empty(), mismatches.head(10)
     assert got.height == 200
 
@@ -310,10 +322,17 @@ async def test_text_and_times_land_exactly_as_read(
 # variants Sluice's own parser accepts: Druid must land each row at the very instant the
 # profile read (a difference would only show as wrong times, never as an error).
 DIRECT_FORMATS = {
-    "%Y-%m-%dT%H:%M:%S%.f%#z": ["2024-03-01T10:00:00.123456Z", "2024-03-01T12:00:00+0200",
-                                "2024-03-01T09:00:00.9-01:00", "2024-03-02T00:00:00Z"],
-    "%Y-%m-%dT%H:%M:%S%.f": ["2024-03-01T10:00:00", "2024-03-01T10:00:00.250",
-                             "2024-03-01T10:00:00.123789"],
+    "%Y-%m-%dT%H:%M:%S%.f%#z": [
+        "2024-03-01T10:00:00.123456Z",
+        "2024-03-01T12:00:00+0200",
+        "2024-03-01T09:00:00.9-01:00",
+        "2024-03-02T00:00:00Z",
+    ],
+    "%Y-%m-%dT%H:%M:%S%.f": [
+        "2024-03-01T10:00:00",
+        "2024-03-01T10:00:00.250",
+        "2024-03-01T10:00:00.123789",
+    ],
     "%Y-%m-%dT%H:%M": ["2024-03-01T10:00", "2024-03-02T23:59"],
     "%Y-%m-%d": ["2024-03-01", "2024-12-31"],
     "epoch_s": ["1709287200", "1709287201"],
@@ -333,19 +352,25 @@ async def test_druid_reads_each_time_format_as_the_profile_did(
     assert set(DIRECT_FORMATS) == set(DRUID_TIME_FORMATS)  # every listed format is tested
     values = DIRECT_FORMATS[label] * 10
     per_second = {"epoch_s": 1, "epoch_ms": 1000, "epoch_us": 10**6, "epoch_ns": 10**9}
-    fmt = (TimeFormat(label, "epoch", per_second[label]) if label in per_second
-           else TimeFormat(label, "pattern"))
+    fmt = (
+        TimeFormat(label, "epoch", per_second[label])
+        if label in per_second
+        else TimeFormat(label, "pattern")
+    )
     expected = pl.DataFrame({"ts": values, "n": range(len(values))}).with_columns(
-        millis=fmt.to_millis(pl.col("ts")))
+        millis=fmt.to_millis(pl.col("ts"))
+    )
     assert expected["millis"].null_count() == 0
-    task = await pipeline("times.csv", _csv(expected.select("ts", "n")), datasource,
-                          timestampColumn="ts")
+    task = await pipeline(
+        "times.csv", _csv(expected.select("ts", "n")), datasource, timestampColumn="ts"
+    )
 
     _assert_succeeded(task, len(values))
     assert _read_as_uploaded(task), task["events"]
     await druid_sql.wait_for_table(datasource)
     rows = await druid_sql.rows(
-        f'SELECT TIMESTAMP_TO_MILLIS(__time) AS millis, n FROM "{datasource}"')
+        f'SELECT TIMESTAMP_TO_MILLIS(__time) AS millis, n FROM "{datasource}"'
+    )
     got = {row["n"]: row["millis"] for row in rows}
     assert got == dict(zip(expected["n"].to_list(), expected["millis"].to_list(), strict=True))
 
@@ -356,8 +381,7 @@ async def test_a_clean_file_druid_cannot_read_as_is_is_staged_and_lands(
     # Semicolons and day-first dates: clean, but only a staged copy (commas, epoch
     # milliseconds) reads the same in Druid. Staged by one Polars sink (stage.stage_all).
     frame = _sales(300, start=datetime(2024, 4, 1, tzinfo=UTC), seed=4)
-    text = frame.with_columns(pl.col("ts").dt.strftime("%d/%m/%Y %H:%M")).write_csv(
-        separator=";")
+    text = frame.with_columns(pl.col("ts").dt.strftime("%d/%m/%Y %H:%M")).write_csv(separator=";")
     task = await pipeline("semicolons.csv", text.encode(), datasource)
 
     _assert_succeeded(task, 300)
@@ -384,5 +408,6 @@ async def test_broken_quoting_costs_a_row_not_the_file(
     assert (task["rowsIngested"], task["rowsQuarantined"]) == (59, 1)
     await druid_sql.wait_for_table(datasource)
     monitor = await druid_sql.one(
-        f'SELECT COUNT(*) AS n FROM "{datasource}" WHERE country LIKE \'27" monitor %\'')
+        f'SELECT COUNT(*) AS n FROM "{datasource}" WHERE country LIKE \'27" monitor %\''
+    )
     assert monitor["n"] == 1

@@ -36,8 +36,9 @@ CANCEL = "mutation Cancel($id: ID!) { cancelUpload(id: $id) }"
 
 
 def _csv(rows: int) -> bytes:
-    lines = ["ts,city,amount"] + [f"2024-01-{1 + i % 28:02d}T00:00:00Z,c{i % 7},{i * 0.5}"
-                                  for i in range(rows)]
+    lines = ["ts,city,amount"] + [
+        f"2024-01-{1 + i % 28:02d}T00:00:00Z,c{i % 7},{i * 0.5}" for i in range(rows)
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -49,10 +50,12 @@ async def _gql(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[
     return data
 
 
-async def _start(client: httpx.AsyncClient, content: bytes, name: str = "big.csv",
-                 datasource: str = "sales") -> dict[str, Any]:
-    data = await _gql(client, START, name=name, size=len(content), ds=datasource, first=1,
-                      count=1000)
+async def _start(
+    client: httpx.AsyncClient, content: bytes, name: str = "big.csv", datasource: str = "sales"
+) -> dict[str, Any]:
+    data = await _gql(
+        client, START, name=name, size=len(content), ds=datasource, first=1, count=1000
+    )
     return data["startUpload"]  # type: ignore[no-any-return]
 
 
@@ -61,7 +64,7 @@ async def _put(session: dict[str, Any], content: bytes, numbers: list[int]) -> N
     urls = {p["number"]: p["url"] for p in session["parts"]}
     async with httpx.AsyncClient(timeout=60) as s3:
         for n in numbers:
-            response = await s3.put(urls[n], content=content[(n - 1) * size:n * size])
+            response = await s3.put(urls[n], content=content[(n - 1) * size : n * size])
             assert response.status_code == 200, response.text
 
 
@@ -104,13 +107,13 @@ async def test_an_interrupted_upload_resumes_with_the_missing_parts(
     await _put(session, content, [1])
     # Part 2 broken off halfway: S3 holds a part of the wrong size, which must be resent.
     async with httpx.AsyncClient(timeout=60) as s3:
-        await s3.put(session["parts"][1]["url"], content=content[5 * 1024**2:6 * 1024**2])
+        await s3.put(session["parts"][1]["url"], content=content[5 * 1024**2 : 6 * 1024**2])
 
     early = (await _gql(client, COMPLETE, id=session["id"]))["completeUpload"]
     assert early["__typename"] == "UploadRejected" and early["code"] == "INCOMPLETE_UPLOAD"
     assert "part(s) 2, 3 of 3" in early["message"]
 
-    resumed = (await _gql(client, SESSION_QUERY, id=session["id"], first=2, count=10))
+    resumed = await _gql(client, SESSION_QUERY, id=session["id"], first=2, count=10)
     state = resumed["uploadSession"]
     assert state["uploadedParts"] == [1]
     assert [p["number"] for p in state["parts"]] == [2, 3]
@@ -156,7 +159,7 @@ async def test_a_cancelled_upload_frees_its_parts_and_cannot_complete(
     assert (await _gql(client, CANCEL, id=session["id"]))["cancelUpload"] is True
     done = (await _gql(client, COMPLETE, id=session["id"]))["completeUpload"]
     assert done["code"] == "UPLOAD_ABORTED"
-    state = (await _gql(client, SESSION_QUERY, id=session["id"], first=1, count=1))
+    state = await _gql(client, SESSION_QUERY, id=session["id"], first=1, count=1)
     assert state["uploadSession"]["cancelled"] is True
     assert await db.fetchval("SELECT count(*) FROM tasks") == 0
 
@@ -173,8 +176,9 @@ async def test_abandoned_sessions_are_cancelled_and_their_parts_freed(
     content = _csv(1000)
     old, fresh = await _start(client, content), await _start(client, content, name="b.csv")
     await _put(old, content, [1])
-    await db.execute("UPDATE upload_sessions SET created_at = now() - interval '3 days'"
-                     " WHERE id = $1", old["id"])
+    await db.execute(
+        "UPDATE upload_sessions SET created_at = now() - interval '3 days' WHERE id = $1", old["id"]
+    )
 
     assert await resumable.expire(db, store) == 1
     state = (await _gql(client, SESSION_QUERY, id=old["id"], first=1, count=1))["uploadSession"]

@@ -73,7 +73,9 @@ async def test_worker_profiles_and_fails_clearly_without_druid(
     assert await store.list_keys("staged/sales/") == []
     row = await db.fetchrow(
         "SELECT t.staged, u.raw_key FROM tasks t JOIN uploads u ON u.id = t.upload_id "
-        "WHERE t.id = $1", task["id"])
+        "WHERE t.id = $1",
+        task["id"],
+    )
     assert row["staged"]["reads_upload"] is True
     assert row["staged"]["uris"] == [store.uri(row["raw_key"])]
     assert row["staged"]["columns"] == ["ts", "city", "amount", "qty"]

@@ -236,8 +236,9 @@ async def test_pending_and_waiting_tasks_are_reported_as_such() -> None:
 
 
 async def test_reports_are_none_while_the_task_starts() -> None:
-    answers = iter([(404, "No task reports were found"), (500, "No task reports were found"),
-                    (200, "")])  # Druid 25 once answered 200 with no body mid-hand-over
+    answers = iter(
+        [(404, "No task reports were found"), (500, "No task reports were found"), (200, "")]
+    )  # Druid 25 once answered 200 with no body mid-hand-over
 
     def handler(request: httpx.Request) -> httpx.Response:
         code, text = next(answers)

@@ -11,7 +11,7 @@ import pytest
 from core.profiling import InputRejected, RejectCode
 from tests.fixtures.uploads import LIMITS, csv_text, staged, validate, write_csv, write_xlsx
 
-ROWS = [["name", "qty", "price"], ["Zoë", 1, 2.5], ["Łódź; \"quoted\"", 2, 3.0], ["plain", 3, 4.25]]
+ROWS = [["name", "qty", "price"], ["Zoë", 1, 2.5], ['Łódź; "quoted"', 2, 3.0], ["plain", 3, 4.25]]
 
 
 def _reject(path: Path, out: Path, code: RejectCode, **options: object) -> InputRejected:
@@ -28,7 +28,7 @@ def test_delimiters_are_sniffed(tmp_path: Path, delimiter: str) -> None:
     result = validate(path, tmp_path / "out")
     assert result.profile.delimiter == delimiter
     assert result.staged_columns == ("name", "qty", "price")
-    assert staged(result)["name"].to_list() == ["Zoë", "Łódź; \"quoted\"", "plain"]
+    assert staged(result)["name"].to_list() == ["Zoë", 'Łódź; "quoted"', "plain"]
 
 
 def test_delimiter_option_overrides_sniffing(tmp_path: Path) -> None:
@@ -39,8 +39,13 @@ def test_delimiter_option_overrides_sniffing(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("encoding", "bom", "reported"),
-    [("utf-8", "", "utf-8"), ("utf-8", "\ufeff", "utf-8-sig"), ("utf-16-le", "\ufeff", "utf-16-le"),
-     ("utf-16-be", "\ufeff", "utf-16-be"), ("cp1252", "", "cp1252")],
+    [
+        ("utf-8", "", "utf-8"),
+        ("utf-8", "\ufeff", "utf-8-sig"),
+        ("utf-16-le", "\ufeff", "utf-16-le"),
+        ("utf-16-be", "\ufeff", "utf-16-be"),
+        ("cp1252", "", "cp1252"),
+    ],
 )
 def test_encodings_are_read_as_utf8(tmp_path: Path, encoding: str, bom: str, reported: str) -> None:
     rows = [["name", "qty"], ["Zoë café", 1], ["naïve € “quotes”", 2], ["Łódź" if bom else "x", 3]]
@@ -87,8 +92,12 @@ def test_xlsx_is_recognised_by_content(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, b"%PDF-1.7\n%\xe2\xe3\n1 0 obj", b"\x1f\x8b\x08\x00rest",
-     bytes(range(256)) * 8],
+    [
+        b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
+        b"%PDF-1.7\n%\xe2\xe3\n1 0 obj",
+        b"\x1f\x8b\x08\x00rest",
+        bytes(range(256)) * 8,
+    ],
 )
 def test_binary_named_csv_is_unsupported(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "data.csv"
@@ -136,8 +145,9 @@ def test_blank_column_name(tmp_path: Path) -> None:
 
 
 def test_duplicate_column_name(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "in.csv", [["id", "a", "price", "b", "c", "d", "price "],
-                                           [1, 2, 3, 4, 5, 6, 7]])
+    path = write_csv(
+        tmp_path / "in.csv", [["id", "a", "price", "b", "c", "d", "price "], [1, 2, 3, 4, 5, 6, 7]]
+    )
     error = _reject(path, tmp_path / "out", RejectCode.DUPLICATE_COLUMN_NAME)
     assert "Columns 3 and 7 are both called 'price'" in error.message
 
@@ -166,8 +176,10 @@ def test_quoted_header_with_newline(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("body", "kept", "set_aside"),
-    [(b'a,b\n1,"never closed\n2,3\n', ["3"], 1),
-     (b'a,b\n1,5" screen\n2,3\n', ['5" screen', "3"], 0)],
+    [
+        (b'a,b\n1,"never closed\n2,3\n', ["3"], 1),
+        (b'a,b\n1,5" screen\n2,3\n', ['5" screen', "3"], 0),
+    ],
 )
 def test_malformed_quoting_is_set_aside_not_truncated(
     tmp_path: Path, body: bytes, kept: list[str], set_aside: int
@@ -210,8 +222,13 @@ def test_progress_is_reported(tmp_path: Path) -> None:
 
     seen: list[tuple[str, float]] = []
     path = write_csv(tmp_path / "in.csv", ROWS)
-    validate_file(path, options=IngestOptions(), limits=LIMITS, out_dir=tmp_path / "out",
-                  on_progress=lambda stage, fraction: seen.append((stage, fraction)))
+    validate_file(
+        path,
+        options=IngestOptions(),
+        limits=LIMITS,
+        out_dir=tmp_path / "out",
+        on_progress=lambda stage, fraction: seen.append((stage, fraction)),
+    )
     stages = [stage for stage, _ in seen]
     assert stages[0] == "detecting" and stages[-1] == "done"
     assert {"inferring", "checking"} <= set(stages)  # (no staging: Druid reads the upload)

@@ -30,8 +30,13 @@ def _write(frame: pl.DataFrame, path: Path) -> Path:
 
 
 def _same_except_distinct(fast: ColumnProfile, main: ColumnProfile) -> None:
-    assert (fast.name, fast.type, fast.null_count, fast.min, fast.max) == \
-        (main.name, main.type, main.null_count, main.min, main.max)
+    assert (fast.name, fast.type, fast.null_count, fast.min, fast.max) == (
+        main.name,
+        main.type,
+        main.null_count,
+        main.min,
+        main.max,
+    )
     assert fast.histogram == main.histogram  # both count every row of a small file
 
 
@@ -87,7 +92,8 @@ def test_histograms_of_a_large_file_come_from_rows_spread_over_it(
     amounts = random.Random(7)
     rows = [["ts", "amount"]] + [
         [(start + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ"), amounts.randrange(1000)]
-        for i in range(60_000)]  # sorted by time: a head-only sample would see one day
+        for i in range(60_000)
+    ]  # sorted by time: a head-only sample would see one day
     path = tmp_path / "in.csv"
     path.write_text(csv_text(rows))
     fast = validate(path, tmp_path / "fast")
@@ -122,8 +128,11 @@ ISO = "2024-03-01T10:00:00Z"
         (f"ts;n\n{ISO};1\n{ISO};2\n".encode(), False, "millis"),  # Druid's csv is commas only
         (b"ts,n\n01/03/2024,1\n02/03/2024,2\n", False, "millis"),  # a format Druid reads apart
         ("ts,name\n2024-03-01,Müller\n2024-03-02,x\n".encode("cp1252"), False, "millis"),
-        (f"ts,n\n{ISO},1\nnot a time,2\n".encode() + f"{ISO},3\n".encode() * 20,
-         False, "millis"),  # a bad row, quarantined
+        (
+            f"ts,n\n{ISO},1\nnot a time,2\n".encode() + f"{ISO},3\n".encode() * 20,
+            False,
+            "millis",
+        ),  # a bad row, quarantined
     ],
 )
 def test_when_druid_reads_the_upload_as_it_is(
@@ -145,8 +154,6 @@ def test_a_file_druid_reads_as_it_is_keeps_its_header_lines(tmp_path: Path) -> N
     assert result.reads_upload and result.header_rows == 2
     assert result.staged_columns == ("ts", "two\nline name")
     assert column(result, "two\nline name").type == ColumnType.LONG
-
-
 
 
 def test_a_sample_with_bad_rows_skips_the_fast_pass(

@@ -26,8 +26,10 @@ def _check_accounting(result) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_ragged_rows_are_quarantined_with_field_counts(tmp_path: Path) -> None:
-    text = ("a,b,c,d\n1,2,3,4\n5,6,7,8,9\n10,11,12\n13,14,15,16\n17,18,19,20,21,22,23,24,25\n"
-            "26,,,\n27,28\n")
+    text = (
+        "a,b,c,d\n1,2,3,4\n5,6,7,8,9\n10,11,12\n13,14,15,16\n17,18,19,20,21,22,23,24,25\n"
+        "26,,,\n27,28\n"
+    )
     result = validate(_file(tmp_path, text), tmp_path / "out")
     _check_accounting(result)
     assert (result.profile.rows_total, result.profile.rows_quarantined) == (7, 4)
@@ -41,8 +43,9 @@ def test_ragged_rows_are_quarantined_with_field_counts(tmp_path: Path) -> None:
     }
     assert bad.row(0)[2:] == ("5", "6", "7", "8", "9", None, None)
     assert staged(result)["a"].to_list() == ["1", "13", "26"]  # 26,,, is complete (empty fields)
-    assert any("2 with too many fields, 2 with too few fields" in w
-               for w in result.profile.warnings)
+    assert any(
+        "2 with too many fields, 2 with too few fields" in w for w in result.profile.warnings
+    )
 
 
 def test_short_rows_in_a_file_with_quoted_newlines(tmp_path: Path) -> None:
@@ -65,7 +68,9 @@ def test_blank_lines_are_quarantined_as_empty(tmp_path: Path) -> None:
     result = validate(_file(tmp_path, "a,b\n1,2\n\n3,4\n,\n"), tmp_path / "out")
     _check_accounting(result)
     assert quarantined(result).select("source_row", "reason").rows() == [
-        ("2", "row is empty"), ("4", "row is empty")]
+        ("2", "row is empty"),
+        ("4", "row is empty"),
+    ]
 
 
 def test_bad_timestamps_are_quarantined_with_reasons(tmp_path: Path) -> None:
@@ -76,11 +81,19 @@ def test_bad_timestamps_are_quarantined_with_reasons(tmp_path: Path) -> None:
     profile = result.profile
     assert (profile.rows_total, profile.rows_valid, profile.rows_quarantined) == (32, 29, 3)
     assert [row[:4] for row in quarantined(result).rows()] == [
-        ("29", "timestamp '2024-13-45' in column 'date' is not a valid date (expected %Y-%m-%d)",
-         "2024-13-45", "99"),
+        (
+            "29",
+            "timestamp '2024-13-45' in column 'date' is not a valid date (expected %Y-%m-%d)",
+            "2024-13-45",
+            "99",
+        ),
         ("30", "timestamp column 'date' is empty", None, "98"),
-        ("31", "timestamp '2024-02-30' in column 'date' is not a valid date (expected %Y-%m-%d)",
-         "2024-02-30", "97"),
+        (
+            "31",
+            "timestamp '2024-02-30' in column 'date' is not a valid date (expected %Y-%m-%d)",
+            "2024-02-30",
+            "97",
+        ),
     ]
     assert staged(result)["v"].to_list()[-1] == "96"
 
@@ -92,8 +105,11 @@ def test_bad_rows_after_the_sample(tmp_path: Path) -> None:
     result = validate(write_csv(tmp_path / "in.csv", rows), tmp_path / "out")
     _check_accounting(result)
     assert quarantined(result).select("source_row", "reason").rows() == [
-        ("12001", "timestamp 'oops' in column 'ts' is not a valid date "
-                  "(expected epoch seconds between 1990 and 2100)"),
+        (
+            "12001",
+            "timestamp 'oops' in column 'ts' is not a valid date "
+            "(expected epoch seconds between 1990 and 2100)",
+        ),
         ("14001", "row has 3 fields, header has 2"),
     ]
 
@@ -131,4 +147,5 @@ def test_short_rows_below_a_two_line_header(tmp_path: Path) -> None:
     result = validate(_file(tmp_path, text), tmp_path / "out")
     assert result.staged_columns == ("a", "b\nc", "d")
     assert quarantined(result).select("source_row", "reason").rows() == [
-        ("2", "row has 2 fields, header has 3")]
+        ("2", "row has 2 fields, header has 3")
+    ]

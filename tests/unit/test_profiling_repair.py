@@ -30,11 +30,16 @@ def test_broken_rows_are_quarantined_with_their_text_and_their_row_number(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "in.csv"
-    path.write_text(_rows(40, overrides={
-        5: '2024-01-05T00:00:00Z,"never closed,5',
-        12: '2024-01-12T00:00:00Z,"quoted"then text,12',
-        20: "yesterday,item 20,20",  # an ordinary bad row, after the broken ones
-    }))
+    path.write_text(
+        _rows(
+            40,
+            overrides={
+                5: '2024-01-05T00:00:00Z,"never closed,5',
+                12: '2024-01-12T00:00:00Z,"quoted"then text,12',
+                20: "yesterday,item 20,20",  # an ordinary bad row, after the broken ones
+            },
+        )
+    )
     result = validate(path, tmp_path / "out")
     profile = result.profile
     assert (profile.rows_total, profile.rows_valid, profile.rows_quarantined) == (40, 37, 3)
@@ -60,10 +65,15 @@ def test_an_unclosed_quote_near_the_end_costs_one_row(tmp_path: Path) -> None:
 
 def test_a_value_spanning_lines_is_still_one_row(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
-    path.write_text(_rows(30, overrides={
-        7: '2024-01-07T00:00:00Z,"two\nlines",7',
-        9: '2024-01-09T00:00:00Z,"bad"x,9',
-    }))
+    path.write_text(
+        _rows(
+            30,
+            overrides={
+                7: '2024-01-07T00:00:00Z,"two\nlines",7',
+                9: '2024-01-09T00:00:00Z,"bad"x,9',
+            },
+        )
+    )
     result = validate(path, tmp_path / "out")
     assert (result.profile.rows_total, result.profile.rows_quarantined) == (30, 1)
     names = staged(result)["name"].to_list()

@@ -16,9 +16,13 @@ from tests.fixtures.uploads import column, mixed_frame, staged, validate, write_
 
 def _typed(result, frame: pl.DataFrame) -> pl.DataFrame:  # type: ignore[no-untyped-def]
     """Staged text read back with the dtypes the profile promises."""
-    dtypes = {ColumnType.LONG: pl.Int64, ColumnType.DOUBLE: pl.Float64,
-              ColumnType.BOOLEAN: pl.Boolean, ColumnType.STRING: pl.String,
-              ColumnType.TIMESTAMP: pl.Int64}
+    dtypes = {
+        ColumnType.LONG: pl.Int64,
+        ColumnType.DOUBLE: pl.Float64,
+        ColumnType.BOOLEAN: pl.Boolean,
+        ColumnType.STRING: pl.String,
+        ColumnType.TIMESTAMP: pl.Int64,
+    }
     schema = {c.name: dtypes[c.type] for c in result.profile.columns}
     text = staged(result).write_csv().encode()  # what Druid reads, parsed with those types
     return pl.read_csv(text, schema=schema).select(frame.columns)
@@ -40,9 +44,14 @@ def test_round_trip(tmp_path: Path, source: str) -> None:
         frame.write_excel(path)
     result = validate(path, tmp_path / "out")
     types = {c.name: c.type for c in result.profile.columns}
-    assert types == {"id": ColumnType.LONG, "ts": ColumnType.TIMESTAMP, "city": ColumnType.STRING,
-                     "price": ColumnType.DOUBLE, "qty": ColumnType.LONG,
-                     "paid": ColumnType.BOOLEAN}
+    assert types == {
+        "id": ColumnType.LONG,
+        "ts": ColumnType.TIMESTAMP,
+        "city": ColumnType.STRING,
+        "price": ColumnType.DOUBLE,
+        "qty": ColumnType.LONG,
+        "paid": ColumnType.BOOLEAN,
+    }
     assert result.staged_columns == tuple(frame.columns)
     assert result.profile.timestamp.column == "ts"
     assert _typed(result, frame).equals(_expected(frame))
@@ -62,8 +71,12 @@ def test_staged_file_is_rfc4180(tmp_path: Path) -> None:
     raw = result.staged_files[0].read_text(encoding="utf-8")
     assert raw.splitlines()[0] == "text,n"
     with result.staged_files[0].open(newline="", encoding="utf-8") as f:
-        assert list(csv.reader(f)) == [["text", "n"], ['say "hi", then\nleave', "1"],
-                                       ["plain", ""], ["", "3"]]
+        assert list(csv.reader(f)) == [
+            ["text", "n"],
+            ['say "hi", then\nleave', "1"],
+            ["plain", ""],
+            ["", "3"],
+        ]
     assert '"say ""hi"", then\nleave"' in raw
 
 

@@ -31,19 +31,31 @@ FEB1 = _millis(2024, 2, 1)
     ("values", "source_format", "expected"),
     [
         (["2024-01-02", "2024-02-01"], "%Y-%m-%d", [JAN2, FEB1]),
-        (["2024-01-02T03:04:05Z", "2024-02-01T00:00:00.250Z"], "%Y-%m-%dT%H:%M:%S%.f%#z",
-         [JAN2 + 11_045_000, FEB1 + 250]),
-        (["2024-01-02T05:04:05+02:00", "2024-02-01T00:00:00-0100"], "%Y-%m-%dT%H:%M:%S%.f%#z",
-         [JAN2 + 11_045_000, FEB1 + 3_600_000]),
-        (["2024-01-02 03:04:05", "2024-02-01 00:00:00.5"], "%Y-%m-%d %H:%M:%S%.f",
-         [JAN2 + 11_045_000, FEB1 + 500]),
+        (
+            ["2024-01-02T03:04:05Z", "2024-02-01T00:00:00.250Z"],
+            "%Y-%m-%dT%H:%M:%S%.f%#z",
+            [JAN2 + 11_045_000, FEB1 + 250],
+        ),
+        (
+            ["2024-01-02T05:04:05+02:00", "2024-02-01T00:00:00-0100"],
+            "%Y-%m-%dT%H:%M:%S%.f%#z",
+            [JAN2 + 11_045_000, FEB1 + 3_600_000],
+        ),
+        (
+            ["2024-01-02 03:04:05", "2024-02-01 00:00:00.5"],
+            "%Y-%m-%d %H:%M:%S%.f",
+            [JAN2 + 11_045_000, FEB1 + 500],
+        ),
         (["2024-01-02T03:04", "2024-02-01T00:00"], "%Y-%m-%dT%H:%M", [JAN2 + 11_040_000, FEB1]),
         (["2024/01/02", "2024/2/1"], "%Y/%m/%d", [JAN2, FEB1]),
         (["02.01.2024", "01.02.2024 00:00"], None, None),  # mixed date/datetime: not one format
         (["02.01.2024", "1.2.2024"], "%d.%m.%Y", [JAN2, FEB1]),
         (["02-01-2024", "01-02-2024"], "%d-%m-%Y", [JAN2, FEB1]),
-        (["01/02/2024 3:04 PM", "02/01/2024 12:00 AM"], "%m/%d/%Y %I:%M %p",
-         [JAN2 + 54_240_000, FEB1]),
+        (
+            ["01/02/2024 3:04 PM", "02/01/2024 12:00 AM"],
+            "%m/%d/%Y %I:%M %p",
+            [JAN2 + 54_240_000, FEB1],
+        ),
     ],
 )
 def test_text_formats(
@@ -56,8 +68,11 @@ def test_text_formats(
         return
     # Druid reads ISO-8601 from the upload itself; other formats are staged as epoch millis.
     druid_format = "iso" if source_format in DRUID_TIME_FORMATS else "millis"
-    assert (info.column, info.source_format, info.druid_format) == ("created", source_format,
-                                                                   druid_format)
+    assert (info.column, info.source_format, info.druid_format) == (
+        "created",
+        source_format,
+        druid_format,
+    )
     assert result.reads_upload == (druid_format != "millis")
     assert staged(result)["created"].cast(pl.Int64).to_list() == expected
     assert column(result, "created").type == ColumnType.TIMESTAMP
@@ -116,8 +131,10 @@ def test_excel_serials_in_text(tmp_path: Path) -> None:
 
 
 def test_excel_date_cells_and_serial_numbers(tmp_path: Path) -> None:
-    sheets = {"data": [["when", "n"], [date(2024, 1, 2), 1], [datetime(2024, 2, 1, 6), 2]],
-              "serials": [["day", "n"], [45293, 1], [45323, 2]]}
+    sheets = {
+        "data": [["when", "n"], [date(2024, 1, 2), 1], [datetime(2024, 2, 1, 6), 2]],
+        "serials": [["day", "n"], [45293, 1], [45323, 2]],
+    }
     path = write_xlsx(tmp_path / "in.xlsx", sheets)
     cells = validate(path, tmp_path / "a")
     assert cells.profile.timestamp.column == "when"
@@ -128,8 +145,11 @@ def test_excel_date_cells_and_serial_numbers(tmp_path: Path) -> None:
 
 
 def test_time_like_name_is_preferred(tmp_path: Path) -> None:
-    rows = [["shipped", "created_at", "n"], ["2024-01-05", "2024-01-02", 1],
-            ["2024-02-05", "2024-02-01", 2]]
+    rows = [
+        ["shipped", "created_at", "n"],
+        ["2024-01-05", "2024-01-02", 1],
+        ["2024-02-05", "2024-02-01", 2],
+    ]
     result = validate(write_csv(tmp_path / "in.csv", rows), tmp_path / "out")
     assert result.profile.timestamp.column == "created_at"
     assert column(result, "shipped").type == ColumnType.TIMESTAMP

@@ -39,8 +39,12 @@ def test_narrowest_type(tmp_path: Path, values: list[object], expected: ColumnTy
 
 @pytest.mark.parametrize(
     ("good", "bad", "expected"),
-    [("7", "3.5", ColumnType.DOUBLE), ("7", "n/a", ColumnType.STRING),
-     ("2.5", "x", ColumnType.STRING), ("true", "maybe", ColumnType.STRING)],
+    [
+        ("7", "3.5", ColumnType.DOUBLE),
+        ("7", "n/a", ColumnType.STRING),
+        ("2.5", "x", ColumnType.STRING),
+        ("true", "maybe", ColumnType.STRING),
+    ],
 )
 def test_bad_value_after_row_10000_changes_the_type(
     tmp_path: Path, good: str, bad: str, expected: ColumnType
@@ -80,21 +84,29 @@ def test_stats_per_type(tmp_path: Path) -> None:
 
 
 def test_parquet_dtypes_are_mapped(tmp_path: Path) -> None:
-    frame = pl.DataFrame({
-        "i": pl.Series([1, 2, None], dtype=pl.Int32),
-        "f": [1.5, float("nan"), 3.0],
-        "b": [True, False, None],
-        "s": ["a", "b", "c"],
-        "d": pl.Series(["2.5", "1.25", "3"]).cast(pl.Decimal(10, 2)),
-        "l": [[1, 2], [], None],
-        "cat": pl.Series(["x", "y", "x"], dtype=pl.Categorical),
-    })
+    frame = pl.DataFrame(
+        {
+            "i": pl.Series([1, 2, None], dtype=pl.Int32),
+            "f": [1.5, float("nan"), 3.0],
+            "b": [True, False, None],
+            "s": ["a", "b", "c"],
+            "d": pl.Series(["2.5", "1.25", "3"]).cast(pl.Decimal(10, 2)),
+            "l": [[1, 2], [], None],
+            "cat": pl.Series(["x", "y", "x"], dtype=pl.Categorical),
+        }
+    )
     frame.write_parquet(tmp_path / "in.parquet")
     result = validate(tmp_path / "in.parquet", tmp_path / "out")
     types = {c.name: c.type for c in result.profile.columns}
-    assert types == {"i": ColumnType.LONG, "f": ColumnType.DOUBLE, "b": ColumnType.BOOLEAN,
-                     "s": ColumnType.STRING, "d": ColumnType.DOUBLE, "l": ColumnType.STRING,
-                     "cat": ColumnType.STRING}
+    assert types == {
+        "i": ColumnType.LONG,
+        "f": ColumnType.DOUBLE,
+        "b": ColumnType.BOOLEAN,
+        "s": ColumnType.STRING,
+        "d": ColumnType.DOUBLE,
+        "l": ColumnType.STRING,
+        "cat": ColumnType.STRING,
+    }
     back = staged(result)
     assert back["f"].to_list() == ["1.5", None, "3.0"]  # NaN staged as empty
     assert back["b"].to_list() == ["true", "false", None]
@@ -108,8 +120,9 @@ def test_histograms_of_large_files_are_scaled_estimates(
     from core.profiling import histograms
 
     monkeypatch.setattr(histograms, "EXACT_CELLS", 3_000)  # every 10th of 10,000 rows x 3
-    rows = [["n", "s", "ts"]] + [[i % 100, f"v{i % 3}", 1_700_000_000 + i * 60]
-                                  for i in range(10_000)]
+    rows = [["n", "s", "ts"]] + [
+        [i % 100, f"v{i % 3}", 1_700_000_000 + i * 60] for i in range(10_000)
+    ]
     result = validate(write_csv(tmp_path / "in.csv", rows), tmp_path / "out")
     for name in ("n", "s", "ts"):
         total = sum(count for _, count in column(result, name).histogram)
@@ -128,10 +141,12 @@ def test_distinct_counts_are_close(tmp_path: Path) -> None:
 def test_parquet_epoch_and_datetime_columns(tmp_path: Path) -> None:
     from datetime import datetime
 
-    frame = pl.DataFrame({
-        "created_ts": [1_700_000_000_000, 1_700_000_060_000],
-        "seen": [datetime(2024, 1, 2, 3, 4, 5), None],
-    })
+    frame = pl.DataFrame(
+        {
+            "created_ts": [1_700_000_000_000, 1_700_000_060_000],
+            "seen": [datetime(2024, 1, 2, 3, 4, 5), None],
+        }
+    )
     frame.write_parquet(tmp_path / "in.parquet")
     result = validate(tmp_path / "in.parquet", tmp_path / "out")
     assert result.profile.timestamp.source_format == "epoch_ms"

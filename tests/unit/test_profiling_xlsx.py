@@ -13,8 +13,12 @@ from core.profiling import InputRejected, Limits, RejectCode
 from tests.fixtures.uploads import LIMITS, column, staged, validate, write_xlsx
 
 SHEETS = {
-    "first": [["name", "qty", "price", "day"], ["a", 1, 1.5, date(2024, 1, 2)],
-              ["b", 2, 2, date(2024, 1, 3)], ["c", None, 3.25, date(2024, 1, 4)]],
+    "first": [
+        ["name", "qty", "price", "day"],
+        ["a", 1, 1.5, date(2024, 1, 2)],
+        ["b", 2, 2, date(2024, 1, 3)],
+        ["c", None, 3.25, date(2024, 1, 4)],
+    ],
     "second": [["x", "y"], ["p", 10], ["q", 20]],
 }
 
@@ -30,8 +34,12 @@ def test_first_sheet_by_default(tmp_path: Path) -> None:
     result = validate(write_xlsx(tmp_path / "in.xlsx", SHEETS), tmp_path / "out")
     assert result.profile.sheet == "first"
     types = {c.name: c.type for c in result.profile.columns}
-    assert types == {"name": ColumnType.STRING, "qty": ColumnType.LONG,
-                     "price": ColumnType.DOUBLE, "day": ColumnType.TIMESTAMP}
+    assert types == {
+        "name": ColumnType.STRING,
+        "qty": ColumnType.LONG,
+        "price": ColumnType.DOUBLE,
+        "day": ColumnType.TIMESTAMP,
+    }
     assert staged(result)["qty"].to_list() == ["1", "2", None]  # whole numbers stay integers
     assert column(result, "qty").null_count == 1
 
@@ -43,8 +51,12 @@ def test_sheet_option(tmp_path: Path) -> None:
 
 
 def test_missing_sheet(tmp_path: Path) -> None:
-    error = _reject(write_xlsx(tmp_path / "in.xlsx", SHEETS), tmp_path / "out",
-                    RejectCode.SHEET_NOT_FOUND, sheet="third")
+    error = _reject(
+        write_xlsx(tmp_path / "in.xlsx", SHEETS),
+        tmp_path / "out",
+        RejectCode.SHEET_NOT_FOUND,
+        sheet="third",
+    )
     assert "'first', 'second'" in error.message
 
 
