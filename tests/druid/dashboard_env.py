@@ -49,7 +49,7 @@ def dashboard_settings() -> Settings:
     base = Settings()
     url = urlsplit(base.database_url)
     return base.model_copy(
-        update={"database_url": urlunsplit(url._replace(path="/sluice_dashboard_test"))}
+        update={"database_url": urlunsplit(url._replace(path=url.path + "_dashboard_test"))}
     )
 
 
