@@ -26,6 +26,10 @@ class Settings(BaseSettings):
 
     # PostgreSQL (metadata: uploads, tasks, events, datasets).
     database_url: str = "postgresql://postgres@127.0.0.1:5433/sluice"
+    # The local PostgreSQL (scripts/run-postgres.sh) syncs every commit to disk. Only the test
+    # runner (scripts/test.sh) turns this off for the stack it starts: faster, and a crash may
+    # then lose or corrupt that stack's data.
+    postgres_durable: bool = True
 
     # Redis (arq queue + pub/sub of task events).
     redis_url: str = "redis://127.0.0.1:6390/0"
@@ -93,6 +97,7 @@ def shell_exports(settings: Settings) -> str:
         "SLUICE_DRUID_DEEP_STORAGE_BUCKET": settings.druid_deep_storage_bucket,
         "SLUICE_DRUID_METADATA_URL": settings.druid_metadata_url,
         "SLUICE_DATABASE_URL": settings.database_url,
+        "SLUICE_POSTGRES_DURABLE": "1" if settings.postgres_durable else "0",
         "SLUICE_REDIS_URL": settings.redis_url,
         "SLUICE_API_HOST": settings.api_host,
         "SLUICE_API_PORT": str(settings.api_port),

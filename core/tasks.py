@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, TypeAlias
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from redis.asyncio import Redis
 
 from core.events import publish_task_changed
@@ -31,7 +32,8 @@ from core.model import (
     check_transition,
 )
 
-Pool: TypeAlias = asyncpg.Pool | asyncpg.Connection
+# Anything that runs queries: the pool, or one connection taken from it (a transaction).
+Pool: TypeAlias = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
 
 
 class TaskNotFound(Exception):

@@ -14,8 +14,14 @@ from tests.graphql_ops import TASK_UPDATES, upload_file
 CSV = b"ts,v\n2024-01-01,1\n2024-01-02,2\n"
 
 
-async def _subscribe(url: str, query: str, variables: dict[str, Any]) -> list[dict[str, Any]]:
-    """Collect every `next` payload until the server completes the subscription."""
+async def _subscribe(
+    url: str, query: str, variables: dict[str, Any], *, first: asyncio.Event | None = None
+) -> list[dict[str, Any]]:
+    """Collect every `next` payload until the server completes the subscription.
+
+    `first` is set on the first payload: the server listens for changes before it sends the
+    current state, so from then on no change can be missed.
+    """
     items: list[dict[str, Any]] = []
     async with websockets.connect(
         f"ws://{url}/graphql", subprotocols=["graphql-transport-ws"]
@@ -36,6 +42,8 @@ async def _subscribe(url: str, query: str, variables: dict[str, Any]) -> list[di
             if message["type"] == "next":
                 assert "errors" not in message["payload"], message
                 items.append(message["payload"]["data"])
+                if first is not None:
+                    first.set()
             elif message["type"] == "complete":
                 return items
             elif message["type"] == "error":
@@ -47,10 +55,12 @@ async def test_task_updates_streams_every_state_in_order_then_completes(
 ) -> None:
     async with httpx.AsyncClient(base_url=f"http://{live_server}") as client:
         task = await upload_file(client, filename="s.csv", content=CSV, datasource="live")
+        subscribed = asyncio.Event()
         subscription = asyncio.create_task(
-            _subscribe(live_server, TASK_UPDATES, {"id": task["id"]})
+            _subscribe(live_server, TASK_UPDATES, {"id": task["id"]}, first=subscribed)
         )
-        await asyncio.sleep(0.5)  # let the subscriber connect before the worker starts
+        # The worker starts only once the subscriber has the current state.
+        await asyncio.wait_for(subscribed.wait(), 60)
         await worker()
         items = await asyncio.wait_for(subscription, 60)
 
