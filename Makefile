@@ -41,6 +41,7 @@ lint:
 	.venv/bin/ruff check $(PY_SOURCES)
 	.venv/bin/ruff format --check $(PY_SOURCES)
 	.venv/bin/mypy api core schema workers
+	cd frontend && npm run --silent lint
 
 bench: setup
 	$(PY) bench/ingest.py

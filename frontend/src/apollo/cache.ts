@@ -15,7 +15,10 @@ const taskPages: FieldPolicy<TaskPageRef> = {
     const seen = new Set(existing.items.map((item) => readField<string>("id", item)));
     return {
       ...incoming,
-      items: [...existing.items, ...incoming.items.filter((item) => !seen.has(readField<string>("id", item)))],
+      items: [
+        ...existing.items,
+        ...incoming.items.filter((item) => !seen.has(readField<string>("id", item))),
+      ],
     };
   },
 };

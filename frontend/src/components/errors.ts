@@ -8,7 +8,8 @@ export function describeError(error: unknown): string {
   }
   if (ServerError.is(error)) {
     if (error.statusCode === 413) return "The file is larger than the server accepts.";
-    if (error.statusCode >= 500) return `The Sluice API failed (HTTP ${error.statusCode}). Try again in a moment.`;
+    if (error.statusCode >= 500)
+      return `The Sluice API failed (HTTP ${error.statusCode}). Try again in a moment.`;
     return `The Sluice API refused the request (HTTP ${error.statusCode}).`;
   }
   if (ServerParseError.is(error)) return "The Sluice API sent an answer this page could not read.";

@@ -31,15 +31,25 @@ export function FailurePanel({ task }: { task: TaskSummaryFragment }) {
       data-testid="failure"
       action={
         error?.retryable !== false ? (
-          <Button color="inherit" variant="outlined" size="small" onClick={retry} disabled={loading}>
+          <Button
+            color="inherit"
+            variant="outlined"
+            size="small"
+            onClick={retry}
+            disabled={loading}
+          >
             {loading ? "Retrying…" : "Retry"}
           </Button>
         ) : undefined
       }
     >
-      <AlertTitle>{error?.stage ? `Failed while ${STATUS_LABEL[error.stage].toLowerCase()}` : "Failed"}</AlertTitle>
+      <AlertTitle>
+        {error?.stage ? `Failed while ${STATUS_LABEL[error.stage].toLowerCase()}` : "Failed"}
+      </AlertTitle>
       <Stack spacing={1}>
-        <Typography data-testid="failure-message">{error?.message ?? "The task failed without a recorded reason."}</Typography>
+        <Typography data-testid="failure-message">
+          {error?.message ?? "The task failed without a recorded reason."}
+        </Typography>
         {error && (
           <Typography variant="caption" component="p">
             Error code: <code>{error.code}</code>

@@ -16,7 +16,15 @@ describe("tasks page", () => {
       mocks: [
         {
           request: { query: TASKS, variables: { first: 50, status: null, datasource: null } },
-          result: { data: { tasks: { __typename: "TaskPage", items: [summary({ id: "t-1", filename: "old.csv", status: "INGESTING" })], nextCursor: null } } },
+          result: {
+            data: {
+              tasks: {
+                __typename: "TaskPage",
+                items: [summary({ id: "t-1", filename: "old.csv", status: "INGESTING" })],
+                nextCursor: null,
+              },
+            },
+          },
         },
         { request: { query: DATASOURCES }, result: { data: { datasources: [] } } },
       ],
@@ -24,11 +32,17 @@ describe("tasks page", () => {
     const list = await screen.findByTestId("task-list");
     expect(within(list).getAllByTestId("task-row")).toHaveLength(1);
 
-    subscriptions.simulateResult({ result: { data: { taskFeed: summary({ id: "t-2", filename: "new.csv", status: "QUEUED" }) } } });
+    subscriptions.simulateResult({
+      result: { data: { taskFeed: summary({ id: "t-2", filename: "new.csv", status: "QUEUED" }) } },
+    });
     await waitFor(() => expect(within(list).getAllByTestId("task-row")).toHaveLength(2));
     expect(within(list).getAllByTestId("task-row")[0]).toHaveTextContent("new.csv");
 
-    subscriptions.simulateResult({ result: { data: { taskFeed: summary({ id: "t-1", filename: "old.csv", status: "SUCCEEDED" }) } } });
+    subscriptions.simulateResult({
+      result: {
+        data: { taskFeed: summary({ id: "t-1", filename: "old.csv", status: "SUCCEEDED" }) },
+      },
+    });
     await waitFor(() =>
       expect(within(list).getAllByTestId("task-row")[1]).toHaveTextContent("Succeeded"),
     );
@@ -46,8 +60,12 @@ describe("tasks page", () => {
       ],
     });
     expect(await screen.findByText("No tasks match these filters")).toBeInTheDocument();
-    subscriptions.simulateResult({ result: { data: { taskFeed: summary({ id: "t-3", status: "QUEUED" }) } } });
-    subscriptions.simulateResult({ result: { data: { taskFeed: summary({ id: "t-4", filename: "bad.csv", status: "FAILED" }) } } });
+    subscriptions.simulateResult({
+      result: { data: { taskFeed: summary({ id: "t-3", status: "QUEUED" }) } },
+    });
+    subscriptions.simulateResult({
+      result: { data: { taskFeed: summary({ id: "t-4", filename: "bad.csv", status: "FAILED" }) } },
+    });
     expect(await screen.findByText("bad.csv")).toBeInTheDocument();
     expect(within(screen.getByTestId("task-list")).getAllByTestId("task-row")).toHaveLength(1);
   });
