@@ -29,7 +29,10 @@ case ${1:-} in
       echo "stack: started earlier (pid $(cat "$pidfile")), waiting for it"
     else
       echo "stack: starting ${services[*]} (log: $log)"
-      setsid scripts/supervise.sh "${services[@]}" >"$log" 2>&1 </dev/null &
+      # Appending (O_APPEND): supervisord and its children write to the log through separate
+      # descriptors, which must not overwrite each other.
+      : >"$log"
+      setsid scripts/supervise.sh "${services[@]}" >>"$log" 2>&1 </dev/null &
       echo $! >"$pidfile"
     fi
     if ! "$PY" -m scripts.wait_ready "$wait_flag"; then

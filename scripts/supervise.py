@@ -60,15 +60,19 @@ def failure_marker(settings: Settings) -> Path:
 
 
 def render_conf(names: Sequence[str], settings: Settings, *, python: str) -> str:
-    """A supervisord configuration running `names` in the foreground, logging to stdout."""
+    """A supervisord configuration running `names` in the foreground.
+
+    supervisord's own events, the watcher's explanations and the ready check's URL go to
+    stdout; each service's output goes to `.data/logs/<service>.log`.
+    """
     data, logs = settings.data_dir, settings.data_dir / "logs"
     # As root, say so: supervisord otherwise warns that it did not drop privileges.
     as_root = "user = root\n" if os.getuid() == 0 else ""
     sections = [
         "[supervisord]\n"
         "nodaemon = true\n"
-        "logfile = /dev/stdout\n"
-        "logfile_maxbytes = 0\n"
+        # In the foreground supervisord also logs to stdout: its console is the file's copy.
+        f"logfile = {logs}/supervisord.log\n"
         "loglevel = info\n"
         f"pidfile = {data}/supervisord.pid\n"
         f"childlogdir = {logs}\n"
@@ -109,7 +113,7 @@ def render_conf(names: Sequence[str], settings: Settings, *, python: str) -> str
     return "\n".join(sections)
 
 
-def _log_tail(settings: Settings, name: str, lines: int = 15) -> str:
+def _log_tail(settings: Settings, name: str, lines: int = 8) -> str:
     path = settings.data_dir / "logs" / f"{name}.log"
     try:
         with path.open("rb") as log:
