@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 from arq.connections import RedisSettings, create_pool
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -17,6 +18,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from api.graphql import GraphQLEndpoint
+from api.observability import RequestContext, metrics_endpoint
+from core import logs
 from core.db import create_pool as create_db_pool
 from core.druid.broker import DruidBroker
 from core.druid.client import DruidClient
@@ -41,6 +44,7 @@ class _LateBound:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    logs.configure(settings)
     graphql = _LateBound()
 
     @contextlib.asynccontextmanager
@@ -74,11 +78,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         Route("/healthz", _health),
         Route("/readyz", _ready),
+        Route("/metrics", metrics_endpoint),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),  # subscriptions
     ]
     routes += _frontend_routes(settings.frontend_dist)
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestContext)])
 
 
 async def _health(request: Request) -> Response:

@@ -20,6 +20,7 @@ from typing import Any
 import asyncpg
 from arq.connections import ArqRedis
 
+from core import metrics
 from core.model import IngestOptions, Task
 from core.settings import Settings
 from core.storage import HEAD_BYTES, ObjectStore
@@ -90,6 +91,7 @@ async def start(
     if rejection is None and size_bytes <= 0:
         rejection = empty_file(filename)
     if rejection is not None:
+        metrics.upload_received(rejection.code, 0)  # refused before any byte was sent
         return rejection
     session_id = new_id()
     key = raw_key(session_id, filename)
@@ -199,6 +201,7 @@ async def complete(
     if rejection is not None:
         await store.delete(session.raw_key)
         await _close(pool, session.id)
+        metrics.upload_received(rejection.code, session.size_bytes)
         return rejection
     task_id = new_id()
     try:
@@ -220,6 +223,7 @@ async def complete(
         assert done is not None
         return done
     await pool.execute("UPDATE upload_sessions SET task_id = $2 WHERE id = $1", session.id, task_id)
+    metrics.upload_received("ACCEPTED", session.size_bytes)
     await queue.enqueue_job(
         "process_task", task_id, _job_id=job_id(task_id, 1), _queue_name=settings.queue_name
     )

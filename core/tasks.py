@@ -10,12 +10,13 @@ from __future__ import annotations
 import base64
 import dataclasses
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
 import asyncpg
 from redis.asyncio import Redis
 
+from core import metrics
 from core.events import publish_task_changed
 from core.model import (
     ColumnProfile,
@@ -324,7 +325,9 @@ async def transition(
         current = await conn.fetchval("SELECT status FROM tasks WHERE id = $1 FOR UPDATE", task_id)
         if current is None:
             raise TaskNotFound(task_id)
-        check_transition(TaskStatus(current), status)
+        previous = TaskStatus(current)
+        check_transition(previous, status)
+        entered = await in_status_since(conn, task_id, previous) if previous != status else None
         if progress is None:
             progress = 1.0 if status == TaskStatus.SUCCEEDED else 0.0
         sets = ["status = $2", "progress = $3", "updated_at = now()"]
@@ -358,6 +361,8 @@ async def transition(
         task = await get_task(conn, task_id)
     assert task is not None
     await publish_task_changed(redis, task_id=task_id, status=status, event_id=event_id)
+    stayed = (datetime.now(UTC) - entered).total_seconds() if entered else None
+    metrics.task_moved(previous, task, stayed)
     return task
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import asyncpg
 from arq.connections import ArqRedis
 
+from core import metrics
 from core.formats import known_binary
 from core.model import IngestOptions, Task
 from core.names import datasource_name_problem, safe_filename
@@ -114,7 +115,9 @@ async def accept_upload(
 ) -> Task | UploadRejection:
     """Turn a received file into a QUEUED task and its job, or a rejection (raw object removed)."""
     rejection = quick_rejection(received, datasource=datasource, settings=settings)
+    size = received.stored.size if received.stored else 0
     if rejection is not None:
+        metrics.upload_received(rejection.code, size)
         return rejection  # the request handler deletes the unclaimed raw object
     assert received.stored is not None
     task_id = new_id()
@@ -132,6 +135,7 @@ async def accept_upload(
         options=options,
     )
     received.claimed = True
+    metrics.upload_received("ACCEPTED", size)
     await queue.enqueue_job(
         "process_task", task_id, _job_id=job_id(task_id, 1), _queue_name=settings.queue_name
     )

@@ -11,6 +11,7 @@ import asyncpg
 import httpx
 from arq.connections import ArqRedis
 
+from core import logs, metrics
 from core.db import create_pool
 from core.druid.broker import DruidBroker
 from core.druid.client import DruidClient
@@ -38,8 +39,10 @@ def services(ctx: dict[str, Any]) -> WorkerServices:
 
 async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx.get("settings") or Settings()
+    logs.configure(settings)
     stack = contextlib.AsyncExitStack()
     ctx["stack"] = stack
+    stack.enter_context(metrics.serve_worker(settings))
     db = await create_pool(settings.database_url)
     stack.push_async_callback(db.close)
     store = await stack.enter_async_context(S3ObjectStore(settings))

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from core import logs
 from core.druid.errors import DruidUnavailable
 from core.druid.spec import build_ingestion_spec
 from core.model import IllegalTransition, Profile, StagedData, Task, TaskStatus
@@ -49,6 +50,7 @@ def staged_prefix(task: Task) -> str:
 
 async def process_task(ctx: dict[str, Any], task_id: str) -> str:
     """arq job: carry a task from wherever it is to INGESTING, then hand over to tracking."""
+    logs.bind(task=task_id)
     svc = services(ctx)
     task = await get_task(svc.db, task_id)
     if task is None or task.status.is_terminal:
@@ -230,6 +232,7 @@ async def _upload_outputs(
 async def _submit(svc: WorkerServices, task: Task) -> Task | None:
     assert task.profile is not None and task.staged is not None
     druid_id = druid_task_id(task)
+    logs.bind(druid_task=druid_id)
     spec = build_ingestion_spec(
         task_id=druid_id,
         datasource=task.datasource,

@@ -13,6 +13,7 @@ from typing import Any
 
 from arq import Retry
 
+from core import logs, metrics
 from core.catalog import DatasourceNotInDruid, refresh_dataset_from_druid
 from core.druid.errors import DruidUnavailable
 from core.model import IllegalTransition, Task, TaskStatus
@@ -38,10 +39,12 @@ def backoff(job_try: int) -> float:
 
 
 async def track_task(ctx: dict[str, Any], task_id: str) -> str:
+    logs.bind(task=task_id)
     svc = services(ctx)
     task = await get_task(svc.db, task_id)
     if task is None or task.status.is_terminal or not task.druid_task_id:
         return "nothing to track"
+    logs.bind(druid_task=task.druid_task_id)
     try:
         if task.status == TaskStatus.INGESTING:
             outcome = await _follow_ingestion(svc, task)
@@ -85,10 +88,17 @@ async def _follow_ingestion(svc: WorkerServices, task: Task) -> str:
                 message=message,
             )
         return "retry"
+    await _druid_task_timed(svc, task, status.duration_ms)
     if status.state == "FAILED":
         await _druid_failed(svc, task, status.error_message)
         return "failed"
     return await _ingestion_succeeded(svc, task)
+
+
+async def _druid_task_timed(svc: WorkerServices, task: Task, run_ms: int | None) -> None:
+    since = await in_status_since(svc.db, task.id, TaskStatus.INGESTING) or task.updated_at
+    waited = (datetime.now(UTC) - since).total_seconds()
+    metrics.druid_task_finished(submitted_seconds_ago=waited, run_ms=run_ms)
 
 
 async def _druid_failed(svc: WorkerServices, task: Task, error_message: str | None) -> None:
