@@ -136,8 +136,9 @@ def configure(settings: Settings, *, stream: object = None) -> logging.Handler:
     root.setLevel(settings.log_level.upper())
     for name in ADOPTED:
         adopted = logging.getLogger(name)
-        adopted.handlers.clear()
-        adopted.propagate = True
+        if adopted.handlers:  # (a logger switched off, as `--no-access-log` does, stays off)
+            adopted.handlers.clear()
+            adopted.propagate = True
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
     return handler
