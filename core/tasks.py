@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
@@ -33,6 +34,7 @@ from core.model import (
 )
 
 Pool: TypeAlias = asyncpg.Pool | asyncpg.Connection
+log = logging.getLogger(__name__)
 
 
 class TaskNotFound(Exception):
@@ -361,6 +363,8 @@ async def transition(
         task = await get_task(conn, task_id)
     assert task is not None
     await publish_task_changed(redis, task_id=task_id, status=status, event_id=event_id)
+    if previous != status:  # (the code only: an error's message may quote the file)
+        log.info("task %s: %s -> %s %s", task_id, previous, status, error.code if error else "")
     stayed = (datetime.now(UTC) - entered).total_seconds() if entered else None
     metrics.task_moved(previous, task, stayed)
     return task

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 
@@ -15,6 +16,8 @@ from core.names import datasource_name_problem, safe_filename
 from core.settings import Settings
 from core.storage import ObjectStore, StoredObject
 from core.tasks import create_upload_and_task
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +121,7 @@ async def accept_upload(
     size = received.stored.size if received.stored else 0
     if rejection is not None:
         metrics.upload_received(rejection.code, size)
+        log.info("upload %s rejected: %s", received.upload_id, rejection.code)
         return rejection  # the request handler deletes the unclaimed raw object
     assert received.stored is not None
     task_id = new_id()
@@ -136,6 +140,7 @@ async def accept_upload(
     )
     received.claimed = True
     metrics.upload_received("ACCEPTED", size)
+    log.info("upload %s accepted: task %s, %d bytes", received.upload_id, task_id, size)
     await queue.enqueue_job(
         "process_task", task_id, _job_id=job_id(task_id, 1), _queue_name=settings.queue_name
     )

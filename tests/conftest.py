@@ -150,6 +150,13 @@ def _free_port() -> int:
 @pytest.fixture
 def live_server(settings: Settings, clean: None) -> Iterator[str]:
     """A real uvicorn (its own thread and event loop) for WebSocket tests. Yields its URL."""
+    with serve(settings) as address:
+        yield address
+
+
+@contextlib.contextmanager
+def serve(settings: Settings) -> Iterator[str]:
+    """Run the app in a real uvicorn on a free port until the block ends; yields host:port."""
     port = _free_port()
     config = uvicorn.Config(
         create_app(settings),
