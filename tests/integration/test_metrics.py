@@ -72,9 +72,7 @@ async def test_without_a_configured_token_nobody_reads_metrics(
     assert response.status_code == 401
 
 
-async def test_metrics_move_as_uploads_go_through(
-    client: httpx.AsyncClient, worker: Any
-) -> None:
+async def test_metrics_move_as_uploads_go_through(client: httpx.AsyncClient, worker: Any) -> None:
     before = await _scrape(client)
     accepted = {"result": "ACCEPTED"}
     uploads_before = sample("sluice_uploads_total", **accepted)
@@ -157,4 +155,3 @@ async def _until(condition: Any, *, within_s: float = 10.0) -> None:
     async with asyncio.timeout(within_s):
         while not condition():
             await asyncio.sleep(0.02)
-
