@@ -61,7 +61,7 @@ def metrics_allowed(request: Request, services: Services) -> bool:
 
 
 async def metrics_endpoint(request: Request) -> Response:
-    services: Services = request.app.state.services
+    services: Services = request.state.services
     if not metrics_allowed(request, services):
         return PlainTextResponse(
             "Reading the metrics needs the metrics token: send `Authorization: Bearer <token>` "

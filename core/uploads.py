@@ -5,17 +5,17 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import asyncpg
-from arq.connections import ArqRedis
-
-from core import metrics
+from core import metrics, queue
 from core.formats import known_binary
 from core.model import IngestOptions, Task
 from core.names import datasource_name_problem, safe_filename
 from core.settings import Settings
-from core.storage import ObjectStore, StoredObject
-from core.tasks import create_upload_and_task
+from core.storage import StoredObject
+
+if TYPE_CHECKING:
+    from core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +49,6 @@ def new_id() -> str:
 
 def raw_key(upload_id: str, filename: str | None) -> str:
     return f"uploads/{upload_id}/{safe_filename(filename)}"
-
-
-def job_id(task_id: str, attempt: int) -> str:
-    """Deterministic arq job id: enqueueing the same attempt twice runs it once."""
-    return f"process:{task_id}:{attempt}"
 
 
 def quick_rejection(
@@ -107,17 +102,14 @@ def content_rejection(filename: str | None, head: bytes) -> UploadRejection | No
 
 
 async def accept_upload(
+    svc: Services,
     *,
-    pool: asyncpg.Pool,
-    queue: ArqRedis,
-    store: ObjectStore,
-    settings: Settings,
     received: ReceivedFile,
     datasource: str,
     options: IngestOptions,
 ) -> Task | UploadRejection:
     """Turn a received file into a QUEUED task and its job, or a rejection (raw object removed)."""
-    rejection = quick_rejection(received, datasource=datasource, settings=settings)
+    rejection = quick_rejection(received, datasource=datasource, settings=svc.settings)
     size = received.stored.size if received.stored else 0
     if rejection is not None:
         metrics.upload_received(rejection.code, size)
@@ -125,9 +117,7 @@ async def accept_upload(
         return rejection  # the request handler deletes the unclaimed raw object
     assert received.stored is not None
     task_id = new_id()
-    task = await create_upload_and_task(
-        pool,
-        queue,
+    task = await svc.tasks.create(
         upload_id=received.upload_id,
         task_id=task_id,
         filename=received.filename,
@@ -141,7 +131,16 @@ async def accept_upload(
     received.claimed = True
     metrics.upload_received("ACCEPTED", size)
     log.info("upload %s accepted: task %s, %d bytes", received.upload_id, task_id, size)
-    await queue.enqueue_job(
-        "process_task", task_id, _job_id=job_id(task_id, 1), _queue_name=settings.queue_name
-    )
+    await start_processing(svc, task)
     return task
+
+
+async def start_processing(svc: Services, task: Task) -> None:
+    """Queue the first run of a new task's pipeline."""
+    await queue.enqueue(
+        svc.redis,
+        queue_name=svc.settings.queue_name,
+        function=queue.PROCESS,
+        task_id=task.id,
+        attempt=task.attempt,
+    )

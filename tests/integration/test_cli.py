@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ import pytest
 from cli.client import SluiceClient, SluiceError
 from cli.config import ClientConfig
 from cli.transfer import send_file
-from core import resumable
+from core.settings import Settings
+from tests.conftest import serve
 from tests.graphql_ops import TASK
 
 SLUICE = Path(sys.executable).with_name("sluice")  # the console script pyproject installs
@@ -123,10 +125,17 @@ def _big_csv(path: Path) -> int:
     return path.stat().st_size
 
 
+@pytest.fixture
+def small_parts_server(settings: Settings, clean: None) -> Iterator[str]:
+    """A server that cuts 5 MiB parts (S3's minimum): a file of a few MB has several."""
+    with serve(settings.model_copy(update={"upload_min_part_bytes": 5 * 1024**2})) as address:
+        yield address
+
+
 async def test_an_interrupted_large_upload_resumes_with_only_the_missing_parts(
-    live_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    small_parts_server: str, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(resumable, "MIN_PART_BYTES", 5 * 1024 * 1024)  # S3's minimum
+    live_server = small_parts_server
     big = tmp_path / "big.csv"
     size = _big_csv(big)
     state = tmp_path / "state" / "sluice"  # where the command keeps it (XDG_STATE_HOME)

@@ -8,13 +8,11 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from pydantic import SecretStr
 
-from api.app import create_app
 from core.settings import Settings
-from tests.conftest import run_worker
+from tests.conftest import api_client, run_worker
 from tests.graphql_ops import upload_file
 
 TOKEN = "log-test-token-9b7e41"
@@ -38,20 +36,14 @@ def json_settings(settings: Settings, clean: None) -> Iterator[Settings]:
 async def test_lines_carry_ids_and_no_secrets(
     json_settings: Settings, redis: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    app = create_app(json_settings)  # installs the JSON handler on (captured) stderr
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        headers = {"X-Request-ID": REQUEST_ID, "Authorization": f"Bearer {TOKEN}"}
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://t", headers=headers
-        ) as client:
-            task = await upload_file(client, filename="a.csv", content=CSV, datasource="sales")
-            logging.getLogger("tests").warning(
-                "a careless line: secret=%s header=Bearer %s",
-                json_settings.s3_secret_key,
-                TOKEN,
-            )
-        await run_worker(json_settings, redis)
+    # The app installs the JSON handler on stderr, which pytest captures here.
+    async with api_client(json_settings) as client:
+        client.headers.update({"X-Request-ID": REQUEST_ID, "Authorization": f"Bearer {TOKEN}"})
+        task = await upload_file(client, filename="a.csv", content=CSV, datasource="sales")
+        logging.getLogger("tests").warning(
+            "a careless line: secret=%s header=Bearer %s", json_settings.s3_secret_key, TOKEN
+        )
+    await run_worker(json_settings, redis)
 
     output = capsys.readouterr().err
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]

@@ -14,10 +14,9 @@ from pydantic import SecretStr
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
-from api.app import create_app
 from core.metrics import sample
 from core.settings import Settings
-from tests.conftest import serve
+from tests.conftest import api_client, serve
 from tests.graphql_ops import TASK_UPDATES, upload_file
 
 TOKEN = "metrics-test-token-5d1c"
@@ -32,11 +31,8 @@ def metrics_settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 async def client(metrics_settings: Settings, clean: None) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(metrics_settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://sluice.test") as http:
-            yield http
+    async with api_client(metrics_settings) as http:
+        yield http
 
 
 async def _scrape(client: httpx.AsyncClient) -> dict[str, float]:
@@ -63,11 +59,10 @@ async def test_metrics_answer_only_the_metrics_token(
 
 
 async def test_without_a_configured_token_nobody_reads_metrics(
-    app: Any, settings: Settings
+    settings: Settings, clean: None
 ) -> None:
     assert settings.metrics_token is None
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+    async with api_client(settings) as http:
         response = await http.get("/metrics", headers={"Authorization": "Bearer "})
     assert response.status_code == 401
 
