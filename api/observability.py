@@ -52,12 +52,13 @@ class RequestContext:
 
 
 def metrics_allowed(request: Request, services: Services) -> bool:
-    """Only a caller with the metrics token reads the metrics."""
+    """Only a caller with the metrics token reads the metrics (an empty token is none)."""
     token = services.settings.metrics_token
+    expected = token.get_secret_value() if token is not None else ""
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if token is None or scheme.lower() != "bearer":
+    if not expected or scheme.lower() != "bearer":
         return False
-    return hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode())
+    return hmac.compare_digest(given.strip().encode(), expected.encode())
 
 
 async def metrics_endpoint(request: Request) -> Response:

@@ -58,11 +58,11 @@ async def test_metrics_answer_only_the_metrics_token(
     assert "sluice_" not in response.text
 
 
+@pytest.mark.parametrize("configured", [None, SecretStr("")])
 async def test_without_a_configured_token_nobody_reads_metrics(
-    settings: Settings, clean: None
+    settings: Settings, clean: None, configured: SecretStr | None
 ) -> None:
-    assert settings.metrics_token is None
-    async with api_client(settings) as http:
+    async with api_client(settings.model_copy(update={"metrics_token": configured})) as http:
         response = await http.get("/metrics", headers={"Authorization": "Bearer "})
     assert response.status_code == 401
 
