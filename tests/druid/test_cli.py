@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,11 +9,10 @@ from typing import Any
 import pytest
 
 from core.settings import Settings
+from tests.cli_run import finish, first_line, start
 from tests.conftest import run_worker, serve
 
 pytestmark = pytest.mark.druid
-
-SLUICE = Path(sys.executable).with_name("sluice")
 
 
 @pytest.fixture
@@ -31,24 +27,15 @@ async def test_upload_follow_lands_the_file_and_exits_0(
     data = tmp_path / "sales.csv"
     rows = [f"2024-03-{1 + i % 28:02d}T00:00:00Z,c{i % 5},{i}" for i in range(300)]
     data.write_text("ts,city,amount\n" + "\n".join(rows) + "\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
-    process = await asyncio.create_subprocess_exec(
-        str(SLUICE),
-        *("--url", f"http://{druid_server}", "upload", str(data), "-d", datasource, "--follow"),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**env, "XDG_CONFIG_HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path)},
+    process = await start(
+        tmp_path, "--url", f"http://{druid_server}", "upload", str(data), "-d", datasource, "-f"
     )
-    assert process.stdout is not None
-    async with asyncio.timeout(60):
-        assert "QUEUED" in (await process.stdout.readline()).decode()
+    assert "QUEUED" in await first_line(process)
 
     await run_worker(druid_settings, redis)
 
-    async with asyncio.timeout(120):
-        out, err = await process.communicate()
-    text = out.decode()
-    assert process.returncode == 0, (text, err.decode())
-    assert "sales.csv  INGESTING" in text and "sales.csv  SUCCEEDED" in text
-    assert f"300 rows are queryable in '{datasource}'" in text
-    assert f"1 of 1 file(s) landed in '{datasource}'." in text
+    code, out, err = await finish(process)
+    assert code == 0, (out, err)
+    assert "sales.csv  INGESTING" in out and "sales.csv  SUCCEEDED" in out
+    assert f"300 rows are queryable in '{datasource}'" in out
+    assert f"1 of 1 file(s) landed in '{datasource}'." in out

@@ -4,8 +4,6 @@ FAILED with DRUID_UNAVAILABLE), and a large upload interrupted and resumed."""
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,33 +15,11 @@ from cli.client import SluiceClient, SluiceError
 from cli.config import ClientConfig
 from cli.transfer import send_file
 from core.settings import Settings
+from tests.cli_run import finish, first_line, start
 from tests.conftest import serve
 from tests.graphql_ops import TASK
 
-SLUICE = Path(sys.executable).with_name("sluice")  # the console script pyproject installs
 CSV = b"ts,city,amount\n2024-01-01T00:00:00Z,Paris,10.5\n2024-01-02T00:00:00Z,Lyon,20\n"
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
-    return {**env, "XDG_CONFIG_HOME": str(home / "config"), "XDG_STATE_HOME": str(home / "state")}
-
-
-async def _sluice(home: Path, *args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        str(SLUICE),
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=_env(home),
-    )
-
-
-async def _finish(process: asyncio.subprocess.Process) -> tuple[int, str, str]:
-    async with asyncio.timeout(120):
-        out, err = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 async def test_upload_follows_the_task_and_exits_1_when_it_fails(
@@ -51,26 +27,24 @@ async def test_upload_follows_the_task_and_exits_1_when_it_fails(
 ) -> None:
     data = tmp_path / "sales.csv"
     data.write_bytes(CSV)
-    process = await _sluice(
+    process = await start(
         tmp_path, "--url", f"http://{live_server}", "upload", str(data), "-d", "sales", "--follow"
     )
-    assert process.stdout is not None
-    async with asyncio.timeout(60):
-        accepted = (await process.stdout.readline()).decode()
+    accepted = await first_line(process)
     assert accepted.startswith("sales.csv: task ") and accepted.rstrip().endswith("QUEUED")
     task_id = accepted.split()[2]
 
     await worker()  # only now is there a job: the command is following meanwhile
 
-    code, out, err = await _finish(process)
+    code, out, err = await finish(process)
     assert code == 1, (out, err)
     for status in ("VALIDATING", "STAGING", "SUBMITTING", "FAILED"):
         assert f"sales.csv  {status}" in out
     assert "DRUID_UNAVAILABLE" in out and "unreachable" in out
     assert "0 of 1 file(s) landed in 'sales'." in out
 
-    code, out, _ = await _finish(
-        await _sluice(tmp_path, "--url", f"http://{live_server}", "task", task_id)
+    code, out, _ = await finish(
+        await start(tmp_path, "--url", f"http://{live_server}", "task", task_id)
     )
     assert code == 0 and "FAILED" in out and "DRUID_UNAVAILABLE" in out
 
@@ -78,8 +52,8 @@ async def test_upload_follows_the_task_and_exits_1_when_it_fails(
 async def test_a_rejected_file_exits_1_with_the_reason(live_server: str, tmp_path: Path) -> None:
     picture = tmp_path / "photo.csv"
     picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
-    code, out, _ = await _finish(
-        await _sluice(
+    code, out, _ = await finish(
+        await start(
             tmp_path, "--url", f"http://{live_server}", "upload", str(picture), "-d", "sales"
         )
     )
@@ -90,8 +64,8 @@ async def test_a_rejected_file_exits_1_with_the_reason(live_server: str, tmp_pat
 async def test_an_unreachable_server_exits_2_and_says_what_to_check(tmp_path: Path) -> None:
     data = tmp_path / "sales.csv"
     data.write_bytes(CSV)
-    code, _, err = await _finish(
-        await _sluice(tmp_path, "--url", "http://127.0.0.1:9", "upload", str(data), "-d", "s")
+    code, _, err = await finish(
+        await start(tmp_path, "--url", "http://127.0.0.1:9", "upload", str(data), "-d", "s")
     )
     assert code == 2
     assert "Could not reach Sluice at http://127.0.0.1:9" in err and "--url" in err
@@ -155,8 +129,8 @@ async def test_an_interrupted_large_upload_resumes_with_only_the_missing_parts(
     assert (state / "sessions.json").exists()
 
     # The command, run again with the same state directory, sends the two missing parts.
-    code, out, err = await _finish(
-        await _sluice(
+    code, out, err = await finish(
+        await start(
             tmp_path,
             "--url",
             f"http://{live_server}",

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +18,7 @@ from pydantic import SecretStr
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
-from core.metrics import sample
+from core.metrics import render, sample, serve_worker
 from core.settings import Settings
 from tests.conftest import api_client, serve
 from tests.graphql_ops import TASK_UPDATES, upload_file
@@ -150,3 +154,25 @@ async def _until(condition: Any, *, within_s: float = 10.0) -> None:
     async with asyncio.timeout(within_s):
         while not condition():
             await asyncio.sleep(0.02)
+
+
+async def test_a_worker_serves_its_own_metrics(settings: Settings) -> None:
+    with serve_worker(settings.model_copy(update={"worker_metrics_port": 0})) as port:
+        assert port
+        async with httpx.AsyncClient() as http:
+            response = await http.get(f"http://127.0.0.1:{port}/metrics")
+    assert response.status_code == 200
+    assert "# TYPE sluice_stage_duration_seconds histogram" in response.text
+
+
+def test_several_processes_are_read_from_the_multiprocess_dir(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Two processes in multiprocess mode (as `uvicorn --workers 2`): one /metrics shows both."""
+    count = "import core.metrics as m; m.upload_received('ACCEPTED', 10)"
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", count], env=env, check=True, timeout=60)
+    text, _ = render(settings.model_copy(update={"metrics_multiproc_dir": tmp_path}))
+    assert 'sluice_uploads_total{result="ACCEPTED"} 2.0' in text.decode()
+    assert 'sluice_upload_bytes_total{result="ACCEPTED"} 20.0' in text.decode()
