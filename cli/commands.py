@@ -59,7 +59,10 @@ def _run(ctx: typer.Context, work: Callable[[SluiceClient], Awaitable[int]]) -> 
         Console(stderr=True, highlight=False).print(f"[red]Error:[/red] {escape(str(exc))}")
         code = 2
     except KeyboardInterrupt:
-        Console(stderr=True).print("Interrupted. Run the same command again to resume.")
+        Console(stderr=True).print(
+            "Interrupted. Run the same command again: a large file's upload resumes where it "
+            "stopped."
+        )
         code = 130
     raise typer.Exit(code)
 
