@@ -112,31 +112,39 @@ async def _send_resumable(
     key = SessionMemory.key(client.config.url, path, datasource)
     session = await _remembered_session(client, memory, key)
     if session is None:
-        started = await client.execute(
-            ops.START_UPLOAD,
-            filename=path.name,
-            sizeBytes=path.stat().st_size,
-            datasource=datasource,
-            options=options,
-            contentType=mimetypes.guess_type(path.name)[0],
-        )
-        session = started["startUpload"]
+        session = await _start_session(client, path, datasource=datasource, options=options)
         if session["__typename"] == "UploadRejected":
             return Outcome(path, rejected=session)
-        session["uploadedParts"] = []
         memory.put(key, session["id"])
-    outcome = Outcome(path, parts_kept=len(session["uploadedParts"]))
-    size = session["partSizeBytes"]
-    for number in session["uploadedParts"]:
-        on_bytes(min(size, path.stat().st_size - (number - 1) * size))
-    missing = sorted(set(range(1, session["partCount"] + 1)) - set(session["uploadedParts"]))
-    await _send_parts(client, path, session, missing, on_bytes, outcome.parts_sent.append)
+    kept: list[int] = session["uploadedParts"]
+    sent: list[int] = []
+    if session["taskId"] is None:  # (set: completed by a run that died before hearing so)
+        size, total = session["partSizeBytes"], path.stat().st_size
+        for number in kept:
+            on_bytes(min(size, total - (number - 1) * size))
+        missing = sorted(set(range(1, session["partCount"] + 1)) - set(kept))
+        await _send_parts(client, path, session, missing, on_bytes, sent.append)
     done = await client.execute(ops.COMPLETE_UPLOAD, id=session["id"])
     result = _outcome(path, done["completeUpload"])
-    result.parts_sent, result.parts_kept = outcome.parts_sent, outcome.parts_kept
-    if result.task is not None or result.rejected["code"] != "INCOMPLETE_UPLOAD":  # type: ignore[index]
+    result.parts_sent, result.parts_kept = sent, len(kept)
+    if result.rejected is None or result.rejected["code"] != "INCOMPLETE_UPLOAD":
         memory.forget(key)
     return result
+
+
+async def _start_session(
+    client: SluiceClient, path: Path, *, datasource: str, options: dict[str, Any] | None
+) -> dict[str, Any]:
+    started = await client.execute(
+        ops.START_UPLOAD,
+        filename=path.name,
+        sizeBytes=path.stat().st_size,
+        datasource=datasource,
+        options=options,
+        contentType=mimetypes.guess_type(path.name)[0],
+    )
+    session: dict[str, Any] = started["startUpload"]
+    return {"uploadedParts": [], "taskId": None, **session}
 
 
 async def _remembered_session(

@@ -4,6 +4,7 @@ FAILED with DRUID_UNAVAILABLE), and a large upload interrupted and resumed."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -126,7 +127,8 @@ async def test_an_interrupted_large_upload_resumes_with_only_the_missing_parts(
                 on_bytes=sent.append,
                 resumable_above=1,
             )
-    assert (state / "sessions.json").exists()
+    remembered = json.loads((state / "sessions.json").read_text())
+    assert len(remembered) == 1
 
     # The command, run again with the same state directory, sends the two missing parts.
     code, out, err = await finish(
@@ -149,3 +151,11 @@ async def test_an_interrupted_large_upload_resumes_with_only_the_missing_parts(
         task = (await client.execute(TASK, id=task_id))["task"]
     assert task["status"] == "QUEUED" and task["sizeBytes"] == size
     assert (state / "sessions.json").read_text().strip() == "{}"  # done: forgotten
+
+    # A run that died between completing and hearing the answer: the next one gets the task.
+    (state / "sessions.json").write_text(json.dumps(remembered))
+    async with SluiceClient(config) as client:
+        again = await send_file(
+            client, big, datasource="sales", options=None, on_bytes=sent.append, resumable_above=1
+        )
+    assert again.task is not None and again.task["id"] == task_id and again.parts_sent == []
