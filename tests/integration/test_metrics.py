@@ -83,9 +83,9 @@ async def test_metrics_move_as_uploads_go_through(client: httpx.AsyncClient, wor
         stage: sample("sluice_stage_duration_seconds_count", stage=stage)
         for stage in ("QUEUED", "VALIDATING", "STAGING", "SUBMITTING")
     }
-    ops_before = sample(
-        "sluice_graphql_operations_total", operation="Upload", type="mutation", outcome="ok"
-    )
+    upload_op = {"operation": "Upload", "type": "mutation"}
+    ops_before = sample("sluice_graphql_operations_total", **upload_op, outcome="ok")
+    timed_before = sample("sluice_graphql_operation_duration_seconds_count", **upload_op)
 
     task = await upload_file(client, filename="sales.csv", content=CSV, datasource="sales")
     assert task["__typename"] == "IngestionTask"
@@ -98,9 +98,9 @@ async def test_metrics_move_as_uploads_go_through(client: httpx.AsyncClient, wor
     assert sample("sluice_uploads_total", **accepted) == uploads_before + 1
     assert sample("sluice_upload_bytes_total", **accepted) == bytes_before + len(CSV)
     assert sample("sluice_uploads_total", result="UNSUPPORTED_FORMAT") == rejected_before + 1
+    assert sample("sluice_graphql_operations_total", **upload_op, outcome="ok") == ops_before + 2
     assert (
-        sample("sluice_graphql_operations_total", operation="Upload", type="mutation", outcome="ok")
-        == ops_before + 2
+        sample("sluice_graphql_operation_duration_seconds_count", **upload_op) == timed_before + 2
     )
 
     await worker()
