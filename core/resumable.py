@@ -28,6 +28,7 @@ from core.uploads import (
     empty_file,
     name_rejection,
     new_id,
+    options_rejection,
     raw_key,
     start_processing,
     too_large,
@@ -83,7 +84,7 @@ async def start(
 ) -> Session | UploadRejection:
     """Open a session for a file of `size_bytes`, or say at once why it would be rejected."""
     settings = svc.settings
-    rejection = name_rejection(datasource, filename)
+    rejection = name_rejection(datasource, filename) or options_rejection(options, filename)
     if rejection is None and size_bytes > settings.max_upload_bytes:
         rejection = too_large(filename, settings)
     if rejection is None and size_bytes <= 0:

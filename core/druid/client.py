@@ -226,8 +226,8 @@ class DruidClient:
     async def task_log(self, task_id: str, *, tail_bytes: int = 64 * 1024) -> str | None:
         """The last `tail_bytes` of the task log, or None when there is no log (yet)."""
         response = await self._task_get(task_id, "log", params={"offset": -tail_bytes})
-        if response.status_code == 404:
-            return None
+        if response.status_code == 404 or response.status_code >= 500:
+            return None  # no log (yet), or its MiddleManager is gone with it
         self._expect_ok(response, f"log of task {task_id}")
         return response.text or None
 

@@ -11,9 +11,11 @@ from typing import Any
 import polars as pl
 import pytest
 
+from core.services import open_services
 from core.settings import Settings
 from tests.conftest import api_client, run_worker
 from tests.graphql_ops import get_task, upload_file
+from workers.watchdog import watch_tasks
 
 pytestmark = pytest.mark.druid
 
@@ -205,10 +207,10 @@ async def test_a_worker_dying_after_submitting_does_not_ingest_twice(
     druid_sql: Any,
 ) -> None:
     """The worker submitted to Druid and died before recording it: the state in PostgreSQL
-    still says SUBMITTING. The job runs again (arq re-runs unfinished jobs; the reconciler
-    re-queues them), resubmits the same deterministic Druid task id, and the rows land once."""
+    still says SUBMITTING, and its job is gone. The watchdog resumes the task under a new job
+    id, the same deterministic Druid task id is resubmitted, and the rows land once."""
     frame = _sales(200, start=datetime(2024, 4, 1, tzinfo=UTC))
-    async with api_client(druid_settings) as client:
+    async with api_client(druid_settings) as client, open_services(druid_settings) as svc:
         task = await upload_file(
             client, filename="once.csv", content=_csv(frame), datasource=datasource
         )
@@ -216,13 +218,16 @@ async def test_a_worker_dying_after_submitting_does_not_ingest_twice(
         done = await get_task(client, task["id"])
         _assert_succeeded(done, 200)
 
-        # Rewind to the moment before the worker recorded its submission, then let the
-        # reconciler (worker start-up) pick the task up again.
+        # Rewind to the moment before the worker recorded its submission, its lease run out
+        # and its job lost; the watchdog finds it past the SUBMITTING deadline.
         await db.execute(
-            "UPDATE tasks SET status = 'SUBMITTING', druid_task_id = NULL WHERE id = $1",
+            "UPDATE tasks SET status = 'SUBMITTING', druid_task_id = NULL, lease_owner = 'x',"
+            " lease_until = now() - interval '1 minute', updated_at = now() - interval '1 hour'"
+            " WHERE id = $1",
             task["id"],
         )
-        await redis.flushdb()  # the finished job's result would dedupe the re-queue
+        await redis.flushdb()
+        assert await watch_tasks({"services": svc}) == 1
         await run_worker(druid_settings, redis)
         again = await get_task(client, task["id"])
 
