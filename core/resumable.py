@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -240,6 +241,25 @@ async def expire(pool: asyncpg.Pool, store: ObjectStore, *, hours: float) -> int
             await store.abort_multipart(session.raw_key, session.s3_upload_id)
         await _close(pool, session.id)
     return len(rows)
+
+
+async def abort_orphans(svc: Services) -> int:
+    """Abort multipart uploads under uploads/ older than `orphan_multipart_age_s` that no
+    open session owns: an API process killed while streaming a file into S3 leaves one,
+    and S3 keeps its parts (and bills them) until someone aborts it. Returns how many."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=svc.settings.orphan_multipart_age_s)
+    listed = await svc.store.unfinished_multiparts("uploads/")
+    owned = set(
+        await svc.db.fetchval(
+            "SELECT coalesce(array_agg(s3_upload_id), '{}') FROM upload_sessions"
+            " WHERE task_id IS NULL AND aborted_at IS NULL"
+        )
+    )
+    orphans = [u for u in listed if u.initiated < cutoff and u.upload_id not in owned]
+    for upload in orphans:
+        with contextlib.suppress(Exception):  # aborted or completed meanwhile
+            await svc.store.abort_multipart(upload.key, upload.upload_id)
+    return len(orphans)
 
 
 async def _task_of_upload(svc: Services, upload_id: str) -> Task | None:

@@ -97,6 +97,8 @@ async def clean(db: Any, redis: ArqRedis, store: S3ObjectStore) -> None:
     )
     await redis.flushdb()
     await store.delete_prefix("")
+    for upload in await store.unfinished_multiparts(""):  # parts of unfinished uploads
+        await store.abort_multipart(upload.key, upload.upload_id)
 
 
 @contextlib.asynccontextmanager
