@@ -216,30 +216,30 @@ async def complete(svc: Services, session: Session) -> Task | UploadRejection:
     return task
 
 
-async def abort(pool: asyncpg.Pool, store: ObjectStore, session: Session) -> bool:
+async def abort(svc: Services, session: Session) -> bool:
     """Cancel an unfinished session and free its parts; False if it was already completed."""
     if session.task_id is not None:
         return False
     if not session.aborted:
-        await store.abort_multipart(session.raw_key, session.s3_upload_id)
-        await _close(pool, session.id)
+        await svc.store.abort_multipart(session.raw_key, session.s3_upload_id)
+        await _close(svc.db, session.id)
     return True
 
 
-async def expire(pool: asyncpg.Pool, store: ObjectStore, *, hours: float) -> int:
-    """Cancel sessions left unfinished for `hours` (their URLs expired long before), so
-    abandoned parts do not stay in S3 for ever. Returns how many were cancelled."""
-    rows = await pool.fetch(
+async def expire(svc: Services) -> int:
+    """Cancel sessions left unfinished for `upload_session_expire_hours` (their URLs expired
+    long before), so abandoned parts do not stay in S3 for ever. Returns how many."""
+    rows = await svc.db.fetch(
         "SELECT * FROM upload_sessions WHERE task_id IS NULL AND aborted_at IS NULL"
         " AND created_at < now() - make_interval(secs => $1)",
-        hours * 3600,
+        svc.settings.upload_session_expire_hours * 3600,
     )
     for row in rows:
         session = _session(row)
         # (already gone on S3, completed by hand or aborted: just close the session)
         with contextlib.suppress(Exception):
-            await store.abort_multipart(session.raw_key, session.s3_upload_id)
-        await _close(pool, session.id)
+            await svc.store.abort_multipart(session.raw_key, session.s3_upload_id)
+        await _close(svc.db, session.id)
     return len(rows)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from core import queue
 from core.druid.client import TaskRejected
 from core.druid.errors import DruidUnavailable
-from core.druid.failures import explain_rejection
+from core.druid.rejections import explain_rejection
 from core.druid.spec import build_ingestion_spec, column_name_problem
 from core.model import Profile, StagedData, Task, TaskStatus
 from core.names import safe_filename

@@ -15,9 +15,7 @@ async def expire_upload_sessions(ctx: dict[str, Any]) -> int:
     """Cancel resumable sessions left unfinished for `upload_session_expire_hours` (frees
     their parts)."""
     svc = services(ctx)
-    expired = await resumable.expire(
-        svc.db, svc.store, hours=svc.settings.upload_session_expire_hours
-    )
+    expired = await resumable.expire(svc)
     if expired:
         log.info("cancelled %d abandoned upload session(s)", expired)
     return expired

@@ -408,3 +408,15 @@ async def test_broken_quoting_costs_a_row_not_the_file(
         f'SELECT COUNT(*) AS n FROM "{datasource}" WHERE country LIKE \'27" monitor %\''
     )
     assert monitor["n"] == 1
+
+
+async def test_times_in_year_9999_land(pipeline: Any, datasource: str, druid_sql: Any) -> None:
+    """The last chunk of such a file ends in year 10000, which Python's datetime cannot hold
+    (the spec builder once crashed on it) but Druid's time library can."""
+    content = b"ts,qty\n2024-01-01T00:00:00Z,1\n9999-12-31T23:59:59Z,2\n"
+    task = await pipeline("far.csv", content, datasource)
+    _assert_succeeded(task, 2)
+    await druid_sql.wait_for_table(datasource)
+    row = await druid_sql.one(f'SELECT COUNT(*) AS n, MAX(__time) AS tmax FROM "{datasource}"')
+    assert row["n"] == 2
+    assert str(row["tmax"]).startswith("9999-12-31T23:59:59")

@@ -189,7 +189,8 @@ async def test_abandoned_sessions_are_cancelled_and_their_parts_freed(
         "UPDATE upload_sessions SET created_at = now() - interval '3 days' WHERE id = $1", old["id"]
     )
 
-    assert await resumable.expire(db, store, hours=48) == 1
+    async with open_services(settings) as svc:
+        assert await resumable.expire(svc) == 1
     state = (await _gql(client, SESSION_QUERY, id=old["id"], first=1, count=1))["uploadSession"]
     assert state["cancelled"] is True
     session = await resumable.get(db, old["id"])
@@ -198,7 +199,8 @@ async def test_abandoned_sessions_are_cancelled_and_their_parts_freed(
         await store.uploaded_parts(session.raw_key, session.s3_upload_id)
     still = (await _gql(client, SESSION_QUERY, id=fresh["id"], first=1, count=1))["uploadSession"]
     assert still["cancelled"] is False
-    assert await resumable.expire(db, store, hours=48) == 0
+    async with open_services(settings) as svc:
+        assert await resumable.expire(svc) == 0
 
 
 async def test_multipart_uploads_no_session_owns_are_aborted(

@@ -16,7 +16,8 @@ import pytest
 
 from core.druid.client import DruidClient, TaskRejected, UnknownDruidTask, _parse_report
 from core.druid.errors import DruidUnavailable
-from core.druid.failures import explain_failure, explain_pending, explain_rejection
+from core.druid.failures import explain_failure, explain_pending
+from core.druid.rejections import explain_rejection
 
 FIXTURES = Path(__file__).parent / "fixtures" / "druid_failures"
 
