@@ -137,4 +137,6 @@ async def _renew(job: Job, task_id: str) -> None:
     while True:
         await asyncio.sleep(ttl / 3)
         if not await job.services.leases.take(task_id, job.job_id, ttl_s=ttl):
-            log.warning("job %s lost the lease on task %s", job.job_id, task_id)
+            # Handed to the next step, or taken over after this worker stalled past the TTL.
+            log.info("job %s no longer holds the lease on task %s", job.job_id, task_id)
+            return

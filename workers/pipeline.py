@@ -66,15 +66,24 @@ async def process_task(job: Job, task: Task) -> str:
     submitted = await _submit(svc, task)
     if submitted is None:
         return "not submitted"
+    await _start_tracking(job, submitted)
+    return "submitted"
+
+
+async def _start_tracking(job: Job, task: Task) -> None:
+    """Queue tracking and hand it this job's lease (it may start before this job ends)."""
+    svc = job.services
+    tracker = queue.job_id(queue.TRACK, task.id, task.attempt, task.resumes)
+    await svc.leases.hand_over(task.id, job.job_id, to=tracker, ttl_s=svc.settings.lease_ttl_s)
     await queue.enqueue(
         svc.redis,
         queue_name=svc.settings.queue_name,
         function=queue.TRACK,
         task_id=task.id,
         attempt=task.attempt,
+        resume=task.resumes,
         defer_s=0.5,
     )
-    return "submitted"
 
 
 async def _validate_and_stage(svc: Services, task: Task) -> Task | None:

@@ -68,6 +68,8 @@ async def _follow_ingestion(svc: Services, task: Task) -> str:
     assert task.druid_task_id is not None
     status = await svc.druid.task_status(task.druid_task_id)
     if not status.is_finished:
+        if await _past_tracking_deadline(svc, task, status):
+            return "failed"
         report = await svc.druid.task_report(task.druid_task_id)
         processed = report.rows_seen if report else 0
         total = max(task.staged.rows if task.staged else 1, 1)
@@ -81,8 +83,6 @@ async def _follow_ingestion(svc: Services, task: Task) -> str:
             )
         else:
             message = f"Druid has not started the task yet: {await _pending_reason(svc, status)}"
-        if await _past_tracking_deadline(svc, task, status):
-            return "failed"
         # One event per visible change, not one per look.
         if fraction != round(task.progress, 2) or message != task.last_message:
             await svc.tasks.transition(
