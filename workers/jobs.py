@@ -102,8 +102,9 @@ async def fail_unexpected(svc: Services, task_id: str, exc: BaseException) -> No
             code="INTERNAL_ERROR",
             message=(
                 f"Sluice hit an unexpected error while {DOING[task.status]} (incident "
-                f"{incident}). Nothing was ingested twice; retry the task, and if it fails "
-                f"again, report incident {incident} to your administrator."
+                f"{incident}); the details are in the worker's log under that id. Retry the "
+                f"task, and if it fails again, report incident {incident} to your "
+                "administrator."
             ),
             retryable=True,
             detail={"incident": incident, "error": type(exc).__name__},
