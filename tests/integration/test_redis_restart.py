@@ -215,3 +215,25 @@ async def test_the_task_feed_catches_up_after_a_redis_restart(
                 await feed
 
     assert item == {"id": task_id, "status": "FAILED", "error": {"code": "X"}}
+
+
+async def test_subscribing_while_redis_is_down_still_ends_with_the_terminal_state(
+    mine: Settings, own_redis: RedisServer
+) -> None:
+    async with open_services(mine) as svc:
+        task_id = await _new_task(svc)
+        with serving_http(mine) as url:
+            own_redis.stop()
+            received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+            updates = asyncio.create_task(
+                subscribe(url, TASK_UPDATES, {"id": task_id}, each=received)
+            )
+            first = await asyncio.wait_for(received.get(), 30)  # read from PostgreSQL
+            assert first["taskUpdates"]["status"] == "QUEUED"
+            await svc.tasks.fail(
+                task_id, stage=TaskStatus.QUEUED, code="X", message="gone", retryable=False
+            )
+            await own_redis.start()
+            items = await asyncio.wait_for(updates, 60)
+
+    assert [i["taskUpdates"]["status"] for i in items] == ["QUEUED", "FAILED"]
