@@ -272,6 +272,18 @@ class DruidClient:
             return 0
         return sum(1 for other, at in created.items() if other != task_id and at < mine)
 
+    async def lock_holders(self, task_id: str, datasource: str) -> list[str]:
+        """Ids of the other running tasks on `datasource`: what a WAITING task waits for
+        (its time-chunk lock)."""
+        response = await self._request(
+            "GET",
+            self.overlord_url,
+            "/druid/indexer/v1/tasks",
+            params={"state": "running", "datasource": datasource},
+        )
+        self._expect_ok(response, f"the running tasks of datasource {datasource}")
+        return [str(t["id"]) for t in response.json() if t.get("id") != task_id]
+
     # --- segments and datasources (Coordinator) ---
 
     async def load_status(

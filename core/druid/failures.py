@@ -9,7 +9,7 @@ tests/unit/fixtures/druid_failures/).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 
@@ -87,13 +87,18 @@ def explain_failure(
 
 
 def describe_pending(
-    *, free_slots: int | None, ahead: int = 0, waiting_for_lock: bool = False
+    *,
+    free_slots: int | None,
+    ahead: int = 0,
+    waiting_for_lock: bool = False,
+    lock_holders: Sequence[str] = (),
 ) -> str:
     """Why Druid has not started a task yet, in one clause."""
     if waiting_for_lock:
+        holders = f" (Druid task {', '.join(lock_holders)})" if lock_holders else ""
         return (
             "it is waiting for a lock on the datasource's time range, held by another "
-            "ingestion into the same datasource"
+            f"ingestion into the same datasource{holders}"
         )
     if free_slots is None:
         return "no MiddleManager is registered to run it"
@@ -106,10 +111,20 @@ def describe_pending(
 
 
 def explain_pending(
-    *, waited_s: float, free_slots: int | None, ahead: int = 0, waiting_for_lock: bool = False
+    *,
+    waited_s: float,
+    free_slots: int | None,
+    ahead: int = 0,
+    waiting_for_lock: bool = False,
+    lock_holders: Sequence[str] = (),
 ) -> FailureExplanation:
     """A task that never started within `waited_s` seconds, and why."""
-    why = describe_pending(free_slots=free_slots, ahead=ahead, waiting_for_lock=waiting_for_lock)
+    why = describe_pending(
+        free_slots=free_slots,
+        ahead=ahead,
+        waiting_for_lock=waiting_for_lock,
+        lock_holders=lock_holders,
+    )
     return FailureExplanation(
         code="DRUID_NO_CAPACITY",
         message=(

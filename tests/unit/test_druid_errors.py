@@ -16,7 +16,7 @@ import pytest
 
 from core.druid.client import DruidClient, TaskRejected, UnknownDruidTask, _parse_report
 from core.druid.errors import DruidUnavailable
-from core.druid.failures import explain_failure, explain_pending
+from core.druid.failures import describe_pending, explain_failure, explain_pending
 from core.druid.rejections import explain_rejection
 
 FIXTURES = Path(__file__).parent / "fixtures" / "druid_failures"
@@ -322,3 +322,27 @@ def test_an_unknown_refusal_keeps_druids_words_without_java_names() -> None:
 def test_a_lost_middlemanager_is_retryable(error: str) -> None:
     explained = explain_failure(error_message=error)
     assert (explained.code, explained.retryable) == ("DRUID_WORKER_LOST", True)
+
+
+async def test_what_a_pending_or_waiting_task_waits_for() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/pendingTasks"):
+            return httpx.Response(
+                200,
+                json=[
+                    {"id": "mine", "createdTime": "2026-01-01T00:00:03.000Z"},
+                    {"id": "first", "createdTime": "2026-01-01T00:00:01.000Z"},
+                    {"id": "later", "createdTime": "2026-01-01T00:00:09.000Z"},
+                ],
+            )
+        assert request.url.params["datasource"] == "sales"
+        return httpx.Response(200, json=[{"id": "mine"}, {"id": "other_ingest"}])
+
+    client = _client(handler)
+    assert await client.tasks_ahead("mine") == 1
+    assert await client.tasks_ahead("not-pending") == 0
+    holders = await client.lock_holders("mine", "sales")
+    assert holders == ["other_ingest"]
+    waiting = describe_pending(free_slots=None, waiting_for_lock=True, lock_holders=holders)
+    assert "lock" in waiting and "other_ingest" in waiting
+    assert "1 task(s) are ahead" in describe_pending(free_slots=0, ahead=1)
