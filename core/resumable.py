@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from core.model import IngestOptions, Task
-from core.records import options_from_json, options_to_json
 from core.storage import HEAD_BYTES, ObjectStore
+from core.tasks import options_from_json, options_to_json
 from core.uploads import (
     UploadRejection,
     content_rejection,

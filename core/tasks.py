@@ -9,6 +9,7 @@ place that does it.
 from __future__ import annotations
 
 import base64
+import enum
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,38 +17,23 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import asyncpg
+from pydantic import TypeAdapter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from core.events import publish_task_changed
 from core.model import (
     IngestOptions,
+    Profile,
+    StagedData,
     Task,
     TaskError,
     TaskNotFound,
     TaskStatus,
     check_transition,
 )
-from core.records import (
-    NO_UPDATE,
-    UNSET,
-    UPDATE_TASK,
-    TaskUpdate,
-    options_from_json,
-    options_to_json,
-    task_from_row,
-    update_args,
-)
 
-__all__ = [
-    "UNSET",
-    "TaskEvent",
-    "TaskNotFound",
-    "TaskStore",
-    "TaskUpdate",
-    "options_from_json",
-    "options_to_json",
-]
+__all__ = ["UNSET", "TaskEvent", "TaskNotFound", "TaskStore", "TaskUpdate"]
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +55,94 @@ class TaskEvent:
     at: datetime
 
 
+class _Unset(enum.Enum):
+    UNSET = "UNSET"
+
+
+UNSET = _Unset.UNSET
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskUpdate:
+    """Columns a state change also sets; a field left UNSET keeps its value (None clears)."""
+
+    rows_total: int | _Unset | None = UNSET
+    rows_ingested: int | _Unset | None = UNSET
+    rows_quarantined: int | _Unset | None = UNSET
+    rows_thrown_away: int | _Unset | None = UNSET
+    druid_task_id: str | _Unset | None = UNSET
+    profile: Profile | _Unset | None = UNSET
+    staged: StagedData | _Unset | None = UNSET
+    quarantine_key: str | _Unset | None = UNSET
+    attempt: int | _Unset = UNSET
+    resumes: int | _Unset = UNSET
+
+
+# --- (de)serialisation: the model classes describe their own JSON -----------------------
+
+_OPTIONS = TypeAdapter(IngestOptions)
+_PROFILE = TypeAdapter(Profile | None)
+_STAGED = TypeAdapter(StagedData | None)
+_TASK = TypeAdapter(Task)
+
+
+def options_to_json(options: IngestOptions) -> dict[str, Any]:
+    return _OPTIONS.dump_python(options, mode="json")  # type: ignore[no-any-return]
+
+
+def options_from_json(data: dict[str, Any] | None) -> IngestOptions:
+    return _OPTIONS.validate_python(data or {})
+
+
+def _task_from_row(row: Any) -> Task:
+    data = dict(row)
+    data["options"] = data["options"] or {}
+    data["profile"] = data["profile"] or None
+    data["staged"] = data["staged"] or None
+    if row["error_code"]:
+        data["error"] = TaskError(
+            code=row["error_code"],
+            message=row["error_message"],
+            retryable=bool(row["error_retryable"]),
+            stage=TaskStatus(row["error_stage"]) if row["error_stage"] else None,
+        )
+    return _TASK.validate_python(data)
+
+
+def _set(value: Any, dump: TypeAdapter[Any] | None = None) -> tuple[bool, Any]:
+    """(whether the column changes, its new value) for one `TaskUpdate` field."""
+    if value is UNSET:
+        return False, None
+    return True, dump.dump_python(value, mode="json") if dump else value
+
+
 _SELECT = """
 SELECT t.*, u.filename, u.size_bytes, u.raw_key,
        (SELECT e.message FROM task_events e WHERE e.task_id = t.id
         ORDER BY e.id DESC LIMIT 1) AS last_message
 FROM tasks t JOIN uploads u ON u.id = t.upload_id
+"""
+
+# One fixed statement for every state change: each optional column comes with a flag that
+# says whether it changes ($4: the error columns, set on failure and cleared on re-queue).
+_UPDATE = """
+UPDATE tasks SET
+    status = $2, progress = $3, updated_at = now(),
+    error_code = CASE WHEN $4 THEN $5 ELSE error_code END,
+    error_message = CASE WHEN $4 THEN $6 ELSE error_message END,
+    error_retryable = CASE WHEN $4 THEN $7 ELSE error_retryable END,
+    error_stage = CASE WHEN $4 THEN $8 ELSE error_stage END,
+    rows_total = CASE WHEN $9 THEN $10 ELSE rows_total END,
+    rows_ingested = CASE WHEN $11 THEN $12 ELSE rows_ingested END,
+    rows_quarantined = CASE WHEN $13 THEN $14 ELSE rows_quarantined END,
+    rows_thrown_away = CASE WHEN $15 THEN $16 ELSE rows_thrown_away END,
+    druid_task_id = CASE WHEN $17 THEN $18 ELSE druid_task_id END,
+    profile = CASE WHEN $19 THEN $20 ELSE profile END,
+    staged = CASE WHEN $21 THEN $22 ELSE staged END,
+    quarantine_key = CASE WHEN $23 THEN $24 ELSE quarantine_key END,
+    attempt = CASE WHEN $25 THEN $26 ELSE attempt END,
+    resumes = CASE WHEN $27 THEN $28 ELSE resumes END
+WHERE id = $1
 """
 
 _LIST = (
@@ -86,6 +155,21 @@ ORDER BY t.created_at DESC, t.id DESC
 LIMIT $5
 """
 )
+
+
+def _update_args(update: TaskUpdate) -> list[Any]:
+    return [
+        *_set(update.rows_total),
+        *_set(update.rows_ingested),
+        *_set(update.rows_quarantined),
+        *_set(update.rows_thrown_away),
+        *_set(update.druid_task_id),
+        *_set(update.profile, _PROFILE),
+        *_set(update.staged, _STAGED),
+        *_set(update.quarantine_key),
+        *_set(update.attempt),
+        *_set(update.resumes),
+    ]
 
 
 def _encode_cursor(task: Task) -> str:
@@ -105,7 +189,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 async def _read(db: Executor, task_id: str) -> Task | None:
     row = await db.fetchrow(_SELECT + "WHERE t.id = $1", task_id)
-    return task_from_row(row) if row else None
+    return _task_from_row(row) if row else None
 
 
 class TaskStore:
@@ -129,7 +213,7 @@ class TaskStore:
     async def get_many(self, task_ids: Sequence[str]) -> list[Task | None]:
         """Tasks in the order of `task_ids` (None where missing): a DataLoader batch."""
         rows = await self.pool.fetch(_SELECT + "WHERE t.id = ANY($1::text[])", list(task_ids))
-        by_id = {row["id"]: task_from_row(row) for row in rows}
+        by_id = {row["id"]: _task_from_row(row) for row in rows}
         return [by_id.get(task_id) for task_id in task_ids]
 
     async def page(
@@ -150,7 +234,7 @@ class TaskStore:
             last_id,
             first + 1,
         )
-        tasks = [task_from_row(row) for row in rows[:first]]
+        tasks = [_task_from_row(row) for row in rows[:first]]
         next_cursor = _encode_cursor(tasks[-1]) if len(rows) > first and tasks else None
         return tasks, next_cursor
 
@@ -159,7 +243,7 @@ class TaskStore:
         rows = await self.pool.fetch(
             _SELECT + "WHERE t.updated_at > $1 ORDER BY t.updated_at", moment
         )
-        return [task_from_row(row) for row in rows]
+        return [_task_from_row(row) for row in rows]
 
     async def events(self, task_id: str) -> list[TaskEvent]:
         rows = await self.pool.fetch(
@@ -175,7 +259,7 @@ class TaskStore:
             _SELECT + "WHERE t.status <> ALL($1::text[]) ORDER BY t.created_at",
             [TaskStatus.SUCCEEDED.value, TaskStatus.FAILED.value, TaskStatus.CANCELLED.value],
         )
-        return [task_from_row(row) for row in rows]
+        return [_task_from_row(row) for row in rows]
 
     async def in_status_since(self, task_id: str, status: TaskStatus) -> datetime | None:
         """When the task entered `status` this time (progress events in the same status don't
@@ -244,7 +328,7 @@ class TaskStore:
         progress: float | None = None,
         message: str | None = None,
         error: TaskError | None = None,
-        update: TaskUpdate = NO_UPDATE,
+        update: TaskUpdate = TaskUpdate(),
         detail: dict[str, Any] | None = None,
     ) -> Task:
         """Move a task to `status` (or record progress when the status is unchanged).
@@ -265,7 +349,7 @@ class TaskStore:
                 raise TaskNotFound(task_id)
             check_transition(TaskStatus(current), status)
             await conn.execute(
-                UPDATE_TASK,
+                _UPDATE,
                 task_id,
                 status.value,
                 progress,
@@ -274,7 +358,7 @@ class TaskStore:
                 error and error.message,
                 error and error.retryable,
                 error and error.stage and error.stage.value,
-                *update_args(update),
+                *_update_args(update),
             )
             event_id = await self._append_event(
                 conn,
@@ -297,7 +381,7 @@ class TaskStore:
         code: str,
         message: str,
         retryable: bool,
-        update: TaskUpdate = NO_UPDATE,
+        update: TaskUpdate = TaskUpdate(),
         detail: dict[str, Any] | None = None,
     ) -> Task:
         """Move a task to FAILED with the reason a person will read (`message`: what
