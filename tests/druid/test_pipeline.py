@@ -237,6 +237,42 @@ async def test_a_worker_dying_after_submitting_does_not_ingest_twice(
     assert totals["n"] == 200  # not 400
 
 
+@pytest.mark.parametrize("status", ["VALIDATING", "STAGING"])
+async def test_a_task_whose_worker_died_mid_step_is_resumed_and_lands_once(
+    druid_settings: Settings,
+    druid: Any,
+    redis: Any,
+    db: Any,
+    clean: None,
+    datasource: str,
+    druid_sql: Any,
+    status: str,
+) -> None:
+    """The worker died while validating or staging: its lease ran out, its job is gone. The
+    watchdog resumes the task; the step runs again from that state and the rows land once."""
+    frame = _sales(150, start=datetime(2024, 6, 1, tzinfo=UTC))
+    async with api_client(druid_settings) as client, open_services(druid_settings) as svc:
+        task = await upload_file(
+            client, filename="died.csv", content=_csv(frame), datasource=datasource
+        )
+        await redis.flushdb()
+        await db.execute(
+            "UPDATE tasks SET status = $2, lease_owner = 'process:dead',"
+            " lease_until = now() - interval '1 minute', updated_at = now() - interval '1 hour'"
+            " WHERE id = $1",
+            task["id"],
+            status,
+        )
+        assert await watch_tasks({"services": svc}) == 1
+        await run_worker(druid_settings, redis)
+        done = await get_task(client, task["id"])
+
+    _assert_succeeded(done, 150)
+    assert [e["status"] for e in done["events"]].count("SUBMITTING") == 1
+    totals = await _druid_totals(druid_sql, datasource)
+    assert totals["n"] == 150
+
+
 def druid_task_id_for(task_id: str, attempt: int = 1) -> str:
     return f"sluice_{task_id}_{attempt}"
 
