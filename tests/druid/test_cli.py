@@ -10,14 +10,14 @@ import pytest
 
 from core.settings import Settings
 from tests.cli_run import finish, first_line, start
-from tests.conftest import run_worker, serve
+from tests.conftest import run_worker, serving_http
 
 pytestmark = pytest.mark.druid
 
 
 @pytest.fixture
 def druid_server(druid_settings: Settings, druid: Any, clean: None) -> Iterator[str]:
-    with serve(druid_settings) as address:
+    with serving_http(druid_settings) as address:
         yield address
 
 

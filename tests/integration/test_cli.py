@@ -17,7 +17,7 @@ from cli.config import ClientConfig
 from cli.transfer import send_file
 from core.settings import Settings
 from tests.cli_run import finish, first_line, start
-from tests.conftest import serve
+from tests.conftest import serving_http
 from tests.graphql_ops import TASK
 
 CSV = b"ts,city,amount\n2024-01-01T00:00:00Z,Paris,10.5\n2024-01-02T00:00:00Z,Lyon,20\n"
@@ -103,7 +103,8 @@ def _big_csv(path: Path) -> int:
 @pytest.fixture
 def small_parts_server(settings: Settings, clean: None) -> Iterator[str]:
     """A server that cuts 5 MiB parts (S3's minimum): a file of a few MB has several."""
-    with serve(settings.model_copy(update={"upload_min_part_bytes": 5 * 1024**2})) as address:
+    small = settings.model_copy(update={"upload_min_part_bytes": 5 * 1024**2})
+    with serving_http(small) as address:
         yield address
 
 

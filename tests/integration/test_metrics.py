@@ -20,7 +20,7 @@ from websockets.typing import Subprotocol
 
 from core.metrics import render, sample, serve_worker
 from core.settings import Settings
-from tests.conftest import api_client, serve
+from tests.conftest import api_client, serving_http
 from tests.graphql_ops import TASK_UPDATES, upload_file
 
 TOKEN = "metrics-test-token-5d1c"
@@ -133,7 +133,7 @@ async def test_open_websockets_and_subscriptions_are_gauged(
     labels = {"operation": "Updates"}
     sockets_before = sample("sluice_websocket_connections")
     subs_before = sample("sluice_subscriptions", **labels)
-    with serve(metrics_settings) as address:
+    with serving_http(metrics_settings) as address:
         async with connect(
             f"ws://{address}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
         ) as socket:
