@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
-PY_SOURCES := api core schema workers scripts tests bench
+PY_SOURCES := api core schema workers cli scripts tests bench
 
 .PHONY: run test test-quick setup setup-quick stack-up stack-down schema lint bench clean-data
 
@@ -40,7 +40,7 @@ schema:
 lint:
 	.venv/bin/ruff check $(PY_SOURCES)
 	.venv/bin/ruff format --check $(PY_SOURCES)
-	.venv/bin/mypy api core schema workers
+	.venv/bin/mypy api core schema workers cli
 	cd frontend && npm run --silent lint
 
 bench: setup

@@ -3,51 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import httpx
-import websockets
 
-from tests.graphql_ops import TASK_UPDATES, upload_file
+from tests.graphql_ops import TASK_UPDATES, subscribe, upload_file
 
 CSV = b"ts,v\n2024-01-01,1\n2024-01-02,2\n"
-
-
-async def _subscribe(
-    url: str, query: str, variables: dict[str, Any], *, first: asyncio.Event | None = None
-) -> list[dict[str, Any]]:
-    """Collect every `next` payload until the server completes the subscription.
-
-    `first` is set on the first payload: the server listens for changes before it sends the
-    current state, so from then on no change can be missed.
-    """
-    items: list[dict[str, Any]] = []
-    async with websockets.connect(
-        f"ws://{url}/graphql", subprotocols=["graphql-transport-ws"]
-    ) as ws:
-        await ws.send(json.dumps({"type": "connection_init"}))
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(
-            json.dumps(
-                {
-                    "id": "1",
-                    "type": "subscribe",
-                    "payload": {"query": query, "variables": variables},
-                }
-            )
-        )
-        while True:
-            message = json.loads(await asyncio.wait_for(ws.recv(), 60))
-            if message["type"] == "next":
-                assert "errors" not in message["payload"], message
-                items.append(message["payload"]["data"])
-                if first is not None:
-                    first.set()
-            elif message["type"] == "complete":
-                return items
-            elif message["type"] == "error":
-                raise AssertionError(message)
 
 
 async def test_task_updates_streams_every_state_in_order_then_completes(
@@ -55,12 +17,13 @@ async def test_task_updates_streams_every_state_in_order_then_completes(
 ) -> None:
     async with httpx.AsyncClient(base_url=f"http://{live_server}") as client:
         task = await upload_file(client, filename="s.csv", content=CSV, datasource="live")
-        subscribed = asyncio.Event()
+        received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         subscription = asyncio.create_task(
-            _subscribe(live_server, TASK_UPDATES, {"id": task["id"]}, first=subscribed)
+            subscribe(live_server, TASK_UPDATES, {"id": task["id"]}, each=received)
         )
-        # The worker starts only once the subscriber has the current state.
-        await asyncio.wait_for(subscribed.wait(), 60)
+        # The worker starts only once the subscriber has the current state: the server
+        # listens for changes before it sends that, so from then on none can be missed.
+        await asyncio.wait_for(received.get(), 60)
         await worker()
         items = await asyncio.wait_for(subscription, 60)
 
@@ -77,5 +40,5 @@ async def test_subscribing_to_a_finished_task_gets_its_state_and_completes(
     async with httpx.AsyncClient(base_url=f"http://{live_server}") as client:
         task = await upload_file(client, filename="s.csv", content=CSV, datasource="live")
         await worker()
-    items = await _subscribe(live_server, TASK_UPDATES, {"id": task["id"]})
+    items = await subscribe(live_server, TASK_UPDATES, {"id": task["id"]})
     assert [i["taskUpdates"]["status"] for i in items] == ["FAILED"]
