@@ -45,7 +45,13 @@ from core.profiling.readers import Source
 from core.profiling.spread import spread_sample
 
 _SEED = 0x5EED
-_MISFITS = (":misfit_long", ":misfit_double", ":misfit_boolean", ":misfit_time0")
+_MISFITS = (
+    ":misfit_long",
+    ":misfit_double",
+    ":misfit_inexact",
+    ":misfit_boolean",
+    ":misfit_time0",
+)
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,7 @@ def _distinct_exprs(plan: Plan, schema: pl.Schema) -> list[pl.Expr]:
 
 
 def _clean(totals: Mapping[str, Any]) -> bool:
-    if totals["bad"] or totals["rows"] != totals["rows_valid"]:
+    if totals["bad"] or totals["rows"] != totals["rows_valid"] or totals.get("dropped_values"):
         return False
     return not any(value for name, value in totals.items() if name.endswith(_MISFITS))
 

@@ -25,8 +25,9 @@ import polars as pl
 
 from core.model import ColumnType, IngestOptions, Profile
 from core.profiling.detect import Detected, detect
-from core.profiling.direct import direct_read
+from core.profiling.direct import LineCheck, direct_read
 from core.profiling.errors import InputRejected, RejectCode
+from core.profiling.failures import Failure, classify
 from core.profiling.fastpass import fast_pass
 from core.profiling.histograms import stride
 from core.profiling.mainpass import CHUNK_ROWS, Outcome, run_pass
@@ -72,7 +73,7 @@ def validate_file(
             )
             return _checked(source, options=options, out_dir=out_dir, progress=progress)
         except pl.exceptions.ComputeError as exc:
-            if detected.format != "csv" or "utf-8" not in str(exc).lower():
+            if detected.format != "csv" or classify(exc) != Failure.NOT_UTF8:
                 _reject_unreadable(detected, exc)
                 raise
         # The first megabyte was UTF-8 but a later byte is not: a legacy single-byte
@@ -80,7 +81,13 @@ def validate_file(
         fallback = "cp1252" if detected.encoding == "utf-8" else detected.encoding or "utf-8"
         try:
             source = _open(
-                path, detected, encoding=fallback, options=options, limits=limits, out_dir=out_dir
+                path,
+                detected,
+                encoding=fallback,
+                options=options,
+                limits=limits,
+                out_dir=out_dir,
+                transcode=True,
             )
             return _checked(source, options=options, out_dir=out_dir, progress=progress)
         except pl.exceptions.ComputeError as exc:
@@ -99,12 +106,7 @@ def _checked(
     try:
         return _validate(source, options=options, out_dir=out_dir, progress=progress)
     except pl.exceptions.ComputeError as exc:
-        message = str(exc).lower()
-        if (
-            source.format != "csv"
-            or "utf-8" in message
-            or not any(m in message for m in _CSV_SYNTAX)
-        ):
+        if source.format != "csv" or classify(exc) != Failure.CSV_SYNTAX:
             raise
     progress("repairing", 0.1)
     # The copy is quoted properly even where nothing was set aside (a `5" screen`); if
@@ -116,19 +118,19 @@ def _checked(
         out_dir=out_dir,
     )
     result = _validate(
-        replace(source, path=repaired.path), options=options, out_dir=out_dir, progress=progress
+        replace(source, path=repaired.path, rewritten=True),
+        options=options,
+        out_dir=out_dir,
+        progress=progress,
     )
     return with_malformed(result, repaired, out_dir=out_dir)
-
-
-_CSV_SYNTAX = ("malformed", "not properly escaped", "invalid csv", "could not parse")
 
 
 def _reject_unreadable(detected: Detected, exc: Exception) -> None:
     """Raise the rejection for a file Polars cannot parse; return for any other error (a bug,
     which the caller re-raises as it is)."""
     detail = str(exc).split("\n\n")[0].strip()[:300]
-    if detected.format == "csv" and not any(m in str(exc).lower() for m in _CSV_SYNTAX):
+    if detected.format == "csv" and classify(exc) != Failure.CSV_SYNTAX:
         return
     if detected.format == "csv":
         raise InputRejected(
@@ -152,17 +154,23 @@ def _open(
     options: IngestOptions,
     limits: Limits,
     out_dir: Path,
+    transcode: bool = False,
 ) -> Source:
+    """The upload as a `Source`; a CSV in another encoding than UTF-8 (or with `transcode`,
+    in any) is first copied as UTF-8 (transcode.py)."""
     if detected.format == "parquet":
         return open_parquet(path, limits=limits)
     if detected.format == "xlsx":
         return open_xlsx(path, sheet=options.sheet, limits=limits)
     encoding = encoding or "utf-8"
-    if encoding not in ("utf-8", "utf-8-sig") or detected.cr_lines:
+    rewritten = transcode or encoding not in ("utf-8", "utf-8-sig") or detected.cr_lines
+    if rewritten:
         path, encoding = to_utf8(
             path, encoding=encoding, out_dir=out_dir, cr_lines=detected.cr_lines
         )
-    return open_csv(path, encoding=encoding, delimiter=options.delimiter, limits=limits)
+    return open_csv(
+        path, encoding=encoding, delimiter=options.delimiter, limits=limits, rewritten=rewritten
+    )
 
 
 def _validate(
@@ -180,8 +188,11 @@ def _validate(
     # distinct counts are closer (fastpass.py). So does a CSV whose sample already shows
     # rows to quarantine: the fast pass would only find them too.
     if source.format == "csv" and not unusable and not _bad_times(plan, sample):
-        direct = direct_read(source, plan)  # its line checks run beside the fast pass
+        lines = LineCheck(source)  # runs beside the fast pass
+        direct = direct_read(source, plan, lines)
         clean = fast_pass(source, plan, extra=direct.exprs if direct else ())
+        if clean is not None and not lines.one_per_row(clean.counts["rows"]):
+            clean = None  # a value holds a line break: the main pass quarantines its row
     druid_format = None
     if clean is not None:
         if direct is not None:
@@ -284,6 +295,8 @@ def _revise(source: Source, plan: Plan, outcome: Outcome) -> Plan | None:
     }
     if retyped:
         revised = replace(plan, columns=tuple(retyped.get(c.name, c) for c in plan.columns))
+    if counts.get("dropped_values"):
+        revised = replace(revised, columns=(*revised.columns, *plan.dropped), dropped=())
     formats = plan.time.formats
     if len(formats) > 1:
         misfits = [counts["time_missing"] + counts["time_unreadable"]]

@@ -51,6 +51,9 @@ class Plan:
     # `quarantine.find_short_rows` after a first pass.
     short_rows: Mapping[int, int] = field(default_factory=dict)
     stride: int = 1  # histogram buckets are counted on every `stride`-th valid row
+    # Trailing columns without a name and without a value in the sample (a delimiter ending
+    # every line): left out of the staged file and the profile, unless a pass finds a value.
+    dropped: tuple[ColumnPlan, ...] = ()
 
     def column(self, name: str) -> ColumnPlan:
         return next(c for c in self.columns if c.name == name)
@@ -88,7 +91,12 @@ def make_plan(source: Source, sample: pl.DataFrame, *, options: IngestOptions) -
                 kept_as_text(sample.get_column(name)) if column_type == ColumnType.STRING else None,
             )
         )
-    plan = Plan(tuple(columns), TimePlan())
+    kept = len(columns)
+    while kept and columns[kept - 1].name in source.unnamed:
+        if sample.get_column(columns[kept - 1].name).null_count() < sample.height:
+            break
+        kept -= 1
+    plan = Plan(tuple(columns[:kept]), TimePlan(), dropped=tuple(columns[kept:]))
     if options.timestamp_column is not None:
         return plan.with_time(_override(source, sample, options.timestamp_column))
     time = _detect(plan, sample)

@@ -25,10 +25,11 @@ from core.profiling.histograms import (
     top_values_histogram,
 )
 from core.profiling.plan import Plan
-from core.profiling.quarantine import BAD, EMPTY, FIELDS, MILLIS, SHORT
+from core.profiling.quarantine import BAD, BROKEN, EMPTY, FIELDS, MILLIS, SHORT
 from core.profiling.readers import Source
 from core.profiling.timestamps import iso_from_millis
 from core.profiling.types import ColumnPlan, check_exprs, token_expr, value_expr
+from core.profiling.values import null_tokens
 
 _MAX_TEXT = 200
 _COMPACT_EVERY = 32  # chunks between merges of the per-chunk buckets
@@ -47,17 +48,26 @@ def count_exprs(source: Source, plan: Plan) -> list[pl.Expr]:
         (~pl.col(EMPTY) & pl.col(FIELDS).is_not_null()).sum().alias("too_many"),
         (~pl.col(EMPTY) & pl.col(FIELDS).is_null() & pl.col(SHORT)).sum().alias("too_few"),
     ]
-    shaped = ~pl.col(EMPTY) & pl.col(FIELDS).is_null() & ~pl.col(SHORT)
+    whole = ~pl.col(EMPTY) & pl.col(FIELDS).is_null() & ~pl.col(SHORT)
+    exprs.append((whole & pl.col(BROKEN)).sum().alias("line_breaks"))
+    shaped = whole & ~pl.col(BROKEN)
     if source.format == "csv" and width > 1:
         # Only a row whose last field is empty can be missing fields: the trigger for the
         # (more expensive) field count of `quarantine.find_short_rows`.
         exprs.append((shaped & pl.col(source.columns[-1]).is_null()).sum().alias("short_suspects"))
+    if plan.dropped:  # a value there: the column is kept after all (pipeline._revise)
+        present = [pl.col(c.name).is_not_null() for c in plan.dropped]
+        exprs.append(pl.any_horizontal(present).sum().alias("dropped_values"))
     column = plan.time.column
     if column is not None:
-        raw = pl.col(column)
-        missing = raw.is_null() | token_expr(plan.column(column))
-        exprs.append((shaped & missing).sum().alias("time_missing"))
-        exprs.append((shaped & ~missing & pl.col(MILLIS).is_null()).sum().alias("time_unreadable"))
+        raw, unread = pl.col(column), pl.col(MILLIS).is_null()
+        # (tokens among the few unread values only: `is_in` costs on every row)
+        tokens = pl.lit(0, pl.UInt32)
+        if plan.column(column).is_text:
+            tokens = raw.filter(shaped & unread).is_in(null_tokens(ColumnType.TIMESTAMP)).sum()
+        exprs.append(((shaped & raw.is_null()).sum() + tokens).alias("time_missing"))
+        unreadable = (shaped & raw.is_not_null() & unread).sum() - tokens
+        exprs.append(unreadable.alias("time_unreadable"))
         for i, fmt in enumerate(plan.time.formats[1:], start=1):
             exprs.append((shaped & fmt.to_millis(raw).is_null()).sum().alias(f"time_misfit{i}"))
     return exprs
@@ -114,8 +124,6 @@ def stats_exprs(columns: Sequence[ColumnPlan], *, time_column: str | None) -> li
             value.min().alias(f"{key}:min"),
             value.max().alias(f"{key}:max"),
         ]
-        if column.is_text and column.type != ColumnType.STRING:
-            exprs.append(token_expr(column).sum().alias(f"{key}:tokens"))
         if column.type == ColumnType.BOOLEAN:
             exprs.append(value.sum().alias(f"{key}:true"))
         if column.type == ColumnType.LONG:

@@ -46,6 +46,7 @@ def reasons(counts: dict[str, Any]) -> str:
         (counts.get("empty", 0), "empty"),
         (counts.get("too_many", 0), "with too many fields"),
         (counts.get("too_few", 0), "with too few fields"),
+        (counts.get("line_breaks", 0), "with a line break inside a value"),
         (counts.get("time_missing", 0), "with no timestamp"),
         (counts.get("time_unreadable", 0), "with a timestamp that cannot be read"),
     ]
@@ -62,6 +63,19 @@ def summarize(
             f"{counts['bad']:,} of {counts['rows']:,} rows were quarantined ({reasons(counts)}). "
             "The quarantine file lists each one with its reason."
         )
+    dropped = {c.name for c in plan.dropped}
+    for name in source.unnamed:
+        position = source.columns.index(name) + 1
+        if name in dropped:
+            notes.append(
+                f"Column {position} has no name and no value in any row (the lines end in a "
+                "delimiter); it was left out."
+            )
+        else:
+            notes.append(
+                f"Column {position} has no name in the header row, so it was named '{name}'. "
+                "Give it a name in the first row to choose another."
+            )
     if source.encoding in _ENCODING_NAMES:
         notes.append(
             f"The file is not UTF-8; it was read as {_ENCODING_NAMES[source.encoding]}. Check "
@@ -114,6 +128,7 @@ def rejection_for_no_rows(
     first = _first_quarantined(quarantine)
     column = plan.time.column
     shaped = counts["rows"] - counts["empty"] - counts["too_many"] - counts["too_few"]
+    shaped -= counts.get("line_breaks", 0)
     if (
         column is not None
         and plan.time.overridden

@@ -21,8 +21,10 @@ from core.profiling.values import (
     NUMERIC_NULL_TOKENS,
     boolean_value,
     double_value,
+    inexact,
     is_null_token,
     long_value,
+    null_tokens,
     why_text,
 )
 
@@ -73,6 +75,7 @@ def infer_text(sample: pl.DataFrame) -> dict[str, tuple[ColumnType, tuple[TimeFo
                 pl.col(name).is_in(NUMERIC_NULL_TOKENS).sum().alias(f"{i}:numeric_tokens"),
                 long_value(pl.col(name)).count().alias(f"{i}:long"),
                 double_value(pl.col(name)).count().alias(f"{i}:double"),
+                inexact(pl.col(name)).alias(f"{i}:inexact"),
                 boolean_value(pl.col(name)).count().alias(f"{i}:boolean"),
             )
         ).row(0, named=True)
@@ -86,6 +89,8 @@ def infer_text(sample: pl.DataFrame) -> dict[str, tuple[ColumnType, tuple[TimeFo
         others = present - counts[f"{i}:tokens"]
         wanted = {"long": numbers, "double": numbers, "boolean": others}
         fits = [t for t in ("long", "double", "boolean") if counts[f"{i}:{t}"] == wanted[t]]
+        if counts[f"{i}:inexact"] and "double" in fits:
+            fits.remove("double")
         if not others:
             types[name] = (ColumnType.STRING, ())
         elif fits and (fits[0] == "boolean" or numbers):
@@ -164,7 +169,7 @@ def check_exprs(plan: ColumnPlan, value: pl.Expr | None = None) -> list[pl.Expr]
     """
     if not plan.is_text or plan.type == ColumnType.STRING:
         return []
-    present = pl.col(plan.name).is_not_null() & ~token_expr(plan)
+    present = pl.col(plan.name).is_not_null()
     value = value_expr(plan) if value is None else value
     checks: dict[str, pl.Expr] = {}
     if plan.type == ColumnType.LONG:
@@ -175,10 +180,17 @@ def check_exprs(plan: ColumnPlan, value: pl.Expr | None = None) -> list[pl.Expr]
         checks["misfit_boolean"] = value
     for i, fmt in enumerate(plan.time_formats):
         checks[f"misfit_time{i}"] = value if i == 0 else fmt.to_millis(pl.col(plan.name))
-    return [
-        (present & expr.is_null()).sum().alias(f"{plan.key}:{name}")
+    # Null tokens do not read as the type either; they are counted among the (few) values
+    # that did not read, so the check costs nothing on a column without any.
+    tokens = pl.col(plan.name).filter(present & value.is_null()).is_in(null_tokens(plan.type))
+    exprs = [
+        ((present & expr.is_null()).sum() - tokens.sum()).alias(f"{plan.key}:{name}")
         for name, expr in checks.items()
     ]
+    exprs.append(tokens.sum().alias(f"{plan.key}:tokens"))
+    if plan.type == ColumnType.DOUBLE:  # a double would round these: misfits too
+        exprs.append(inexact(pl.col(plan.name)).alias(f"{plan.key}:misfit_inexact"))
+    return exprs
 
 
 def settle(plan: ColumnPlan, counts: Mapping[str, object]) -> ColumnPlan:
@@ -195,7 +207,7 @@ def settle(plan: ColumnPlan, counts: Mapping[str, object]) -> ColumnPlan:
         return plan
     if plan.type == ColumnType.LONG:
         return plan if fits("misfit_long") else plan.with_type(ColumnType.DOUBLE)
-    if plan.type == ColumnType.DOUBLE and fits("misfit_double"):
+    if plan.type == ColumnType.DOUBLE and fits("misfit_double") and fits("misfit_inexact"):
         return plan
     if plan.type == ColumnType.BOOLEAN and fits("misfit_boolean"):
         return plan

@@ -30,6 +30,7 @@ class Sheet:
 
     name: str
     frame: pl.DataFrame
+    unnamed: tuple[str, ...] = ()  # names given to blank header cells
 
 
 def read_sheet(path: Path, *, sheet: str | None, limits: Limits) -> Sheet:
@@ -51,10 +52,10 @@ def read_sheet(path: Path, *, sheet: str | None, limits: Limits) -> Sheet:
         )
     chosen = sheet if sheet is not None else names[0]
     header = _header_row(reader, chosen)
-    columns = check_header(header, limits=limits)
+    checked = check_header(header, limits=limits)
     data = _load(reader, chosen, header)
-    data.columns = list(columns)
-    return Sheet(chosen, _integers_as_integers(data))
+    data.columns = list(checked.names)
+    return Sheet(chosen, _integers_as_integers(data), checked.unnamed)
 
 
 def _load(reader: fastexcel.ExcelReader, sheet: str, header: list[str]) -> pl.DataFrame:

@@ -69,7 +69,7 @@ def test_mixed_column_becomes_text(tmp_path: Path) -> None:
 
 def test_header_rules_apply(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "in.xlsx", {"s": [["a", None, "c"], [1, 2, 3]]})
-    _reject(path, tmp_path / "o1", RejectCode.BLANK_COLUMN_NAME)
+    assert validate(path, tmp_path / "o1").staged_columns == ("a", "column_2", "c")
     path = write_xlsx(tmp_path / "in2.xlsx", {"s": [["a", "a"], [1, 2]]})
     _reject(path, tmp_path / "o2", RejectCode.DUPLICATE_COLUMN_NAME)
 
