@@ -21,13 +21,14 @@ from core.profiling.timestamps import (
     numeric_candidates,
     override_candidates,
     pattern_candidates,
+    ranked_candidates,
 )
 from core.profiling.types import ColumnPlan, infer_text, infer_typed, kept_as_text, text_expr
 
 SAMPLE_ROWS = 10_000
 FEW_VALUES = 1_000  # distinct values in the sample below which a column counts as categorical
 NAMED_TIME_SHARE = 0.9  # of sample values that must read as time in a column named like time
-_KIND_RANK = {"native": 0, "pattern": 0, "epoch": 1, "excel": 2}
+_KIND_RANK = {"native": 0, "pattern": 0, "epoch": 1, "excel": 2, "ranked": 3}
 
 
 @dataclass(frozen=True)
@@ -135,8 +136,10 @@ def _detect(plan: Plan, sample: pl.DataFrame) -> TimePlan:
         values = sample.get_column(column.name)
         formats = column.time_formats if column.type == ColumnType.TIMESTAMP else ()
         if not formats and rank <= 1:
-            formats = pattern_candidates(values, min_share=NAMED_TIME_SHARE) or numeric_candidates(
-                values, min_share=NAMED_TIME_SHARE
+            formats = (
+                pattern_candidates(values, min_share=NAMED_TIME_SHARE)
+                or numeric_candidates(values, min_share=NAMED_TIME_SHARE)
+                or ranked_candidates(values, min_share=NAMED_TIME_SHARE)
             )
         if formats:
             found.append(((rank, _KIND_RANK[formats[0].kind], i), TimePlan(column.name, formats)))

@@ -343,6 +343,18 @@ CASES: tuple[Case, ...] = (
         Outcome(rows=2, time="created", direct=True),
     ),
     Case(
+        "mixed_date_formats.csv",
+        _utf8(
+            _times([*["2024-01-02", "2024/03/04", "31.01.2024"] * 4, "2024-02-03", "soon"], "date")
+        ),
+        Outcome(rows=13, quarantined=1, time="date", reason="expected one of", direct=False),
+    ),
+    Case(
+        "mixed_day_and_month_first.csv",
+        _utf8(_times(["01/02/2024", "12/25/2024", "2024-01-05"] * 4 + ["31/01/2024"], "date")),
+        Outcome(rows=12, quarantined=1, time="date"),
+    ),
+    Case(
         "day_first.csv",
         _utf8(_times(["31/01/2024", "15/02/2024"], "date")),
         Outcome(rows=2, time="date"),
