@@ -113,7 +113,9 @@ def distinct_expr(column: ColumnPlan, time_column: str | None) -> pl.Expr:
     return _value(column, time_column)
 
 
-def stats_exprs(columns: Sequence[ColumnPlan], *, time_column: str | None) -> list[pl.Expr]:
+def stats_exprs(
+    columns: Sequence[ColumnPlan], *, time_column: str | None, tokens: bool = True
+) -> list[pl.Expr]:
     """Aggregates over valid rows (with `typed_values` added): nulls, min, max, type checks,
     and what reconciliation with Druid needs: sums, non-empty counts and text lengths."""
     exprs: list[pl.Expr] = [pl.len().alias("rows_valid")]
@@ -136,7 +138,7 @@ def stats_exprs(columns: Sequence[ColumnPlan], *, time_column: str | None) -> li
                 value.str.len_chars().sum().alias(f"{key}:length"),
             ]
         if column.name != time_column:
-            exprs += check_exprs(column, value)
+            exprs += check_exprs(column, value, tokens=tokens)
     return exprs
 
 
@@ -146,13 +148,21 @@ def token_sets(
     """The null tokens each of `columns` holds in `frame` (rows as read), by column key.
 
     Only run for the columns whose token count (`{key}:tokens`) is not zero: rare."""
+    return {key: found for key, (_, found) in token_tally(frame, columns).items()}
+
+
+def token_tally(
+    frame: pl.DataFrame | pl.LazyFrame, columns: Sequence[ColumnPlan]
+) -> dict[str, tuple[int, set[str]]]:
+    """How many null tokens each of `columns` holds in `frame`, and which, by column key."""
     if not columns:
         return {}
-    query = frame.lazy().select(
-        pl.col(c.name).filter(token_expr(c)).unique().implode().alias(c.key) for c in columns
-    )
-    row = query.collect(engine="streaming").row(0, named=True)
-    return {key: set(found) for key, found in row.items()}
+    exprs = []
+    for c in columns:
+        tokens = pl.col(c.name).filter(token_expr(c))
+        exprs += [tokens.len().alias(f"{c.key}:n"), tokens.unique().implode().alias(c.key)]
+    row = frame.lazy().select(exprs).collect(engine="streaming").row(0, named=True)
+    return {c.key: (int(row[f"{c.key}:n"]), set(row[c.key])) for c in columns}
 
 
 def bucket_keys(columns: Sequence[ColumnPlan], *, time_column: str | None) -> dict[str, pl.Expr]:

@@ -162,10 +162,14 @@ def token_expr(plan: ColumnPlan) -> pl.Expr:
     return is_null_token(pl.col(plan.name), plan.type)
 
 
-def check_exprs(plan: ColumnPlan, value: pl.Expr | None = None) -> list[pl.Expr]:
+def check_exprs(
+    plan: ColumnPlan, value: pl.Expr | None = None, *, tokens: bool = True
+) -> list[pl.Expr]:
     """Aggregates counting values that do not fit the planned type (text columns only).
 
     `value` is `value_expr(plan)` when the caller has already computed it as a column.
+    Null tokens are counted apart (`{key}:tokens`); without `tokens` they count as misfits
+    (the fast pass: see `fastpass._without_tokens`).
     """
     if not plan.is_text or plan.type == ColumnType.STRING:
         return []
@@ -181,15 +185,17 @@ def check_exprs(plan: ColumnPlan, value: pl.Expr | None = None) -> list[pl.Expr]
     for i, fmt in enumerate(plan.time_formats):
         checks[f"misfit_time{i}"] = value if i == 0 else fmt.to_millis(pl.col(plan.name))
     # Null tokens do not read as the type either; they are counted among the (few) values
-    # that did not read, so the check costs nothing on a column without any.
-    tokens = pl.col(plan.name).filter(present & value.is_null()).is_in(null_tokens(plan.type))
+    # that did not read.
+    found = pl.col(plan.name).filter(present & value.is_null()).is_in(null_tokens(plan.type))
+    found = found.sum() if tokens else pl.lit(0, pl.UInt32)
     exprs = [
-        ((present & expr.is_null()).sum() - tokens.sum()).alias(f"{plan.key}:{name}")
+        ((present & expr.is_null()).sum() - found).alias(f"{plan.key}:{name}")
         for name, expr in checks.items()
     ]
-    exprs.append(tokens.sum().alias(f"{plan.key}:tokens"))
+    if tokens:
+        exprs.append(found.alias(f"{plan.key}:tokens"))
     if plan.type == ColumnType.DOUBLE:  # a double would round these: misfits too
-        exprs.append(inexact(pl.col(plan.name)).alias(f"{plan.key}:misfit_inexact"))
+        exprs.append(inexact(pl.col(plan.name), value).alias(f"{plan.key}:misfit_inexact"))
     return exprs
 
 

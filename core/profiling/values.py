@@ -59,17 +59,21 @@ def double_value(text: pl.Expr) -> pl.Expr:
     return pl.when(~text.str.contains(_LEADING_ZERO) & floats.is_finite()).then(floats)
 
 
-def inexact(text: pl.Expr) -> pl.Expr:
+def inexact(text: pl.Expr, value: pl.Expr | None = None) -> pl.Expr:
     """How many texts read as a double but land as another number: their significant digits
     differ from those of the double's shortest rendering (`9481.050000000001` is exact,
     `9007199254740993` is not). A text of at most 15 bytes has at most 15 digits, always
-    exact, and one equal to its rendering is exact too: only the others take the regexes."""
-    long = text.filter(text.str.len_bytes() > EXACT_DIGITS)
-    rendered = long.cast(pl.Float64, strict=False).cast(pl.String)
-    unlike = long.filter(rendered.is_not_null() & (rendered != long))
-    again = unlike.cast(pl.Float64, strict=False)
-    differs = significant_digits(unlike) != significant_digits(again.cast(pl.String))
-    return (again.is_finite() & differs).sum()
+    exact, and one equal to its rendering is exact too: only the others take the regexes.
+    `value` is `double_value(text)` when the caller has it already."""
+    value = double_value(text) if value is None else value
+    long = text.str.len_bytes() > EXACT_DIGITS
+    rendered = value.filter(long).cast(pl.String)
+    written = text.filter(long)
+    unlike = rendered.is_not_null() & (rendered != written)
+    differs = significant_digits(written.filter(unlike)) != significant_digits(
+        rendered.filter(unlike)
+    )
+    return differs.sum()
 
 
 def significant_digits(text: pl.Expr) -> pl.Expr:
