@@ -24,15 +24,14 @@ so a difference would fail the task loudly, never lose rows silently.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
 from core.profiling.plan import Plan
 from core.profiling.readers import Source
+from core.profiling.stats import RowCounts, Stats
 
 # Sluice's format label -> Druid timestampSpec format reading the same values identically.
 DRUID_TIME_FORMATS = {
@@ -81,20 +80,20 @@ class DirectRead:
 
     def __init__(self, plan: Plan, time_format: str, lines: LineCheck) -> None:
         self.time_format, self._lines = time_format, lines
-        self._tokens = [f"{c.key}:tokens" for c in plan.columns]
+        self._keys = [c.key for c in plan.columns]
         # Aggregates for the fast pass to take along: values Druid would read otherwise.
         self.exprs: list[pl.Expr] = []
         if plan.time.column is not None and time_format not in _EPOCHS:
             spaced = pl.col(plan.time.column).str.contains(" ", literal=True).sum()
             self.exprs.append(spaced.alias(_SPACED))
 
-    def druid_format(self, *, counts: Mapping[str, Any], stats: Mapping[str, Any]) -> str | None:
+    def druid_format(self, *, counts: RowCounts, stats: Stats) -> str | None:
         """Druid's time format for the upload whose every row is valid and one line (`counts`
         and `stats` of the fast pass, which took `exprs` along); None when Druid would read
         some value differently (see the module docstring)."""
-        if self._lines.empty_quoted or counts.get(_SPACED):
+        if self._lines.empty_quoted or counts.extra.get(_SPACED):
             return None
-        if any(stats.get(name) for name in self._tokens):
+        if any(stats.column(key).tokens for key in self._keys):
             return None
         return self.time_format
 

@@ -43,6 +43,7 @@ from core.profiling.profile import (
 from core.profiling.quarantine import BAD, annotate, find_short_rows
 from core.profiling.readers import Source
 from core.profiling.spread import spread_sample
+from core.profiling.stats import RowCounts, Stats
 from core.profiling.types import ColumnPlan
 
 _SEED = 0x5EED
@@ -59,8 +60,8 @@ _MISFITS = (
 class Clean:
     """Counts and statistics of a file whose every row is valid as planned."""
 
-    counts: dict[str, Any]
-    stats: dict[str, Any]
+    counts: RowCounts  # with `extra`: the caller's aggregates
+    stats: Stats
     buckets: dict[str, list[tuple[float, int]]]
 
 
@@ -91,12 +92,13 @@ def fast_pass(source: Source, plan: Plan, *, extra: Sequence[pl.Expr] = ()) -> C
     totals = _without_tokens(done[0].row(0, named=True), plan, scan)
     if not _clean(totals) or (totals.get("short_suspects") and find_short_rows(source)):
         return None
-    counts = {name: totals.pop(name) for name in (e.meta.output_name() for e in row_counts)}
-    stats = _settled_stats(totals, plan)
+    counted_rows = {name: totals.pop(name) for name in (e.meta.output_name() for e in row_counts)}
+    counts = RowCounts.of(counted_rows, extra=(e.meta.output_name() for e in extra))
+    stats = Stats.of(_settled_stats(totals, plan))
     if sample is not None:
         rows = annotate(source, plan, scan=sample.lazy(), row_index=False).filter(~pl.col(BAD))
         counted = rows.with_columns(**values).collect()
-        buckets = _scaled(bucket_counts(counted, keys), counts["rows"] / max(1, counted.height))
+        buckets = _scaled(bucket_counts(counted, keys), counts.rows / max(1, counted.height))
     else:
         buckets = _scaled(done[1], 1.0) if len(done) > 1 else {}
     return Clean(counts, stats, buckets)

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
@@ -39,6 +38,7 @@ from core.profiling.repair import REPAIRED, repair_csv, with_malformed
 from core.profiling.report import rejection_for_no_rows, summarize, timestamp_info
 from core.profiling.result import Limits, ValidationResult
 from core.profiling.stage import stage_all
+from core.profiling.stats import Stats
 from core.profiling.transcode import TRANSCODED, to_utf8
 from core.profiling.types import ColumnPlan, check_exprs, settle
 
@@ -195,7 +195,7 @@ def _validate(
         lines = LineCheck(source)  # runs beside the fast pass
         direct = direct_read(source, plan, lines)
         clean = fast_pass(source, plan, extra=direct.exprs if direct else ())
-        if clean is not None and not lines.one_per_row(clean.counts["rows"]):
+        if clean is not None and not lines.one_per_row(clean.counts.rows):
             clean = None  # a value holds a line break: the main pass quarantines its row
     druid_format = None
     if clean is not None:
@@ -294,22 +294,21 @@ def _revise(source: Source, plan: Plan, outcome: Outcome) -> Plan | None:
         c.name: settled
         for c in plan.columns
         if c.name != plan.time.column
-        and outcome.stats.get(f"{c.key}:tokens")
-        and (settled := settle(c, outcome.stats)).type != c.type
+        and (stats := outcome.stats.column(c.key)).tokens
+        and (settled := settle(c, stats.misfits)).type != c.type
     }
     if retyped:
         revised = replace(plan, columns=tuple(retyped.get(c.name, c) for c in plan.columns))
-    if counts.get("dropped_values"):
+    if counts.dropped_values:
         revised = replace(revised, columns=(*revised.columns, *plan.dropped), dropped=())
     formats = plan.time.formats
     if len(formats) > 1:
-        misfits = [counts["time_missing"] + counts["time_unreadable"]]
-        misfits += [counts[f"time_misfit{i}"] for i in range(1, len(formats))]
+        misfits = [counts.time_unread, *counts.time_misfits]
         best = min(range(len(formats)), key=lambda i: (misfits[i], i))
         if best:
             reordered = (formats[best], *(f for i, f in enumerate(formats) if i != best))
             revised = revised.with_time(replace(plan.time, formats=reordered))
-    if counts.get("short_suspects") and not plan.short_rows:
+    if counts.short_suspects and not plan.short_rows:
         short = find_short_rows(source)
         if short:
             revised = replace(revised, short_rows=short)
@@ -321,14 +320,17 @@ def _finish(
 ) -> ValidationResult:
     """The result; `druid_format` set means Druid reads the upload itself with that time
     format (direct.py), otherwise the staged files."""
-    counts, stats = outcome.counts, dict(outcome.stats)
-    rows_total, rows_bad, rows_valid = counts["rows"], counts["bad"], stats["rows_valid"]
+    counts, stats = outcome.counts, outcome.stats
+    rows_total, rows_bad, rows_valid = counts.rows, counts.bad, stats.rows_valid
     if rows_total != rows_valid + rows_bad:  # a broken invariant is a bug, never data
         raise RuntimeError(f"row accounting broke: {rows_total} != {rows_valid} + {rows_bad}")
     quarantine = outcome.quarantine_file
     if rows_valid == 0:
         raise rejection_for_no_rows(source, plan, counts, quarantine)
-    settled = [c if c.name == plan.time.column else settle(c, stats) for c in plan.columns]
+    settled = [
+        c if c.name == plan.time.column else settle(c, stats.column(c.key).misfits)
+        for c in plan.columns
+    ]
     changed = [
         s.name
         for s, c in zip(settled, plan.columns, strict=True)
@@ -341,7 +343,7 @@ def _finish(
             [c for c in settled if c.name in changed], plan, files
         )
         settled = [repaired.get(c.name, c) for c in settled]
-        stats.update(repaired_stats)
+        stats = stats.updated(repaired_stats)
         buckets.update(repaired_buckets)
     profile = Profile(
         format=source.format,
@@ -367,7 +369,7 @@ def _finish(
 
 def _repair(
     columns: list[ColumnPlan], plan: Plan, files: tuple[Path, ...]
-) -> tuple[dict[str, ColumnPlan], dict[str, Any], dict[str, list[tuple[float, int]]]]:
+) -> tuple[dict[str, ColumnPlan], Stats, dict[str, list[tuple[float, int]]]]:
     """Types and statistics of the columns the full file overturned, from their staged text.
 
     Rare, so it may take two more (projected) passes: one to see whether a LONG column that
@@ -383,8 +385,8 @@ def _repair(
     unsure = [c for c in columns if c.type == ColumnType.DOUBLE]
     if unsure:
         checks = staged.select([e for c in unsure for e in check_exprs(c)])
-        counts = checks.collect(engine="streaming").row(0, named=True)
-        columns = [settle(c, counts) if c in unsure else c for c in columns]
+        checked = Stats.of(checks.collect(engine="streaming").row(0, named=True))
+        columns = [settle(c, checked.column(c.key).misfits) if c in unsure else c for c in columns]
     profiler = Profiler(columns, time_column=None)
     staged.select(names).sink_batches(profiler.add, chunk_size=CHUNK_ROWS, engine="streaming")
     stats, buckets = profiler.result()

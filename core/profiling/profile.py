@@ -27,6 +27,7 @@ from core.profiling.histograms import (
 from core.profiling.plan import Plan
 from core.profiling.quarantine import BAD, BROKEN, EMPTY, FIELDS, MILLIS, SHORT
 from core.profiling.readers import Source
+from core.profiling.stats import Stats
 from core.profiling.timestamps import iso_from_millis
 from core.profiling.types import ColumnPlan, check_exprs, token_expr, value_expr
 from core.profiling.values import null_tokens
@@ -220,8 +221,8 @@ class Profiler:
         buckets = pl.concat(self._buckets).group_by("key", "bucket").agg(pl.col("n").sum())
         self._buckets = [buckets]
 
-    def result(self) -> tuple[dict[str, Any], dict[str, list[tuple[float, int]]]]:
-        """(stats by name, including `{key}:distinct`; histogram buckets by column key)."""
+    def result(self) -> tuple[Stats, dict[str, list[tuple[float, int]]]]:
+        """(the statistics; histogram buckets by column key)."""
         if self._buckets:
             self._compact()
         stats = dict(self._stats)
@@ -236,28 +237,26 @@ class Profiler:
         buckets: dict[str, list[tuple[float, int]]] = {}
         for key, bucket, n in self._buckets[0].iter_rows() if self._buckets else ():
             buckets.setdefault(key, []).append((bucket, round(n * scale)))
-        return stats, buckets
+        return Stats.of(stats), buckets
 
 
-def column_profile(column: ColumnPlan, stats: Mapping[str, Any], buckets: Buckets) -> ColumnProfile:
-    """The profile of one column from its aggregates and fine buckets."""
-    key = column.key
-    low, high = stats[f"{key}:min"], stats[f"{key}:max"]
-    total = stats.get(f"{key}:sum")
+def column_profile(column: ColumnPlan, stats: Stats, buckets: Buckets) -> ColumnProfile:
+    """The profile of one column from its statistics and fine buckets."""
+    mine = stats.column(column.key)
     numeric = column.type in (ColumnType.LONG, ColumnType.DOUBLE)
     text = column.type == ColumnType.STRING
     return ColumnProfile(
         name=column.name,
         type=column.type,
-        null_count=int(stats[f"{key}:nulls"]) + int(stats.get(f"{key}:tokens") or 0),
-        distinct_count=int(stats[f"{key}:distinct"]),
-        min=_render(column.type, low),
-        max=_render(column.type, high),
-        histogram=_histogram(column, stats, buckets.get(key, []), low, high),
-        sum=_render_sum(column.type, total) if numeric else None,
-        non_empty=int(stats.get(f"{key}:non_empty") or 0) if text else None,
-        total_length=int(stats.get(f"{key}:length") or 0) if text else None,
-        null_tokens=tuple(sorted(stats.get(f"{key}:null_tokens", ()))),
+        null_count=mine.nulls + mine.tokens,
+        distinct_count=mine.distinct,
+        min=_render(column.type, mine.min),
+        max=_render(column.type, mine.max),
+        histogram=_histogram(column, stats, buckets.get(column.key, [])),
+        sum=_render_sum(column.type, mine.sum) if numeric else None,
+        non_empty=mine.non_empty if text else None,
+        total_length=mine.length if text else None,
+        null_tokens=tuple(sorted(mine.null_tokens)),
     )
 
 
@@ -268,24 +267,17 @@ def _render_sum(column_type: ColumnType, total: Any) -> str:
     return repr(float(total or 0.0))
 
 
-def _histogram(
-    column: ColumnPlan,
-    stats: Mapping[str, Any],
-    buckets: list[tuple[float, int]],
-    low: Any,
-    high: Any,
-) -> Histogram:
-    key = column.key
+def _histogram(column: ColumnPlan, stats: Stats, buckets: list[tuple[float, int]]) -> Histogram:
+    mine = stats.column(column.key)
     if column.type in (ColumnType.LONG, ColumnType.DOUBLE):
         return numeric_histogram(
-            buckets, low=low, high=high, integral=column.type == ColumnType.LONG
+            buckets, low=mine.min, high=mine.max, integral=column.type == ColumnType.LONG
         )
     if column.type == ColumnType.TIMESTAMP:
         return time_histogram(buckets)
     if column.type == ColumnType.BOOLEAN:
-        trues = int(stats.get(f"{key}:true") or 0)
-        present = int(stats.get("rows_valid", 0)) - int(stats[f"{key}:nulls"])
-        return (("true", trues), ("false", present - trues))
+        present = stats.rows_valid - mine.nulls - mine.tokens
+        return (("true", mine.true), ("false", present - mine.true))
     counts = dict(buckets)  # bucket = index into the top values
     return top_values_histogram(
         (value, counts.get(float(i), 0)) for i, value in enumerate(column.top_values)

@@ -199,25 +199,26 @@ def check_exprs(
     return exprs
 
 
-def settle(plan: ColumnPlan, counts: Mapping[str, object]) -> ColumnPlan:
-    """The plan with the narrowest type that every value fitted, from `check_exprs` counts.
+def settle(plan: ColumnPlan, misfits: Mapping[str, int]) -> ColumnPlan:
+    """The plan with the narrowest type that every value fitted, from the counts of
+    `check_exprs` (`ColumnStats.misfits`: "long", "double", "inexact", "time0", ...).
 
     A LONG column with misfits comes back as DOUBLE *to be checked again*: the main pass
     does not pay for a second cast of every integer column on the rare chance it is needed.
     """
 
     def fits(name: str) -> bool:
-        return counts.get(f"{plan.key}:{name}", 0) == 0
+        return misfits.get(name, 0) == 0
 
     if not plan.is_text or plan.type == ColumnType.STRING:
         return plan
     if plan.type == ColumnType.LONG:
-        return plan if fits("misfit_long") else plan.with_type(ColumnType.DOUBLE)
-    if plan.type == ColumnType.DOUBLE and fits("misfit_double") and fits("misfit_inexact"):
+        return plan if fits("long") else plan.with_type(ColumnType.DOUBLE)
+    if plan.type == ColumnType.DOUBLE and fits("double") and fits("inexact"):
         return plan
-    if plan.type == ColumnType.BOOLEAN and fits("misfit_boolean"):
+    if plan.type == ColumnType.BOOLEAN and fits("boolean"):
         return plan
-    fitting = tuple(f for i, f in enumerate(plan.time_formats) if fits(f"misfit_time{i}"))
+    fitting = tuple(f for i, f in enumerate(plan.time_formats) if fits(f"time{i}"))
     if plan.type == ColumnType.TIMESTAMP and fitting:
         return plan.with_type(ColumnType.TIMESTAMP, fitting)
     return plan.with_type(ColumnType.STRING)
