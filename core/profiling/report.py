@@ -98,7 +98,12 @@ def summarize(
             )
     planned = {c.name: c.type for c in plan.columns}
     for column in changed:
-        if column.type != planned[column.name]:
+        if plan.column(column.name).dtype == pl.UInt64:
+            notes.append(
+                f"Column '{column.name}' holds whole numbers beyond the range of a 64-bit "
+                "integer (Druid's LONG), so it is kept as text, exactly as written."
+            )
+        elif column.type != planned[column.name]:
             notes.append(
                 f"Column '{column.name}' looked like {planned[column.name]} in the first "
                 f"{SAMPLE_ROWS:,} rows, but later values do not fit, so it is {column.type}."

@@ -171,9 +171,12 @@ def check_exprs(
     Null tokens are counted apart (`{key}:tokens`); without `tokens` they count as misfits
     (the fast pass: see `fastpass._without_tokens`).
     """
+    present = pl.col(plan.name).is_not_null()
+    if plan.type == ColumnType.LONG and plan.dtype == pl.UInt64:  # beyond Int64: text, exact
+        value = value_expr(plan) if value is None else value
+        return [(present & value.is_null()).sum().alias(f"{plan.key}:misfit_long")]
     if not plan.is_text or plan.type == ColumnType.STRING:
         return []
-    present = pl.col(plan.name).is_not_null()
     value = value_expr(plan) if value is None else value
     checks: dict[str, pl.Expr] = {}
     if plan.type == ColumnType.LONG:
@@ -210,6 +213,8 @@ def settle(plan: ColumnPlan, misfits: Mapping[str, int]) -> ColumnPlan:
     def fits(name: str) -> bool:
         return misfits.get(name, 0) == 0
 
+    if not plan.is_text and plan.type == ColumnType.LONG and not fits("long"):
+        return plan.with_type(ColumnType.STRING)  # unsigned beyond Int64: staged as its digits
     if not plan.is_text or plan.type == ColumnType.STRING:
         return plan
     if plan.type == ColumnType.LONG:

@@ -393,6 +393,16 @@ CASES: tuple[Case, ...] = (
         Outcome(rows=1, types={"d": "LONG"}),
     ),
     Case(
+        "uint64_beyond_int64.parquet",
+        _parquet(pl.DataFrame({"u": [1, 2**64 - 1]}, schema={"u": pl.UInt64})),
+        Outcome(rows=2, types={"u": "STRING"}, warning="beyond the range of a 64-bit"),
+    ),
+    Case(
+        "uint64_small.parquet",
+        _parquet(pl.DataFrame({"u": [1, 2]}, schema={"u": pl.UInt64})),
+        Outcome(rows=2, types={"u": "LONG"}),
+    ),
+    Case(
         "datetime_tz.parquet",
         _parquet(pl.DataFrame({"ts": [datetime(2024, 1, 2, tzinfo=UTC)], "n": [1]})),
         Outcome(rows=1, time="ts"),
