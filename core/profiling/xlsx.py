@@ -28,6 +28,7 @@ _EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 _EXACT_INTEGERS = 2**53  # beyond this a float no longer holds every integer exactly
 _LOCAL_HEADER = 30  # bytes of a zip local file header before its name and extra field
 _READ_BYTES = 1 << 20
+# fastexcel's message naming a mixed column: a shortcut, tested against the real error.
 _MIXED_COLUMN = re.compile(r"could not determine dtype for column (.+)$", re.MULTILINE)
 
 
@@ -69,29 +70,57 @@ def _load(reader: fastexcel.ExcelReader, sheet: str, header: list[str]) -> pl.Da
     """Every row, typed from all cells; a column mixing kinds of cells is read as text.
 
     fastexcel's default coercion would turn the odd text cell of a mostly-numeric column
-    into a null (silent data loss), so coercion is strict and each column it refuses is
-    retried as text.
+    into a null, or a boolean cell among numbers into 1.0 (silent data loss), so coercion is
+    strict and each column it refuses (`UnsupportedColumnTypeCombinationError`) is read as
+    text. The error's message names one such column, a shortcut only: when it names none
+    (a fastexcel upgrade may word it otherwise), each column is tried on its own.
     """
     as_text: dict[str | int, fastexcel.DType] = {}
     for _ in range(len(header) + 1):
         try:
-            loaded = reader.load_sheet(
-                sheet,
-                header_row=0,
-                schema_sample_rows=None,
-                dtype_coercion="strict",
-                skip_whitespace_tail_rows=True,
-                dtypes=as_text or None,
-            )
-            return loaded.to_polars()
+            return _load_strict(reader, sheet, dtypes=as_text)
         except fastexcel.UnsupportedColumnTypeCombinationError as exc:
-            mixed = _MIXED_COLUMN.search(str(exc))
-            if mixed is None or mixed.group(1) not in header:
+            named = _MIXED_COLUMN.search(str(exc))
+            index = header.index(named.group(1)) if named and named.group(1) in header else None
+            if index is not None and index not in as_text:
+                as_text[index] = "string"
+                continue
+            found = [i for i in _mixed_columns(reader, sheet, header) if i not in as_text]
+            if not found:
                 break
-            as_text[header.index(mixed.group(1))] = "string"
-    return reader.load_sheet(
+            as_text.update(dict.fromkeys(found, "string"))
+    return reader.load_sheet(  # (not expected: every cell as text rather than any lost)
         sheet, header_row=0, skip_whitespace_tail_rows=True, dtypes="string"
     ).to_polars()
+
+
+def _load_strict(
+    reader: fastexcel.ExcelReader,
+    sheet: str,
+    *,
+    dtypes: dict[str | int, fastexcel.DType],
+    columns: list[int] | None = None,
+) -> pl.DataFrame:
+    return reader.load_sheet(
+        sheet,
+        header_row=0,
+        schema_sample_rows=None,
+        dtype_coercion="strict",
+        skip_whitespace_tail_rows=True,
+        dtypes=dtypes or None,
+        use_columns=columns,
+    ).to_polars()
+
+
+def _mixed_columns(reader: fastexcel.ExcelReader, sheet: str, header: list[str]) -> list[int]:
+    """The columns strict coercion refuses, each loaded on its own (one read per column)."""
+    mixed = []
+    for index in range(len(header)):
+        try:
+            _load_strict(reader, sheet, dtypes={}, columns=[index])
+        except fastexcel.UnsupportedColumnTypeCombinationError:
+            mixed.append(index)
+    return mixed
 
 
 def _check_zip(path: Path, *, limits: Limits) -> None:
