@@ -57,10 +57,12 @@ class LineCheck:
     fast pass scans the same file from the page cache.
     """
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, *, empty_quoted: bool = True) -> None:
+        """`empty_quoted`: also look for `""` values (only Druid reading the upload cares:
+        it costs the line scan a string per line)."""
         self._header_lines = source.header_lines
         pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sluice-lines")
-        self._lines = pool.submit(_count_lines, source.path)
+        self._lines = pool.submit(_count_lines, source.path, empty_quoted=empty_quoted)
         self._lone_returns = pool.submit(_lone_carriage_returns, source.path)
         pool.shutdown(wait=False)  # the threads end with their one task each
 
@@ -98,29 +100,33 @@ class DirectRead:
         return self.time_format
 
 
-def direct_read(source: Source, plan: Plan, lines: LineCheck) -> DirectRead | None:
-    """The checks for an upload Druid may read as it is, or None when it cannot (format,
-    delimiter, encoding, a copy Sluice made, a column left out, or the time format)."""
+def direct_read(source: Source, plan: Plan) -> tuple[LineCheck, DirectRead | None]:
+    """The line checks of a CSV upload, and the checks for Druid reading it as it is, or
+    None when it cannot (format, delimiter, encoding, a copy Sluice made, a column left out,
+    or the time format)."""
+    time_format = _druid_time_format(source, plan)
+    lines = LineCheck(source, empty_quoted=time_format is not None)
+    return lines, None if time_format is None else DirectRead(plan, time_format, lines)
+
+
+def _druid_time_format(source: Source, plan: Plan) -> str | None:
     if source.format != "csv" or source.delimiter != "," or plan.dropped or source.rewritten:
         return None
     if source.encoding not in ("utf-8", "utf-8-sig"):
         return None
-    time_format = NO_TIME
-    if plan.time.column is not None:
-        time_format = DRUID_TIME_FORMATS.get(plan.time.format.label, "")
-        if not time_format:
-            return None
-    return DirectRead(plan, time_format, lines)
+    if plan.time.column is None:
+        return NO_TIME
+    return DRUID_TIME_FORMATS.get(plan.time.format.label)
 
 
-def _count_lines(path: Path) -> tuple[int, int]:
+def _count_lines(path: Path, *, empty_quoted: bool) -> tuple[int, int]:
     """Physical lines, the last one even without its line feed, and lines with an empty
     quoted value `""` (not the `""` escaping a quote inside one). Counted on the raw lines
     (quotes ignored) by Polars' line scan, at several GB/s in bounded memory (its CSV row
     count maps the whole file instead): a quoted value spanning lines adds a line."""
-    line = pl.col("line")
+    found = pl.col("line").str.contains(r'(?:^|,)""(?:,|\r?$)').sum()
     counts = pl.scan_lines(path).select(
-        pl.len(), line.str.contains(r'(?:^|,)""(?:,|\r?$)').sum().alias("empty_quoted")
+        pl.len(), (found if empty_quoted else pl.lit(0)).alias("empty_quoted")
     )
     lines, empty_quoted = counts.collect(engine="streaming").row(0)
     return int(lines), int(empty_quoted or 0)
