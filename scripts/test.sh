@@ -16,7 +16,7 @@ run() {
   "$@" || status=1
 }
 run make --no-print-directory lint
-run .venv/bin/pytest tests/unit tests/integration tests/druid
+run .venv/bin/pytest tests/unit tests/hostile tests/integration tests/druid
 if [[ -f frontend/package.json ]]; then
   run npm --prefix frontend test --silent
   run npm --prefix frontend run --silent e2e
