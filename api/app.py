@@ -10,6 +10,8 @@ from pathlib import Path
 import httpx
 from arq.connections import RedisSettings, create_pool
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -17,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from api.graphql import GraphQLEndpoint
+from api.security import Defences
 from core.db import create_pool as create_db_pool
 from core.druid.broker import DruidBroker
 from core.druid.client import DruidClient
@@ -78,7 +81,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/graphql", graphql),  # subscriptions
     ]
     routes += _frontend_routes(settings.frontend_dist)
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = [
+        Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts),
+        Middleware(Defences, settings=settings),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
 async def _health(request: Request) -> Response:

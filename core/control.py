@@ -24,10 +24,10 @@ class ActionRefused:
 
 
 async def retry_task(
-    pool: asyncpg.Pool, queue: ArqRedis, settings: Settings, task_id: str
+    pool: asyncpg.Pool, queue: ArqRedis, settings: Settings, task_id: str, *, workspace_id: str
 ) -> Task | ActionRefused:
     """Re-queue a FAILED or CANCELLED task as a new attempt (new Druid task id, same file)."""
-    task = await get_task(pool, task_id)
+    task = await get_task(pool, task_id, workspace_id=workspace_id)
     if task is None:
         return ActionRefused("NOT_FOUND", f"There is no task {task_id}. Check the id.")
     if task.status not in (TaskStatus.FAILED, TaskStatus.CANCELLED):
@@ -59,11 +59,12 @@ async def cancel_task(
     queue: ArqRedis,
     task_id: str,
     *,
+    workspace_id: str,
     shutdown_druid_task: ShutdownDruidTask,
 ) -> Task | ActionRefused:
     """Cancel a task that has not finished. Workers check the status between steps and stop;
     a running Druid task is shut down."""
-    task = await get_task(pool, task_id)
+    task = await get_task(pool, task_id, workspace_id=workspace_id)
     if task is None:
         return ActionRefused("NOT_FOUND", f"There is no task {task_id}. Check the id.")
     if task.status.is_terminal:

@@ -59,12 +59,26 @@ class Settings(BaseSettings):
     api_port: int = 8000
     frontend_dist: Path = ROOT / "frontend" / "dist"
     allowed_origins: list[str] = Field(default_factory=lambda: ["http://localhost:5173"])
+    # Host names the API answers to (DNS rebinding protection); add yours when deploying.
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1"])
+
+    # Accounts. Session cookies are Secure: browsers accept them on http://localhost too.
+    session_lifetime_hours: int = 24 * 7
+    session_cookie_secure: bool = True
 
     # Limits on input.
     max_upload_bytes: int = 10 * 1024**3
     max_columns: int = 2000
     max_xlsx_uncompressed_bytes: int = 2 * 1024**3
     max_column_name_length: int = 255
+    max_multipart_files: int = 20
+    max_multipart_fields: int = 4  # operations + map (+ room for clients adding one)
+    max_request_bytes: int = 1024 * 1024  # any body that is not a multipart upload
+    max_response_bytes: int = 32 * 1024 * 1024
+    # Per API token (or per address without one), per minute.
+    upload_rate_per_minute: int = 120
+    websocket_rate_per_minute: int = 60
+    sign_in_rate_per_minute: int = 10
 
     # Dashboard queries.
     query_timeout_ms: int = 15_000

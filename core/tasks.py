@@ -149,14 +149,26 @@ FROM tasks t JOIN uploads u ON u.id = t.upload_id
 # --- reads ---------------------------------------------------------------------------------
 
 
-async def get_task(db: Pool, task_id: str) -> Task | None:
-    row = await db.fetchrow(_SELECT + "WHERE t.id = $1", task_id)
+async def get_task(db: Pool, task_id: str, *, workspace_id: str | None = None) -> Task | None:
+    """One task; with `workspace_id`, only if it belongs to that workspace (what callers on
+    behalf of a person must pass: another workspace's task looks exactly like a missing one)."""
+    row = await db.fetchrow(
+        _SELECT + "WHERE t.id = $1 AND ($2::text IS NULL OR t.workspace_id = $2)",
+        task_id,
+        workspace_id,
+    )
     return _task_from_row(row) if row else None
 
 
-async def get_tasks(db: Pool, task_ids: Sequence[str]) -> list[Task | None]:
+async def get_tasks(
+    db: Pool, task_ids: Sequence[str], *, workspace_id: str | None = None
+) -> list[Task | None]:
     """Tasks in the order of `task_ids` (None where missing): the DataLoader batch function."""
-    rows = await db.fetch(_SELECT + "WHERE t.id = ANY($1::text[])", list(task_ids))
+    rows = await db.fetch(
+        _SELECT + "WHERE t.id = ANY($1::text[]) AND ($2::text IS NULL OR t.workspace_id = $2)",
+        list(task_ids),
+        workspace_id,
+    )
     by_id = {row["id"]: _task_from_row(row) for row in rows}
     return [by_id.get(task_id) for task_id in task_ids]
 
@@ -179,14 +191,15 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
 async def list_tasks(
     db: Pool,
     *,
+    workspace_id: str,
     statuses: Sequence[TaskStatus] = (),
     datasource: str | None = None,
     first: int = 50,
     after: str | None = None,
 ) -> tuple[list[Task], str | None]:
     """Newest first, keyset-paginated. Returns the page and the cursor of the next page."""
-    where: list[str] = ["TRUE"]
-    args: list[Any] = []
+    where: list[str] = ["t.workspace_id = $1"]
+    args: list[Any] = [workspace_id]
     if statuses:
         args.append([s.value for s in statuses])
         where.append(f"t.status = ANY(${len(args)}::text[])")
@@ -246,29 +259,32 @@ async def create_upload_and_task(
     size_bytes: int,
     sha256: str | None,  # None: the bytes went straight to S3 (core/resumable.py)
     raw_key: str,
-    datasource: str,
+    datasource: str,  # the Druid name (core/auth/naming.py)
     options: IngestOptions,
+    workspace_id: str,
 ) -> Task:
     """Record an upload and its QUEUED task in one transaction, then announce it."""
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(
-            "INSERT INTO uploads (id, filename, content_type, size_bytes, sha256, raw_key)"
-            " VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO uploads (id, filename, content_type, size_bytes, sha256, raw_key,"
+            " workspace_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             upload_id,
             filename,
             content_type,
             size_bytes,
             sha256,
             raw_key,
+            workspace_id,
         )
         await conn.execute(
-            "INSERT INTO tasks (id, upload_id, datasource, status, options)"
-            " VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO tasks (id, upload_id, datasource, status, options, workspace_id)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
             task_id,
             upload_id,
             datasource,
             TaskStatus.QUEUED.value,
             options_to_json(options),
+            workspace_id,
         )
         event_id = await conn.fetchval(
             "INSERT INTO task_events (task_id, status, message) VALUES ($1, $2, $3) RETURNING id",

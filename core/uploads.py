@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import asyncpg
 from arq.connections import ArqRedis
 
+from core.auth import Workspace
+from core.auth.naming import druid_name, name_problem
 from core.formats import known_binary
 from core.model import IngestOptions, Task
 from core.names import datasource_name_problem, safe_filename
@@ -71,6 +73,13 @@ def name_rejection(datasource: str, filename: str | None) -> UploadRejection | N
     return UploadRejection("INVALID_DATASOURCE", problem, filename) if problem else None
 
 
+def workspace_name_rejection(
+    workspace: Workspace, datasource: str, filename: str | None
+) -> UploadRejection | None:
+    problem = name_problem(workspace.druid_prefix, datasource)
+    return UploadRejection("INVALID_DATASOURCE", problem, filename) if problem else None
+
+
 def too_large(filename: str | None, settings: Settings) -> UploadRejection:
     limit_mb = settings.max_upload_bytes / 1024**2
     return UploadRejection(
@@ -111,9 +120,13 @@ async def accept_upload(
     received: ReceivedFile,
     datasource: str,
     options: IngestOptions,
+    workspace: Workspace,
 ) -> Task | UploadRejection:
-    """Turn a received file into a QUEUED task and its job, or a rejection (raw object removed)."""
-    rejection = quick_rejection(received, datasource=datasource, settings=settings)
+    """Turn a received file into a QUEUED task and its job, or a rejection (raw object removed).
+    `datasource` is the name the workspace's members use; Druid gets the prefixed name."""
+    rejection = workspace_name_rejection(workspace, datasource, received.filename) or (
+        quick_rejection(received, datasource=datasource, settings=settings)
+    )
     if rejection is not None:
         return rejection  # the request handler deletes the unclaimed raw object
     assert received.stored is not None
@@ -128,8 +141,9 @@ async def accept_upload(
         size_bytes=received.stored.size,
         sha256=received.stored.sha256,
         raw_key=received.stored.key,
-        datasource=datasource,
+        datasource=druid_name(workspace.druid_prefix, datasource),
         options=options,
+        workspace_id=workspace.id,
     )
     received.claimed = True
     await queue.enqueue_job(

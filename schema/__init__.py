@@ -16,6 +16,8 @@ from strawberry.extensions import (
 from strawberry.file_uploads import Upload  # noqa: F401  (the Upload scalar is part of the API)
 
 from core.settings import Settings
+from schema.auth.mutations import AuthMutation
+from schema.auth.queries import AuthQuery
 from schema.dashboards.queries import DashboardsQuery
 from schema.datasets.queries import DatasetsQuery
 from schema.tasks.mutations import TasksMutation
@@ -27,12 +29,12 @@ from schema.uploads.resumable import ResumableMutation, ResumableQuery
 
 
 @strawberry.type
-class Query(TasksQuery, UploadsQuery, ResumableQuery, DatasetsQuery, DashboardsQuery):
+class Query(AuthQuery, TasksQuery, UploadsQuery, ResumableQuery, DatasetsQuery, DashboardsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(UploadsMutation, ResumableMutation, TasksMutation):
+class Mutation(AuthMutation, UploadsMutation, ResumableMutation, TasksMutation):
     pass
 
 

@@ -10,6 +10,8 @@ if TYPE_CHECKING:
     import httpx
     from arq.connections import ArqRedis
 
+    from core.auth import Caller
+    from core.auth.store import SessionUser
     from core.druid.broker import DruidBroker
     from core.druid.client import DruidClient
     from core.settings import Settings
@@ -41,6 +43,11 @@ class Context:
     request: Any = None
     response: Any = None
     loaders: dict[str, Any] = field(default_factory=dict)
+    # Who is asking (api/identity.py); None: nobody signed in. `session` is set for a browser
+    # session even when its user belongs to no workspace yet.
+    caller: Caller | None = None
+    session: SessionUser | None = None
+    connection_params: dict[str, Any] | None = None  # graphql-transport-ws connection_init
 
     @property
     def settings(self) -> Settings:
@@ -49,3 +56,9 @@ class Context:
     @property
     def db(self) -> asyncpg.Pool:
         return self.services.db
+
+    @property
+    def member(self) -> Caller:
+        """The caller of a field guarded by a role in schema/permissions.py."""
+        assert self.caller is not None, "field without a role permission"
+        return self.caller

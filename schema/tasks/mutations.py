@@ -7,6 +7,7 @@ import strawberry
 from core.control import ActionRefused, cancel_task, retry_task
 from core.model import Task
 from schema.context import Context
+from schema.permissions import Editor
 from schema.tasks.types import IngestionTask, TaskActionRejected, TaskActionResult
 
 
@@ -18,19 +19,32 @@ def _result(outcome: Task | ActionRefused) -> IngestionTask | TaskActionRejected
 
 @strawberry.type
 class TasksMutation:
-    @strawberry.mutation(description="Run a failed or cancelled task again, as a new attempt.")
+    @strawberry.mutation(
+        permission_classes=[Editor],
+        description="Run a failed or cancelled task again, as a new attempt.",
+    )
     async def retry_task(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> TaskActionResult:
         services = info.context.services
-        return _result(await retry_task(services.db, services.redis, services.settings, str(id)))
+        workspace_id = info.context.member.workspace_id
+        outcome = await retry_task(
+            services.db, services.redis, services.settings, str(id), workspace_id=workspace_id
+        )
+        return _result(outcome)
 
-    @strawberry.mutation(description="Stop a task that has not finished.")
+    @strawberry.mutation(
+        permission_classes=[Editor], description="Stop a task that has not finished."
+    )
     async def cancel_task(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> TaskActionResult:
         services = info.context.services
         outcome = await cancel_task(
-            services.db, services.redis, str(id), shutdown_druid_task=services.druid.shutdown_task
+            services.db,
+            services.redis,
+            str(id),
+            workspace_id=info.context.member.workspace_id,
+            shutdown_druid_task=services.druid.shutdown_task,
         )
         return _result(outcome)

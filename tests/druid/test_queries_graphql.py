@@ -12,6 +12,8 @@ import polars as pl
 import pytest
 import strawberry
 
+from core.auth import Caller, Role
+from core.auth.model import LEGACY_WORKSPACE
 from schema import build_schema
 from schema.context import Context, Services
 from tests.druid.dashboard_data import ROWS
@@ -115,8 +117,10 @@ async def execute(
         druid=None,  # type: ignore[arg-type]
         broker=env.broker.from_settings(env.http, config),
     )
+    # The dataset lives in the workspace holding data from before accounts (no prefix).
+    viewer = Caller(workspace=LEGACY_WORKSPACE, role=Role.VIEWER)
     result = await app_schema().execute(
-        document, variable_values=variables, context_value=Context(services=services)
+        document, variable_values=variables, context_value=Context(services, caller=viewer)
     )
     assert result.errors is None, result.errors
     assert result.data is not None

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from core import resumable
+from core.auth.model import LEGACY_WORKSPACE
 from core.storage import S3ObjectStore
 from tests.graphql_ops import get_task
 
@@ -183,7 +184,7 @@ async def test_abandoned_sessions_are_cancelled_and_their_parts_freed(
     assert await resumable.expire(db, store) == 1
     state = (await _gql(client, SESSION_QUERY, id=old["id"], first=1, count=1))["uploadSession"]
     assert state["cancelled"] is True
-    session = await resumable.get(db, old["id"])
+    session = await resumable.get(db, old["id"], workspace_id=LEGACY_WORKSPACE.id)
     assert session is not None
     with pytest.raises(Exception, match="NoSuchUpload"):  # S3 dropped the parts
         await store.uploaded_parts(session.raw_key, session.s3_upload_id)

@@ -14,13 +14,16 @@ from tests.graphql_ops import TASK_UPDATES, upload_file
 CSV = b"ts,v\n2024-01-01,1\n2024-01-02,2\n"
 
 
-async def _subscribe(url: str, query: str, variables: dict[str, Any]) -> list[dict[str, Any]]:
+async def _subscribe(
+    url: str, query: str, variables: dict[str, Any], auth: dict[str, str]
+) -> list[dict[str, Any]]:
     """Collect every `next` payload until the server completes the subscription."""
     items: list[dict[str, Any]] = []
     async with websockets.connect(
         f"ws://{url}/graphql", subprotocols=["graphql-transport-ws"]
     ) as ws:
-        await ws.send(json.dumps({"type": "connection_init"}))
+        payload = {"authorization": auth["authorization"]}
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         await ws.send(
             json.dumps(
@@ -43,12 +46,12 @@ async def _subscribe(url: str, query: str, variables: dict[str, Any]) -> list[di
 
 
 async def test_task_updates_streams_every_state_in_order_then_completes(
-    live_server: str, worker: Any
+    live_server: str, worker: Any, auth: dict[str, str]
 ) -> None:
-    async with httpx.AsyncClient(base_url=f"http://{live_server}") as client:
+    async with httpx.AsyncClient(base_url=f"http://{live_server}", headers=auth) as client:
         task = await upload_file(client, filename="s.csv", content=CSV, datasource="live")
         subscription = asyncio.create_task(
-            _subscribe(live_server, TASK_UPDATES, {"id": task["id"]})
+            _subscribe(live_server, TASK_UPDATES, {"id": task["id"]}, auth)
         )
         await asyncio.sleep(0.5)  # let the subscriber connect before the worker starts
         await worker()
@@ -62,10 +65,10 @@ async def test_task_updates_streams_every_state_in_order_then_completes(
 
 
 async def test_subscribing_to_a_finished_task_gets_its_state_and_completes(
-    live_server: str, worker: Any
+    live_server: str, worker: Any, auth: dict[str, str]
 ) -> None:
-    async with httpx.AsyncClient(base_url=f"http://{live_server}") as client:
+    async with httpx.AsyncClient(base_url=f"http://{live_server}", headers=auth) as client:
         task = await upload_file(client, filename="s.csv", content=CSV, datasource="live")
         await worker()
-    items = await _subscribe(live_server, TASK_UPDATES, {"id": task["id"]})
+    items = await _subscribe(live_server, TASK_UPDATES, {"id": task["id"]}, auth)
     assert [i["taskUpdates"]["status"] for i in items] == ["FAILED"]

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from core.auth.model import LEGACY_WORKSPACE
 from core.model import IllegalTransition, IngestOptions, TaskError, TaskStatus
 from core.tasks import create_upload_and_task, get_task, in_status_since, list_events, transition
 
@@ -23,6 +24,7 @@ async def _new_task(db: Any, redis: Any) -> str:
         raw_key="uploads/u1/a.csv",
         datasource="ds",
         options=IngestOptions(),
+        workspace_id=LEGACY_WORKSPACE.id,
     )
     return task.id
 

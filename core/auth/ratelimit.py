@@ -1,0 +1,36 @@
+"""Per-token (or per-address) rate limits in Redis: a fixed one-minute window per key.
+
+Shared by every API process, so N processes behind a load balancer keep one limit.
+"""
+
+from __future__ import annotations
+
+import time
+
+from redis.asyncio import Redis
+
+from core.auth import Caller
+
+
+def rate_key(kind: str, *, caller: Caller | None, address: str | None) -> str:
+    who = f"token:{caller.token_id}" if caller and caller.token_id else None
+    if who is None and caller and caller.user_id:
+        who = f"user:{caller.user_id}"
+    return f"sluice:rate:{kind}:{who or f'ip:{address}'}"
+
+
+async def allow(redis: Redis, key: str, *, per_minute: int) -> bool:
+    """Count one more request under `key`; False once the minute's budget is spent."""
+    window = f"{key}:{int(time.time() // 60)}"
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.incr(window)
+        pipe.expire(window, 120)
+        count, _ = await pipe.execute()
+    return int(count) <= per_minute
+
+
+def too_many(what: str, per_minute: int) -> str:
+    return (
+        f"Too many {what} in the last minute (the limit is {per_minute} per minute). Wait a "
+        "minute and try again; an administrator can raise the limit in the settings."
+    )
