@@ -41,6 +41,29 @@ TASK = (
 TASK_UPDATES = f"subscription Updates($id: ID!) {{ taskUpdates(id: $id) {{ {TASK_FIELDS} }} }}"
 
 
+async def post_upload(
+    client: httpx.AsyncClient,
+    *,
+    filename: str,
+    content: bytes,
+    datasource: str,
+    options: dict[str, Any] | None = None,
+    content_type: str = "text/csv",
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """The raw answer to an uploadFile multipart request."""
+    operations = {
+        "query": UPLOAD_FILE,
+        "variables": {"file": None, "datasource": datasource, "options": options},
+    }
+    return await client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
+        files={"0": (filename, content, content_type)},
+        headers=headers,
+    )
+
+
 async def upload_file(
     client: httpx.AsyncClient,
     *,
@@ -50,14 +73,13 @@ async def upload_file(
     options: dict[str, Any] | None = None,
     content_type: str = "text/csv",
 ) -> dict[str, Any]:
-    operations = {
-        "query": UPLOAD_FILE,
-        "variables": {"file": None, "datasource": datasource, "options": options},
-    }
-    response = await client.post(
-        "/graphql",
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
-        files={"0": (filename, content, content_type)},
+    response = await post_upload(
+        client,
+        filename=filename,
+        content=content,
+        datasource=datasource,
+        options=options,
+        content_type=content_type,
     )
     assert response.status_code == 200, response.text
     body = response.json()

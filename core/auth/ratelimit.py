@@ -1,11 +1,10 @@
-"""Per-token (or per-address) rate limits in Redis: a fixed one-minute window per key.
+"""Per-token (or per-address) rate limits in Redis: a one-minute window per key, opened by
+its first request.
 
 Shared by every API process, so N processes behind a load balancer keep one limit.
 """
 
 from __future__ import annotations
-
-import time
 
 from redis.asyncio import Redis
 
@@ -21,11 +20,10 @@ def rate_key(kind: str, *, caller: Caller | None, address: str | None) -> str:
 
 async def allow(redis: Redis, key: str, *, per_minute: int) -> bool:
     """Count one more request under `key`; False once the minute's budget is spent."""
-    window = f"{key}:{int(time.time() // 60)}"
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(window)
-        pipe.expire(window, 120)
-        count, _ = await pipe.execute()
+        pipe.set(key, 0, ex=60, nx=True)  # the window opens with its first request
+        pipe.incr(key)
+        _, count = await pipe.execute()
     return int(count) <= per_minute
 
 
