@@ -1,6 +1,10 @@
 """The /graphql endpoint: Strawberry for queries, GraphiQL and subscriptions (WebSocket),
 our streaming handler for multipart uploads. Every request is identified here first
-(api/identity.py); the fields' permission classes (schema/permissions.py) decide the rest."""
+(api/identity.py); the fields' permission classes (schema/permissions.py) decide the rest.
+
+The services come from the lifespan state (`request.state.services`, which Starlette fills
+from what the lifespan yields), so the endpoint exists before the lifespan runs.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,9 @@ from api.identity import BadCredentials, Identity, identify
 from api.multipart import handle_multipart
 from core.auth import Role
 from core.auth.ratelimit import allow, rate_key, too_many
-from schema.context import Context, Services
+from core.services import Services
+from core.settings import Settings
+from schema.context import Context
 
 BAD_TOKEN = (
     "The API token or session sent with this request is unknown, expired or revoked. "
@@ -31,29 +37,34 @@ UPLOAD_ROLE = (
 )
 
 
+def services_of(connection: HTTPConnection) -> Services:
+    services: Services = connection.state.services
+    return services
+
+
 def _problem(status: int, message: str, code: str) -> Response:
     return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status)
 
 
 class _StrawberryApp(GraphQL[Context, None]):
-    def __init__(self, schema: strawberry.Schema, services: Services) -> None:
+    def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql",
             # graphql-transport-ws only: its connection_init carries the API token.
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-            allowed_origins=tuple(services.settings.allowed_origins),
+            allowed_origins=tuple(settings.allowed_origins),
             keep_alive=True,
             keep_alive_interval=15,
         )
-        self.services = services
 
     async def get_context(self, request: Any, response: Any) -> Context:
+        services = services_of(request)
         identity: Identity | None = request.scope.get("state", {}).get("identity")
         if identity is None:  # a websocket: its cookie now, its token in connection_init
-            identity = await identify(self.services.db, headers={}, cookies=request.cookies)
+            identity = await identify(services.db, headers={}, cookies=request.cookies)
         return Context(
-            services=self.services,
+            services=services,
             request=request,
             response=response,
             caller=identity.caller,
@@ -63,10 +74,11 @@ class _StrawberryApp(GraphQL[Context, None]):
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authenticate a websocket once, at connection_init; refuse it (4403) otherwise."""
         request = context.request
+        services = context.services
         try:
             if context.connection_params:
                 found = await identify(
-                    self.services.db,
+                    services.db,
                     headers={},
                     cookies={},
                     connection_params=context.connection_params,
@@ -76,9 +88,9 @@ class _StrawberryApp(GraphQL[Context, None]):
             raise ConnectionRejectionError({"message": BAD_TOKEN}) from exc
         if context.caller is None and context.session is None:
             raise ConnectionRejectionError({"message": BAD_TOKEN})
-        settings = self.services.settings
+        settings = services.settings
         key = rate_key("ws", caller=context.caller, address=_address(request))
-        if not await allow(self.services.redis, key, per_minute=settings.websocket_rate_per_minute):
+        if not await allow(services.redis, key, per_minute=settings.websocket_rate_per_minute):
             raise ConnectionRejectionError(
                 {"message": too_many("live connections", settings.websocket_rate_per_minute)}
             )
@@ -93,17 +105,16 @@ class GraphQLEndpoint:
     """ASGI app for /graphql: identifies the caller, then routes multipart POSTs to the
     streaming upload handler and everything else to Strawberry."""
 
-    def __init__(self, schema: strawberry.Schema, services: Services) -> None:
+    def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
         self.schema = schema
-        self.services = services
-        self.strawberry = _StrawberryApp(schema, services)
+        self.strawberry = _StrawberryApp(schema, settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             request = Request(scope, receive)
             try:
                 identity = await identify(
-                    self.services.db, headers=request.headers, cookies=request.cookies
+                    services_of(request).db, headers=request.headers, cookies=request.cookies
                 )
             except BadCredentials:
                 await _problem(401, BAD_TOKEN, "UNAUTHENTICATED")(scope, receive, send)
@@ -118,20 +129,21 @@ class GraphQLEndpoint:
 
     async def _upload(self, request: Request, identity: Identity) -> Response:
         """Check the caller before one byte of the file is read, then stream it."""
-        caller, settings = identity.caller, self.services.settings
+        services = services_of(request)
+        caller, settings = identity.caller, services.settings
         if caller is None or not caller.can(Role.EDITOR):
             status = 401 if caller is None and identity.session is None else 403
             return _problem(
                 status, UPLOAD_ROLE, "FORBIDDEN" if status == 403 else "UNAUTHENTICATED"
             )
         key = rate_key("upload", caller=caller, address=_address(request))
-        if not await allow(self.services.redis, key, per_minute=settings.upload_rate_per_minute):
+        if not await allow(services.redis, key, per_minute=settings.upload_rate_per_minute):
             return _problem(
                 429, too_many("uploads", settings.upload_rate_per_minute), "RATE_LIMITED"
             )
         return await handle_multipart(
             request,
-            store=self.services.store,
+            store=services.store,
             settings=settings,
             execute=lambda req, ops: self._execute(req, ops, identity),
         )
@@ -144,7 +156,7 @@ class GraphQLEndpoint:
             variable_values=operations.get("variables"),
             operation_name=operations.get("operationName"),
             context_value=Context(
-                services=self.services,
+                services=services_of(request),
                 request=request,
                 caller=identity.caller,
                 session=identity.session,

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import asyncpg
-from arq.connections import ArqRedis
-
+from core import queue
 from core.auth import Workspace
 from core.auth.naming import druid_name, name_problem
 from core.formats import known_binary
 from core.model import IngestOptions, Task
 from core.names import datasource_name_problem, safe_filename
 from core.settings import Settings
-from core.storage import ObjectStore, StoredObject
-from core.tasks import create_upload_and_task
+from core.storage import StoredObject
+
+if TYPE_CHECKING:
+    from core.services import Services
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +48,6 @@ def new_id() -> str:
 
 def raw_key(upload_id: str, filename: str | None) -> str:
     return f"uploads/{upload_id}/{safe_filename(filename)}"
-
-
-def job_id(task_id: str, attempt: int) -> str:
-    """Deterministic arq job id: enqueueing the same attempt twice runs it once."""
-    return f"process:{task_id}:{attempt}"
 
 
 def quick_rejection(
@@ -112,11 +108,8 @@ def content_rejection(filename: str | None, head: bytes) -> UploadRejection | No
 
 
 async def accept_upload(
+    svc: Services,
     *,
-    pool: asyncpg.Pool,
-    queue: ArqRedis,
-    store: ObjectStore,
-    settings: Settings,
     received: ReceivedFile,
     datasource: str,
     options: IngestOptions,
@@ -125,15 +118,13 @@ async def accept_upload(
     """Turn a received file into a QUEUED task and its job, or a rejection (raw object removed).
     `datasource` is the name the workspace's members use; Druid gets the prefixed name."""
     rejection = workspace_name_rejection(workspace, datasource, received.filename) or (
-        quick_rejection(received, datasource=datasource, settings=settings)
+        quick_rejection(received, datasource=datasource, settings=svc.settings)
     )
     if rejection is not None:
         return rejection  # the request handler deletes the unclaimed raw object
     assert received.stored is not None
     task_id = new_id()
-    task = await create_upload_and_task(
-        pool,
-        queue,
+    task = await svc.tasks.create(
         upload_id=received.upload_id,
         task_id=task_id,
         filename=received.filename,
@@ -146,7 +137,16 @@ async def accept_upload(
         workspace_id=workspace.id,
     )
     received.claimed = True
-    await queue.enqueue_job(
-        "process_task", task_id, _job_id=job_id(task_id, 1), _queue_name=settings.queue_name
-    )
+    await start_processing(svc, task)
     return task
+
+
+async def start_processing(svc: Services, task: Task) -> None:
+    """Queue the first run of a new task's pipeline."""
+    await queue.enqueue(
+        svc.redis,
+        queue_name=svc.settings.queue_name,
+        function=queue.PROCESS,
+        task_id=task.id,
+        attempt=task.attempt,
+    )

@@ -20,8 +20,9 @@ import pytest
 import uvicorn
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.worker import Worker
+from starlette.types import ASGIApp
 
-from api.app import create_app
+from api.app import create_app, in_process
 from core.auth import Role
 from core.auth.model import LEGACY_WORKSPACE
 from core.auth.store import create_token, ensure_workspace
@@ -58,7 +59,7 @@ def _test_settings(**overrides: Any) -> Settings:
 def settings() -> Settings:
     """Test settings without Druid: submissions fail fast with DRUID_UNAVAILABLE."""
     return _test_settings(
-        druid_router_url=UNREACHABLE_DRUID,
+        druid_overlord_url=UNREACHABLE_DRUID,
         druid_coordinator_url=UNREACHABLE_DRUID,
         druid_broker_url=UNREACHABLE_DRUID,
     )
@@ -127,21 +128,30 @@ async def auth(db: Any, clean: None) -> dict[str, str]:
 
 
 @pytest.fixture
-async def app(settings: Settings, clean: None) -> AsyncIterator[Any]:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        yield application
+async def app(settings: Settings, clean: None) -> AsyncIterator[ASGIApp]:
+    """The app with its lifespan running, for several clients (see `client_of`)."""
+    async with in_process(create_app(settings)) as asgi:
+        yield asgi
 
 
-def api_client(app: Any, headers: dict[str, str]) -> httpx.AsyncClient:
-    """An in-process client of `app` sending `headers` (see `grant`)."""
+def client_of(app: ASGIApp, headers: dict[str, str]) -> httpx.AsyncClient:
+    """An in-process client of a running `app` sending `headers` (see `grant`)."""
     transport = httpx.ASGITransport(app=app)
     return httpx.AsyncClient(transport=transport, base_url="http://sluice.test", headers=headers)
 
 
+@contextlib.asynccontextmanager
+async def api_client(
+    settings: Settings, headers: dict[str, str]
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to a fresh app (lifespan run) in process."""
+    async with in_process(create_app(settings)) as asgi, client_of(asgi, headers) as http:
+        yield http
+
+
 @pytest.fixture
-async def client(app: Any, auth: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(app, auth) as http:
+async def client(app: ASGIApp, auth: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_of(app, auth) as http:
         yield http
 
 

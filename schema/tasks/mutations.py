@@ -26,12 +26,8 @@ class TasksMutation:
     async def retry_task(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> TaskActionResult:
-        services = info.context.services
         workspace_id = info.context.member.workspace_id
-        outcome = await retry_task(
-            services.db, services.redis, services.settings, str(id), workspace_id=workspace_id
-        )
-        return _result(outcome)
+        return _result(await retry_task(info.context.services, str(id), workspace_id=workspace_id))
 
     @strawberry.mutation(
         permission_classes=[Editor], description="Stop a task that has not finished."
@@ -39,12 +35,5 @@ class TasksMutation:
     async def cancel_task(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> TaskActionResult:
-        services = info.context.services
-        outcome = await cancel_task(
-            services.db,
-            services.redis,
-            str(id),
-            workspace_id=info.context.member.workspace_id,
-            shutdown_druid_task=services.druid.shutdown_task,
-        )
-        return _result(outcome)
+        workspace_id = info.context.member.workspace_id
+        return _result(await cancel_task(info.context.services, str(id), workspace_id=workspace_id))

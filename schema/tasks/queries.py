@@ -7,7 +7,6 @@ from strawberry.dataloader import DataLoader
 
 from core import model
 from core.auth.naming import druid_name
-from core.tasks import get_tasks, list_tasks
 from schema.context import Context
 from schema.permissions import Viewer
 from schema.tasks.types import IngestionTask, TaskPage, TaskStatus
@@ -18,9 +17,9 @@ def task_loader(context: Context) -> DataLoader[str, model.Task | None]:
     workspace's tasks are found."""
     loader = context.loaders.get("task")
     if loader is None:
-        db, workspace_id = context.db, context.member.workspace_id
+        tasks, workspace_id = context.tasks, context.member.workspace_id
         loader = context.loaders["task"] = DataLoader(
-            load_fn=lambda ids: get_tasks(db, ids, workspace_id=workspace_id)
+            load_fn=lambda ids: tasks.get_many(ids, workspace_id=workspace_id)
         )
     return loader
 
@@ -47,8 +46,7 @@ class TasksQuery:
         after: str | None = None,
     ) -> TaskPage:
         workspace = info.context.member.workspace
-        items, next_cursor = await list_tasks(
-            info.context.db,
+        items, next_cursor = await info.context.tasks.page(
             workspace_id=workspace.id,
             statuses=[model.TaskStatus(s.value) for s in status or []],
             datasource=druid_name(workspace.druid_prefix, datasource) if datasource else None,

@@ -11,7 +11,6 @@ from typing import Any
 import polars as pl
 import pytest
 
-from api.app import create_app
 from core.settings import Settings
 from tests.conftest import api_client, grant, run_worker
 from tests.graphql_ops import get_task, upload_file
@@ -24,8 +23,7 @@ async def pipeline(
     druid_settings: Settings, druid: Any, redis: Any, db: Any, clean: None
 ) -> AsyncIterator[Any]:
     """Upload through the ASGI app and run the worker until the task is finished."""
-    app = create_app(druid_settings)
-    async with app.router.lifespan_context(app), api_client(app, await grant(db)) as client:
+    async with api_client(druid_settings, await grant(db)) as client:
 
         async def ingest(
             filename: str, content: bytes, datasource: str, **options: Any
@@ -210,8 +208,7 @@ async def test_a_worker_dying_after_submitting_does_not_ingest_twice(
     still says SUBMITTING. The job runs again (arq re-runs unfinished jobs; the reconciler
     re-queues them), resubmits the same deterministic Druid task id, and the rows land once."""
     frame = _sales(200, start=datetime(2024, 4, 1, tzinfo=UTC))
-    app = create_app(druid_settings)
-    async with app.router.lifespan_context(app), api_client(app, await grant(db)) as client:
+    async with api_client(druid_settings, await grant(db)) as client:
         task = await upload_file(
             client, filename="once.csv", content=_csv(frame), datasource=datasource
         )

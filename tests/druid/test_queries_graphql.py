@@ -116,6 +116,7 @@ async def execute(
         http=env.http,
         druid=None,  # type: ignore[arg-type]
         broker=env.broker.from_settings(env.http, config),
+        tasks=None,  # type: ignore[arg-type]
     )
     # The dataset lives in the workspace holding data from before accounts (no prefix).
     viewer = Caller(workspace=LEGACY_WORKSPACE, role=Role.VIEWER)

@@ -21,7 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from core.auth import Role
 from schema import build_schema
 from schema.permissions import ROLE_CLASSES, Admin, Editor, Public, SignedIn, Viewer
-from tests.conftest import api_client, grant
+from tests.conftest import client_of, grant
 from tests.graphql_ops import post_upload, upload_file
 
 CSV = b"ts,v\n2024-01-01,1\n"
@@ -141,7 +141,7 @@ async def world(app: Any, db: Any) -> World:
     }
     for druid_name, rows in (("acme__sales", 1), ("globex__sales", 2), ("sales", 3)):
         await db.execute("INSERT INTO datasets (name, row_count) VALUES ($1, $2)", druid_name, rows)
-    async with api_client(app, callers["editor"]) as editor:
+    async with client_of(app, callers["editor"]) as editor:
         task = await upload_file(editor, filename="a.csv", content=CSV, datasource="sales")
         started = await editor.post(
             "/graphql",
@@ -203,7 +203,7 @@ async def test_operation_is_allowed_exactly_for_its_roles(
     rule = op.role
     # The outsider goes first: nothing it does may change acme's objects.
     for caller in ("outsider", "anonymous", "forged", "viewer", "editor", "admin"):
-        async with api_client(app, world.callers[caller]) as client:
+        async with client_of(app, world.callers[caller]) as client:
             response = await _call(client, name, _document(op, world))
             refused = _refusal(response)
             if caller == "forged":
@@ -220,12 +220,12 @@ async def test_operation_is_allowed_exactly_for_its_roles(
 
 
 async def test_the_outsider_changed_nothing_in_acme(app: Any, world: World) -> None:
-    async with api_client(app, world.callers["outsider"]) as outsider:
+    async with client_of(app, world.callers["outsider"]) as outsider:
         for name in ("cancelTask", "cancelUpload", "completeUpload"):
             await _call(outsider, name, _document(OPERATIONS[name], world))
         listed = await outsider.post("/graphql", json={"query": OPERATIONS["tasks"].document})
     assert listed.json()["data"]["tasks"]["items"] == []
-    async with api_client(app, world.callers["viewer"]) as viewer:
+    async with client_of(app, world.callers["viewer"]) as viewer:
         seen = await viewer.post("/graphql", json={"query": _document(OPERATIONS["task"], world)})
         session = await viewer.post(
             "/graphql",
@@ -282,7 +282,7 @@ async def test_each_workspace_sees_its_own_sales_dataset(app: Any, world: World)
     """acme__sales, globex__sales and the default workspace's sales: three datasets named
     `sales`, each seen only in its own workspace, under the name its members chose."""
     for caller, rows in (("viewer", 1), ("outsider", 2)):
-        async with api_client(app, world.callers[caller]) as client:
+        async with client_of(app, world.callers[caller]) as client:
             data = (await client.post("/graphql", json={"query": DATASETS})).json()["data"]
         assert data["datasources"] == [{"name": "sales", "rowCount": rows}], caller
         assert data["datasource"] == {"rowCount": rows}, caller

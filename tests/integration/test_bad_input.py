@@ -11,7 +11,6 @@ import httpx
 import polars as pl
 import pytest
 
-from api.app import create_app
 from core.settings import Settings
 from core.storage import S3ObjectStore
 from tests.conftest import api_client, grant
@@ -52,10 +51,8 @@ async def test_rejected_at_upload_and_nothing_is_kept(
 async def test_file_over_the_size_limit_is_rejected_and_cleaned_up(
     settings: Settings, store: S3ObjectStore, db: Any, clean: None
 ) -> None:
-
     small = settings.model_copy(update={"max_upload_bytes": 1000})
-    app = create_app(small)
-    async with app.router.lifespan_context(app), api_client(app, await grant(db)) as client:
+    async with api_client(small, await grant(db)) as client:
         big = b"a,b\n" + b"1,2\n" * 1000
         result = await upload_file(client, filename="big.csv", content=big, datasource="ds")
     assert result["__typename"] == "UploadRejected"
@@ -102,12 +99,10 @@ async def test_rejected_by_validation_with_a_failed_task(
     content: bytes,
     code: str,
 ) -> None:
-
     from tests.conftest import run_worker
 
     tight = settings.model_copy(update={"max_xlsx_uncompressed_bytes": 1024 * 1024})
-    app = create_app(tight)
-    async with app.router.lifespan_context(app), api_client(app, await grant(db)) as client:
+    async with api_client(tight, await grant(db)) as client:
         task = await upload_file(client, filename=filename, content=content, datasource="ds")
         assert task["__typename"] == "IngestionTask", task
         await run_worker(tight, redis)

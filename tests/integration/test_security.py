@@ -8,11 +8,11 @@ from typing import Any
 import httpx
 import pytest
 
-from api.app import create_app
+from api.app import create_app, in_process
 from core.auth import Role, store
 from core.settings import Settings
 from core.storage import S3ObjectStore
-from tests.conftest import api_client, grant
+from tests.conftest import api_client, client_of, grant
 from tests.graphql_ops import post_upload, upload_file
 
 CSV = b"ts,v\n2024-01-01,1\n"
@@ -31,7 +31,7 @@ async def test_multipart_without_a_preflight_header_is_refused(
 ) -> None:
     """What a <form> on another site could send with the user's cookie is refused, before
     anything reaches S3."""
-    async with api_client(app, _without(auth, "x-sluice-csrf")) as client:
+    async with client_of(app, _without(auth, "x-sluice-csrf")) as client:
         response = await post_upload(client, filename="a.csv", content=CSV, datasource="x")
     assert response.status_code == 400
     assert "x-sluice-csrf" in response.json()["errors"][0]["message"]
@@ -45,7 +45,7 @@ async def test_multipart_without_a_preflight_header_is_refused(
 async def test_multipart_with_a_preflight_header_or_from_our_origin_is_accepted(
     app: Any, auth: dict[str, str], extra: dict[str, str]
 ) -> None:
-    async with api_client(app, {**_without(auth, "x-sluice-csrf"), **extra}) as client:
+    async with client_of(app, {**_without(auth, "x-sluice-csrf"), **extra}) as client:
         result = await upload_file(client, filename="a.csv", content=CSV, datasource="x")
     assert result["__typename"] == "IngestionTask"
 
@@ -74,7 +74,7 @@ async def test_same_origin_requests_pass(client: httpx.AsyncClient) -> None:
 
 async def test_an_unknown_host_gets_nothing(app: Any, auth: dict[str, str]) -> None:
     """DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends Host: evil.example."""
-    async with api_client(app, auth) as client:
+    async with client_of(app, auth) as client:
         for path in ("/graphql", "/healthz", "/"):
             response = await client.get(path, headers={"host": "evil.example"})
             assert response.status_code == 400, path
@@ -103,9 +103,8 @@ async def test_a_large_json_body_is_refused(client: httpx.AsyncClient) -> None:
 
 async def test_an_answer_over_the_cap_is_refused(settings: Settings, db: Any, clean: None) -> None:
     small = settings.model_copy(update={"max_response_bytes": 400})
-    app = create_app(small)
     aliases = " ".join(f"a{i}: tasks {{ items {{ id }} nextCursor }}" for i in range(25))
-    async with app.router.lifespan_context(app), api_client(app, await grant(db)) as client:
+    async with api_client(small, await grant(db)) as client:
         fine = await client.post("/graphql", json={"query": "{ tasks { items { id } } }"})
         large = await client.post("/graphql", json={"query": f"{{ {aliases} }}"})
     assert fine.status_code == 200
@@ -114,16 +113,15 @@ async def test_an_answer_over_the_cap_is_refused(settings: Settings, db: Any, cl
 
 async def test_uploads_are_rate_limited_per_token(settings: Settings, db: Any, clean: None) -> None:
     tight = settings.model_copy(update={"upload_rate_per_minute": 2})
-    app = create_app(tight)
-    async with app.router.lifespan_context(app):
-        async with api_client(app, await grant(db)) as first:
+    async with in_process(create_app(tight)) as app:
+        async with client_of(app, await grant(db)) as first:
             codes = [
                 (
                     await post_upload(first, filename="a.csv", content=CSV, datasource="x")
                 ).status_code
                 for _ in range(3)
             ]
-        async with api_client(app, await grant(db)) as second:  # another token, its own budget
+        async with client_of(app, await grant(db)) as second:  # another token, its own budget
             other = await post_upload(second, filename="a.csv", content=CSV, datasource="x")
     assert codes == [200, 200, 429]
     assert other.status_code == 200
@@ -156,14 +154,13 @@ async def test_too_many_files_in_one_request_are_refused(
     settings: Settings, db: Any, store: S3ObjectStore, clean: None
 ) -> None:
     few = settings.model_copy(update={"max_multipart_files": 2})
-    app = create_app(few)
     operations = {
         "query": 'mutation($f: [Upload!]!) { uploadFiles(files: $f, datasource: "x") '
         "{ __typename } }",
         "variables": {"f": [None, None, None]},
     }
     mapping = {str(i): [f"variables.f.{i}"] for i in range(3)}
-    async with app.router.lifespan_context(app), api_client(app, await grant(db)) as client:
+    async with api_client(few, await grant(db)) as client:
         response = await client.post(
             "/graphql",
             data={"operations": json.dumps(operations), "map": json.dumps(mapping)},
@@ -177,7 +174,7 @@ async def test_too_many_files_in_one_request_are_refused(
 async def test_a_viewer_cannot_stream_a_file_at_all(
     app: Any, db: Any, store: S3ObjectStore
 ) -> None:
-    async with api_client(app, await grant(db, role=Role.VIEWER)) as viewer:
+    async with client_of(app, await grant(db, role=Role.VIEWER)) as viewer:
         response = await post_upload(viewer, filename="a.csv", content=CSV, datasource="x")
     assert response.status_code == 403
     assert "EDITOR" in response.json()["errors"][0]["message"]
@@ -204,7 +201,7 @@ async def test_a_session_cookie_signs_in_switches_and_signs_out(app: Any, db: An
     for slug, role in (("acme", Role.EDITOR), ("globex", Role.VIEWER)):
         workspace = await store.ensure_workspace(db, slug)
         await store.add_member(db, workspace_id=workspace.id, user_id=user, role=role)
-    async with api_client(app, {}) as browser:
+    async with client_of(app, {}) as browser:
         wrong = await _sign_in(browser, "ada@example.com", "wrong password")
         assert wrong.json()["data"]["signIn"]["code"] == "WRONG_PASSWORD"
         assert "set-cookie" not in wrong.headers
@@ -221,7 +218,7 @@ async def test_a_session_cookie_signs_in_switches_and_signs_out(app: Any, db: An
     secret = cookie.split(";")[0].split("=", 1)[1]
     # (httpx does not send a Secure cookie over http, so the test sends it itself.)
     session = {"cookie": f"sluice_session={secret}", "x-sluice-csrf": "1"}
-    async with api_client(app, session) as browser:
+    async with client_of(app, session) as browser:
         switched = await browser.post(
             "/graphql",
             json={
@@ -243,7 +240,7 @@ async def test_a_session_cookie_signs_in_switches_and_signs_out(app: Any, db: An
 
 
 async def test_sign_in_attempts_are_rate_limited(app: Any, db: Any) -> None:
-    async with api_client(app, {}) as browser:
+    async with client_of(app, {}) as browser:
         answers = [
             (await _sign_in(browser, "x@example.com", "guess number")).json()["data"]["signIn"][
                 "code"
@@ -287,7 +284,7 @@ async def test_an_expired_or_revoked_token_is_refused_with_401(app: Any, db: Any
         name="old",
         expires_at=datetime.now(UTC) - timedelta(seconds=1),
     )
-    async with api_client(app, {"authorization": f"Bearer {expired}"}) as client:
+    async with client_of(app, {"authorization": f"Bearer {expired}"}) as client:
         response = await client.post("/graphql", json={"query": ME})
     assert response.status_code == 401
     assert expired not in response.text
