@@ -14,6 +14,7 @@ import strawberry
 
 from core.auth import Caller, Role
 from core.auth.model import LEGACY_WORKSPACE
+from core.tasks import TaskStore
 from schema import build_schema
 from schema.context import Context, Services
 from tests.druid.dashboard_data import ROWS
@@ -116,7 +117,7 @@ async def execute(
         http=env.http,
         druid=None,  # type: ignore[arg-type]
         broker=env.broker.from_settings(env.http, config),
-        tasks=None,  # type: ignore[arg-type]
+        tasks=TaskStore(db or env.pool, None),  # type: ignore[arg-type]  (reads only)
     )
     # The dataset lives in the workspace holding data from before accounts (no prefix).
     viewer = Caller(workspace=LEGACY_WORKSPACE, role=Role.VIEWER)
