@@ -5,39 +5,68 @@ from __future__ import annotations
 import sys
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core import stack_secrets
 from core.model import TaskStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class Settings(BaseSettings):
-    """Sluice configuration, read from `SLUICE_*` environment variables and `.env`.
+class _Locations(BaseSettings):
+    """Where the secrets file is, read before the settings that may come from it."""
 
-    Every default is the local stack that `make run` starts, so nothing needs configuring.
+    model_config = SettingsConfigDict(env_prefix="SLUICE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = ROOT / ".data"
+    secrets_file: Path | None = None
+
+    @property
+    def secrets(self) -> Path:
+        return self.secrets_file or self.data_dir / "secrets" / "stack.env"
+
+
+class Settings(BaseSettings):
+    """Sluice configuration, read from `SLUICE_*` environment variables, `.env`, and the
+    local stack's generated secrets file (`.data/secrets/stack.env`, core/stack_secrets.py),
+    in that order of precedence.
+
+    Every other default is the local stack that `make run` starts, so nothing needs
+    configuring. No secret is a constant here.
     """
 
     model_config = SettingsConfigDict(env_prefix="SLUICE_", env_file=".env", extra="ignore")
 
+    def __init__(self, **values: Any) -> None:
+        if "_env_file" not in values:
+            values["_env_file"] = (_Locations().secrets, ".env")  # the later file wins
+        super().__init__(**values)
+
     # Where the local stack keeps its data, sockets and logs (ignored by git).
     data_dir: Path = ROOT / ".data"
+    # The generated secrets (default: data_dir/secrets/stack.env). Another checkout using the
+    # same local stack points here at that stack's file.
+    secrets_file: Path | None = None
 
     # PostgreSQL (metadata: uploads, tasks, events, datasets).
     database_url: str = "postgresql://postgres@127.0.0.1:5433/sluice"
 
     # Redis (arq queue + pub/sub of task events).
     redis_url: str = "redis://127.0.0.1:6390/0"
+    # Put into redis_url when that names no password (the local stack's generated one).
+    redis_password: str | None = None
     queue_name: str = "sluice:queue"
 
     # S3-compatible object store.
     s3_endpoint_url: str = "http://127.0.0.1:8333"
     s3_region: str = "us-east-1"
-    s3_access_key: str = "sluice"
-    s3_secret_key: str = "sluice-local-secret"
+    # Locally generated (core/stack_secrets.py); empty: the AWS default credential chain.
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
     s3_bucket: str = "sluice"
     # Multipart part size for streaming uploads into S3 (min 5 MiB by the S3 protocol).
     s3_part_size: int = 8 * 1024 * 1024
@@ -125,6 +154,19 @@ class Settings(BaseSettings):
             TaskStatus.PUBLISHING: self.deadline_publishing_s,
         }[status]
 
+    @model_validator(mode="after")
+    def _redis_password_in_url(self) -> Settings:
+        parts = urlsplit(self.redis_url)
+        if self.redis_password and not parts.password:
+            host = parts.netloc.rpartition("@")[2]
+            netloc = f"{quote(parts.username or '')}:{quote(self.redis_password, safe='')}@{host}"
+            self.redis_url = urlunsplit(parts._replace(netloc=netloc))
+        return self
+
+    @property
+    def secrets_path(self) -> Path:
+        return self.secrets_file or self.data_dir / "secrets" / "stack.env"
+
     @cached_property
     def work_dir(self) -> Path:
         """Scratch space for workers (downloaded raw files, staged output before upload)."""
@@ -146,6 +188,7 @@ def shell_exports(settings: Settings) -> str:
         "SLUICE_DRUID_METADATA_URL": settings.druid_metadata_url,
         "SLUICE_DATABASE_URL": settings.database_url,
         "SLUICE_REDIS_URL": settings.redis_url,
+        "SLUICE_REDIS_PASSWORD": settings.redis_password or "",
         "SLUICE_API_HOST": settings.api_host,
         "SLUICE_API_PORT": str(settings.api_port),
         # Ports the local launchers bind, taken from the URLs above.
@@ -157,7 +200,13 @@ def shell_exports(settings: Settings) -> str:
 
 
 if __name__ == "__main__":
-    # `python -m core.settings` prints shell exports for scripts/ and druid/.
-    if sys.argv[1:] not in ([], ["exports"]):
-        sys.exit("usage: python -m core.settings [exports]")
-    print(shell_exports(Settings()))
+    # `python -m core.settings` prints shell exports for scripts/ and druid/;
+    # `python -m core.settings secrets` creates the local stack's secrets file if needed.
+    if sys.argv[1:] == ["secrets"]:
+        path = _Locations().secrets
+        if stack_secrets.ensure(path):
+            print(f"generated the local stack's secrets in {path}")
+    elif sys.argv[1:] in ([], ["exports"]):
+        print(shell_exports(Settings()))
+    else:
+        sys.exit("usage: python -m core.settings [exports | secrets]")
