@@ -9,6 +9,7 @@ like missing ones.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -286,3 +287,67 @@ async def test_each_workspace_sees_its_own_sales_dataset(app: Any, world: World)
             data = (await client.post("/graphql", json={"query": DATASETS})).json()["data"]
         assert data["datasources"] == [{"name": "sales", "rowCount": rows}], caller
         assert data["datasource"] == {"rowCount": rows}, caller
+
+
+async def _feed(url: str, headers: dict[str, str]) -> Any:
+    ws = await websockets.connect(f"ws://{url}/graphql", subprotocols=["graphql-transport-ws"])
+    await ws.send(
+        json.dumps(
+            {"type": "connection_init", "payload": {"authorization": headers["authorization"]}}
+        )
+    )
+    assert json.loads(await ws.recv())["type"] == "connection_ack"
+    await ws.send(
+        json.dumps(
+            {
+                "id": "f",
+                "type": "subscribe",
+                "payload": {"query": "subscription { taskFeed { id datasource } }"},
+            }
+        )
+    )
+    return ws
+
+
+async def _next_id(ws: Any, timeout_s: float) -> str | None:
+    try:
+        message = json.loads(await asyncio.wait_for(ws.recv(), timeout_s))
+    except TimeoutError:
+        return None
+    assert message["type"] == "next", message
+    return str(message["payload"]["data"]["taskFeed"]["id"])
+
+
+async def _until_live(ws: Any, client: httpx.AsyncClient) -> None:
+    """Upload into the subscriber's workspace until its feed shows one: then it listens."""
+    for _ in range(20):
+        await upload_file(client, filename="w.csv", content=CSV, datasource="warmup")
+        if await _next_id(ws, 2) is not None:
+            while await _next_id(ws, 0.2) is not None:  # drain the warm-up's own events
+                pass
+            return
+    raise AssertionError("the task feed never showed a task of its own workspace")
+
+
+async def test_the_task_feed_shows_only_the_callers_workspace(
+    live_server: str, world: World, db: Any
+) -> None:
+    globex_editor = await grant(db, workspace="globex", role=Role.EDITOR)
+    base = f"http://{live_server}"
+    async with (
+        httpx.AsyncClient(base_url=base, headers=world.callers["editor"]) as acme,
+        httpx.AsyncClient(base_url=base, headers=globex_editor) as globex,
+    ):
+        acme_feed = await _feed(live_server, world.callers["viewer"])
+        globex_feed = await _feed(live_server, world.callers["outsider"])
+        try:
+            await _until_live(acme_feed, acme)
+            await _until_live(globex_feed, globex)
+            # acme changes first, then globex: each feed's next item is its own workspace's.
+            mine = await upload_file(acme, filename="a.csv", content=CSV, datasource="sales")
+            theirs = await upload_file(globex, filename="g.csv", content=CSV, datasource="sales")
+            assert await _next_id(globex_feed, 30) == theirs["id"]
+            assert await _next_id(acme_feed, 30) == mine["id"]
+        finally:
+            await acme_feed.close()
+            await globex_feed.close()
