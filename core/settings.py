@@ -53,7 +53,10 @@ class Settings(BaseSettings):
     secrets_file: Path | None = None
 
     # PostgreSQL (metadata: uploads, tasks, events, datasets).
-    database_url: str = "postgresql://postgres@127.0.0.1:5433/sluice"
+    database_url: str = "postgresql://sluice@127.0.0.1:5433/sluice"
+    # Put into database_url and druid_metadata_url when they name no password (the local
+    # stack's generated one for the role `sluice`, scripts/secure-postgres.sh).
+    postgres_password: str | None = None
 
     # Redis (arq queue + pub/sub of task events).
     redis_url: str = "redis://127.0.0.1:6390/0"
@@ -81,7 +84,7 @@ class Settings(BaseSettings):
     # How long Sluice waits for segments to become queryable before failing the task.
     druid_handoff_timeout_s: float = 600.0
     # Druid's own metadata store (segments, tasks, rules); druid/run.sh creates the database.
-    druid_metadata_url: str = "postgresql://postgres@127.0.0.1:5433/druid"
+    druid_metadata_url: str = "postgresql://sluice@127.0.0.1:5433/druid"
     # How long an ingestion task itself waits for its segments to be loaded before it reports
     # SUCCESS (awaitSegmentAvailabilityTimeoutMillis); the worker keeps waiting after that.
     druid_segment_availability_timeout_s: float = 120.0
@@ -155,12 +158,10 @@ class Settings(BaseSettings):
         }[status]
 
     @model_validator(mode="after")
-    def _redis_password_in_url(self) -> Settings:
-        parts = urlsplit(self.redis_url)
-        if self.redis_password and not parts.password:
-            host = parts.netloc.rpartition("@")[2]
-            netloc = f"{quote(parts.username or '')}:{quote(self.redis_password, safe='')}@{host}"
-            self.redis_url = urlunsplit(parts._replace(netloc=netloc))
+    def _passwords_in_urls(self) -> Settings:
+        self.redis_url = _with_password(self.redis_url, self.redis_password)
+        self.database_url = _with_password(self.database_url, self.postgres_password)
+        self.druid_metadata_url = _with_password(self.druid_metadata_url, self.postgres_password)
         return self
 
     @property
@@ -173,6 +174,16 @@ class Settings(BaseSettings):
         path = self.data_dir / "work"
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+
+def _with_password(url: str, password: str | None) -> str:
+    """`url` with `password` in it, unless it names one already."""
+    parts = urlsplit(url)
+    if not password or parts.password:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    netloc = f"{quote(parts.username or '')}:{quote(password, safe='')}@{host}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def shell_exports(settings: Settings) -> str:
@@ -189,6 +200,7 @@ def shell_exports(settings: Settings) -> str:
         "SLUICE_DATABASE_URL": settings.database_url,
         "SLUICE_REDIS_URL": settings.redis_url,
         "SLUICE_REDIS_PASSWORD": settings.redis_password or "",
+        "SLUICE_POSTGRES_PASSWORD": settings.postgres_password or "",
         "SLUICE_API_HOST": settings.api_host,
         "SLUICE_API_PORT": str(settings.api_port),
         # Ports the local launchers bind, taken from the URLs above.

@@ -1,11 +1,11 @@
 """The local stack's secrets: generated once per machine into a git-ignored file.
 
-`.data/secrets/stack.env` (mode 600, its directory 700) holds the S3 keys and the Redis
-password as `SLUICE_*=value` lines. `Settings` reads it like a `.env` file (a real `.env` or
-environment variable still wins), the launch scripts export the values to the services'
-environments (never their command lines, which `ps` shows to every local user), and nothing
-secret is a constant in the code. An existing `.data/` gets the file on its next start; the
-services then take the new values (SeaweedFS's identities and Redis's password are rendered
+`.data/secrets/stack.env` (mode 600, its directory 700) holds the S3 keys and the Redis and
+PostgreSQL passwords as `SLUICE_*=value` lines. `Settings` reads it like a `.env` file (a real
+`.env` or environment variable still wins), the launch scripts export the values to the
+services' environments (never their command lines, which `ps` shows to every local user), and
+nothing secret is a constant in the code. An existing `.data/` gets the file on its next start;
+the services then take the new values (SeaweedFS's identities and Redis's password are rendered
 from the settings at each start).
 """
 
@@ -20,6 +20,7 @@ GENERATED = {
     "SLUICE_S3_ACCESS_KEY": 12,
     "SLUICE_S3_SECRET_KEY": 30,
     "SLUICE_REDIS_PASSWORD": 24,
+    "SLUICE_POSTGRES_PASSWORD": 24,
 }
 
 

@@ -45,7 +45,8 @@ def test_an_older_file_is_completed_without_changing_what_it_has(tmp_path: Path)
 def test_no_secret_is_a_constant_in_the_settings(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)  # no secrets file there
     assert settings.s3_access_key == settings.s3_secret_key == ""
-    assert settings.redis_password is None
+    assert settings.redis_password is None and settings.postgres_password is None
+    assert "postgres@" not in settings.database_url  # Sluice is not the superuser
 
 
 def test_settings_read_the_secrets_file_and_env_wins(
@@ -57,6 +58,9 @@ def test_settings_read_the_secrets_file_and_env_wins(
     settings = Settings()
     assert settings.s3_secret_key == generated["SLUICE_S3_SECRET_KEY"]
     assert settings.redis_url == (f"redis://:{generated['SLUICE_REDIS_PASSWORD']}@127.0.0.1:6390/0")
+    password = generated["SLUICE_POSTGRES_PASSWORD"]
+    assert settings.database_url == f"postgresql://sluice:{password}@127.0.0.1:5433/sluice"
+    assert settings.druid_metadata_url == f"postgresql://sluice:{password}@127.0.0.1:5433/druid"
     monkeypatch.setenv("SLUICE_S3_SECRET_KEY", "from-the-environment")
     assert Settings().s3_secret_key == "from-the-environment"
 
