@@ -22,7 +22,7 @@ from strawberry.types.unset import UnsetType
 from api.identity import BadCredentials, Identity, identify
 from api.multipart import handle_multipart
 from core.auth import Role
-from core.auth.ratelimit import allow, rate_key, too_many
+from core.auth.ratelimit import allow, rate_key, too_many, upload_refusal
 from core.services import Services
 from core.settings import Settings
 from schema.context import Context
@@ -136,11 +136,11 @@ class GraphQLEndpoint:
             return _problem(
                 status, UPLOAD_ROLE, "FORBIDDEN" if status == 403 else "UNAUTHENTICATED"
             )
-        key = rate_key("upload", caller=caller, address=_address(request))
-        if not await allow(services.redis, key, per_minute=settings.upload_rate_per_minute):
-            return _problem(
-                429, too_many("uploads", settings.upload_rate_per_minute), "RATE_LIMITED"
-            )
+        refusal = await upload_refusal(
+            services.redis, settings, caller=caller, address=_address(request)
+        )
+        if refusal is not None:
+            return _problem(429, refusal, "RATE_LIMITED")
         return await handle_multipart(
             request,
             store=services.store,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from core.auth import Caller
+from core.settings import Settings
 
 
 def rate_key(kind: str, *, caller: Caller | None, address: str | None) -> str:
@@ -25,6 +26,16 @@ async def allow(redis: Redis, key: str, *, per_minute: int) -> bool:
         pipe.incr(key)
         _, count = await pipe.execute()
     return int(count) <= per_minute
+
+
+async def upload_refusal(
+    redis: Redis, settings: Settings, *, caller: Caller, address: str | None
+) -> str | None:
+    """Why this caller may not start another upload now (streamed or resumable), or None."""
+    key = rate_key("upload", caller=caller, address=address)
+    if await allow(redis, key, per_minute=settings.upload_rate_per_minute):
+        return None
+    return too_many("uploads", settings.upload_rate_per_minute)
 
 
 def too_many(what: str, per_minute: int) -> str:

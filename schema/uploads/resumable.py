@@ -8,6 +8,7 @@ import strawberry
 
 from core import resumable
 from core.auth.naming import visible_name
+from core.auth.ratelimit import upload_refusal
 from schema.context import Context
 from schema.permissions import Editor, Viewer
 from schema.uploads.mutations import result_of
@@ -109,6 +110,16 @@ class ResumableMutation:
         options: IngestOptions | None = None,
         content_type: str | None = None,
     ) -> StartUploadResult:
+        context = info.context
+        client = getattr(context.request, "client", None)
+        refusal = await upload_refusal(
+            context.services.redis,
+            context.settings,
+            caller=context.member,
+            address=client.host if client else None,
+        )
+        if refusal is not None:
+            return UploadRejected(code="RATE_LIMITED", message=refusal, filename=filename)
         outcome = await resumable.start(
             info.context.services,
             filename=filename,

@@ -123,9 +123,17 @@ async def test_uploads_are_rate_limited_per_token(settings: Settings, db: Any, c
                 ).status_code
                 for _ in range(3)
             ]
+            resumable = await first.post(  # a resumable upload counts against the same budget
+                "/graphql",
+                json={
+                    "query": 'mutation { startUpload(filename: "a.csv", sizeBytes: 100, '
+                    'datasource: "x") { ... on UploadRejected { code message } } }'
+                },
+            )
         async with client_of(app, await grant(db)) as second:  # another token, its own budget
             other = await post_upload(second, filename="a.csv", content=CSV, datasource="x")
     assert codes == [200, 200, 429]
+    assert resumable.json()["data"]["startUpload"]["code"] == "RATE_LIMITED"
     assert other.status_code == 200
 
 
