@@ -107,7 +107,10 @@ class Defences:
                 await send(self._with_headers(scope, message))
             return
         try:
-            await self.app(scope, receive, self._capped_send(scope, send))
+            # The answer cap is for GraphQL (static files are the web app's own bundles).
+            capped = scope["path"] == "/graphql"
+            sender = self._capped_send(scope, send) if capped else self._headers_send(scope, send)
+            await self.app(scope, receive, sender)
         except _Refused as refused:  # the body outgrew its cap while the app read it
             for message in _error(refused.status, refused.message):
                 await send(self._with_headers(scope, message))
@@ -156,6 +159,12 @@ class Defences:
             await send(message)
 
         return capped
+
+    def _headers_send(self, scope: Scope, send: Send) -> Send:
+        async def with_headers(message: Message) -> None:
+            await send(self._with_headers(scope, message))
+
+        return with_headers
 
     def _with_headers(self, scope: Scope, message: Message) -> Message:
         if message["type"] != "http.response.start":
