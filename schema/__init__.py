@@ -20,6 +20,7 @@ from schema.auth.mutations import AuthMutation
 from schema.auth.queries import AuthQuery
 from schema.dashboards.queries import DashboardsQuery
 from schema.datasets.queries import DatasetsQuery
+from schema.permissions import NoAnonymousIntrospection
 from schema.tasks.mutations import TasksMutation
 from schema.tasks.queries import TasksQuery
 from schema.tasks.subscriptions import TasksSubscription
@@ -78,6 +79,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            NoAnonymousIntrospection,  # after ValidationCache: it adds to its errors
             lambda: MaskErrors(should_mask_error=_is_unexpected, error_message=UNEXPECTED_ERROR),
         ],
     )

@@ -8,10 +8,13 @@ exactly like a missing one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import strawberry
-from graphql import GraphQLError
+from graphql import DocumentNode, FieldNode, GraphQLError, visit
+from graphql.language import Visitor
+from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 
 from core.auth import Role
@@ -84,3 +87,35 @@ class Admin(_HasRole):
 
 
 ROLE_CLASSES: tuple[type[BasePermission], ...] = (Public, SignedIn, Viewer, Editor, Admin)
+
+
+class _Introspects(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def enter_field(self, node: FieldNode, *_: Any) -> None:
+        if node.name.value in ("__schema", "__type"):
+            self.found = True
+
+
+def introspects(document: DocumentNode) -> bool:
+    visitor = _Introspects()
+    visit(document, visitor)
+    return visitor.found
+
+
+class NoAnonymousIntrospection(SchemaExtension):
+    """The schema is described only to someone signed in (`__typename` stays open).
+
+    Listed after ValidationCache, which sets the validation errors this adds to."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        caller = getattr(context.context, "caller", None)
+        session = getattr(context.context, "session", None)
+        document = context.graphql_document
+        if caller is None and session is None and document is not None and introspects(document):
+            errors = list(context.pre_execution_errors or [])
+            context.pre_execution_errors = [*errors, _refuse(SIGN_IN, "UNAUTHENTICATED")]
+        yield

@@ -298,3 +298,23 @@ async def test_an_expired_or_revoked_token_is_refused_with_401(app: Any, db: Any
         response = await client.post("/graphql", json={"query": ME})
     assert response.status_code == 401
     assert expired not in response.text
+
+
+INTROSPECTION = "{ __schema { queryType { name } } }"
+
+
+async def test_the_schema_is_described_only_to_someone_signed_in(
+    app: Any, auth: dict[str, str]
+) -> None:
+    async with client_of(app, {}) as anonymous:
+        refused = await anonymous.post("/graphql", json={"query": INTROSPECTION})
+        typename = await anonymous.post("/graphql", json={"query": "{ __typename }"})
+        hidden = await anonymous.post(
+            "/graphql", json={"query": '{ __type(name: "IngestionTask") { name } }'}
+        )
+    assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert hidden.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert typename.json() == {"data": {"__typename": "Query"}}
+    async with client_of(app, auth) as member:
+        described = await member.post("/graphql", json={"query": INTROSPECTION})
+    assert described.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
