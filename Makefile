@@ -35,8 +35,8 @@ schema:
 	$(PY) -m schema
 
 lint:
-	.venv/bin/ruff check api core schema workers scripts tests bench
-	.venv/bin/mypy api core schema workers
+	.venv/bin/ruff check api core schema workers cli scripts tests bench
+	.venv/bin/mypy api core schema workers cli
 
 bench: setup
 	$(PY) bench/ingest.py

@@ -18,7 +18,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.graphql import GraphQLEndpoint
+from api.observability import RequestContext, metrics_endpoint
 from api.security import Defences
+from core import logs
 from core.services import Services, open_services
 from core.settings import Settings
 from schema import build_schema
@@ -34,6 +36,7 @@ class State(TypedDict):
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    logs.configure(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -45,11 +48,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         Route("/healthz", _health),
         Route("/readyz", _ready),
+        Route("/metrics", metrics_endpoint),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),  # subscriptions
     ]
     routes += _frontend_routes(settings.frontend_dist)
     middleware = [
+        Middleware(RequestContext),  # outermost: refused requests are logged with an id too
         Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts),
         Middleware(Defences, settings=settings),
     ]

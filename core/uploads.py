@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from core import queue
+from core import metrics, queue
 from core.auth import Workspace
 from core.auth.naming import druid_name, name_problem
 from core.formats import known_binary
@@ -17,6 +18,8 @@ from core.storage import StoredObject
 
 if TYPE_CHECKING:
     from core.services import Services
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +54,14 @@ def raw_key(upload_id: str, filename: str | None) -> str:
 
 
 def quick_rejection(
-    received: ReceivedFile, *, datasource: str, settings: Settings
+    received: ReceivedFile, *, datasource: str, options: IngestOptions, settings: Settings
 ) -> UploadRejection | None:
     """Problems we can name at once, before queueing any work."""
     name = received.filename
     stored = received.stored
     return (
         name_rejection(datasource, name)
+        or options_rejection(options, name)
         or (too_large(name, settings) if received.too_large else None)
         or (empty_file(name) if stored is None or stored.size == 0 else None)
         or content_rejection(name, stored.head if stored else b"")
@@ -74,6 +78,27 @@ def workspace_name_rejection(
 ) -> UploadRejection | None:
     problem = name_problem(workspace.druid_prefix, datasource)
     return UploadRejection("INVALID_DATASOURCE", problem, filename) if problem else None
+
+
+def options_rejection(options: IngestOptions, filename: str | None) -> UploadRejection | None:
+    """Options no CSV reader (Polars' or Druid's) can work with."""
+    delimiter = options.delimiter
+    if delimiter is None:
+        return None
+    problem = None
+    if len(delimiter) != 1:
+        problem = f"The delimiter {delimiter!r} is not a single character."
+    elif delimiter == '"':
+        problem = "The delimiter cannot be '\"': that character quotes values in a CSV file."
+    elif delimiter in "\r\n":
+        problem = "The delimiter cannot be a line break: line breaks separate the rows."
+    if problem is None:
+        return None
+    return UploadRejection(
+        "INVALID_OPTIONS",
+        f"{problem} Leave the delimiter empty to detect it, or pick one of , ; | or tab.",
+        filename,
+    )
 
 
 def too_large(filename: str | None, settings: Settings) -> UploadRejection:
@@ -118,9 +143,12 @@ async def accept_upload(
     """Turn a received file into a QUEUED task and its job, or a rejection (raw object removed).
     `datasource` is the name the workspace's members use; Druid gets the prefixed name."""
     rejection = workspace_name_rejection(workspace, datasource, received.filename) or (
-        quick_rejection(received, datasource=datasource, settings=svc.settings)
+        quick_rejection(received, datasource=datasource, options=options, settings=svc.settings)
     )
+    size = received.stored.size if received.stored else 0
     if rejection is not None:
+        metrics.upload_received(rejection.code, size)
+        log.info("upload %s rejected: %s", received.upload_id, rejection.code)
         return rejection  # the request handler deletes the unclaimed raw object
     assert received.stored is not None
     task_id = new_id()
@@ -137,6 +165,8 @@ async def accept_upload(
         workspace_id=workspace.id,
     )
     received.claimed = True
+    metrics.upload_received("ACCEPTED", size)
+    log.info("upload %s accepted: task %s, %d bytes", received.upload_id, task_id, size)
     await start_processing(svc, task)
     return task
 

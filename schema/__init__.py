@@ -20,6 +20,7 @@ from schema.auth.mutations import AuthMutation
 from schema.auth.queries import AuthQuery
 from schema.dashboards.queries import DashboardsQuery
 from schema.datasets.queries import DatasetsQuery
+from schema.metrics import OperationMetrics
 from schema.permissions import NoAnonymousIntrospection
 from schema.tasks.mutations import TasksMutation
 from schema.tasks.queries import TasksQuery
@@ -74,6 +75,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=[
+            OperationMetrics,
             # Factories: Strawberry builds fresh extension instances per request.
             lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),

@@ -21,6 +21,7 @@ from typing import Any, cast
 from arq import Retry
 from arq.typing import WorkerCoroutine
 
+from core import logs
 from core.model import IllegalTransition, Task, TaskStatus
 from core.services import Services
 
@@ -59,10 +60,12 @@ def task_job(step: Step) -> WorkerCoroutine:
 
     @functools.wraps(step)
     async def run(ctx: dict[str, Any], task_id: str) -> str:
+        logs.bind(task=task_id)  # every line of this job names its task (and Druid's, below)
         job = Job(services=services(ctx), job_id=ctx["job_id"], job_try=ctx.get("job_try", 1))
         task = await job.services.tasks.get(task_id)
         if task is None or task.status.is_terminal:
             return "nothing to do"
+        logs.bind(druid_task=task.druid_task_id)
         async with _lease(job, task_id) as held:
             if not held:
                 return "another worker holds the task"
@@ -102,8 +105,9 @@ async def fail_unexpected(svc: Services, task_id: str, exc: BaseException) -> No
             code="INTERNAL_ERROR",
             message=(
                 f"Sluice hit an unexpected error while {DOING[task.status]} (incident "
-                f"{incident}). Nothing was ingested twice; retry the task, and if it fails "
-                f"again, report incident {incident} to your administrator."
+                f"{incident}); the details are in the worker's log under that id. Retry the "
+                f"task, and if it fails again, report incident {incident} to your "
+                "administrator."
             ),
             retryable=True,
             detail={"incident": incident, "error": type(exc).__name__},
@@ -137,4 +141,6 @@ async def _renew(job: Job, task_id: str) -> None:
     while True:
         await asyncio.sleep(ttl / 3)
         if not await job.services.leases.take(task_id, job.job_id, ttl_s=ttl):
-            log.warning("job %s lost the lease on task %s", job.job_id, task_id)
+            # Handed to the next step, or taken over after this worker stalled past the TTL.
+            log.info("job %s no longer holds the lease on task %s", job.job_id, task_id)
+            return

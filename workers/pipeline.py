@@ -13,9 +13,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from core import queue
+from core import logs, queue
+from core.druid.client import TaskRejected
 from core.druid.errors import DruidUnavailable
-from core.druid.spec import build_ingestion_spec
+from core.druid.rejections import explain_rejection
+from core.druid.spec import build_ingestion_spec, column_name_problem
 from core.model import Profile, StagedData, Task, TaskStatus
 from core.names import safe_filename
 from core.profiling import InputRejected, Limits, ValidationResult, validate_file
@@ -63,16 +65,25 @@ async def process_task(job: Job, task: Task) -> str:
         return f"nothing to do in {task.status.value}"  # tracking owns the task from here
     submitted = await _submit(svc, task)
     if submitted is None:
-        return "druid unavailable"
+        return "not submitted"
+    await _start_tracking(job, submitted)
+    return "submitted"
+
+
+async def _start_tracking(job: Job, task: Task) -> None:
+    """Queue tracking and hand it this job's lease (it may start before this job ends)."""
+    svc = job.services
+    tracker = queue.job_id(queue.TRACK, task.id, task.attempt, task.resumes)
+    await svc.leases.hand_over(task.id, job.job_id, to=tracker, ttl_s=svc.settings.lease_ttl_s)
     await queue.enqueue(
         svc.redis,
         queue_name=svc.settings.queue_name,
         function=queue.TRACK,
         task_id=task.id,
         attempt=task.attempt,
+        resume=task.resumes,
         defer_s=0.5,
     )
-    return "submitted"
 
 
 async def _validate_and_stage(svc: Services, task: Task) -> Task | None:
@@ -107,6 +118,17 @@ async def _validate_and_stage(svc: Services, task: Task) -> Task | None:
             )
             return None
         profile = result.profile
+        problem = column_name_problem(profile)
+        if problem is not None:  # Druid would refuse the spec: say so before staging
+            await svc.tasks.fail(
+                task.id,
+                stage=TaskStatus.VALIDATING,
+                code="UNSUPPORTED_COLUMN_NAME",
+                message=problem,
+                retryable=False,
+                update=TaskUpdate(profile=profile, rows_total=profile.rows_total),
+            )
+            return None
         task = await svc.tasks.transition(
             task.id,
             TaskStatus.STAGING,
@@ -222,6 +244,7 @@ async def _upload_outputs(
 async def _submit(svc: Services, task: Task) -> Task | None:
     assert task.profile is not None and task.staged is not None
     druid_id = druid_task_id(task)
+    logs.bind(druid_task=druid_id)
     spec = build_ingestion_spec(
         task_id=druid_id,
         datasource=task.datasource,
@@ -232,6 +255,17 @@ async def _submit(svc: Services, task: Task) -> Task | None:
     )
     try:
         await svc.druid.submit_task(spec)
+    except TaskRejected as exc:
+        explained = explain_rejection(exc.druid_message)
+        await svc.tasks.fail(
+            task.id,
+            stage=TaskStatus.SUBMITTING,
+            code=explained.code,
+            message=explained.message,
+            retryable=explained.retryable,
+            detail={"druid_error": exc.druid_message[:2000], "http_status": exc.status},
+        )
+        return None
     except DruidUnavailable as exc:
         message = (
             f"Druid is unreachable at {svc.settings.druid_overlord_url} ({exc.detail}). The file "

@@ -6,10 +6,15 @@ Shared by every API process, so N processes behind a load balancer keep one limi
 
 from __future__ import annotations
 
+import logging
+
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from core.auth import Caller
 from core.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def rate_key(kind: str, *, caller: Caller | None, address: str | None) -> str:
@@ -20,11 +25,18 @@ def rate_key(kind: str, *, caller: Caller | None, address: str | None) -> str:
 
 
 async def allow(redis: Redis, key: str, *, per_minute: int) -> bool:
-    """Count one more request under `key`; False once the minute's budget is spent."""
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.set(key, 0, ex=60, nx=True)  # the window opens with its first request
-        pipe.incr(key)
-        _, count = await pipe.execute()
+    """Count one more request under `key`; False once the minute's budget is spent.
+
+    While Redis is unreachable the limit is not enforced (logged): a subscription must still
+    open and read PostgreSQL then, and an upload fails anyway when it cannot be queued."""
+    try:
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.set(key, 0, ex=60, nx=True)  # the window opens with its first request
+            pipe.incr(key)
+            _, count = await pipe.execute()
+    except (RedisError, OSError) as exc:
+        log.warning("rate limit %s not checked: Redis is unreachable (%s)", key, exc)
+        return True
     return int(count) <= per_minute
 
 

@@ -158,4 +158,4 @@ class ResumableMutation:
         services = info.context.services
         workspace_id = info.context.member.workspace_id
         session = await resumable.get(services.db, str(id), workspace_id=workspace_id)
-        return session is not None and await resumable.abort(services.db, services.store, session)
+        return session is not None and await resumable.abort(services, session)

@@ -117,7 +117,7 @@ async def execute(
         http=env.http,
         druid=None,  # type: ignore[arg-type]
         broker=env.broker.from_settings(env.http, config),
-        tasks=TaskStore(db or env.pool, None),  # type: ignore[arg-type]  (reads only)
+        tasks=TaskStore(db or env.pool, publisher=None),  # type: ignore[arg-type]  # reads only
         leases=None,  # type: ignore[arg-type]
     )
     # The dataset lives in the workspace holding data from before accounts (no prefix).
