@@ -4,9 +4,11 @@
 # otherwise, which only the test runner does (scripts/test.sh).
 set -euo pipefail
 source "$(dirname "$0")/_common.sh"
+source "$(dirname "$0")/secure-postgres.sh"
 port=$STACK_POSTGRES_PORT
 ensure_pg_cluster
 dir=$(pg_dir)
+secure_postgres "$dir/data"
 durability=()
 [[ $SLUICE_POSTGRES_DURABLE == 0 ]] &&
   durability=(-c fsync=off -c full_page_writes=off -c synchronous_commit=off)
