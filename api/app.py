@@ -20,6 +20,7 @@ from api.graphql import GraphQLEndpoint
 from core.db import create_pool as create_db_pool
 from core.druid.broker import DruidBroker
 from core.druid.client import DruidClient
+from core.errors import clean_foreign_text
 from core.settings import Settings
 from core.storage import S3ObjectStore
 from schema import build_schema
@@ -99,7 +100,7 @@ async def _ready(request: Request) -> Response:
             await probe()
             checks[name] = "ok"
         except Exception as exc:  # a probe reports every failure, it never raises
-            checks[name] = f"error: {exc}"
+            checks[name] = f"error: {clean_foreign_text(str(exc)) or type(exc).__name__}"
     ok = all(value == "ok" for value in checks.values())
     return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 

@@ -17,9 +17,11 @@ class ErrorCode(enum.StrEnum):
 
     # The request itself.
     INTERNAL_ERROR = "INTERNAL_ERROR"  # a bug or an infrastructure fault (carries an incident id)
+    INVALID_REQUEST = "INVALID_REQUEST"  # a multipart body that breaks the spec
     NOT_MULTIPART = "NOT_MULTIPART"
     INVALID_CURSOR = "INVALID_CURSOR"
     NOT_FOUND = "NOT_FOUND"  # no task with this id
+    QUARANTINE_MISSING = "QUARANTINE_MISSING"  # the quarantine file is gone from S3
 
     # An upload refused before any work is queued (streamed or resumable).
     INVALID_DATASOURCE = "INVALID_DATASOURCE"

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -18,6 +16,7 @@ from strawberry.file_uploads import Upload  # noqa: F401  (the Upload scalar is 
 from core.settings import Settings
 from schema.dashboards.queries import DashboardsQuery
 from schema.datasets.queries import DatasetsQuery
+from schema.errors import MaskUnexpectedErrors, SluiceSchema
 from schema.tasks.mutations import TasksMutation
 from schema.tasks.queries import TasksQuery
 from schema.tasks.subscriptions import TasksSubscription
@@ -41,19 +40,6 @@ class Subscription(TasksSubscription):
     pass
 
 
-UNEXPECTED_ERROR = (
-    "Sluice hit an unexpected error while answering this request. It has been logged; try "
-    "again, and if it keeps happening report it with the time it happened."
-)
-
-
-def _is_unexpected(error: GraphQLError) -> bool:
-    """Bugs and infrastructure faults: their text is not for the person using the app.
-    GraphQL errors (bad query, limits) and our own ValueErrors (bad argument) say what to do."""
-    original = error.original_error
-    return original is not None and not isinstance(original, (GraphQLError, ValueError))
-
-
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The executable schema, with the query-cost limiters configured from settings.
 
@@ -66,7 +52,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
     ]
-    return strawberry.Schema(
+    return SluiceSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -76,7 +62,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
-            lambda: MaskErrors(should_mask_error=_is_unexpected, error_message=UNEXPECTED_ERROR),
+            MaskUnexpectedErrors,  # only GraphQL errors and VisibleError keep their text
         ],
     )
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from core.druid.errors import DruidUnavailable
 from core.druid.spec import build_ingestion_spec
+from core.errors import clean_foreign_text
 from core.model import IllegalTransition, Profile, StagedData, Task, TaskStatus
 from core.names import safe_filename
 from core.profiling import InputRejected, Limits, ValidationResult, validate_file
@@ -242,7 +243,8 @@ async def _submit(svc: WorkerServices, task: Task) -> Task | None:
         await svc.druid.submit_task(spec)
     except DruidUnavailable as exc:
         message = (
-            f"Druid is unreachable at {svc.settings.druid_router_url} ({exc.detail}). The file "
+            f"Druid is unreachable at {svc.settings.druid_router_url} "
+            f"({clean_foreign_text(exc.detail)}). The file "
             "is validated and staged, nothing is lost: retry once Druid is running "
             "(`make run` starts it)."
         )

@@ -9,6 +9,7 @@ from typing import Literal
 
 import polars as pl
 
+from core.errors import clean_foreign_text
 from core.profiling.detect import read_layout
 from core.profiling.errors import InputRejected, RejectCode
 from core.profiling.header import check_header
@@ -121,7 +122,8 @@ def open_parquet(path: Path, *, limits: Limits) -> Source:
     except Exception as exc:  # polars raises ComputeError/OSError variants for a bad footer
         raise InputRejected(
             RejectCode.UNSUPPORTED_FORMAT,
-            f"The file starts like Parquet but cannot be read ({exc}). Export it again and "
+            f"The file starts like Parquet but cannot be read ({clean_foreign_text(str(exc))}). "
+            "Export it again and "
             "upload the new file.",
         ) from exc
     columns = check_header(list(stored.names()), limits=limits)

@@ -28,6 +28,7 @@ from schema.dashboards.types import (
     problem,
 )
 from schema.datasets.loaders import ContextDatasets, broker
+from schema.enums import Granularity
 
 Info = strawberry.Info[Context, None]
 
@@ -45,7 +46,7 @@ class DashboardsQuery:
         info: Info,
         datasource: str,
         metric: MetricInput,
-        granularity: m.Granularity = m.Granularity.DAY,
+        granularity: Granularity = m.Granularity.DAY,
         interval: IntervalInput | None = None,
         filters: list[FilterInput] | None = None,
     ) -> TimeSeriesResult:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.dataloader import DataLoader
 
 from core import model
+from core.errors import VisibleError
 from core.tasks import get_tasks, list_tasks
 from schema.context import Context
-from schema.tasks.types import IngestionTask, TaskPage, TaskStatus
+from schema.enums import TaskStatus
+from schema.errors import InvalidArgument
+from schema.tasks.types import IngestionTask, TaskPage
+
+TasksResult = Annotated[TaskPage | InvalidArgument, strawberry.union("TasksResult")]
 
 
 def task_loader(context: Context) -> DataLoader[str, model.Task | None]:
@@ -29,7 +36,10 @@ class TasksQuery:
         task = await task_loader(info.context).load(str(id))
         return IngestionTask.from_model(task) if task else None
 
-    @strawberry.field(description="Newest first. Filter by status and/or datasource.")
+    @strawberry.field(
+        description="Newest first. Filter by status and/or datasource. An `after` cursor this "
+        "API did not give gives InvalidArgument (INVALID_CURSOR)."
+    )
     async def tasks(
         self,
         info: strawberry.Info[Context, None],
@@ -37,12 +47,15 @@ class TasksQuery:
         datasource: str | None = None,
         first: int = 50,
         after: str | None = None,
-    ) -> TaskPage:
-        items, next_cursor = await list_tasks(
-            info.context.db,
-            statuses=[model.TaskStatus(s.value) for s in status or []],
-            datasource=datasource,
-            first=max(1, min(first, 500)),
-            after=after,
-        )
+    ) -> TasksResult:
+        try:
+            items, next_cursor = await list_tasks(
+                info.context.db,
+                statuses=list(status or []),
+                datasource=datasource,
+                first=max(1, min(first, 500)),
+                after=after,
+            )
+        except VisibleError as exc:  # a cursor not given by this API
+            return InvalidArgument(code=exc.code, message=exc.message, argument="after")
         return TaskPage(items=[IngestionTask.from_model(t) for t in items], next_cursor=next_cursor)

@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
+from core.errors import ErrorCode, VisibleError
 from core.events import FEED_CHANNEL, Subscription, task_channel
 from core.tasks import get_task
 from schema.context import Context
@@ -26,7 +27,9 @@ class TasksSubscription:
         async with Subscription(services.redis, task_channel(str(id))) as subscription:
             task = await get_task(services.db, str(id))
             if task is None:
-                raise ValueError(f"There is no task {id}. Check the id.")
+                raise VisibleError(
+                    f"There is no task {id}. Check the id.", code=ErrorCode.NOT_FOUND
+                )
             yield IngestionTask.from_model(task)
             version = task.updated_at
             if task.status.is_terminal:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import strawberry
 
 from core.catalog import datasource_known
+from core.errors import ErrorCode
 from core.names import datasource_name_problem
 from schema.context import Context
+from schema.errors import InvalidArgument
 from schema.uploads.types import DatasourceNameCheck
 
 
@@ -18,4 +20,11 @@ class UploadsQuery:
     ) -> DatasourceNameCheck:
         problem = datasource_name_problem(name)
         exists = await datasource_known(info.context.db, name)
-        return DatasourceNameCheck(valid=problem is None, message=problem, exists=exists)
+        return DatasourceNameCheck(
+            problem=InvalidArgument(
+                code=ErrorCode.INVALID_DATASOURCE, message=problem, argument="name"
+            )
+            if problem
+            else None,
+            exists=exists,
+        )

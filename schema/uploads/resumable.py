@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from core import resumable
+from core.errors import ErrorCode
 from schema.context import Context
 from schema.uploads.mutations import result_of
 from schema.uploads.types import IngestOptions, UploadRejected, UploadResult
@@ -67,11 +68,14 @@ class UploadSession:
 
 
 StartUploadResult = Annotated[UploadSession | UploadRejected, strawberry.union("StartUploadResult")]
+CancelUploadResult = Annotated[
+    UploadSession | UploadRejected, strawberry.union("CancelUploadResult")
+]
 
 
 def _not_found(session_id: str) -> UploadRejected:
     return UploadRejected(
-        code="UPLOAD_NOT_FOUND",
+        code=ErrorCode.UPLOAD_NOT_FOUND,
         message=f"There is no upload session '{session_id}'. Start a new one with startUpload.",
         filename="",
     )
@@ -134,10 +138,25 @@ class ResumableMutation:
         return result_of(outcome)
 
     @strawberry.mutation(
-        description="Cancel an unfinished resumable upload and free its parts. "
-        "False when it was already completed (cancel the task instead)."
+        description="Cancel an unfinished resumable upload and free its parts (the session, "
+        "now cancelled). Cancelling twice is fine; a completed upload is refused with "
+        "UPLOAD_COMPLETED (cancel its task instead)."
     )
-    async def cancel_upload(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> bool:
+    async def cancel_upload(
+        self, info: strawberry.Info[Context, None], id: strawberry.ID
+    ) -> CancelUploadResult:
         services = info.context.services
         session = await resumable.get(services.db, str(id))
-        return session is not None and await resumable.abort(services.db, services.store, session)
+        if session is None:
+            return _not_found(str(id))
+        if not await resumable.abort(services.db, services.store, session):
+            return UploadRejected(
+                code=ErrorCode.UPLOAD_COMPLETED,
+                message=f"The upload of '{session.filename}' is already complete and its "
+                "ingestion has started, so there is nothing to cancel here. Cancel its task "
+                "instead.",
+                filename=session.filename,
+            )
+        cancelled = await resumable.get(services.db, session.id)
+        assert cancelled is not None
+        return UploadSession.from_model(cancelled)

@@ -69,3 +69,19 @@ async def test_subscribing_to_a_finished_task_gets_its_state_and_completes(
         await worker()
     items = await _subscribe(live_server, TASK_UPDATES, {"id": task["id"]})
     assert [i["taskUpdates"]["status"] for i in items] == ["FAILED"]
+
+
+async def test_an_unknown_task_gets_a_plain_not_found_error(live_server: str) -> None:
+    async with websockets.connect(
+        f"ws://{live_server}/graphql", subprotocols=["graphql-transport-ws"]
+    ) as ws:
+        await ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        payload = {"query": TASK_UPDATES, "variables": {"id": "no-such-task"}}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        message = json.loads(await asyncio.wait_for(ws.recv(), 60))
+
+    errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
+    [error] = errors
+    assert error["message"] == "There is no task no-such-task. Check the id."
+    assert error["extensions"] == {"code": "NOT_FOUND"}

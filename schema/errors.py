@@ -1,0 +1,111 @@
+"""Errors in the GraphQL API: the `UserError` interface every error result implements, and
+the masking of everything else.
+
+Expected problems are data: an operation returns a union of its result and types that
+implement `UserError` (code + message). Only two kinds of exception text reach a client:
+GraphQL's own errors (syntax, validation, limits) and `core.errors.VisibleError`. Every other
+exception is a bug or an infrastructure fault; the client gets a plain sentence with an
+incident id, and the log gets the same id with the traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+from strawberry.types import ExecutionContext
+
+from core.errors import ErrorCode as CoreErrorCode
+from core.errors import VisibleError
+from schema.enums import ErrorCode
+
+log = logging.getLogger("sluice.api")
+
+UNEXPECTED_ERROR = (
+    "Sluice hit an unexpected error while answering this request. It has been logged as "
+    "incident {incident}; try again, and if it keeps happening report that incident id."
+)
+
+
+@strawberry.interface(description="An expected problem: a stable code and a sentence for people.")
+class UserError:
+    code: ErrorCode
+    message: str = strawberry.field(description="What happened, why, and what to do next.")
+
+
+@strawberry.type(description="An argument cannot be used as it was given.")
+class InvalidArgument(UserError):
+    argument: str = strawberry.field(description="The argument at fault.")
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Bugs and infrastructure faults: their text is not for the person using the app."""
+    original = error.original_error
+    return original is not None and not isinstance(original, (GraphQLError, VisibleError))
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Masks unexpected errors behind an incident id (logged with the traceback) and gives
+    every shown error an `extensions.code` from `ErrorCode`."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        incident = uuid.uuid4().hex[:12]
+        original = error.original_error
+        assert original is not None
+        log.error(
+            "incident %s: unexpected error at %s",
+            incident,
+            ".".join(map(str, error.path or ())) or "(operation)",
+            exc_info=(type(original), original, original.__traceback__),
+        )
+        return _with_extensions(
+            error,
+            UNEXPECTED_ERROR.format(incident=incident),
+            {"code": CoreErrorCode.INTERNAL_ERROR.value, "incident": incident},
+        )
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        shown = super()._process_errors(errors)
+        return [
+            _with_extensions(e, e.message, {"code": e.original_error.code.value})
+            if isinstance(e.original_error, VisibleError)
+            else e
+            for e in shown
+        ]
+
+
+def _with_extensions(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    return GraphQLError(
+        message=message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions={**(error.extensions or {}), **extensions},
+    )
+
+
+class SluiceSchema(strawberry.Schema):
+    """Logs what the masking does not: unexpected errors are logged once, by
+    `MaskUnexpectedErrors`, with their incident id; `VisibleError`s are the caller's to fix."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            if isinstance(error.original_error, VisibleError):
+                log.info("refused: %s", error.message)
+        logged = [
+            e
+            for e in errors
+            if not is_unexpected(e) and not isinstance(e.original_error, VisibleError)
+        ]
+        super().process_errors(logged, execution_context)
