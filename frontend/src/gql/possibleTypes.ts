@@ -2,6 +2,10 @@
 
       export type PossibleTypesResultData = {
   "possibleTypes": {
+    "CancelUploadResult": [
+      "UploadRejected",
+      "UploadSession"
+    ],
     "GroupByResult": [
       "GroupBy",
       "InvalidQuery",
@@ -10,6 +14,10 @@
       "ResultTooLarge",
       "UnknownColumn",
       "UnknownDatasource"
+    ],
+    "QuarantineUrlResult": [
+      "QuarantineLink",
+      "QuarantineUnavailable"
     ],
     "QueryProblem": [
       "InvalidQuery",
@@ -26,6 +34,10 @@
     "TaskActionResult": [
       "IngestionTask",
       "TaskActionRejected"
+    ],
+    "TasksResult": [
+      "InvalidArgument",
+      "TaskPage"
     ],
     "TimeSeriesResult": [
       "InvalidQuery",
@@ -48,11 +60,28 @@
     "UploadResult": [
       "IngestionTask",
       "UploadRejected"
+    ],
+    "UserError": [
+      "InvalidArgument",
+      "InvalidQuery",
+      "QuarantineUnavailable",
+      "QueryTimeout",
+      "QueryUnavailable",
+      "ResultTooLarge",
+      "TaskActionRejected",
+      "TaskError",
+      "UnknownColumn",
+      "UnknownDatasource",
+      "UploadRejected"
     ]
   }
 };
       const result: PossibleTypesResultData = {
   "possibleTypes": {
+    "CancelUploadResult": [
+      "UploadRejected",
+      "UploadSession"
+    ],
     "GroupByResult": [
       "GroupBy",
       "InvalidQuery",
@@ -61,6 +90,10 @@
       "ResultTooLarge",
       "UnknownColumn",
       "UnknownDatasource"
+    ],
+    "QuarantineUrlResult": [
+      "QuarantineLink",
+      "QuarantineUnavailable"
     ],
     "QueryProblem": [
       "InvalidQuery",
@@ -77,6 +110,10 @@
     "TaskActionResult": [
       "IngestionTask",
       "TaskActionRejected"
+    ],
+    "TasksResult": [
+      "InvalidArgument",
+      "TaskPage"
     ],
     "TimeSeriesResult": [
       "InvalidQuery",
@@ -98,6 +135,19 @@
     ],
     "UploadResult": [
       "IngestionTask",
+      "UploadRejected"
+    ],
+    "UserError": [
+      "InvalidArgument",
+      "InvalidQuery",
+      "QuarantineUnavailable",
+      "QueryTimeout",
+      "QueryUnavailable",
+      "ResultTooLarge",
+      "TaskActionRejected",
+      "TaskError",
+      "UnknownColumn",
+      "UnknownDatasource",
       "UploadRejected"
     ]
   }

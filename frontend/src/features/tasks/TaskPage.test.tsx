@@ -68,7 +68,7 @@ const succeeded = taskDetail({
 
 const succeededQuarantine: TaskQuarantineFragment = {
   __typename: "IngestionTask",
-  quarantineUrl: "http://s3.test/quarantine/t-1/rows.csv?signature=x",
+  quarantineUrl: { __typename: "QuarantineLink", url: "http://s3.test/quarantine/t-1/rows.csv?signature=x" },
   quarantinePreview: [
     {
       __typename: "QuarantinedRow",
@@ -163,7 +163,7 @@ describe("task page", () => {
       ],
     });
     const failure = await screen.findByTestId("failure");
-    expect(failure).toHaveTextContent("Failed while ingesting");
+    expect(failure).toHaveTextContent("Druid's ingestion failed: failed while ingesting");
     expect(within(failure).getByTestId("failure-message")).toHaveTextContent(
       "Druid could not read the staged file from S3: access denied. Check Druid's S3 credentials, then retry.",
     );
@@ -183,10 +183,10 @@ describe("task page", () => {
 
   it("offers no retry when retrying cannot help", async () => {
     renderApp("/tasks/t-1", {
-      mocks: [taskMock({ ...failed, error: { ...failed.error!, code: "NO_ROWS", retryable: false, stage: "VALIDATING" } })],
+      mocks: [taskMock({ ...failed, error: { ...failed.error!, code: "NO_VALID_ROWS", retryable: false, stage: "VALIDATING" } })],
     });
     const failure = await screen.findByTestId("failure");
-    expect(failure).toHaveTextContent("Failed while validating");
+    expect(failure).toHaveTextContent("No row could be ingested: failed while validating");
     expect(within(failure).queryByRole("button", { name: "Retry" })).not.toBeInTheDocument();
     expect(within(failure).getByRole("link", { name: "upload it again" })).toHaveAttribute("href", "/");
   });
@@ -202,6 +202,6 @@ describe("task page", () => {
       ],
     });
     await userEvent.setup().click(await screen.findByRole("button", { name: "Retry" }));
-    expect(await screen.findByText("Retry failed: This task is already running again.")).toBeInTheDocument();
+    expect(await screen.findByText("Retry failed: Cannot retry. This task is already running again.")).toBeInTheDocument();
   });
 });
