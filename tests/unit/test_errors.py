@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import polars as pl
 import pytest
 
 from core.errors import ErrorCode, clean_foreign_text
@@ -83,3 +86,14 @@ def test_long_text_is_shortened() -> None:
     cleaned = clean_foreign_text("x" * 1000, limit=50)
     assert len(cleaned) == 50
     assert cleaned.endswith("…")
+
+
+def test_a_real_polars_error_loses_the_workers_path(tmp_path: Path) -> None:
+    missing = tmp_path / "work" / "task-1" / "data.parquet"
+    with pytest.raises(Exception) as raised:
+        pl.scan_parquet(missing).collect_schema()
+    assert str(tmp_path) in str(raised.value)  # Polars names the path...
+
+    cleaned = clean_foreign_text(str(raised.value))
+    assert str(tmp_path) not in cleaned and "/work/" not in cleaned  # ...the message does not
+    assert "No such file or directory" in cleaned
