@@ -145,6 +145,21 @@ describe("task page", () => {
     expect(await within(quarantine).findByTestId("quarantined-row")).toHaveTextContent(/42.*2024-13-45/);
   });
 
+  it("says why the quarantined rows cannot be downloaded when the file is gone", async () => {
+    const gone: TaskQuarantineFragment = {
+      __typename: "IngestionTask",
+      quarantineUrl: {
+        __typename: "QuarantineUnavailable",
+        code: "QUARANTINE_MISSING",
+        message: "The file of quarantined rows is no longer in storage.",
+      },
+      quarantinePreview: [],
+    };
+    renderApp("/tasks/t-1", { mocks: [taskMock(succeeded, gone)] });
+    expect(await screen.findByTestId("quarantine-unavailable")).toHaveTextContent("no longer in storage");
+    expect(screen.queryByRole("link", { name: /Download all quarantined rows/ })).not.toBeInTheDocument();
+  });
+
   it("says loudly when the counts do not add up", async () => {
     renderApp("/tasks/t-1", { mocks: [taskMock({ ...succeeded, rowsThrownAway: 0 }, succeededQuarantine)] });
     expect(await screen.findByTestId("accounting-check")).toHaveTextContent(
