@@ -49,16 +49,18 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 
 class MaskUnexpectedErrors(MaskErrors):
-    """Masks unexpected errors behind an incident id (logged with the traceback) and gives
-    every shown error an `extensions.code` from `ErrorCode`."""
+    """Masks unexpected errors behind an incident id (logged with the traceback) and gives a
+    VisibleError its `extensions.code`; GraphQL's own errors pass unchanged."""
 
     def __init__(self) -> None:
-        super().__init__(should_mask_error=is_unexpected)
+        super().__init__(should_mask_error=_raised_by_us)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        incident = uuid.uuid4().hex[:12]
         original = error.original_error
+        if isinstance(original, VisibleError):
+            return _with_extensions(error, original.message, {"code": original.code.value})
         assert original is not None
+        incident = uuid.uuid4().hex[:12]
         log.error(
             "incident %s: unexpected error at %s",
             incident,
@@ -71,14 +73,10 @@ class MaskUnexpectedErrors(MaskErrors):
             {"code": CoreErrorCode.INTERNAL_ERROR.value, "incident": incident},
         )
 
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        shown = super()._process_errors(errors)
-        return [
-            _with_extensions(e, e.message, {"code": e.original_error.code.value})
-            if isinstance(e.original_error, VisibleError)
-            else e
-            for e in shown
-        ]
+
+def _raised_by_us(error: GraphQLError) -> bool:
+    """Raised by a resolver (not GraphQL's parsing, validation or limits): rewritten."""
+    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
 
 
 def _with_extensions(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
