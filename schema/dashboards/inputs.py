@@ -21,7 +21,7 @@ class MetricInput:
     )
 
     def to_model(self) -> model.Metric:
-        return model.Metric(self.aggregate, self.column, self.name)
+        return model.Metric(model.Aggregate(self.aggregate), self.column, self.name)
 
 
 @strawberry.input(

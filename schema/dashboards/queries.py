@@ -54,7 +54,7 @@ class DashboardsQuery:
             query = m.TimeseriesQuery(
                 datasource=datasource,
                 metric=metric.to_model(),
-                granularity=granularity,
+                granularity=m.Granularity(granularity),
                 interval=to_interval(interval, now=datetime.now(UTC)),
                 filters=to_filters(filters),
             )
@@ -112,7 +112,9 @@ class DashboardsQuery:
                 interval=to_interval(interval, now=datetime.now(UTC)),
                 filters=to_filters(filters),
                 limit=limit,
-                order_by=tuple(m.OrderBy(o.field, o.direction) for o in order_by or ()),
+                order_by=tuple(
+                    m.OrderBy(o.field, m.SortDirection(o.direction)) for o in order_by or ()
+                ),
             )
             datasets, druid, limits = _runtime(info)
             data = await run_groupby(query, datasets=datasets, broker=druid, limits=limits)

@@ -51,7 +51,7 @@ class TasksQuery:
         try:
             items, next_cursor = await list_tasks(
                 info.context.db,
-                statuses=list(status or []),
+                statuses=[model.TaskStatus(s) for s in status or []],
                 datasource=datasource,
                 first=max(1, min(first, 500)),
                 after=after,

@@ -23,7 +23,7 @@ class IngestOptions:
 
     def to_model(self) -> model.IngestOptions:
         return model.IngestOptions(
-            mode=self.mode,
+            mode=model.WriteMode(self.mode),
             timestamp_column=self.timestamp_column or None,
             sheet=self.sheet or None,
             delimiter=self.delimiter or None,
