@@ -16,7 +16,7 @@ from strawberry.file_uploads import Upload  # noqa: F401  (the Upload scalar is 
 from core.settings import Settings
 from schema.dashboards.queries import DashboardsQuery
 from schema.datasets.queries import DatasetsQuery
-from schema.errors import MaskUnexpectedErrors, SluiceSchema
+from schema.errors import MaskUnexpectedErrors, RejectNulCharacters, SluiceSchema
 from schema.tasks.mutations import TasksMutation
 from schema.tasks.queries import TasksQuery
 from schema.tasks.subscriptions import TasksSubscription
@@ -62,6 +62,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            RejectNulCharacters,
             MaskUnexpectedErrors,  # only GraphQL errors and VisibleError keep their text
         ],
     )

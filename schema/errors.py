@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+from graphql import ExecutionResult, GraphQLError, StringValueNode, Visitor, visit
+from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from core.errors import ErrorCode as CoreErrorCode
 from core.errors import VisibleError
@@ -89,6 +91,49 @@ def _with_extensions(error: GraphQLError, message: str, extensions: dict[str, An
         original_error=None,
         extensions={**(error.extensions or {}), **extensions},
     )
+
+
+class RejectNulCharacters(SchemaExtension):
+    """Refuses text arguments holding U+0000 before any resolver runs: PostgreSQL cannot
+    store that character, so each query would otherwise fail as an unexpected error."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if _holds_nul(context.variables) or (document is not None and _literal_nul(document)):
+            refused = VisibleError(
+                "A text argument contains the NUL character (U+0000), which Sluice cannot "
+                "store or look up. Remove it and send the request again.",
+                code=CoreErrorCode.INVALID_REQUEST,
+            )
+            if context.operation_type is OperationType.SUBSCRIPTION:
+                raise refused  # Strawberry reports it through the masking
+            # A result set here is the answer: the operation is not executed.
+            error = GraphQLError(refused.message, extensions={"code": refused.code.value})
+            context.result = ExecutionResult(data=None, errors=[error])
+        yield
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def _literal_nul(document: Any) -> bool:
+    class Finder(Visitor):
+        found = False
+
+        def enter_string_value(self, node: StringValueNode, *_: object) -> None:
+            self.found = self.found or "\x00" in node.value
+
+    finder = Finder()
+    visit(document, finder)
+    return finder.found
 
 
 class SluiceSchema(strawberry.Schema):

@@ -221,3 +221,21 @@ async def test_a_broken_multipart_request_gets_a_clear_400(
     assert error["extensions"] == {"code": "INVALID_REQUEST"}
     assert "Traceback" not in error["message"] and "Expecting" not in error["message"]
     assert await store.list_keys("uploads/") == []  # the streamed file is removed
+
+
+@pytest.mark.parametrize(
+    "query,variables",
+    [
+        ("query($id: ID!) { task(id: $id) { id } }", {"id": "a\u0000b"}),
+        ("query($n: String!) { checkDatasourceName(name: $n) { exists } }", {"n": "x\u0000"}),
+        ('mutation { retryTask(id: "a\\u0000b") { __typename } }', {}),
+    ],
+)
+async def test_a_nul_character_in_an_argument_is_refused_in_plain_words(
+    client: Any, query: str, variables: dict[str, Any]
+) -> None:
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {"code": "INVALID_REQUEST"}
+    assert "NUL character" in error["message"]
