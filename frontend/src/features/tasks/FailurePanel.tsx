@@ -38,8 +38,8 @@ export function FailurePanel({ task }: { task: TaskSummaryFragment }) {
       }
     >
       <AlertTitle>
-        {error ? `${errorHeadline(error.code)}: ` : ""}
-        {error?.stage ? `failed while ${STATUS_LABEL[error.stage].toLowerCase()}` : "failed"}
+        {error ? errorHeadline(error.code) : "Failed"}
+        {error?.stage ? ` (while ${STATUS_LABEL[error.stage].toLowerCase()})` : ""}
       </AlertTitle>
       <Stack spacing={1}>
         <Typography data-testid="failure-message">{error?.message ?? "The task failed without a recorded reason."}</Typography>

@@ -178,7 +178,7 @@ describe("task page", () => {
       ],
     });
     const failure = await screen.findByTestId("failure");
-    expect(failure).toHaveTextContent("Druid's ingestion failed: failed while ingesting");
+    expect(failure).toHaveTextContent("Druid's ingestion failed (while ingesting)");
     expect(within(failure).getByTestId("failure-message")).toHaveTextContent(
       "Druid could not read the staged file from S3: access denied. Check Druid's S3 credentials, then retry.",
     );
@@ -201,7 +201,7 @@ describe("task page", () => {
       mocks: [taskMock({ ...failed, error: { ...failed.error!, code: "NO_VALID_ROWS", retryable: false, stage: "VALIDATING" } })],
     });
     const failure = await screen.findByTestId("failure");
-    expect(failure).toHaveTextContent("No row could be ingested: failed while validating");
+    expect(failure).toHaveTextContent("No row could be ingested (while validating)");
     expect(within(failure).queryByRole("button", { name: "Retry" })).not.toBeInTheDocument();
     expect(within(failure).getByRole("link", { name: "upload it again" })).toHaveAttribute("href", "/");
   });
