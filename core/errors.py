@@ -9,7 +9,10 @@ so a code stored in PostgreSQL reads back as a member.
 from __future__ import annotations
 
 import enum
+import logging
 import re
+
+log = logging.getLogger(__name__)
 
 
 class ErrorCode(enum.StrEnum):
@@ -21,10 +24,14 @@ class ErrorCode(enum.StrEnum):
     NOT_MULTIPART = "NOT_MULTIPART"
     INVALID_CURSOR = "INVALID_CURSOR"
     NOT_FOUND = "NOT_FOUND"  # no task with this id
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    RATE_LIMITED = "RATE_LIMITED"
     QUARANTINE_MISSING = "QUARANTINE_MISSING"  # the quarantine file is gone from S3
 
     # An upload refused before any work is queued (streamed or resumable).
     INVALID_DATASOURCE = "INVALID_DATASOURCE"
+    INVALID_OPTIONS = "INVALID_OPTIONS"
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
     DUPLICATE_FILE = "DUPLICATE_FILE"
     UPLOAD_NOT_FOUND = "UPLOAD_NOT_FOUND"
@@ -40,6 +47,7 @@ class ErrorCode(enum.StrEnum):
     BLANK_COLUMN_NAME = "BLANK_COLUMN_NAME"
     DUPLICATE_COLUMN_NAME = "DUPLICATE_COLUMN_NAME"
     COLUMN_NAME_TOO_LONG = "COLUMN_NAME_TOO_LONG"
+    UNSUPPORTED_COLUMN_NAME = "UNSUPPORTED_COLUMN_NAME"
     TOO_MANY_COLUMNS = "TOO_MANY_COLUMNS"
     XLSX_INVALID = "XLSX_INVALID"
     XLSX_TOO_LARGE = "XLSX_TOO_LARGE"
@@ -56,6 +64,8 @@ class ErrorCode(enum.StrEnum):
     DRUID_TASK_CANCELLED = "DRUID_TASK_CANCELLED"
     DRUID_TASK_DIED = "DRUID_TASK_DIED"
     DRUID_LOCK_CONFLICT = "DRUID_LOCK_CONFLICT"
+    DRUID_TIMEOUT = "DRUID_TIMEOUT"
+    DRUID_WORKER_LOST = "DRUID_WORKER_LOST"
     OUT_OF_MEMORY = "OUT_OF_MEMORY"
     TOO_MANY_PARSE_ERRORS = "TOO_MANY_PARSE_ERRORS"
     S3_UNAVAILABLE = "S3_UNAVAILABLE"
@@ -76,6 +86,12 @@ class ErrorCode(enum.StrEnum):
     NOT_RETRYABLE = "NOT_RETRYABLE"
     ALREADY_FINISHED = "ALREADY_FINISHED"
 
+    # Signing in and API tokens.
+    WRONG_PASSWORD = "WRONG_PASSWORD"
+    NO_SUCH_USER = "NO_SUCH_USER"
+    NOT_A_MEMBER = "NOT_A_MEMBER"
+    INVALID_TOKEN_REQUEST = "INVALID_TOKEN_REQUEST"
+
     # A dashboard query not answered (core.queries.errors).
     UNKNOWN_DATASOURCE = "UNKNOWN_DATASOURCE"
     UNKNOWN_COLUMN = "UNKNOWN_COLUMN"
@@ -86,11 +102,13 @@ class ErrorCode(enum.StrEnum):
 
     @classmethod
     def parse(cls, value: str) -> ErrorCode:
-        """The member for a stored code; a code this build does not know (written by a newer
-        worker) reads as INTERNAL_ERROR rather than breaking every read of the task."""
+        """The member for a code given as text. A code this build does not know (written by a
+        newer worker, or a new code not added here) reads as INTERNAL_ERROR, with a warning,
+        rather than turning a clear refusal or a stored failure into an unexpected error."""
         try:
             return cls(value)
         except ValueError:
+            log.warning("unknown error code %r: add it to core.errors.ErrorCode", value)
             return cls.INTERNAL_ERROR
 
 

@@ -13,7 +13,7 @@ from schema.tasks.types import IngestionTask, TaskActionRejected, TaskActionResu
 
 def _result(outcome: Task | ActionRefused) -> IngestionTask | TaskActionRejected:
     if isinstance(outcome, ActionRefused):
-        return TaskActionRejected(code=ErrorCode(outcome.code), message=outcome.message)
+        return TaskActionRejected(code=ErrorCode.parse(outcome.code), message=outcome.message)
     return IngestionTask.from_model(outcome)
 
 

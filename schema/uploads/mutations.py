@@ -18,7 +18,9 @@ from schema.uploads.types import IngestOptions, UploadRejected, UploadResult
 def result_of(outcome: Task | UploadRejection) -> IngestionTask | UploadRejected:
     if isinstance(outcome, UploadRejection):
         return UploadRejected(
-            code=ErrorCode(outcome.code), message=outcome.message, filename=outcome.filename or ""
+            code=ErrorCode.parse(outcome.code),
+            message=outcome.message,
+            filename=outcome.filename or "",
         )
     return IngestionTask.from_model(outcome)
 
