@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import asyncpg
-from arq.connections import ArqRedis
-
+from core import queue
 from core.formats import known_binary
 from core.model import IngestOptions, Task
 from core.names import datasource_name_problem, safe_filename
 from core.settings import Settings
-from core.storage import ObjectStore, StoredObject
-from core.tasks import create_upload_and_task
+from core.storage import StoredObject
+
+if TYPE_CHECKING:
+    from core.services import Services
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,19 +48,15 @@ def raw_key(upload_id: str, filename: str | None) -> str:
     return f"uploads/{upload_id}/{safe_filename(filename)}"
 
 
-def job_id(task_id: str, attempt: int) -> str:
-    """Deterministic arq job id: enqueueing the same attempt twice runs it once."""
-    return f"process:{task_id}:{attempt}"
-
-
 def quick_rejection(
-    received: ReceivedFile, *, datasource: str, settings: Settings
+    received: ReceivedFile, *, datasource: str, options: IngestOptions, settings: Settings
 ) -> UploadRejection | None:
     """Problems we can name at once, before queueing any work."""
     name = received.filename
     stored = received.stored
     return (
         name_rejection(datasource, name)
+        or options_rejection(options, name)
         or (too_large(name, settings) if received.too_large else None)
         or (empty_file(name) if stored is None or stored.size == 0 else None)
         or content_rejection(name, stored.head if stored else b"")
@@ -69,6 +66,27 @@ def quick_rejection(
 def name_rejection(datasource: str, filename: str | None) -> UploadRejection | None:
     problem = datasource_name_problem(datasource)
     return UploadRejection("INVALID_DATASOURCE", problem, filename) if problem else None
+
+
+def options_rejection(options: IngestOptions, filename: str | None) -> UploadRejection | None:
+    """Options no CSV reader (Polars' or Druid's) can work with."""
+    delimiter = options.delimiter
+    if delimiter is None:
+        return None
+    problem = None
+    if len(delimiter) != 1:
+        problem = f"The delimiter {delimiter!r} is not a single character."
+    elif delimiter == '"':
+        problem = "The delimiter cannot be '\"': that character quotes values in a CSV file."
+    elif delimiter in "\r\n":
+        problem = "The delimiter cannot be a line break: line breaks separate the rows."
+    if problem is None:
+        return None
+    return UploadRejection(
+        "INVALID_OPTIONS",
+        f"{problem} Leave the delimiter empty to detect it, or pick one of , ; | or tab.",
+        filename,
+    )
 
 
 def too_large(filename: str | None, settings: Settings) -> UploadRejection:
@@ -103,24 +121,21 @@ def content_rejection(filename: str | None, head: bytes) -> UploadRejection | No
 
 
 async def accept_upload(
+    svc: Services,
     *,
-    pool: asyncpg.Pool,
-    queue: ArqRedis,
-    store: ObjectStore,
-    settings: Settings,
     received: ReceivedFile,
     datasource: str,
     options: IngestOptions,
 ) -> Task | UploadRejection:
     """Turn a received file into a QUEUED task and its job, or a rejection (raw object removed)."""
-    rejection = quick_rejection(received, datasource=datasource, settings=settings)
+    rejection = quick_rejection(
+        received, datasource=datasource, options=options, settings=svc.settings
+    )
     if rejection is not None:
         return rejection  # the request handler deletes the unclaimed raw object
     assert received.stored is not None
     task_id = new_id()
-    task = await create_upload_and_task(
-        pool,
-        queue,
+    task = await svc.tasks.create(
         upload_id=received.upload_id,
         task_id=task_id,
         filename=received.filename,
@@ -132,7 +147,16 @@ async def accept_upload(
         options=options,
     )
     received.claimed = True
-    await queue.enqueue_job(
-        "process_task", task_id, _job_id=job_id(task_id, 1), _queue_name=settings.queue_name
-    )
+    await start_processing(svc, task)
     return task
+
+
+async def start_processing(svc: Services, task: Task) -> None:
+    """Queue the first run of a new task's pipeline."""
+    await queue.enqueue(
+        svc.redis,
+        queue_name=svc.settings.queue_name,
+        function=queue.PROCESS,
+        task_id=task.id,
+        attempt=task.attempt,
+    )

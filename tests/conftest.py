@@ -21,7 +21,7 @@ import uvicorn
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.worker import Worker
 
-from api.app import create_app
+from api.app import create_app, in_process
 from core.db import create_pool as create_db_pool
 from core.settings import Settings
 from core.storage import S3ObjectStore
@@ -53,7 +53,7 @@ def _test_settings(**overrides: Any) -> Settings:
 def settings() -> Settings:
     """Test settings without Druid: submissions fail fast with DRUID_UNAVAILABLE."""
     return _test_settings(
-        druid_router_url=UNREACHABLE_DRUID,
+        druid_overlord_url=UNREACHABLE_DRUID,
         druid_coordinator_url=UNREACHABLE_DRUID,
         druid_broker_url=UNREACHABLE_DRUID,
     )
@@ -97,19 +97,22 @@ async def clean(db: Any, redis: ArqRedis, store: S3ObjectStore) -> None:
     )
     await redis.flushdb()
     await store.delete_prefix("")
+    for upload in await store.unfinished_multiparts(""):  # parts of unfinished uploads
+        await store.abort_multipart(upload.key, upload.upload_id)
+
+
+@contextlib.asynccontextmanager
+async def api_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to a fresh app (lifespan run) in process."""
+    async with in_process(create_app(settings)) as asgi:
+        transport = httpx.ASGITransport(app=asgi)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sluice.test") as http:
+            yield http
 
 
 @pytest.fixture
-async def app(settings: Settings, clean: None) -> AsyncIterator[Any]:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://sluice.test") as http:
+async def client(settings: Settings, clean: None) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(settings) as http:
         yield http
 
 
@@ -141,16 +144,17 @@ def worker(settings: Settings, redis: ArqRedis, clean: None) -> Any:
     return lambda: run_worker(settings, redis)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def live_server(settings: Settings, clean: None) -> Iterator[str]:
-    """A real uvicorn (its own thread and event loop) for WebSocket tests. Yields its URL."""
-    port = _free_port()
+@contextlib.contextmanager
+def serving_http(settings: Settings) -> Iterator[str]:
+    """A real uvicorn (its own thread and event loop) for WebSocket tests. Yields its
+    host:port."""
+    port = free_port()
     config = uvicorn.Config(
         create_app(settings),
         host="127.0.0.1",
@@ -165,9 +169,17 @@ def live_server(settings: Settings, clean: None) -> Iterator[str]:
         if server.started:
             break
         threading.Event().wait(0.05)
-    yield f"127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(settings: Settings, clean: None) -> Iterator[str]:
+    with serving_http(settings) as url:
+        yield url
 
 
 def unique(prefix: str) -> str:

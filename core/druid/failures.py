@@ -9,7 +9,7 @@ tests/unit/fixtures/druid_failures/).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from core.errors import clean_foreign_text
@@ -89,17 +89,49 @@ def explain_failure(
     )
 
 
-def explain_pending(*, waited_s: float, free_slots: int | None) -> FailureExplanation:
-    """A task that never started: no MiddleManager slot became free in `waited_s` seconds."""
-    slots = (
-        "no MiddleManager is registered"
-        if free_slots is None
-        else (f"{free_slots} task slot(s) are free")
+def describe_pending(
+    *,
+    free_slots: int | None,
+    ahead: int = 0,
+    waiting_for_lock: bool = False,
+    lock_holders: Sequence[str] = (),
+) -> str:
+    """Why Druid has not started a task yet, in one clause."""
+    if waiting_for_lock:
+        holders = f" (Druid task {', '.join(lock_holders)})" if lock_holders else ""
+        return (
+            "it is waiting for a lock on the datasource's time range, held by another "
+            f"ingestion into the same datasource{holders}"
+        )
+    if free_slots is None:
+        return "no MiddleManager is registered to run it"
+    if free_slots == 0:
+        queued = f"; {ahead} task(s) are ahead of it" if ahead else ""
+        return f"every task slot is busy{queued}"
+    if ahead:
+        return f"{ahead} task(s) are ahead of it ({free_slots} task slot(s) free)"
+    return f"it is being assigned to a worker ({free_slots} task slot(s) free)"
+
+
+def explain_pending(
+    *,
+    waited_s: float,
+    free_slots: int | None,
+    ahead: int = 0,
+    waiting_for_lock: bool = False,
+    lock_holders: Sequence[str] = (),
+) -> FailureExplanation:
+    """A task that never started within `waited_s` seconds, and why."""
+    why = describe_pending(
+        free_slots=free_slots,
+        ahead=ahead,
+        waiting_for_lock=waiting_for_lock,
+        lock_holders=lock_holders,
     )
     return FailureExplanation(
         code="DRUID_NO_CAPACITY",
         message=(
-            f"Druid did not start the ingestion task within {waited_s:.0f} s ({slots}). Other "
+            f"Druid did not start the ingestion task within {waited_s:.0f} s: {why}. Other "
             "ingestions may be holding every slot, or the MiddleManager is down. Retry when "
             "they finish, or raise druid.worker.capacity."
         ),
@@ -276,6 +308,27 @@ def _process_died(ctx: _Context) -> FailureExplanation | None:
     )
 
 
+def _worker_lost(ctx: _Context) -> FailureExplanation | None:
+    """The MiddleManager or the peon went away under the task: infrastructure, not the file."""
+    line = _search(
+        r"([^\n]*(?:worker that this task was assigned disappeared|Canceled as unknown task|"
+        r"Canceled for worker cleanup|Task assignment timed out)[^\n]*)",
+        ctx.text,
+    )
+    if line is None:
+        return None
+    return FailureExplanation(
+        code="DRUID_WORKER_LOST",
+        message=(
+            "Druid lost the process running the ingestion (its MiddleManager or task process "
+            "stopped or went away). The file is fine: retry the upload once Druid's "
+            "MiddleManager is running again."
+        ),
+        retryable=True,
+        detail=line.strip()[:500],
+    )
+
+
 def _lock_conflict(ctx: _Context) -> FailureExplanation | None:
     line = _search(r"([^\n]*(?:Failed to acquire (?:a )?lock|lock[^\n]*revoked)[^\n]*)", ctx.text)
     if line is None:
@@ -300,4 +353,5 @@ _RULES: tuple[Callable[[_Context], FailureExplanation | None], ...] = (
     _cancelled,
     _lock_conflict,
     _process_died,
+    _worker_lost,
 )

@@ -9,7 +9,6 @@ from strawberry.dataloader import DataLoader
 
 from core import model
 from core.errors import VisibleError
-from core.tasks import get_tasks, list_tasks
 from schema.context import Context
 from schema.enums import TaskStatus
 from schema.errors import InvalidArgument
@@ -22,8 +21,7 @@ def task_loader(context: Context) -> DataLoader[str, model.Task | None]:
     """One per request: asking for the same task twice costs one query."""
     loader = context.loaders.get("task")
     if loader is None:
-        db = context.db
-        loader = context.loaders["task"] = DataLoader(load_fn=lambda ids: get_tasks(db, ids))
+        loader = context.loaders["task"] = DataLoader(load_fn=context.tasks.get_many)
     return loader
 
 
@@ -49,8 +47,7 @@ class TasksQuery:
         after: str | None = None,
     ) -> TasksResult:
         try:
-            items, next_cursor = await list_tasks(
-                info.context.db,
+            items, next_cursor = await info.context.tasks.page(
                 statuses=[model.TaskStatus(s) for s in status or []],
                 datasource=datasource,
                 first=max(1, min(first, 500)),

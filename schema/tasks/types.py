@@ -9,7 +9,6 @@ import strawberry
 
 from core import model, quarantine
 from core.errors import ErrorCode as CoreErrorCode
-from core.tasks import list_events
 from schema.context import Context
 from schema.enums import ColumnType, TaskStatus, WriteMode
 from schema.errors import UserError
@@ -190,7 +189,7 @@ class IngestionTask:
 
     @strawberry.field(description="Every state change and progress step, oldest first.")
     async def events(self, info: strawberry.Info[Context, None]) -> list[TaskEvent]:
-        rows = await list_events(info.context.db, str(self.id))
+        rows = await info.context.tasks.events(str(self.id))
         return [
             TaskEvent(status=e.status, progress=e.progress, message=e.message, at=e.at)
             for e in rows

@@ -11,9 +11,9 @@ import httpx
 import polars as pl
 import pytest
 
-from api.app import create_app
 from core.settings import Settings
 from core.storage import S3ObjectStore
+from tests.conftest import api_client
 from tests.graphql_ops import QUARANTINE, get_task, graphql, list_tasks, upload_file
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
@@ -27,6 +27,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
         ("good.csv", b"a,b\n1,2\n", "bad/name", "INVALID_DATASOURCE"),
         ("good.csv", b"a,b\n1,2\n", ".hidden", "INVALID_DATASOURCE"),
         ("good.csv", b"a,b\n1,2\n", "", "INVALID_DATASOURCE"),
+        ("good.csv", b"a,b\n1,2\n", "sales\U0001f600", "INVALID_DATASOURCE"),  # Druid refuses
     ],
 )
 async def test_rejected_at_upload_and_nothing_is_kept(
@@ -48,18 +49,28 @@ async def test_rejected_at_upload_and_nothing_is_kept(
     assert await db.fetchval("SELECT count(*) FROM uploads") == 0
 
 
+@pytest.mark.parametrize("delimiter", ['"', "\n"])
+async def test_a_delimiter_no_csv_reader_can_use_is_rejected_at_upload(
+    client: Any, store: S3ObjectStore, delimiter: str
+) -> None:
+    result = await upload_file(
+        client,
+        filename="a.csv",
+        content=b"a,b\n1,2\n",
+        datasource="ds",
+        options={"delimiter": delimiter},
+    )
+    assert (result["__typename"], result["code"]) == ("UploadRejected", "INVALID_OPTIONS")
+    assert await store.list_keys("uploads/") == []
+
+
 async def test_file_over_the_size_limit_is_rejected_and_cleaned_up(
     settings: Settings, store: S3ObjectStore, db: Any, clean: None
 ) -> None:
-    import httpx
-
     small = settings.model_copy(update={"max_upload_bytes": 1000})
-    app = create_app(small)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            big = b"a,b\n" + b"1,2\n" * 1000
-            result = await upload_file(client, filename="big.csv", content=big, datasource="ds")
+    async with api_client(small) as client:
+        big = b"a,b\n" + b"1,2\n" * 1000
+        result = await upload_file(client, filename="big.csv", content=big, datasource="ds")
     assert result["__typename"] == "UploadRejected"
     assert result["code"] == "FILE_TOO_LARGE"
     assert "SLUICE_MAX_UPLOAD_BYTES" in result["message"]
@@ -92,6 +103,9 @@ def _zip_bomb_xlsx() -> bytes:
         ("utf16.csv", "city,amount\nParis,1\n".encode("utf-16-le") * 50, "UNDECODABLE_TEXT"),
         ("broken.xlsx", b"PK\x03\x04" + b"garbage" * 100, "XLSX_INVALID"),
         ("bomb.xlsx", _zip_bomb_xlsx(), "XLSX_TOO_LARGE"),
+        # Druid would refuse these names at submission; validation names them first.
+        ("time.csv", b"ts,__time\n2024-01-01T00:00:00Z,x\n", "UNSUPPORTED_COLUMN_NAME"),
+        ("comma.csv", b'ts,"a,b"\n2024-01-01T00:00:00Z,1\n', "UNSUPPORTED_COLUMN_NAME"),
     ],
 )
 async def test_rejected_by_validation_with_a_failed_task(
@@ -103,19 +117,14 @@ async def test_rejected_by_validation_with_a_failed_task(
     content: bytes,
     code: str,
 ) -> None:
-    import httpx
-
     from tests.conftest import run_worker
 
     tight = settings.model_copy(update={"max_xlsx_uncompressed_bytes": 1024 * 1024})
-    app = create_app(tight)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            task = await upload_file(client, filename=filename, content=content, datasource="ds")
-            assert task["__typename"] == "IngestionTask", task
-            await run_worker(tight, redis)
-            done = await get_task(client, task["id"])
+    async with api_client(tight) as client:
+        task = await upload_file(client, filename=filename, content=content, datasource="ds")
+        assert task["__typename"] == "IngestionTask", task
+        await run_worker(tight, redis)
+        done = await get_task(client, task["id"])
     assert done["status"] == "FAILED"
     assert done["error"]["code"] == code, done["error"]
     assert done["error"]["stage"] == "VALIDATING"

@@ -3,14 +3,19 @@ parts PUT to the real SeaweedFS by presigned URL, as a browser or script would."
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
 from core import resumable
+from core.services import open_services
+from core.settings import Settings
 from core.storage import S3ObjectStore
+from tests.conftest import api_client
 from tests.graphql_ops import get_task
+from workers.sessions import abort_orphan_uploads
 
 SESSION = """id partSizeBytes partCount uploadedParts taskId cancelled
              parts(first: $first, count: $count) { number url }"""
@@ -76,14 +81,17 @@ async def _put(session: dict[str, Any], content: bytes, numbers: list[int]) -> N
 
 
 @pytest.fixture
-def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """5 MiB parts (S3's minimum) so that a test file of a few MB has several."""
-    monkeypatch.setattr(resumable, "MIN_PART_BYTES", 5 * 1024 * 1024)
+async def small_parts(settings: Settings, clean: None) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an API that cuts 5 MiB parts (S3's minimum), so that a test file of a few
+    MB has several."""
+    async with api_client(settings.model_copy(update={"upload_min_part_bytes": 5 * 1024**2})) as c:
+        yield c
 
 
 async def test_parts_sent_straight_to_s3_become_a_queued_task(
-    client: httpx.AsyncClient, worker: Any, store: S3ObjectStore, db: Any, small_parts: None
+    small_parts: httpx.AsyncClient, worker: Any, store: S3ObjectStore, db: Any
 ) -> None:
+    client = small_parts
     content = _csv(400_000)  # about 12 MB: three parts
     session = await _start(client, content)
     assert session["__typename"] == "UploadSession"
@@ -110,8 +118,9 @@ async def test_parts_sent_straight_to_s3_become_a_queued_task(
 
 
 async def test_an_interrupted_upload_resumes_with_the_missing_parts(
-    client: httpx.AsyncClient, small_parts: None
+    small_parts: httpx.AsyncClient,
 ) -> None:
+    client = small_parts
     content = _csv(400_000)
     session = await _start(client, content)
     await _put(session, content, [1])
@@ -196,7 +205,8 @@ async def test_abandoned_sessions_are_cancelled_and_their_parts_freed(
         "UPDATE upload_sessions SET created_at = now() - interval '3 days' WHERE id = $1", old["id"]
     )
 
-    assert await resumable.expire(db, store) == 1
+    async with open_services(settings) as svc:
+        assert await resumable.expire(svc) == 1
     state = (await _gql(client, SESSION_QUERY, id=old["id"], first=1, count=1))["uploadSession"]
     assert state["cancelled"] is True
     session = await resumable.get(db, old["id"])
@@ -205,4 +215,23 @@ async def test_abandoned_sessions_are_cancelled_and_their_parts_freed(
         await store.uploaded_parts(session.raw_key, session.s3_upload_id)
     still = (await _gql(client, SESSION_QUERY, id=fresh["id"], first=1, count=1))["uploadSession"]
     assert still["cancelled"] is False
-    assert await resumable.expire(db, store) == 0
+    async with open_services(settings) as svc:
+        assert await resumable.expire(svc) == 0
+
+
+async def test_multipart_uploads_no_session_owns_are_aborted(
+    client: httpx.AsyncClient, settings: Settings, store: S3ObjectStore
+) -> None:
+    content = _csv(1000)
+    session = await _start(client, content)  # an open session: its multipart is owned
+    # What an API process killed while streaming a file leaves behind.
+    orphan_id = await store.start_multipart("uploads/killed/big.csv")
+    assert {u.upload_id for u in await store.unfinished_multiparts("uploads/")} >= {orphan_id}
+
+    async with open_services(settings.model_copy(update={"orphan_multipart_age_s": 0})) as svc:
+        assert await abort_orphan_uploads({"services": svc}) == 1
+    async with open_services(settings) as svc:  # the default age spares fresh ones
+        assert await abort_orphan_uploads({"services": svc}) == 0
+
+    left = await store.unfinished_multiparts("uploads/")
+    assert [u.key for u in left] == [f"uploads/{session['id']}/big.csv"]
