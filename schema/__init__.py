@@ -17,6 +17,7 @@ from core.settings import Settings
 from schema.dashboards.queries import DashboardsQuery
 from schema.datasets.queries import DatasetsQuery
 from schema.errors import MaskUnexpectedErrors, RejectNulCharacters, SluiceSchema
+from schema.metrics import OperationMetrics
 from schema.tasks.mutations import TasksMutation
 from schema.tasks.queries import TasksQuery
 from schema.tasks.subscriptions import TasksSubscription
@@ -57,6 +58,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=[
+            OperationMetrics,
             # Factories: Strawberry builds fresh extension instances per request.
             lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
