@@ -8,10 +8,12 @@ from typing import Annotated
 import strawberry
 
 from core import model, quarantine
+from core.auth.naming import visible_name
 from core.errors import ErrorCode as CoreErrorCode
 from schema.context import Context
 from schema.enums import ColumnType, TaskStatus, WriteMode
 from schema.errors import UserError
+from schema.permissions import Viewer
 
 
 @strawberry.type(description="Why a task failed.")
@@ -147,7 +149,8 @@ class IngestionTask:
     quarantine_key: strawberry.Private[str | None]
 
     @strawberry.field(
-        description="Where to download the quarantined rows; null when no row was quarantined."
+        permission_classes=[Viewer],
+        description="Where to download the quarantined rows; null when no row was quarantined.",
     )
     async def quarantine_url(
         self, info: strawberry.Info[Context, None]
@@ -167,7 +170,9 @@ class IngestionTask:
         )
         return QuarantineLink(url=url)
 
-    @strawberry.field(description="The first quarantined rows, for a quick look.")
+    @strawberry.field(
+        permission_classes=[Viewer], description="The first quarantined rows, for a quick look."
+    )
     async def quarantine_preview(
         self, info: strawberry.Info[Context, None], limit: int = 20
     ) -> list[QuarantinedRow]:
@@ -209,7 +214,7 @@ class IngestionTask:
             id=strawberry.ID(task.id),
             status=task.status,
             stage=task.last_message or task.status.value.title(),
-            datasource=task.datasource,
+            datasource=visible_name(task.datasource),
             filename=task.filename,
             size_bytes=float(task.size_bytes),
             mode=task.options.mode,

@@ -6,6 +6,10 @@
       "UploadRejected",
       "UploadSession"
     ],
+    "CreateTokenResult": [
+      "AuthRejected",
+      "CreatedToken"
+    ],
     "GroupByResult": [
       "GroupBy",
       "InvalidQuery",
@@ -14,6 +18,10 @@
       "ResultTooLarge",
       "UnknownColumn",
       "UnknownDatasource"
+    ],
+    "MemberResult": [
+      "AuthRejected",
+      "Member"
     ],
     "QuarantineUrlResult": [
       "QuarantineLink",
@@ -26,6 +34,10 @@
       "ResultTooLarge",
       "UnknownColumn",
       "UnknownDatasource"
+    ],
+    "SignInResult": [
+      "AuthRejected",
+      "Me"
     ],
     "StartUploadResult": [
       "UploadRejected",
@@ -62,6 +74,7 @@
       "UploadRejected"
     ],
     "UserError": [
+      "AuthRejected",
       "InvalidArgument",
       "InvalidQuery",
       "QuarantineUnavailable",
@@ -82,6 +95,10 @@
       "UploadRejected",
       "UploadSession"
     ],
+    "CreateTokenResult": [
+      "AuthRejected",
+      "CreatedToken"
+    ],
     "GroupByResult": [
       "GroupBy",
       "InvalidQuery",
@@ -90,6 +107,10 @@
       "ResultTooLarge",
       "UnknownColumn",
       "UnknownDatasource"
+    ],
+    "MemberResult": [
+      "AuthRejected",
+      "Member"
     ],
     "QuarantineUrlResult": [
       "QuarantineLink",
@@ -102,6 +123,10 @@
       "ResultTooLarge",
       "UnknownColumn",
       "UnknownDatasource"
+    ],
+    "SignInResult": [
+      "AuthRejected",
+      "Me"
     ],
     "StartUploadResult": [
       "UploadRejected",
@@ -138,6 +163,7 @@
       "UploadRejected"
     ],
     "UserError": [
+      "AuthRejected",
       "InvalidArgument",
       "InvalidQuery",
       "QuarantineUnavailable",
