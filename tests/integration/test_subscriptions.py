@@ -43,11 +43,14 @@ async def test_subscribing_to_a_finished_task_gets_its_state_and_completes(
     assert [i["taskUpdates"]["status"] for i in items] == ["FAILED"]
 
 
-async def test_an_unknown_task_gets_a_plain_not_found_error(live_server: str) -> None:
+async def test_an_unknown_task_gets_a_plain_not_found_error(
+    live_server: str, auth: dict[str, str]
+) -> None:
     async with websockets.connect(
         f"ws://{live_server}/graphql", subprotocols=["graphql-transport-ws"]
     ) as ws:
-        await ws.send(json.dumps({"type": "connection_init"}))
+        payload = {"authorization": auth["authorization"]}
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         payload = {"query": TASK_UPDATES, "variables": {"id": "no-such-task"}}
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
