@@ -86,7 +86,10 @@ const succeeded = taskDetail({
 
 const succeededQuarantine: TaskQuarantineFragment = {
   __typename: "IngestionTask",
-  quarantineUrl: "http://s3.test/quarantine/t-1/rows.csv?signature=x",
+  quarantineUrl: {
+    __typename: "QuarantineLink",
+    url: "http://s3.test/quarantine/t-1/rows.csv?signature=x",
+  },
   quarantinePreview: [
     {
       __typename: "QuarantinedRow",
@@ -174,6 +177,25 @@ describe("task page", () => {
     );
   });
 
+  it("says why the quarantined rows cannot be downloaded when the file is gone", async () => {
+    const gone: TaskQuarantineFragment = {
+      __typename: "IngestionTask",
+      quarantineUrl: {
+        __typename: "QuarantineUnavailable",
+        code: "QUARANTINE_MISSING",
+        message: "The file of quarantined rows is no longer in storage.",
+      },
+      quarantinePreview: [],
+    };
+    renderApp("/tasks/t-1", { mocks: [taskMock(succeeded, gone)] });
+    expect(await screen.findByTestId("quarantine-unavailable")).toHaveTextContent(
+      "no longer in storage",
+    );
+    expect(
+      screen.queryByRole("link", { name: /Download all quarantined rows/ }),
+    ).not.toBeInTheDocument();
+  });
+
   it("says loudly when the counts do not add up", async () => {
     renderApp("/tasks/t-1", {
       mocks: [taskMock({ ...succeeded, rowsThrownAway: 0 }, succeededQuarantine)],
@@ -194,7 +216,7 @@ describe("task page", () => {
       ],
     });
     const failure = await screen.findByTestId("failure");
-    expect(failure).toHaveTextContent("Failed while ingesting");
+    expect(failure).toHaveTextContent("Druid's ingestion failed (while ingesting)");
     expect(within(failure).getByTestId("failure-message")).toHaveTextContent(
       "Druid could not read the staged file from S3: access denied. Check Druid's S3 credentials, then retry.",
     );
@@ -219,12 +241,12 @@ describe("task page", () => {
       mocks: [
         taskMock({
           ...failed,
-          error: { ...failed.error!, code: "NO_ROWS", retryable: false, stage: "VALIDATING" },
+          error: { ...failed.error!, code: "NO_VALID_ROWS", retryable: false, stage: "VALIDATING" },
         }),
       ],
     });
     const failure = await screen.findByTestId("failure");
-    expect(failure).toHaveTextContent("Failed while validating");
+    expect(failure).toHaveTextContent("No row could be ingested (while validating)");
     expect(within(failure).queryByRole("button", { name: "Retry" })).not.toBeInTheDocument();
     expect(within(failure).getByRole("link", { name: "upload it again" })).toHaveAttribute(
       "href",
@@ -252,7 +274,7 @@ describe("task page", () => {
     });
     await userEvent.setup().click(await screen.findByRole("button", { name: "Retry" }));
     expect(
-      await screen.findByText("Retry failed: This task is already running again."),
+      await screen.findByText("Retry failed: Cannot retry. This task is already running again."),
     ).toBeInTheDocument();
   });
 });

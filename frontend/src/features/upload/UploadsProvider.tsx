@@ -9,7 +9,7 @@ import {
   type ReactNode,
 } from "react";
 import { describeError, isAbort } from "../../components/errors";
-import type { IngestOptions } from "../../gql/types";
+import type { ErrorCode, IngestOptions } from "../../gql/types";
 import { useCancelTask } from "../../operations/cancelTask";
 import { RESUMABLE_FROM_BYTES, useResumableUpload } from "../../operations/resumableUpload";
 import { useUploadFile } from "../../operations/uploadFile";
@@ -31,6 +31,7 @@ export type UploadItem = {
   total: number;
   taskId?: string;
   message?: string;
+  code?: ErrorCode; // why it was rejected, or why cancelling its task was refused
 };
 
 type Action =
@@ -95,7 +96,7 @@ export function UploadsProvider({ children }: { children: ReactNode }) {
         );
         if (result.__typename === "IngestionTask")
           update({ phase: "submitted", taskId: result.id, loaded: item.file.size });
-        else update({ phase: "rejected", message: result.message });
+        else update({ phase: "rejected", code: result.code, message: result.message });
       } catch (error) {
         update(
           isAbort(error)
@@ -159,7 +160,7 @@ export function UploadsProvider({ children }: { children: ReactNode }) {
             dispatch({
               type: "update",
               key,
-              patch: { message: `Could not cancel: ${outcome.message}` },
+              patch: { code: outcome.code, message: `Could not cancel: ${outcome.message}` },
             });
         } catch (error) {
           dispatch({
