@@ -47,6 +47,8 @@ async def retry_task(
         druid_task_id=None,
         rows_ingested=None,
         rows_thrown_away=None,
+        rows_processed_with_error=None,
+        rows_unparseable=None,
     )
     await queue.enqueue_job(
         "process_task", task_id, _job_id=job_id(task_id, attempt), _queue_name=settings.queue_name

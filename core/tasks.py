@@ -76,6 +76,7 @@ def profile_from_json(data: dict[str, Any] | None) -> Profile | None:
                 **col,
                 "type": ColumnType(col["type"]),
                 "histogram": tuple(tuple(b) for b in col.get("histogram", ())),
+                "null_tokens": tuple(col.get("null_tokens", ())),
             }
         )
         for col in data["columns"]
@@ -127,6 +128,8 @@ def _task_from_row(row: asyncpg.Record) -> Task:
         rows_ingested=row["rows_ingested"],
         rows_quarantined=row["rows_quarantined"],
         rows_thrown_away=row["rows_thrown_away"],
+        rows_processed_with_error=row["rows_processed_with_error"],
+        rows_unparseable=row["rows_unparseable"],
         druid_task_id=row["druid_task_id"],
         error=error,
         profile=profile_from_json(row["profile"]),
@@ -287,6 +290,8 @@ _UPDATABLE = {
     "rows_ingested",
     "rows_quarantined",
     "rows_thrown_away",
+    "rows_processed_with_error",
+    "rows_unparseable",
     "druid_task_id",
     "profile",
     "staged",

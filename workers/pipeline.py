@@ -232,6 +232,7 @@ async def _submit(svc: WorkerServices, task: Task) -> Task | None:
     druid_id = druid_task_id(task)
     spec = build_ingestion_spec(
         task_id=druid_id,
+        upload_id=task.upload_id,
         datasource=task.datasource,
         profile=task.profile,
         staged=task.staged,
