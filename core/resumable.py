@@ -20,6 +20,7 @@ from typing import Any
 import asyncpg
 from arq.connections import ArqRedis
 
+from core.duplicates import parts_fingerprint, record_fingerprint
 from core.model import IngestOptions, Task
 from core.settings import Settings
 from core.storage import HEAD_BYTES, ObjectStore
@@ -27,6 +28,7 @@ from core.tasks import create_upload_and_task, get_task, options_from_json, opti
 from core.uploads import (
     UploadRejection,
     content_rejection,
+    duplicate_rejection,
     empty_file,
     job_id,
     name_rejection,
@@ -182,6 +184,18 @@ async def complete(
             "parts already sent are kept.",
             session.filename,
         )
+    fingerprint = parts_fingerprint(session.size_bytes, [parts[n][1] for n in sorted(parts)])
+    duplicate = await duplicate_rejection(
+        pool,
+        filename=session.filename,
+        datasource=session.datasource,
+        options=session.options,
+        size_bytes=session.size_bytes,
+        fingerprint=fingerprint,
+    )
+    if duplicate is not None:  # its parts are freed, as for any rejected upload
+        await abort(pool, store, session)
+        return duplicate
     try:
         await store.complete_multipart(
             session.raw_key, session.s3_upload_id, [parts[n] for n in sorted(parts)]
@@ -220,6 +234,7 @@ async def complete(
         assert done is not None
         return done
     await pool.execute("UPDATE upload_sessions SET task_id = $2 WHERE id = $1", session.id, task_id)
+    await record_fingerprint(pool, session.id, fingerprint)
     await queue.enqueue_job(
         "process_task", task_id, _job_id=job_id(task_id, 1), _queue_name=settings.queue_name
     )
