@@ -6,71 +6,39 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import TypedDict
 
-import httpx
-from arq.connections import RedisSettings, create_pool
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.graphql import GraphQLEndpoint
-from core.db import create_pool as create_db_pool
-from core.druid.broker import DruidBroker
-from core.druid.client import DruidClient
+from core.services import Services, open_services
 from core.settings import Settings
-from core.storage import S3ObjectStore
 from schema import build_schema
-from schema.context import Services
 
 log = logging.getLogger(__name__)
 
 
-class _LateBound:
-    """The GraphQL endpoint needs services that only exist once the lifespan has run."""
+class State(TypedDict):
+    """Lifespan state: Starlette copies it into every request's `request.state`."""
 
-    def __init__(self) -> None:
-        self.app: GraphQLEndpoint | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        assert self.app is not None, "lifespan has not started"
-        await self.app(scope, receive, send)
+    services: Services
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
-    graphql = _LateBound()
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with contextlib.AsyncExitStack() as stack:
-            db = await create_db_pool(settings.database_url)
-            stack.push_async_callback(db.close)
-            redis = await create_pool(
-                RedisSettings.from_dsn(settings.redis_url), default_queue_name=settings.queue_name
-            )
-            stack.push_async_callback(redis.aclose)
-            store = await stack.enter_async_context(S3ObjectStore(settings))
-            await store.ensure_bucket()
-            http = await stack.enter_async_context(
-                httpx.AsyncClient(timeout=settings.druid_request_timeout_s)
-            )
-            services = Services(
-                settings=settings,
-                db=db,
-                redis=redis,
-                store=store,
-                http=http,
-                druid=DruidClient.from_settings(http, settings),
-                broker=DruidBroker.from_settings(http, settings),
-            )
-            app.state.services = services
-            graphql.app = GraphQLEndpoint(build_schema(settings), services)
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        async with open_services(settings) as services:
             log.info("Sluice API ready on http://%s:%s", settings.api_host, settings.api_port)
-            yield
+            yield {"services": services}
 
+    graphql = GraphQLEndpoint(build_schema(settings), settings)
     routes = [
         Route("/healthz", _health),
         Route("/readyz", _ready),
@@ -81,13 +49,26 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
+@contextlib.asynccontextmanager
+async def in_process(app: Starlette) -> AsyncIterator[ASGIApp]:
+    """Run the app's lifespan in this process and hand back the app with every request's
+    scope carrying the lifespan state, as uvicorn does: for in-process clients (httpx's
+    ASGI transport in tests and benchmarks), which do not run the lifespan themselves."""
+    async with app.router.lifespan_context(app) as state:
+
+        async def with_state(scope: Scope, receive: Receive, send: Send) -> None:
+            await app({**scope, "state": dict(state or {})}, receive, send)
+
+        yield with_state
+
+
 async def _health(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
 async def _ready(request: Request) -> Response:
     """Ready when PostgreSQL, Redis and S3 answer (Druid is reported by the queries, not here)."""
-    services: Services = request.app.state.services
+    services: Services = request.state.services
     probes: dict[str, Callable[[], Awaitable[object]]] = {
         "postgres": lambda: services.db.fetchval("SELECT 1"),
         "redis": lambda: services.redis.ping(),

@@ -141,8 +141,8 @@ async def main(runs: int, datasource: str | None) -> dict[str, Samples]:
     app = app_module.create_app(settings)
     samples: dict[str, Samples] = {}
     async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as a,
+        app_module.in_process(app) as asgi,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi), base_url="http://a") as a,
         httpx.AsyncClient(timeout=30) as druid,
     ):
         for name, document in (("timeseries", TIMESERIES), ("topN", TOPN)):

@@ -115,7 +115,7 @@ def main() -> None:
         "SLUICE_API_PORT": str(args.port),
         "SLUICE_QUEUE_NAME": "sluice:bench",
         "SLUICE_DRUID_COORDINATOR_URL": "http://127.0.0.1:9",
-        "SLUICE_DRUID_ROUTER_URL": "http://127.0.0.1:9",
+        "SLUICE_DRUID_OVERLORD_URL": "http://127.0.0.1:9",
     }
     venv = ROOT / ".venv" / "bin"
     api = start(

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import asyncpg
-from arq.connections import ArqRedis
-
+from core import queue
 from core.model import Task, TaskStatus
-from core.settings import Settings
-from core.tasks import get_task, transition
-from core.uploads import job_id
-
-# Called with the Druid task id when a task is cancelled while Druid runs it.
-ShutdownDruidTask = Callable[[str], Awaitable[None]]
+from core.services import Services
+from core.tasks import TaskUpdate
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,11 +16,9 @@ class ActionRefused:
     message: str
 
 
-async def retry_task(
-    pool: asyncpg.Pool, queue: ArqRedis, settings: Settings, task_id: str
-) -> Task | ActionRefused:
+async def retry_task(svc: Services, task_id: str) -> Task | ActionRefused:
     """Re-queue a FAILED or CANCELLED task as a new attempt (new Druid task id, same file)."""
-    task = await get_task(pool, task_id)
+    task = await svc.tasks.get(task_id)
     if task is None:
         return ActionRefused("NOT_FOUND", f"There is no task {task_id}. Check the id.")
     if task.status not in (TaskStatus.FAILED, TaskStatus.CANCELLED):
@@ -37,35 +28,34 @@ async def retry_task(
             "retried.",
         )
     attempt = task.attempt + 1
-    task = await transition(
-        pool,
-        queue,
+    task = await svc.tasks.transition(
         task_id,
         TaskStatus.QUEUED,
         message=f"Retry requested (attempt {attempt})",
-        attempt=attempt,
-        druid_task_id=None,
-        rows_ingested=None,
-        rows_thrown_away=None,
-        rows_processed_with_error=None,
-        rows_unparseable=None,
+        update=TaskUpdate(
+            attempt=attempt,
+            resumes=0,
+            druid_task_id=None,
+            rows_ingested=None,
+            rows_thrown_away=None,
+            rows_processed_with_error=None,
+            rows_unparseable=None,
+        ),
     )
-    await queue.enqueue_job(
-        "process_task", task_id, _job_id=job_id(task_id, attempt), _queue_name=settings.queue_name
+    await queue.enqueue(
+        svc.redis,
+        queue_name=svc.settings.queue_name,
+        function=queue.PROCESS,
+        task_id=task_id,
+        attempt=attempt,
     )
     return task
 
 
-async def cancel_task(
-    pool: asyncpg.Pool,
-    queue: ArqRedis,
-    task_id: str,
-    *,
-    shutdown_druid_task: ShutdownDruidTask,
-) -> Task | ActionRefused:
+async def cancel_task(svc: Services, task_id: str) -> Task | ActionRefused:
     """Cancel a task that has not finished. Workers check the status between steps and stop;
     a running Druid task is shut down."""
-    task = await get_task(pool, task_id)
+    task = await svc.tasks.get(task_id)
     if task is None:
         return ActionRefused("NOT_FOUND", f"There is no task {task_id}. Check the id.")
     if task.status.is_terminal:
@@ -73,7 +63,5 @@ async def cancel_task(
             "ALREADY_FINISHED", f"Task {task_id} already finished ({task.status.value})."
         )
     if task.druid_task_id and task.status in (TaskStatus.SUBMITTING, TaskStatus.INGESTING):
-        await shutdown_druid_task(task.druid_task_id)
-    return await transition(
-        pool, queue, task_id, TaskStatus.CANCELLED, message="Cancelled by a user"
-    )
+        await svc.druid.shutdown_task(task.druid_task_id)
+    return await svc.tasks.transition(task_id, TaskStatus.CANCELLED, message="Cancelled by a user")

@@ -3,13 +3,21 @@ says "task X changed"; subscribers re-read the task from PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 FEED_CHANNEL = "tasks"
+# Yielded after Redis came back: messages may have been lost, so re-read everything.
+RESYNC: dict[str, Any] = {"resync": True}
 
 
 def task_channel(task_id: str) -> str:
@@ -24,26 +32,63 @@ async def publish_task_changed(redis: Redis, *, task_id: str, status: str, event
 
 class Subscription:
     """Subscribed on `__aenter__`, so a caller can read the current state from PostgreSQL
-    *after* subscribing and never miss a change in between."""
+    *after* subscribing and never miss a change in between.
 
-    def __init__(self, redis: Redis, channel: str, *, heartbeat_s: float = 15.0) -> None:
+    A lost Redis connection does not end the subscription: it subscribes again with
+    back-off (`retry_s` doubling up to `max_retry_s`), yields `{}` after each failed try
+    and `RESYNC` once it is back, so the caller re-reads PostgreSQL meanwhile and after.
+    """
+
+    def __init__(
+        self,
+        redis: Redis,
+        channel: str,
+        *,
+        heartbeat_s: float = 15.0,
+        retry_s: float = 0.5,
+        max_retry_s: float = 10.0,
+    ) -> None:
+        self._redis = redis
         self._pubsub = redis.pubsub()
         self._channel = channel
         self._heartbeat_s = heartbeat_s
+        self._retry_s, self._max_retry_s = retry_s, max_retry_s
 
     async def __aenter__(self) -> Subscription:
         await self._pubsub.subscribe(self._channel)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self._pubsub.unsubscribe(self._channel)
+        with contextlib.suppress(RedisError, OSError):  # Redis may be away right now
+            await self._pubsub.unsubscribe(self._channel)
         await self._pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def messages(self) -> AsyncIterator[dict[str, Any]]:
         """Yield each message; an empty dict every `heartbeat_s` of silence, so the caller
         can re-check state (and a dropped client is noticed)."""
         while True:
-            message = await self._pubsub.get_message(
-                ignore_subscribe_messages=True, timeout=self._heartbeat_s
-            )
+            try:
+                message = await self._pubsub.get_message(
+                    ignore_subscribe_messages=True, timeout=self._heartbeat_s
+                )
+            except (RedisError, OSError) as exc:
+                log.warning("lost Redis pub/sub on %s (%s); subscribing again", self._channel, exc)
+                async for gap in self._resubscribe():
+                    yield gap
+                yield RESYNC
+                continue
             yield json.loads(message["data"]) if message else {}
+
+    async def _resubscribe(self) -> AsyncIterator[dict[str, Any]]:
+        delay = self._retry_s
+        while True:
+            with contextlib.suppress(RedisError, OSError):
+                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            self._pubsub = self._redis.pubsub()
+            try:
+                await self._pubsub.subscribe(self._channel)
+                return
+            except (RedisError, OSError):
+                yield {}  # still away: let the caller look at PostgreSQL meanwhile
+                await asyncio.sleep(delay)  # back-off before the next try
+                delay = min(delay * 2, self._max_retry_s)

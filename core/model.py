@@ -48,6 +48,14 @@ class IllegalTransition(Exception):
         super().__init__(f"task cannot go from {current} to {target}")
 
 
+class TaskNotFound(Exception):
+    """No task with this id in the metadata store."""
+
+    def __init__(self, task_id: str) -> None:
+        self.task_id = task_id
+        super().__init__(f"no task with id {task_id!r}")
+
+
 def check_transition(current: TaskStatus, target: TaskStatus) -> None:
     """Raise `IllegalTransition` unless `current -> target` is allowed.
 
@@ -182,5 +190,6 @@ class Task:
     staged: StagedData | None = None
     quarantine_key: str | None = None
     attempt: int = 1  # 1 for the first run; a retry by a person starts the next attempt
+    resumes: int = 0  # times the watchdog resumed this attempt after its worker vanished
     raw_key: str = ""  # the uploaded file in the object store
     last_message: str | None = None  # the newest event's message: what is happening now

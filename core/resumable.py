@@ -15,30 +15,29 @@ from __future__ import annotations
 import contextlib
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
-from arq.connections import ArqRedis
 
 from core.duplicates import parts_fingerprint, record_fingerprint
 from core.model import IngestOptions, Task
-from core.settings import Settings
 from core.storage import HEAD_BYTES, ObjectStore
-from core.tasks import create_upload_and_task, get_task, options_from_json, options_to_json
+from core.tasks import options_from_json, options_to_json
 from core.uploads import (
     UploadRejection,
     content_rejection,
     duplicate_rejection,
     empty_file,
-    job_id,
     name_rejection,
     new_id,
     raw_key,
+    start_processing,
     too_large,
 )
 
-EXPIRE_AFTER_HOURS = 48  # an unfinished session's parts are freed after this long
-MIN_PART_BYTES = 8 * 1024 * 1024  # S3's minimum is 5 MiB for every part but the last
+if TYPE_CHECKING:
+    from core.services import Services
+
 MAX_PARTS = 10_000  # S3's limit
 URL_TTL_S = 6 * 3600
 
@@ -68,16 +67,15 @@ class Session:
         return self.size_bytes - self.part_size * (self.part_count - 1)
 
 
-def part_size_for(size_bytes: int) -> int:
-    """At least 8 MiB, and large enough for the file to fit in S3's 10,000 parts (whole MiB)."""
+def part_size_for(size_bytes: int, *, min_part_bytes: int) -> int:
+    """At least `min_part_bytes` (8 MiB by default: Settings.upload_min_part_bytes), and large
+    enough for the file to fit in S3's 10,000 parts (whole MiB)."""
     needed = math.ceil(size_bytes / MAX_PARTS / 1024**2) * 1024**2
-    return max(MIN_PART_BYTES, needed)
+    return max(min_part_bytes, needed)
 
 
 async def start(
-    pool: asyncpg.Pool,
-    store: ObjectStore,
-    settings: Settings,
+    svc: Services,
     *,
     filename: str,
     size_bytes: int,
@@ -86,6 +84,7 @@ async def start(
     options: IngestOptions,
 ) -> Session | UploadRejection:
     """Open a session for a file of `size_bytes`, or say at once why it would be rejected."""
+    settings = svc.settings
     rejection = name_rejection(datasource, filename)
     if rejection is None and size_bytes > settings.max_upload_bytes:
         rejection = too_large(filename, settings)
@@ -95,8 +94,8 @@ async def start(
         return rejection
     session_id = new_id()
     key = raw_key(session_id, filename)
-    s3_upload_id = await store.start_multipart(key, content_type=content_type)
-    row = await pool.fetchrow(
+    s3_upload_id = await svc.store.start_multipart(key, content_type=content_type)
+    row = await svc.db.fetchrow(
         "INSERT INTO upload_sessions (id, filename, content_type, size_bytes, part_size,"
         " raw_key, s3_upload_id, datasource, options) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
         " $9) RETURNING *",
@@ -104,7 +103,7 @@ async def start(
         filename,
         content_type,
         size_bytes,
-        part_size_for(size_bytes),
+        part_size_for(size_bytes, min_part_bytes=settings.upload_min_part_bytes),
         key,
         s3_upload_id,
         datasource,
@@ -152,18 +151,11 @@ async def _full_parts(store: ObjectStore, session: Session) -> dict[int, tuple[i
     }
 
 
-async def complete(
-    pool: asyncpg.Pool,
-    queue: ArqRedis,
-    store: ObjectStore,
-    settings: Settings,
-    session: Session,
-) -> Task | UploadRejection:
+async def complete(svc: Services, session: Session) -> Task | UploadRejection:
     """Assemble the parts into the raw object and queue its task (once)."""
+    pool, store = svc.db, svc.store
     if session.task_id is not None:
-        task = await get_task(pool, session.task_id)
-        assert task is not None
-        return task
+        return await svc.tasks.require(session.task_id)
     if session.aborted:
         return UploadRejection(
             "UPLOAD_ABORTED",
@@ -203,7 +195,7 @@ async def complete(
     except Exception:
         # Another request completed the same session a moment ago: S3 knows the upload no
         # more. Its task is the answer (retried with the same session id: not a duplicate).
-        done = await _task_of_upload(pool, session.id)
+        done = await _task_of_upload(svc, session.id)
         if done is None:
             raise
         return done
@@ -216,9 +208,7 @@ async def complete(
         return rejection
     task_id = new_id()
     try:
-        task = await create_upload_and_task(
-            pool,
-            queue,
+        task = await svc.tasks.create(
             upload_id=session.id,
             task_id=task_id,
             filename=session.filename,
@@ -230,14 +220,12 @@ async def complete(
             options=session.options,
         )
     except asyncpg.UniqueViolationError:  # the upload id is the session id: one task, ever
-        done = await _task_of_upload(pool, session.id)
+        done = await _task_of_upload(svc, session.id)
         assert done is not None
         return done
     await pool.execute("UPDATE upload_sessions SET task_id = $2 WHERE id = $1", session.id, task_id)
     await record_fingerprint(pool, session.id, fingerprint)
-    await queue.enqueue_job(
-        "process_task", task_id, _job_id=job_id(task_id, 1), _queue_name=settings.queue_name
-    )
+    await start_processing(svc, task)
     return task
 
 
@@ -251,9 +239,7 @@ async def abort(pool: asyncpg.Pool, store: ObjectStore, session: Session) -> boo
     return True
 
 
-async def expire(
-    pool: asyncpg.Pool, store: ObjectStore, *, hours: float = EXPIRE_AFTER_HOURS
-) -> int:
+async def expire(pool: asyncpg.Pool, store: ObjectStore, *, hours: float) -> int:
     """Cancel sessions left unfinished for `hours` (their URLs expired long before), so
     abandoned parts do not stay in S3 for ever. Returns how many were cancelled."""
     rows = await pool.fetch(
@@ -270,9 +256,9 @@ async def expire(
     return len(rows)
 
 
-async def _task_of_upload(pool: asyncpg.Pool, upload_id: str) -> Task | None:
-    task_id = await pool.fetchval("SELECT id FROM tasks WHERE upload_id = $1 LIMIT 1", upload_id)
-    return await get_task(pool, task_id) if task_id else None
+async def _task_of_upload(svc: Services, upload_id: str) -> Task | None:
+    task_id = await svc.db.fetchval("SELECT id FROM tasks WHERE upload_id = $1 LIMIT 1", upload_id)
+    return await svc.tasks.get(task_id) if task_id else None
 
 
 async def _close(pool: asyncpg.Pool, session_id: str) -> None:

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.model import TaskStatus
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -42,7 +44,8 @@ class Settings(BaseSettings):
 
     # Druid deep storage (read by Druid only; the API never touches it).
     druid_deep_storage_bucket: str = "druid"
-    druid_router_url: str = "http://127.0.0.1:8081"  # coordinator-overlord (overlord APIs)
+    # The Overlord's task APIs (locally the combined coordinator-overlord process).
+    druid_overlord_url: str = "http://127.0.0.1:8081"
     druid_coordinator_url: str = "http://127.0.0.1:8081"
     druid_broker_url: str = "http://127.0.0.1:8082"
     druid_request_timeout_s: float = 10.0
@@ -53,6 +56,30 @@ class Settings(BaseSettings):
     # How long an ingestion task itself waits for its segments to be loaded before it reports
     # SUCCESS (awaitSegmentAvailabilityTimeoutMillis); the worker keeps waiting after that.
     druid_segment_availability_timeout_s: float = 120.0
+
+    # Task deadlines: how long a task may sit in a status with no progress and no live worker
+    # lease before the watchdog (workers/watchdog.py) resumes it; after `max_resumes`
+    # resumptions it fails, naming the stage and what it waited for.
+    deadline_queued_s: float = 600.0
+    deadline_validating_s: float = 180.0
+    deadline_staging_s: float = 180.0
+    deadline_submitting_s: float = 120.0
+    deadline_ingesting_s: float = 180.0
+    deadline_publishing_s: float = 180.0
+    max_resumes: int = 3
+    # A worker holds a lease on the task it runs, renewed every third of this.
+    lease_ttl_s: float = 60.0
+    # arq's timeout for one pipeline run (validate, stage, submit) of one file.
+    process_timeout_s: float = 3 * 3600.0
+    # Tracking gives up when Druid has not finished ingesting within this long.
+    tracking_timeout_s: float = 3 * 3600.0
+
+    # Resumable uploads (core/resumable.py) and orphaned S3 multipart uploads.
+    upload_session_expire_hours: float = 48.0  # an unfinished session's parts are freed
+    upload_min_part_bytes: int = 8 * 1024 * 1024  # S3's minimum is 5 MiB but for the last
+    # Multipart uploads under uploads/ that no session owns (an API killed mid-upload) are
+    # aborted once this old.
+    orphan_multipart_age_s: float = 24 * 3600.0
 
     # API server.
     api_host: str = "127.0.0.1"
@@ -72,6 +99,17 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 2_000
+
+    def deadline_s(self, status: TaskStatus) -> float:
+        """How long a task may stay in `status` without progress or a live worker."""
+        return {
+            TaskStatus.QUEUED: self.deadline_queued_s,
+            TaskStatus.VALIDATING: self.deadline_validating_s,
+            TaskStatus.STAGING: self.deadline_staging_s,
+            TaskStatus.SUBMITTING: self.deadline_submitting_s,
+            TaskStatus.INGESTING: self.deadline_ingesting_s,
+            TaskStatus.PUBLISHING: self.deadline_publishing_s,
+        }[status]
 
     @cached_property
     def work_dir(self) -> Path:

@@ -2,45 +2,50 @@
 
 Every state change is one transaction that updates `tasks` and appends to `task_events`,
 followed (after commit) by a pub/sub message. That order means a subscriber that reads
-PostgreSQL after subscribing can never miss a change.
+PostgreSQL after subscribing can never miss a change. `TaskStore.transition` is the one
+place that does it.
 """
 
 from __future__ import annotations
 
 import base64
-import dataclasses
+import enum
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any, Protocol
 
 import asyncpg
+from pydantic import TypeAdapter
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from core.events import publish_task_changed
 from core.model import (
-    ColumnProfile,
-    ColumnType,
     IngestOptions,
     Profile,
     StagedData,
     Task,
     TaskError,
+    TaskNotFound,
     TaskStatus,
-    TimestampInfo,
-    WriteMode,
     check_transition,
 )
 
-Pool: TypeAlias = asyncpg.Pool | asyncpg.Connection
+__all__ = ["UNSET", "TaskEvent", "TaskNotFound", "TaskStore", "TaskUpdate"]
+
+log = logging.getLogger(__name__)
 
 
-class TaskNotFound(Exception):
-    def __init__(self, task_id: str) -> None:
-        self.task_id = task_id
-        super().__init__(f"no task with id {task_id!r}")
+class Executor(Protocol):
+    """What reads need: an asyncpg pool, or a connection inside a transaction."""
+
+    async def fetch(self, query: str, *args: Any) -> Any: ...
+    async def fetchrow(self, query: str, *args: Any) -> Any: ...
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class TaskEvent:
     id: int
     task_id: str
@@ -50,95 +55,67 @@ class TaskEvent:
     at: datetime
 
 
-# --- (de)serialisation of JSON columns -----------------------------------------------------
+class _Unset(enum.Enum):
+    UNSET = "UNSET"
+
+
+UNSET = _Unset.UNSET
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskUpdate:
+    """Columns a state change also sets; a field left UNSET keeps its value (None clears)."""
+
+    rows_total: int | _Unset | None = UNSET
+    rows_ingested: int | _Unset | None = UNSET
+    rows_quarantined: int | _Unset | None = UNSET
+    rows_thrown_away: int | _Unset | None = UNSET
+    rows_processed_with_error: int | _Unset | None = UNSET
+    rows_unparseable: int | _Unset | None = UNSET
+    druid_task_id: str | _Unset | None = UNSET
+    profile: Profile | _Unset | None = UNSET
+    staged: StagedData | _Unset | None = UNSET
+    quarantine_key: str | _Unset | None = UNSET
+    attempt: int | _Unset = UNSET
+    resumes: int | _Unset = UNSET
+
+
+# --- (de)serialisation: the model classes describe their own JSON -----------------------
+
+_OPTIONS = TypeAdapter(IngestOptions)
+_PROFILE = TypeAdapter(Profile | None)
+_STAGED = TypeAdapter(StagedData | None)
+_TASK = TypeAdapter(Task)
 
 
 def options_to_json(options: IngestOptions) -> dict[str, Any]:
-    return dataclasses.asdict(options)
+    return _OPTIONS.dump_python(options, mode="json")  # type: ignore[no-any-return]
 
 
 def options_from_json(data: dict[str, Any] | None) -> IngestOptions:
-    data = dict(data or {})
-    data["mode"] = WriteMode(data.get("mode", WriteMode.APPEND))
-    return IngestOptions(**data)
+    return _OPTIONS.validate_python(data or {})
 
 
-def profile_to_json(profile: Profile) -> dict[str, Any]:
-    return dataclasses.asdict(profile)
-
-
-def profile_from_json(data: dict[str, Any] | None) -> Profile | None:
-    if not data:
-        return None
-    columns = tuple(
-        ColumnProfile(
-            **{
-                **col,
-                "type": ColumnType(col["type"]),
-                "histogram": tuple(tuple(b) for b in col.get("histogram", ())),
-                "null_tokens": tuple(col.get("null_tokens", ())),
-            }
-        )
-        for col in data["columns"]
-    )
-    return Profile(
-        **{
-            **data,
-            "columns": columns,
-            "timestamp": TimestampInfo(**data["timestamp"]),
-            "warnings": tuple(data.get("warnings", ())),
-        }
-    )
-
-
-def staged_from_json(data: dict[str, Any] | None) -> StagedData | None:
-    if not data:
-        return None
-    return StagedData(
-        uris=tuple(data["uris"]),
-        format=data["format"],
-        columns=tuple(data["columns"]),
-        rows=data["rows"],
-        header_rows=data.get("header_rows", 1),
-        reads_upload=data.get("reads_upload", False),
-    )
-
-
-def _task_from_row(row: asyncpg.Record) -> Task:
-    error = None
+def _task_from_row(row: Any) -> Task:
+    data = dict(row)
+    data["options"] = data["options"] or {}
+    data["profile"] = data["profile"] or None
+    data["staged"] = data["staged"] or None
     if row["error_code"]:
-        error = TaskError(
+        data["error"] = TaskError(
             code=row["error_code"],
             message=row["error_message"],
             retryable=bool(row["error_retryable"]),
             stage=TaskStatus(row["error_stage"]) if row["error_stage"] else None,
         )
-    return Task(
-        id=row["id"],
-        upload_id=row["upload_id"],
-        datasource=row["datasource"],
-        filename=row["filename"],
-        size_bytes=row["size_bytes"],
-        status=TaskStatus(row["status"]),
-        options=options_from_json(row["options"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        progress=row["progress"],
-        rows_total=row["rows_total"],
-        rows_ingested=row["rows_ingested"],
-        rows_quarantined=row["rows_quarantined"],
-        rows_thrown_away=row["rows_thrown_away"],
-        rows_processed_with_error=row["rows_processed_with_error"],
-        rows_unparseable=row["rows_unparseable"],
-        druid_task_id=row["druid_task_id"],
-        error=error,
-        profile=profile_from_json(row["profile"]),
-        staged=staged_from_json(row["staged"]),
-        quarantine_key=row["quarantine_key"],
-        attempt=row["attempt"],
-        raw_key=row["raw_key"],
-        last_message=row["last_message"],
-    )
+    return _TASK.validate_python(data)
+
+
+def _set(value: Any, dump: TypeAdapter[Any] | None = None) -> tuple[bool, Any]:
+    """(whether the column changes, its new value) for one `TaskUpdate` field."""
+    if value is UNSET:
+        return False, None
+    return True, dump.dump_python(value, mode="json") if dump else value
 
 
 _SELECT = """
@@ -148,20 +125,57 @@ SELECT t.*, u.filename, u.size_bytes, u.raw_key,
 FROM tasks t JOIN uploads u ON u.id = t.upload_id
 """
 
+# One fixed statement for every state change: each optional column comes with a flag that
+# says whether it changes ($4: the error columns, set on failure and cleared on re-queue).
+_UPDATE = """
+UPDATE tasks SET
+    status = $2, progress = $3, updated_at = now(),
+    error_code = CASE WHEN $4 THEN $5 ELSE error_code END,
+    error_message = CASE WHEN $4 THEN $6 ELSE error_message END,
+    error_retryable = CASE WHEN $4 THEN $7 ELSE error_retryable END,
+    error_stage = CASE WHEN $4 THEN $8 ELSE error_stage END,
+    rows_total = CASE WHEN $9 THEN $10 ELSE rows_total END,
+    rows_ingested = CASE WHEN $11 THEN $12 ELSE rows_ingested END,
+    rows_quarantined = CASE WHEN $13 THEN $14 ELSE rows_quarantined END,
+    rows_thrown_away = CASE WHEN $15 THEN $16 ELSE rows_thrown_away END,
+    druid_task_id = CASE WHEN $17 THEN $18 ELSE druid_task_id END,
+    profile = CASE WHEN $19 THEN $20 ELSE profile END,
+    staged = CASE WHEN $21 THEN $22 ELSE staged END,
+    quarantine_key = CASE WHEN $23 THEN $24 ELSE quarantine_key END,
+    attempt = CASE WHEN $25 THEN $26 ELSE attempt END,
+    resumes = CASE WHEN $27 THEN $28 ELSE resumes END,
+    rows_processed_with_error = CASE WHEN $29 THEN $30 ELSE rows_processed_with_error END,
+    rows_unparseable = CASE WHEN $31 THEN $32 ELSE rows_unparseable END
+WHERE id = $1
+"""
 
-# --- reads ---------------------------------------------------------------------------------
+_LIST = (
+    _SELECT
+    + """
+WHERE ($1::text[] IS NULL OR t.status = ANY($1::text[]))
+  AND ($2::text IS NULL OR t.datasource = $2)
+  AND ($3::timestamptz IS NULL OR (t.created_at, t.id) < ($3, $4::text))
+ORDER BY t.created_at DESC, t.id DESC
+LIMIT $5
+"""
+)
 
 
-async def get_task(db: Pool, task_id: str) -> Task | None:
-    row = await db.fetchrow(_SELECT + "WHERE t.id = $1", task_id)
-    return _task_from_row(row) if row else None
-
-
-async def get_tasks(db: Pool, task_ids: Sequence[str]) -> list[Task | None]:
-    """Tasks in the order of `task_ids` (None where missing): the DataLoader batch function."""
-    rows = await db.fetch(_SELECT + "WHERE t.id = ANY($1::text[])", list(task_ids))
-    by_id = {row["id"]: _task_from_row(row) for row in rows}
-    return [by_id.get(task_id) for task_id in task_ids]
+def _update_args(update: TaskUpdate) -> list[Any]:
+    return [
+        *_set(update.rows_total),
+        *_set(update.rows_ingested),
+        *_set(update.rows_quarantined),
+        *_set(update.rows_thrown_away),
+        *_set(update.druid_task_id),
+        *_set(update.profile, _PROFILE),
+        *_set(update.staged, _STAGED),
+        *_set(update.quarantine_key),
+        *_set(update.attempt),
+        *_set(update.resumes),
+        *_set(update.rows_processed_with_error),
+        *_set(update.rows_unparseable),
+    ]
 
 
 def _encode_cursor(task: Task) -> str:
@@ -179,224 +193,236 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         ) from exc
 
 
-async def list_tasks(
-    db: Pool,
-    *,
-    statuses: Sequence[TaskStatus] = (),
-    datasource: str | None = None,
-    first: int = 50,
-    after: str | None = None,
-) -> tuple[list[Task], str | None]:
-    """Newest first, keyset-paginated. Returns the page and the cursor of the next page."""
-    where: list[str] = ["TRUE"]
-    args: list[Any] = []
-    if statuses:
-        args.append([s.value for s in statuses])
-        where.append(f"t.status = ANY(${len(args)}::text[])")
-    if datasource:
-        args.append(datasource)
-        where.append(f"t.datasource = ${len(args)}")
-    if after:
-        created, task_id = _decode_cursor(after)
-        args += [created, task_id]
-        where.append(f"(t.created_at, t.id) < (${len(args) - 1}, ${len(args)})")
-    args.append(first + 1)
-    rows = await db.fetch(
-        _SELECT + f"WHERE {' AND '.join(where)} ORDER BY t.created_at DESC, t.id DESC "
-        f"LIMIT ${len(args)}",
-        *args,
-    )
-    tasks = [_task_from_row(row) for row in rows[:first]]
-    next_cursor = _encode_cursor(tasks[-1]) if len(rows) > first and tasks else None
-    return tasks, next_cursor
+async def _read(db: Executor, task_id: str) -> Task | None:
+    row = await db.fetchrow(_SELECT + "WHERE t.id = $1", task_id)
+    return _task_from_row(row) if row else None
 
 
-async def list_events(db: Pool, task_id: str) -> list[TaskEvent]:
-    rows = await db.fetch("SELECT * FROM task_events WHERE task_id = $1 ORDER BY id", task_id)
-    return [
-        TaskEvent(
-            id=r["id"],
-            task_id=r["task_id"],
-            status=TaskStatus(r["status"]),
-            progress=r["progress"],
-            message=r["message"],
-            at=r["created_at"],
-        )
-        for r in rows
-    ]
+class TaskStore:
+    """Tasks in PostgreSQL (`pool`), their changes announced on Redis (`publisher`)."""
 
+    def __init__(self, pool: asyncpg.Pool, publisher: Redis) -> None:
+        self.pool = pool
+        self.publisher = publisher
 
-async def unfinished_tasks(db: Pool) -> list[tuple[str, int, TaskStatus]]:
-    """(task id, attempt, status) of every task not yet in a terminal state, oldest first."""
-    rows = await db.fetch(
-        "SELECT id, attempt, status FROM tasks WHERE status <> ALL($1::text[]) ORDER BY created_at",
-        [TaskStatus.SUCCEEDED.value, TaskStatus.FAILED.value, TaskStatus.CANCELLED.value],
-    )
-    return [(r["id"], r["attempt"], TaskStatus(r["status"])) for r in rows]
+    # --- reads ---
 
+    async def get(self, task_id: str) -> Task | None:
+        return await _read(self.pool, task_id)
 
-# --- writes --------------------------------------------------------------------------------
-
-
-async def create_upload_and_task(
-    pool: asyncpg.Pool,
-    redis: Redis,
-    *,
-    upload_id: str,
-    task_id: str,
-    filename: str,
-    content_type: str | None,
-    size_bytes: int,
-    sha256: str | None,  # None: the bytes went straight to S3 (core/resumable.py)
-    raw_key: str,
-    datasource: str,
-    options: IngestOptions,
-) -> Task:
-    """Record an upload and its QUEUED task in one transaction, then announce it."""
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(
-            "INSERT INTO uploads (id, filename, content_type, size_bytes, sha256, raw_key)"
-            " VALUES ($1, $2, $3, $4, $5, $6)",
-            upload_id,
-            filename,
-            content_type,
-            size_bytes,
-            sha256,
-            raw_key,
-        )
-        await conn.execute(
-            "INSERT INTO tasks (id, upload_id, datasource, status, options)"
-            " VALUES ($1, $2, $3, $4, $5)",
-            task_id,
-            upload_id,
-            datasource,
-            TaskStatus.QUEUED.value,
-            options_to_json(options),
-        )
-        event_id = await conn.fetchval(
-            "INSERT INTO task_events (task_id, status, message) VALUES ($1, $2, $3) RETURNING id",
-            task_id,
-            TaskStatus.QUEUED.value,
-            "Upload received; waiting for a worker",
-        )
-        task = await get_task(conn, task_id)
-    assert task is not None
-    await publish_task_changed(redis, task_id=task_id, status=task.status, event_id=event_id)
-    return task
-
-
-_UPDATABLE = {
-    "rows_total",
-    "rows_ingested",
-    "rows_quarantined",
-    "rows_thrown_away",
-    "rows_processed_with_error",
-    "rows_unparseable",
-    "druid_task_id",
-    "profile",
-    "staged",
-    "quarantine_key",
-    "attempt",
-}
-
-
-async def transition(
-    pool: asyncpg.Pool,
-    redis: Redis,
-    task_id: str,
-    status: TaskStatus,
-    *,
-    progress: float | None = None,
-    message: str | None = None,
-    error: TaskError | None = None,
-    detail: dict[str, Any] | None = None,
-    **fields: Any,
-) -> Task:
-    """Move a task to `status` (or record progress when the status is unchanged).
-
-    One transaction updates the task row and appends the event; the pub/sub message follows
-    the commit. Raises `IllegalTransition` for a move the state machine forbids (for example
-    a worker finishing a step of a task that was cancelled meanwhile) and `TaskNotFound`.
-    """
-    unknown = set(fields) - _UPDATABLE
-    if unknown:
-        raise TypeError(f"not updatable: {sorted(unknown)}")
-    if "profile" in fields and isinstance(fields["profile"], Profile):
-        fields["profile"] = profile_to_json(fields["profile"])
-    if "staged" in fields and isinstance(fields["staged"], StagedData):
-        fields["staged"] = dataclasses.asdict(fields["staged"])
-    async with pool.acquire() as conn, conn.transaction():
-        current = await conn.fetchval("SELECT status FROM tasks WHERE id = $1 FOR UPDATE", task_id)
-        if current is None:
+    async def require(self, task_id: str) -> Task:
+        task = await self.get(task_id)
+        if task is None:
             raise TaskNotFound(task_id)
-        check_transition(TaskStatus(current), status)
+        return task
+
+    async def get_many(self, task_ids: Sequence[str]) -> list[Task | None]:
+        """Tasks in the order of `task_ids` (None where missing): a DataLoader batch."""
+        rows = await self.pool.fetch(_SELECT + "WHERE t.id = ANY($1::text[])", list(task_ids))
+        by_id = {row["id"]: _task_from_row(row) for row in rows}
+        return [by_id.get(task_id) for task_id in task_ids]
+
+    async def page(
+        self,
+        *,
+        statuses: Sequence[TaskStatus] = (),
+        datasource: str | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> tuple[list[Task], str | None]:
+        """Newest first, keyset-paginated. Returns the page and the cursor of the next page."""
+        created, last_id = _decode_cursor(after) if after else (None, None)
+        rows = await self.pool.fetch(
+            _LIST,
+            [s.value for s in statuses] or None,
+            datasource or None,
+            created,
+            last_id,
+            first + 1,
+        )
+        tasks = [_task_from_row(row) for row in rows[:first]]
+        next_cursor = _encode_cursor(tasks[-1]) if len(rows) > first and tasks else None
+        return tasks, next_cursor
+
+    async def changed_since(self, moment: datetime) -> list[Task]:
+        """Tasks updated after `moment`, oldest change first (a feed catching up)."""
+        rows = await self.pool.fetch(
+            _SELECT + "WHERE t.updated_at > $1 ORDER BY t.updated_at", moment
+        )
+        return [_task_from_row(row) for row in rows]
+
+    async def events(self, task_id: str) -> list[TaskEvent]:
+        rows = await self.pool.fetch(
+            "SELECT id, task_id, status, progress, message, created_at AS at"
+            " FROM task_events WHERE task_id = $1 ORDER BY id",
+            task_id,
+        )
+        return [TaskEvent(**{**dict(r), "status": TaskStatus(r["status"])}) for r in rows]
+
+    async def unfinished(self) -> list[Task]:
+        """Every task not yet in a terminal state, oldest first."""
+        rows = await self.pool.fetch(
+            _SELECT + "WHERE t.status <> ALL($1::text[]) ORDER BY t.created_at",
+            [TaskStatus.SUCCEEDED.value, TaskStatus.FAILED.value, TaskStatus.CANCELLED.value],
+        )
+        return [_task_from_row(row) for row in rows]
+
+    async def in_status_since(self, task_id: str, status: TaskStatus) -> datetime | None:
+        """When the task entered `status` this time (progress events in the same status don't
+        count), or None when it is not in that status."""
+        at: datetime | None = await self.pool.fetchval(
+            """
+            SELECT min(created_at) FROM task_events
+            WHERE task_id = $1 AND status = $2 AND id > (
+                SELECT coalesce(max(id), 0) FROM task_events WHERE task_id = $1 AND status <> $2
+            )
+            """,
+            task_id,
+            status.value,
+        )
+        return at
+
+    # --- writes ---
+
+    async def create(
+        self,
+        *,
+        upload_id: str,
+        task_id: str,
+        filename: str,
+        content_type: str | None,
+        size_bytes: int,
+        sha256: str | None,  # None: the bytes went straight to S3 (core/resumable.py)
+        raw_key: str,
+        datasource: str,
+        options: IngestOptions,
+    ) -> Task:
+        """Record an upload and its QUEUED task in one transaction, then announce it."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "INSERT INTO uploads (id, filename, content_type, size_bytes, sha256, raw_key)"
+                " VALUES ($1, $2, $3, $4, $5, $6)",
+                upload_id,
+                filename,
+                content_type,
+                size_bytes,
+                sha256,
+                raw_key,
+            )
+            await conn.execute(
+                "INSERT INTO tasks (id, upload_id, datasource, status, options)"
+                " VALUES ($1, $2, $3, $4, $5)",
+                task_id,
+                upload_id,
+                datasource,
+                TaskStatus.QUEUED.value,
+                options_to_json(options),
+            )
+            event_id = await self._append_event(
+                conn, task_id, TaskStatus.QUEUED, 0.0, "Upload received; waiting for a worker"
+            )
+            task = await _read(conn, task_id)
+        assert task is not None
+        await self._publish(task, event_id)
+        return task
+
+    async def transition(
+        self,
+        task_id: str,
+        status: TaskStatus,
+        *,
+        progress: float | None = None,
+        message: str | None = None,
+        error: TaskError | None = None,
+        update: TaskUpdate = TaskUpdate(),
+        detail: dict[str, Any] | None = None,
+    ) -> Task:
+        """Move a task to `status` (or record progress when the status is unchanged).
+
+        One transaction updates the task row and appends the event; the pub/sub message
+        follows the commit. Raises `IllegalTransition` for a move the state machine forbids
+        (for example a worker finishing a step of a task that was cancelled meanwhile) and
+        `TaskNotFound`. Re-queueing (a retry) clears the error.
+        """
         if progress is None:
             progress = 1.0 if status == TaskStatus.SUCCEEDED else 0.0
-        sets = ["status = $2", "progress = $3", "updated_at = now()"]
-        args: list[Any] = [task_id, status.value, progress]
-        if error is not None or status == TaskStatus.QUEUED:
-            args += [
+        sets_error = error is not None or status == TaskStatus.QUEUED
+        async with self.pool.acquire() as conn, conn.transaction():
+            current = await conn.fetchval(
+                "SELECT status FROM tasks WHERE id = $1 FOR UPDATE", task_id
+            )
+            if current is None:
+                raise TaskNotFound(task_id)
+            check_transition(TaskStatus(current), status)
+            await conn.execute(
+                _UPDATE,
+                task_id,
+                status.value,
+                progress,
+                sets_error,
                 error and error.code,
                 error and error.message,
                 error and error.retryable,
                 error and error.stage and error.stage.value,
-            ]
-            sets += [
-                f"error_code = ${len(args) - 3}",
-                f"error_message = ${len(args) - 2}",
-                f"error_retryable = ${len(args) - 1}",
-                f"error_stage = ${len(args)}",
-            ]
-        for name, value in fields.items():
-            args.append(value)
-            sets.append(f"{name} = ${len(args)}")
-        await conn.execute(f"UPDATE tasks SET {', '.join(sets)} WHERE id = $1", *args)
-        event_id = await conn.fetchval(
+                *_update_args(update),
+            )
+            event_id = await self._append_event(
+                conn,
+                task_id,
+                status,
+                progress,
+                message or (error.message if error else None),
+                detail,
+            )
+            task = await _read(conn, task_id)
+        assert task is not None
+        await self._publish(task, event_id)
+        return task
+
+    async def fail(
+        self,
+        task_id: str,
+        *,
+        stage: TaskStatus,
+        code: str,
+        message: str,
+        retryable: bool,
+        update: TaskUpdate = TaskUpdate(),
+        detail: dict[str, Any] | None = None,
+    ) -> Task:
+        """Move a task to FAILED with the reason a person will read (`message`: what
+        happened, why, what to do) and the stage it failed in."""
+        error = TaskError(code=code, message=message, retryable=retryable, stage=stage)
+        return await self.transition(
+            task_id, TaskStatus.FAILED, error=error, update=update, detail=detail
+        )
+
+    @staticmethod
+    async def _append_event(
+        conn: Any,
+        task_id: str,
+        status: TaskStatus,
+        progress: float,
+        message: str | None,
+        detail: dict[str, Any] | None = None,
+    ) -> int:
+        event_id: int = await conn.fetchval(
             "INSERT INTO task_events (task_id, status, progress, message, detail)"
             " VALUES ($1, $2, $3, $4, $5) RETURNING id",
             task_id,
             status.value,
             progress,
-            message or (error and error.message),
+            message,
             detail,
         )
-        task = await get_task(conn, task_id)
-    assert task is not None
-    await publish_task_changed(redis, task_id=task_id, status=status, event_id=event_id)
-    return task
+        return event_id
 
-
-async def in_status_since(db: Pool, task_id: str, status: TaskStatus) -> datetime | None:
-    """When the task entered `status` this time (progress events in the same status don't
-    count), or None when it is not in that status."""
-    at: datetime | None = await db.fetchval(
-        """
-        SELECT min(created_at) FROM task_events
-        WHERE task_id = $1 AND status = $2 AND id > (
-            SELECT coalesce(max(id), 0) FROM task_events WHERE task_id = $1 AND status <> $2
-        )
-        """,
-        task_id,
-        status.value,
-    )
-    return at
-
-
-async def fail(
-    pool: asyncpg.Pool,
-    redis: Redis,
-    task_id: str,
-    *,
-    stage: TaskStatus,
-    code: str,
-    message: str,
-    retryable: bool,
-    detail: dict[str, Any] | None = None,
-    **fields: Any,
-) -> Task:
-    """Move a task to FAILED with the reason a person will read (`message`: what happened,
-    why, what to do) and the stage it failed in."""
-    error = TaskError(code=code, message=message, retryable=retryable, stage=stage)
-    return await transition(
-        pool, redis, task_id, TaskStatus.FAILED, error=error, detail=detail, **fields
-    )
+    async def _publish(self, task: Task, event_id: int) -> None:
+        """Announce a committed change. PostgreSQL already holds it, so a lost message only
+        delays a subscriber until it re-reads (subscriptions re-read after a Redis outage)."""
+        try:
+            await publish_task_changed(
+                self.publisher, task_id=task.id, status=task.status, event_id=event_id
+            )
+        except (RedisError, OSError) as exc:
+            log.warning("could not announce change %d of task %s: %s", event_id, task.id, exc)

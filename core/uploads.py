@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import asyncpg
-from arq.connections import ArqRedis
 
+from core import queue
 from core.duplicates import DUPLICATE_FILE, duplicate_message, find_earlier, needs_check
 from core.formats import known_binary
 from core.model import IngestOptions, Task
 from core.names import datasource_name_problem, safe_filename
 from core.settings import Settings
-from core.storage import ObjectStore, StoredObject
-from core.tasks import create_upload_and_task
+from core.storage import StoredObject
+
+if TYPE_CHECKING:
+    from core.services import Services
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +49,6 @@ def new_id() -> str:
 
 def raw_key(upload_id: str, filename: str | None) -> str:
     return f"uploads/{upload_id}/{safe_filename(filename)}"
-
-
-def job_id(task_id: str, attempt: int) -> str:
-    """Deterministic arq job id: enqueueing the same attempt twice runs it once."""
-    return f"process:{task_id}:{attempt}"
 
 
 def quick_rejection(
@@ -127,21 +125,18 @@ async def duplicate_rejection(
 
 
 async def accept_upload(
+    svc: Services,
     *,
-    pool: asyncpg.Pool,
-    queue: ArqRedis,
-    store: ObjectStore,
-    settings: Settings,
     received: ReceivedFile,
     datasource: str,
     options: IngestOptions,
 ) -> Task | UploadRejection:
     """Turn a received file into a QUEUED task and its job, or a rejection (raw object removed)."""
-    rejection = quick_rejection(received, datasource=datasource, settings=settings)
+    rejection = quick_rejection(received, datasource=datasource, settings=svc.settings)
     if rejection is None:
         assert received.stored is not None  # (no stored object is a quick rejection)
         rejection = await duplicate_rejection(
-            pool,
+            svc.db,
             filename=received.filename,
             datasource=datasource,
             options=options,
@@ -152,9 +147,7 @@ async def accept_upload(
         return rejection  # the request handler deletes the unclaimed raw object
     assert received.stored is not None
     task_id = new_id()
-    task = await create_upload_and_task(
-        pool,
-        queue,
+    task = await svc.tasks.create(
         upload_id=received.upload_id,
         task_id=task_id,
         filename=received.filename,
@@ -166,7 +159,16 @@ async def accept_upload(
         options=options,
     )
     received.claimed = True
-    await queue.enqueue_job(
-        "process_task", task_id, _job_id=job_id(task_id, 1), _queue_name=settings.queue_name
-    )
+    await start_processing(svc, task)
     return task
+
+
+async def start_processing(svc: Services, task: Task) -> None:
+    """Queue the first run of a new task's pipeline."""
+    await queue.enqueue(
+        svc.redis,
+        queue_name=svc.settings.queue_name,
+        function=queue.PROCESS,
+        task_id=task.id,
+        attempt=task.attempt,
+    )

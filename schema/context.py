@@ -5,28 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from core.services import Services
+
 if TYPE_CHECKING:
     import asyncpg
-    import httpx
-    from arq.connections import ArqRedis
 
-    from core.druid.broker import DruidBroker
-    from core.druid.client import DruidClient
     from core.settings import Settings
-    from core.storage import ObjectStore
+    from core.tasks import TaskStore
 
-
-@dataclass
-class Services:
-    """Long-lived clients, created once in the app lifespan and closed on shutdown."""
-
-    settings: Settings
-    db: asyncpg.Pool
-    redis: ArqRedis  # job queue and pub/sub
-    store: ObjectStore
-    http: httpx.AsyncClient  # for Druid (broker and overlord)
-    druid: DruidClient
-    broker: DruidBroker
+__all__ = ["Context", "Services"]
 
 
 @dataclass
@@ -49,3 +36,7 @@ class Context:
     @property
     def db(self) -> asyncpg.Pool:
         return self.services.db
+
+    @property
+    def tasks(self) -> TaskStore:
+        return self.services.tasks

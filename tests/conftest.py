@@ -21,7 +21,7 @@ import uvicorn
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.worker import Worker
 
-from api.app import create_app
+from api.app import create_app, in_process
 from core.db import create_pool as create_db_pool
 from core.settings import Settings
 from core.storage import S3ObjectStore
@@ -53,7 +53,7 @@ def _test_settings(**overrides: Any) -> Settings:
 def settings() -> Settings:
     """Test settings without Druid: submissions fail fast with DRUID_UNAVAILABLE."""
     return _test_settings(
-        druid_router_url=UNREACHABLE_DRUID,
+        druid_overlord_url=UNREACHABLE_DRUID,
         druid_coordinator_url=UNREACHABLE_DRUID,
         druid_broker_url=UNREACHABLE_DRUID,
     )
@@ -99,17 +99,18 @@ async def clean(db: Any, redis: ArqRedis, store: S3ObjectStore) -> None:
     await store.delete_prefix("")
 
 
-@pytest.fixture
-async def app(settings: Settings, clean: None) -> AsyncIterator[Any]:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        yield application
+@contextlib.asynccontextmanager
+async def api_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to a fresh app (lifespan run) in process."""
+    async with in_process(create_app(settings)) as asgi:
+        transport = httpx.ASGITransport(app=asgi)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sluice.test") as http:
+            yield http
 
 
 @pytest.fixture
-async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://sluice.test") as http:
+async def client(settings: Settings, clean: None) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(settings) as http:
         yield http
 
 

@@ -13,13 +13,15 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from core import queue
 from core.druid.errors import DruidUnavailable
 from core.druid.spec import build_ingestion_spec
-from core.model import IllegalTransition, Profile, StagedData, Task, TaskStatus
+from core.model import Profile, StagedData, Task, TaskStatus
 from core.names import safe_filename
 from core.profiling import InputRejected, Limits, ValidationResult, validate_file
-from core.tasks import fail, get_task, transition
-from workers.context import WorkerServices, services
+from core.services import Services
+from core.tasks import TaskUpdate
+from workers.jobs import Job, task_job
 
 log = logging.getLogger(__name__)
 
@@ -47,61 +49,56 @@ def staged_prefix(task: Task) -> str:
     return f"staged/{safe_filename(task.datasource)}/{task.id}/attempt-{task.attempt}/"
 
 
-async def process_task(ctx: dict[str, Any], task_id: str) -> str:
-    """arq job: carry a task from wherever it is to INGESTING, then hand over to tracking."""
-    svc = services(ctx)
-    task = await get_task(svc.db, task_id)
-    if task is None or task.status.is_terminal:
-        return "nothing to do"
-    try:
-        if task.status in (TaskStatus.QUEUED, TaskStatus.VALIDATING, TaskStatus.STAGING):
-            task = await _validate_and_stage(svc, task)
-            if task is None:
-                return "rejected"
-        if task.status == TaskStatus.SUBMITTING:
-            task = await _submit(svc, task)
-            if task is None:
-                return "druid unavailable"
-    except IllegalTransition as exc:
-        # Somebody cancelled the task while we worked on it: stop here, quietly.
-        log.info("task %s moved on without us: %s", task_id, exc)
-        return "cancelled"
-    await _start_tracking(svc, task)
+@task_job
+async def process_task(job: Job, task: Task) -> str:
+    """arq job: carry a task from wherever it is to INGESTING, then hand over to tracking.
+    Every step starts again from the state in PostgreSQL, so a resumed task picks up there."""
+    svc = job.services
+    if task.status in (TaskStatus.QUEUED, TaskStatus.VALIDATING, TaskStatus.STAGING):
+        staged = await _validate_and_stage(svc, task)
+        if staged is None:
+            return "rejected"
+        task = staged
+    if task.status != TaskStatus.SUBMITTING:
+        return f"nothing to do in {task.status.value}"  # tracking owns the task from here
+    submitted = await _submit(svc, task)
+    if submitted is None:
+        return "druid unavailable"
+    await queue.enqueue(
+        svc.redis,
+        queue_name=svc.settings.queue_name,
+        function=queue.TRACK,
+        task_id=task.id,
+        attempt=task.attempt,
+        defer_s=0.5,
+    )
     return "submitted"
 
 
-async def _start_tracking(svc: WorkerServices, task: Task) -> None:
-    await svc.redis.enqueue_job(
-        "track_task",
-        task.id,
-        _job_id=f"track:{task.id}:{task.attempt}",
-        _queue_name=svc.settings.queue_name,
-        _defer_by=0.5,
-    )
-
-
-async def _validate_and_stage(svc: WorkerServices, task: Task) -> Task | None:
+async def _validate_and_stage(svc: Services, task: Task) -> Task | None:
+    """Validate, profile and stage the file. A task found in STAGING (its worker died while
+    uploading the staged parts) validates again without leaving STAGING: the staged keys
+    are deterministic, so the parts are simply written again."""
     work = svc.settings.work_dir / task.id
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    phase = TaskStatus.STAGING if task.status == TaskStatus.STAGING else TaskStatus.VALIDATING
     try:
-        task = await transition(
-            svc.db,
-            svc.redis,
+        task = await svc.tasks.transition(
             task.id,
-            TaskStatus.VALIDATING,
+            phase,
             progress=0.0,
-            message="Reading the file",
+            message="Reading the file"
+            if phase == TaskStatus.VALIDATING
+            else "Reading the file again to finish staging it",
         )
         # Keep the client's file name: its suffix helps tell a damaged .xlsx from other zips.
         raw_path = work / safe_filename(task.filename)
         await svc.store.download(task.raw_key, raw_path)
         try:
-            result = await _run_validation(svc, task, raw_path, work / "out")
+            result = await _run_validation(svc, task, phase, raw_path, work / "out")
         except InputRejected as exc:
-            await fail(
-                svc.db,
-                svc.redis,
+            await svc.tasks.fail(
                 task.id,
                 stage=TaskStatus.VALIDATING,
                 code=exc.code,
@@ -110,27 +107,24 @@ async def _validate_and_stage(svc: WorkerServices, task: Task) -> Task | None:
             )
             return None
         profile = result.profile
-        task = await transition(
-            svc.db,
-            svc.redis,
+        task = await svc.tasks.transition(
             task.id,
             TaskStatus.STAGING,
             progress=0.0,
             message=_staging_message(profile, reads_upload=result.reads_upload),
-            profile=profile,
-            rows_total=profile.rows_total,
-            rows_quarantined=profile.rows_quarantined,
+            update=TaskUpdate(
+                profile=profile,
+                rows_total=profile.rows_total,
+                rows_quarantined=profile.rows_quarantined,
+            ),
         )
         staged, quarantine_key = await _upload_outputs(svc, task, result)
-        return await transition(
-            svc.db,
-            svc.redis,
+        return await svc.tasks.transition(
             task.id,
             TaskStatus.SUBMITTING,
             progress=0.0,
             message="Submitting the ingestion to Druid",
-            staged=staged,
-            quarantine_key=quarantine_key,
+            update=TaskUpdate(staged=staged, quarantine_key=quarantine_key),
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -149,7 +143,7 @@ def _staging_message(profile: Profile, *, reads_upload: bool) -> str:
 
 
 async def _run_validation(
-    svc: WorkerServices, task: Task, raw_path: Path, out_dir: Path
+    svc: Services, task: Task, phase: TaskStatus, raw_path: Path, out_dir: Path
 ) -> ValidationResult:
     """Run the (CPU-bound, synchronous) validator in a thread, relaying its progress."""
     out_dir.mkdir()
@@ -168,11 +162,9 @@ async def _run_validation(
 
     async def record(step: str, fraction: float) -> None:
         async with in_order:
-            await transition(
-                svc.db,
-                svc.redis,
+            await svc.tasks.transition(
                 task.id,
-                TaskStatus.VALIDATING,
+                phase,
                 progress=round(fraction, 3),
                 message=STEP_MESSAGES.get(step, step.capitalize()),
             )
@@ -201,7 +193,7 @@ async def _run_validation(
 
 
 async def _upload_outputs(
-    svc: WorkerServices, task: Task, result: ValidationResult
+    svc: Services, task: Task, result: ValidationResult
 ) -> tuple[StagedData, str | None]:
     prefix = staged_prefix(task)
     await svc.store.delete_prefix(prefix)  # a previous crashed try may have left parts
@@ -227,7 +219,7 @@ async def _upload_outputs(
     return staged, quarantine_key
 
 
-async def _submit(svc: WorkerServices, task: Task) -> Task | None:
+async def _submit(svc: Services, task: Task) -> Task | None:
     assert task.profile is not None and task.staged is not None
     druid_id = druid_task_id(task)
     spec = build_ingestion_spec(
@@ -243,13 +235,11 @@ async def _submit(svc: WorkerServices, task: Task) -> Task | None:
         await svc.druid.submit_task(spec)
     except DruidUnavailable as exc:
         message = (
-            f"Druid is unreachable at {svc.settings.druid_router_url} ({exc.detail}). The file "
+            f"Druid is unreachable at {svc.settings.druid_overlord_url} ({exc.detail}). The file "
             "is validated and staged, nothing is lost: retry once Druid is running "
             "(`make run` starts it)."
         )
-        await fail(
-            svc.db,
-            svc.redis,
+        await svc.tasks.fail(
             task.id,
             stage=TaskStatus.SUBMITTING,
             code="DRUID_UNAVAILABLE",
@@ -257,12 +247,10 @@ async def _submit(svc: WorkerServices, task: Task) -> Task | None:
             retryable=True,
         )
         return None
-    return await transition(
-        svc.db,
-        svc.redis,
+    return await svc.tasks.transition(
         task.id,
         TaskStatus.INGESTING,
         progress=0.0,
         message=f"Druid task {druid_id} accepted; waiting for it to start",
-        druid_task_id=druid_id,
+        update=TaskUpdate(druid_task_id=druid_id),
     )

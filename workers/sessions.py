@@ -1,4 +1,4 @@
-"""Housekeeping of resumable upload sessions (core/resumable.py), hourly."""
+"""Housekeeping of uploads that never finished, hourly."""
 
 from __future__ import annotations
 
@@ -6,15 +6,18 @@ import logging
 from typing import Any
 
 from core import resumable
-from workers.context import services
+from workers.jobs import services
 
 log = logging.getLogger(__name__)
 
 
 async def expire_upload_sessions(ctx: dict[str, Any]) -> int:
-    """Cancel sessions left unfinished for `resumable.EXPIRE_AFTER_HOURS`: frees their parts."""
+    """Cancel resumable sessions left unfinished for `upload_session_expire_hours` (frees
+    their parts)."""
     svc = services(ctx)
-    expired = await resumable.expire(svc.db, svc.store)
+    expired = await resumable.expire(
+        svc.db, svc.store, hours=svc.settings.upload_session_expire_hours
+    )
     if expired:
         log.info("cancelled %d abandoned upload session(s)", expired)
     return expired

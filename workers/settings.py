@@ -1,4 +1,4 @@
-"""arq worker settings: `arq workers.settings.WorkerSettings`."""
+"""arq worker settings: `arq workers.settings.WorkerSettings` (or `python -m workers`)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,27 @@ from core.settings import Settings
 from workers.context import shutdown, startup
 from workers.pipeline import process_task
 from workers.sessions import expire_upload_sessions
-from workers.tracking import track_task
+from workers.tracking import TRACK_JOB_TIMEOUT_S, track_task, track_tries
+from workers.watchdog import watch_tasks
 
 _settings = Settings()
 
 
 class WorkerSettings:
     functions: ClassVar[list[Any]] = [
-        func(process_task, max_tries=3, timeout=6 * 3600),
-        # Tracking re-runs itself with Retry(defer) until Druid is done; allow many looks.
-        func(track_task, max_tries=100_000, timeout=60),
+        # A dead worker's in-progress lock does not block anything: the watchdog resumes a
+        # stalled task under a new job id (workers/watchdog.py), so the timeout can be long.
+        func(process_task, max_tries=3, timeout=_settings.process_timeout_s),
+        # Tracking re-runs itself with Retry(defer) until Druid is done or its deadline
+        # passes (Settings.tracking_timeout_s); max_tries only backs that deadline up.
+        func(track_task, max_tries=track_tries(_settings), timeout=TRACK_JOB_TIMEOUT_S),
     ]
-    # Parts of resumable uploads nobody completed are freed (core/resumable.py).
-    cron_jobs: ClassVar[list[Any]] = [cron(expire_upload_sessions, minute=17, run_at_startup=True)]
+    cron_jobs: ClassVar[list[Any]] = [
+        # Resume or fail tasks nobody is moving (also right after start-up).
+        cron(watch_tasks, second={5, 35}, run_at_startup=True),
+        # Parts of resumable uploads nobody completed are freed (core/resumable.py).
+        cron(expire_upload_sessions, minute=17, run_at_startup=True),
+    ]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = RedisSettings.from_dsn(_settings.redis_url)

@@ -10,27 +10,33 @@ import dataclasses
 import json
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
 from arq import Retry
 
 from core.catalog import DatasourceNotInDruid, refresh_dataset_from_druid
+from core.druid.client import DruidTaskStatus
 from core.druid.errors import DruidUnavailable
+from core.druid.failures import describe_pending, explain_pending
 from core.druid.segments import remove_upload
 from core.druid.spec import task_intervals
-from core.model import IllegalTransition, Task, TaskStatus, WriteMode
+from core.model import Task, TaskStatus, WriteMode
 from core.reconcile import Difference, Reconciliation, reconcile_upload
-from core.tasks import fail, get_task, in_status_since, transition
-from workers.context import WorkerServices, services
+from core.services import Services
+from core.settings import Settings
+from core.tasks import TaskUpdate
+from workers.jobs import Job, task_job
 
 log = logging.getLogger(__name__)
 
 
-WAITING_MESSAGES = {
-    "PENDING": "Druid is starting the ingestion task (or waiting for a free slot)",
-    "WAITING": "Druid task is waiting for a lock on the datasource's time range",
-    "RUNNING": "Druid task is starting",
-}
+TRACK_JOB_TIMEOUT_S = 60  # one look at Druid; a few HTTP calls
+
+
+def track_tries(settings: Settings) -> int:
+    """arq's try limit for `track_task`, above what the deadlines allow (every look is at
+    least 1 s apart after the first two, 3 s after a minute), so the deadlines decide."""
+    budget_s = settings.tracking_timeout_s + settings.druid_handoff_timeout_s
+    return 60 + int(budget_s / 3) + 100
 
 
 def backoff(job_try: int) -> float:
@@ -41,10 +47,10 @@ def backoff(job_try: int) -> float:
     return 1.0 if job_try < 60 else 3.0
 
 
-async def track_task(ctx: dict[str, Any], task_id: str) -> str:
-    svc = services(ctx)
-    task = await get_task(svc.db, task_id)
-    if task is None or task.status.is_terminal or not task.druid_task_id:
+@task_job
+async def track_task(job: Job, task: Task) -> str:
+    svc, task_id = job.services, task.id
+    if not task.druid_task_id:
         return "nothing to track"
     try:
         if task.status == TaskStatus.INGESTING:
@@ -57,14 +63,12 @@ async def track_task(ctx: dict[str, Any], task_id: str) -> str:
     except json.JSONDecodeError as exc:  # a half-written answer: look again, do not give up
         log.warning("unreadable answer from Druid while tracking %s: %s", task_id, exc)
         outcome = "retry"
-    except IllegalTransition:
-        return "cancelled meanwhile"
     if outcome == "retry":
-        raise Retry(defer=backoff(ctx.get("job_try", 1)))
+        raise Retry(defer=backoff(job.job_try))
     return outcome
 
 
-async def _follow_ingestion(svc: WorkerServices, task: Task) -> str:
+async def _follow_ingestion(svc: Services, task: Task) -> str:
     assert task.druid_task_id is not None
     status = await svc.druid.task_status(task.druid_task_id)
     if not status.is_finished:
@@ -73,16 +77,19 @@ async def _follow_ingestion(svc: WorkerServices, task: Task) -> str:
         total = max(task.staged.rows if task.staged else 1, 1)
         # Never backwards: while a task waits for hand-off Druid reports no totals at all.
         fraction = max(round(min(processed / total, 0.99), 2), task.progress)
-        message = (
-            f"Druid is ingesting: {processed:,} of {total:,} rows read"
-            if status.state == "RUNNING" and processed
-            else WAITING_MESSAGES.get(status.state, "Druid is loading the rows")
-        )
+        if status.state == "RUNNING":
+            message = (
+                f"Druid is ingesting: {processed:,} of {total:,} rows read"
+                if processed
+                else "Druid task is starting"
+            )
+        else:
+            message = f"Druid has not started the task yet: {await _pending_reason(svc, status)}"
+        if await _past_tracking_deadline(svc, task, status):
+            return "failed"
         # One event per visible change, not one per look.
         if fraction != round(task.progress, 2) or message != task.last_message:
-            await transition(
-                svc.db,
-                svc.redis,
+            await svc.tasks.transition(
                 task.id,
                 TaskStatus.INGESTING,
                 progress=fraction,
@@ -95,12 +102,50 @@ async def _follow_ingestion(svc: WorkerServices, task: Task) -> str:
     return await _ingestion_succeeded(svc, task)
 
 
-async def _druid_failed(svc: WorkerServices, task: Task, error_message: str | None) -> None:
+async def _pending_reason(svc: Services, status: DruidTaskStatus) -> str:
+    if status.state == "WAITING":
+        return describe_pending(free_slots=None, waiting_for_lock=True)
+    return describe_pending(
+        free_slots=await svc.druid.free_slots(), ahead=await svc.druid.tasks_ahead(status.task_id)
+    )
+
+
+async def _past_tracking_deadline(svc: Services, task: Task, status: DruidTaskStatus) -> bool:
+    """Fail the task (and stop the Druid task) once Druid has had it longer than
+    `tracking_timeout_s`; False while there is time left."""
+    limit = svc.settings.tracking_timeout_s
+    since = await svc.tasks.in_status_since(task.id, TaskStatus.INGESTING) or task.updated_at
+    waited = (datetime.now(UTC) - since).total_seconds()
+    if waited <= limit:
+        return False
+    assert task.druid_task_id is not None
+    await svc.druid.shutdown_task(task.druid_task_id)
+    if status.state in ("PENDING", "WAITING"):
+        explained = explain_pending(
+            waited_s=waited,
+            free_slots=await svc.druid.free_slots(),
+            ahead=await svc.druid.tasks_ahead(task.druid_task_id),
+            waiting_for_lock=status.state == "WAITING",
+        )
+        code, message = explained.code, explained.message
+    else:
+        code = "DRUID_TIMEOUT"
+        message = (
+            f"Druid's ingestion task {task.druid_task_id} was still running after "
+            f"{waited:.0f} s (the limit, SLUICE_TRACKING_TIMEOUT_S, is {limit:.0f} s), so "
+            "Sluice stopped it. Druid may be short of memory or task slots, or the file may be "
+            "larger than the limit allows for; check the task log in Druid, then retry."
+        )
+    await svc.tasks.fail(
+        task.id, stage=TaskStatus.INGESTING, code=code, message=message, retryable=True
+    )
+    return True
+
+
+async def _druid_failed(svc: Services, task: Task, error_message: str | None) -> None:
     assert task.druid_task_id is not None
     explained = await svc.druid.explain_task_failure(task.druid_task_id)
-    await fail(
-        svc.db,
-        svc.redis,
+    await svc.tasks.fail(
         task.id,
         stage=TaskStatus.INGESTING,
         code=explained.code,
@@ -110,44 +155,38 @@ async def _druid_failed(svc: WorkerServices, task: Task, error_message: str | No
     )
 
 
-async def _ingestion_succeeded(svc: WorkerServices, task: Task) -> str:
+async def _ingestion_succeeded(svc: Services, task: Task) -> str:
     """Record Druid's row counts, each apart, then wait for hand-off (PUBLISHING), where the
-    rows are reconciled with the profile."""
+    rows are reconciled with the profile (core/reconcile.py)."""
     assert task.druid_task_id is not None and task.staged is not None
     report = await svc.druid.task_report(task.druid_task_id)
     if report is None:
         return "retry"  # reports can lag the status for a moment
-    counts: dict[str, Any] = {
-        "rows_ingested": report.processed,
-        "rows_processed_with_error": report.processed_with_error,
-        "rows_unparseable": report.unparseable,
-        "rows_thrown_away": report.thrown_away,
-    }
+    counts = TaskUpdate(
+        rows_ingested=report.processed,
+        rows_processed_with_error=report.processed_with_error,
+        rows_unparseable=report.unparseable,
+        rows_thrown_away=report.thrown_away,
+    )
     if report.rows_ingested == 0 and task.staged.rows:  # no segments to wait for
         rows = Difference("", "rows", task.staged.rows, 0)
         verdict = Reconciliation(task.staged.rows, 0, (rows,))
-        await _reject(svc, await _reload(svc, task.id), verdict, **counts)
+        await _reject(svc, task, verdict, update=counts)
         return "failed"
     message = f"Druid ingested {report.rows_ingested:,} rows; waiting until they are queryable"
     problems = report.processed_with_error + report.unparseable + report.thrown_away
     if problems:
         message += f" (Druid reports {problems:,} rows it could not read fully: "
         message += f"{report.reason_summary()})"
-    await transition(
-        svc.db,
-        svc.redis,
-        task.id,
-        TaskStatus.PUBLISHING,
-        progress=0.0,
-        message=message,
-        **counts,
+    await svc.tasks.transition(
+        task.id, TaskStatus.PUBLISHING, progress=0.0, message=message, update=counts
     )
     return await _follow_handoff(
         svc, await _reload(svc, task.id), confirmed_by_task=bool(report.segments_available)
     )
 
 
-async def _reconciled(svc: WorkerServices, task: Task) -> Reconciliation | None:
+async def _reconciled(svc: Services, task: Task) -> Reconciliation | None:
     """The upload's rows in Druid compared with the profile, or None while the Broker does
     not serve all the rows Druid reported ingested yet."""
     assert task.profile is not None and task.staged is not None
@@ -162,26 +201,26 @@ async def _reconciled(svc: WorkerServices, task: Task) -> Reconciliation | None:
     return None if verdict.rows_found < landed else verdict
 
 
-async def _reject(svc: WorkerServices, task: Task, verdict: Reconciliation, **fields: Any) -> None:
+async def _reject(
+    svc: Services, task: Task, verdict: Reconciliation, *, update: TaskUpdate | None = None
+) -> None:
     """Take the upload's rows out of Druid again, then fail the task with what differs."""
     removed = await _remove_rows(svc, task)
-    await fail(
-        svc.db,
-        svc.redis,
+    await svc.tasks.fail(
         task.id,
         stage=task.status,
         code="RECONCILIATION_MISMATCH",
         message=verdict.message(),
         retryable=False,
+        update=update or TaskUpdate(),
         detail={
             "differences": [dataclasses.asdict(d) for d in verdict.differences],
             "segments_removed": removed,
         },
-        **fields,
     )
 
 
-async def _remove_rows(svc: WorkerServices, task: Task) -> int:
+async def _remove_rows(svc: Services, task: Task) -> int:
     """Take the upload's rows out of Druid (core.druid.segments); the number of segments."""
     assert task.druid_task_id is not None and task.staged is not None and task.profile
     replaced_since, intervals = None, []
@@ -199,13 +238,11 @@ async def _remove_rows(svc: WorkerServices, task: Task) -> int:
     )
 
 
-async def _reload(svc: WorkerServices, task_id: str) -> Task:
-    task = await get_task(svc.db, task_id)
-    assert task is not None
-    return task
+async def _reload(svc: Services, task_id: str) -> Task:
+    return await svc.tasks.require(task_id)
 
 
-async def _queryable(svc: WorkerServices, task: Task, *, confirmed_by_task: bool) -> bool:
+async def _queryable(svc: Services, task: Task, *, confirmed_by_task: bool) -> bool:
     """Segments loaded on a Historical *and* the Broker answers SQL about the datasource.
     Reading the catalog through Druid SQL is that proof, and records what Druid now serves.
 
@@ -216,9 +253,7 @@ async def _queryable(svc: WorkerServices, task: Task, *, confirmed_by_task: bool
         percent = await svc.druid.load_status(task.datasource)
         if percent is not None and percent < 100.0:
             if round(percent / 100, 2) != round(task.progress, 2):
-                await transition(
-                    svc.db,
-                    svc.redis,
+                await svc.tasks.transition(
                     task.id,
                     TaskStatus.PUBLISHING,
                     progress=round(percent / 100, 2),
@@ -238,18 +273,14 @@ async def _queryable(svc: WorkerServices, task: Task, *, confirmed_by_task: bool
     return True
 
 
-async def _follow_handoff(
-    svc: WorkerServices, task: Task, *, confirmed_by_task: bool = False
-) -> str:
+async def _follow_handoff(svc: Services, task: Task, *, confirmed_by_task: bool = False) -> str:
     if await _queryable(svc, task, confirmed_by_task=confirmed_by_task):
         verdict = await _reconciled(svc, task)
         if verdict is not None and not verdict.matches:
             await _reject(svc, task, verdict)
             return "failed"
         if verdict is not None:
-            await transition(
-                svc.db,
-                svc.redis,
+            await svc.tasks.transition(
                 task.id,
                 TaskStatus.SUCCEEDED,
                 progress=1.0,
@@ -259,14 +290,12 @@ async def _follow_handoff(
                 ),
             )
             return "succeeded"
-    since = await in_status_since(svc.db, task.id, TaskStatus.PUBLISHING) or task.updated_at
+    since = await svc.tasks.in_status_since(task.id, TaskStatus.PUBLISHING) or task.updated_at
     waited = (datetime.now(UTC) - since).total_seconds()
     if waited <= svc.settings.druid_handoff_timeout_s:
         return "retry"
     await _remove_rows(svc, task)
-    await fail(
-        svc.db,
-        svc.redis,
+    await svc.tasks.fail(
         task.id,
         stage=TaskStatus.PUBLISHING,
         code="HANDOFF_TIMEOUT",

@@ -28,8 +28,8 @@ __all__ = [
     "DruidTaskStatus",
     "FailureExplanation",
     "ParseError",
-    "TaskNotFound",
     "TaskRejected",
+    "UnknownDruidTask",
     "druid_ready",
     "explain_failure",
     "explain_pending",
@@ -52,7 +52,7 @@ class TaskRejected(DruidError):
         super().__init__(f"Druid rejected {what} (HTTP {status}): {druid_message}")
 
 
-class TaskNotFound(DruidError):
+class UnknownDruidTask(DruidError):
     """The Overlord has no task with this id (never submitted, or its record was removed)."""
 
     def __init__(self, task_id: str) -> None:
@@ -154,7 +154,7 @@ class DruidClient:
         """A client for the Druid of `settings`; pass `http=None` to let it own a client."""
         return cls(
             http,
-            overlord_url=settings.druid_router_url,
+            overlord_url=settings.druid_overlord_url,
             coordinator_url=settings.druid_coordinator_url,
             timeout_s=settings.druid_request_timeout_s,
         )
@@ -194,10 +194,10 @@ class DruidClient:
         )
 
     async def task_status(self, task_id: str) -> DruidTaskStatus:
-        """The task's state; raises `TaskNotFound` for an unknown id."""
+        """The task's state; raises `UnknownDruidTask` for an unknown id."""
         response = await self._task_get(task_id, "status")
         if response.status_code == 404:
-            raise TaskNotFound(task_id)
+            raise UnknownDruidTask(task_id)
         self._expect_ok(response, f"status of task {task_id}")
         status = response.json().get("status") or {}
         state: TaskState = status.get("statusCode", "RUNNING")
@@ -261,6 +261,18 @@ class DruidClient:
         return sum(
             int(w["worker"]["capacity"]) - int(w.get("currCapacityUsed", 0)) for w in workers
         )
+
+    async def tasks_ahead(self, task_id: str) -> int:
+        """How many pending tasks the Overlord queued before `task_id` (0 when it is not
+        pending): what a task waiting for a slot is waiting behind."""
+        response = await self._request("GET", self.overlord_url, "/druid/indexer/v1/pendingTasks")
+        self._expect_ok(response, "the list of pending tasks")
+        pending = response.json()
+        created = {t.get("id"): str(t.get("createdTime", "")) for t in pending}
+        mine = created.get(task_id)
+        if mine is None:
+            return 0
+        return sum(1 for other, at in created.items() if other != task_id and at < mine)
 
     # --- segments and datasources (Coordinator) ---
 

@@ -86,17 +86,34 @@ def explain_failure(
     )
 
 
-def explain_pending(*, waited_s: float, free_slots: int | None) -> FailureExplanation:
-    """A task that never started: no MiddleManager slot became free in `waited_s` seconds."""
-    slots = (
-        "no MiddleManager is registered"
-        if free_slots is None
-        else (f"{free_slots} task slot(s) are free")
-    )
+def describe_pending(
+    *, free_slots: int | None, ahead: int = 0, waiting_for_lock: bool = False
+) -> str:
+    """Why Druid has not started a task yet, in one clause."""
+    if waiting_for_lock:
+        return (
+            "it is waiting for a lock on the datasource's time range, held by another "
+            "ingestion into the same datasource"
+        )
+    if free_slots is None:
+        return "no MiddleManager is registered to run it"
+    if free_slots == 0:
+        queued = f"; {ahead} task(s) are ahead of it" if ahead else ""
+        return f"every task slot is busy{queued}"
+    if ahead:
+        return f"{ahead} task(s) are ahead of it ({free_slots} task slot(s) free)"
+    return f"it is being assigned to a worker ({free_slots} task slot(s) free)"
+
+
+def explain_pending(
+    *, waited_s: float, free_slots: int | None, ahead: int = 0, waiting_for_lock: bool = False
+) -> FailureExplanation:
+    """A task that never started within `waited_s` seconds, and why."""
+    why = describe_pending(free_slots=free_slots, ahead=ahead, waiting_for_lock=waiting_for_lock)
     return FailureExplanation(
         code="DRUID_NO_CAPACITY",
         message=(
-            f"Druid did not start the ingestion task within {waited_s:.0f} s ({slots}). Other "
+            f"Druid did not start the ingestion task within {waited_s:.0f} s: {why}. Other "
             "ingestions may be holding every slot, or the MiddleManager is down. Retry when "
             "they finish, or raise druid.worker.capacity."
         ),

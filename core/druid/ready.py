@@ -27,7 +27,7 @@ _PROBE_TIMEOUT_S = 3.0
 async def readiness_problems(http: httpx.AsyncClient, settings: Settings) -> list[str]:
     """What is not ready yet, one plain sentence per service; empty when all is ready."""
     coordinator = settings.druid_coordinator_url.rstrip("/")
-    overlord = settings.druid_router_url.rstrip("/")
+    overlord = settings.druid_overlord_url.rstrip("/")
     broker = settings.druid_broker_url.rstrip("/")
     if not await _ok(http, f"{coordinator}/status/health"):
         return [

@@ -22,15 +22,10 @@ class TasksMutation:
     async def retry_task(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> TaskActionResult:
-        services = info.context.services
-        return _result(await retry_task(services.db, services.redis, services.settings, str(id)))
+        return _result(await retry_task(info.context.services, str(id)))
 
     @strawberry.mutation(description="Stop a task that has not finished.")
     async def cancel_task(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> TaskActionResult:
-        services = info.context.services
-        outcome = await cancel_task(
-            services.db, services.redis, str(id), shutdown_druid_task=services.druid.shutdown_task
-        )
-        return _result(outcome)
+        return _result(await cancel_task(info.context.services, str(id)))

@@ -6,7 +6,6 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from core import model
-from core.tasks import get_tasks, list_tasks
 from schema.context import Context
 from schema.tasks.types import IngestionTask, TaskPage, TaskStatus
 
@@ -15,8 +14,7 @@ def task_loader(context: Context) -> DataLoader[str, model.Task | None]:
     """One per request: asking for the same task twice costs one query."""
     loader = context.loaders.get("task")
     if loader is None:
-        db = context.db
-        loader = context.loaders["task"] = DataLoader(load_fn=lambda ids: get_tasks(db, ids))
+        loader = context.loaders["task"] = DataLoader(load_fn=context.tasks.get_many)
     return loader
 
 
@@ -38,8 +36,7 @@ class TasksQuery:
         first: int = 50,
         after: str | None = None,
     ) -> TaskPage:
-        items, next_cursor = await list_tasks(
-            info.context.db,
+        items, next_cursor = await info.context.tasks.page(
             statuses=[model.TaskStatus(s.value) for s in status or []],
             datasource=datasource,
             first=max(1, min(first, 500)),

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from datetime import UTC, datetime, timedelta
 
 import strawberry
 
-from core.events import FEED_CHANNEL, Subscription, task_channel
-from core.tasks import get_task
+from core.events import FEED_CHANNEL, RESYNC, Subscription, task_channel
 from schema.context import Context
 from schema.tasks.types import IngestionTask
+
+# A feed catching up after a Redis outage looks this far behind its last item (clock skew
+# between the API and PostgreSQL); a task shown twice is harmless, a missed one is not.
+_RESYNC_MARGIN = timedelta(seconds=5)
 
 
 @strawberry.type
@@ -24,15 +28,16 @@ class TasksSubscription:
         services = info.context.services
         # Subscribe before reading PostgreSQL, so no change can slip in between.
         async with Subscription(services.redis, task_channel(str(id))) as subscription:
-            task = await get_task(services.db, str(id))
+            task = await services.tasks.get(str(id))
             if task is None:
                 raise ValueError(f"There is no task {id}. Check the id.")
             yield IngestionTask.from_model(task)
             version = task.updated_at
             if task.status.is_terminal:
                 return
+            # Every message, heartbeat or reconnection means: look at PostgreSQL again.
             async for _message in subscription.messages():
-                task = await get_task(services.db, str(id))
+                task = await services.tasks.get(str(id))
                 if task is None:
                     return
                 if task.updated_at != version:
@@ -46,11 +51,15 @@ class TasksSubscription:
         self, info: strawberry.Info[Context, None]
     ) -> AsyncGenerator[IngestionTask, None]:
         services = info.context.services
+        seen_until = datetime.now(UTC)
         async with Subscription(services.redis, FEED_CHANNEL) as subscription:
             async for message in subscription.messages():
-                task_id = message.get("task_id")
-                if not task_id:
-                    continue
-                task = await get_task(services.db, task_id)
-                if task is not None:
+                if message == RESYNC:  # messages may have been lost while Redis was away
+                    changed = await services.tasks.changed_since(seen_until - _RESYNC_MARGIN)
+                else:
+                    task_id = message.get("task_id")
+                    task = await services.tasks.get(task_id) if task_id else None
+                    changed = [task] if task is not None else []
+                for task in changed:
+                    seen_until = max(seen_until, task.updated_at)
                     yield IngestionTask.from_model(task)

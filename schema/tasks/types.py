@@ -8,7 +8,6 @@ from typing import Annotated
 import strawberry
 
 from core import model, quarantine
-from core.tasks import list_events
 from schema.context import Context
 
 # The domain enums are the GraphQL enums (strawberry.enum registers them in place).
@@ -177,7 +176,7 @@ class IngestionTask:
 
     @strawberry.field(description="Every state change and progress step, oldest first.")
     async def events(self, info: strawberry.Info[Context, None]) -> list[TaskEvent]:
-        rows = await list_events(info.context.db, str(self.id))
+        rows = await info.context.tasks.events(str(self.id))
         return [
             TaskEvent(status=e.status, progress=e.progress, message=e.message, at=e.at)
             for e in rows

@@ -32,12 +32,8 @@ async def _accept(
             "as apollo-upload-client or `curl -F` do), not inside JSON.",
             filename="",
         )
-    services = info.context.services
     outcome = await accept_upload(
-        pool=services.db,
-        queue=services.redis,
-        store=services.store,
-        settings=services.settings,
+        info.context.services,
         received=file,
         datasource=datasource,
         options=(options or IngestOptions()).to_model(),

@@ -102,11 +102,8 @@ class ResumableMutation:
         options: IngestOptions | None = None,
         content_type: str | None = None,
     ) -> StartUploadResult:
-        services = info.context.services
         outcome = await resumable.start(
-            services.db,
-            services.store,
-            services.settings,
+            info.context.services,
             filename=filename,
             size_bytes=int(size_bytes),
             content_type=content_type,
@@ -128,9 +125,7 @@ class ResumableMutation:
         session = await resumable.get(services.db, str(id))
         if session is None:
             return _not_found(str(id))
-        outcome = await resumable.complete(
-            services.db, services.redis, services.store, services.settings, session
-        )
+        outcome = await resumable.complete(services, session)
         return result_of(outcome)
 
     @strawberry.mutation(

@@ -8,13 +8,11 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import httpx
 import polars as pl
 import pytest
 
-from api.app import create_app
 from core.settings import Settings
-from tests.conftest import run_worker
+from tests.conftest import api_client, run_worker
 from tests.graphql_ops import get_task, upload_file
 
 pytestmark = pytest.mark.druid
@@ -25,26 +23,23 @@ async def pipeline(
     druid_settings: Settings, druid: Any, redis: Any, clean: None
 ) -> AsyncIterator[Any]:
     """Upload through the ASGI app and run the worker until the task is finished."""
-    app = create_app(druid_settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    async with api_client(druid_settings) as client:
 
-            async def ingest(
-                filename: str, content: bytes, datasource: str, **options: Any
-            ) -> dict[str, Any]:
-                task = await upload_file(
-                    client,
-                    filename=filename,
-                    content=content,
-                    datasource=datasource,
-                    options=options or None,
-                )
-                assert task["__typename"] == "IngestionTask", task
-                await run_worker(druid_settings, redis)
-                return await get_task(client, task["id"])
+        async def ingest(
+            filename: str, content: bytes, datasource: str, **options: Any
+        ) -> dict[str, Any]:
+            task = await upload_file(
+                client,
+                filename=filename,
+                content=content,
+                datasource=datasource,
+                options=options or None,
+            )
+            assert task["__typename"] == "IngestionTask", task
+            await run_worker(druid_settings, redis)
+            return await get_task(client, task["id"])
 
-            yield ingest
+        yield ingest
 
 
 def _csv(frame: pl.DataFrame) -> bytes:
@@ -213,26 +208,23 @@ async def test_a_worker_dying_after_submitting_does_not_ingest_twice(
     still says SUBMITTING. The job runs again (arq re-runs unfinished jobs; the reconciler
     re-queues them), resubmits the same deterministic Druid task id, and the rows land once."""
     frame = _sales(200, start=datetime(2024, 4, 1, tzinfo=UTC))
-    app = create_app(druid_settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            task = await upload_file(
-                client, filename="once.csv", content=_csv(frame), datasource=datasource
-            )
-            await run_worker(druid_settings, redis)
-            done = await get_task(client, task["id"])
-            _assert_succeeded(done, 200)
+    async with api_client(druid_settings) as client:
+        task = await upload_file(
+            client, filename="once.csv", content=_csv(frame), datasource=datasource
+        )
+        await run_worker(druid_settings, redis)
+        done = await get_task(client, task["id"])
+        _assert_succeeded(done, 200)
 
-            # Rewind to the moment before the worker recorded its submission, then let the
-            # reconciler (worker start-up) pick the task up again.
-            await db.execute(
-                "UPDATE tasks SET status = 'SUBMITTING', druid_task_id = NULL WHERE id = $1",
-                task["id"],
-            )
-            await redis.flushdb()  # the finished job's result would dedupe the re-queue
-            await run_worker(druid_settings, redis)
-            again = await get_task(client, task["id"])
+        # Rewind to the moment before the worker recorded its submission, then let the
+        # reconciler (worker start-up) pick the task up again.
+        await db.execute(
+            "UPDATE tasks SET status = 'SUBMITTING', druid_task_id = NULL WHERE id = $1",
+            task["id"],
+        )
+        await redis.flushdb()  # the finished job's result would dedupe the re-queue
+        await run_worker(druid_settings, redis)
+        again = await get_task(client, task["id"])
 
     assert again["status"] == "SUCCEEDED"
     assert again["druidTaskId"] == done["druidTaskId"] == druid_task_id_for(task["id"])

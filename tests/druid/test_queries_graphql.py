@@ -114,6 +114,7 @@ async def execute(
         http=env.http,
         druid=None,  # type: ignore[arg-type]
         broker=env.broker.from_settings(env.http, config),
+        tasks=None,  # type: ignore[arg-type]
     )
     result = await app_schema().execute(
         document, variable_values=variables, context_value=Context(services=services)

@@ -11,9 +11,9 @@ import httpx
 import polars as pl
 import pytest
 
-from api.app import create_app
 from core.settings import Settings
 from core.storage import S3ObjectStore
+from tests.conftest import api_client
 from tests.graphql_ops import get_task, upload_file
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
@@ -51,15 +51,10 @@ async def test_rejected_at_upload_and_nothing_is_kept(
 async def test_file_over_the_size_limit_is_rejected_and_cleaned_up(
     settings: Settings, store: S3ObjectStore, db: Any, clean: None
 ) -> None:
-    import httpx
-
     small = settings.model_copy(update={"max_upload_bytes": 1000})
-    app = create_app(small)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            big = b"a,b\n" + b"1,2\n" * 1000
-            result = await upload_file(client, filename="big.csv", content=big, datasource="ds")
+    async with api_client(small) as client:
+        big = b"a,b\n" + b"1,2\n" * 1000
+        result = await upload_file(client, filename="big.csv", content=big, datasource="ds")
     assert result["__typename"] == "UploadRejected"
     assert result["code"] == "FILE_TOO_LARGE"
     assert "SLUICE_MAX_UPLOAD_BYTES" in result["message"]
@@ -103,19 +98,14 @@ async def test_rejected_by_validation_with_a_failed_task(
     content: bytes,
     code: str,
 ) -> None:
-    import httpx
-
     from tests.conftest import run_worker
 
     tight = settings.model_copy(update={"max_xlsx_uncompressed_bytes": 1024 * 1024})
-    app = create_app(tight)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            task = await upload_file(client, filename=filename, content=content, datasource="ds")
-            assert task["__typename"] == "IngestionTask", task
-            await run_worker(tight, redis)
-            done = await get_task(client, task["id"])
+    async with api_client(tight) as client:
+        task = await upload_file(client, filename=filename, content=content, datasource="ds")
+        assert task["__typename"] == "IngestionTask", task
+        await run_worker(tight, redis)
+        done = await get_task(client, task["id"])
     assert done["status"] == "FAILED"
     assert done["error"]["code"] == code, done["error"]
     assert done["error"]["stage"] == "VALIDATING"

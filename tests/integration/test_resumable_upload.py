@@ -3,13 +3,16 @@ parts PUT to the real SeaweedFS by presigned URL, as a browser or script would."
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
 from core import resumable
+from core.settings import Settings
 from core.storage import S3ObjectStore
+from tests.conftest import api_client
 from tests.graphql_ops import get_task
 
 SESSION = """id partSizeBytes partCount uploadedParts taskId cancelled
@@ -69,14 +72,17 @@ async def _put(session: dict[str, Any], content: bytes, numbers: list[int]) -> N
 
 
 @pytest.fixture
-def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """5 MiB parts (S3's minimum) so that a test file of a few MB has several."""
-    monkeypatch.setattr(resumable, "MIN_PART_BYTES", 5 * 1024 * 1024)
+async def small_parts(settings: Settings, clean: None) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an API that cuts 5 MiB parts (S3's minimum), so that a test file of a few
+    MB has several."""
+    async with api_client(settings.model_copy(update={"upload_min_part_bytes": 5 * 1024**2})) as c:
+        yield c
 
 
 async def test_parts_sent_straight_to_s3_become_a_queued_task(
-    client: httpx.AsyncClient, worker: Any, store: S3ObjectStore, db: Any, small_parts: None
+    small_parts: httpx.AsyncClient, worker: Any, store: S3ObjectStore, db: Any
 ) -> None:
+    client = small_parts
     content = _csv(400_000)  # about 12 MB: three parts
     session = await _start(client, content)
     assert session["__typename"] == "UploadSession"
@@ -100,8 +106,9 @@ async def test_parts_sent_straight_to_s3_become_a_queued_task(
 
 
 async def test_an_interrupted_upload_resumes_with_the_missing_parts(
-    client: httpx.AsyncClient, small_parts: None
+    small_parts: httpx.AsyncClient,
 ) -> None:
+    client = small_parts
     content = _csv(400_000)
     session = await _start(client, content)
     await _put(session, content, [1])
@@ -180,7 +187,7 @@ async def test_abandoned_sessions_are_cancelled_and_their_parts_freed(
         "UPDATE upload_sessions SET created_at = now() - interval '3 days' WHERE id = $1", old["id"]
     )
 
-    assert await resumable.expire(db, store) == 1
+    assert await resumable.expire(db, store, hours=48) == 1
     state = (await _gql(client, SESSION_QUERY, id=old["id"], first=1, count=1))["uploadSession"]
     assert state["cancelled"] is True
     session = await resumable.get(db, old["id"])
@@ -189,4 +196,4 @@ async def test_abandoned_sessions_are_cancelled_and_their_parts_freed(
         await store.uploaded_parts(session.raw_key, session.s3_upload_id)
     still = (await _gql(client, SESSION_QUERY, id=fresh["id"], first=1, count=1))["uploadSession"]
     assert still["cancelled"] is False
-    assert await resumable.expire(db, store) == 0
+    assert await resumable.expire(db, store, hours=48) == 0

@@ -68,7 +68,7 @@ def test_api_and_worker_get_every_connection_setting(resolved: dict[str, Any]) -
     needed = {
         "SLUICE_DATABASE_URL", "SLUICE_REDIS_URL", "SLUICE_S3_ENDPOINT_URL", "SLUICE_S3_REGION",
         "SLUICE_S3_ACCESS_KEY", "SLUICE_S3_SECRET_KEY", "SLUICE_S3_BUCKET",
-        "SLUICE_DRUID_ROUTER_URL", "SLUICE_DRUID_COORDINATOR_URL", "SLUICE_DRUID_BROKER_URL",
+        "SLUICE_DRUID_OVERLORD_URL", "SLUICE_DRUID_COORDINATOR_URL", "SLUICE_DRUID_BROKER_URL",
     }  # fmt: skip
     for name in ("api", "worker"):
         environment = resolved["services"][name]["environment"]

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from core.druid.client import DruidClient, TaskNotFound, TaskRejected, _parse_report
+from core.druid.client import DruidClient, TaskRejected, UnknownDruidTask, _parse_report
 from core.druid.errors import DruidUnavailable
 from core.druid.failures import explain_failure, explain_pending
 
@@ -132,7 +132,7 @@ def test_unknown_failures_keep_druids_words() -> None:
 def test_pending_too_long_points_at_capacity() -> None:
     explained = explain_pending(waited_s=300, free_slots=0)
     assert (explained.code, explained.retryable) == ("DRUID_NO_CAPACITY", True)
-    assert "300 s" in explained.message and "0 task slot" in explained.message
+    assert "300 s" in explained.message and "every task slot is busy" in explained.message
     assert "no MiddleManager" in explain_pending(waited_s=5, free_slots=None).message
 
 
@@ -231,7 +231,7 @@ async def test_pending_and_waiting_tasks_are_reported_as_such() -> None:
     client = _client(handler)
     status = await client.task_status("t1")
     assert (status.state, status.duration_ms, status.is_finished) == ("PENDING", None, False)
-    with pytest.raises(TaskNotFound):
+    with pytest.raises(UnknownDruidTask):
         await client.task_status("missing")
 
 

@@ -1,0 +1,48 @@
+"""The arq jobs that carry a task, and their ids.
+
+Job ids are deterministic per attempt, so enqueueing the same step twice runs it once. A
+resumption by the watchdog adds a counter (`resume`): a fresh id is never blocked by a dead
+worker's in-progress lock or by a kept result of the same id.
+"""
+
+from __future__ import annotations
+
+from arq.connections import ArqRedis
+
+from core.model import Task, TaskStatus
+
+PROCESS = "process_task"  # validate, stage, submit (workers/pipeline.py)
+TRACK = "track_task"  # follow Druid until queryable (workers/tracking.py)
+
+
+def job_id(function: str, task_id: str, attempt: int, resume: int = 0) -> str:
+    prefix = "process" if function == PROCESS else "track"
+    base = f"{prefix}:{task_id}:{attempt}"
+    return f"{base}:r{resume}" if resume else base
+
+
+def step_for(task: Task) -> str:
+    """The job that moves `task` on from where it is."""
+    tracked = task.status in (TaskStatus.INGESTING, TaskStatus.PUBLISHING)
+    return TRACK if tracked and task.druid_task_id else PROCESS
+
+
+async def enqueue(
+    redis: ArqRedis,
+    *,
+    queue_name: str,
+    function: str,
+    task_id: str,
+    attempt: int,
+    resume: int = 0,
+    defer_s: float | None = None,
+) -> bool:
+    """Queue `function` for the task; False when a job with that id already exists."""
+    job = await redis.enqueue_job(
+        function,
+        task_id,
+        _job_id=job_id(function, task_id, attempt, resume),
+        _queue_name=queue_name,
+        _defer_by=defer_s,
+    )
+    return job is not None

@@ -1,0 +1,140 @@
+"""The one wrapper around every worker job that carries a task.
+
+It makes three promises. Only one job works on a task at a time (it takes the task's lease,
+renews it while the step runs, and gives it up after). A task never stays behind a bug:
+any unexpected exception ends the task in FAILED with code INTERNAL_ERROR and an incident id,
+and the worker log holds the same id with the traceback. And a task that moved on without
+the job (cancelled meanwhile) is left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from arq import Retry
+from arq.typing import WorkerCoroutine
+
+from core.model import IllegalTransition, Task, TaskStatus
+from core.services import Services
+
+log = logging.getLogger(__name__)
+
+# What a person reads about the stage an unexpected error interrupted.
+DOING = {
+    TaskStatus.QUEUED: "starting the task",
+    TaskStatus.VALIDATING: "validating the file",
+    TaskStatus.STAGING: "staging the file for Druid",
+    TaskStatus.SUBMITTING: "submitting the ingestion to Druid",
+    TaskStatus.INGESTING: "following Druid's ingestion",
+    TaskStatus.PUBLISHING: "waiting for Druid to make the rows queryable",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """What a step gets besides its task: the services and which arq job it runs in."""
+
+    services: Services
+    job_id: str
+    job_try: int
+
+
+Step = Callable[[Job, Task], Awaitable[str]]
+
+
+def services(ctx: dict[str, Any]) -> Services:
+    svc: Services = ctx["services"]
+    return svc
+
+
+def task_job(step: Step) -> WorkerCoroutine:
+    """Turn `step(job, task)` into an arq job function `job(ctx, task_id)`."""
+
+    @functools.wraps(step)
+    async def run(ctx: dict[str, Any], task_id: str) -> str:
+        job = Job(services=services(ctx), job_id=ctx["job_id"], job_try=ctx.get("job_try", 1))
+        task = await job.services.tasks.get(task_id)
+        if task is None or task.status.is_terminal:
+            return "nothing to do"
+        async with _lease(job, task_id) as held:
+            if not held:
+                return "another worker holds the task"
+            return await _guarded(step, job, task)
+
+    return cast("WorkerCoroutine", run)
+
+
+async def _guarded(step: Step, job: Job, task: Task) -> str:
+    try:
+        return await step(job, task)
+    except Retry:
+        raise
+    except IllegalTransition as exc:
+        now = await job.services.tasks.get(task.id)
+        if now is not None and now.status.is_terminal:
+            log.info("task %s moved on without job %s: %s", task.id, job.job_id, exc)
+            return f"task is {now.status.value}"
+        await fail_unexpected(job.services, task.id, exc)
+        return "failed: internal error"
+    except Exception as exc:
+        await fail_unexpected(job.services, task.id, exc)
+        return "failed: internal error"
+
+
+async def fail_unexpected(svc: Services, task_id: str, exc: BaseException) -> None:
+    """FAILED/INTERNAL_ERROR with an incident id that the log repeats with the traceback."""
+    incident = uuid.uuid4().hex[:12]
+    log.error("incident %s: unexpected error on task %s", incident, task_id, exc_info=exc)
+    task = await svc.tasks.get(task_id)
+    if task is None or task.status.is_terminal:
+        return
+    with contextlib.suppress(IllegalTransition):  # finished meanwhile: nothing to mark
+        await svc.tasks.fail(
+            task_id,
+            stage=task.status,
+            code="INTERNAL_ERROR",
+            message=(
+                f"Sluice hit an unexpected error while {DOING[task.status]} (incident "
+                f"{incident}). Nothing was ingested twice; retry the task, and if it fails "
+                f"again, report incident {incident} to your administrator."
+            ),
+            retryable=True,
+            detail={"incident": incident, "error": type(exc).__name__},
+        )
+
+
+@contextlib.asynccontextmanager
+async def _lease(job: Job, task_id: str) -> AsyncIterator[bool]:
+    """Hold the task's lease while the body runs, renewing it; yields False when another
+    job's lease is live. A `Retry(defer=…)` keeps the lease for the deferred re-run."""
+    leases, ttl = job.services.leases, job.services.settings.lease_ttl_s
+    if not await leases.take(task_id, job.job_id, ttl_s=ttl):
+        yield False
+        return
+    renewing = asyncio.create_task(_renew(job, task_id))
+    hold_s = 0.0
+    try:
+        yield True
+    except Retry as retry:
+        hold_s = (retry.defer_score or 0) / 1000 + ttl
+        raise
+    finally:
+        renewing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewing
+        await leases.release(task_id, job.job_id, hold_s=hold_s)
+
+
+async def _renew(job: Job, task_id: str) -> None:
+    ttl = job.services.settings.lease_ttl_s
+    while True:
+        await asyncio.sleep(ttl / 3)
+        if not await job.services.leases.take(task_id, job.job_id, ttl_s=ttl):
+            log.warning("job %s lost the lease on task %s", job.job_id, task_id)

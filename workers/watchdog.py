@@ -1,0 +1,92 @@
+"""The watchdog: a periodic job that finds tasks nobody is moving and moves them.
+
+A task is stalled when its status's deadline (Settings.deadline_*_s) passed with no change and
+no live lease: its worker died (SIGKILL, OOM, lost host) or its job was lost with Redis. The
+watchdog resumes it under a fresh job id (every step restarts from the state in PostgreSQL),
+up to `max_resumes` times per attempt; then it fails the task, naming the stage and what it
+waited for.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from core import queue
+from core.model import IllegalTransition, Task, TaskStatus
+from core.services import Services
+from core.tasks import TaskUpdate
+from workers.jobs import services
+
+log = logging.getLogger(__name__)
+
+WAITED_FOR = {
+    TaskStatus.QUEUED: "a worker to pick the task up",
+    TaskStatus.VALIDATING: "the worker validating the file",
+    TaskStatus.STAGING: "the worker staging the file",
+    TaskStatus.SUBMITTING: "the worker submitting the ingestion to Druid",
+    TaskStatus.INGESTING: "the worker following Druid's ingestion",
+    TaskStatus.PUBLISHING: "the worker waiting for Druid to make the rows queryable",
+}
+UNFINISHED = tuple(WAITED_FOR)
+
+
+async def watch_tasks(ctx: dict[str, Any]) -> int:
+    """arq cron job: resume or fail every stalled task. Returns how many it handled."""
+    svc = services(ctx)
+    deadlines = {status: svc.settings.deadline_s(status) for status in UNFINISHED}
+    handled = 0
+    for task_id in await svc.leases.stalled(deadlines):
+        task = await svc.tasks.get(task_id)
+        if task is None or task.status.is_terminal:
+            continue
+        try:
+            if task.resumes < svc.settings.max_resumes:
+                await resume(svc, task)
+            else:
+                await _give_up(svc, task)
+        except IllegalTransition:
+            continue  # it finished (or was cancelled) a moment ago
+        handled += 1
+    return handled
+
+
+async def resume(svc: Services, task: Task) -> None:
+    """Queue the step that moves `task` on, under a job id never used before."""
+    resumes = task.resumes + 1
+    waited = svc.settings.deadline_s(task.status)
+    await svc.tasks.transition(
+        task.id,
+        task.status,
+        progress=task.progress,
+        message=(
+            f"Resuming: nothing happened for {waited:.0f} s while waiting for "
+            f"{WAITED_FOR[task.status]} (resumption {resumes} of {svc.settings.max_resumes})"
+        ),
+        update=TaskUpdate(resumes=resumes),
+    )
+    await queue.enqueue(
+        svc.redis,
+        queue_name=svc.settings.queue_name,
+        function=queue.step_for(task),
+        task_id=task.id,
+        attempt=task.attempt,
+        resume=resumes,
+    )
+    log.warning("resumed stalled task %s in %s (%d)", task.id, task.status, resumes)
+
+
+async def _give_up(svc: Services, task: Task) -> None:
+    waited = svc.settings.deadline_s(task.status)
+    await svc.tasks.fail(
+        task.id,
+        stage=task.status,
+        code="STALLED",
+        message=(
+            f"The task stopped in {task.status.value}: it waited more than {waited:.0f} s for "
+            f"{WAITED_FOR[task.status]}, {task.resumes} time(s), and no worker moved it on. "
+            "Check that a Sluice worker is running and its log for errors, then retry the task."
+        ),
+        retryable=True,
+    )
+    log.error("gave up on stalled task %s in %s", task.id, task.status)
