@@ -189,6 +189,15 @@ def covered_intervals(timestamp: TimestampInfo, *, granularity: str) -> list[str
     return [f"{_iso(start)}/{_iso(end)}"]
 
 
+def epoch_millis(value: str | None) -> int | None:
+    """An ISO instant of the profile as Druid keeps it: epoch milliseconds (finer is cut)."""
+    moment = _parse(value)
+    if moment is None:
+        return None
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
 def _parse(value: str | None) -> datetime | None:
     if not value:
         return None
