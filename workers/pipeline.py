@@ -15,8 +15,9 @@ from typing import Any
 
 from core import queue
 from core.druid.errors import DruidUnavailable
+from core.druid.replace import exact_replace
 from core.druid.spec import build_ingestion_spec
-from core.model import Profile, StagedData, Task, TaskStatus
+from core.model import Profile, StagedData, Task, TaskStatus, WriteMode
 from core.names import safe_filename
 from core.profiling import InputRejected, Limits, ValidationResult, validate_file
 from core.services import Services
@@ -232,6 +233,11 @@ async def _submit(svc: Services, task: Task) -> Task | None:
         settings=svc.settings,
     )
     try:
+        if task.options.mode == WriteMode.REPLACE:  # keep the chunks' rows outside its range
+            spec = await exact_replace(
+                svc.broker, spec, datasource=task.datasource, profile=task.profile,
+                upload_id=task.upload_id,
+            )  # fmt: skip
         await svc.druid.submit_task(spec)
     except DruidUnavailable as exc:
         message = (

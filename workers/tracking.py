@@ -197,8 +197,9 @@ async def _reconciled(svc: Services, task: Task) -> Reconciliation | None:
         profile=task.profile,
         rows=task.staged.rows,
     )
+    # Druid's count also holds the rows an exact REPLACE kept (core/druid/replace.py).
     landed = (task.rows_ingested or 0) + (task.rows_processed_with_error or 0)
-    return None if verdict.rows_found < landed else verdict
+    return None if verdict.rows_found < min(landed, task.staged.rows) else verdict
 
 
 async def _reject(
@@ -288,6 +289,7 @@ async def _follow_handoff(svc: Services, task: Task, *, confirmed_by_task: bool 
                     f"{verdict.rows_found:,} rows are queryable in '{task.datasource}' and "
                     "match the file, column by column"
                 ),
+                update=TaskUpdate(rows_ingested=verdict.rows_found),
             )
             return "succeeded"
     since = await svc.tasks.in_status_since(task.id, TaskStatus.PUBLISHING) or task.updated_at
