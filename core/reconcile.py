@@ -40,6 +40,8 @@ _ASTRAL = "[\\x{10000}-\\x{10FFFF}]"
 # Relative tolerance for sums of DOUBLE columns: Druid and Polars add in different orders.
 DOUBLE_SUM_TOLERANCE = 1e-9
 _MAX_SHOWN = 12
+# One scan over the upload's rows; a large upload may take longer than a dashboard query.
+TIMEOUT_MS = 300_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +181,7 @@ async def _measure(
     broker: DruidBroker, datasource: str, upload_id: str, wanted: Sequence[Measure]
 ) -> list[Any]:
     sql, params = reconciliation_sql(datasource, upload_id, wanted)
-    result = await broker.sql(sql, params, max_rows=1)
+    result = await broker.sql(sql, params, max_rows=1, timeout_ms=TIMEOUT_MS)
     return list(result.rows[0])
 
 
