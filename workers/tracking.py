@@ -207,13 +207,15 @@ async def _reject(
 ) -> None:
     """Take the upload's rows out of Druid again, then fail the task with what differs."""
     removed = await _remove_rows(svc, task)
+    # Druid's own counts stay as reported; none of the rows stays queryable.
+    counts = dataclasses.replace(update or TaskUpdate(), rows_ingested=0)
     await svc.tasks.fail(
         task.id,
         stage=task.status,
         code="RECONCILIATION_MISMATCH",
         message=verdict.message(),
         retryable=False,
-        update=update or TaskUpdate(),
+        update=counts,
         detail={
             "differences": [dataclasses.asdict(d) for d in verdict.differences],
             "segments_removed": removed,
