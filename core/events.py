@@ -53,9 +53,14 @@ class Subscription:
         self._channel = channel
         self._heartbeat_s = heartbeat_s
         self._retry_s, self._max_retry_s = retry_s, max_retry_s
+        self._connected = True
 
     async def __aenter__(self) -> Subscription:
-        await self._pubsub.subscribe(self._channel)
+        try:
+            await self._pubsub.subscribe(self._channel)
+        except (RedisError, OSError) as exc:  # Redis is away: `messages` keeps trying
+            log.warning("cannot subscribe to %s yet (%s)", self._channel, exc)
+            self._connected = False
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -66,6 +71,10 @@ class Subscription:
     async def messages(self) -> AsyncIterator[dict[str, Any]]:
         """Yield each message; an empty dict every `heartbeat_s` of silence, so the caller
         can re-check state (and a dropped client is noticed)."""
+        if not self._connected:
+            async for gap in self._resubscribe():
+                yield gap
+            yield RESYNC
         while True:
             try:
                 message = await self._pubsub.get_message(

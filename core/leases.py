@@ -32,6 +32,19 @@ class Leases:
         )
         return bool(taken)
 
+    async def hand_over(self, task_id: str, owner: str, *, to: str, ttl_s: float) -> bool:
+        """Pass the lease from `owner` to the job `to` (queued next), so the next step never
+        finds the task held by the step that queued it."""
+        moved = await self.pool.fetchval(
+            "UPDATE tasks SET lease_owner = $3, lease_until = now() + make_interval(secs => $4)"
+            " WHERE id = $1 AND lease_owner = $2 RETURNING true",
+            task_id,
+            owner,
+            to,
+            ttl_s,
+        )
+        return bool(moved)
+
     async def release(self, task_id: str, owner: str, *, hold_s: float = 0.0) -> None:
         """Give the lease up, or (`hold_s` > 0) keep it that long for the owner's deferred
         re-run, so the watchdog does not take a waiting tracker for a dead one."""

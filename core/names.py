@@ -34,7 +34,28 @@ def datasource_name_problem(name: str) -> str | None:
                 f"The datasource name contains the invisible character U+{ord(char):04X}. "
                 "Use letters, digits, spaces, '_' or '-'."
             )
+        if _druid_refuses(char):
+            return (
+                f"The datasource name contains '{char}' (U+{ord(char):04X}), which Druid does "
+                "not allow in a datasource name (no emoji or other characters beyond Unicode's "
+                "Basic Multilingual Plane, no private-use characters). Use letters, digits, "
+                "spaces, '_' or '-'."
+            )
     return None
+
+
+def _druid_refuses(char: str) -> bool:
+    """Druid 25's IdUtils.validateId, per UTF-16 unit: it refuses U+0001-U+001E,
+    U+0080-U+009E, U+D801-U+F8FE (surrogates, so anything beyond U+FFFF, and private use)
+    and U+FFF1-U+FFFE, because ids become ZooKeeper paths."""
+    code = ord(char)
+    return (
+        code > 0xFFFF
+        or 0 < code < 31
+        or 127 < code < 159
+        or 0xD800 < code < 0xF8FF
+        or 0xFFF0 < code < 0xFFFF
+    )
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

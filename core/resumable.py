@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -30,6 +31,7 @@ from core.uploads import (
     empty_file,
     name_rejection,
     new_id,
+    options_rejection,
     raw_key,
     start_processing,
     too_large,
@@ -85,7 +87,7 @@ async def start(
 ) -> Session | UploadRejection:
     """Open a session for a file of `size_bytes`, or say at once why it would be rejected."""
     settings = svc.settings
-    rejection = name_rejection(datasource, filename)
+    rejection = name_rejection(datasource, filename) or options_rejection(options, filename)
     if rejection is None and size_bytes > settings.max_upload_bytes:
         rejection = too_large(filename, settings)
     if rejection is None and size_bytes <= 0:
@@ -186,7 +188,7 @@ async def complete(svc: Services, session: Session) -> Task | UploadRejection:
         fingerprint=fingerprint,
     )
     if duplicate is not None:  # its parts are freed, as for any rejected upload
-        await abort(pool, store, session)
+        await abort(svc, session)
         return duplicate
     try:
         await store.complete_multipart(
@@ -229,31 +231,50 @@ async def complete(svc: Services, session: Session) -> Task | UploadRejection:
     return task
 
 
-async def abort(pool: asyncpg.Pool, store: ObjectStore, session: Session) -> bool:
+async def abort(svc: Services, session: Session) -> bool:
     """Cancel an unfinished session and free its parts; False if it was already completed."""
     if session.task_id is not None:
         return False
     if not session.aborted:
-        await store.abort_multipart(session.raw_key, session.s3_upload_id)
-        await _close(pool, session.id)
+        await svc.store.abort_multipart(session.raw_key, session.s3_upload_id)
+        await _close(svc.db, session.id)
     return True
 
 
-async def expire(pool: asyncpg.Pool, store: ObjectStore, *, hours: float) -> int:
-    """Cancel sessions left unfinished for `hours` (their URLs expired long before), so
-    abandoned parts do not stay in S3 for ever. Returns how many were cancelled."""
-    rows = await pool.fetch(
+async def expire(svc: Services) -> int:
+    """Cancel sessions left unfinished for `upload_session_expire_hours` (their URLs expired
+    long before), so abandoned parts do not stay in S3 for ever. Returns how many."""
+    rows = await svc.db.fetch(
         "SELECT * FROM upload_sessions WHERE task_id IS NULL AND aborted_at IS NULL"
         " AND created_at < now() - make_interval(secs => $1)",
-        hours * 3600,
+        svc.settings.upload_session_expire_hours * 3600,
     )
     for row in rows:
         session = _session(row)
         # (already gone on S3, completed by hand or aborted: just close the session)
         with contextlib.suppress(Exception):
-            await store.abort_multipart(session.raw_key, session.s3_upload_id)
-        await _close(pool, session.id)
+            await svc.store.abort_multipart(session.raw_key, session.s3_upload_id)
+        await _close(svc.db, session.id)
     return len(rows)
+
+
+async def abort_orphans(svc: Services) -> int:
+    """Abort multipart uploads under uploads/ older than `orphan_multipart_age_s` that no
+    open session owns: an API process killed while streaming a file into S3 leaves one,
+    and S3 keeps its parts (and bills them) until someone aborts it. Returns how many."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=svc.settings.orphan_multipart_age_s)
+    listed = await svc.store.unfinished_multiparts("uploads/")
+    owned = set(
+        await svc.db.fetchval(
+            "SELECT coalesce(array_agg(s3_upload_id), '{}') FROM upload_sessions"
+            " WHERE task_id IS NULL AND aborted_at IS NULL"
+        )
+    )
+    orphans = [u for u in listed if u.initiated < cutoff and u.upload_id not in owned]
+    for upload in orphans:
+        with contextlib.suppress(Exception):  # aborted or completed meanwhile
+            await svc.store.abort_multipart(upload.key, upload.upload_id)
+    return len(orphans)
 
 
 async def _task_of_upload(svc: Services, upload_id: str) -> Task | None:

@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -42,6 +43,13 @@ class StoredObject:
     head: bytes  # the first bytes, for a quick content sniff without another read
 
 
+@dataclass(frozen=True, slots=True)
+class UnfinishedMultipart:
+    key: str
+    upload_id: str
+    initiated: datetime
+
+
 class ObjectStore(Protocol):
     bucket: str
 
@@ -64,6 +72,7 @@ class ObjectStore(Protocol):
         self, key: str, upload_id: str, parts: list[tuple[int, str, int]]
     ) -> None: ...
     async def abort_multipart(self, key: str, upload_id: str) -> None: ...
+    async def unfinished_multiparts(self, prefix: str) -> list[UnfinishedMultipart]: ...
     async def presigned_get(
         self, key: str, *, expires_s: int = 3600, filename: str | None = None
     ) -> str: ...
@@ -289,6 +298,17 @@ class S3ObjectStore:
 
     async def abort_multipart(self, key: str, upload_id: str) -> None:
         await self._client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+
+    async def unfinished_multiparts(self, prefix: str) -> list[UnfinishedMultipart]:
+        """Multipart uploads under `prefix` that were neither completed nor aborted."""
+        found: list[UnfinishedMultipart] = []
+        paginator = self._client.get_paginator("list_multipart_uploads")
+        async for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            found += [
+                UnfinishedMultipart(u["Key"], u["UploadId"], u["Initiated"])
+                for u in page.get("Uploads", [])
+            ]
+        return found
 
     async def presigned_get(
         self, key: str, *, expires_s: int = 3600, filename: str | None = None

@@ -52,13 +52,14 @@ def raw_key(upload_id: str, filename: str | None) -> str:
 
 
 def quick_rejection(
-    received: ReceivedFile, *, datasource: str, settings: Settings
+    received: ReceivedFile, *, datasource: str, options: IngestOptions, settings: Settings
 ) -> UploadRejection | None:
     """Problems we can name at once, before queueing any work."""
     name = received.filename
     stored = received.stored
     return (
         name_rejection(datasource, name)
+        or options_rejection(options, name)
         or (too_large(name, settings) if received.too_large else None)
         or (empty_file(name) if stored is None or stored.size == 0 else None)
         or content_rejection(name, stored.head if stored else b"")
@@ -68,6 +69,27 @@ def quick_rejection(
 def name_rejection(datasource: str, filename: str | None) -> UploadRejection | None:
     problem = datasource_name_problem(datasource)
     return UploadRejection("INVALID_DATASOURCE", problem, filename) if problem else None
+
+
+def options_rejection(options: IngestOptions, filename: str | None) -> UploadRejection | None:
+    """Options no CSV reader (Polars' or Druid's) can work with."""
+    delimiter = options.delimiter
+    if delimiter is None:
+        return None
+    problem = None
+    if len(delimiter) != 1:
+        problem = f"The delimiter {delimiter!r} is not a single character."
+    elif delimiter == '"':
+        problem = "The delimiter cannot be '\"': that character quotes values in a CSV file."
+    elif delimiter in "\r\n":
+        problem = "The delimiter cannot be a line break: line breaks separate the rows."
+    if problem is None:
+        return None
+    return UploadRejection(
+        "INVALID_OPTIONS",
+        f"{problem} Leave the delimiter empty to detect it, or pick one of , ; | or tab.",
+        filename,
+    )
 
 
 def too_large(filename: str | None, settings: Settings) -> UploadRejection:
@@ -132,7 +154,9 @@ async def accept_upload(
     options: IngestOptions,
 ) -> Task | UploadRejection:
     """Turn a received file into a QUEUED task and its job, or a rejection (raw object removed)."""
-    rejection = quick_rejection(received, datasource=datasource, settings=svc.settings)
+    rejection = quick_rejection(
+        received, datasource=datasource, options=options, settings=svc.settings
+    )
     if rejection is None:
         assert received.stored is not None  # (no stored object is a quick rejection)
         rejection = await duplicate_rejection(

@@ -97,6 +97,8 @@ async def clean(db: Any, redis: ArqRedis, store: S3ObjectStore) -> None:
     )
     await redis.flushdb()
     await store.delete_prefix("")
+    for upload in await store.unfinished_multiparts(""):  # parts of unfinished uploads
+        await store.abort_multipart(upload.key, upload.upload_id)
 
 
 @contextlib.asynccontextmanager
@@ -142,16 +144,17 @@ def worker(settings: Settings, redis: ArqRedis, clean: None) -> Any:
     return lambda: run_worker(settings, redis)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def live_server(settings: Settings, clean: None) -> Iterator[str]:
-    """A real uvicorn (its own thread and event loop) for WebSocket tests. Yields its URL."""
-    port = _free_port()
+@contextlib.contextmanager
+def serving_http(settings: Settings) -> Iterator[str]:
+    """A real uvicorn (its own thread and event loop) for WebSocket tests. Yields its
+    host:port."""
+    port = free_port()
     config = uvicorn.Config(
         create_app(settings),
         host="127.0.0.1",
@@ -166,9 +169,17 @@ def live_server(settings: Settings, clean: None) -> Iterator[str]:
         if server.started:
             break
         threading.Event().wait(0.05)
-    yield f"127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(settings: Settings, clean: None) -> Iterator[str]:
+    with serving_http(settings) as url:
+        yield url
 
 
 def unique(prefix: str) -> str:

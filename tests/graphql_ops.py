@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import httpx
+import websockets
 
 TASK_FIELDS = """
   id status stage datasource filename sizeBytes mode rowsTotal rowsIngested rowsQuarantined
@@ -39,6 +41,44 @@ TASK = (
 )
 
 TASK_UPDATES = f"subscription Updates($id: ID!) {{ taskUpdates(id: $id) {{ {TASK_FIELDS} }} }}"
+TASK_FEED = "subscription Feed { taskFeed { id status error { code } } }"
+
+
+async def subscribe(
+    url: str,
+    query: str,
+    variables: dict[str, Any],
+    *,
+    each: asyncio.Queue[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Collect every `next` payload (also handed to `each` as it comes) until the server
+    completes the subscription (graphql-transport-ws)."""
+    items: list[dict[str, Any]] = []
+    async with websockets.connect(
+        f"ws://{url}/graphql", subprotocols=["graphql-transport-ws"]
+    ) as ws:
+        await ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": query, "variables": variables},
+                }
+            )
+        )
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 60))
+            if message["type"] == "next":
+                assert "errors" not in message["payload"], message
+                items.append(message["payload"]["data"])
+                if each is not None:
+                    each.put_nowait(message["payload"]["data"])
+            elif message["type"] == "complete":
+                return items
+            elif message["type"] == "error":
+                raise AssertionError(message)
 
 
 async def upload_file(

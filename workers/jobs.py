@@ -102,8 +102,9 @@ async def fail_unexpected(svc: Services, task_id: str, exc: BaseException) -> No
             code="INTERNAL_ERROR",
             message=(
                 f"Sluice hit an unexpected error while {DOING[task.status]} (incident "
-                f"{incident}). Nothing was ingested twice; retry the task, and if it fails "
-                f"again, report incident {incident} to your administrator."
+                f"{incident}); the details are in the worker's log under that id. Retry the "
+                f"task, and if it fails again, report incident {incident} to your "
+                "administrator."
             ),
             retryable=True,
             detail={"incident": incident, "error": type(exc).__name__},
@@ -137,4 +138,6 @@ async def _renew(job: Job, task_id: str) -> None:
     while True:
         await asyncio.sleep(ttl / 3)
         if not await job.services.leases.take(task_id, job.job_id, ttl_s=ttl):
-            log.warning("job %s lost the lease on task %s", job.job_id, task_id)
+            # Handed to the next step, or taken over after this worker stalled past the TTL.
+            log.info("job %s no longer holds the lease on task %s", job.job_id, task_id)
+            return

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from core import queue
+from core.druid.client import TaskRejected
 from core.druid.errors import DruidUnavailable
+from core.druid.rejections import explain_rejection
 from core.druid.replace import exact_replace
-from core.druid.spec import build_ingestion_spec
+from core.druid.spec import build_ingestion_spec, column_name_problem
 from core.model import Profile, StagedData, Task, TaskStatus, WriteMode
 from core.names import safe_filename
 from core.profiling import InputRejected, Limits, ValidationResult, validate_file
@@ -64,16 +66,25 @@ async def process_task(job: Job, task: Task) -> str:
         return f"nothing to do in {task.status.value}"  # tracking owns the task from here
     submitted = await _submit(svc, task)
     if submitted is None:
-        return "druid unavailable"
+        return "not submitted"
+    await _start_tracking(job, submitted)
+    return "submitted"
+
+
+async def _start_tracking(job: Job, task: Task) -> None:
+    """Queue tracking and hand it this job's lease (it may start before this job ends)."""
+    svc = job.services
+    tracker = queue.job_id(queue.TRACK, task.id, task.attempt, task.resumes)
+    await svc.leases.hand_over(task.id, job.job_id, to=tracker, ttl_s=svc.settings.lease_ttl_s)
     await queue.enqueue(
         svc.redis,
         queue_name=svc.settings.queue_name,
         function=queue.TRACK,
         task_id=task.id,
         attempt=task.attempt,
+        resume=task.resumes,
         defer_s=0.5,
     )
-    return "submitted"
 
 
 async def _validate_and_stage(svc: Services, task: Task) -> Task | None:
@@ -108,6 +119,17 @@ async def _validate_and_stage(svc: Services, task: Task) -> Task | None:
             )
             return None
         profile = result.profile
+        problem = column_name_problem(profile)
+        if problem is not None:  # Druid would refuse the spec: say so before staging
+            await svc.tasks.fail(
+                task.id,
+                stage=TaskStatus.VALIDATING,
+                code="UNSUPPORTED_COLUMN_NAME",
+                message=problem,
+                retryable=False,
+                update=TaskUpdate(profile=profile, rows_total=profile.rows_total),
+            )
+            return None
         task = await svc.tasks.transition(
             task.id,
             TaskStatus.STAGING,
@@ -239,6 +261,17 @@ async def _submit(svc: Services, task: Task) -> Task | None:
                 upload_id=task.upload_id,
             )  # fmt: skip
         await svc.druid.submit_task(spec)
+    except TaskRejected as exc:
+        explained = explain_rejection(exc.druid_message)
+        await svc.tasks.fail(
+            task.id,
+            stage=TaskStatus.SUBMITTING,
+            code=explained.code,
+            message=explained.message,
+            retryable=explained.retryable,
+            detail={"druid_error": exc.druid_message[:2000], "http_status": exc.status},
+        )
+        return None
     except DruidUnavailable as exc:
         message = (
             f"Druid is unreachable at {svc.settings.druid_overlord_url} ({exc.detail}). The file "

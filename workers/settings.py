@@ -10,7 +10,7 @@ from arq.connections import RedisSettings
 from core.settings import Settings
 from workers.context import shutdown, startup
 from workers.pipeline import process_task
-from workers.sessions import expire_upload_sessions
+from workers.sessions import abort_orphan_uploads, expire_upload_sessions
 from workers.tracking import TRACK_JOB_TIMEOUT_S, track_task, track_tries
 from workers.watchdog import watch_tasks
 
@@ -31,6 +31,8 @@ class WorkerSettings:
         cron(watch_tasks, second={5, 35}, run_at_startup=True),
         # Parts of resumable uploads nobody completed are freed (core/resumable.py).
         cron(expire_upload_sessions, minute=17, run_at_startup=True),
+        # Multipart uploads an API process left behind when it was killed mid-upload.
+        cron(abort_orphan_uploads, minute=17, run_at_startup=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

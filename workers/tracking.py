@@ -10,6 +10,7 @@ import dataclasses
 import json
 import logging
 from datetime import UTC, datetime
+from typing import TypedDict
 
 from arq import Retry
 
@@ -72,6 +73,8 @@ async def _follow_ingestion(svc: Services, task: Task) -> str:
     assert task.druid_task_id is not None
     status = await svc.druid.task_status(task.druid_task_id)
     if not status.is_finished:
+        if await _past_tracking_deadline(svc, task, status):
+            return "failed"
         report = await svc.druid.task_report(task.druid_task_id)
         processed = report.rows_seen if report else 0
         total = max(task.staged.rows if task.staged else 1, 1)
@@ -84,9 +87,8 @@ async def _follow_ingestion(svc: Services, task: Task) -> str:
                 else "Druid task is starting"
             )
         else:
-            message = f"Druid has not started the task yet: {await _pending_reason(svc, status)}"
-        if await _past_tracking_deadline(svc, task, status):
-            return "failed"
+            why = describe_pending(**await _pending_facts(svc, task, status))
+            message = f"Druid has not started the task yet: {why}"
         # One event per visible change, not one per look.
         if fraction != round(task.progress, 2) or message != task.last_message:
             await svc.tasks.transition(
@@ -102,12 +104,23 @@ async def _follow_ingestion(svc: Services, task: Task) -> str:
     return await _ingestion_succeeded(svc, task)
 
 
-async def _pending_reason(svc: Services, status: DruidTaskStatus) -> str:
+class _PendingFacts(TypedDict, total=False):
+    free_slots: int | None
+    ahead: int
+    waiting_for_lock: bool
+    lock_holders: list[str]
+
+
+async def _pending_facts(svc: Services, task: Task, status: DruidTaskStatus) -> _PendingFacts:
+    """What Druid says about why it has not started the task: the arguments of
+    `describe_pending` / `explain_pending`."""
     if status.state == "WAITING":
-        return describe_pending(free_slots=None, waiting_for_lock=True)
-    return describe_pending(
-        free_slots=await svc.druid.free_slots(), ahead=await svc.druid.tasks_ahead(status.task_id)
-    )
+        holders = await svc.druid.lock_holders(status.task_id, task.datasource)
+        return {"free_slots": None, "waiting_for_lock": True, "lock_holders": holders}
+    return {
+        "free_slots": await svc.druid.free_slots(),
+        "ahead": await svc.druid.tasks_ahead(status.task_id),
+    }
 
 
 async def _past_tracking_deadline(svc: Services, task: Task, status: DruidTaskStatus) -> bool:
@@ -121,12 +134,7 @@ async def _past_tracking_deadline(svc: Services, task: Task, status: DruidTaskSt
     assert task.druid_task_id is not None
     await svc.druid.shutdown_task(task.druid_task_id)
     if status.state in ("PENDING", "WAITING"):
-        explained = explain_pending(
-            waited_s=waited,
-            free_slots=await svc.druid.free_slots(),
-            ahead=await svc.druid.tasks_ahead(task.druid_task_id),
-            waiting_for_lock=status.state == "WAITING",
-        )
+        explained = explain_pending(waited_s=waited, **await _pending_facts(svc, task, status))
         code, message = explained.code, explained.message
     else:
         code = "DRUID_TIMEOUT"

@@ -228,8 +228,8 @@ class DruidClient:
     async def task_log(self, task_id: str, *, tail_bytes: int = 64 * 1024) -> str | None:
         """The last `tail_bytes` of the task log, or None when there is no log (yet)."""
         response = await self._task_get(task_id, "log", params={"offset": -tail_bytes})
-        if response.status_code == 404:
-            return None
+        if response.status_code == 404 or response.status_code >= 500:
+            return None  # no log (yet), or its MiddleManager is gone with it
         self._expect_ok(response, f"log of task {task_id}")
         return response.text or None
 
@@ -273,6 +273,18 @@ class DruidClient:
         if mine is None:
             return 0
         return sum(1 for other, at in created.items() if other != task_id and at < mine)
+
+    async def lock_holders(self, task_id: str, datasource: str) -> list[str]:
+        """Ids of the other running tasks on `datasource`: what a WAITING task waits for
+        (its time-chunk lock)."""
+        response = await self._request(
+            "GET",
+            self.overlord_url,
+            "/druid/indexer/v1/tasks",
+            params={"state": "running", "datasource": datasource},
+        )
+        self._expect_ok(response, f"the running tasks of datasource {datasource}")
+        return [str(t["id"]) for t in response.json() if t.get("id") != task_id]
 
     # --- segments and datasources (Coordinator) ---
 

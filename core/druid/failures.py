@@ -9,7 +9,7 @@ tests/unit/fixtures/druid_failures/).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 
@@ -87,13 +87,18 @@ def explain_failure(
 
 
 def describe_pending(
-    *, free_slots: int | None, ahead: int = 0, waiting_for_lock: bool = False
+    *,
+    free_slots: int | None,
+    ahead: int = 0,
+    waiting_for_lock: bool = False,
+    lock_holders: Sequence[str] = (),
 ) -> str:
     """Why Druid has not started a task yet, in one clause."""
     if waiting_for_lock:
+        holders = f" (Druid task {', '.join(lock_holders)})" if lock_holders else ""
         return (
             "it is waiting for a lock on the datasource's time range, held by another "
-            "ingestion into the same datasource"
+            f"ingestion into the same datasource{holders}"
         )
     if free_slots is None:
         return "no MiddleManager is registered to run it"
@@ -106,10 +111,20 @@ def describe_pending(
 
 
 def explain_pending(
-    *, waited_s: float, free_slots: int | None, ahead: int = 0, waiting_for_lock: bool = False
+    *,
+    waited_s: float,
+    free_slots: int | None,
+    ahead: int = 0,
+    waiting_for_lock: bool = False,
+    lock_holders: Sequence[str] = (),
 ) -> FailureExplanation:
     """A task that never started within `waited_s` seconds, and why."""
-    why = describe_pending(free_slots=free_slots, ahead=ahead, waiting_for_lock=waiting_for_lock)
+    why = describe_pending(
+        free_slots=free_slots,
+        ahead=ahead,
+        waiting_for_lock=waiting_for_lock,
+        lock_holders=lock_holders,
+    )
     return FailureExplanation(
         code="DRUID_NO_CAPACITY",
         message=(
@@ -289,6 +304,27 @@ def _process_died(ctx: _Context) -> FailureExplanation | None:
     )
 
 
+def _worker_lost(ctx: _Context) -> FailureExplanation | None:
+    """The MiddleManager or the peon went away under the task: infrastructure, not the file."""
+    line = _search(
+        r"([^\n]*(?:worker that this task was assigned disappeared|Canceled as unknown task|"
+        r"Canceled for worker cleanup|Task assignment timed out)[^\n]*)",
+        ctx.text,
+    )
+    if line is None:
+        return None
+    return FailureExplanation(
+        code="DRUID_WORKER_LOST",
+        message=(
+            "Druid lost the process running the ingestion (its MiddleManager or task process "
+            "stopped or went away). The file is fine: retry the upload once Druid's "
+            "MiddleManager is running again."
+        ),
+        retryable=True,
+        detail=line.strip()[:500],
+    )
+
+
 def _lock_conflict(ctx: _Context) -> FailureExplanation | None:
     line = _search(r"([^\n]*(?:Failed to acquire (?:a )?lock|lock[^\n]*revoked)[^\n]*)", ctx.text)
     if line is None:
@@ -313,4 +349,5 @@ _RULES: tuple[Callable[[_Context], FailureExplanation | None], ...] = (
     _cancelled,
     _lock_conflict,
     _process_died,
+    _worker_lost,
 )

@@ -41,6 +41,34 @@ _DIMENSION_TYPES = {
 }
 
 
+TIME_COLUMN = "__time"  # Druid's own time column
+CSV_DELIMITER = ","  # the staged (or read-as-uploaded) files Druid reads
+
+
+def column_name_problem(profile: Profile) -> str | None:
+    """Why Druid would refuse the file's column names, in words a person can act on, or None.
+
+    Druid 25 refuses, at submission: a dimension named `__time` ("Cannot specify a column
+    more than once: [__time]"), and a CSV column whose name contains the delimiter.
+    """
+    time_column = profile.timestamp.column
+    for column in profile.columns:
+        if column.name == TIME_COLUMN and column.name != time_column:
+            chosen = f"its time column is '{time_column}'" if time_column else "it has no time"
+            return (
+                f"The file has a column named '{TIME_COLUMN}', but {chosen}: Druid keeps its "
+                f"own time column under that name. Rename the column in the file, or choose it "
+                "as the time column (the timestampColumn option), and upload it again."
+            )
+        if CSV_DELIMITER in column.name:
+            return (
+                f"The column name '{column.name}' contains '{CSV_DELIMITER}', which Druid's CSV "
+                "reader does not allow in a column name. Rename the column in the file and "
+                "upload it again."
+            )
+    return None
+
+
 def build_ingestion_spec(
     *,
     task_id: str,
@@ -185,8 +213,8 @@ def covered_intervals(timestamp: TimestampInfo, *, granularity: str) -> list[str
         low, high = _parse(timestamp.min), _parse(timestamp.max)
     if low is None or high is None:
         return []
-    start, end = _floor(low, granularity), _next(_floor(high, granularity), granularity)
-    return [f"{_iso(start)}/{_iso(end)}"]
+    start = _floor(low, granularity)
+    return [f"{_iso(start)}/{_end_iso(_floor(high, granularity), granularity)}"]
 
 
 def epoch_millis(value: str | None) -> int | None:
@@ -222,6 +250,15 @@ def _next(start: datetime, granularity: str) -> datetime:
     if granularity == "MONTH":
         return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
     return start.replace(year=start.year + 1)
+
+
+def _end_iso(last_start: datetime, granularity: str) -> str:
+    """The end of the chunk starting at `last_start`. Python's datetime stops at 9999-12-31;
+    Druid (Joda time) goes on, so the chunk after that ends at 10000-01-01."""
+    try:
+        return _iso(_next(last_start, granularity))
+    except (ValueError, OverflowError):
+        return "10000-01-01T00:00:00.000Z"
 
 
 def _iso(moment: datetime) -> str:

@@ -135,4 +135,4 @@ class ResumableMutation:
     async def cancel_upload(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> bool:
         services = info.context.services
         session = await resumable.get(services.db, str(id))
-        return session is not None and await resumable.abort(services.db, services.store, session)
+        return session is not None and await resumable.abort(services, session)

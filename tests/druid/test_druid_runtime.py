@@ -173,6 +173,7 @@ async def test_a_staged_csv_lands_and_druid_sql_agrees_with_polars(
         "city": "VARCHAR",
         "qty": "BIGINT",
         "price": "DOUBLE",
+        "sluice_upload": "VARCHAR",  # the upload id every row carries
     }
 
 

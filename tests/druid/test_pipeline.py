@@ -11,9 +11,11 @@ from typing import Any
 import polars as pl
 import pytest
 
+from core.services import open_services
 from core.settings import Settings
 from tests.conftest import api_client, run_worker
 from tests.graphql_ops import get_task, upload_file
+from workers.watchdog import watch_tasks
 
 pytestmark = pytest.mark.druid
 
@@ -209,10 +211,10 @@ async def test_a_worker_dying_after_submitting_does_not_ingest_twice(
     druid_sql: Any,
 ) -> None:
     """The worker submitted to Druid and died before recording it: the state in PostgreSQL
-    still says SUBMITTING. The job runs again (arq re-runs unfinished jobs; the reconciler
-    re-queues them), resubmits the same deterministic Druid task id, and the rows land once."""
+    still says SUBMITTING, and its job is gone. The watchdog resumes the task under a new job
+    id, the same deterministic Druid task id is resubmitted, and the rows land once."""
     frame = _sales(200, start=datetime(2024, 4, 1, tzinfo=UTC))
-    async with api_client(druid_settings) as client:
+    async with api_client(druid_settings) as client, open_services(druid_settings) as svc:
         task = await upload_file(
             client, filename="once.csv", content=_csv(frame), datasource=datasource
         )
@@ -220,13 +222,16 @@ async def test_a_worker_dying_after_submitting_does_not_ingest_twice(
         done = await get_task(client, task["id"])
         _assert_succeeded(done, 200)
 
-        # Rewind to the moment before the worker recorded its submission, then let the
-        # reconciler (worker start-up) pick the task up again.
+        # Rewind to the moment before the worker recorded its submission, its lease run out
+        # and its job lost; the watchdog finds it past the SUBMITTING deadline.
         await db.execute(
-            "UPDATE tasks SET status = 'SUBMITTING', druid_task_id = NULL WHERE id = $1",
+            "UPDATE tasks SET status = 'SUBMITTING', druid_task_id = NULL, lease_owner = 'x',"
+            " lease_until = now() - interval '1 minute', updated_at = now() - interval '1 hour'"
+            " WHERE id = $1",
             task["id"],
         )
-        await redis.flushdb()  # the finished job's result would dedupe the re-queue
+        await redis.flushdb()
+        assert await watch_tasks({"services": svc}) == 1
         await run_worker(druid_settings, redis)
         again = await get_task(client, task["id"])
 
@@ -234,6 +239,42 @@ async def test_a_worker_dying_after_submitting_does_not_ingest_twice(
     assert again["druidTaskId"] == done["druidTaskId"] == druid_task_id_for(task["id"])
     totals = await _druid_totals(druid_sql, datasource)
     assert totals["n"] == 200  # not 400
+
+
+@pytest.mark.parametrize("status", ["VALIDATING", "STAGING"])
+async def test_a_task_whose_worker_died_mid_step_is_resumed_and_lands_once(
+    druid_settings: Settings,
+    druid: Any,
+    redis: Any,
+    db: Any,
+    clean: None,
+    datasource: str,
+    druid_sql: Any,
+    status: str,
+) -> None:
+    """The worker died while validating or staging: its lease ran out, its job is gone. The
+    watchdog resumes the task; the step runs again from that state and the rows land once."""
+    frame = _sales(150, start=datetime(2024, 6, 1, tzinfo=UTC))
+    async with api_client(druid_settings) as client, open_services(druid_settings) as svc:
+        task = await upload_file(
+            client, filename="died.csv", content=_csv(frame), datasource=datasource
+        )
+        await redis.flushdb()
+        await db.execute(
+            "UPDATE tasks SET status = $2, lease_owner = 'process:dead',"
+            " lease_until = now() - interval '1 minute', updated_at = now() - interval '1 hour'"
+            " WHERE id = $1",
+            task["id"],
+            status,
+        )
+        assert await watch_tasks({"services": svc}) == 1
+        await run_worker(druid_settings, redis)
+        done = await get_task(client, task["id"])
+
+    _assert_succeeded(done, 150)
+    assert [e["status"] for e in done["events"]].count("SUBMITTING") == 1
+    totals = await _druid_totals(druid_sql, datasource)
+    assert totals["n"] == 150
 
 
 def druid_task_id_for(task_id: str, attempt: int = 1) -> str:
@@ -407,3 +448,15 @@ async def test_broken_quoting_costs_a_row_not_the_file(
         f'SELECT COUNT(*) AS n FROM "{datasource}" WHERE country LIKE \'27" monitor %\''
     )
     assert monitor["n"] == 1
+
+
+async def test_times_in_year_9999_land(pipeline: Any, datasource: str, druid_sql: Any) -> None:
+    """The last chunk of such a file ends in year 10000, which Python's datetime cannot hold
+    (the spec builder once crashed on it) but Druid's time library can."""
+    content = b"ts,qty\n2024-01-01T00:00:00Z,1\n9999-12-31T23:59:59Z,2\n"
+    task = await pipeline("far.csv", content, datasource)
+    _assert_succeeded(task, 2)
+    await druid_sql.wait_for_table(datasource)
+    row = await druid_sql.one(f'SELECT COUNT(*) AS n, MAX(__time) AS tmax FROM "{datasource}"')
+    assert row["n"] == 2
+    assert str(row["tmax"]).startswith("9999-12-31T23:59:59")

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 import strawberry
 
+from core.tasks import TaskStore
 from schema import build_schema
 from schema.context import Context, Services
 from tests.druid.dashboard_data import ROWS
@@ -114,7 +115,8 @@ async def execute(
         http=env.http,
         druid=None,  # type: ignore[arg-type]
         broker=env.broker.from_settings(env.http, config),
-        tasks=None,  # type: ignore[arg-type]
+        tasks=TaskStore(db or env.pool, publisher=None),  # type: ignore[arg-type]  # reads only
+        leases=None,  # type: ignore[arg-type]
     )
     result = await app_schema().execute(
         document, variable_values=variables, context_value=Context(services=services)

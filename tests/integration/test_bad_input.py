@@ -27,6 +27,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
         ("good.csv", b"a,b\n1,2\n", "bad/name", "INVALID_DATASOURCE"),
         ("good.csv", b"a,b\n1,2\n", ".hidden", "INVALID_DATASOURCE"),
         ("good.csv", b"a,b\n1,2\n", "", "INVALID_DATASOURCE"),
+        ("good.csv", b"a,b\n1,2\n", "sales\U0001f600", "INVALID_DATASOURCE"),  # Druid refuses
     ],
 )
 async def test_rejected_at_upload_and_nothing_is_kept(
@@ -46,6 +47,21 @@ async def test_rejected_at_upload_and_nothing_is_kept(
     assert result["filename"] == filename
     assert await store.list_keys("uploads/") == []
     assert await db.fetchval("SELECT count(*) FROM uploads") == 0
+
+
+@pytest.mark.parametrize("delimiter", ['"', "\n"])
+async def test_a_delimiter_no_csv_reader_can_use_is_rejected_at_upload(
+    client: Any, store: S3ObjectStore, delimiter: str
+) -> None:
+    result = await upload_file(
+        client,
+        filename="a.csv",
+        content=b"a,b\n1,2\n",
+        datasource="ds",
+        options={"delimiter": delimiter},
+    )
+    assert (result["__typename"], result["code"]) == ("UploadRejected", "INVALID_OPTIONS")
+    assert await store.list_keys("uploads/") == []
 
 
 async def test_file_over_the_size_limit_is_rejected_and_cleaned_up(
@@ -87,6 +103,9 @@ def _zip_bomb_xlsx() -> bytes:
         ("utf16.csv", "city,amount\nParis,1\n".encode("utf-16-le") * 50, "UNDECODABLE_TEXT"),
         ("broken.xlsx", b"PK\x03\x04" + b"garbage" * 100, "XLSX_INVALID"),
         ("bomb.xlsx", _zip_bomb_xlsx(), "XLSX_TOO_LARGE"),
+        # Druid would refuse these names at submission; validation names them first.
+        ("time.csv", b"ts,__time\n2024-01-01T00:00:00Z,x\n", "UNSUPPORTED_COLUMN_NAME"),
+        ("comma.csv", b'ts,"a,b"\n2024-01-01T00:00:00Z,1\n', "UNSUPPORTED_COLUMN_NAME"),
     ],
 )
 async def test_rejected_by_validation_with_a_failed_task(

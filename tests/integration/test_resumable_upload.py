@@ -10,10 +10,12 @@ import httpx
 import pytest
 
 from core import resumable
+from core.services import open_services
 from core.settings import Settings
 from core.storage import S3ObjectStore
 from tests.conftest import api_client
 from tests.graphql_ops import get_task
+from workers.sessions import abort_orphan_uploads
 
 SESSION = """id partSizeBytes partCount uploadedParts taskId cancelled
              parts(first: $first, count: $count) { number url }"""
@@ -187,7 +189,8 @@ async def test_abandoned_sessions_are_cancelled_and_their_parts_freed(
         "UPDATE upload_sessions SET created_at = now() - interval '3 days' WHERE id = $1", old["id"]
     )
 
-    assert await resumable.expire(db, store, hours=48) == 1
+    async with open_services(settings) as svc:
+        assert await resumable.expire(svc) == 1
     state = (await _gql(client, SESSION_QUERY, id=old["id"], first=1, count=1))["uploadSession"]
     assert state["cancelled"] is True
     session = await resumable.get(db, old["id"])
@@ -196,4 +199,23 @@ async def test_abandoned_sessions_are_cancelled_and_their_parts_freed(
         await store.uploaded_parts(session.raw_key, session.s3_upload_id)
     still = (await _gql(client, SESSION_QUERY, id=fresh["id"], first=1, count=1))["uploadSession"]
     assert still["cancelled"] is False
-    assert await resumable.expire(db, store, hours=48) == 0
+    async with open_services(settings) as svc:
+        assert await resumable.expire(svc) == 0
+
+
+async def test_multipart_uploads_no_session_owns_are_aborted(
+    client: httpx.AsyncClient, settings: Settings, store: S3ObjectStore
+) -> None:
+    content = _csv(1000)
+    session = await _start(client, content)  # an open session: its multipart is owned
+    # What an API process killed while streaming a file leaves behind.
+    orphan_id = await store.start_multipart("uploads/killed/big.csv")
+    assert {u.upload_id for u in await store.unfinished_multiparts("uploads/")} >= {orphan_id}
+
+    async with open_services(settings.model_copy(update={"orphan_multipart_age_s": 0})) as svc:
+        assert await abort_orphan_uploads({"services": svc}) == 1
+    async with open_services(settings) as svc:  # the default age spares fresh ones
+        assert await abort_orphan_uploads({"services": svc}) == 0
+
+    left = await store.unfinished_multiparts("uploads/")
+    assert [u.key for u in left] == [f"uploads/{session['id']}/big.csv"]

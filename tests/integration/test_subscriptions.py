@@ -3,43 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import httpx
-import websockets
 
-from tests.graphql_ops import TASK_UPDATES, upload_file
+from tests.graphql_ops import TASK_UPDATES, subscribe, upload_file
 
 CSV = b"ts,v\n2024-01-01,1\n2024-01-02,2\n"
-
-
-async def _subscribe(url: str, query: str, variables: dict[str, Any]) -> list[dict[str, Any]]:
-    """Collect every `next` payload until the server completes the subscription."""
-    items: list[dict[str, Any]] = []
-    async with websockets.connect(
-        f"ws://{url}/graphql", subprotocols=["graphql-transport-ws"]
-    ) as ws:
-        await ws.send(json.dumps({"type": "connection_init"}))
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(
-            json.dumps(
-                {
-                    "id": "1",
-                    "type": "subscribe",
-                    "payload": {"query": query, "variables": variables},
-                }
-            )
-        )
-        while True:
-            message = json.loads(await asyncio.wait_for(ws.recv(), 60))
-            if message["type"] == "next":
-                assert "errors" not in message["payload"], message
-                items.append(message["payload"]["data"])
-            elif message["type"] == "complete":
-                return items
-            elif message["type"] == "error":
-                raise AssertionError(message)
 
 
 async def test_task_updates_streams_every_state_in_order_then_completes(
@@ -47,9 +17,7 @@ async def test_task_updates_streams_every_state_in_order_then_completes(
 ) -> None:
     async with httpx.AsyncClient(base_url=f"http://{live_server}") as client:
         task = await upload_file(client, filename="s.csv", content=CSV, datasource="live")
-        subscription = asyncio.create_task(
-            _subscribe(live_server, TASK_UPDATES, {"id": task["id"]})
-        )
+        subscription = asyncio.create_task(subscribe(live_server, TASK_UPDATES, {"id": task["id"]}))
         await asyncio.sleep(0.5)  # let the subscriber connect before the worker starts
         await worker()
         items = await asyncio.wait_for(subscription, 60)
@@ -67,5 +35,5 @@ async def test_subscribing_to_a_finished_task_gets_its_state_and_completes(
     async with httpx.AsyncClient(base_url=f"http://{live_server}") as client:
         task = await upload_file(client, filename="s.csv", content=CSV, datasource="live")
         await worker()
-    items = await _subscribe(live_server, TASK_UPDATES, {"id": task["id"]})
+    items = await subscribe(live_server, TASK_UPDATES, {"id": task["id"]})
     assert [i["taskUpdates"]["status"] for i in items] == ["FAILED"]

@@ -125,6 +125,17 @@ async def test_a_stale_lease_is_taken_over_and_a_live_one_is_not(tasks: TaskStor
     assert await leases.take(task_id, "job-c", ttl_s=60)
 
 
+async def test_a_lease_is_handed_to_the_next_step(tasks: TaskStore, db: Any) -> None:
+    task_id = await _new_task(tasks)
+    leases = Leases(db)
+    assert await leases.take(task_id, "process:t1:1", ttl_s=60)
+    assert not await leases.hand_over(task_id, "someone-else", to="x", ttl_s=60)
+    assert await leases.hand_over(task_id, "process:t1:1", to="track:t1:1", ttl_s=60)
+    await leases.release(task_id, "process:t1:1")  # what the handing job does next: no effect
+    assert not await leases.take(task_id, "process:t1:1", ttl_s=60)
+    assert await leases.take(task_id, "track:t1:1", ttl_s=60)
+
+
 async def test_stalled_means_no_live_lease_and_no_change_past_the_deadline(
     tasks: TaskStore, db: Any
 ) -> None:

@@ -16,7 +16,8 @@ import pytest
 
 from core.druid.client import DruidClient, TaskRejected, UnknownDruidTask, _parse_report
 from core.druid.errors import DruidUnavailable
-from core.druid.failures import explain_failure, explain_pending
+from core.druid.failures import describe_pending, explain_failure, explain_pending
+from core.druid.rejections import explain_rejection
 
 FIXTURES = Path(__file__).parent / "fixtures" / "druid_failures"
 
@@ -275,3 +276,73 @@ async def test_unreachable_druid_says_where_and_what_to_do() -> None:
     message = str(info.value)
     assert "http://127.0.0.1:9" in message and "connection refused" in message
     assert "make run" in message
+
+
+# --- Druid refusing a spec at submission (HTTP 400), texts as Druid 25 answers them ---
+
+_JACKSON = "Cannot construct instance of `org.apache.druid.segment.indexing.DataSchema`, problem: "
+_SOURCE = "\n at [Source: (org.eclipse.jetty.server.HttpInputOverHTTP); line: 1, column: 415]"
+
+
+@pytest.mark.parametrize(
+    "problem,words",
+    [
+        (
+            "Cannot specify a column more than once: [__time] seen in dimensions list, primary "
+            "timestamp (__time cannot appear as a dimension or metric)",
+            "column named '__time'",
+        ),
+        ('Column[a","type":"local] cannot have the delimiter[,] in its name', "contains ','"),
+        ("dataSource cannot contain character #55357 (at position 5).", "emoji"),
+        ("Cannot specify a column more than once: [city]", "'city' appears more than once"),
+    ],
+)
+def test_druid_refusals_are_translated_into_plain_words(problem: str, words: str) -> None:
+    explained = explain_rejection(_JACKSON + problem + _SOURCE)
+    assert (explained.code, explained.retryable) == ("DRUID_REJECTED", False)
+    assert words in explained.message
+    assert "org.apache" not in explained.message and "Source:" not in explained.message
+
+
+def test_an_unknown_refusal_keeps_druids_words_without_java_names() -> None:
+    explained = explain_rejection(
+        _JACKSON + "java.lang.IllegalArgumentException: segmentGranularity is odd" + _SOURCE
+    )
+    assert explained.message == "Druid refused the ingestion: segmentGranularity is odd."
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        "The worker that this task was assigned disappeared and did not report cleanup within "
+        "timeout[PT15M]. See overlord and middleManager/indexer logs for more details.",
+        "Canceled as unknown task. See middleManager or indexer logs for more details.",
+    ],
+)
+def test_a_lost_middlemanager_is_retryable(error: str) -> None:
+    explained = explain_failure(error_message=error)
+    assert (explained.code, explained.retryable) == ("DRUID_WORKER_LOST", True)
+
+
+async def test_what_a_pending_or_waiting_task_waits_for() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/pendingTasks"):
+            return httpx.Response(
+                200,
+                json=[
+                    {"id": "mine", "createdTime": "2026-01-01T00:00:03.000Z"},
+                    {"id": "first", "createdTime": "2026-01-01T00:00:01.000Z"},
+                    {"id": "later", "createdTime": "2026-01-01T00:00:09.000Z"},
+                ],
+            )
+        assert request.url.params["datasource"] == "sales"
+        return httpx.Response(200, json=[{"id": "mine"}, {"id": "other_ingest"}])
+
+    client = _client(handler)
+    assert await client.tasks_ahead("mine") == 1
+    assert await client.tasks_ahead("not-pending") == 0
+    holders = await client.lock_holders("mine", "sales")
+    assert holders == ["other_ingest"]
+    waiting = describe_pending(free_slots=None, waiting_for_lock=True, lock_holders=holders)
+    assert "lock" in waiting and "other_ingest" in waiting
+    assert "1 task(s) are ahead" in describe_pending(free_slots=0, ahead=1)

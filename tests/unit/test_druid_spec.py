@@ -10,6 +10,8 @@ from core.druid.spec import (
     NO_TIME_COLUMN,
     UPLOAD_DIMENSION,
     build_ingestion_spec,
+    column_name_problem,
+    covered_intervals,
     segment_granularity,
     upload_transform,
 )
@@ -219,3 +221,34 @@ def test_only_csv_is_staged() -> None:
             staged=parquet,
             mode=WriteMode.APPEND, settings=Settings(),
         )  # fmt: skip
+
+
+def _profile_with(*names: str, time_column: str | None = "ts") -> Profile:
+    columns = tuple(ColumnProfile(name, ColumnType.STRING, 0, 1) for name in names)
+    return Profile(
+        format="csv",
+        encoding="utf-8",
+        delimiter=",",
+        sheet=None,
+        rows_total=1,
+        rows_valid=1,
+        rows_quarantined=0,
+        columns=columns,
+        timestamp=TimestampInfo(column=time_column),
+    )
+
+
+def test_column_names_druid_refuses_are_named_before_submission() -> None:
+    assert column_name_problem(_profile_with("ts", "city")) is None
+    assert column_name_problem(_profile_with("__time", "city", time_column="__time")) is None
+    duplicate_time = column_name_problem(_profile_with("ts", "__time"))
+    assert duplicate_time is not None and "'__time'" in duplicate_time and "'ts'" in duplicate_time
+    delimiter = column_name_problem(_profile_with("ts", 'a","type":"local'))
+    assert delimiter is not None and "contains ','" in delimiter
+
+
+@pytest.mark.parametrize("granularity", ["DAY", "MONTH", "YEAR"])
+def test_times_in_year_9999_get_an_interval_druid_reads(granularity: str) -> None:
+    timestamp = TimestampInfo(column="ts", min="9999-06-01T00:00:00Z", max="9999-12-31T23:59:59Z")
+    (interval,) = covered_intervals(timestamp, granularity=granularity)
+    assert interval.endswith("/10000-01-01T00:00:00.000Z")  # Joda parses a 5-digit year

@@ -22,6 +22,9 @@ def test_valid_datasource_names(name: str) -> None:
         ("zero\u200bwidth", "U+200B"),
         (" padded", "space"),
         ("a" * 256, "at most 255"),
+        ("sales😀", "U+1F600"),  # Druid: "dataSource cannot contain character #55357"
+        ("private\ue000use", "U+E000"),
+        ("special\ufff5", "U+FFF5"),
     ],
 )
 def test_invalid_datasource_names_say_why(name: str, words: str) -> None:
