@@ -11,7 +11,11 @@ every row exactly as the profile did:
 - every row valid (the fast pass proved it: no quarantine, no ragged rows);
 - a time column in a format Druid parses to the same instant, listed in `DRUID_TIME_FORMATS`
   (tests/druid/test_pipeline.py checks each against the real Druid), or no time column; no
-  value with a blank in it (`2024-01-02T03:04:05 +01:00`: Druid's `iso` refuses the space);
+  value with a blank in it (`2024-01-02T03:04:05 +01:00`: Druid's `iso` refuses the space).
+  Times written `2013-01-01 05:00:00` (how SQL clients and spreadsheets export them) are
+  read by Druid's `auto` parser (an ISO date, `T` or a blank, an ISO time, in UTC) when every
+  value has exactly that shape (chrono would also take `2013-01-0105:00:00` or two blanks,
+  which Druid refuses): staging them cost half the throughput of the clean file;
 - no null token (values.py: `NA` in a number column is null in the profile, text to Druid);
 - no `""` as a whole value (a quoted empty value is null in the profile, an empty string to
   Druid; a doubled quote inside a quoted value is read alike by both).
@@ -43,6 +47,8 @@ DRUID_TIME_FORMATS = {
     "%Y-%m-%dT%H:%M:%S%.f": "iso",
     "%Y-%m-%dT%H:%M": "iso",
     "%Y-%m-%d": "iso",
+    "%Y-%m-%d %H:%M:%S%.f": "auto",
+    "%Y-%m-%d %H:%M": "auto",
 }
 NO_TIME = "auto"  # no time column: Druid uses the constant `missingValue`
 
@@ -86,8 +92,12 @@ class DirectRead:
         # Aggregates for the fast pass to take along: values Druid would read otherwise.
         self.exprs: list[pl.Expr] = []
         if plan.time.column is not None and time_format not in _EPOCHS:
-            spaced = pl.col(plan.time.column).str.contains(" ", literal=True).sum()
-            self.exprs.append(spaced.alias(_SPACED))
+            value = pl.col(plan.time.column)
+            if time_format == "auto":  # a blank belongs there, but only that one
+                unlike = value.is_not_null() & ~value.str.contains(_SPACED_SHAPE)
+            else:
+                unlike = value.str.contains(" ", literal=True)
+            self.exprs.append(unlike.sum().alias(_SPACED))
 
     def druid_format(self, *, counts: RowCounts, stats: Stats) -> str | None:
         """Druid's time format for the upload whose every row is valid and one line (`counts`
@@ -154,4 +164,6 @@ def _lone_carriage_returns(path: Path) -> bool:
 _BLOCK = 16 << 20
 _CR = ord("\r")
 _SPACED = "direct_time_spaced"
+# The values of the blank-separated formats Druid's `auto` parser reads as the profile does.
+_SPACED_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?$"
 _EPOCHS = ("posix", "millis", "micro", "nano")

@@ -140,6 +140,12 @@ ISO = "2024-03-01T10:00:00Z"
         (b"ts,n\n2024-03-01T10:00:00 +01:00,1\n2024-03-01T11:00:00 +01:00,2\n", False, "millis"),
         (b"ts,n\n2024-03-01T10:00:00+01:00,1\n2024-03-01T11:00:00+01:00,2\n", True, "iso"),
         (b"ts,n,\n2024-03-01,1,\n2024-03-02,2,\n", False, "millis"),  # a column left out
+        # Times with a blank (SQL exports): Druid's `auto` reads that exact shape alike.
+        (b"ts,n\n2024-03-01 10:00:00,1\n2024-03-01 11:00:00.25,2\n", True, "auto"),
+        (b"ts,n\n2024-03-01 10:00,1\n2024-03-01 11:30,2\n", True, "auto"),
+        (b"ts,n\n2024-03-01 10:00:00,1\n2024-03-01  11:00:00,2\n", False, "millis"),
+        (b"ts,n\n2024-03-01 10:00:00,1\n2024-03-0111:00:00,2\n", False, "millis"),
+        (b"ts,n\n2024-03-01 10:00:00,1\n2024-3-1 11:00:00,2\n", False, "millis"),
     ],
 )
 def test_when_druid_reads_the_upload_as_it_is(
