@@ -30,6 +30,7 @@ from typing import Any
 
 import polars as pl
 
+from core.profiling.direct import LineCheck
 from core.profiling.histograms import bucket_counts, bucket_counts_lazy
 from core.profiling.plan import Plan
 from core.profiling.profile import (
@@ -65,10 +66,13 @@ class Clean:
     buckets: dict[str, list[tuple[float, int]]]
 
 
-def fast_pass(source: Source, plan: Plan, *, extra: Sequence[pl.Expr] = ()) -> Clean | None:
+def fast_pass(
+    source: Source, plan: Plan, *, extra: Sequence[pl.Expr] = (), lines: LineCheck | None = None
+) -> Clean | None:
     """The profile of `source` from one scan, or None when some row needs the main pass.
 
-    `extra` aggregates (over all rows) are taken along into `Clean.counts`."""
+    `extra` aggregates (over all rows) are taken along into `Clean.counts`; `lines` may
+    have counted short rows already (else `find_short_rows` does, when rows may be short)."""
     time_column = plan.time.column
     values = typed_values(plan.columns, time_column=time_column)
     scan = source.scan(strict=True)
@@ -90,7 +94,7 @@ def fast_pass(source: Source, plan: Plan, *, extra: Sequence[pl.Expr] = ()) -> C
     except (pl.exceptions.ComputeError, pl.exceptions.SchemaError):
         return None  # a value did not parse as its planned type (or worse): the main pass
     totals = _without_tokens(done[0].row(0, named=True), plan, scan)
-    if not _clean(totals) or (totals.get("short_suspects") and find_short_rows(source)):
+    if not _clean(totals) or (totals.get("short_suspects") and _short_rows(source, lines)):
         return None
     counted_rows = {name: totals.pop(name) for name in (e.meta.output_name() for e in row_counts)}
     counts = RowCounts.of(counted_rows, extra=(e.meta.output_name() for e in extra))
@@ -102,6 +106,11 @@ def fast_pass(source: Source, plan: Plan, *, extra: Sequence[pl.Expr] = ()) -> C
     else:
         buckets = _scaled(done[1], 1.0) if len(done) > 1 else {}
     return Clean(counts, stats, buckets)
+
+
+def _short_rows(source: Source, lines: LineCheck | None) -> bool:
+    counted = None if lines is None else lines.short_rows()
+    return bool(find_short_rows(source)) if counted is None else counted > 0
 
 
 def _distinct_exprs(plan: Plan, schema: pl.Schema) -> list[pl.Expr]:

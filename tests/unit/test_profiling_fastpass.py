@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from core.model import ColumnProfile, ColumnType
-from core.profiling import pipeline, spread
+from core.profiling import fastpass, pipeline, spread
 from tests.fixtures.uploads import column, csv_text, mixed_frame, quarantined, staged, validate
 
 
@@ -203,3 +203,25 @@ def test_values_druid_would_read_otherwise_land_exactly_or_are_quarantined(
     assert [row for row, _ in reasons] == ["1", "3", "4"]
     assert "leap second" in reasons[0][1] and "line break" in reasons[1][1]
     assert column(result, "n").null_tokens == ("NA",)
+
+
+def test_short_rows_are_counted_by_the_line_check_beside_the_fast_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sample shows empty last fields, so the line scan counts fields too: the fast pass
+    # needs no field count of its own (the main pass still lists the short rows).
+    def no_second_count(source: object) -> dict[int, int]:
+        raise AssertionError("the line check counted the short rows")
+
+    monkeypatch.setattr(fastpass, "find_short_rows", no_second_count)
+    short = tmp_path / "short.csv"
+    short.write_text('a,b,c\n1,2,\n"x,y",2\n' + "3,4,5\n" * 5)
+    result = validate(short, tmp_path / "short")
+    assert quarantined(result).select("source_row", "reason").rows() == [
+        ("2", "row has 2 fields, header has 3")
+    ]
+    whole = tmp_path / "whole.csv"
+    whole.write_text('a,b,c\n1,2,\n3,"x,y",\n"4,5",,6\n' + "7,8,9\n" * 5)
+    result = validate(whole, tmp_path / "whole")
+    assert result.quarantine_file is None and result.reads_upload
+    assert result.profile.rows_valid == 8
