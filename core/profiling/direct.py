@@ -15,7 +15,8 @@ every row exactly as the profile did:
   Times written `2013-01-01 05:00:00` (how SQL clients and spreadsheets export them) are
   read by Druid's `auto` parser (an ISO date, `T` or a blank, an ISO time, in UTC) when every
   value has exactly that shape (chrono would also take `2013-01-0105:00:00` or two blanks,
-  which Druid refuses): staging them cost half the throughput of the clean file;
+  which Druid refuses): staging them cost half the throughput of the clean file. Likewise
+  day- or month-first times `14/11/2023 22:13:20` and dates, read by a Joda pattern;
 - no null token (values.py: `NA` in a number column is null in the profile, text to Druid);
 - no `""` as a whole value (a quoted empty value is null in the profile, an empty string to
   Druid; a doubled quote inside a quoted value is read alike by both).
@@ -50,6 +51,22 @@ DRUID_TIME_FORMATS = {
     "%Y-%m-%d": "iso",
     "%Y-%m-%d %H:%M:%S%.f": "auto",
     "%Y-%m-%d %H:%M": "auto",
+    "%d/%m/%Y %H:%M:%S%.f": "dd/MM/yyyy HH:mm:ss",  # Joda patterns, read in UTC
+    "%m/%d/%Y %H:%M:%S%.f": "MM/dd/yyyy HH:mm:ss",
+    "%d/%m/%Y": "dd/MM/yyyy",
+    "%m/%d/%Y": "MM/dd/yyyy",
+}
+# Formats whose every value must have exactly this shape for Druid to read it as the
+# profile did (chrono also takes one-digit fields, fractions, missing or doubled blanks).
+_D2, _D4 = "[0-9]{2}", "[0-9]{4}"
+_SLASHED = f"{_D2}/{_D2}/{_D4}"
+_SHAPES = {
+    "%Y-%m-%d %H:%M:%S%.f": rf"^{_D4}-{_D2}-{_D2} {_D2}:{_D2}(:{_D2}(\.[0-9]{{1,9}})?)?$",
+    "%Y-%m-%d %H:%M": rf"^{_D4}-{_D2}-{_D2} {_D2}:{_D2}$",
+    "%d/%m/%Y %H:%M:%S%.f": f"^{_SLASHED} {_D2}:{_D2}:{_D2}$",
+    "%m/%d/%Y %H:%M:%S%.f": f"^{_SLASHED} {_D2}:{_D2}:{_D2}$",
+    "%d/%m/%Y": f"^{_SLASHED}$",
+    "%m/%d/%Y": f"^{_SLASHED}$",
 }
 NO_TIME = "auto"  # no time column: Druid uses the constant `missingValue`
 
@@ -107,18 +124,18 @@ class DirectRead:
         # Aggregates for the fast pass to take along: values Druid would read otherwise.
         self.exprs: list[pl.Expr] = []
         if plan.time.column is not None and time_format not in _EPOCHS:
-            value = pl.col(plan.time.column)
-            if time_format == "auto":  # a blank belongs there, but only that one
-                unlike = value.is_not_null() & ~value.str.contains(_SPACED_SHAPE)
-            else:
+            value, shape = pl.col(plan.time.column), _SHAPES.get(plan.time.format.label)
+            if shape is not None:
+                unlike = value.is_not_null() & ~value.str.contains(shape)
+            else:  # ISO-8601: Druid's `iso` refuses any blank
                 unlike = value.str.contains(" ", literal=True)
-            self.exprs.append(unlike.sum().alias(_SPACED))
+            self.exprs.append(unlike.sum().alias(_UNLIKE))
 
     def druid_format(self, *, counts: RowCounts, stats: Stats) -> str | None:
         """Druid's time format for the upload whose every row is valid and one line (`counts`
         and `stats` of the fast pass, which took `exprs` along); None when Druid would read
         some value differently (see the module docstring)."""
-        if self._lines.empty_quoted or counts.extra.get(_SPACED):
+        if self._lines.empty_quoted or counts.extra.get(_UNLIKE):
             return None
         if any(stats.column(key).tokens for key in self._keys):
             return None
@@ -189,7 +206,5 @@ def _lone_carriage_returns(path: Path) -> bool:
 
 _BLOCK = 16 << 20
 _CR = ord("\r")
-_SPACED = "direct_time_spaced"
-# The values of the blank-separated formats Druid's `auto` parser reads as the profile does.
-_SPACED_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?$"
+_UNLIKE = "direct_time_unlike"
 _EPOCHS = ("posix", "millis", "micro", "nano")

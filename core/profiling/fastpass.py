@@ -73,6 +73,9 @@ def fast_pass(
 
     `extra` aggregates (over all rows) are taken along into `Clean.counts`; `lines` may
     have counted short rows already (else `find_short_rows` does, when rows may be short)."""
+    sample = _spread_rows(source, plan)
+    if sample is not None and sample.get_column(BAD).any():
+        return None  # rows spread over the file are bad: the main pass would follow anyway
     time_column = plan.time.column
     values = typed_values(plan.columns, time_column=time_column)
     scan = source.scan(strict=True)
@@ -86,7 +89,6 @@ def fast_pass(
     ]
     queries = [frame.select(aggregates)]
     keys = bucket_keys(plan.columns, time_column=time_column)
-    sample = spread_sample(source) if keys else None
     if keys and sample is None:  # a small file or not CSV: count every row
         queries.append(bucket_counts_lazy(frame, keys))
     try:
@@ -99,13 +101,22 @@ def fast_pass(
     counted_rows = {name: totals.pop(name) for name in (e.meta.output_name() for e in row_counts)}
     counts = RowCounts.of(counted_rows, extra=(e.meta.output_name() for e in extra))
     stats = Stats.of(_settled_stats(totals, plan))
-    if sample is not None:
-        rows = annotate(source, plan, scan=sample.lazy(), row_index=False).filter(~pl.col(BAD))
-        counted = rows.with_columns(**values).collect()
+    if sample is not None and keys:
+        counted = sample.lazy().filter(~pl.col(BAD)).with_columns(**values).collect()
         buckets = _scaled(bucket_counts(counted, keys), counts.rows / max(1, counted.height))
     else:
         buckets = _scaled(done[1], 1.0) if len(done) > 1 else {}
     return Clean(counts, stats, buckets)
+
+
+def _spread_rows(source: Source, plan: Plan) -> pl.DataFrame | None:
+    """Rows from all over a large CSV (spread.py), annotated: they count the histograms,
+    and when some are bad, the fast pass is skipped (a file whose first bad row comes after
+    the planning sample paid for the whole fast pass before its main pass)."""
+    sample = spread_sample(source)
+    if sample is None:
+        return None
+    return annotate(source, plan, scan=sample.lazy(), row_index=False).collect()
 
 
 def _short_rows(source: Source, lines: LineCheck | None) -> bool:

@@ -126,7 +126,7 @@ ISO = "2024-03-01T10:00:00Z"
         (f'ts,n,note\n{ISO},1,"two\nlines"\n{ISO},2,x\n'.encode(), False, "millis"),
         (f'ts,n,note\n{ISO},1,"lone\rreturn"\n{ISO},2,x\n'.encode(), False, "millis"),
         (f"ts;n\n{ISO};1\n{ISO};2\n".encode(), False, "millis"),  # Druid's csv is commas only
-        (b"ts,n\n01/03/2024,1\n02/03/2024,2\n", False, "millis"),  # a format Druid reads apart
+        (b"ts,n\n01.03.2024,1\n02.03.2024,2\n", False, "millis"),  # a format Druid reads apart
         ("ts,name\n2024-03-01,Müller\n2024-03-02,x\n".encode("cp1252"), False, "millis"),
         (
             f"ts,n\n{ISO},1\nnot a time,2\n".encode() + f"{ISO},3\n".encode() * 20,
@@ -146,6 +146,10 @@ ISO = "2024-03-01T10:00:00Z"
         (b"ts,n\n2024-03-01 10:00:00,1\n2024-03-01  11:00:00,2\n", False, "millis"),
         (b"ts,n\n2024-03-01 10:00:00,1\n2024-03-0111:00:00,2\n", False, "millis"),
         (b"ts,n\n2024-03-01 10:00:00,1\n2024-3-1 11:00:00,2\n", False, "millis"),
+        (b"ts,n\n14/11/2023 22:13:20,1\n29/02/2024 00:00:00,2\n", True, "dd/MM/yyyy HH:mm:ss"),
+        (b"ts,n\n14/11/2023 22:13:20,1\n29/2/2024 00:00:00,2\n", False, "millis"),
+        (b"ts,n\n14/11/2023 22:13:20.5,1\n29/02/2024 00:00:00,2\n", False, "millis"),
+        (b"ts,n\n11/14/2023,1\n02/29/2024,2\n", True, "MM/dd/yyyy"),
     ],
 )
 def test_when_druid_reads_the_upload_as_it_is(
@@ -225,3 +229,25 @@ def test_short_rows_are_counted_by_the_line_check_beside_the_fast_pass(
     result = validate(whole, tmp_path / "whole")
     assert result.quarantine_file is None and result.reads_upload
     assert result.profile.rows_valid == 8
+
+
+def test_bad_rows_spread_over_a_large_file_skip_the_fast_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Bad rows only after the planning sample, 1 in 500: the rows spread over the file show
+    # them, so the fast pass's scan is skipped; the main pass quarantines every one.
+    monkeypatch.setattr(spread, "BLOCK_BYTES", 4096)  # so that 2 MB counts as large
+
+    def no_scan(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the fast pass scanned the file")
+
+    monkeypatch.setattr(fastpass, "typed_values", no_scan)
+    times = [f"2024-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z" for i in range(60_000)]
+    rows = [["ts", "n"]] + [
+        ["never" if i > 10_000 and i % 500 == 0 else t, i] for i, t in enumerate(times)
+    ]
+    path = tmp_path / "in.csv"
+    path.write_text(csv_text(rows))
+    result = validate(path, tmp_path / "out")
+    assert result.profile.rows_quarantined == 99
+    assert result.profile.rows_valid == 60_000 - 99
