@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     frontend_dist: Path = ROOT / "frontend" / "dist"
     allowed_origins: list[str] = Field(default_factory=lambda: ["http://localhost:5173"])
 
+    # Live subscriptions (taskUpdates, taskFeed). One API process serves up to this many
+    # (bench/RESULTS.md: 10,000 feed subscribers measured on a 2-core machine), and one
+    # WebSocket connection up to `subscriptions_max_per_connection`.
+    subscriptions_max_per_process: int = 20_000
+    subscriptions_max_per_connection: int = 100
+
     # Limits on input.
     max_upload_bytes: int = 10 * 1024**3
     max_columns: int = 2000

@@ -117,6 +117,7 @@ async def execute(
         broker=env.broker.from_settings(env.http, config),
         tasks=TaskStore(db or env.pool, publisher=None),  # type: ignore[arg-type]  # reads only
         leases=None,  # type: ignore[arg-type]
+        broadcaster=None,  # type: ignore[arg-type]
     )
     result = await app_schema().execute(
         document, variable_values=variables, context_value=Context(services=services)
