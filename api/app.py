@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.graphql import GraphQLEndpoint
+from core.rlimits import raise_open_file_limit
 from core.services import Services, open_services
 from core.settings import Settings
 from schema import build_schema
@@ -34,8 +35,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        open_files = raise_open_file_limit()  # one descriptor per WebSocket
         async with open_services(settings) as services:
-            log.info("Sluice API ready on http://%s:%s", settings.api_host, settings.api_port)
+            log.info(
+                "Sluice API ready on http://%s:%s (open-file limit %d)",
+                settings.api_host,
+                settings.api_port,
+                open_files,
+            )
             yield {"services": services}
 
     graphql = GraphQLEndpoint(build_schema(settings), settings)

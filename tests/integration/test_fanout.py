@@ -1,0 +1,169 @@
+"""Live updates fan out in memory: one Redis subscription and one PostgreSQL read per change
+per process, however many subscribers; several API processes on one Redis all deliver; the
+subscription caps answer with a clear error."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import websockets
+
+from core.broadcast import Broadcaster
+from core.model import IngestOptions, Task, TaskStatus
+from core.services import Services, open_services
+from core.settings import Settings
+from core.tasks import TaskStore
+from tests.conftest import serving_http
+from tests.graphql_ops import TASK_FEED, TASK_UPDATES, subscribe
+
+
+async def _new_task(svc: Services, task_id: str) -> str:
+    task = await svc.tasks.create(
+        upload_id=f"u-{task_id}",
+        task_id=task_id,
+        filename="a.csv",
+        content_type="text/csv",
+        size_bytes=1,
+        sha256=None,
+        raw_key=f"uploads/u-{task_id}/a.csv",
+        datasource="ds",
+        options=IngestOptions(),
+    )
+    return task.id
+
+
+class CountingTaskStore(TaskStore):
+    """The real store, counting the tasks the broadcaster reads."""
+
+    reads = 0
+
+    async def get_many(self, task_ids: Sequence[str]) -> list[Task | None]:
+        self.reads += len(task_ids)
+        return await super().get_many(task_ids)
+
+
+async def test_a_change_is_read_once_for_all_watchers_of_a_process(
+    settings: Settings, clean: None
+) -> None:
+    async with open_services(settings) as svc:
+        task_id = await _new_task(svc, "t1")
+        store = CountingTaskStore(svc.db, svc.redis)
+        broadcaster = Broadcaster(svc.redis, store, max_subscriptions=1000, max_per_connection=1000)
+        async with contextlib.AsyncExitStack() as stack:
+            watchers = [
+                await stack.enter_async_context(broadcaster.watch(connection=svc))
+                for _ in range(300)
+            ]
+            watchers.append(
+                await stack.enter_async_context(broadcaster.watch(connection=svc, task_id=task_id))
+            )
+            await svc.tasks.fail(
+                task_id, stage=TaskStatus.QUEUED, code="X", message="gone", retryable=False
+            )
+            batches = await asyncio.wait_for(asyncio.gather(*(w.next() for w in watchers)), 30)
+        await broadcaster.close()
+
+    assert all([t.status for t in b.tasks] == [TaskStatus.FAILED] for b in batches)
+    assert store.reads == 1
+
+
+async def test_every_api_process_on_one_redis_delivers(settings: Settings, clean: None) -> None:
+    async with open_services(settings) as svc:
+        task_id = await _new_task(svc, "t1")
+        with serving_http(settings) as one, serving_http(settings) as two:
+            feeds = [asyncio.Queue[dict[str, Any]]() for _ in range(2)]
+            subscriptions = [
+                asyncio.create_task(subscribe(url, TASK_FEED, {}, each=feed))
+                for url, feed in zip((one, two), feeds, strict=True)
+            ]
+            updates = [
+                asyncio.create_task(subscribe(url, TASK_UPDATES, {"id": task_id}))
+                for url in (one, two)
+            ]
+            # Changes until both feeds show one: then both are surely subscribed.
+            while any(feed.empty() for feed in feeds):
+                await svc.tasks.transition(task_id, TaskStatus.QUEUED, message="still here")
+                await asyncio.sleep(0.2)
+            await svc.tasks.fail(
+                task_id, stage=TaskStatus.QUEUED, code="X", message="gone", retryable=False
+            )
+            finals = [await _first_failed(feed) for feed in feeds]
+            completed = await asyncio.wait_for(asyncio.gather(*updates), 30)
+            for subscription in subscriptions:
+                subscription.cancel()
+            await asyncio.gather(*subscriptions, return_exceptions=True)
+
+    assert finals == [{"id": task_id, "status": "FAILED", "error": {"code": "X"}}] * 2
+    assert [items[-1]["taskUpdates"]["status"] for items in completed] == ["FAILED"] * 2
+
+
+async def _first_failed(feed: asyncio.Queue[dict[str, Any]]) -> dict[str, Any]:
+    async with asyncio.timeout(30):
+        while True:
+            item: dict[str, Any] = (await feed.get())["taskFeed"]
+            if item["status"] == "FAILED":
+                return item
+
+
+@contextlib.asynccontextmanager
+async def _connection(url: str) -> AsyncIterator[Any]:
+    async with websockets.connect(
+        f"ws://{url}/graphql", subprotocols=["graphql-transport-ws"]
+    ) as ws:
+        await ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        yield ws
+
+
+async def _start_feed(ws: Any, operation_id: str) -> None:
+    message = {"id": operation_id, "type": "subscribe", "payload": {"query": TASK_FEED}}
+    await ws.send(json.dumps(message))
+
+
+async def _refusal(ws: Any, operation_id: str) -> str:
+    """The first error the server sends for `operation_id` (a refused subscription)."""
+    async with asyncio.timeout(30):
+        while True:
+            message = json.loads(await ws.recv())
+            if message.get("id") != operation_id:
+                continue
+            assert message["type"] in {"next", "error"}, message
+            errors = (
+                message["payload"]
+                if message["type"] == "error"
+                else message["payload"].get("errors")
+            )
+            assert errors, message
+            return str(errors[0]["message"])
+
+
+async def test_one_connection_over_its_cap_is_told_why(settings: Settings, clean: None) -> None:
+    capped = settings.model_copy(update={"subscriptions_max_per_connection": 1})
+    with serving_http(capped) as url:
+        async with _connection(url) as ws:
+            await _start_feed(ws, "1")
+            await _start_feed(ws, "2")
+            message = await _refusal(ws, "2")
+
+    assert "already has 1 live subscriptions" in message
+    assert "Stop one you no longer need" in message
+
+
+async def test_a_process_over_its_cap_is_told_why(settings: Settings, clean: None) -> None:
+    capped = settings.model_copy(update={"subscriptions_max_per_process": 1})
+    async with open_services(settings) as svc:
+        task_id = await _new_task(svc, "t1")
+    with serving_http(capped) as url:
+        async with _connection(url) as first, _connection(url) as second:
+            payload = {"query": TASK_UPDATES, "variables": {"id": task_id}}
+            await first.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+            assert json.loads(await first.recv())["type"] == "next"  # it is live
+            await _start_feed(second, "2")
+            message = await _refusal(second, "2")
+
+    assert "serving its limit of 1 live subscriptions" in message
+    assert "SLUICE_SUBSCRIPTIONS_MAX_PER_PROCESS" in message
