@@ -260,17 +260,30 @@ class DruidClient:
             int(w["worker"]["capacity"]) - int(w.get("currCapacityUsed", 0)) for w in workers
         )
 
-    async def tasks_ahead(self, task_id: str) -> int:
-        """How many pending tasks the Overlord queued before `task_id` (0 when it is not
-        pending): what a task waiting for a slot is waiting behind."""
+    async def tasks_ahead(self, task_id: str) -> list[str]:
+        """The types of the pending tasks the Overlord queued before `task_id` (empty when it
+        is not pending): what a task waiting for a slot is waiting behind, e.g. `kill` tasks
+        the Coordinator queued after datasources were dropped."""
         response = await self._request("GET", self.overlord_url, "/druid/indexer/v1/pendingTasks")
         self._expect_ok(response, "the list of pending tasks")
         pending = response.json()
         created = {t.get("id"): str(t.get("createdTime", "")) for t in pending}
         mine = created.get(task_id)
         if mine is None:
-            return 0
-        return sum(1 for other, at in created.items() if other != task_id and at < mine)
+            return []
+        return [
+            str(t.get("type", "unknown"))
+            for t in pending
+            if t.get("id") != task_id and created[t.get("id")] < mine
+        ]
+
+    async def running_task_types(self) -> list[str]:
+        """The types of the tasks running now: what holds the task slots."""
+        response = await self._request(
+            "GET", self.overlord_url, "/druid/indexer/v1/tasks", params={"state": "running"}
+        )
+        self._expect_ok(response, "the list of running tasks")
+        return [str(t.get("type", "unknown")) for t in response.json()]
 
     async def lock_holders(self, task_id: str, datasource: str) -> list[str]:
         """Ids of the other running tasks on `datasource`: what a WAITING task waits for
