@@ -157,7 +157,7 @@ class Subscriber:
                         self.errors += 1
                         continue
                     stage = message["payload"]["data"]["taskFeed"]["stage"]
-                    self.arrivals.setdefault(stage, time.perf_counter())
+                    self.arrivals[stage] = time.perf_counter()
                     self.live.set()
         except Exception:
             self.errors += 1
@@ -225,6 +225,11 @@ async def client(kind: str, url: str, n: int, server_pid: int) -> dict[str, Any]
                 warm += 1
                 await change(kind, svc, task_id, f"warm {warm}")
                 await asyncio.sleep(0.5)
+        # Quiet: every warm-up change delivered (no backlog ahead of the measured one).
+        while (
+            time.perf_counter() - max(max(s.arrivals.values(), default=0) for s in subscribers) < 1
+        ):
+            await asyncio.sleep(0.1)
         stop = asyncio.Event()
         queries = asyncio.create_task(plain_queries(kind, url, task_id, stop))
         await asyncio.sleep(1.0)  # the query loop is running before the change
