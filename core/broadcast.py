@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -113,6 +114,7 @@ class Broadcaster:
         self._subscription: Subscription | None = None
         self._jobs: list[asyncio.Task[None]] = []
         self._starting = asyncio.Lock()
+        self._resync_soon = False  # a message was lost: read PostgreSQL at the next one
 
     @property
     def subscriptions(self) -> int:
@@ -184,15 +186,24 @@ class Broadcaster:
             )
 
     async def _listen(self, subscription: Subscription) -> None:
-        async for message in subscription.messages():
+        while True:  # an unreadable message ends one pass, never the fan-out
             try:
-                if not message or message == RESYNC:  # silence, or Redis was away
-                    await self._resync()
-                elif task_id := message.get("task_id"):
-                    self._changed[task_id] = None
-                    self._wake_reader.set()
-            except Exception:  # PostgreSQL away: the next heartbeat or RESYNC tries again
-                log.exception("could not re-read the tasks changed while Redis was away")
+                async for message in subscription.messages():
+                    await self._take(message)
+            except Exception:
+                log.exception("unreadable pub/sub message on %s; listening on", FEED_CHANNEL)
+                self._resync_soon = True
+
+    async def _take(self, message: dict[str, Any]) -> None:
+        if self._resync_soon or not message or message == RESYNC:  # silence, or Redis was away
+            try:
+                await self._resync()
+                self._resync_soon = False
+            except Exception:  # PostgreSQL away: the next message or heartbeat tries again
+                log.exception("could not read the tasks changed while messages were lost")
+        if task_id := message.get("task_id"):
+            self._changed[task_id] = None
+            self._wake_reader.set()
 
     async def _read_changed(self) -> None:
         """Read announced tasks in batches: a burst of changes to one task is read once."""

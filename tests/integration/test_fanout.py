@@ -13,6 +13,7 @@ from typing import Any
 import websockets
 
 from core.broadcast import Broadcaster
+from core.events import FEED_CHANNEL
 from core.model import IngestOptions, Task, TaskStatus
 from core.services import Services, open_services
 from core.settings import Settings
@@ -167,3 +168,19 @@ async def test_a_process_over_its_cap_is_told_why(settings: Settings, clean: Non
 
     assert "serving its limit of 1 live subscriptions" in message
     assert "SLUICE_SUBSCRIPTIONS_MAX_PER_PROCESS" in message
+
+
+async def test_an_unreadable_message_does_not_stop_the_fan_out(
+    settings: Settings, clean: None
+) -> None:
+    async with open_services(settings) as svc:
+        task_id = await _new_task(svc, "t1")
+        async with svc.broadcaster.watch(connection=svc, task_id=task_id) as watcher:
+            await svc.redis.publish(FEED_CHANNEL, b"\xff not json")
+            await svc.tasks.fail(
+                task_id, stage=TaskStatus.QUEUED, code="X", message="gone", retryable=False
+            )
+            async with asyncio.timeout(30):
+                seen: list[TaskStatus] = []
+                while TaskStatus.FAILED not in seen:
+                    seen += [task.status for task in (await watcher.next()).tasks]
