@@ -2,9 +2,10 @@
 
 Issue 13 measured one pub/sub connection and one PostgreSQL read per subscriber per change:
 1,000 `taskFeed` subscribers saw a change at p99 3.8 s, 10,000 ran the API out of file
-descriptors. Here a process holds one pub/sub connection (`FEED_CHANNEL`), reads each changed
-task from PostgreSQL once, and hands the `Task` to every interested `Watcher`. A watcher keeps
-only the latest state per task: a slow consumer never makes the process buffer without limit.
+descriptors. Here a process holds one pub/sub connection (`Settings.task_events_channel`),
+reads each changed task from PostgreSQL once, and hands the `Task` to every interested
+`Watcher`. A watcher keeps only the latest state per task: a slow consumer never makes the
+process buffer without limit.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class Watcher:
 
 
 class Broadcaster:
-    """The process's single `FEED_CHANNEL` subscriber. Created with the services
+    """The process's single subscriber of the task events channel. Created with the services
     (`core.services.open_services`) and closed with them; it subscribes to Redis when the
     first watcher arrives, so a worker process, which has none, holds no pub/sub connection.
 
@@ -92,13 +93,14 @@ class Broadcaster:
         redis: Redis,
         tasks: TaskStore,
         *,
+        channel: str = FEED_CHANNEL,
         max_subscriptions: int,
         max_per_connection: int,
         max_pending: int = 1000,
         heartbeat_s: float = 15.0,
         retry_s: float = 1.0,
     ) -> None:
-        self._redis, self._tasks = redis, tasks
+        self._redis, self._tasks, self._channel = redis, tasks, channel
         self._max_subscriptions = max_subscriptions
         self._max_per_connection = max_per_connection
         self._max_pending = max_pending
@@ -125,7 +127,7 @@ class Broadcaster:
             if self._subscription is not None:
                 return
             self._seen_until = datetime.now(UTC)
-            subscription = Subscription(self._redis, FEED_CHANNEL, heartbeat_s=self._heartbeat_s)
+            subscription = Subscription(self._redis, self._channel, heartbeat_s=self._heartbeat_s)
             await subscription.__aenter__()  # Redis away: its messages() keeps trying
             self._subscription = subscription
             self._jobs = [
@@ -191,7 +193,7 @@ class Broadcaster:
                 async for message in subscription.messages():
                     await self._take(message)
             except Exception:
-                log.exception("unreadable pub/sub message on %s; listening on", FEED_CHANNEL)
+                log.exception("unreadable pub/sub message on %s; listening on", self._channel)
                 self._resync_soon = True
 
     async def _take(self, message: dict[str, Any]) -> None:

@@ -62,10 +62,11 @@ async def open_services(
         http = await stack.enter_async_context(
             httpx.AsyncClient(timeout=settings.druid_request_timeout_s)
         )
-        tasks = TaskStore(db, redis)
+        tasks = TaskStore(db, redis, channel=settings.task_events_channel)
         broadcaster = Broadcaster(
             redis,
             tasks,
+            channel=settings.task_events_channel,
             max_subscriptions=settings.subscriptions_max_per_process,
             max_per_connection=settings.subscriptions_max_per_connection,
         )

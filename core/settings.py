@@ -106,6 +106,13 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 2_000
 
+    @property
+    def task_events_channel(self) -> str:
+        """Redis pub/sub channel of task changes. Pub/sub ignores the database number, so it
+        is named after the queue: deployments (or test runs) sharing one Redis never hear
+        each other's changes."""
+        return f"{self.queue_name}:tasks"
+
     def deadline_s(self, status: TaskStatus) -> float:
         """How long a task may stay in `status` without progress or a live worker."""
         return {

@@ -21,7 +21,7 @@ from pydantic import TypeAdapter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from core.events import publish_task_changed
+from core.events import FEED_CHANNEL, publish_task_changed
 from core.model import (
     IngestOptions,
     Profile,
@@ -195,9 +195,12 @@ async def _read(db: Executor, task_id: str) -> Task | None:
 class TaskStore:
     """Tasks in PostgreSQL (`pool`), their changes announced on Redis (`publisher`)."""
 
-    def __init__(self, pool: asyncpg.Pool, publisher: Redis) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, publisher: Redis, *, channel: str = FEED_CHANNEL
+    ) -> None:
         self.pool = pool
         self.publisher = publisher
+        self.channel = channel  # where changes are announced (Settings.task_events_channel)
 
     # --- reads ---
 
@@ -416,7 +419,11 @@ class TaskStore:
         delays a subscriber until it re-reads (subscriptions re-read after a Redis outage)."""
         try:
             await publish_task_changed(
-                self.publisher, task_id=task.id, status=task.status, event_id=event_id
+                self.publisher,
+                channel=self.channel,
+                task_id=task.id,
+                status=task.status,
+                event_id=event_id,
             )
         except (RedisError, OSError) as exc:
             log.warning("could not announce change %d of task %s: %s", event_id, task.id, exc)

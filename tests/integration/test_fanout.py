@@ -13,7 +13,6 @@ from typing import Any
 import websockets
 
 from core.broadcast import Broadcaster
-from core.events import FEED_CHANNEL
 from core.model import IngestOptions, Task, TaskStatus
 from core.services import Services, open_services
 from core.settings import Settings
@@ -52,8 +51,11 @@ async def test_a_change_is_read_once_for_all_watchers_of_a_process(
 ) -> None:
     async with open_services(settings) as svc:
         task_id = await _new_task(svc, "t1")
-        store = CountingTaskStore(svc.db, svc.redis)
-        broadcaster = Broadcaster(svc.redis, store, max_subscriptions=1000, max_per_connection=1000)
+        channel = settings.task_events_channel
+        store = CountingTaskStore(svc.db, svc.redis, channel=channel)
+        broadcaster = Broadcaster(
+            svc.redis, store, channel=channel, max_subscriptions=1000, max_per_connection=1000
+        )
         async with contextlib.AsyncExitStack() as stack:
             watchers = [
                 await stack.enter_async_context(broadcaster.watch(connection=svc))
@@ -176,7 +178,7 @@ async def test_an_unreadable_message_does_not_stop_the_fan_out(
     async with open_services(settings) as svc:
         task_id = await _new_task(svc, "t1")
         async with svc.broadcaster.watch(connection=svc, task_id=task_id) as watcher:
-            await svc.redis.publish(FEED_CHANNEL, b"\xff not json")
+            await svc.redis.publish(settings.task_events_channel, b"\xff not json")
             await svc.tasks.fail(
                 task_id, stage=TaskStatus.QUEUED, code="X", message="gone", retryable=False
             )
