@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from core import queue
+from core import metrics, queue
 from core.formats import known_binary
 from core.model import IngestOptions, Task
 from core.names import datasource_name_problem, safe_filename
@@ -15,6 +16,8 @@ from core.storage import StoredObject
 
 if TYPE_CHECKING:
     from core.services import Services
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +134,10 @@ async def accept_upload(
     rejection = quick_rejection(
         received, datasource=datasource, options=options, settings=svc.settings
     )
+    size = received.stored.size if received.stored else 0
     if rejection is not None:
+        metrics.upload_received(rejection.code, size)
+        log.info("upload %s rejected: %s", received.upload_id, rejection.code)
         return rejection  # the request handler deletes the unclaimed raw object
     assert received.stored is not None
     task_id = new_id()
@@ -147,6 +153,8 @@ async def accept_upload(
         options=options,
     )
     received.claimed = True
+    metrics.upload_received("ACCEPTED", size)
+    log.info("upload %s accepted: task %s, %d bytes", received.upload_id, task_id, size)
     await start_processing(svc, task)
     return task
 
