@@ -19,6 +19,8 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
+from core.errors import ErrorCode
+from core.settings import Settings
 from core.storage import ObjectStore, ObjectTooLarge
 from core.uploads import ReceivedFile, new_id, raw_key
 
@@ -45,10 +47,16 @@ class _Part:
 class _StreamingForm:
     """Feeds body chunks to python-multipart and streams file parts to the object store."""
 
-    def __init__(self, store: ObjectStore, *, max_file_bytes: int) -> None:
+    def __init__(self, store: ObjectStore, *, settings: Settings) -> None:
         self.store = store
-        self.max_file_bytes = max_file_bytes
+        self.max_file_bytes = settings.max_upload_bytes
+        self.max_files = settings.max_multipart_files
+        self.max_fields = settings.max_multipart_fields
         self.fields: dict[str, bytes] = {}
+        self.parts = 0
+        # Parsed and checked before the first file byte goes to S3.
+        self.operations: dict[str, Any] | None = None
+        self.mapping: dict[str, list[str]] = {}
         self.files: dict[str, ReceivedFile] = {}
         self._events: list[tuple[str, Any]] = []
         self._part: _Part | None = None
@@ -95,8 +103,19 @@ class _StreamingForm:
     def _start_part(self, part: _Part) -> None:
         _, params = parse_options_header(part.headers.get(b"content-disposition", b""))
         part.name = params.get(b"name", b"").decode("utf-8", "replace")
+        self.parts += 1
         if b"filename" not in params:
+            if self.parts - len(self.files) > self.max_fields:
+                raise MultipartError(f"more than {self.max_fields} non-file fields")
             return
+        if self.operations is None:  # the spec sends operations and map before any file
+            self.operations, self.mapping = _validated(self.fields)
+        if part.name not in self.mapping:
+            raise MultipartError(f"the file part '{part.name}' is not named in the map")
+        if part.name in self.files:
+            raise MultipartError(f"the file part '{part.name}' is sent twice")
+        if len(self.files) >= self.max_files:
+            raise MultipartError(f"more than {self.max_files} files in one request")
         part.filename = params[b"filename"].decode("utf-8", "replace") or "upload"
         ctype = part.headers.get(b"content-type")
         part.content_type = ctype.decode("latin-1") if ctype else None
@@ -169,14 +188,49 @@ def _set_path(target: Any, path: str, value: Any) -> None:
         target[last] = value
 
 
-def _operations(form: _StreamingForm) -> dict[str, Any]:
+def _json_field(fields: dict[str, bytes], name: str) -> Any:
+    raw = fields.get(name)
+    if raw is None:
+        raise MultipartError(f"the '{name}' field is missing; it must come before the files")
     try:
-        operations = json.loads(form.fields["operations"])
-        mapping = json.loads(form.fields.get("map", b"{}"))
-    except (KeyError, json.JSONDecodeError) as exc:
-        raise MultipartError("the 'operations' and 'map' fields must be valid JSON") from exc
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise MultipartError(f"the '{name}' field is not UTF-8 text") from exc
+    except json.JSONDecodeError as exc:
+        raise MultipartError(
+            f"the '{name}' field is not valid JSON (line {exc.lineno}, column {exc.colno})"
+        ) from exc
+
+
+def _validated(fields: dict[str, bytes]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """`operations` and `map`, checked for shape (files are attached later)."""
+    operations = _json_field(fields, "operations")
+    mapping = _json_field(fields, "map")
     if not isinstance(operations, dict):
-        raise MultipartError("batched multipart operations are not supported")
+        raise MultipartError("'operations' must be one JSON object (batches are not supported)")
+    if not isinstance(operations.get("query"), str):
+        raise MultipartError("'operations' must have the GraphQL document as a string 'query'")
+    if not isinstance(operations.get("variables") or {}, dict):
+        raise MultipartError("'variables' in 'operations' must be a JSON object")
+    if not isinstance(mapping, dict):
+        raise MultipartError("'map' must be a JSON object of file part names to variable paths")
+    for name, paths in mapping.items():
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            raise MultipartError(f"the map entry for '{name}' must be a list of variable paths")
+        for path in paths:
+            if not path.startswith("variables."):
+                raise MultipartError(f"the map path '{path}' does not point into variables")
+            try:
+                _set_path(operations, path, None)  # where the file goes: null until then
+            except (KeyError, IndexError, ValueError, TypeError) as exc:
+                raise MultipartError(f"the map path '{path}' does not exist in operations") from exc
+    return operations, mapping
+
+
+def _operations(form: _StreamingForm) -> dict[str, Any]:
+    operations, mapping = (
+        (form.operations, form.mapping) if form.operations else _validated(form.fields)
+    )
     for name, paths in mapping.items():
         if name not in form.files:
             raise MultipartError(f"the map names file part '{name}', which was not sent")
@@ -192,19 +246,29 @@ Execute = Callable[[Request, dict[str, Any]], Awaitable[Response]]
 
 
 async def handle_multipart(
-    request: Request, *, store: ObjectStore, max_file_bytes: int, execute: Execute
+    request: Request, *, store: ObjectStore, settings: Settings, execute: Execute
 ) -> Response:
     """Parse and stream the body, run the operation, then delete every unclaimed raw object."""
-    form = _StreamingForm(store, max_file_bytes=max_file_bytes)
+    form = _StreamingForm(store, settings=settings)
     try:
         await _parse(request, form)
         return await execute(request, _operations(form))
     except MultipartError as exc:
-        return JSONResponse({"errors": [{"message": f"Bad multipart request: {exc}."}]}, 400)
+        return bad_request(str(exc))
     except ClientDisconnect:
         return Response(status_code=499)
     finally:
         await _cleanup(form, store)
+
+
+def bad_request(problem: str) -> JSONResponse:
+    """HTTP 400 with a GraphQL-shaped body, so a GraphQL client shows the reason."""
+    message = (
+        f"Bad multipart request: {problem}. Send the GraphQL multipart request spec's parts "
+        "('operations', then 'map', then the files), as apollo-upload-client or `curl -F` do."
+    )
+    error = {"message": message, "extensions": {"code": ErrorCode.INVALID_REQUEST.value}}
+    return JSONResponse({"data": None, "errors": [error]}, 400)
 
 
 async def _cleanup(form: _StreamingForm, store: ObjectStore) -> None:

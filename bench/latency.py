@@ -32,6 +32,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.auth import bench_headers  # noqa: E402
 from core.druid.client import ALL_TIME, DruidClient  # noqa: E402
 from core.settings import Settings  # noqa: E402
 
@@ -102,17 +103,17 @@ async def run_once(
     return timings
 
 
-async def queue_maintenance(client: httpx.AsyncClient, count: int) -> None:
+async def queue_maintenance(count: int) -> None:
     """Queue `count` kill tasks at once, as the Coordinator's kill duty does."""
-    druid = DruidClient.from_settings(client, Settings())
-    used = set(await druid.datasource_names())
-    dropped = sorted(set(await druid.datasource_names(include_unused=True)) - used)
-    if not dropped:
-        raise SystemExit("no dropped datasource to queue kill tasks for")
-    for n in range(count):
-        datasource = dropped[n % len(dropped)]
-        spec = {"type": "kill", "id": f"bench_kill_{n}_{time.time_ns()}"}
-        await druid.submit_task({**spec, "dataSource": datasource, "interval": ALL_TIME})
+    async with DruidClient.from_settings(None, Settings()) as druid:  # no API token to Druid
+        used = set(await druid.datasource_names())
+        dropped = sorted(set(await druid.datasource_names(include_unused=True)) - used)
+        if not dropped:
+            raise SystemExit("no dropped datasource to queue kill tasks for")
+        for n in range(count):
+            datasource = dropped[n % len(dropped)]
+            spec = {"type": "kill", "id": f"bench_kill_{n}_{time.time_ns()}"}
+            await druid.submit_task({**spec, "dataSource": datasource, "interval": ALL_TIME})
 
 
 async def main() -> None:
@@ -125,10 +126,11 @@ async def main() -> None:
     data = one_mb_csv()
     pool = await asyncpg.create_pool(settings.database_url)
     results = []
-    async with httpx.AsyncClient(base_url=args.url, timeout=120) as client:
+    headers = await bench_headers(settings)
+    async with httpx.AsyncClient(base_url=args.url, timeout=120, headers=headers) as client:
         for run in range(args.runs):
             if args.maintenance:
-                await queue_maintenance(client, args.maintenance)
+                await queue_maintenance(args.maintenance)
             results.append(
                 await run_once(client, pool, data, f"bench_latency_{int(time.time())}_{run}")
             )

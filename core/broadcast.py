@@ -14,13 +14,14 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
 
+from core.errors import ErrorCode, VisibleError
 from core.events import FEED_CHANNEL, RESYNC, Subscription
 from core.model import Task
 from core.tasks import TaskStore
@@ -34,8 +35,11 @@ RESYNC_MARGIN = timedelta(seconds=5)
 _KNOWN_VERSIONS = 4096
 
 
-class TooManySubscriptions(ValueError):
-    """A subscription cap from Settings is reached (shown to the client: a ValueError)."""
+class TooManySubscriptions(VisibleError):
+    """A subscription cap from Settings is reached."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code=ErrorCode.TOO_MANY_SUBSCRIPTIONS)
 
 
 @dataclass(slots=True)
@@ -51,15 +55,15 @@ class Batch:
 class Watcher:
     """One subscriber's mailbox: at most `max_pending` tasks, each in its latest state."""
 
-    task_id: str | None  # None: every task `accepts` lets through (a feed)
-    accepts: Callable[[Task], bool]
+    task_id: str | None  # None: every task of the workspace (a feed)
+    workspace_id: str | None  # None: every workspace (the process itself, tests)
     max_pending: int
     _pending: dict[str, Task] = field(default_factory=dict)
     _resync: bool = False
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def offer(self, task: Task) -> None:
-        if not self.accepts(task):
+    def offer(self, task: Task, workspace_id: str) -> None:
+        if self.workspace_id is not None and workspace_id != self.workspace_id:
             return
         self._pending.pop(task.id, None)  # re-inserted last: the order of the latest changes
         self._pending[task.id] = task
@@ -150,14 +154,14 @@ class Broadcaster:
         *,
         connection: object,
         task_id: str | None = None,
-        accepts: Callable[[Task], bool] = lambda _task: True,
+        workspace_id: str | None = None,
     ) -> AsyncIterator[Watcher]:
         """Register a watcher and unregister it on exit: a caller that reads PostgreSQL after
         entering misses no change. Raises `TooManySubscriptions` over a cap."""
         await self._start()
         key = id(connection)
         self._check_caps(key)
-        watcher = Watcher(task_id=task_id, accepts=accepts, max_pending=self._max_pending)
+        watcher = Watcher(task_id=task_id, workspace_id=workspace_id, max_pending=self._max_pending)
         group = self._feed if task_id is None else self._by_task.setdefault(task_id, set())
         group.add(watcher)
         self._count += 1
@@ -214,30 +218,30 @@ class Broadcaster:
             self._wake_reader.clear()
             task_ids, self._changed = list(self._changed), {}
             try:
-                tasks = await self._tasks.get_many(task_ids)
+                tasks = await self._tasks.with_workspaces(task_ids=task_ids)
             except Exception:
                 log.exception("could not read %d changed tasks; trying again", len(task_ids))
                 self._changed = dict.fromkeys(task_ids) | self._changed
                 await asyncio.sleep(self._retry_s)  # back-off while PostgreSQL is away
                 self._wake_reader.set()
                 continue
-            for task in tasks:
-                if task is not None:
-                    self._hand_out(task)
+            for task, workspace_id in tasks:
+                self._hand_out(task, workspace_id)
 
     async def _resync(self) -> None:
         """Messages may have been lost: hand out what PostgreSQL says changed meanwhile."""
-        for task in await self._tasks.changed_since(self._seen_until - RESYNC_MARGIN):
+        since = self._seen_until - RESYNC_MARGIN
+        for task, workspace_id in await self._tasks.with_workspaces(since=since):
             if self._versions.get(task.id) != task.updated_at:
-                self._hand_out(task)
+                self._hand_out(task, workspace_id)
 
-    def _hand_out(self, task: Task) -> None:
+    def _hand_out(self, task: Task, workspace_id: str) -> None:
         self._seen_until = max(self._seen_until, task.updated_at)
         self._versions[task.id] = task.updated_at
         self._versions.move_to_end(task.id)
         if len(self._versions) > _KNOWN_VERSIONS:
             self._versions.popitem(last=False)
         for watcher in self._by_task.get(task.id, ()):
-            watcher.offer(task)
+            watcher.offer(task, workspace_id)
         for watcher in self._feed:
-            watcher.offer(task)
+            watcher.offer(task, workspace_id)

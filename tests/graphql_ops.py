@@ -40,6 +40,30 @@ TASK = (
     "events { status progress message } } }"
 )
 
+TASKS = """
+query Tasks($first: Int, $after: String, $ds: String) {
+  tasks(first: $first, after: $after, datasource: $ds) {
+    __typename
+    ... on TaskPage { items { filename } nextCursor }
+    ... on UserError { code message }
+    ... on InvalidArgument { argument }
+  }
+}"""
+
+CHECK_DATASOURCE_NAME = """
+query Check($name: String!) {
+  checkDatasourceName(name: $name) { exists problem { code message argument } }
+}"""
+
+QUARANTINE = """
+query Quarantine($id: ID!) {
+  task(id: $id) {
+    hasQuarantine
+    quarantineUrl { __typename ... on QuarantineLink { url } ... on UserError { code message } }
+    quarantinePreview(limit: 5) { sourceRow reason }
+  }
+}"""
+
 TASK_UPDATES = f"subscription Updates($id: ID!) {{ taskUpdates(id: $id) {{ {TASK_FIELDS} }} }}"
 TASK_FEED = "subscription Feed { taskFeed { id status error { code } } }"
 
@@ -49,15 +73,18 @@ async def subscribe(
     query: str,
     variables: dict[str, Any],
     *,
+    auth: dict[str, str],
     each: asyncio.Queue[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Collect every `next` payload (also handed to `each` as it comes) until the server
-    completes the subscription (graphql-transport-ws)."""
+    completes the subscription (graphql-transport-ws). `auth`: the caller's headers (see
+    tests.conftest.grant); the token goes in the connection_init payload."""
     items: list[dict[str, Any]] = []
     async with websockets.connect(
         f"ws://{url}/graphql", subprotocols=["graphql-transport-ws"]
     ) as ws:
-        await ws.send(json.dumps({"type": "connection_init"}))
+        payload = {"authorization": auth["authorization"]}
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         await ws.send(
             json.dumps(
@@ -81,6 +108,29 @@ async def subscribe(
                 raise AssertionError(message)
 
 
+async def post_upload(
+    client: httpx.AsyncClient,
+    *,
+    filename: str,
+    content: bytes,
+    datasource: str,
+    options: dict[str, Any] | None = None,
+    content_type: str = "text/csv",
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """The raw answer to an uploadFile multipart request."""
+    operations = {
+        "query": UPLOAD_FILE,
+        "variables": {"file": None, "datasource": datasource, "options": options},
+    }
+    return await client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
+        files={"0": (filename, content, content_type)},
+        headers=headers,
+    )
+
+
 async def upload_file(
     client: httpx.AsyncClient,
     *,
@@ -90,14 +140,13 @@ async def upload_file(
     options: dict[str, Any] | None = None,
     content_type: str = "text/csv",
 ) -> dict[str, Any]:
-    operations = {
-        "query": UPLOAD_FILE,
-        "variables": {"file": None, "datasource": datasource, "options": options},
-    }
-    response = await client.post(
-        "/graphql",
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
-        files={"0": (filename, content, content_type)},
+    response = await post_upload(
+        client,
+        filename=filename,
+        content=content,
+        datasource=datasource,
+        options=options,
+        content_type=content_type,
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -128,6 +177,15 @@ async def graphql(client: httpx.AsyncClient, query: str, **variables: Any) -> di
     body = response.json()
     assert "errors" not in body, body
     return body["data"]  # type: ignore[no-any-return]
+
+
+async def list_tasks(client: httpx.AsyncClient, **variables: Any) -> dict[str, Any]:
+    return (await graphql(client, TASKS, **variables))["tasks"]  # type: ignore[no-any-return]
+
+
+async def check_datasource_name(client: httpx.AsyncClient, name: str) -> dict[str, Any]:
+    data = await graphql(client, CHECK_DATASOURCE_NAME, name=name)
+    return data["checkDatasourceName"]  # type: ignore[no-any-return]
 
 
 async def get_task(client: httpx.AsyncClient, task_id: str) -> dict[str, Any]:

@@ -28,6 +28,8 @@ from schema.dashboards.types import (
     problem,
 )
 from schema.datasets.loaders import ContextDatasets, broker
+from schema.enums import Granularity
+from schema.permissions import Viewer
 
 Info = strawberry.Info[Context, None]
 
@@ -39,13 +41,15 @@ def _runtime(info: Info) -> tuple[ContextDatasets, DruidBroker, QueryLimits]:
 
 @strawberry.type
 class DashboardsQuery:
-    @strawberry.field(description="A metric per time bucket, column-oriented.")
+    @strawberry.field(
+        permission_classes=[Viewer], description="A metric per time bucket, column-oriented."
+    )
     async def timeseries(
         self,
         info: Info,
         datasource: str,
         metric: MetricInput,
-        granularity: m.Granularity = m.Granularity.DAY,
+        granularity: Granularity = m.Granularity.DAY,
         interval: IntervalInput | None = None,
         filters: list[FilterInput] | None = None,
     ) -> TimeSeriesResult:
@@ -53,7 +57,7 @@ class DashboardsQuery:
             query = m.TimeseriesQuery(
                 datasource=datasource,
                 metric=metric.to_model(),
-                granularity=granularity,
+                granularity=m.Granularity(granularity),
                 interval=to_interval(interval, now=datetime.now(UTC)),
                 filters=to_filters(filters),
             )
@@ -64,7 +68,9 @@ class DashboardsQuery:
             return problem(exc)
 
     @strawberry.field(
-        name="topN", description="The `limit` values of a dimension ranked by a metric (exact)."
+        name="topN",
+        permission_classes=[Viewer],
+        description="The `limit` values of a dimension ranked by a metric (exact).",
     )
     async def top_n(
         self,
@@ -91,7 +97,11 @@ class DashboardsQuery:
         except QueryProblem as exc:
             return problem(exc)
 
-    @strawberry.field(name="groupBy", description="Metrics per combination of dimension values.")
+    @strawberry.field(
+        name="groupBy",
+        permission_classes=[Viewer],
+        description="Metrics per combination of dimension values.",
+    )
     async def group_by(
         self,
         info: Info,
@@ -111,7 +121,9 @@ class DashboardsQuery:
                 interval=to_interval(interval, now=datetime.now(UTC)),
                 filters=to_filters(filters),
                 limit=limit,
-                order_by=tuple(m.OrderBy(o.field, o.direction) for o in order_by or ()),
+                order_by=tuple(
+                    m.OrderBy(o.field, m.SortDirection(o.direction)) for o in order_by or ()
+                ),
             )
             datasets, druid, limits = _runtime(info)
             data = await run_groupby(query, datasets=datasets, broker=druid, limits=limits)

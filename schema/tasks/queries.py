@@ -2,32 +2,49 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.dataloader import DataLoader
 
 from core import model
+from core.auth.naming import druid_name
+from core.errors import VisibleError
 from schema.context import Context
-from schema.tasks.types import IngestionTask, TaskPage, TaskStatus
+from schema.enums import TaskStatus
+from schema.errors import InvalidArgument
+from schema.permissions import Viewer
+from schema.tasks.types import IngestionTask, TaskPage
+
+TasksResult = Annotated[TaskPage | InvalidArgument, strawberry.union("TasksResult")]
 
 
 def task_loader(context: Context) -> DataLoader[str, model.Task | None]:
-    """One per request: asking for the same task twice costs one query."""
+    """One per request: asking for the same task twice costs one query. Only the caller's
+    workspace's tasks are found."""
     loader = context.loaders.get("task")
     if loader is None:
-        loader = context.loaders["task"] = DataLoader(load_fn=context.tasks.get_many)
+        tasks, workspace_id = context.tasks, context.member.workspace_id
+        loader = context.loaders["task"] = DataLoader(
+            load_fn=lambda ids: tasks.get_many(ids, workspace_id=workspace_id)
+        )
     return loader
 
 
 @strawberry.type
 class TasksQuery:
-    @strawberry.field
+    @strawberry.field(permission_classes=[Viewer])
     async def task(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> IngestionTask | None:
         task = await task_loader(info.context).load(str(id))
         return IngestionTask.from_model(task) if task else None
 
-    @strawberry.field(description="Newest first. Filter by status and/or datasource.")
+    @strawberry.field(
+        permission_classes=[Viewer],
+        description="Newest first. Filter by status and/or datasource. An `after` cursor this "
+        "API did not give gives InvalidArgument (INVALID_CURSOR).",
+    )
     async def tasks(
         self,
         info: strawberry.Info[Context, None],
@@ -35,11 +52,16 @@ class TasksQuery:
         datasource: str | None = None,
         first: int = 50,
         after: str | None = None,
-    ) -> TaskPage:
-        items, next_cursor = await info.context.tasks.page(
-            statuses=[model.TaskStatus(s.value) for s in status or []],
-            datasource=datasource,
-            first=max(1, min(first, 500)),
-            after=after,
-        )
+    ) -> TasksResult:
+        workspace = info.context.member.workspace
+        try:
+            items, next_cursor = await info.context.tasks.page(
+                workspace_id=workspace.id,
+                statuses=[model.TaskStatus(s) for s in status or []],
+                datasource=druid_name(workspace.druid_prefix, datasource) if datasource else None,
+                first=max(1, min(first, 500)),
+                after=after,
+            )
+        except VisibleError as exc:  # a cursor not given by this API
+            return InvalidArgument(code=exc.code, message=exc.message, argument="after")
         return TaskPage(items=[IngestionTask.from_model(t) for t in items], next_cursor=next_cursor)

@@ -9,26 +9,34 @@ from datetime import UTC, datetime
 import strawberry
 
 from core.broadcast import RESYNC_MARGIN
+from core.errors import ErrorCode, VisibleError
 from schema.context import Context
+from schema.permissions import Viewer
 from schema.tasks.types import IngestionTask
 
 
 @strawberry.type
 class TasksSubscription:
     @strawberry.subscription(
+        permission_classes=[Viewer],
         description="The task's current state first, then one item per change; completes "
-        "after the terminal state (SUCCEEDED, FAILED or CANCELLED)."
+        "after the terminal state (SUCCEEDED, FAILED or CANCELLED).",
     )
     async def task_updates(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> AsyncGenerator[IngestionTask, None]:
         services = info.context.services
+        workspace_id = info.context.member.workspace_id
         connection = info.context.request or info.context
         # Watch before reading PostgreSQL, so no change can slip in between.
-        async with services.broadcaster.watch(connection=connection, task_id=str(id)) as watcher:
-            task = await services.tasks.get(str(id))
+        async with services.broadcaster.watch(
+            connection=connection, task_id=str(id), workspace_id=workspace_id
+        ) as watcher:
+            task = await services.tasks.get(str(id), workspace_id=workspace_id)
             if task is None:
-                raise ValueError(f"There is no task {id}. Check the id.")
+                raise VisibleError(
+                    f"There is no task {id}. Check the id.", code=ErrorCode.NOT_FOUND
+                )
             yield IngestionTask.from_model(task)
             version = task.updated_at
             while not task.status.is_terminal:
@@ -38,19 +46,27 @@ class TasksSubscription:
                         version = task.updated_at
                         yield IngestionTask.from_model(task)
 
-    @strawberry.subscription(description="Every change to any task, as it happens.")
+    @strawberry.subscription(
+        permission_classes=[Viewer],
+        description="Every change to any task of the caller's workspace, as it happens.",
+    )
     async def task_feed(
         self, info: strawberry.Info[Context, None]
     ) -> AsyncGenerator[IngestionTask, None]:
         services = info.context.services
+        workspace_id = info.context.member.workspace_id
         connection = info.context.request or info.context
         seen_until = datetime.now(UTC)
-        async with services.broadcaster.watch(connection=connection) as watcher:
+        async with services.broadcaster.watch(
+            connection=connection, workspace_id=workspace_id
+        ) as watcher:
             while True:
                 batch = await watcher.next()
                 changed = batch.tasks
                 if batch.resync:  # this subscriber fell behind: catch up from PostgreSQL
-                    changed = await services.tasks.changed_since(seen_until - RESYNC_MARGIN)
+                    changed = await services.tasks.changed_since(
+                        seen_until - RESYNC_MARGIN, workspace_id=workspace_id
+                    )
                 for task in changed:
                     seen_until = max(seen_until, task.updated_at)
                     yield IngestionTask.from_model(task)

@@ -7,9 +7,11 @@ from typing import Any
 import strawberry
 from strawberry.file_uploads import Upload
 
+from core.errors import ErrorCode
 from core.model import Task
 from core.uploads import ReceivedFile, UploadRejection, accept_upload
 from schema.context import Context
+from schema.permissions import Editor
 from schema.tasks.types import IngestionTask
 from schema.uploads.types import IngestOptions, UploadRejected, UploadResult
 
@@ -17,7 +19,9 @@ from schema.uploads.types import IngestOptions, UploadRejected, UploadResult
 def result_of(outcome: Task | UploadRejection) -> IngestionTask | UploadRejected:
     if isinstance(outcome, UploadRejection):
         return UploadRejected(
-            code=outcome.code, message=outcome.message, filename=outcome.filename or ""
+            code=ErrorCode.parse(outcome.code),
+            message=outcome.message,
+            filename=outcome.filename or "",
         )
     return IngestionTask.from_model(outcome)
 
@@ -27,7 +31,7 @@ async def _accept(
 ) -> IngestionTask | UploadRejected:
     if not isinstance(file, ReceivedFile):
         return UploadRejected(
-            code="NOT_MULTIPART",
+            code=ErrorCode.NOT_MULTIPART,
             message="Send the file as a multipart request (the GraphQL multipart request spec, "
             "as apollo-upload-client or `curl -F` do), not inside JSON.",
             filename="",
@@ -37,13 +41,17 @@ async def _accept(
         received=file,
         datasource=datasource,
         options=(options or IngestOptions()).to_model(),
+        workspace=info.context.member.workspace,
     )
     return result_of(outcome)
 
 
 @strawberry.type
 class UploadsMutation:
-    @strawberry.mutation(description="Upload one file into `datasource` (created if new).")
+    @strawberry.mutation(
+        permission_classes=[Editor],
+        description="Upload one file into `datasource` (created if new).",
+    )
     async def upload_file(
         self,
         info: strawberry.Info[Context, None],
@@ -53,7 +61,10 @@ class UploadsMutation:
     ) -> UploadResult:
         return await _accept(info, file, datasource, options)
 
-    @strawberry.mutation(description="Upload several files into one datasource; one result each.")
+    @strawberry.mutation(
+        permission_classes=[Editor],
+        description="Upload several files into one datasource; one result each.",
+    )
     async def upload_files(
         self,
         info: strawberry.Info[Context, None],

@@ -8,16 +8,18 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import websockets
 
+from core.auth.model import LEGACY_WORKSPACE
 from core.broadcast import Broadcaster, Watcher
 from core.model import IngestOptions, Task, TaskStatus
 from core.services import Services, open_services
 from core.settings import Settings
 from core.tasks import TaskStore
-from tests.conftest import serving_http
+from tests.conftest import grant, serving_http
 from tests.graphql_ops import TASK_FEED, TASK_UPDATES, subscribe
 
 
@@ -32,6 +34,7 @@ async def _new_task(svc: Services, task_id: str) -> str:
         raw_key=f"uploads/u-{task_id}/a.csv",
         datasource="ds",
         options=IngestOptions(),
+        workspace_id=LEGACY_WORKSPACE.id,
     )
     return task.id
 
@@ -41,9 +44,11 @@ class CountingTaskStore(TaskStore):
 
     reads = 0
 
-    async def get_many(self, task_ids: Sequence[str]) -> list[Task | None]:
-        self.reads += len(task_ids)
-        return await super().get_many(task_ids)
+    async def with_workspaces(
+        self, *, task_ids: Sequence[str] | None = None, since: datetime | None = None
+    ) -> list[tuple[Task, str]]:
+        self.reads += len(task_ids or ())
+        return await super().with_workspaces(task_ids=task_ids, since=since)
 
 
 async def test_a_change_is_read_once_for_all_watchers_of_a_process(
@@ -65,7 +70,7 @@ async def test_a_change_is_read_once_for_all_watchers_of_a_process(
                 await stack.enter_async_context(broadcaster.watch(connection=svc, task_id=task_id))
             )
             await svc.tasks.fail(
-                task_id, stage=TaskStatus.QUEUED, code="X", message="gone", retryable=False
+                task_id, stage=TaskStatus.QUEUED, code="STALLED", message="gone", retryable=False
             )
             statuses = await asyncio.wait_for(asyncio.gather(*map(_until_failed, watchers)), 30)
         await broadcaster.close()
@@ -82,17 +87,20 @@ async def _until_failed(watcher: Watcher) -> list[TaskStatus]:
     return seen
 
 
-async def test_every_api_process_on_one_redis_delivers(settings: Settings, clean: None) -> None:
+async def test_every_api_process_on_one_redis_delivers(
+    settings: Settings, clean: None, db: Any
+) -> None:
+    auth = await grant(db)
     async with open_services(settings) as svc:
         task_id = await _new_task(svc, "t1")
         with serving_http(settings) as one, serving_http(settings) as two:
             feeds = [asyncio.Queue[dict[str, Any]]() for _ in range(2)]
             subscriptions = [
-                asyncio.create_task(subscribe(url, TASK_FEED, {}, each=feed))
+                asyncio.create_task(subscribe(url, TASK_FEED, {}, auth=auth, each=feed))
                 for url, feed in zip((one, two), feeds, strict=True)
             ]
             updates = [
-                asyncio.create_task(subscribe(url, TASK_UPDATES, {"id": task_id}))
+                asyncio.create_task(subscribe(url, TASK_UPDATES, {"id": task_id}, auth=auth))
                 for url in (one, two)
             ]
             # Changes until both feeds show one: then both are surely subscribed.
@@ -100,7 +108,7 @@ async def test_every_api_process_on_one_redis_delivers(settings: Settings, clean
                 await svc.tasks.transition(task_id, TaskStatus.QUEUED, message="still here")
                 await asyncio.sleep(0.2)
             await svc.tasks.fail(
-                task_id, stage=TaskStatus.QUEUED, code="X", message="gone", retryable=False
+                task_id, stage=TaskStatus.QUEUED, code="STALLED", message="gone", retryable=False
             )
             finals = [await _first_failed(feed) for feed in feeds]
             completed = await asyncio.wait_for(asyncio.gather(*updates), 30)
@@ -108,7 +116,7 @@ async def test_every_api_process_on_one_redis_delivers(settings: Settings, clean
                 subscription.cancel()
             await asyncio.gather(*subscriptions, return_exceptions=True)
 
-    assert finals == [{"id": task_id, "status": "FAILED", "error": {"code": "X"}}] * 2
+    assert finals == [{"id": task_id, "status": "FAILED", "error": {"code": "STALLED"}}] * 2
     assert [items[-1]["taskUpdates"]["status"] for items in completed] == ["FAILED"] * 2
 
 
@@ -121,11 +129,12 @@ async def _first_failed(feed: asyncio.Queue[dict[str, Any]]) -> dict[str, Any]:
 
 
 @contextlib.asynccontextmanager
-async def _connection(url: str) -> AsyncIterator[Any]:
+async def _connection(url: str, auth: dict[str, str]) -> AsyncIterator[Any]:
     async with websockets.connect(
         f"ws://{url}/graphql", subprotocols=["graphql-transport-ws"]
     ) as ws:
-        await ws.send(json.dumps({"type": "connection_init"}))
+        payload = {"authorization": auth["authorization"]}
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         yield ws
 
@@ -152,10 +161,13 @@ async def _refusal(ws: Any, operation_id: str) -> str:
             return str(errors[0]["message"])
 
 
-async def test_one_connection_over_its_cap_is_told_why(settings: Settings, clean: None) -> None:
+async def test_one_connection_over_its_cap_is_told_why(
+    settings: Settings, clean: None, db: Any
+) -> None:
+    auth = await grant(db)
     capped = settings.model_copy(update={"subscriptions_max_per_connection": 1})
     with serving_http(capped) as url:
-        async with _connection(url) as ws:
+        async with _connection(url, auth) as ws:
             await _start_feed(ws, "1")
             await _start_feed(ws, "2")
             message = await _refusal(ws, "2")
@@ -164,12 +176,13 @@ async def test_one_connection_over_its_cap_is_told_why(settings: Settings, clean
     assert "Stop one you no longer need" in message
 
 
-async def test_a_process_over_its_cap_is_told_why(settings: Settings, clean: None) -> None:
+async def test_a_process_over_its_cap_is_told_why(settings: Settings, clean: None, db: Any) -> None:
+    auth = await grant(db)
     capped = settings.model_copy(update={"subscriptions_max_per_process": 1})
     async with open_services(settings) as svc:
         task_id = await _new_task(svc, "t1")
     with serving_http(capped) as url:
-        async with _connection(url) as first, _connection(url) as second:
+        async with _connection(url, auth) as first, _connection(url, auth) as second:
             payload = {"query": TASK_UPDATES, "variables": {"id": task_id}}
             await first.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
             assert json.loads(await first.recv())["type"] == "next"  # it is live
@@ -188,6 +201,22 @@ async def test_an_unreadable_message_does_not_stop_the_fan_out(
         async with svc.broadcaster.watch(connection=svc, task_id=task_id) as watcher:
             await svc.redis.publish(settings.task_events_channel, b"\xff not json")
             await svc.tasks.fail(
-                task_id, stage=TaskStatus.QUEUED, code="X", message="gone", retryable=False
+                task_id, stage=TaskStatus.QUEUED, code="STALLED", message="gone", retryable=False
             )
             await asyncio.wait_for(_until_failed(watcher), 30)
+
+
+async def test_a_watcher_gets_only_its_workspace_tasks(settings: Settings, clean: None) -> None:
+    async with open_services(settings) as svc:
+        task_id = await _new_task(svc, "t1")
+        broadcaster = svc.broadcaster
+        async with (
+            broadcaster.watch(connection=svc, workspace_id="elsewhere") as other,
+            broadcaster.watch(connection=svc, workspace_id=LEGACY_WORKSPACE.id) as mine,
+        ):
+            await svc.tasks.fail(
+                task_id, stage=TaskStatus.QUEUED, code="STALLED", message="gone", retryable=False
+            )
+            await asyncio.wait_for(_until_failed(mine), 30)
+            # the same hand-out reached `mine`; `other` got nothing
+            assert not other._pending and not other._wake.is_set()

@@ -10,10 +10,11 @@ import httpx
 import pytest
 
 from core import resumable
+from core.auth.model import LEGACY_WORKSPACE
 from core.services import open_services
 from core.settings import Settings
 from core.storage import S3ObjectStore
-from tests.conftest import api_client
+from tests.conftest import api_client, grant
 from tests.graphql_ops import get_task
 from workers.sessions import abort_orphan_uploads
 
@@ -37,7 +38,14 @@ mutation Complete($id: ID!) {
     ... on UploadRejected { code message }
   }
 }"""
-CANCEL = "mutation Cancel($id: ID!) { cancelUpload(id: $id) }"
+CANCEL = """
+mutation Cancel($id: ID!) {
+  cancelUpload(id: $id) {
+    __typename
+    ... on UploadSession { cancelled }
+    ... on UploadRejected { code message }
+  }
+}"""
 
 
 def _csv(rows: int) -> bytes:
@@ -74,10 +82,11 @@ async def _put(session: dict[str, Any], content: bytes, numbers: list[int]) -> N
 
 
 @pytest.fixture
-async def small_parts(settings: Settings, clean: None) -> AsyncIterator[httpx.AsyncClient]:
+async def small_parts(settings: Settings, db: Any, clean: None) -> AsyncIterator[httpx.AsyncClient]:
     """A client of an API that cuts 5 MiB parts (S3's minimum), so that a test file of a few
     MB has several."""
-    async with api_client(settings.model_copy(update={"upload_min_part_bytes": 5 * 1024**2})) as c:
+    small = settings.model_copy(update={"upload_min_part_bytes": 5 * 1024**2})
+    async with api_client(small, await grant(db)) as c:
         yield c
 
 
@@ -100,6 +109,9 @@ async def test_parts_sent_straight_to_s3_become_a_queued_task(
     again = (await _gql(client, COMPLETE, id=session["id"]))["completeUpload"]
     assert again["id"] == done["id"]
     assert await db.fetchval("SELECT count(*) FROM tasks") == 1
+    # A completed upload cannot be cancelled: its task can.
+    refused = (await _gql(client, CANCEL, id=session["id"]))["cancelUpload"]
+    assert refused["__typename"] == "UploadRejected" and refused["code"] == "UPLOAD_COMPLETED"
 
     await worker()
     task = await get_task(client, done["id"])
@@ -165,7 +177,10 @@ async def test_a_cancelled_upload_frees_its_parts_and_cannot_complete(
     content = _csv(1000)
     session = await _start(client, content)
     await _put(session, content, [1])
-    assert (await _gql(client, CANCEL, id=session["id"]))["cancelUpload"] is True
+    cancelled = (await _gql(client, CANCEL, id=session["id"]))["cancelUpload"]
+    assert cancelled == {"__typename": "UploadSession", "cancelled": True}
+    again = (await _gql(client, CANCEL, id=session["id"]))["cancelUpload"]
+    assert again == cancelled  # cancelling twice is fine
     done = (await _gql(client, COMPLETE, id=session["id"]))["completeUpload"]
     assert done["code"] == "UPLOAD_ABORTED"
     state = await _gql(client, SESSION_QUERY, id=session["id"], first=1, count=1)
@@ -176,6 +191,9 @@ async def test_a_cancelled_upload_frees_its_parts_and_cannot_complete(
 async def test_unknown_session(client: httpx.AsyncClient) -> None:
     done = (await _gql(client, COMPLETE, id="nope"))["completeUpload"]
     assert done["code"] == "UPLOAD_NOT_FOUND"
+    cancelled = (await _gql(client, CANCEL, id="nope"))["cancelUpload"]
+    assert cancelled["__typename"] == "UploadRejected"
+    assert cancelled["code"] == "UPLOAD_NOT_FOUND"
     assert (await _gql(client, SESSION_QUERY, id="nope", first=1, count=1))["uploadSession"] is None
 
 
@@ -193,7 +211,7 @@ async def test_abandoned_sessions_are_cancelled_and_their_parts_freed(
         assert await resumable.expire(svc) == 1
     state = (await _gql(client, SESSION_QUERY, id=old["id"], first=1, count=1))["uploadSession"]
     assert state["cancelled"] is True
-    session = await resumable.get(db, old["id"])
+    session = await resumable.get(db, old["id"], workspace_id=LEGACY_WORKSPACE.id)
     assert session is not None
     with pytest.raises(Exception, match="NoSuchUpload"):  # S3 dropped the parts
         await store.uploaded_parts(session.raw_key, session.s3_upload_id)

@@ -25,14 +25,14 @@ def _task(task_id: str, *, status: TaskStatus = TaskStatus.QUEUED, second: int =
 
 
 def _feed(max_pending: int = 10) -> Watcher:
-    return Watcher(task_id=None, accepts=lambda _task: True, max_pending=max_pending)
+    return Watcher(task_id=None, workspace_id=None, max_pending=max_pending)
 
 
 async def test_changes_to_one_task_collapse_to_its_latest_state() -> None:
     watcher = _feed()
-    watcher.offer(_task("a", second=1))
-    watcher.offer(_task("b", second=2))
-    watcher.offer(_task("a", status=TaskStatus.FAILED, second=3))
+    watcher.offer(_task("a", second=1), "w")
+    watcher.offer(_task("b", second=2), "w")
+    watcher.offer(_task("a", status=TaskStatus.FAILED, second=3), "w")
 
     batch = await watcher.next()
 
@@ -43,18 +43,18 @@ async def test_changes_to_one_task_collapse_to_its_latest_state() -> None:
 async def test_a_watcher_that_falls_behind_its_bound_is_told_to_resync() -> None:
     watcher = _feed(max_pending=3)
     for n in range(4):
-        watcher.offer(_task(f"t{n}", second=n))
+        watcher.offer(_task(f"t{n}", second=n), "w")
 
     batch = await watcher.next()
 
     assert batch.tasks == [] and batch.resync
-    watcher.offer(_task("t9"))
+    watcher.offer(_task("t9"), "w")
     assert [t.id for t in (await watcher.next()).tasks] == ["t9"]  # and then goes on
 
 
-async def test_tasks_the_watcher_may_not_see_are_never_offered() -> None:
-    watcher = Watcher(task_id=None, accepts=lambda task: task.id != "secret", max_pending=10)
-    watcher.offer(_task("secret"))
-    watcher.offer(_task("mine"))
+async def test_tasks_of_another_workspace_are_never_offered() -> None:
+    watcher = Watcher(task_id=None, workspace_id="w1", max_pending=10)
+    watcher.offer(_task("secret"), "w2")
+    watcher.offer(_task("mine"), "w1")
 
     assert [t.id for t in (await watcher.next()).tasks] == ["mine"]

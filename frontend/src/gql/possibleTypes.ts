@@ -2,6 +2,14 @@
 
       export type PossibleTypesResultData = {
   "possibleTypes": {
+    "CancelUploadResult": [
+      "UploadRejected",
+      "UploadSession"
+    ],
+    "CreateTokenResult": [
+      "AuthRejected",
+      "CreatedToken"
+    ],
     "GroupByResult": [
       "GroupBy",
       "InvalidQuery",
@@ -11,6 +19,14 @@
       "UnknownColumn",
       "UnknownDatasource"
     ],
+    "MemberResult": [
+      "AuthRejected",
+      "Member"
+    ],
+    "QuarantineUrlResult": [
+      "QuarantineLink",
+      "QuarantineUnavailable"
+    ],
     "QueryProblem": [
       "InvalidQuery",
       "QueryTimeout",
@@ -19,6 +35,10 @@
       "UnknownColumn",
       "UnknownDatasource"
     ],
+    "SignInResult": [
+      "AuthRejected",
+      "Me"
+    ],
     "StartUploadResult": [
       "UploadRejected",
       "UploadSession"
@@ -26,6 +46,10 @@
     "TaskActionResult": [
       "IngestionTask",
       "TaskActionRejected"
+    ],
+    "TasksResult": [
+      "InvalidArgument",
+      "TaskPage"
     ],
     "TimeSeriesResult": [
       "InvalidQuery",
@@ -48,11 +72,33 @@
     "UploadResult": [
       "IngestionTask",
       "UploadRejected"
+    ],
+    "UserError": [
+      "AuthRejected",
+      "InvalidArgument",
+      "InvalidQuery",
+      "QuarantineUnavailable",
+      "QueryTimeout",
+      "QueryUnavailable",
+      "ResultTooLarge",
+      "TaskActionRejected",
+      "TaskError",
+      "UnknownColumn",
+      "UnknownDatasource",
+      "UploadRejected"
     ]
   }
 };
       const result: PossibleTypesResultData = {
   "possibleTypes": {
+    "CancelUploadResult": [
+      "UploadRejected",
+      "UploadSession"
+    ],
+    "CreateTokenResult": [
+      "AuthRejected",
+      "CreatedToken"
+    ],
     "GroupByResult": [
       "GroupBy",
       "InvalidQuery",
@@ -62,6 +108,14 @@
       "UnknownColumn",
       "UnknownDatasource"
     ],
+    "MemberResult": [
+      "AuthRejected",
+      "Member"
+    ],
+    "QuarantineUrlResult": [
+      "QuarantineLink",
+      "QuarantineUnavailable"
+    ],
     "QueryProblem": [
       "InvalidQuery",
       "QueryTimeout",
@@ -70,6 +124,10 @@
       "UnknownColumn",
       "UnknownDatasource"
     ],
+    "SignInResult": [
+      "AuthRejected",
+      "Me"
+    ],
     "StartUploadResult": [
       "UploadRejected",
       "UploadSession"
@@ -77,6 +135,10 @@
     "TaskActionResult": [
       "IngestionTask",
       "TaskActionRejected"
+    ],
+    "TasksResult": [
+      "InvalidArgument",
+      "TaskPage"
     ],
     "TimeSeriesResult": [
       "InvalidQuery",
@@ -98,6 +160,20 @@
     ],
     "UploadResult": [
       "IngestionTask",
+      "UploadRejected"
+    ],
+    "UserError": [
+      "AuthRejected",
+      "InvalidArgument",
+      "InvalidQuery",
+      "QuarantineUnavailable",
+      "QueryTimeout",
+      "QueryUnavailable",
+      "ResultTooLarge",
+      "TaskActionRejected",
+      "TaskError",
+      "UnknownColumn",
+      "UnknownDatasource",
       "UploadRejected"
     ]
   }

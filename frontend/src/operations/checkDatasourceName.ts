@@ -8,9 +8,11 @@ export const CHECK_DATASOURCE_NAME: TypedDocumentNode<
 > = gql`
   query CheckDatasourceName($name: String!) {
     checkDatasourceName(name: $name) {
-      valid
-      message
       exists
+      problem {
+        code
+        message
+      }
     }
   }
 `;

@@ -98,7 +98,7 @@ describe("sendResumable", () => {
       StartUpload: () => (calls.push("start"), { startUpload: { ...session, parts: urls } }),
       UploadSessionState: () => (calls.push("state"), { uploadSession: { ...session, uploadedParts: [1, 2], taskId: null, cancelled: false, parts: urls } }),
       CompleteUpload: () => (calls.push("complete"), { completeUpload: task }),
-      CancelUpload: () => (calls.push("cancel"), { cancelUpload: true }),
+      CancelUpload: () => (calls.push("cancel"), { cancelUpload: { __typename: "UploadSession" } }),
     });
     const client = new ApolloClient({ link: makeHttpLink(), cache: makeCache() });
     const transfer = () => ({ signal: new AbortController().signal, onUploadProgress: () => undefined });
@@ -126,6 +126,30 @@ describe("sendResumable", () => {
     expect(sent).toEqual(["u3"]); // parts 1 and 2 were already on S3
     expect(progress.at(-1)).toBe(25);
     expect(calls).toEqual(["start", "state", "complete"]);
+    expect(window.localStorage.getItem(sessionKey(file, "sales"))).toBeNull();
+  });
+
+  it("keeps the session when the server says parts are missing, and forgets it when the upload is gone", async () => {
+    window.localStorage.clear();
+    const rejected = (code: string) => ({ __typename: "UploadRejected", code, message: `because ${code}`, rejectedFilename: "big.csv" });
+    let answer = rejected("INCOMPLETE_UPLOAD");
+    installFakeNetwork({
+      StartUpload: () => ({ startUpload: { ...session, parts: urls } }),
+      UploadSessionState: () => ({ uploadSession: { ...session, uploadedParts: [], taskId: null, cancelled: false, parts: urls } }),
+      CompleteUpload: () => ({ completeUpload: answer }),
+    });
+    const client = new ApolloClient({ link: makeHttpLink(), cache: makeCache() });
+    const send = () => sendResumable(
+      client,
+      { file, datasource: "sales", options: {} },
+      { signal: new AbortController().signal, onUploadProgress: () => undefined },
+      { send: async () => undefined, wait: noWait },
+    );
+
+    expect(await send()).toMatchObject({ code: "INCOMPLETE_UPLOAD" });
+    expect(window.localStorage.getItem(sessionKey(file, "sales"))).toBe("s1");
+    answer = rejected("UPLOAD_ABORTED");
+    expect(await send()).toMatchObject({ code: "UPLOAD_ABORTED" });
     expect(window.localStorage.getItem(sessionKey(file, "sales"))).toBeNull();
   });
 });

@@ -99,7 +99,12 @@ export const COMPLETE_UPLOAD: TypedDocumentNode<CompleteUploadMutation, Complete
 
 export const CANCEL_UPLOAD: TypedDocumentNode<CancelUploadMutation, CancelUploadMutationVariables> = gql`
   mutation CancelUpload($id: ID!) {
-    cancelUpload(id: $id)
+    cancelUpload(id: $id) {
+      __typename
+      ... on UploadRejected {
+        code
+      }
+    }
   }
 `;
 
@@ -277,8 +282,10 @@ export async function sendResumable(
   }
   const completed = await client.mutate({ mutation: COMPLETE_UPLOAD, variables: { id } });
   if (!completed.data) throw new Error("The server took the parts but sent no result.");
-  window.localStorage.removeItem(key);
-  return completed.data.completeUpload;
+  const outcome = completed.data.completeUpload;
+  // Parts missing: the session stays, so dropping the file again sends only those.
+  if (outcome.__typename !== "UploadRejected" || outcome.code !== "INCOMPLETE_UPLOAD") window.localStorage.removeItem(key);
+  return outcome;
 }
 
 /** A resumable upload session for one file: start, send the parts, complete. */

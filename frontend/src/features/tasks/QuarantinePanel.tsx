@@ -1,4 +1,4 @@
-import { Button, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
+import { Alert, Button, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
 import type { TaskQuarantineFragment, TaskSummaryFragment } from "../../gql/types";
 import { formatCount } from "../../format";
 
@@ -33,12 +33,17 @@ export function QuarantinePanel({ task }: { task: TaskSummaryFragment & TaskQuar
           ))}
         </TableBody>
       </Table>
-      {task.quarantineUrl && (
+      {task.quarantineUrl?.__typename === "QuarantineLink" && (
         <div>
-          <Button variant="outlined" size="small" href={task.quarantineUrl} download>
+          <Button variant="outlined" size="small" href={task.quarantineUrl.url} download>
             Download all quarantined rows (CSV)
           </Button>
         </div>
+      )}
+      {task.quarantineUrl?.__typename === "QuarantineUnavailable" && (
+        <Alert severity="warning" data-testid="quarantine-unavailable">
+          {task.quarantineUrl.message}
+        </Alert>
       )}
     </Stack>
   );

@@ -68,7 +68,7 @@ const succeeded = taskDetail({
 
 const succeededQuarantine: TaskQuarantineFragment = {
   __typename: "IngestionTask",
-  quarantineUrl: "http://s3.test/quarantine/t-1/rows.csv?signature=x",
+  quarantineUrl: { __typename: "QuarantineLink", url: "http://s3.test/quarantine/t-1/rows.csv?signature=x" },
   quarantinePreview: [
     {
       __typename: "QuarantinedRow",
@@ -145,6 +145,21 @@ describe("task page", () => {
     expect(await within(quarantine).findByTestId("quarantined-row")).toHaveTextContent(/42.*2024-13-45/);
   });
 
+  it("says why the quarantined rows cannot be downloaded when the file is gone", async () => {
+    const gone: TaskQuarantineFragment = {
+      __typename: "IngestionTask",
+      quarantineUrl: {
+        __typename: "QuarantineUnavailable",
+        code: "QUARANTINE_MISSING",
+        message: "The file of quarantined rows is no longer in storage.",
+      },
+      quarantinePreview: [],
+    };
+    renderApp("/tasks/t-1", { mocks: [taskMock(succeeded, gone)] });
+    expect(await screen.findByTestId("quarantine-unavailable")).toHaveTextContent("no longer in storage");
+    expect(screen.queryByRole("link", { name: /Download all quarantined rows/ })).not.toBeInTheDocument();
+  });
+
   it("says loudly when the counts do not add up", async () => {
     renderApp("/tasks/t-1", { mocks: [taskMock({ ...succeeded, rowsThrownAway: 0 }, succeededQuarantine)] });
     expect(await screen.findByTestId("accounting-check")).toHaveTextContent(
@@ -163,7 +178,7 @@ describe("task page", () => {
       ],
     });
     const failure = await screen.findByTestId("failure");
-    expect(failure).toHaveTextContent("Failed while ingesting");
+    expect(failure).toHaveTextContent("Druid's ingestion failed (while ingesting)");
     expect(within(failure).getByTestId("failure-message")).toHaveTextContent(
       "Druid could not read the staged file from S3: access denied. Check Druid's S3 credentials, then retry.",
     );
@@ -183,10 +198,10 @@ describe("task page", () => {
 
   it("offers no retry when retrying cannot help", async () => {
     renderApp("/tasks/t-1", {
-      mocks: [taskMock({ ...failed, error: { ...failed.error!, code: "NO_ROWS", retryable: false, stage: "VALIDATING" } })],
+      mocks: [taskMock({ ...failed, error: { ...failed.error!, code: "NO_VALID_ROWS", retryable: false, stage: "VALIDATING" } })],
     });
     const failure = await screen.findByTestId("failure");
-    expect(failure).toHaveTextContent("Failed while validating");
+    expect(failure).toHaveTextContent("No row could be ingested (while validating)");
     expect(within(failure).queryByRole("button", { name: "Retry" })).not.toBeInTheDocument();
     expect(within(failure).getByRole("link", { name: "upload it again" })).toHaveAttribute("href", "/");
   });
@@ -202,6 +217,6 @@ describe("task page", () => {
       ],
     });
     await userEvent.setup().click(await screen.findByRole("button", { name: "Retry" }));
-    expect(await screen.findByText("Retry failed: This task is already running again.")).toBeInTheDocument();
+    expect(await screen.findByText("Retry failed: Cannot retry. This task is already running again.")).toBeInTheDocument();
   });
 });

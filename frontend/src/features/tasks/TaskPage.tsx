@@ -2,7 +2,7 @@ import { Box, Breadcrumbs, Button, Card, CardContent, LinearProgress, Link, Stac
 import { useEffect, useState, type ReactNode } from "react";
 import { Link as RouterLink, useParams } from "react-router";
 import { EmptyState, ErrorNotice, Loading } from "../../components/States";
-import { describeError } from "../../components/errors";
+import { describeError, errorHeadline } from "../../components/errors";
 import { formatBytes, formatDateTime } from "../../format";
 import { useCancelTask } from "../../operations/cancelTask";
 import { useTask } from "../../operations/task";
@@ -36,7 +36,9 @@ export function TaskPage() {
   useTaskUpdates(id, { skip: !task || isTerminal(task.status) });
   // The live updates leave the quarantined rows out (they are read from S3); fetch them once
   // when the task, followed live, turns out to have some.
-  const quarantineMissing = Boolean(task?.hasQuarantine && task.quarantinePreview.length === 0);
+  const quarantineMissing = Boolean(
+    task?.hasQuarantine && task.quarantinePreview.length === 0 && task.quarantineUrl?.__typename !== "QuarantineUnavailable",
+  );
   useEffect(() => {
     if (quarantineMissing) void refetch();
   }, [quarantineMissing, refetch]);
@@ -64,7 +66,7 @@ export function TaskPage() {
     try {
       const result = await cancelTask({ variables: { id: task.id } });
       const outcome = result.data?.cancelTask;
-      if (outcome?.__typename === "TaskActionRejected") setCancelError(outcome.message);
+      if (outcome?.__typename === "TaskActionRejected") setCancelError(`${errorHeadline(outcome.code)}: ${outcome.message}`);
     } catch (caught) {
       setCancelError(describeError(caught));
     }

@@ -1,4 +1,5 @@
 import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { DATASOURCES } from "../../operations/datasources";
 import { TASKS } from "../../operations/tasks";
@@ -50,5 +51,29 @@ describe("tasks page", () => {
     subscriptions.simulateResult({ result: { data: { taskFeed: summary({ id: "t-4", filename: "bad.csv", status: "FAILED" }) } } });
     expect(await screen.findByText("bad.csv")).toBeInTheDocument();
     expect(within(screen.getByTestId("task-list")).getAllByTestId("task-row")).toHaveLength(1);
+  });
+
+  it("offers to start again when the server refuses a page cursor", async () => {
+    const page = { __typename: "TaskPage", items: [summary({ id: "t-1", filename: "old.csv" })], nextCursor: "stale" };
+    const refused = {
+      __typename: "InvalidArgument",
+      code: "INVALID_CURSOR",
+      message: "The pagination cursor is not valid. Start again without `after`.",
+    };
+    renderApp("/tasks", {
+      mocks: [
+        { request: { query: TASKS, variables: (v) => !v.after }, result: { data: { tasks: page } }, maxUsageCount: 2 },
+        { request: { query: TASKS, variables: (v) => v.after === "stale" }, result: { data: { tasks: refused } } },
+        { request: { query: DATASOURCES }, result: { data: { datasources: [] } } },
+      ],
+    });
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Load more" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("The list changed");
+    expect(alert).toHaveTextContent("Start again without `after`.");
+
+    await user.click(within(alert).getByRole("button", { name: "Start again" }));
+    expect(await screen.findByText("old.csv")).toBeInTheDocument();
   });
 });

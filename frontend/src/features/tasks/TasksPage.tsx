@@ -1,4 +1,6 @@
 import {
+  Alert,
+  AlertTitle,
   Autocomplete,
   Box,
   Button,
@@ -20,6 +22,7 @@ import { useApolloClient } from "@apollo/client/react";
 import { useCallback, useMemo } from "react";
 import { Link as RouterLink, useSearchParams } from "react-router";
 import { EmptyState, ErrorNotice, Loading } from "../../components/States";
+import { errorHeadline } from "../../components/errors";
 import { formatBytes, formatCount, formatDateTime } from "../../format";
 import type { TaskStatus, TaskSummaryFragment, TasksQueryVariables } from "../../gql/types";
 import { useDatasources } from "../../operations/datasources";
@@ -51,8 +54,10 @@ function useLiveTaskList(variables: TasksQueryVariables) {
   const onTask = useCallback(
     (task: TaskSummaryFragment) => {
       client.cache.updateQuery({ query: TASKS, variables: { first: TASKS_PAGE_SIZE, ...variables } }, (data) => {
-        if (!data || data.tasks.items.some((item) => item.id === task.id) || !matches(task, variables)) return undefined;
-        return { ...data, tasks: { ...data.tasks, items: [task, ...data.tasks.items] } };
+        if (!data || data.tasks.__typename !== "TaskPage") return undefined;
+        const page = data.tasks;
+        if (page.items.some((item) => item.id === task.id) || !matches(task, variables)) return undefined;
+        return { ...data, tasks: { ...page, items: [task, ...page.items] } };
       });
     },
     [client, variables],
@@ -80,7 +85,8 @@ export function TasksPage() {
     setParams(next, { replace: true });
   };
 
-  const page = list.data?.tasks;
+  const result = list.data?.tasks;
+  const page = result?.__typename === "TaskPage" ? result : undefined;
   const loadMore = () =>
     void list.fetchMore({ variables: { ...variables, first: TASKS_PAGE_SIZE, after: page?.nextCursor } });
 
@@ -123,6 +129,20 @@ export function TasksPage() {
       </Stack>
 
       {list.error && !page && <ErrorNotice title="Could not load tasks" error={list.error} onRetry={() => void list.refetch()} />}
+      {result && result.__typename !== "TaskPage" && (
+        <Alert
+          severity="warning"
+          role="alert"
+          action={
+            <Button color="inherit" size="small" onClick={() => void list.refetch({ ...variables, first: TASKS_PAGE_SIZE, after: null })}>
+              Start again
+            </Button>
+          }
+        >
+          <AlertTitle>{errorHeadline(result.code)}</AlertTitle>
+          {result.message}
+        </Alert>
+      )}
       {!page && list.loading && <Loading label="Loading tasks…" />}
       {page && page.items.length === 0 && (
         <EmptyState

@@ -19,7 +19,7 @@ export function useDatasourceNameCheck(name: string) {
   const check = useCheckDatasourceName(settled, { skip: datasourceNameProblem(settled) !== null });
   const verdict = pending || check.loading ? undefined : check.data?.checkDatasourceName;
   return {
-    problem: problem ?? (verdict && !verdict.valid ? (verdict.message ?? "The server does not accept this name.") : null),
+    problem: problem ?? verdict?.problem?.message ?? null,
     exists: verdict?.exists ?? null,
     checking: problem === null && (pending || check.loading),
   };

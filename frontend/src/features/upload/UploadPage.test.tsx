@@ -6,9 +6,9 @@ import { FakeXHR, installFakeNetwork } from "../../test/fakeNetwork";
 import { taskDetail } from "../../test/fixtures";
 import { renderApp } from "../../test/render";
 
-type Verdict = { valid: boolean; message: string | null; exists: boolean };
+type Verdict = { exists: boolean; problem: { __typename: "InvalidArgument"; code: "INVALID_DATASOURCE"; message: string } | null };
 
-function network({ check = { valid: true, message: null, exists: false } }: { check?: Verdict } = {}) {
+function network({ check = { exists: false, problem: null } }: { check?: Verdict } = {}) {
   return installFakeNetwork({
     Datasources: () => ({ datasources: [] }),
     CheckDatasourceName: () => ({ checkDatasourceName: { __typename: "DatasourceNameCheck", ...check } }),
@@ -43,7 +43,7 @@ describe("upload page", () => {
   });
 
   it("shows the server's verdict and whether the dataset exists", async () => {
-    const { fetchMock } = network({ check: { valid: true, message: null, exists: true } });
+    const { fetchMock } = network({ check: { exists: true, problem: null } });
     renderApp("/", { http: makeHttpLink() });
     await userEvent.setup().type(screen.getByRole("combobox", { name: /Dataset name/ }), "sales");
     expect(await screen.findByText("Adds rows to the existing dataset “sales”.")).toBeInTheDocument();
@@ -54,7 +54,9 @@ describe("upload page", () => {
   });
 
   it("explains a name the server refuses", async () => {
-    network({ check: { valid: false, message: "“sys” is reserved by Druid.", exists: false } });
+    network({
+      check: { exists: false, problem: { __typename: "InvalidArgument", code: "INVALID_DATASOURCE", message: "“sys” is reserved by Druid." } },
+    });
     renderApp("/", { http: makeHttpLink() });
     await userEvent.setup().type(screen.getByRole("combobox", { name: /Dataset name/ }), "sys");
     expect(await screen.findByText("“sys” is reserved by Druid.")).toBeInTheDocument();
@@ -161,7 +163,7 @@ describe("upload page", () => {
         },
       },
     });
-    expect(await screen.findByRole("alert")).toHaveTextContent("Rejected: sales.csv is empty");
+    expect(await screen.findByRole("alert")).toHaveTextContent("Empty file: sales.csv is empty");
   });
 
   it("sends several files two at a time, each with its own row", async () => {

@@ -3,6 +3,7 @@ import { Alert, Box, Button, LinearProgress, Link, Stack, Typography } from "@mu
 import { useApolloClient } from "@apollo/client/react";
 import { useEffect } from "react";
 import { Link as RouterLink } from "react-router";
+import { errorHeadline } from "../../components/errors";
 import { CHECK_DATASOURCE_NAME } from "../../operations/checkDatasourceName";
 import { DATASOURCES } from "../../operations/datasources";
 import { formatBytes, formatPercent } from "../../format";
@@ -45,7 +46,7 @@ export function UploadRow({
               sx={{ mt: 1 }}
               role={item.phase === "cancelled" ? "status" : "alert"}
             >
-              {item.phase === "rejected" && <strong>Rejected: </strong>}
+              {item.phase === "rejected" && <strong>{item.code ? errorHeadline(item.code) : "Rejected"}: </strong>}
               {item.message}
             </Alert>
           )}

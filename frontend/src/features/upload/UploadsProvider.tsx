@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, type ReactNode } from "react";
 import { describeError, isAbort } from "../../components/errors";
-import type { IngestOptions } from "../../gql/types";
+import type { ErrorCode, IngestOptions } from "../../gql/types";
 import { useCancelTask } from "../../operations/cancelTask";
 import { RESUMABLE_FROM_BYTES, useResumableUpload } from "../../operations/resumableUpload";
 import { useUploadFile } from "../../operations/uploadFile";
@@ -22,6 +22,7 @@ export type UploadItem = {
   total: number;
   taskId?: string;
   message?: string;
+  code?: ErrorCode; // why it was rejected, or why cancelling its task was refused
 };
 
 type Action =
@@ -84,7 +85,7 @@ export function UploadsProvider({ children }: { children: ReactNode }) {
           },
         );
         if (result.__typename === "IngestionTask") update({ phase: "submitted", taskId: result.id, loaded: item.file.size });
-        else update({ phase: "rejected", message: result.message });
+        else update({ phase: "rejected", code: result.code, message: result.message });
       } catch (error) {
         update(isAbort(error) ? { phase: "cancelled", message: "Upload cancelled before it finished." } : { phase: "failed", message: describeError(error) });
       } finally {
@@ -137,7 +138,7 @@ export function UploadsProvider({ children }: { children: ReactNode }) {
           const result = await cancelTask({ variables: { id: item.taskId } });
           const outcome = result.data?.cancelTask;
           if (outcome?.__typename === "TaskActionRejected")
-            dispatch({ type: "update", key, patch: { message: `Could not cancel: ${outcome.message}` } });
+            dispatch({ type: "update", key, patch: { code: outcome.code, message: `Could not cancel: ${outcome.message}` } });
         } catch (error) {
           dispatch({ type: "update", key, patch: { message: `Could not cancel: ${describeError(error)}` } });
         }
