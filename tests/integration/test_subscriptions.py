@@ -19,10 +19,13 @@ async def test_task_updates_streams_every_state_in_order_then_completes(
 ) -> None:
     async with httpx.AsyncClient(base_url=f"http://{live_server}", headers=auth) as client:
         task = await upload_file(client, filename="s.csv", content=CSV, datasource="live")
+        received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         subscription = asyncio.create_task(
-            subscribe(live_server, TASK_UPDATES, {"id": task["id"]}, auth=auth)
+            subscribe(live_server, TASK_UPDATES, {"id": task["id"]}, each=received, auth=auth)
         )
-        await asyncio.sleep(0.5)  # let the subscriber connect before the worker starts
+        # The worker starts only once the subscriber has the current state: the server
+        # listens for changes before it sends that, so from then on none can be missed.
+        await asyncio.wait_for(received.get(), 60)
         await worker()
         items = await asyncio.wait_for(subscription, 60)
 

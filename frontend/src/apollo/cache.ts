@@ -2,7 +2,8 @@ import { InMemoryCache, type FieldPolicy, type Reference } from "@apollo/client"
 import possibleTypes from "../gql/possibleTypes";
 
 type TaskPageRef = { __typename: "TaskPage"; items: Reference[]; nextCursor: string | null };
-type TasksResultRef = TaskPageRef | { __typename: "InvalidArgument"; code: string; message: string };
+type TasksResultRef =
+  TaskPageRef | { __typename: "InvalidArgument"; code: string; message: string };
 
 /**
  * `tasks` is one list per filter (status, datasource); a page fetched with `after`
@@ -13,11 +14,15 @@ type TasksResultRef = TaskPageRef | { __typename: "InvalidArgument"; code: strin
 const taskPages: FieldPolicy<TasksResultRef> = {
   keyArgs: ["status", "datasource"],
   merge(existing, incoming, { args, readField }) {
-    if (existing?.__typename !== "TaskPage" || incoming.__typename !== "TaskPage" || !args?.after) return incoming;
+    if (existing?.__typename !== "TaskPage" || incoming.__typename !== "TaskPage" || !args?.after)
+      return incoming;
     const seen = new Set(existing.items.map((item) => readField<string>("id", item)));
     return {
       ...incoming,
-      items: [...existing.items, ...incoming.items.filter((item) => !seen.has(readField<string>("id", item)))],
+      items: [
+        ...existing.items,
+        ...incoming.items.filter((item) => !seen.has(readField<string>("id", item))),
+      ],
     };
   },
 };

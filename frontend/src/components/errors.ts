@@ -88,10 +88,15 @@ export function isFileProblem(code: ErrorCode): boolean {
   return FIX_THE_FILE.has(code);
 }
 
-type ErrorBody = { errors?: { message?: string; extensions?: { code?: string; incident?: string } }[] };
+type ErrorBody = {
+  errors?: { message?: string; extensions?: { code?: string; incident?: string } }[];
+};
 
 /** One GraphQL error as a sentence: an unexpected one by its incident id, others by their words. */
-function graphQLErrorText(error: { message: string; extensions?: Record<string, unknown> }): string {
+function graphQLErrorText(error: {
+  message: string;
+  extensions?: Record<string, unknown>;
+}): string {
   const { code, incident } = (error.extensions ?? {}) as { code?: string; incident?: string };
   if (code === "INTERNAL_ERROR")
     return `Sluice hit an unexpected error${incident ? ` (incident ${incident})` : ""}. Try again; if it keeps happening, report the incident id.`;
@@ -108,9 +113,11 @@ export function describeError(error: unknown): string {
     if (error.statusCode === 413) return "The file is larger than the server accepts.";
     if (error.statusCode === 400) {
       const first = parseBody(error.bodyText)?.errors?.[0];
-      if (first?.message) return graphQLErrorText({ message: first.message, extensions: first.extensions });
+      if (first?.message)
+        return graphQLErrorText({ message: first.message, extensions: first.extensions });
     }
-    if (error.statusCode >= 500) return `The Sluice API failed (HTTP ${error.statusCode}). Try again in a moment.`;
+    if (error.statusCode >= 500)
+      return `The Sluice API failed (HTTP ${error.statusCode}). Try again in a moment.`;
     return `The Sluice API refused the request (HTTP ${error.statusCode}).`;
   }
   if (ServerParseError.is(error)) return "The Sluice API sent an answer this page could not read.";

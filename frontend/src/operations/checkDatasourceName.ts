@@ -18,5 +18,9 @@ export const CHECK_DATASOURCE_NAME: TypedDocumentNode<
 `;
 
 export function useCheckDatasourceName(name: string, { skip }: { skip: boolean }) {
-  return useQuery(CHECK_DATASOURCE_NAME, { variables: { name }, skip, fetchPolicy: "network-only" });
+  return useQuery(CHECK_DATASOURCE_NAME, {
+    variables: { name },
+    skip,
+    fetchPolicy: "network-only",
+  });
 }

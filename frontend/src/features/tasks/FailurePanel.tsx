@@ -19,7 +19,8 @@ export function FailurePanel({ task }: { task: TaskSummaryFragment }) {
       const result = await retryTask({ variables: { id: task.id } });
       const outcome = result.data?.retryTask;
       if (!outcome) setRetryError("The server did not answer the retry.");
-      else if (outcome.__typename === "TaskActionRejected") setRetryError(`${errorHeadline(outcome.code)}. ${outcome.message}`);
+      else if (outcome.__typename === "TaskActionRejected")
+        setRetryError(`${errorHeadline(outcome.code)}. ${outcome.message}`);
     } catch (caught) {
       setRetryError(describeError(caught));
     }
@@ -31,7 +32,13 @@ export function FailurePanel({ task }: { task: TaskSummaryFragment }) {
       data-testid="failure"
       action={
         error?.retryable !== false ? (
-          <Button color="inherit" variant="outlined" size="small" onClick={retry} disabled={loading}>
+          <Button
+            color="inherit"
+            variant="outlined"
+            size="small"
+            onClick={retry}
+            disabled={loading}
+          >
             {loading ? "Retrying…" : "Retry"}
           </Button>
         ) : undefined
@@ -42,7 +49,9 @@ export function FailurePanel({ task }: { task: TaskSummaryFragment }) {
         {error?.stage ? ` (while ${STATUS_LABEL[error.stage].toLowerCase()})` : ""}
       </AlertTitle>
       <Stack spacing={1}>
-        <Typography data-testid="failure-message">{error?.message ?? "The task failed without a recorded reason."}</Typography>
+        <Typography data-testid="failure-message">
+          {error?.message ?? "The task failed without a recorded reason."}
+        </Typography>
         {error && (
           <Typography variant="caption" component="p">
             Error code: <code>{error.code}</code>

@@ -17,7 +17,15 @@ describe("tasks page", () => {
       mocks: [
         {
           request: { query: TASKS, variables: { first: 50, status: null, datasource: null } },
-          result: { data: { tasks: { __typename: "TaskPage", items: [summary({ id: "t-1", filename: "old.csv", status: "INGESTING" })], nextCursor: null } } },
+          result: {
+            data: {
+              tasks: {
+                __typename: "TaskPage",
+                items: [summary({ id: "t-1", filename: "old.csv", status: "INGESTING" })],
+                nextCursor: null,
+              },
+            },
+          },
         },
         { request: { query: DATASOURCES }, result: { data: { datasources: [] } } },
       ],
@@ -25,11 +33,17 @@ describe("tasks page", () => {
     const list = await screen.findByTestId("task-list");
     expect(within(list).getAllByTestId("task-row")).toHaveLength(1);
 
-    subscriptions.simulateResult({ result: { data: { taskFeed: summary({ id: "t-2", filename: "new.csv", status: "QUEUED" }) } } });
+    subscriptions.simulateResult({
+      result: { data: { taskFeed: summary({ id: "t-2", filename: "new.csv", status: "QUEUED" }) } },
+    });
     await waitFor(() => expect(within(list).getAllByTestId("task-row")).toHaveLength(2));
     expect(within(list).getAllByTestId("task-row")[0]).toHaveTextContent("new.csv");
 
-    subscriptions.simulateResult({ result: { data: { taskFeed: summary({ id: "t-1", filename: "old.csv", status: "SUCCEEDED" }) } } });
+    subscriptions.simulateResult({
+      result: {
+        data: { taskFeed: summary({ id: "t-1", filename: "old.csv", status: "SUCCEEDED" }) },
+      },
+    });
     await waitFor(() =>
       expect(within(list).getAllByTestId("task-row")[1]).toHaveTextContent("Succeeded"),
     );
@@ -47,14 +61,22 @@ describe("tasks page", () => {
       ],
     });
     expect(await screen.findByText("No tasks match these filters")).toBeInTheDocument();
-    subscriptions.simulateResult({ result: { data: { taskFeed: summary({ id: "t-3", status: "QUEUED" }) } } });
-    subscriptions.simulateResult({ result: { data: { taskFeed: summary({ id: "t-4", filename: "bad.csv", status: "FAILED" }) } } });
+    subscriptions.simulateResult({
+      result: { data: { taskFeed: summary({ id: "t-3", status: "QUEUED" }) } },
+    });
+    subscriptions.simulateResult({
+      result: { data: { taskFeed: summary({ id: "t-4", filename: "bad.csv", status: "FAILED" }) } },
+    });
     expect(await screen.findByText("bad.csv")).toBeInTheDocument();
     expect(within(screen.getByTestId("task-list")).getAllByTestId("task-row")).toHaveLength(1);
   });
 
   it("offers to start again when the server refuses a page cursor", async () => {
-    const page = { __typename: "TaskPage", items: [summary({ id: "t-1", filename: "old.csv" })], nextCursor: "stale" };
+    const page = {
+      __typename: "TaskPage",
+      items: [summary({ id: "t-1", filename: "old.csv" })],
+      nextCursor: "stale",
+    };
     const refused = {
       __typename: "InvalidArgument",
       code: "INVALID_CURSOR",
@@ -62,8 +84,15 @@ describe("tasks page", () => {
     };
     renderApp("/tasks", {
       mocks: [
-        { request: { query: TASKS, variables: (v) => !v.after }, result: { data: { tasks: page } }, maxUsageCount: 2 },
-        { request: { query: TASKS, variables: (v) => v.after === "stale" }, result: { data: { tasks: refused } } },
+        {
+          request: { query: TASKS, variables: (v) => !v.after },
+          result: { data: { tasks: page } },
+          maxUsageCount: 2,
+        },
+        {
+          request: { query: TASKS, variables: (v) => v.after === "stale" },
+          result: { data: { tasks: refused } },
+        },
         { request: { query: DATASOURCES }, result: { data: { datasources: [] } } },
       ],
     });
