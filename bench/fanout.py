@@ -45,6 +45,8 @@ from strawberry.asgi import GraphQL
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.auth import bench_headers  # noqa: E402
+from core.auth.model import LEGACY_WORKSPACE  # noqa: E402
 from core.model import IngestOptions, TaskStatus  # noqa: E402
 from core.rlimits import raise_open_file_limit  # noqa: E402
 from core.services import Services, open_services  # noqa: E402
@@ -136,7 +138,7 @@ class Subscriber:
         self.errors = 0
         self.live = asyncio.Event()
 
-    async def run(self, url: str, connected: asyncio.Semaphore) -> None:
+    async def run(self, url: str, connected: asyncio.Semaphore, token: str | None) -> None:
         try:
             async with connected:
                 ws = await websockets.connect(
@@ -146,7 +148,8 @@ class Subscriber:
                     ping_interval=None,
                     max_queue=None,
                 )
-                await ws.send(json.dumps({"type": "connection_init"}))
+                init = {"authorization": token} if token else {}
+                await ws.send(json.dumps({"type": "connection_init", "payload": init}))
                 assert json.loads(await ws.recv())["type"] == "connection_ack"
                 payload = {"query": FEED}
                 await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
@@ -175,6 +178,7 @@ async def _new_task(svc: Services, task_id: str) -> None:
         raw_key=f"uploads/{task_id}/bench.csv",
         datasource="bench",
         options=IngestOptions(),
+        workspace_id=LEGACY_WORKSPACE.id,
     )
 
 
@@ -185,14 +189,16 @@ async def change(kind: str, svc: Services, task_id: str, stage: str) -> None:
         await svc.redis.publish(BASELINE_CHANNEL, json.dumps({"id": task_id, "stage": stage}))
 
 
-async def plain_queries(kind: str, url: str, task_id: str, stop: asyncio.Event) -> list[float]:
+async def plain_queries(
+    kind: str, url: str, task_id: str, stop: asyncio.Event, headers: dict[str, str]
+) -> list[float]:
     body = (
         {"query": "{ hello }"}
         if kind == "baseline"
         else {"query": f'{{ task(id: "{task_id}") {{ id status }} }}'}
     )
     times: list[float] = []
-    async with httpx.AsyncClient(base_url=f"http://{url}", timeout=60) as http:
+    async with httpx.AsyncClient(base_url=f"http://{url}", timeout=60, headers=headers) as http:
         while not stop.is_set():
             started = time.perf_counter()
             response = await http.post("/graphql", json=body)
@@ -218,7 +224,9 @@ async def client(kind: str, url: str, n: int, server_pid: int) -> dict[str, Any]
             await _new_task(svc, task_id)
         subscribers = [Subscriber() for _ in range(n)]
         connecting = asyncio.Semaphore(200)
-        readers = [asyncio.create_task(s.run(url, connecting)) for s in subscribers]
+        headers = await bench_headers(settings) if kind == "sluice" else {}
+        token = headers.get("authorization")
+        readers = [asyncio.create_task(s.run(url, connecting, token)) for s in subscribers]
         async with asyncio.timeout(600):  # warm-up: every subscriber has seen a change
             warm = 0
             while not all(s.live.is_set() for s in subscribers):
@@ -231,7 +239,7 @@ async def client(kind: str, url: str, n: int, server_pid: int) -> dict[str, Any]
         ):
             await asyncio.sleep(0.1)
         stop = asyncio.Event()
-        queries = asyncio.create_task(plain_queries(kind, url, task_id, stop))
+        queries = asyncio.create_task(plain_queries(kind, url, task_id, stop, headers))
         await asyncio.sleep(1.0)  # the query loop is running before the change
         started = time.perf_counter()
         await change(kind, svc, task_id, "measure")
