@@ -20,12 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
+from core.duplicates import parts_fingerprint, record_fingerprint
 from core.model import IngestOptions, Task
 from core.storage import HEAD_BYTES, ObjectStore
 from core.tasks import options_from_json, options_to_json
 from core.uploads import (
     UploadRejection,
     content_rejection,
+    duplicate_rejection,
     empty_file,
     name_rejection,
     new_id,
@@ -176,6 +178,18 @@ async def complete(svc: Services, session: Session) -> Task | UploadRejection:
             "parts already sent are kept.",
             session.filename,
         )
+    fingerprint = parts_fingerprint(session.size_bytes, [parts[n][1] for n in sorted(parts)])
+    duplicate = await duplicate_rejection(
+        pool,
+        filename=session.filename,
+        datasource=session.datasource,
+        options=session.options,
+        size_bytes=session.size_bytes,
+        fingerprint=fingerprint,
+    )
+    if duplicate is not None:  # its parts are freed, as for any rejected upload
+        await abort(svc, session)
+        return duplicate
     try:
         await store.complete_multipart(
             session.raw_key, session.s3_upload_id, [parts[n] for n in sorted(parts)]
@@ -212,6 +226,7 @@ async def complete(svc: Services, session: Session) -> Task | UploadRejection:
         assert done is not None
         return done
     await pool.execute("UPDATE upload_sessions SET task_id = $2 WHERE id = $1", session.id, task_id)
+    await record_fingerprint(pool, session.id, fingerprint)
     await start_processing(svc, task)
     return task
 

@@ -6,7 +6,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import asyncpg
+
 from core import queue
+from core.duplicates import DUPLICATE_FILE, duplicate_message, find_earlier, needs_check
 from core.formats import known_binary
 from core.model import IngestOptions, Task
 from core.names import datasource_name_problem, safe_filename
@@ -120,6 +123,29 @@ def content_rejection(filename: str | None, head: bytes) -> UploadRejection | No
     )
 
 
+async def duplicate_rejection(
+    pool: asyncpg.Pool,
+    *,
+    filename: str | None,
+    datasource: str,
+    options: IngestOptions,
+    size_bytes: int,
+    sha256: str | None = None,
+    fingerprint: str | None = None,
+) -> UploadRejection | None:
+    """DUPLICATE_FILE when the same content already went into `datasource` (core.duplicates)."""
+    if not needs_check(options):
+        return None
+    earlier = await find_earlier(
+        pool, datasource=datasource, size_bytes=size_bytes, sha256=sha256, fingerprint=fingerprint
+    )
+    if earlier is None:
+        return None
+    return UploadRejection(
+        DUPLICATE_FILE, duplicate_message(filename, datasource, earlier), filename
+    )
+
+
 async def accept_upload(
     svc: Services,
     *,
@@ -131,6 +157,16 @@ async def accept_upload(
     rejection = quick_rejection(
         received, datasource=datasource, options=options, settings=svc.settings
     )
+    if rejection is None:
+        assert received.stored is not None  # (no stored object is a quick rejection)
+        rejection = await duplicate_rejection(
+            svc.db,
+            filename=received.filename,
+            datasource=datasource,
+            options=options,
+            size_bytes=received.stored.size,
+            sha256=received.stored.sha256,
+        )
     if rejection is not None:
         return rejection  # the request handler deletes the unclaimed raw object
     assert received.stored is not None

@@ -10,7 +10,13 @@ every row exactly as the profile did:
   break (LF, or a lone CR, which Java's line reader also splits on) needs the staged copy;
 - every row valid (the fast pass proved it: no quarantine, no ragged rows);
 - a time column in a format Druid parses to the same instant, listed in `DRUID_TIME_FORMATS`
-  (tests/druid/test_pipeline.py checks each against the real Druid), or no time column.
+  (tests/druid/test_pipeline.py checks each against the real Druid), or no time column; no
+  value with a blank in it (`2024-01-02T03:04:05 +01:00`: Druid's `iso` refuses the space);
+- no null token (values.py: `NA` in a number column is null in the profile, text to Druid);
+- no `""` (a quoted empty value is null in the profile, an empty string to Druid; a doubled
+  quote inside a quoted value also has one, so such files are staged, to be safe).
+
+Everything else is staged, in a form Druid reads identically (stage.py).
 
 Druid's row counts are still checked against the profile after ingestion (workers/tracking),
 so a difference would fail the task loudly, never lose rows silently.
@@ -18,8 +24,10 @@ so a difference would fail the task loudly, never lose rows silently.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -49,17 +57,26 @@ class DirectRead:
     the GIL), so they run while the fast pass scans the same file from the page cache.
     """
 
-    def __init__(self, source: Source, time_format: str) -> None:
+    def __init__(self, source: Source, plan: Plan, time_format: str) -> None:
         self.time_format, self._header_lines = time_format, source.header_lines
+        self._tokens = [f"{c.key}:tokens" for c in plan.columns]
+        # Aggregates for the fast pass to take along: values Druid would read otherwise.
+        self.exprs: list[pl.Expr] = []
+        if plan.time.column is not None and time_format not in _EPOCHS:
+            spaced = pl.col(plan.time.column).str.contains(" ", literal=True).sum()
+            self.exprs.append(spaced.alias(_SPACED))
         pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sluice-lines")
         self._lines = pool.submit(_count_lines, source.path)
-        self._lone_returns = pool.submit(_lone_carriage_returns, source.path)
+        self._raw = pool.submit(_raw_bytes_differ, source.path)
         pool.shutdown(wait=False)  # the threads end with their one task each
 
-    def druid_format(self, *, rows: int) -> str | None:
-        """Druid's time format for the upload, whose `rows` data rows are all valid; None
-        when a row spans lines (a line break inside a quoted value, or a lone CR)."""
-        if self._lines.result() != rows + self._header_lines or self._lone_returns.result():
+    def druid_format(self, *, counts: Mapping[str, Any], stats: Mapping[str, Any]) -> str | None:
+        """Druid's time format for the upload whose every row is valid (`counts` and `stats`
+        of the fast pass, which took `exprs` along); None when Druid would read some value
+        differently (see the module docstring)."""
+        if self._lines.result() != counts["rows"] + self._header_lines or self._raw.result():
+            return None
+        if counts.get(_SPACED) or any(stats.get(name) for name in self._tokens):
             return None
         return self.time_format
 
@@ -76,7 +93,7 @@ def direct_read(source: Source, plan: Plan) -> DirectRead | None:
         time_format = DRUID_TIME_FORMATS.get(plan.time.format.label, "")
         if not time_format:
             return None
-    return DirectRead(source, time_format)
+    return DirectRead(source, plan, time_format)
 
 
 def _count_lines(path: Path) -> int:
@@ -87,11 +104,12 @@ def _count_lines(path: Path) -> int:
     return count
 
 
-def _lone_carriage_returns(path: Path) -> bool:
-    """Whether a CR appears other than right before a LF (Java's line reader splits there).
+def _raw_bytes_differ(path: Path) -> bool:
+    """Whether a CR appears other than right before a LF (Java's line reader splits there),
+    or a `""` anywhere (see the module docstring).
 
     `find` is a memchr over each block (read into one reused buffer), so a file without any
-    CR is checked at memory speed.
+    CR or `""` is checked at memory speed.
     """
     block = bytearray(_BLOCK + 1)
     view = memoryview(block)
@@ -103,8 +121,13 @@ def _lone_carriage_returns(path: Path) -> bool:
                 b"\r\n", 0, size
             ):
                 return True
+            if block.find(b'""', 0, size) >= 0 or (size and block[size - 1] == _QUOTE):
+                return True  # (a quote ending a block may begin a `""`: staged, to be safe)
     return False
 
 
 _BLOCK = 16 << 20
 _CR = ord("\r")
+_QUOTE = ord('"')
+_SPACED = "direct_time_spaced"
+_EPOCHS = ("posix", "millis", "micro", "nano")

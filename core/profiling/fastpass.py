@@ -4,8 +4,9 @@ Most uploads have no bad row and no value that misfits its planned type. For tho
 per-chunk work of the main pass (mainpass.py: split rows, write staged and quarantine CSV,
 fold statistics chunk by chunk in Python) buys nothing. Here one streaming aggregation
 takes every count and statistic the main pass takes (the same expressions: `count_exprs`,
-`stats_exprs`), with numbers parsed while the CSV is read rather than cast from text, and a
-row with too many fields raising (strict scan) instead of filling extra columns.
+`stats_exprs`, reading values by the one definition of values.py; Polars' own parsing while
+reading would take `007` and `" 5"` for numbers), and a row with too many fields raising
+(strict scan) instead of filling extra columns.
 Histogram buckets of a large file are counted on rows spread over it (spread.py); those of a
 small one on every row, by a second query sharing the scan (both are reductions, so the
 shared scan never waits on a slow consumer and memory stays flat).
@@ -23,13 +24,12 @@ clean ones, the common case, skip the costly pass.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
-from core.model import ColumnType
 from core.profiling.histograms import bucket_counts, bucket_counts_lazy
 from core.profiling.plan import Plan
 from core.profiling.profile import (
@@ -37,6 +37,7 @@ from core.profiling.profile import (
     count_exprs,
     distinct_expr,
     stats_exprs,
+    token_sets,
     typed_values,
 )
 from core.profiling.quarantine import BAD, annotate, find_short_rows
@@ -54,17 +55,18 @@ class Clean:
     counts: dict[str, Any]
     stats: dict[str, Any]
     buckets: dict[str, list[tuple[float, int]]]
-    dtypes: dict[str, pl.DataType]  # CSV columns parsed while reading (`Source.scan`)
 
 
-def fast_pass(source: Source, plan: Plan) -> Clean | None:
-    """The profile of `source` from one scan, or None when some row needs the main pass."""
+def fast_pass(source: Source, plan: Plan, *, extra: Sequence[pl.Expr] = ()) -> Clean | None:
+    """The profile of `source` from one scan, or None when some row needs the main pass.
+
+    `extra` aggregates (over all rows) are taken along into `Clean.counts`."""
     time_column = plan.time.column
-    dtypes = _parsed_types(source, plan)
     values = typed_values(plan.columns, time_column=time_column)
-    frame = annotate(source, plan, scan=source.scan(dtypes=dtypes, strict=True), row_index=False)
+    scan = source.scan(strict=True)
+    frame = annotate(source, plan, scan=scan, row_index=False)
     frame = frame.with_columns(**values)
-    row_counts = count_exprs(source, plan)
+    row_counts = [*count_exprs(source, plan), *extra]
     aggregates = [
         *row_counts,
         *stats_exprs(plan.columns, time_column=time_column),
@@ -72,7 +74,7 @@ def fast_pass(source: Source, plan: Plan) -> Clean | None:
     ]
     queries = [frame.select(aggregates)]
     keys = bucket_keys(plan.columns, time_column=time_column)
-    sample = spread_sample(source, dtypes) if keys else None
+    sample = spread_sample(source) if keys else None
     if keys and sample is None:  # a small file or not CSV: count every row
         queries.append(bucket_counts_lazy(frame, keys))
     try:
@@ -84,25 +86,15 @@ def fast_pass(source: Source, plan: Plan) -> Clean | None:
         return None
     counts = {name: totals.pop(name) for name in (e.meta.output_name() for e in row_counts)}
     stats = _settled_stats(totals, plan)
+    tokened = [c for c in plan.columns if stats.get(f"{c.key}:tokens")]
+    stats.update({f"{k}:null_tokens": found for k, found in token_sets(scan, tokened).items()})
     if sample is not None:
         rows = annotate(source, plan, scan=sample.lazy(), row_index=False).filter(~pl.col(BAD))
         counted = rows.with_columns(**values).collect()
         buckets = _scaled(bucket_counts(counted, keys), counts["rows"] / max(1, counted.height))
     else:
         buckets = _scaled(done[1], 1.0) if len(done) > 1 else {}
-    return Clean(counts, stats, buckets, dtypes)
-
-
-def _parsed_types(source: Source, plan: Plan) -> dict[str, pl.DataType]:
-    """CSV columns Polars can parse while reading: whole and decimal numbers."""
-    if source.format != "csv":
-        return {}
-    parsed = {ColumnType.LONG: pl.Int64(), ColumnType.DOUBLE: pl.Float64()}
-    return {
-        c.name: parsed[c.type]
-        for c in plan.columns
-        if c.type in parsed and c.name != plan.time.column
-    }
+    return Clean(counts, stats, buckets)
 
 
 def _distinct_exprs(plan: Plan, schema: pl.Schema) -> list[pl.Expr]:

@@ -181,21 +181,23 @@ def _validate(
     # rows to quarantine: the fast pass would only find them too.
     if source.format == "csv" and not unusable and not _bad_times(plan, sample):
         direct = direct_read(source, plan)  # its line checks run beside the fast pass
-        clean = fast_pass(source, plan)
+        clean = fast_pass(source, plan, extra=direct.exprs if direct else ())
     druid_format = None
     if clean is not None:
         if direct is not None:
-            druid_format = direct.druid_format(rows=clean.counts["rows"])
+            druid_format = direct.druid_format(counts=clean.counts, stats=clean.stats)
         files: tuple[Path, ...] = ()
         if druid_format is None:
             progress("staging", 0.5)
-            files = stage_all(source, plan, out_dir, clean.dtypes)
+            files = stage_all(source, plan, out_dir)
         outcome = Outcome(clean.counts, clean.stats, clean.buckets, files, None)
     else:  # some rows are bad or some values misfit: sort them out row by row
         progress("sorting", 0.4)
         outcome = run_pass(source, plan, out_dir=out_dir)
-        revised = _revise(source, plan, outcome)
-        if revised is not None:
+        for _ in range(_MAX_REVISIONS):
+            revised = _revise(source, plan, outcome)
+            if revised is None:
+                break
             progress("sorting", 0.7)
             plan, outcome = revised, run_pass(source, revised, out_dir=out_dir)
     result = _finish(source, plan, outcome, druid_format=druid_format)
@@ -265,9 +267,23 @@ def _estimated_rows(source: Source, sample: pl.DataFrame) -> int:
     return int(source.path.stat().st_size * sample.height / max(1, sample.estimated_size()))
 
 
+_MAX_REVISIONS = 3  # types only narrow (LONG -> DOUBLE -> STRING), so this is enough
+
+
 def _revise(source: Source, plan: Plan, outcome: Outcome) -> Plan | None:
-    """A better plan when the first pass showed one: another date format or short rows."""
+    """A better plan when a pass showed one: another date format, short rows, or a column
+    with null tokens that turned out to be of another type (its staged nulls were tokens
+    that the new type keeps, or reads otherwise: the rows are staged again)."""
     revised, counts = plan, outcome.counts
+    retyped = {
+        c.name: settled
+        for c in plan.columns
+        if c.name != plan.time.column
+        and outcome.stats.get(f"{c.key}:tokens")
+        and (settled := settle(c, outcome.stats)).type != c.type
+    }
+    if retyped:
+        revised = replace(plan, columns=tuple(retyped.get(c.name, c) for c in plan.columns))
     formats = plan.time.formats
     if len(formats) > 1:
         misfits = [counts["time_missing"] + counts["time_unreadable"]]
@@ -276,7 +292,7 @@ def _revise(source: Source, plan: Plan, outcome: Outcome) -> Plan | None:
         if best:
             reordered = (formats[best], *(f for i, f in enumerate(formats) if i != best))
             revised = revised.with_time(replace(plan.time, formats=reordered))
-    if counts.get("short_suspects"):
+    if counts.get("short_suspects") and not plan.short_rows:
         short = find_short_rows(source)
         if short:
             revised = replace(revised, short_rows=short)

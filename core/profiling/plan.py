@@ -22,7 +22,7 @@ from core.profiling.timestamps import (
     override_candidates,
     pattern_candidates,
 )
-from core.profiling.types import ColumnPlan, infer_text, infer_typed, text_expr
+from core.profiling.types import ColumnPlan, infer_text, infer_typed, kept_as_text, text_expr
 
 SAMPLE_ROWS = 10_000
 FEW_VALUES = 1_000  # distinct values in the sample below which a column counts as categorical
@@ -85,6 +85,7 @@ def make_plan(source: Source, sample: pl.DataFrame, *, options: IngestOptions) -
                 top,
                 few,
                 distinct if few else (),
+                kept_as_text(sample.get_column(name)) if column_type == ColumnType.STRING else None,
             )
         )
     plan = Plan(tuple(columns), TimePlan())

@@ -28,7 +28,7 @@ from core.profiling.plan import Plan
 from core.profiling.quarantine import BAD, EMPTY, FIELDS, MILLIS, SHORT
 from core.profiling.readers import Source
 from core.profiling.timestamps import iso_from_millis
-from core.profiling.types import ColumnPlan, check_exprs, value_expr
+from core.profiling.types import ColumnPlan, check_exprs, token_expr, value_expr
 
 _MAX_TEXT = 200
 _COMPACT_EVERY = 32  # chunks between merges of the per-chunk buckets
@@ -55,10 +55,9 @@ def count_exprs(source: Source, plan: Plan) -> list[pl.Expr]:
     column = plan.time.column
     if column is not None:
         raw = pl.col(column)
-        exprs.append((shaped & raw.is_null()).sum().alias("time_missing"))
-        exprs.append(
-            (shaped & raw.is_not_null() & pl.col(MILLIS).is_null()).sum().alias("time_unreadable")
-        )
+        missing = raw.is_null() | token_expr(plan.column(column))
+        exprs.append((shaped & missing).sum().alias("time_missing"))
+        exprs.append((shaped & ~missing & pl.col(MILLIS).is_null()).sum().alias("time_unreadable"))
         for i, fmt in enumerate(plan.time.formats[1:], start=1):
             exprs.append((shaped & fmt.to_millis(raw).is_null()).sum().alias(f"time_misfit{i}"))
     return exprs
@@ -105,7 +104,8 @@ def distinct_expr(column: ColumnPlan, time_column: str | None) -> pl.Expr:
 
 
 def stats_exprs(columns: Sequence[ColumnPlan], *, time_column: str | None) -> list[pl.Expr]:
-    """Aggregates over valid rows (with `typed_values` added): nulls, min, max, type checks."""
+    """Aggregates over valid rows (with `typed_values` added): nulls, min, max, type checks,
+    and what reconciliation with Druid needs: sums, non-empty counts and text lengths."""
     exprs: list[pl.Expr] = [pl.len().alias("rows_valid")]
     for column in columns:
         key, value = column.key, _value(column, time_column)
@@ -114,11 +114,37 @@ def stats_exprs(columns: Sequence[ColumnPlan], *, time_column: str | None) -> li
             value.min().alias(f"{key}:min"),
             value.max().alias(f"{key}:max"),
         ]
+        if column.is_text and column.type != ColumnType.STRING:
+            exprs.append(token_expr(column).sum().alias(f"{key}:tokens"))
         if column.type == ColumnType.BOOLEAN:
             exprs.append(value.sum().alias(f"{key}:true"))
+        if column.type == ColumnType.LONG:
+            exprs.append(value.cast(pl.Int128).sum().alias(f"{key}:sum"))  # exact: no overflow
+        if column.type == ColumnType.DOUBLE:
+            exprs.append(value.sum().alias(f"{key}:sum"))
+        if column.type == ColumnType.STRING:
+            exprs += [
+                (value.str.len_bytes() > 0).sum().alias(f"{key}:non_empty"),
+                value.str.len_chars().sum().alias(f"{key}:length"),
+            ]
         if column.name != time_column:
             exprs += check_exprs(column, value)
     return exprs
+
+
+def token_sets(
+    frame: pl.DataFrame | pl.LazyFrame, columns: Sequence[ColumnPlan]
+) -> dict[str, set[str]]:
+    """The null tokens each of `columns` holds in `frame` (rows as read), by column key.
+
+    Only run for the columns whose token count (`{key}:tokens`) is not zero: rare."""
+    if not columns:
+        return {}
+    query = frame.lazy().select(
+        pl.col(c.name).filter(token_expr(c)).unique().implode().alias(c.key) for c in columns
+    )
+    row = query.collect(engine="streaming").row(0, named=True)
+    return {key: set(found) for key, found in row.items()}
 
 
 def bucket_keys(columns: Sequence[ColumnPlan], *, time_column: str | None) -> dict[str, pl.Expr]:
@@ -152,13 +178,19 @@ class Profiler:
         self._distinct = {c.key: distinct_expr(c, time_column) for c in columns}
         self._sketch = distinct.Sketch([(self._distinct[c.key], c.few_values) for c in columns])
         self._sampled = pl.col(row_column) % stride == 0 if stride > 1 and row_column else None
+        self._columns = columns
         self._stats: dict[str, Any] = {}
+        self._tokens: dict[str, set[str]] = {}
         self._buckets: list[pl.DataFrame] = []
         self._counted = 0  # rows the buckets were counted on
 
     def add(self, good: pl.DataFrame) -> None:
         frame = good.with_columns(**self._values)
-        merge_counts(self._stats, frame.select(self._stats_exprs).row(0, named=True))
+        part = frame.select(self._stats_exprs).row(0, named=True)
+        merge_counts(self._stats, part)
+        tokened = [c for c in self._columns if part.get(f"{c.key}:tokens")]
+        for key, found in token_sets(good, tokened).items():
+            self._tokens.setdefault(key, set()).update(found)
         self._sketch.add(frame)
         counted = frame if self._sampled is None else frame.filter(self._sampled)
         self._counted += counted.height
@@ -176,6 +208,7 @@ class Profiler:
             self._compact()
         stats = dict(self._stats)
         stats.setdefault("rows_valid", 0)
+        stats.update({f"{key}:null_tokens": found for key, found in self._tokens.items()})
         counts = distinct.estimates(self._sketch.registers(), len(self._distinct))
         for key, n in zip(self._distinct, counts, strict=True):
             has_nulls = bool(stats.get(f"{key}:nulls"))
@@ -192,15 +225,29 @@ def column_profile(column: ColumnPlan, stats: Mapping[str, Any], buckets: Bucket
     """The profile of one column from its aggregates and fine buckets."""
     key = column.key
     low, high = stats[f"{key}:min"], stats[f"{key}:max"]
+    total = stats.get(f"{key}:sum")
+    numeric = column.type in (ColumnType.LONG, ColumnType.DOUBLE)
+    text = column.type == ColumnType.STRING
     return ColumnProfile(
         name=column.name,
         type=column.type,
-        null_count=int(stats[f"{key}:nulls"]),
+        null_count=int(stats[f"{key}:nulls"]) + int(stats.get(f"{key}:tokens") or 0),
         distinct_count=int(stats[f"{key}:distinct"]),
         min=_render(column.type, low),
         max=_render(column.type, high),
         histogram=_histogram(column, stats, buckets.get(key, []), low, high),
+        sum=_render_sum(column.type, total) if numeric else None,
+        non_empty=int(stats.get(f"{key}:non_empty") or 0) if text else None,
+        total_length=int(stats.get(f"{key}:length") or 0) if text else None,
+        null_tokens=tuple(sorted(stats.get(f"{key}:null_tokens", ()))),
     )
+
+
+def _render_sum(column_type: ColumnType, total: Any) -> str:
+    """Python int for LONG (exact), repr(float) for DOUBLE; 0 for a column of nulls."""
+    if column_type == ColumnType.LONG:
+        return str(int(total or 0))
+    return repr(float(total or 0.0))
 
 
 def _histogram(

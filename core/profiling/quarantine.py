@@ -15,7 +15,9 @@ import polars as pl
 
 from core.profiling.plan import Plan
 from core.profiling.readers import Source
+from core.profiling.timestamps import is_leap_second
 from core.profiling.types import text_expr
+from core.profiling.values import NULL_TOKENS
 
 ROW = "__sluice_row"
 MILLIS = "__sluice_millis"
@@ -114,7 +116,28 @@ def _reason(source: Source, plan: Plan) -> pl.Expr:
     reason: pl.Expr = pl.lit(None, dtype=pl.String)
     column = plan.time.column
     if column is not None:
-        cases.append((pl.col(column).is_null(), pl.lit(f"timestamp column '{column}' is empty")))
+        raw = pl.col(column)
+        cases.append((raw.is_null(), pl.lit(f"timestamp column '{column}' is empty")))
+        if plan.column(column).is_text:
+            cases += [
+                (
+                    raw.is_in(NULL_TOKENS),
+                    pl.concat_str(
+                        pl.lit(f"timestamp column '{column}' is empty ("), raw, pl.lit(")")
+                    ),
+                ),
+                (
+                    is_leap_second(raw),
+                    pl.concat_str(
+                        pl.lit("timestamp '"),
+                        raw,
+                        pl.lit(
+                            f"' in column '{column}' is a leap second, which Druid cannot store "
+                            "(its times have none)"
+                        ),
+                    ),
+                ),
+            ]
         expected = plan.time.format.expectation()
         reason = pl.concat_str(
             pl.lit("timestamp '"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -46,17 +45,15 @@ class Source:
         self,
         *,
         n_rows: int | None = None,
-        dtypes: Mapping[str, pl.DataType] | None = None,
         strict: bool = False,
     ) -> pl.LazyFrame:
         """A lazy scan of the data rows (header excluded).
 
-        CSV columns are read as text, except those `dtypes` names: Polars parses them as it
-        reads (cheaper than text then a cast) and raises on a value that does not fit.
+        CSV columns are read as text (values.py says what a text means).
         `strict` reads no extra-field columns: Polars raises on a row with too many fields.
         """
         if self.format == "csv":
-            return self.read_csv(self.path, n_rows=n_rows, dtypes=dtypes, strict=strict)
+            return self.read_csv(self.path, n_rows=n_rows, strict=strict)
         if self.format == "parquet":
             frame = pl.scan_parquet(self.path, n_rows=n_rows)
             return frame.rename(dict(self._renames)) if self._renames else frame
@@ -70,13 +67,11 @@ class Source:
         *,
         skip_lines: int | None = None,
         n_rows: int | None = None,
-        dtypes: Mapping[str, pl.DataType] | None = None,
         strict: bool = False,
     ) -> pl.LazyFrame:
         """CSV text (the file, or some of its lines) read as this source reads it."""
         names = self.columns if strict else (*self.columns, *self.extra_columns)
         schema: dict[str, pl.DataType] = dict.fromkeys(names, pl.String())
-        schema.update(dtypes or {})
         return pl.scan_csv(
             data,
             has_header=False,

@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from core.model import TimestampInfo
+from core.model import ColumnType, TimestampInfo
 from core.profiling.errors import InputRejected, RejectCode
 from core.profiling.plan import SAMPLE_ROWS, Plan, unparseable_time
 from core.profiling.readers import Source
@@ -75,6 +75,12 @@ def summarize(
         )
     else:
         notes += _ambiguous_dates(plan, counts)
+    for column in plan.columns:
+        if column.kept_as_text and column.type == ColumnType.STRING:
+            notes.append(
+                f"Column '{column.name}' looks numeric but is kept as text, exactly as "
+                f"written: {column.kept_as_text}."
+            )
     planned = {c.name: c.type for c in plan.columns}
     for column in changed:
         if column.type != planned[column.name]:

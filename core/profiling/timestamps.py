@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import polars as pl
@@ -89,9 +89,13 @@ class TimeFormat:
         """Epoch milliseconds (Int64) of `value`, null where it cannot be read."""
         if self.kind == "pattern":
             if self.label in _ISO_MILLIS:
-                return _iso_millis(value, self.label)
-            parsed = value.str.to_datetime(self.label, strict=False, time_unit="ms")
-            return parsed.dt.epoch("ms")
+                millis = _iso_millis(value, self.label)
+            else:
+                parsed = value.str.to_datetime(self.label, strict=False, time_unit="ms")
+                millis = parsed.dt.epoch("ms")
+            # chrono reads a leap second (23:59:60) as the next second; epoch milliseconds
+            # (what Druid stores) have no leap seconds, so such a value is quarantined.
+            return pl.when(~is_leap_second(value)).then(millis)
         if self.kind == "native":
             return value.dt.epoch("ms")  # Date or Datetime; time-zone aware values count as UTC
         if self.kind == "excel":
@@ -148,6 +152,11 @@ def _iso_millis(value: pl.Expr, label: str) -> pl.Expr:
     fast = seconds.dt.epoch("ms") + value.str.slice(20, 3).cast(pl.Int64, strict=False)
     other = pl.when(~shaped).then(value).str.to_datetime(label, strict=False, time_unit="ms")
     return pl.when(shaped).then(fast).otherwise(other.dt.epoch("ms"))
+
+
+def is_leap_second(value: pl.Expr) -> pl.Expr:
+    """Whether a time text has a 60th second (`:60`, which no valid minute or offset has)."""
+    return value.str.contains(":60", literal=True)
 
 
 def name_rank(name: str) -> int:
@@ -230,8 +239,11 @@ def iso_from_millis(millis: int | None) -> str | None:
     """ISO-8601 UTC text with millisecond precision, e.g. 2024-01-02T03:04:05.000Z."""
     if millis is None:
         return None
-    try:
-        moment = datetime.fromtimestamp(millis / 1000, tz=UTC)
-    except (OverflowError, OSError, ValueError):
+    try:  # (not fromtimestamp: it refuses years before 1970 on some platforms)
+        moment = _EPOCH + timedelta(milliseconds=millis)
+    except OverflowError:
         return None
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{millis % 1000:03d}Z"
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}.{millis % 1000:03d}Z"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

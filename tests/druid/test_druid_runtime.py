@@ -71,6 +71,7 @@ async def _ingest(
     task_id = f"sluice_test_{datasource}_{name}"
     spec = build_ingestion_spec(
         task_id=task_id,
+        upload_id=task_id,
         datasource=datasource,
         profile=staging.profile(name, time_column=time_column),
         staged=staging.staged(name, uri),
@@ -286,6 +287,7 @@ async def test_bad_rows_are_counted_in_the_report_not_fatal(
     await staging.put_csv(good_name, csv_text(HEADER, good))
     spec = build_ingestion_spec(
         task_id=task_id,
+        upload_id=task_id,
         datasource=datasource,
         profile=staging.profile(good_name, time_column="ts"),
         staged=staging.staged(good_name, uri),
@@ -319,6 +321,7 @@ async def test_resubmitting_the_same_task_id_is_idempotent(
     uri = await staging.put_csv(name, csv_text(HEADER, _rows(7, days=[9], per_day=30)))
     spec = build_ingestion_spec(
         task_id=f"sluice_test_{datasource}",
+        upload_id=datasource,
         datasource=datasource,
         profile=staging.profile(name, time_column="ts"),
         staged=staging.staged(name, uri),
@@ -391,6 +394,7 @@ async def test_a_missing_staged_file_fails_with_a_named_reason(
     task_id = f"sluice_test_{datasource}_{name}"
     spec = build_ingestion_spec(
         task_id=task_id,
+        upload_id=task_id,
         datasource=datasource,
         profile=staging.profile(name, time_column="ts"),
         staged=staging.staged(name, uri),

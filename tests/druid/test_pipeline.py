@@ -182,7 +182,7 @@ async def test_append_adds_exactly_the_new_rows_and_replace_replaces(
     assert totals["n"] == 160
     assert totals["qty"] == first["qty"].sum() + second["qty"].sum()
 
-    # Replace with a file spanning the same time range as both: only its rows remain.
+    # Replace with a file spanning almost the same time range as both.
     latest = max(first["ts"].max(), second["ts"].max())
     replacement = pl.concat(
         [
@@ -192,9 +192,13 @@ async def test_append_adds_exactly_the_new_rows_and_replace_replaces(
     )
     task = await pipeline("c.csv", _csv(replacement), datasource, mode="REPLACE")
     _assert_succeeded(task, 31)
+    # Exactly the replacement's time range is replaced: older rows before it stay.
+    low, high = replacement["ts"].min(), replacement["ts"].max()
+    kept = pl.concat([first, second]).filter((pl.col("ts") < low) | (pl.col("ts") > high))
+    assert kept.height == 1
     totals = await _druid_totals(druid_sql, datasource)
-    assert totals["n"] == 31
-    assert totals["qty"] == replacement["qty"].sum()
+    assert totals["n"] == 31 + kept.height
+    assert totals["qty"] == replacement["qty"].sum() + kept["qty"].sum()
 
 
 async def test_a_worker_dying_after_submitting_does_not_ingest_twice(

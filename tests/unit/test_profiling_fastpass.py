@@ -16,7 +16,7 @@ from tests.fixtures.uploads import column, csv_text, mixed_frame, staged, valida
 
 
 def _main_pass_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "fast_pass", lambda source, plan: None)
+    monkeypatch.setattr(pipeline, "fast_pass", lambda source, plan, **_: None)
 
 
 def _write(frame: pl.DataFrame, path: Path) -> Path:
@@ -69,7 +69,7 @@ def test_other_formats_take_the_main_pass(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
 ) -> None:
     calls: list[object] = []
-    monkeypatch.setattr(pipeline, "fast_pass", lambda *args: calls.append(args))
+    monkeypatch.setattr(pipeline, "fast_pass", lambda *args, **_: calls.append(args))
     result = validate(_write(mixed_frame(100), tmp_path / f"in{suffix}"), tmp_path / "out")
     assert calls == [] and not result.reads_upload and len(result.staged_files) == 1
 
@@ -160,7 +160,7 @@ def test_a_sample_with_bad_rows_skips_the_fast_pass(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[object] = []
-    monkeypatch.setattr(pipeline, "fast_pass", lambda *args: calls.append(args))
+    monkeypatch.setattr(pipeline, "fast_pass", lambda *args, **_: calls.append(args))
     path = tmp_path / "in.csv"
     path.write_bytes(b"ts,n\nsoon,1\n" + f"{ISO},2\n".encode() * 30)
     result = validate(path, tmp_path / "out")
