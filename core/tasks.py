@@ -28,6 +28,7 @@ from core.model import (
     StagedData,
     Task,
     TaskError,
+    TaskKind,
     TaskNotFound,
     TaskStatus,
     check_transition,
@@ -78,6 +79,7 @@ class TaskUpdate:
     quarantine_key: str | _Unset | None = UNSET
     attempt: int | _Unset = UNSET
     resumes: int | _Unset = UNSET
+    rows_removed: int | _Unset | None = UNSET
 
 
 # --- (de)serialisation: the model classes describe their own JSON -----------------------
@@ -145,7 +147,8 @@ UPDATE tasks SET
     attempt = CASE WHEN $25 THEN $26 ELSE attempt END,
     resumes = CASE WHEN $27 THEN $28 ELSE resumes END,
     rows_processed_with_error = CASE WHEN $29 THEN $30 ELSE rows_processed_with_error END,
-    rows_unparseable = CASE WHEN $31 THEN $32 ELSE rows_unparseable END
+    rows_unparseable = CASE WHEN $31 THEN $32 ELSE rows_unparseable END,
+    rows_removed = CASE WHEN $33 THEN $34 ELSE rows_removed END
 WHERE id = $1
 """
 
@@ -175,6 +178,7 @@ def _update_args(update: TaskUpdate) -> list[Any]:
         *_set(update.resumes),
         *_set(update.rows_processed_with_error),
         *_set(update.rows_unparseable),
+        *_set(update.rows_removed),
     ]
 
 
@@ -321,6 +325,29 @@ class TaskStore:
             event_id = await self._append_event(
                 conn, task_id, TaskStatus.QUEUED, 0.0, "Upload received; waiting for a worker"
             )
+            task = await _read(conn, task_id)
+        assert task is not None
+        await self._publish(task, event_id)
+        return task
+
+    async def create_follow_up(
+        self, *, task_id: str, kind: TaskKind, target: Task, message: str
+    ) -> Task:
+        """Record a QUEUED task of `kind` acting on `target` (same upload and datasource),
+        then announce it."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "INSERT INTO tasks (id, upload_id, datasource, status, options, kind,"
+                " target_task_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                task_id,
+                target.upload_id,
+                target.datasource,
+                TaskStatus.QUEUED.value,
+                options_to_json(target.options),
+                kind.value,
+                target.id,
+            )
+            event_id = await self._append_event(conn, task_id, TaskStatus.QUEUED, 0.0, message)
             task = await _read(conn, task_id)
         assert task is not None
         await self._publish(task, event_id)

@@ -1,4 +1,4 @@
-"""Task actions: retry and cancel."""
+"""Task actions: retry, cancel and roll back."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import strawberry
 
 from core.control import ActionRefused, cancel_task, retry_task
 from core.model import Task
+from core.rollback import request_rollback
 from schema.context import Context
 from schema.tasks.types import IngestionTask, TaskActionRejected, TaskActionResult
 
@@ -29,3 +30,14 @@ class TasksMutation:
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> TaskActionResult:
         return _result(await cancel_task(info.context.services, str(id)))
+
+    @strawberry.mutation(
+        description=(
+            "Take back exactly the rows one succeeded upload brought (a REPLACE's replaced "
+            "rows come back), as a ROLLBACK task with live status."
+        )
+    )
+    async def rollback_upload(
+        self, info: strawberry.Info[Context, None], task_id: strawberry.ID
+    ) -> TaskActionResult:
+        return _result(await request_rollback(info.context.services, str(task_id)))

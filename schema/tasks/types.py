@@ -14,11 +14,13 @@ from schema.context import Context
 TaskStatus = model.TaskStatus
 WriteMode = model.WriteMode
 ColumnType = model.ColumnType
+TaskKind = model.TaskKind
 strawberry.enum(TaskStatus, description="Where a task is in the pipeline.")
 strawberry.enum(
     WriteMode, description="APPEND adds rows; REPLACE overwrites the time range the file covers."
 )
 strawberry.enum(ColumnType)
+strawberry.enum(TaskKind, description="INGEST loads an upload; ROLLBACK takes one out again.")
 
 
 @strawberry.type
@@ -140,6 +142,13 @@ class IngestionTask:
         description="Rows Druid could not read at all (not ingested)."
     )
     progress: float = strawberry.field(description="0..1 within the current stage.")
+    kind: TaskKind
+    target_task_id: strawberry.ID | None = strawberry.field(
+        description="ROLLBACK: the upload task it undoes."
+    )
+    rows_removed: int | None = strawberry.field(
+        description="ROLLBACK: the upload's rows Druid no longer serves."
+    )
     error: TaskError | None
     druid_task_id: str | None
     created_at: datetime
@@ -207,6 +216,9 @@ class IngestionTask:
             rows_processed_with_error=task.rows_processed_with_error,
             rows_unparseable=task.rows_unparseable,
             progress=task.progress,
+            kind=task.kind,
+            target_task_id=strawberry.ID(task.target_task_id) if task.target_task_id else None,
+            rows_removed=task.rows_removed,
             error=error,
             druid_task_id=task.druid_task_id,
             created_at=task.created_at,
@@ -223,7 +235,7 @@ class TaskPage:
     next_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
 
 
-@strawberry.type(description="A task action (retry, cancel) that cannot be done now.")
+@strawberry.type(description="A task action (retry, cancel, rollback) that cannot be done now.")
 class TaskActionRejected:
     code: str
     message: str

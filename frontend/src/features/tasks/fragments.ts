@@ -20,6 +20,9 @@ export const TASK_SUMMARY = gql`
     createdAt
     updatedAt
     hasQuarantine
+    kind
+    targetTaskId
+    rowsRemoved
     error {
       code
       message
