@@ -16,7 +16,7 @@ test: setup
 ## test-quick: the layers that need no Druid (unit + integration on PostgreSQL/Redis/S3)
 test-quick: setup-quick
 	@scripts/stack.sh up --no-druid
-	$(PYTEST) tests/unit tests/integration -m "not druid"
+	$(PYTEST) tests/unit tests/hostile tests/integration -m "not druid"
 
 setup:
 	@scripts/setup.sh
@@ -35,8 +35,8 @@ schema:
 	$(PY) -m schema
 
 lint:
-	.venv/bin/ruff check api core schema workers scripts tests bench
-	.venv/bin/mypy api core schema workers
+	.venv/bin/ruff check api core schema workers cli scripts tests bench
+	.venv/bin/mypy api core schema workers cli
 
 bench: setup
 	$(PY) bench/ingest.py

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -16,6 +17,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.graphql import GraphQLEndpoint
+from api.observability import RequestContext, metrics_endpoint
+from core import logs
 from core.services import Services, open_services
 from core.settings import Settings
 from schema import build_schema
@@ -31,6 +34,7 @@ class State(TypedDict):
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    logs.configure(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -42,11 +46,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         Route("/healthz", _health),
         Route("/readyz", _ready),
+        Route("/metrics", metrics_endpoint),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),  # subscriptions
     ]
     routes += _frontend_routes(settings.frontend_dist)
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestContext)])
 
 
 @contextlib.asynccontextmanager

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
+from core import metrics
 from core.duplicates import parts_fingerprint, record_fingerprint
 from core.model import IngestOptions, Task
 from core.storage import HEAD_BYTES, ObjectStore
@@ -93,6 +94,7 @@ async def start(
     if rejection is None and size_bytes <= 0:
         rejection = empty_file(filename)
     if rejection is not None:
+        metrics.upload_received(rejection.code, 0)  # refused before any byte was sent
         return rejection
     session_id = new_id()
     key = raw_key(session_id, filename)
@@ -207,6 +209,7 @@ async def complete(svc: Services, session: Session) -> Task | UploadRejection:
     if rejection is not None:
         await store.delete(session.raw_key)
         await _close(pool, session.id)
+        metrics.upload_received(rejection.code, session.size_bytes)
         return rejection
     task_id = new_id()
     try:
@@ -227,6 +230,7 @@ async def complete(svc: Services, session: Session) -> Task | UploadRejection:
         return done
     await pool.execute("UPDATE upload_sessions SET task_id = $2 WHERE id = $1", session.id, task_id)
     await record_fingerprint(pool, session.id, fingerprint)
+    metrics.upload_received("ACCEPTED", session.size_bytes)
     await start_processing(svc, task)
     return task
 

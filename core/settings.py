@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.model import TaskStatus
@@ -99,6 +100,21 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 2_000
+
+    # Operations: logs and metrics (docs/ops/README.md).
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per line
+    log_level: str = "INFO"
+    # Bearer token that may read GET /metrics. Unset: /metrics answers nobody.
+    metrics_token: SecretStr | None = None
+    # Set (for every process) when several API processes serve: /metrics aggregates them.
+    # prometheus-client reads the same variable itself, hence the name without our prefix.
+    metrics_multiproc_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "SLUICE_METRICS_MULTIPROC_DIR"),
+    )
+    # Each arq worker serves its own metrics here (0: any free port; unset: none).
+    worker_metrics_port: int | None = None
+    worker_metrics_host: str = "127.0.0.1"
 
     def deadline_s(self, status: TaskStatus) -> float:
         """How long a task may stay in `status` without progress or a live worker."""

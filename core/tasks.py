@@ -13,7 +13,7 @@ import enum
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import asyncpg
@@ -21,6 +21,7 @@ from pydantic import TypeAdapter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from core import metrics
 from core.events import publish_task_changed
 from core.model import (
     IngestOptions,
@@ -202,6 +203,21 @@ async def _read(db: Executor, task_id: str) -> Task | None:
     return _task_from_row(row) if row else None
 
 
+async def _in_status_since(db: Executor, task_id: str, status: TaskStatus) -> datetime | None:
+    row = await db.fetchrow(
+        """
+        SELECT min(created_at) AS at FROM task_events
+        WHERE task_id = $1 AND status = $2 AND id > (
+            SELECT coalesce(max(id), 0) FROM task_events WHERE task_id = $1 AND status <> $2
+        )
+        """,
+        task_id,
+        status.value,
+    )
+    at: datetime | None = row["at"]
+    return at
+
+
 class TaskStore:
     """Tasks in PostgreSQL (`pool`), their changes announced on Redis (`publisher`)."""
 
@@ -274,17 +290,7 @@ class TaskStore:
     async def in_status_since(self, task_id: str, status: TaskStatus) -> datetime | None:
         """When the task entered `status` this time (progress events in the same status don't
         count), or None when it is not in that status."""
-        at: datetime | None = await self.pool.fetchval(
-            """
-            SELECT min(created_at) FROM task_events
-            WHERE task_id = $1 AND status = $2 AND id > (
-                SELECT coalesce(max(id), 0) FROM task_events WHERE task_id = $1 AND status <> $2
-            )
-            """,
-            task_id,
-            status.value,
-        )
-        return at
+        return await _in_status_since(self.pool, task_id, status)
 
     # --- writes ---
 
@@ -380,7 +386,10 @@ class TaskStore:
             )
             if current is None:
                 raise TaskNotFound(task_id)
-            check_transition(TaskStatus(current), status)
+            previous = TaskStatus(current)
+            check_transition(previous, status)
+            moving = previous != status
+            entered = await _in_status_since(conn, task_id, previous) if moving else None
             await conn.execute(
                 _UPDATE,
                 task_id,
@@ -404,6 +413,10 @@ class TaskStore:
             task = await _read(conn, task_id)
         assert task is not None
         await self._publish(task, event_id)
+        if moving:  # (the code only: an error's message may quote the file)
+            log.info("task %s: %s -> %s %s", task_id, previous, status, error.code if error else "")
+        stayed = (datetime.now(UTC) - entered).total_seconds() if entered else None
+        metrics.task_moved(previous, task, stayed)
         return task
 
     async def fail(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import asyncpg
 
-from core import queue
+from core import metrics, queue
 from core.duplicates import DUPLICATE_FILE, duplicate_message, find_earlier, needs_check
 from core.formats import known_binary
 from core.model import IngestOptions, Task
@@ -18,6 +19,8 @@ from core.storage import StoredObject
 
 if TYPE_CHECKING:
     from core.services import Services
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +170,10 @@ async def accept_upload(
             size_bytes=received.stored.size,
             sha256=received.stored.sha256,
         )
+    size = received.stored.size if received.stored else 0
     if rejection is not None:
+        metrics.upload_received(rejection.code, size)
+        log.info("upload %s rejected: %s", received.upload_id, rejection.code)
         return rejection  # the request handler deletes the unclaimed raw object
     assert received.stored is not None
     task_id = new_id()
@@ -183,6 +189,8 @@ async def accept_upload(
         options=options,
     )
     received.claimed = True
+    metrics.upload_received("ACCEPTED", size)
+    log.info("upload %s accepted: task %s, %d bytes", received.upload_id, task_id, size)
     await start_processing(svc, task)
     return task
 

@@ -18,6 +18,7 @@ from strawberry.file_uploads import Upload  # noqa: F401  (the Upload scalar is 
 from core.settings import Settings
 from schema.dashboards.queries import DashboardsQuery
 from schema.datasets.queries import DatasetsQuery
+from schema.metrics import OperationMetrics
 from schema.tasks.mutations import TasksMutation
 from schema.tasks.queries import TasksQuery
 from schema.tasks.subscriptions import TasksSubscription
@@ -71,6 +72,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=[
+            OperationMetrics,
             # Factories: Strawberry builds fresh extension instances per request.
             lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),

@@ -4,4 +4,6 @@
 set -euo pipefail
 source "$(dirname "$0")/_common.sh"
 cd "$ROOT"
+# Its metrics for Prometheus (docs/ops/README.md); a second worker on this host needs another port.
+export SLUICE_WORKER_METRICS_PORT="${SLUICE_WORKER_METRICS_PORT:-9464}"
 exec "$PY" -m workers

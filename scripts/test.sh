@@ -13,7 +13,7 @@ run() {
   printf '\n\033[1m==> %s\033[0m\n' "$*"
   "$@" || status=1
 }
-run .venv/bin/pytest tests/unit tests/integration tests/druid
+run .venv/bin/pytest tests/unit tests/hostile tests/integration tests/druid
 if [[ -f frontend/package.json ]]; then
   run npm --prefix frontend test --silent
   run npm --prefix frontend run --silent e2e

@@ -21,6 +21,7 @@ from typing import Any, cast
 from arq import Retry
 from arq.typing import WorkerCoroutine
 
+from core import logs
 from core.model import IllegalTransition, Task, TaskStatus
 from core.services import Services
 
@@ -59,10 +60,12 @@ def task_job(step: Step) -> WorkerCoroutine:
 
     @functools.wraps(step)
     async def run(ctx: dict[str, Any], task_id: str) -> str:
+        logs.bind(task=task_id)  # every line of this job names its task (and Druid's, below)
         job = Job(services=services(ctx), job_id=ctx["job_id"], job_try=ctx.get("job_try", 1))
         task = await job.services.tasks.get(task_id)
         if task is None or task.status.is_terminal:
             return "nothing to do"
+        logs.bind(druid_task=task.druid_task_id)
         async with _lease(job, task_id) as held:
             if not held:
                 return "another worker holds the task"

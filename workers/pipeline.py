@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from core import queue
+from core import logs, queue
 from core.druid.client import TaskRejected
 from core.druid.errors import DruidUnavailable
 from core.druid.rejections import explain_rejection
@@ -245,6 +245,7 @@ async def _upload_outputs(
 async def _submit(svc: Services, task: Task) -> Task | None:
     assert task.profile is not None and task.staged is not None
     druid_id = druid_task_id(task)
+    logs.bind(druid_task=druid_id)
     spec = build_ingestion_spec(
         task_id=druid_id,
         upload_id=task.upload_id,

@@ -14,6 +14,7 @@ from typing import TypedDict
 
 from arq import Retry
 
+from core import metrics
 from core.catalog import DatasourceNotInDruid, refresh_dataset_from_druid
 from core.druid.client import DruidTaskStatus
 from core.druid.errors import DruidUnavailable
@@ -98,6 +99,9 @@ async def _follow_ingestion(svc: Services, task: Task) -> str:
                 message=message,
             )
         return "retry"
+    metrics.druid_task_finished(
+        submitted_seconds_ago=await _ingesting_for(svc, task), run_ms=status.duration_ms
+    )
     if status.state == "FAILED":
         await _druid_failed(svc, task, status.error_message)
         return "failed"
@@ -123,12 +127,17 @@ async def _pending_facts(svc: Services, task: Task, status: DruidTaskStatus) -> 
     }
 
 
+async def _ingesting_for(svc: Services, task: Task) -> float:
+    """Seconds since the task was handed to Druid (entered INGESTING)."""
+    since = await svc.tasks.in_status_since(task.id, TaskStatus.INGESTING) or task.updated_at
+    return (datetime.now(UTC) - since).total_seconds()
+
+
 async def _past_tracking_deadline(svc: Services, task: Task, status: DruidTaskStatus) -> bool:
     """Fail the task (and stop the Druid task) once Druid has had it longer than
     `tracking_timeout_s`; False while there is time left."""
     limit = svc.settings.tracking_timeout_s
-    since = await svc.tasks.in_status_since(task.id, TaskStatus.INGESTING) or task.updated_at
-    waited = (datetime.now(UTC) - since).total_seconds()
+    waited = await _ingesting_for(svc, task)
     if waited <= limit:
         return False
     assert task.druid_task_id is not None

@@ -25,10 +25,12 @@ from core.profiling.histograms import (
     top_values_histogram,
 )
 from core.profiling.plan import Plan
-from core.profiling.quarantine import BAD, EMPTY, FIELDS, MILLIS, SHORT
+from core.profiling.quarantine import BAD, BROKEN, EMPTY, FIELDS, MILLIS, SHORT
 from core.profiling.readers import Source
+from core.profiling.stats import Stats
 from core.profiling.timestamps import iso_from_millis
 from core.profiling.types import ColumnPlan, check_exprs, token_expr, value_expr
+from core.profiling.values import null_tokens
 
 _MAX_TEXT = 200
 _COMPACT_EVERY = 32  # chunks between merges of the per-chunk buckets
@@ -47,17 +49,26 @@ def count_exprs(source: Source, plan: Plan) -> list[pl.Expr]:
         (~pl.col(EMPTY) & pl.col(FIELDS).is_not_null()).sum().alias("too_many"),
         (~pl.col(EMPTY) & pl.col(FIELDS).is_null() & pl.col(SHORT)).sum().alias("too_few"),
     ]
-    shaped = ~pl.col(EMPTY) & pl.col(FIELDS).is_null() & ~pl.col(SHORT)
+    whole = ~pl.col(EMPTY) & pl.col(FIELDS).is_null() & ~pl.col(SHORT)
+    exprs.append((whole & pl.col(BROKEN)).sum().alias("line_breaks"))
+    shaped = whole & ~pl.col(BROKEN)
     if source.format == "csv" and width > 1:
         # Only a row whose last field is empty can be missing fields: the trigger for the
         # (more expensive) field count of `quarantine.find_short_rows`.
         exprs.append((shaped & pl.col(source.columns[-1]).is_null()).sum().alias("short_suspects"))
+    if plan.dropped:  # a value there: the column is kept after all (pipeline._revise)
+        present = [pl.col(c.name).is_not_null() for c in plan.dropped]
+        exprs.append(pl.any_horizontal(present).sum().alias("dropped_values"))
     column = plan.time.column
     if column is not None:
-        raw = pl.col(column)
-        missing = raw.is_null() | token_expr(plan.column(column))
-        exprs.append((shaped & missing).sum().alias("time_missing"))
-        exprs.append((shaped & ~missing & pl.col(MILLIS).is_null()).sum().alias("time_unreadable"))
+        raw, unread = pl.col(column), pl.col(MILLIS).is_null()
+        # (tokens among the few unread values only: `is_in` costs on every row)
+        tokens = pl.lit(0, pl.UInt32)
+        if plan.column(column).is_text:
+            tokens = raw.filter(shaped & unread).is_in(null_tokens(ColumnType.TIMESTAMP)).sum()
+        exprs.append(((shaped & raw.is_null()).sum() + tokens).alias("time_missing"))
+        unreadable = (shaped & raw.is_not_null() & unread).sum() - tokens
+        exprs.append(unreadable.alias("time_unreadable"))
         for i, fmt in enumerate(plan.time.formats[1:], start=1):
             exprs.append((shaped & fmt.to_millis(raw).is_null()).sum().alias(f"time_misfit{i}"))
     return exprs
@@ -103,7 +114,9 @@ def distinct_expr(column: ColumnPlan, time_column: str | None) -> pl.Expr:
     return _value(column, time_column)
 
 
-def stats_exprs(columns: Sequence[ColumnPlan], *, time_column: str | None) -> list[pl.Expr]:
+def stats_exprs(
+    columns: Sequence[ColumnPlan], *, time_column: str | None, tokens: bool = True
+) -> list[pl.Expr]:
     """Aggregates over valid rows (with `typed_values` added): nulls, min, max, type checks,
     and what reconciliation with Druid needs: sums, non-empty counts and text lengths."""
     exprs: list[pl.Expr] = [pl.len().alias("rows_valid")]
@@ -114,8 +127,6 @@ def stats_exprs(columns: Sequence[ColumnPlan], *, time_column: str | None) -> li
             value.min().alias(f"{key}:min"),
             value.max().alias(f"{key}:max"),
         ]
-        if column.is_text and column.type != ColumnType.STRING:
-            exprs.append(token_expr(column).sum().alias(f"{key}:tokens"))
         if column.type == ColumnType.BOOLEAN:
             exprs.append(value.sum().alias(f"{key}:true"))
         if column.type == ColumnType.LONG:
@@ -128,7 +139,7 @@ def stats_exprs(columns: Sequence[ColumnPlan], *, time_column: str | None) -> li
                 value.str.len_chars().sum().alias(f"{key}:length"),
             ]
         if column.name != time_column:
-            exprs += check_exprs(column, value)
+            exprs += check_exprs(column, value, tokens=tokens)
     return exprs
 
 
@@ -138,13 +149,21 @@ def token_sets(
     """The null tokens each of `columns` holds in `frame` (rows as read), by column key.
 
     Only run for the columns whose token count (`{key}:tokens`) is not zero: rare."""
+    return {key: found for key, (_, found) in token_tally(frame, columns).items()}
+
+
+def token_tally(
+    frame: pl.DataFrame | pl.LazyFrame, columns: Sequence[ColumnPlan]
+) -> dict[str, tuple[int, set[str]]]:
+    """How many null tokens each of `columns` holds in `frame`, and which, by column key."""
     if not columns:
         return {}
-    query = frame.lazy().select(
-        pl.col(c.name).filter(token_expr(c)).unique().implode().alias(c.key) for c in columns
-    )
-    row = query.collect(engine="streaming").row(0, named=True)
-    return {key: set(found) for key, found in row.items()}
+    exprs = []
+    for c in columns:
+        tokens = pl.col(c.name).filter(token_expr(c))
+        exprs += [tokens.len().alias(f"{c.key}:n"), tokens.unique().implode().alias(c.key)]
+    row = frame.lazy().select(exprs).collect(engine="streaming").row(0, named=True)
+    return {c.key: (int(row[f"{c.key}:n"]), set(row[c.key])) for c in columns}
 
 
 def bucket_keys(columns: Sequence[ColumnPlan], *, time_column: str | None) -> dict[str, pl.Expr]:
@@ -202,8 +221,8 @@ class Profiler:
         buckets = pl.concat(self._buckets).group_by("key", "bucket").agg(pl.col("n").sum())
         self._buckets = [buckets]
 
-    def result(self) -> tuple[dict[str, Any], dict[str, list[tuple[float, int]]]]:
-        """(stats by name, including `{key}:distinct`; histogram buckets by column key)."""
+    def result(self) -> tuple[Stats, dict[str, list[tuple[float, int]]]]:
+        """(the statistics; histogram buckets by column key)."""
         if self._buckets:
             self._compact()
         stats = dict(self._stats)
@@ -218,28 +237,26 @@ class Profiler:
         buckets: dict[str, list[tuple[float, int]]] = {}
         for key, bucket, n in self._buckets[0].iter_rows() if self._buckets else ():
             buckets.setdefault(key, []).append((bucket, round(n * scale)))
-        return stats, buckets
+        return Stats.of(stats), buckets
 
 
-def column_profile(column: ColumnPlan, stats: Mapping[str, Any], buckets: Buckets) -> ColumnProfile:
-    """The profile of one column from its aggregates and fine buckets."""
-    key = column.key
-    low, high = stats[f"{key}:min"], stats[f"{key}:max"]
-    total = stats.get(f"{key}:sum")
+def column_profile(column: ColumnPlan, stats: Stats, buckets: Buckets) -> ColumnProfile:
+    """The profile of one column from its statistics and fine buckets."""
+    mine = stats.column(column.key)
     numeric = column.type in (ColumnType.LONG, ColumnType.DOUBLE)
     text = column.type == ColumnType.STRING
     return ColumnProfile(
         name=column.name,
         type=column.type,
-        null_count=int(stats[f"{key}:nulls"]) + int(stats.get(f"{key}:tokens") or 0),
-        distinct_count=int(stats[f"{key}:distinct"]),
-        min=_render(column.type, low),
-        max=_render(column.type, high),
-        histogram=_histogram(column, stats, buckets.get(key, []), low, high),
-        sum=_render_sum(column.type, total) if numeric else None,
-        non_empty=int(stats.get(f"{key}:non_empty") or 0) if text else None,
-        total_length=int(stats.get(f"{key}:length") or 0) if text else None,
-        null_tokens=tuple(sorted(stats.get(f"{key}:null_tokens", ()))),
+        null_count=mine.nulls + mine.tokens,
+        distinct_count=mine.distinct,
+        min=_render(column.type, mine.min),
+        max=_render(column.type, mine.max),
+        histogram=_histogram(column, stats, buckets.get(column.key, [])),
+        sum=_render_sum(column.type, mine.sum) if numeric else None,
+        non_empty=mine.non_empty if text else None,
+        total_length=mine.length if text else None,
+        null_tokens=tuple(sorted(mine.null_tokens)),
     )
 
 
@@ -250,24 +267,17 @@ def _render_sum(column_type: ColumnType, total: Any) -> str:
     return repr(float(total or 0.0))
 
 
-def _histogram(
-    column: ColumnPlan,
-    stats: Mapping[str, Any],
-    buckets: list[tuple[float, int]],
-    low: Any,
-    high: Any,
-) -> Histogram:
-    key = column.key
+def _histogram(column: ColumnPlan, stats: Stats, buckets: list[tuple[float, int]]) -> Histogram:
+    mine = stats.column(column.key)
     if column.type in (ColumnType.LONG, ColumnType.DOUBLE):
         return numeric_histogram(
-            buckets, low=low, high=high, integral=column.type == ColumnType.LONG
+            buckets, low=mine.min, high=mine.max, integral=column.type == ColumnType.LONG
         )
     if column.type == ColumnType.TIMESTAMP:
         return time_histogram(buckets)
     if column.type == ColumnType.BOOLEAN:
-        trues = int(stats.get(f"{key}:true") or 0)
-        present = int(stats.get("rows_valid", 0)) - int(stats[f"{key}:nulls"])
-        return (("true", trues), ("false", present - trues))
+        present = stats.rows_valid - mine.nulls - mine.tokens
+        return (("true", mine.true), ("false", present - mine.true))
     counts = dict(buckets)  # bucket = index into the top values
     return top_values_histogram(
         (value, counts.get(float(i), 0)) for i, value in enumerate(column.top_values)

@@ -24,6 +24,7 @@ MILLIS = "__sluice_millis"
 FIELDS = "__sluice_fields"  # the row's field count when it exceeds the header's
 SHORT = "__sluice_short"  # the row has fewer fields than the header (see find_short_rows)
 EMPTY = "__sluice_empty"
+BROKEN = "__sluice_broken"  # a value holds a line break (Druid reads CSV line by line)
 BAD = "__sluice_bad"
 
 
@@ -47,14 +48,19 @@ def annotate(
     }
     if plan.time.column is not None:
         states[MILLIS] = plan.time.format.to_millis(pl.col(plan.time.column))
-    bad = pl.col(EMPTY) | pl.col(FIELDS).is_not_null() | pl.col(SHORT)
+    bad = pl.col(EMPTY) | pl.col(FIELDS).is_not_null() | pl.col(SHORT) | pl.col(BROKEN)
     if plan.time.column is not None:
         bad = bad | pl.col(MILLIS).is_null()
     if row_index:
         scan = scan.with_row_index(ROW, offset=1)
+        texts = [text_expr(n, source.schema[n]) for n in source.columns]
+        breaks = [t.str.contains("[\r\n]").fill_null(False) for t in texts]
+        states[BROKEN] = pl.any_horizontal(breaks) if breaks else pl.lit(False)
     else:
+        # (the fast pass: its file is proven to hold one line per row, `direct.LineCheck`)
         assert not plan.short_rows, "short rows are marked by row number"
         states[SHORT] = pl.lit(False)
+        states[BROKEN] = pl.lit(False)
     return scan.with_columns(**states).with_columns(bad.alias(BAD))
 
 
@@ -113,6 +119,15 @@ def _reason(source: Source, plan: Plan) -> pl.Expr:
                 pl.concat_str(pl.lit("row has "), count, pl.lit(f" fields, header has {width}")),
             )
         )
+    cases.append(
+        (
+            pl.col(BROKEN),
+            pl.lit(
+                "a value holds a line break, which Druid would cut into two rows; remove the "
+                "line breaks inside values and upload the rows again"
+            ),
+        )
+    )
     reason: pl.Expr = pl.lit(None, dtype=pl.String)
     column = plan.time.column
     if column is not None:

@@ -3,9 +3,9 @@
 Druid 25 here has no Parquet reader, so staging is CSV (UTF-8, comma, RFC-4180 quoting,
 header row, nulls as empty fields, booleans as true/false). The main pass writes it chunk by
 chunk in parts of about 256 MB; a clean file (fast pass) is staged by one Polars sink. Text
-from a CSV upload is passed through as it was: its values already fit their checked types,
-and copying is faster than re-rendering. A clean CSV that Druid can read as it is needs no
-staged copy at all (direct.py).
+from a CSV upload is passed through as it was (its values already fit their checked types,
+and copying is faster than re-rendering), except null tokens (values.py), staged as empty
+fields. A clean CSV that Druid can read as it is needs no staged copy at all (direct.py).
 """
 
 from __future__ import annotations

@@ -21,8 +21,10 @@ from core.profiling.values import (
     NUMERIC_NULL_TOKENS,
     boolean_value,
     double_value,
+    inexact,
     is_null_token,
     long_value,
+    null_tokens,
     why_text,
 )
 
@@ -73,6 +75,7 @@ def infer_text(sample: pl.DataFrame) -> dict[str, tuple[ColumnType, tuple[TimeFo
                 pl.col(name).is_in(NUMERIC_NULL_TOKENS).sum().alias(f"{i}:numeric_tokens"),
                 long_value(pl.col(name)).count().alias(f"{i}:long"),
                 double_value(pl.col(name)).count().alias(f"{i}:double"),
+                inexact(pl.col(name)).alias(f"{i}:inexact"),
                 boolean_value(pl.col(name)).count().alias(f"{i}:boolean"),
             )
         ).row(0, named=True)
@@ -86,6 +89,8 @@ def infer_text(sample: pl.DataFrame) -> dict[str, tuple[ColumnType, tuple[TimeFo
         others = present - counts[f"{i}:tokens"]
         wanted = {"long": numbers, "double": numbers, "boolean": others}
         fits = [t for t in ("long", "double", "boolean") if counts[f"{i}:{t}"] == wanted[t]]
+        if counts[f"{i}:inexact"] and "double" in fits:
+            fits.remove("double")
         if not others:
             types[name] = (ColumnType.STRING, ())
         elif fits and (fits[0] == "boolean" or numbers):
@@ -157,14 +162,21 @@ def token_expr(plan: ColumnPlan) -> pl.Expr:
     return is_null_token(pl.col(plan.name), plan.type)
 
 
-def check_exprs(plan: ColumnPlan, value: pl.Expr | None = None) -> list[pl.Expr]:
+def check_exprs(
+    plan: ColumnPlan, value: pl.Expr | None = None, *, tokens: bool = True
+) -> list[pl.Expr]:
     """Aggregates counting values that do not fit the planned type (text columns only).
 
     `value` is `value_expr(plan)` when the caller has already computed it as a column.
+    Null tokens are counted apart (`{key}:tokens`); without `tokens` they count as misfits
+    (the fast pass: see `fastpass._without_tokens`).
     """
+    present = pl.col(plan.name).is_not_null()
+    if plan.type == ColumnType.LONG and plan.dtype == pl.UInt64:  # beyond Int64: text, exact
+        value = value_expr(plan) if value is None else value
+        return [(present & value.is_null()).sum().alias(f"{plan.key}:misfit_long")]
     if not plan.is_text or plan.type == ColumnType.STRING:
         return []
-    present = pl.col(plan.name).is_not_null() & ~token_expr(plan)
     value = value_expr(plan) if value is None else value
     checks: dict[str, pl.Expr] = {}
     if plan.type == ColumnType.LONG:
@@ -175,31 +187,43 @@ def check_exprs(plan: ColumnPlan, value: pl.Expr | None = None) -> list[pl.Expr]
         checks["misfit_boolean"] = value
     for i, fmt in enumerate(plan.time_formats):
         checks[f"misfit_time{i}"] = value if i == 0 else fmt.to_millis(pl.col(plan.name))
-    return [
-        (present & expr.is_null()).sum().alias(f"{plan.key}:{name}")
+    # Null tokens do not read as the type either; they are counted among the (few) values
+    # that did not read.
+    found = pl.col(plan.name).filter(present & value.is_null()).is_in(null_tokens(plan.type))
+    found = found.sum() if tokens else pl.lit(0, pl.UInt32)
+    exprs = [
+        ((present & expr.is_null()).sum() - found).alias(f"{plan.key}:{name}")
         for name, expr in checks.items()
     ]
+    if tokens:
+        exprs.append(found.alias(f"{plan.key}:tokens"))
+    if plan.type == ColumnType.DOUBLE:  # a double would round these: misfits too
+        exprs.append(inexact(pl.col(plan.name), value).alias(f"{plan.key}:misfit_inexact"))
+    return exprs
 
 
-def settle(plan: ColumnPlan, counts: Mapping[str, object]) -> ColumnPlan:
-    """The plan with the narrowest type that every value fitted, from `check_exprs` counts.
+def settle(plan: ColumnPlan, misfits: Mapping[str, int]) -> ColumnPlan:
+    """The plan with the narrowest type that every value fitted, from the counts of
+    `check_exprs` (`ColumnStats.misfits`: "long", "double", "inexact", "time0", ...).
 
     A LONG column with misfits comes back as DOUBLE *to be checked again*: the main pass
     does not pay for a second cast of every integer column on the rare chance it is needed.
     """
 
     def fits(name: str) -> bool:
-        return counts.get(f"{plan.key}:{name}", 0) == 0
+        return misfits.get(name, 0) == 0
 
+    if not plan.is_text and plan.type == ColumnType.LONG and not fits("long"):
+        return plan.with_type(ColumnType.STRING)  # unsigned beyond Int64: staged as its digits
     if not plan.is_text or plan.type == ColumnType.STRING:
         return plan
     if plan.type == ColumnType.LONG:
-        return plan if fits("misfit_long") else plan.with_type(ColumnType.DOUBLE)
-    if plan.type == ColumnType.DOUBLE and fits("misfit_double"):
+        return plan if fits("long") else plan.with_type(ColumnType.DOUBLE)
+    if plan.type == ColumnType.DOUBLE and fits("double") and fits("inexact"):
         return plan
-    if plan.type == ColumnType.BOOLEAN and fits("misfit_boolean"):
+    if plan.type == ColumnType.BOOLEAN and fits("boolean"):
         return plan
-    fitting = tuple(f for i, f in enumerate(plan.time_formats) if fits(f"misfit_time{i}"))
+    fitting = tuple(f for i, f in enumerate(plan.time_formats) if fits(f"time{i}"))
     if plan.type == ColumnType.TIMESTAMP and fitting:
         return plan.with_type(ColumnType.TIMESTAMP, fitting)
     return plan.with_type(ColumnType.STRING)

@@ -8,8 +8,9 @@ exact in Druid:
 - LONG: an integer without leading zeros (`00501` and `007` are codes, kept as text) that
   fits in 64 bits (Druid stores a LONG as a Java long). No blanks around it: `" 5"` is text.
 - DOUBLE: a decimal number (`2.5`, `-1e3`, `.5`; no `NaN`, no infinity, no leading zeros)
-  with at most 15 significant digits, which any double holds exactly; `0.1234567890123456789`
-  or an integer beyond 2^53 among decimals would land rounded, so such a column stays text.
+  that a double holds exactly: its significant digits are those of the double's shortest
+  rendering, which Druid gives back (`9481.050000000001` is one; `0.1234567890123456789` or
+  an integer beyond 2^53 among decimals would land rounded, so such a column stays text).
 - BOOLEAN: `true` / `false`, lower case (`0`/`1` and `yes`/`no` stay numbers and text).
 - Null tokens: in a column whose other values are numbers, booleans or times, `NA`, `N/A`,
   `NULL` and `-` alone (and `NaN` among numbers) are nulls, as an empty field is; the profile
@@ -28,7 +29,6 @@ BOOLEAN_WORDS = ("true", "false")
 EXACT_DIGITS = 15  # significant decimal digits every double holds exactly (DBL_DIG)
 
 _LEADING_ZERO = r"^[+-]?0[0-9]"
-_DOUBLE_SHAPE = r"^[+-]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 
 
 def null_tokens(column_type: ColumnType) -> tuple[str, ...]:
@@ -47,21 +47,39 @@ def is_null_token(text: pl.Expr, column_type: ColumnType) -> pl.Expr:
 
 
 def long_value(text: pl.Expr) -> pl.Expr:
-    """The text as an Int64; null unless it is a LONG as the module docstring defines it."""
+    """The text as an Int64; null unless it is a LONG as the module docstring defines it.
+    (Polars' cast takes no blanks, no `_` and nothing beyond 64 bits.)"""
     return pl.when(~text.str.contains(_LEADING_ZERO)).then(text.cast(pl.Int64, strict=False))
 
 
 def double_value(text: pl.Expr) -> pl.Expr:
-    """The text as a Float64; null unless it is a DOUBLE Druid stores exactly."""
+    """The text as a finite Float64 without leading zeros, else null. Whether a double holds
+    it exactly is `inexact`'s question, asked only of long texts (it costs three regexes)."""
     floats = text.cast(pl.Float64, strict=False)
-    exact = text.str.contains(_DOUBLE_SHAPE) & (significant_digits(text) <= EXACT_DIGITS)
-    return pl.when(exact & floats.is_finite()).then(floats)
+    return pl.when(~text.str.contains(_LEADING_ZERO) & floats.is_finite()).then(floats)
+
+
+def inexact(text: pl.Expr, value: pl.Expr | None = None) -> pl.Expr:
+    """How many texts read as a double but land as another number: their significant digits
+    differ from those of the double's shortest rendering (`9481.050000000001` is exact,
+    `9007199254740993` is not). A text of at most 15 bytes has at most 15 digits, always
+    exact, and one equal to its rendering is exact too: only the others take the regexes.
+    `value` is `double_value(text)` when the caller has it already."""
+    value = double_value(text) if value is None else value
+    long = text.str.len_bytes() > EXACT_DIGITS
+    rendered = value.filter(long).cast(pl.String)
+    written = text.filter(long)
+    unlike = rendered.is_not_null() & (rendered != written)
+    differs = significant_digits(written.filter(unlike)) != significant_digits(
+        rendered.filter(unlike)
+    )
+    return differs.sum()
 
 
 def significant_digits(text: pl.Expr) -> pl.Expr:
-    """Digits of a decimal number's mantissa without leading and trailing zeros."""
+    """The digits of a decimal number's mantissa without leading and trailing zeros."""
     mantissa = text.str.replace(r"[eE].*$", "").str.replace_all(r"[^0-9]", "")
-    return mantissa.str.strip_chars("0").str.len_bytes()
+    return mantissa.str.strip_chars("0")
 
 
 def boolean_value(text: pl.Expr) -> pl.Expr:
@@ -78,10 +96,12 @@ def why_text(values: pl.Series) -> str | None:
         return None  # some value is not a number at all: plain text
     frame = pl.DataFrame({"v": present})
     v = pl.col("v")
+    long_text = v.str.len_bytes() > EXACT_DIGITS
+    rendered = significant_digits(v.cast(pl.Float64, strict=False).cast(pl.String))
     checks = frame.select(
         zeros=v.filter(v.str.contains(_LEADING_ZERO)).first(),
         long=v.filter(long_value(v).is_null() & ~v.str.contains(r"[.eE]")).first(),
-        inexact=v.filter(double_value(v).is_null() & v.str.contains(_DOUBLE_SHAPE)).first(),
+        inexact=v.filter(long_text & (significant_digits(v) != rendered)).first(),
     ).row(0, named=True)
     if checks["zeros"] is not None:
         return f"values like '{checks['zeros']}' have leading zeros a number would drop"
@@ -90,6 +110,6 @@ def why_text(values: pl.Series) -> str | None:
     if checks["inexact"] is not None:
         return (
             f"values like '{checks['inexact']}' have more digits than a floating-point "
-            f"number holds exactly ({EXACT_DIGITS})"
+            "number holds exactly"
         )
     return None

@@ -97,7 +97,11 @@ def _zip_bomb_xlsx() -> bytes:
     "filename,content,code",
     [
         ("header.csv", b"a,b,c\n", "HEADER_ONLY"),
-        ("blank.csv", b"a,,c\n1,2,3\n", "BLANK_COLUMN_NAME"),
+        (
+            "error.csv",
+            b"<!DOCTYPE html>\n<html><body>502 Bad Gateway</body></html>\n",
+            "UNSUPPORTED_FORMAT",
+        ),
         ("dupe.csv", b"price,qty,price\n1,2,3\n", "DUPLICATE_COLUMN_NAME"),
         ("binary.csv", bytes(range(256)) * 40, "UNSUPPORTED_FORMAT"),
         ("utf16.csv", "city,amount\nParis,1\n".encode("utf-16-le") * 50, "UNDECODABLE_TEXT"),

@@ -1,0 +1,5 @@
+"""`python -m cli` is the same as the `sluice` command."""
+
+from cli.commands import app
+
+app(prog_name="sluice")

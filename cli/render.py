@@ -1,0 +1,167 @@
+"""How the client shows things: tables, task details, a byte progress bar, live stage lines.
+
+Human output goes to stdout; the progress bar to stderr, and only on a terminal, so a script
+reading stdout gets plain lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+STATUS_STYLE = {"SUCCEEDED": "green", "FAILED": "red", "CANCELLED": "yellow"}
+
+
+def transfer_progress() -> Progress:
+    err = Console(stderr=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not err.is_terminal,
+        transient=True,
+    )
+
+
+def size(value: float | None) -> str:
+    if value is None:
+        return ""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return ""
+
+
+def number(value: float | None) -> str:
+    return "" if value is None else f"{value:,.0f}"
+
+
+def status(value: str) -> str:
+    style = STATUS_STYLE.get(value)
+    return f"[{style}]{value}[/{style}]" if style else value
+
+
+def update_printer(console: Console, names: dict[str, str]) -> Callable[[dict[str, Any]], None]:
+    """A callback that prints a line whenever a task's stage visibly changes."""
+    shown: dict[str, tuple[str, str, int]] = {}
+
+    def on_update(task: dict[str, Any]) -> None:
+        step = int(task["progress"] * 10)  # a new line per 10 % within a stage, not per event
+        key = (task["status"], task["stage"], step)
+        if shown.get(task["id"]) == key:
+            return
+        shown[task["id"]] = key
+        percent = f"{task['progress']:>4.0%}" if task["status"] not in STATUS_STYLE else "    "
+        name = escape(names.get(task["id"], task["filename"]))
+        console.print(f"{name}  {status(task['status'])}  {percent}  {escape(task['stage'])}")
+        if task["status"] == "FAILED" and task.get("error"):
+            error = task["error"]
+            console.print(f"  [red]{error['code']}[/red]: {escape(error['message'])}")
+
+    return on_update
+
+
+def tasks_table(tasks: list[dict[str, Any]]) -> Table:
+    table = Table("status", "datasource", "file", "size", "rows in", "updated")
+    table.add_column("id", no_wrap=True, min_width=32)  # whole: it is what the others take
+    for task in tasks:
+        table.add_row(
+            status(task["status"]),
+            escape(task["datasource"]),
+            escape(task["filename"]),
+            size(task["sizeBytes"]),
+            number(task["rowsIngested"]),
+            _when(task["updatedAt"]),
+            task["id"],
+        )
+    return table
+
+
+def task_details(console: Console, task: dict[str, Any], *, events: bool) -> None:
+    console.print(f"[bold]{task['id']}[/bold]  {status(task['status'])}  {escape(task['stage'])}")
+    facts = {
+        "file": f"{task['filename']} ({size(task['sizeBytes'])})",
+        "datasource": f"{task['datasource']} ({task['mode']})",
+        "rows": f"{number(task['rowsTotal'])} in the file, {number(task['rowsIngested'])} "
+        f"ingested, {number(task['rowsQuarantined'])} quarantined, "
+        f"{number(task['rowsThrownAway'])} thrown away by Druid",
+        "druid task": task["druidTaskId"] or "",
+        "created": _when(task["createdAt"]),
+    }
+    for label, value in facts.items():
+        console.print(f"  {label:<11} {escape(value)}")
+    if task.get("error"):
+        error = task["error"]
+        retry = " (retryable)" if error["retryable"] else ""
+        console.print(f"  [red]{error['code']}[/red]{retry}: {escape(error['message'])}")
+    profile = task.get("profile")
+    if profile:
+        table = Table("column", "type", "nulls", "distinct", "min", "max", title="profile")
+        for column in profile["columns"]:
+            table.add_row(
+                escape(column["name"]),
+                column["type"],
+                number(column["nullCount"]),
+                number(column["distinctCount"]),
+                escape(column["min"] or ""),
+                escape(column["max"] or ""),
+            )
+        console.print(table)
+    if events:
+        for event in task.get("events", []):
+            console.print(
+                f"  {_when(event['at'])}  {event['status']:<10} {escape(event['message'] or '')}"
+            )
+
+
+def datasets_table(datasets: list[dict[str, Any]]) -> Table:
+    table = Table("datasource", "rows", "size", "from", "to", "last ingested")
+    for dataset in datasets:
+        table.add_row(
+            escape(dataset["name"]),
+            number(dataset["rowCount"]),
+            size(dataset["sizeBytes"]),
+            _when(dataset["timeMin"]),
+            _when(dataset["timeMax"]),
+            _when(dataset["lastIngestedAt"]),
+        )
+    return table
+
+
+def top_n_table(result: dict[str, Any]) -> Table:
+    table = Table(result["dimension"], result["metric"])
+    for key, value in zip(result["keys"], result["values"], strict=True):
+        table.add_row(escape("(null)" if key is None else key), _metric(value))
+    return table
+
+
+def _metric(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
+
+
+def _when(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return value
