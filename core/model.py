@@ -204,3 +204,4 @@ class Task:
     kind: TaskKind = TaskKind.INGEST
     target_task_id: str | None = None  # ROLLBACK: the ingestion it undoes
     rows_removed: int | None = None  # ROLLBACK: the upload's rows Druid no longer serves
+    rolled_back_by: str | None = None  # INGEST: the rollback (not failed) that undoes it

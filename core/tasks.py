@@ -124,7 +124,10 @@ def _set(value: Any, dump: TypeAdapter[Any] | None = None) -> tuple[bool, Any]:
 _SELECT = """
 SELECT t.*, u.filename, u.size_bytes, u.raw_key,
        (SELECT e.message FROM task_events e WHERE e.task_id = t.id
-        ORDER BY e.id DESC LIMIT 1) AS last_message
+        ORDER BY e.id DESC LIMIT 1) AS last_message,
+       (SELECT r.id FROM tasks r WHERE r.target_task_id = t.id
+          AND r.status NOT IN ('FAILED', 'CANCELLED')
+        ORDER BY r.created_at DESC LIMIT 1) AS rolled_back_by
 FROM tasks t JOIN uploads u ON u.id = t.upload_id
 """
 
@@ -159,6 +162,7 @@ _LIST = (
 WHERE ($1::text[] IS NULL OR t.status = ANY($1::text[]))
   AND ($2::text IS NULL OR t.datasource = $2)
   AND ($3::timestamptz IS NULL OR (t.created_at, t.id) < ($3, $4::text))
+  AND ($6::text[] IS NULL OR t.kind = ANY($6::text[]))
 ORDER BY t.created_at DESC, t.id DESC
 LIMIT $5
 """
@@ -247,6 +251,7 @@ class TaskStore:
         *,
         statuses: Sequence[TaskStatus] = (),
         datasource: str | None = None,
+        kinds: Sequence[TaskKind] = (),
         first: int = 50,
         after: str | None = None,
     ) -> tuple[list[Task], str | None]:
@@ -259,6 +264,7 @@ class TaskStore:
             created,
             last_id,
             first + 1,
+            [k.value for k in kinds] or None,
         )
         tasks = [_task_from_row(row) for row in rows[:first]]
         next_cursor = _encode_cursor(tasks[-1]) if len(rows) > first and tasks else None

@@ -149,6 +149,9 @@ class IngestionTask:
     rows_removed: int | None = strawberry.field(
         description="ROLLBACK: the upload's rows Druid no longer serves."
     )
+    rolled_back_by: strawberry.ID | None = strawberry.field(
+        description="The rollback task undoing this upload (running or done), if any."
+    )
     error: TaskError | None
     druid_task_id: str | None
     created_at: datetime
@@ -219,6 +222,7 @@ class IngestionTask:
             kind=task.kind,
             target_task_id=strawberry.ID(task.target_task_id) if task.target_task_id else None,
             rows_removed=task.rows_removed,
+            rolled_back_by=strawberry.ID(task.rolled_back_by) if task.rolled_back_by else None,
             error=error,
             druid_task_id=task.druid_task_id,
             created_at=task.created_at,

@@ -66,3 +66,20 @@ async def test_a_replace_is_rolled_back_only_as_the_newest_upload(services: Serv
     message = _refused(await request_rollback(services, replace.id), "NOT_ROLLBACKABLE")
 
     assert later.id in message and "newest first" in message
+
+
+async def test_a_datasets_uploads_are_paged_newest_first_with_their_rollback(
+    services: Services,
+) -> None:
+    first = await _upload(services, "a", status=TaskStatus.SUCCEEDED)
+    second = await _upload(services, "b", status=TaskStatus.SUCCEEDED)
+    rollback = await request_rollback(services, first.id)
+    assert isinstance(rollback, Task)
+
+    page, cursor = await services.tasks.page(datasource="ds", kinds=[TaskKind.INGEST], first=1)
+    rest, end = await services.tasks.page(
+        datasource="ds", kinds=[TaskKind.INGEST], first=1, after=cursor
+    )
+
+    assert [t.id for t in page + rest] == [second.id, first.id] and end is None
+    assert (page[0].rolled_back_by, rest[0].rolled_back_by) == (None, rollback.id)

@@ -25,6 +25,7 @@ export function taskDetail(overrides: Partial<TaskDetailFragment> = {}): TaskDet
     kind: "INGEST",
     targetTaskId: null,
     rowsRemoved: null,
+    rolledBackBy: null,
     druidTaskId: null,
     events: [{ __typename: "TaskEvent", status: "QUEUED", progress: 0, message: null, at: "2026-11-25T10:00:00Z" }],
     profile: null,

@@ -1,6 +1,16 @@
-import { Alert, Button, Dialog, DialogActions, DialogContent, DialogContentText, DialogTitle } from "@mui/material";
+import {
+  Alert,
+  Button,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogContentText,
+  DialogTitle,
+  Link,
+  Typography,
+} from "@mui/material";
 import { useState } from "react";
-import { useNavigate } from "react-router";
+import { Link as RouterLink, useNavigate } from "react-router";
 import { describeError } from "../../components/errors";
 import type { TaskSummaryFragment } from "../../gql/types";
 import { useRollbackUpload } from "../../operations/rollbackUpload";
@@ -13,6 +23,15 @@ export function RollbackPanel({ task }: { task: TaskSummaryFragment }) {
   const [problem, setProblem] = useState<string | null>(null);
   const navigate = useNavigate();
   if (task.status !== "SUCCEEDED" || task.kind !== "INGEST") return null;
+  if (task.rolledBackBy) {
+    return (
+      <Typography variant="body2">
+        <Link component={RouterLink} to={`/tasks/${task.rolledBackBy}`}>
+          Rolled back
+        </Link>
+      </Typography>
+    );
+  }
 
   const rollBack = async () => {
     setAsking(false);

@@ -23,6 +23,7 @@ export const TASK_SUMMARY = gql`
     kind
     targetTaskId
     rowsRemoved
+    rolledBackBy
     error {
       code
       message
