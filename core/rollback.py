@@ -84,9 +84,12 @@ class Served:
     upload_rows: int
 
 
-async def request_rollback(svc: Services, task_id: str) -> Task | ActionRefused:
-    """Queue a ROLLBACK task for a SUCCEEDED ingestion, or say why it cannot be undone."""
-    target = await svc.tasks.get(task_id)
+async def request_rollback(
+    svc: Services, task_id: str, *, workspace_id: str
+) -> Task | ActionRefused:
+    """Queue a ROLLBACK task for a SUCCEEDED ingestion of the workspace, or say why it cannot
+    be undone."""
+    target = await svc.tasks.get(task_id, workspace_id=workspace_id)
     if target is None:
         return ActionRefused("NOT_FOUND", f"There is no task {task_id}. Check the id.")
     refusal = await _refusal(svc, target)

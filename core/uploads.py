@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from core import metrics, queue
+from core.auth import Workspace
+from core.auth.naming import druid_name, name_problem
 from core.duplicates import DUPLICATE_FILE, duplicate_message, find_earlier, needs_check
 from core.formats import known_binary
 from core.model import IngestOptions, Task
@@ -71,6 +73,13 @@ def quick_rejection(
 
 def name_rejection(datasource: str, filename: str | None) -> UploadRejection | None:
     problem = datasource_name_problem(datasource)
+    return UploadRejection("INVALID_DATASOURCE", problem, filename) if problem else None
+
+
+def workspace_name_rejection(
+    workspace: Workspace, datasource: str, filename: str | None
+) -> UploadRejection | None:
+    problem = name_problem(workspace.druid_prefix, datasource)
     return UploadRejection("INVALID_DATASOURCE", problem, filename) if problem else None
 
 
@@ -155,17 +164,19 @@ async def accept_upload(
     received: ReceivedFile,
     datasource: str,
     options: IngestOptions,
+    workspace: Workspace,
 ) -> Task | UploadRejection:
-    """Turn a received file into a QUEUED task and its job, or a rejection (raw object removed)."""
-    rejection = quick_rejection(
-        received, datasource=datasource, options=options, settings=svc.settings
+    """Turn a received file into a QUEUED task and its job, or a rejection (raw object removed).
+    `datasource` is the name the workspace's members use; Druid gets the prefixed name."""
+    rejection = workspace_name_rejection(workspace, datasource, received.filename) or (
+        quick_rejection(received, datasource=datasource, options=options, settings=svc.settings)
     )
     if rejection is None:
         assert received.stored is not None  # (no stored object is a quick rejection)
         rejection = await duplicate_rejection(
             svc.db,
             filename=received.filename,
-            datasource=datasource,
+            datasource=druid_name(workspace.druid_prefix, datasource),
             options=options,
             size_bytes=received.stored.size,
             sha256=received.stored.sha256,
@@ -185,8 +196,9 @@ async def accept_upload(
         size_bytes=received.stored.size,
         sha256=received.stored.sha256,
         raw_key=received.stored.key,
-        datasource=datasource,
+        datasource=druid_name(workspace.druid_prefix, datasource),
         options=options,
+        workspace_id=workspace.id,
     )
     received.claimed = True
     metrics.upload_received("ACCEPTED", size)

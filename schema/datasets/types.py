@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from core import catalog, model
+from core.auth.naming import visible_name
 from core.model import ColumnType
 from schema.context import Context
 from schema.datasets.loaders import recent_tasks_loader
@@ -45,13 +46,14 @@ class Dataset:
     tracked: bool = strawberry.field(
         description="False: the datasource exists only in Druid, not ingested through Sluice."
     )
+    druid_name: strawberry.Private[str]
 
     @strawberry.field(description="The latest ingestion tasks into this datasource, newest first.")
     async def tasks(
         self, info: strawberry.Info[Context, None], limit: int = 10
     ) -> list[IngestionTask]:
         limit = max(1, min(limit, 100))
-        ids = await recent_tasks_loader(info.context, limit=limit).load(self.name)
+        ids = await recent_tasks_loader(info.context, limit=limit).load(self.druid_name)
         tasks = await task_loader(info.context).load_many(ids)
         return [IngestionTask.from_model(task) for task in tasks if task is not None]
 
@@ -62,7 +64,8 @@ class Dataset:
         self, info: strawberry.Info[Context, None], first: int = 20, after: str | None = None
     ) -> TaskPage:
         items, next_cursor = await info.context.tasks.page(
-            datasource=self.name,
+            workspace_id=info.context.member.workspace_id,
+            datasource=self.druid_name,
             kinds=[model.TaskKind.INGEST],
             first=max(1, min(first, 100)),
             after=after,
@@ -72,7 +75,8 @@ class Dataset:
     @classmethod
     def from_catalog(cls, dataset: catalog.Dataset) -> Dataset:
         return cls(
-            name=dataset.name,
+            name=visible_name(dataset.name),
+            druid_name=dataset.name,
             columns=[
                 DatasetColumn(
                     name=c.name, type=c.type, druid_type=c.druid_type, position=c.position

@@ -8,6 +8,7 @@ from core.control import ActionRefused, cancel_task, retry_task
 from core.model import Task
 from core.rollback import request_rollback
 from schema.context import Context
+from schema.permissions import Editor
 from schema.tasks.types import IngestionTask, TaskActionRejected, TaskActionResult
 
 
@@ -19,25 +20,37 @@ def _result(outcome: Task | ActionRefused) -> IngestionTask | TaskActionRejected
 
 @strawberry.type
 class TasksMutation:
-    @strawberry.mutation(description="Run a failed or cancelled task again, as a new attempt.")
+    @strawberry.mutation(
+        permission_classes=[Editor],
+        description="Run a failed or cancelled task again, as a new attempt.",
+    )
     async def retry_task(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> TaskActionResult:
-        return _result(await retry_task(info.context.services, str(id)))
+        workspace_id = info.context.member.workspace_id
+        return _result(await retry_task(info.context.services, str(id), workspace_id=workspace_id))
 
-    @strawberry.mutation(description="Stop a task that has not finished.")
+    @strawberry.mutation(
+        permission_classes=[Editor], description="Stop a task that has not finished."
+    )
     async def cancel_task(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> TaskActionResult:
-        return _result(await cancel_task(info.context.services, str(id)))
+        workspace_id = info.context.member.workspace_id
+        return _result(await cancel_task(info.context.services, str(id), workspace_id=workspace_id))
 
     @strawberry.mutation(
+        permission_classes=[Editor],
         description=(
             "Take back exactly the rows one succeeded upload brought (a REPLACE's replaced "
             "rows come back), as a ROLLBACK task with live status."
-        )
+        ),
     )
     async def rollback_upload(
         self, info: strawberry.Info[Context, None], task_id: strawberry.ID
     ) -> TaskActionResult:
-        return _result(await request_rollback(info.context.services, str(task_id)))
+        workspace_id = info.context.member.workspace_id
+        outcome = await request_rollback(
+            info.context.services, str(task_id), workspace_id=workspace_id
+        )
+        return _result(outcome)
