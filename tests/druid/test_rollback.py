@@ -12,7 +12,7 @@ import pytest
 from arq.connections import ArqRedis
 
 from core.settings import Settings
-from tests.conftest import api_client, run_worker
+from tests.conftest import api_client, grant, run_worker
 from tests.graphql_ops import get_task, rollback_upload, upload_file
 
 pytestmark = pytest.mark.druid
@@ -70,9 +70,9 @@ class Undo:
 
 @pytest.fixture
 async def undo(
-    druid_settings: Settings, druid: Any, redis: ArqRedis, clean: None
+    druid_settings: Settings, druid: Any, redis: ArqRedis, db: Any, clean: None
 ) -> AsyncIterator[Undo]:
-    async with api_client(druid_settings) as client:
+    async with api_client(druid_settings, await grant(db)) as client:
         yield Undo(client, druid_settings, redis)
 
 
