@@ -86,6 +86,8 @@ class ErrorCode(enum.StrEnum):
     # A task action (retry, cancel) refused.
     NOT_RETRYABLE = "NOT_RETRYABLE"
     ALREADY_FINISHED = "ALREADY_FINISHED"
+    NOT_ROLLBACKABLE = "NOT_ROLLBACKABLE"
+    ALREADY_ROLLED_BACK = "ALREADY_ROLLED_BACK"
 
     # Signing in and API tokens.
     WRONG_PASSWORD = "WRONG_PASSWORD"

@@ -30,6 +30,7 @@ from core.model import (
     StagedData,
     Task,
     TaskError,
+    TaskKind,
     TaskNotFound,
     TaskStatus,
     check_transition,
@@ -80,6 +81,7 @@ class TaskUpdate:
     quarantine_key: str | _Unset | None = UNSET
     attempt: int | _Unset = UNSET
     resumes: int | _Unset = UNSET
+    rows_removed: int | _Unset | None = UNSET
 
 
 # --- (de)serialisation: the model classes describe their own JSON -----------------------
@@ -123,7 +125,10 @@ def _set(value: Any, dump: TypeAdapter[Any] | None = None) -> tuple[bool, Any]:
 _SELECT = """
 SELECT t.*, u.filename, u.size_bytes, u.raw_key,
        (SELECT e.message FROM task_events e WHERE e.task_id = t.id
-        ORDER BY e.id DESC LIMIT 1) AS last_message
+        ORDER BY e.id DESC LIMIT 1) AS last_message,
+       (SELECT r.id FROM tasks r WHERE r.target_task_id = t.id
+          AND r.status NOT IN ('FAILED', 'CANCELLED')
+        ORDER BY r.created_at DESC LIMIT 1) AS rolled_back_by
 FROM tasks t JOIN uploads u ON u.id = t.upload_id
 """
 
@@ -147,7 +152,8 @@ UPDATE tasks SET
     attempt = CASE WHEN $25 THEN $26 ELSE attempt END,
     resumes = CASE WHEN $27 THEN $28 ELSE resumes END,
     rows_processed_with_error = CASE WHEN $29 THEN $30 ELSE rows_processed_with_error END,
-    rows_unparseable = CASE WHEN $31 THEN $32 ELSE rows_unparseable END
+    rows_unparseable = CASE WHEN $31 THEN $32 ELSE rows_unparseable END,
+    rows_removed = CASE WHEN $33 THEN $34 ELSE rows_removed END
 WHERE id = $1
 """
 
@@ -158,6 +164,7 @@ WHERE ($1::text[] IS NULL OR t.status = ANY($1::text[]))
   AND ($2::text IS NULL OR t.datasource = $2)
   AND ($3::timestamptz IS NULL OR (t.created_at, t.id) < ($3, $4::text))
   AND t.workspace_id = $6
+  AND ($7::text[] IS NULL OR t.kind = ANY($7::text[]))
 ORDER BY t.created_at DESC, t.id DESC
 LIMIT $5
 """
@@ -178,6 +185,7 @@ def _update_args(update: TaskUpdate) -> list[Any]:
         *_set(update.resumes),
         *_set(update.rows_processed_with_error),
         *_set(update.rows_unparseable),
+        *_set(update.rows_removed),
     ]
 
 
@@ -264,6 +272,7 @@ class TaskStore:
         workspace_id: str,
         statuses: Sequence[TaskStatus] = (),
         datasource: str | None = None,
+        kinds: Sequence[TaskKind] = (),
         first: int = 50,
         after: str | None = None,
     ) -> tuple[list[Task], str | None]:
@@ -277,6 +286,7 @@ class TaskStore:
             last_id,
             first + 1,
             workspace_id,
+            [k.value for k in kinds] or None,
         )
         tasks = [_task_from_row(row) for row in rows[:first]]
         next_cursor = _encode_cursor(tasks[-1]) if len(rows) > first and tasks else None
@@ -369,6 +379,30 @@ class TaskStore:
             event_id = await self._append_event(
                 conn, task_id, TaskStatus.QUEUED, 0.0, "Upload received; waiting for a worker"
             )
+            task = await _read(conn, task_id)
+        assert task is not None
+        await self._publish(task, event_id)
+        return task
+
+    async def create_follow_up(
+        self, *, task_id: str, kind: TaskKind, target: Task, message: str
+    ) -> Task:
+        """Record a QUEUED task of `kind` acting on `target` (same upload, datasource and
+        workspace), then announce it."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "INSERT INTO tasks (id, upload_id, datasource, status, options, kind,"
+                " target_task_id, workspace_id)"
+                " SELECT $1, $2, $3, $4, $5, $6, $7, workspace_id FROM tasks WHERE id = $7",
+                task_id,
+                target.upload_id,
+                target.datasource,
+                TaskStatus.QUEUED.value,
+                options_to_json(target.options),
+                kind.value,
+                target.id,
+            )
+            event_id = await self._append_event(conn, task_id, TaskStatus.QUEUED, 0.0, message)
             task = await _read(conn, task_id)
         assert task is not None
         await self._publish(task, event_id)

@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { TaskDetailFragment, TaskQuarantineFragment } from "../../gql/types";
 import { RETRY_TASK } from "../../operations/retryTask";
+import { ROLLBACK_UPLOAD } from "../../operations/rollbackUpload";
 import { TASK } from "../../operations/task";
 import { taskDetail } from "../../test/fixtures";
 import { renderApp } from "../../test/render";
@@ -288,5 +289,43 @@ describe("task page", () => {
     expect(
       await screen.findByText("Retry failed: Cannot retry. This task is already running again."),
     ).toBeInTheDocument();
+  });
+
+  it("rolls an upload back after a confirmation naming the file and dataset, and shows a refusal", async () => {
+    const landed = taskDetail({
+      status: "SUCCEEDED",
+      progress: 1,
+      rowsIngested: 990,
+      mode: "REPLACE",
+    });
+    renderApp("/tasks/t-1", {
+      mocks: [
+        taskMock(landed),
+        {
+          request: { query: ROLLBACK_UPLOAD, variables: { taskId: "t-1" } },
+          result: {
+            data: {
+              rollbackUpload: {
+                __typename: "TaskActionRejected",
+                code: "NOT_ROLLBACKABLE",
+                message:
+                  "upload t-2 came after it. Roll back the later uploads first (newest first).",
+              },
+            },
+          },
+        },
+      ],
+    });
+    const user = userEvent.setup();
+    await user.click(await screen.findByTestId("rollback"));
+    const dialog = await screen.findByRole("dialog");
+    expect(dialog).toHaveTextContent("Roll back “sales.csv”?");
+    expect(dialog).toHaveTextContent(
+      "The 990 rows this upload brought are taken out of sales, and the rows it replaced come back",
+    );
+    await user.click(within(dialog).getByRole("button", { name: "Roll back" }));
+    expect(await screen.findByTestId("rollback-problem")).toHaveTextContent(
+      "Cannot roll back: upload t-2 came after it. Roll back the later uploads first (newest first).",
+    );
   });
 });

@@ -20,6 +20,10 @@ export const TASK_SUMMARY = gql`
     createdAt
     updatedAt
     hasQuarantine
+    kind
+    targetTaskId
+    rowsRemoved
+    rolledBackBy
     error {
       code
       message
