@@ -18,8 +18,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
+import asyncpg
 from arq import Retry
 from arq.typing import WorkerCoroutine
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from core import logs
 from core.model import IllegalTransition, Task, TaskStatus
@@ -50,6 +52,18 @@ class Job:
 Step = Callable[[Job, Task], Awaitable[str]]
 
 
+# A service that went away for a moment: PostgreSQL restarting or a connection cut (57P0x is
+# "terminated by the administrator", "the database system is starting up"), Redis gone, a
+# refused connection. Not the task's fault: the job runs again later instead of failing it.
+OUTAGES = (
+    ConnectionError,  # refused, reset, broken pipe
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    RedisConnectionError,
+)
+OUTAGE_RETRY_S = 5.0
+
+
 def services(ctx: dict[str, Any]) -> Services:
     svc: Services = ctx["services"]
     return svc
@@ -62,22 +76,37 @@ def task_job(step: Step) -> WorkerCoroutine:
     async def run(ctx: dict[str, Any], task_id: str) -> str:
         logs.bind(task=task_id)  # every line of this job names its task (and Druid's, below)
         job = Job(services=services(ctx), job_id=ctx["job_id"], job_try=ctx.get("job_try", 1))
-        task = await job.services.tasks.get(task_id)
-        if task is None or task.status.is_terminal:
-            return "nothing to do"
-        logs.bind(druid_task=task.druid_task_id)
-        async with _lease(job, task_id) as held:
-            if not held:
-                return "another worker holds the task"
-            return await _guarded(step, job, task)
+        try:
+            return await _run(step, job, task_id)
+        except OUTAGES as exc:
+            # Whatever the step did is either recorded or redone by the next run (every step
+            # is idempotent). If arq's tries run out, the watchdog resumes the task.
+            log.warning(
+                "job %s lost a service (%r); running again in %.0f s",
+                job.job_id,
+                exc,
+                OUTAGE_RETRY_S,
+            )
+            raise Retry(defer=OUTAGE_RETRY_S) from exc
 
     return cast("WorkerCoroutine", run)
+
+
+async def _run(step: Step, job: Job, task_id: str) -> str:
+    task = await job.services.tasks.get(task_id)
+    if task is None or task.status.is_terminal:
+        return "nothing to do"
+    logs.bind(druid_task=task.druid_task_id)
+    async with _lease(job, task_id) as held:
+        if not held:
+            return "another worker holds the task"
+        return await _guarded(step, job, task)
 
 
 async def _guarded(step: Step, job: Job, task: Task) -> str:
     try:
         return await step(job, task)
-    except Retry:
+    except (Retry, *OUTAGES):
         raise
     except IllegalTransition as exc:
         now = await job.services.tasks.get(task.id)
