@@ -16,7 +16,7 @@ test: setup
 ## test-quick: the layers that need no Druid (unit + integration on PostgreSQL/Redis/S3)
 test-quick: setup-quick
 	@scripts/stack.sh up --no-druid
-	$(PYTEST) tests/unit tests/integration -m "not druid"
+	$(PYTEST) tests/unit tests/hostile tests/integration -m "not druid"
 
 setup:
 	@scripts/setup.sh

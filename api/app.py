@@ -10,6 +10,7 @@ from typing import TypedDict
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -18,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.graphql import GraphQLEndpoint
 from api.observability import RequestContext, metrics_endpoint
+from api.security import Defences
 from core import logs
 from core.services import Services, open_services
 from core.settings import Settings
@@ -51,7 +53,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/graphql", graphql),  # subscriptions
     ]
     routes += _frontend_routes(settings.frontend_dist)
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestContext)])
+    middleware = [
+        Middleware(RequestContext),  # outermost: refused requests are logged with an id too
+        Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts),
+        Middleware(Defences, settings=settings),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
 @contextlib.asynccontextmanager

@@ -1,5 +1,6 @@
 """The /graphql endpoint: Strawberry for queries, GraphiQL and subscriptions (WebSocket),
-our streaming handler for multipart uploads.
+our streaming handler for multipart uploads. Every request is identified here first
+(api/identity.py); the fields' permission classes (schema/permissions.py) decide the rest.
 
 The services come from the lifespan state (`request.state.services`, which Starlette fills
 from what the lifespan yields), so the endpoint exists before the lifespan runs.
@@ -14,12 +15,26 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UnsetType
 
+from api.identity import BadCredentials, Identity, identify
 from api.multipart import handle_multipart
+from core.auth import Role
+from core.auth.ratelimit import allow, rate_key, too_many, upload_refusal
 from core.services import Services
 from core.settings import Settings
 from schema.context import Context
+
+BAD_TOKEN = (
+    "The API token or session sent with this request is unknown, expired or revoked. "
+    "Sign in again, or ask a workspace admin for a new token."
+)
+UPLOAD_ROLE = (
+    "Uploading needs the EDITOR role in a workspace. Sign in, or send an editor's API token "
+    "as `Authorization: Bearer <token>`."
+)
 
 
 def services_of(connection: HTTPConnection) -> Services:
@@ -27,49 +42,125 @@ def services_of(connection: HTTPConnection) -> Services:
     return services
 
 
+def _problem(status: int, message: str, code: str) -> Response:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status)
+
+
 class _StrawberryApp(GraphQL[Context, None]):
     def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql",
-            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+            # graphql-transport-ws only: its connection_init carries the API token.
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=tuple(settings.allowed_origins),
             keep_alive=True,
             keep_alive_interval=15,
         )
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(services=services_of(request), request=request, response=response)
+        services = services_of(request)
+        identity: Identity | None = request.scope.get("state", {}).get("identity")
+        if identity is None:  # a websocket: its cookie now, its token in connection_init
+            identity = await identify(services.db, headers={}, cookies=request.cookies)
+        return Context(
+            services=services,
+            request=request,
+            response=response,
+            caller=identity.caller,
+            session=identity.session,
+        )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticate a websocket once, at connection_init; refuse it (4403) otherwise."""
+        request = context.request
+        services = context.services
+        try:
+            if context.connection_params:
+                found = await identify(
+                    services.db,
+                    headers={},
+                    cookies={},
+                    connection_params=context.connection_params,
+                )
+                context.caller, context.session = found.caller, found.session
+        except BadCredentials as exc:
+            raise ConnectionRejectionError({"message": BAD_TOKEN}) from exc
+        if context.caller is None and context.session is None:
+            raise ConnectionRejectionError({"message": BAD_TOKEN})
+        settings = services.settings
+        key = rate_key("ws", caller=context.caller, address=_address(request))
+        if not await allow(services.redis, key, per_minute=settings.websocket_rate_per_minute):
+            raise ConnectionRejectionError(
+                {"message": too_many("live connections", settings.websocket_rate_per_minute)}
+            )
+        return await super().on_ws_connect(context)
+
+
+def _address(connection: HTTPConnection | None) -> str | None:
+    return connection.client.host if connection is not None and connection.client else None
 
 
 class GraphQLEndpoint:
-    """ASGI app for /graphql that routes multipart POSTs to the streaming upload handler."""
+    """ASGI app for /graphql: identifies the caller, then routes multipart POSTs to the
+    streaming upload handler and everything else to Strawberry."""
 
     def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
         self.schema = schema
         self.strawberry = _StrawberryApp(schema, settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
+        if scope["type"] == "http":
             request = Request(scope, receive)
-            if request.headers.get("content-type", "").startswith("multipart/form-data"):
-                services = services_of(request)
-                response = await handle_multipart(
-                    request,
-                    store=services.store,
-                    max_file_bytes=services.settings.max_upload_bytes,
-                    execute=self._execute,
+            try:
+                identity = await identify(
+                    services_of(request).db, headers=request.headers, cookies=request.cookies
                 )
+            except BadCredentials:
+                await _problem(401, BAD_TOKEN, "UNAUTHENTICATED")(scope, receive, send)
+                return
+            scope.setdefault("state", {})["identity"] = identity
+            content_type = request.headers.get("content-type", "")
+            if scope["method"] == "POST" and content_type.startswith("multipart/form-data"):
+                response = await self._upload(request, identity)
                 await response(scope, receive, send)
                 return
         await self.strawberry(scope, receive, send)
 
-    async def _execute(self, request: Request, operations: dict[str, Any]) -> Response:
+    async def _upload(self, request: Request, identity: Identity) -> Response:
+        """Check the caller before one byte of the file is read, then stream it."""
+        services = services_of(request)
+        caller, settings = identity.caller, services.settings
+        if caller is None or not caller.can(Role.EDITOR):
+            status = 401 if caller is None and identity.session is None else 403
+            return _problem(
+                status, UPLOAD_ROLE, "FORBIDDEN" if status == 403 else "UNAUTHENTICATED"
+            )
+        refusal = await upload_refusal(
+            services.redis, settings, caller=caller, address=_address(request)
+        )
+        if refusal is not None:
+            return _problem(429, refusal, "RATE_LIMITED")
+        return await handle_multipart(
+            request,
+            store=services.store,
+            settings=settings,
+            execute=lambda req, ops: self._execute(req, ops, identity),
+        )
+
+    async def _execute(
+        self, request: Request, operations: dict[str, Any], identity: Identity
+    ) -> Response:
         result = await self.schema.execute(
             operations.get("query", ""),
             variable_values=operations.get("variables"),
             operation_name=operations.get("operationName"),
-            context_value=Context(services=services_of(request), request=request),
+            context_value=Context(
+                services=services_of(request),
+                request=request,
+                caller=identity.caller,
+                session=identity.session,
+            ),
         )
         body: dict[str, Any] = {"data": result.data}
         if result.errors:

@@ -19,6 +19,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
+from core.settings import Settings
 from core.storage import ObjectStore, ObjectTooLarge
 from core.uploads import ReceivedFile, new_id, raw_key
 
@@ -45,10 +46,16 @@ class _Part:
 class _StreamingForm:
     """Feeds body chunks to python-multipart and streams file parts to the object store."""
 
-    def __init__(self, store: ObjectStore, *, max_file_bytes: int) -> None:
+    def __init__(self, store: ObjectStore, *, settings: Settings) -> None:
         self.store = store
-        self.max_file_bytes = max_file_bytes
+        self.max_file_bytes = settings.max_upload_bytes
+        self.max_files = settings.max_multipart_files
+        self.max_fields = settings.max_multipart_fields
         self.fields: dict[str, bytes] = {}
+        self.parts = 0
+        # Parsed and checked before the first file byte goes to S3.
+        self.operations: dict[str, Any] | None = None
+        self.mapping: dict[str, list[str]] = {}
         self.files: dict[str, ReceivedFile] = {}
         self._events: list[tuple[str, Any]] = []
         self._part: _Part | None = None
@@ -95,8 +102,19 @@ class _StreamingForm:
     def _start_part(self, part: _Part) -> None:
         _, params = parse_options_header(part.headers.get(b"content-disposition", b""))
         part.name = params.get(b"name", b"").decode("utf-8", "replace")
+        self.parts += 1
         if b"filename" not in params:
+            if self.parts - len(self.files) > self.max_fields:
+                raise MultipartError(f"more than {self.max_fields} non-file fields")
             return
+        if self.operations is None:  # the spec sends operations and map before any file
+            self.operations, self.mapping = _validated(self.fields)
+        if part.name not in self.mapping:
+            raise MultipartError(f"the file part '{part.name}' is not named in the map")
+        if part.name in self.files:
+            raise MultipartError(f"the file part '{part.name}' is sent twice")
+        if len(self.files) >= self.max_files:
+            raise MultipartError(f"more than {self.max_files} files in one request")
         part.filename = params[b"filename"].decode("utf-8", "replace") or "upload"
         ctype = part.headers.get(b"content-type")
         part.content_type = ctype.decode("latin-1") if ctype else None
@@ -169,14 +187,39 @@ def _set_path(target: Any, path: str, value: Any) -> None:
         target[last] = value
 
 
-def _operations(form: _StreamingForm) -> dict[str, Any]:
+def _validated(fields: dict[str, bytes]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """`operations` and `map`, checked for shape (files are attached later)."""
     try:
-        operations = json.loads(form.fields["operations"])
-        mapping = json.loads(form.fields.get("map", b"{}"))
+        operations = json.loads(fields["operations"])
+        mapping = json.loads(fields["map"])
     except (KeyError, json.JSONDecodeError) as exc:
-        raise MultipartError("the 'operations' and 'map' fields must be valid JSON") from exc
+        raise MultipartError(
+            "the 'operations' and 'map' fields must come first, as valid JSON"
+        ) from exc
     if not isinstance(operations, dict):
         raise MultipartError("batched multipart operations are not supported")
+    if not isinstance(operations.get("query"), str):
+        raise MultipartError("'operations' has no query")
+    if not isinstance(mapping, dict) or not all(
+        isinstance(paths, list) and all(isinstance(p, str) for p in paths)
+        for paths in mapping.values()
+    ):
+        raise MultipartError("'map' must be an object of file part names to lists of paths")
+    for paths in mapping.values():
+        for path in paths:
+            if not path.startswith("variables."):
+                raise MultipartError(f"the map path '{path}' does not point into variables")
+            try:
+                _set_path(operations, path, None)  # where the file goes: null until then
+            except (KeyError, IndexError, ValueError, TypeError) as exc:
+                raise MultipartError(f"the map path '{path}' does not exist in operations") from exc
+    return operations, mapping
+
+
+def _operations(form: _StreamingForm) -> dict[str, Any]:
+    operations, mapping = (
+        (form.operations, form.mapping) if form.operations else _validated(form.fields)
+    )
     for name, paths in mapping.items():
         if name not in form.files:
             raise MultipartError(f"the map names file part '{name}', which was not sent")
@@ -192,10 +235,10 @@ Execute = Callable[[Request, dict[str, Any]], Awaitable[Response]]
 
 
 async def handle_multipart(
-    request: Request, *, store: ObjectStore, max_file_bytes: int, execute: Execute
+    request: Request, *, store: ObjectStore, settings: Settings, execute: Execute
 ) -> Response:
     """Parse and stream the body, run the operation, then delete every unclaimed raw object."""
-    form = _StreamingForm(store, max_file_bytes=max_file_bytes)
+    form = _StreamingForm(store, settings=settings)
     try:
         await _parse(request, form)
         return await execute(request, _operations(form))

@@ -27,6 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.auth import bench_headers  # noqa: E402
 from core.settings import Settings  # noqa: E402
 
 UPLOAD = (
@@ -98,7 +99,8 @@ async def main() -> None:
     data = one_mb_csv()
     pool = await asyncpg.create_pool(settings.database_url)
     results = []
-    async with httpx.AsyncClient(base_url=args.url, timeout=120) as client:
+    headers = await bench_headers(settings)
+    async with httpx.AsyncClient(base_url=args.url, timeout=120, headers=headers) as client:
         for run in range(args.runs):
             results.append(
                 await run_once(client, pool, data, f"bench_latency_{int(time.time())}_{run}")

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import api.app as app_module  # noqa: E402
+from bench.auth import bench_headers  # noqa: E402
 from core import catalog  # noqa: E402
 from core.db import create_pool  # noqa: E402
 from core.queries import model as m  # noqa: E402
@@ -142,7 +143,11 @@ async def main(runs: int, datasource: str | None) -> dict[str, Samples]:
     samples: dict[str, Samples] = {}
     async with (
         app_module.in_process(app) as asgi,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi), base_url="http://a") as a,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=asgi),
+            base_url="http://localhost",
+            headers=await bench_headers(settings),
+        ) as a,
         httpx.AsyncClient(timeout=30) as druid,
     ):
         for name, document in (("timeseries", TIMESERIES), ("topN", TOPN)):

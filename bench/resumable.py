@@ -24,6 +24,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.auth import bench_headers  # noqa: E402
 from bench.upload_memory import baseline_s3, make_csv  # noqa: E402
 from core.settings import Settings  # noqa: E402
 
@@ -37,19 +38,24 @@ COMPLETE = """mutation($id: ID!) { completeUpload(id: $id) {
 CANCEL_TASK = "mutation($id: ID!) { cancelTask(id: $id) { __typename } }"
 
 
-async def _gql(http: httpx.AsyncClient, api: str, query: str, **variables: Any) -> Any:
-    response = await http.post(f"{api}/graphql", json={"query": query, "variables": variables})
+async def _gql(
+    http: httpx.AsyncClient, api: str, headers: dict[str, str], query: str, **variables: Any
+) -> Any:
+    # Headers per call: the presigned S3 PUTs must not carry the API token.
+    response = await http.post(
+        f"{api}/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
     body = response.json()
     if "errors" in body:
         raise SystemExit(f"GraphQL error: {body['errors']}")
     return body["data"]
 
 
-async def session_upload(path: Path, api: str) -> float:
+async def session_upload(path: Path, api: str, headers: dict[str, str]) -> float:
     size = path.stat().st_size
     async with httpx.AsyncClient(timeout=600) as http:
         started = time.perf_counter()
-        session = (await _gql(http, api, START, name=path.name, size=size))["startUpload"]
+        session = (await _gql(http, api, headers, START, name=path.name, size=size))["startUpload"]
         if session["__typename"] != "UploadSession":
             raise SystemExit(f"rejected: {session}")
         part_size, queue = session["partSizeBytes"], list(session["parts"])
@@ -63,11 +69,11 @@ async def session_upload(path: Path, api: str) -> float:
                     response.raise_for_status()
 
         await asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
-        done = (await _gql(http, api, COMPLETE, id=session["id"]))["completeUpload"]
+        done = (await _gql(http, api, headers, COMPLETE, id=session["id"]))["completeUpload"]
         elapsed = time.perf_counter() - started
         if done["__typename"] != "IngestionTask":
             raise SystemExit(f"completion rejected: {done}")
-        await _gql(http, api, CANCEL_TASK, id=done["id"])
+        await _gql(http, api, headers, CANCEL_TASK, id=done["id"])
     return elapsed
 
 
@@ -83,7 +89,8 @@ def main() -> None:
         f"# {os.cpu_count()} CPUs, load average before {os.getloadavg()[0]:.1f}; "
         f"file {size_mb:,.0f} MB"
     )
-    resumable = asyncio.run(session_upload(path, api))
+    headers = asyncio.run(bench_headers(settings))
+    resumable = asyncio.run(session_upload(path, api, headers))
     raw = asyncio.run(baseline_s3(path, settings))
     print(
         f"resumable session (start + {IN_FLIGHT} parts in flight + complete): {resumable:.1f} s"

@@ -30,6 +30,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.auth import bench_headers  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from core.storage import S3ObjectStore  # noqa: E402
 
@@ -138,6 +139,7 @@ def main() -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
+        headers = asyncio.run(bench_headers(settings))
         api_rss, worker_rss = PeakRss(api.pid), PeakRss(worker.pid)
         started = time.perf_counter()
         with path.open("rb") as handle:
@@ -148,6 +150,7 @@ def main() -> None:
                     "map": json.dumps({"0": ["variables.f"]}),
                 },
                 files={"0": (path.name, handle, "text/csv")},
+                headers=headers,
                 timeout=3600,
             )
         upload_s = time.perf_counter() - started
@@ -158,9 +161,10 @@ def main() -> None:
             "variables": {"id": task_id},
         }
         while True:
-            task = httpx.post(f"http://127.0.0.1:{args.port}/graphql", json=query).json()["data"][
-                "task"
-            ]
+            answer = httpx.post(
+                f"http://127.0.0.1:{args.port}/graphql", json=query, headers=headers
+            )
+            task = answer.json()["data"]["task"]
             if task["status"] in ("FAILED", "SUCCEEDED", "CANCELLED"):
                 break
             time.sleep(0.2)

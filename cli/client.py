@@ -32,8 +32,12 @@ class SluiceClient:
         self.config = config
         self.endpoint = f"{config.url}/graphql"
         timeout = httpx.Timeout(30.0, read=600.0)  # the answer to an upload comes at its end
+        # x-sluice-csrf: the API refuses a multipart request without it (a browser cannot
+        # send it cross-site without asking first); harmless on every other request.
         self.http = httpx.AsyncClient(
-            headers=self.auth_headers, timeout=timeout, transport=transport
+            headers={**self.auth_headers, "x-sluice-csrf": "1"},
+            timeout=timeout,
+            transport=transport,
         )
         self.s3 = httpx.AsyncClient(timeout=timeout, transport=transport)
 

@@ -16,9 +16,9 @@ class ActionRefused:
     message: str
 
 
-async def retry_task(svc: Services, task_id: str) -> Task | ActionRefused:
+async def retry_task(svc: Services, task_id: str, *, workspace_id: str) -> Task | ActionRefused:
     """Re-queue a FAILED or CANCELLED task as a new attempt (new Druid task id, same file)."""
-    task = await svc.tasks.get(task_id)
+    task = await svc.tasks.get(task_id, workspace_id=workspace_id)
     if task is None:
         return ActionRefused("NOT_FOUND", f"There is no task {task_id}. Check the id.")
     if task.status not in (TaskStatus.FAILED, TaskStatus.CANCELLED):
@@ -50,10 +50,10 @@ async def retry_task(svc: Services, task_id: str) -> Task | ActionRefused:
     return task
 
 
-async def cancel_task(svc: Services, task_id: str) -> Task | ActionRefused:
+async def cancel_task(svc: Services, task_id: str, *, workspace_id: str) -> Task | ActionRefused:
     """Cancel a task that has not finished. Workers check the status between steps and stop;
     a running Druid task is shut down."""
-    task = await svc.tasks.get(task_id)
+    task = await svc.tasks.get(task_id, workspace_id=workspace_id)
     if task is None:
         return ActionRefused("NOT_FOUND", f"There is no task {task_id}. Check the id.")
     if task.status.is_terminal:

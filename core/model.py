@@ -101,6 +101,11 @@ class ColumnProfile:
     max: str | None = None
     # Small histogram for the UI: list of (label, count), at most ~20 buckets.
     histogram: tuple[tuple[str, int], ...] = ()
+    # For reconciliation with what Druid holds (exact, over the valid rows):
+    sum: str | None = None  # LONG/DOUBLE: sum of non-null values (int exactly; repr(float))
+    non_empty: int | None = None  # STRING: non-null, non-empty values
+    total_length: int | None = None  # STRING: characters (Python len) of non-null values
+    null_tokens: tuple[str, ...] = ()  # texts read as null here, e.g. "NA", "-" (values.py)
 
 
 @dataclass(frozen=True, slots=True)

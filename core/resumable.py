@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from core import metrics
+from core.auth import Workspace
+from core.auth.naming import druid_name
 from core.model import IngestOptions, Task
 from core.storage import HEAD_BYTES, ObjectStore
 from core.tasks import options_from_json, options_to_json
@@ -34,6 +36,7 @@ from core.uploads import (
     raw_key,
     start_processing,
     too_large,
+    workspace_name_rejection,
 )
 
 if TYPE_CHECKING:
@@ -52,10 +55,11 @@ class Session:
     part_size: int
     raw_key: str
     s3_upload_id: str
-    datasource: str
+    datasource: str  # the Druid name (core/auth/naming.py)
     options: IngestOptions
     task_id: str | None
     aborted: bool
+    workspace_id: str
 
     @property
     def part_count(self) -> int:
@@ -83,10 +87,16 @@ async def start(
     content_type: str | None,
     datasource: str,
     options: IngestOptions,
+    workspace: Workspace,
 ) -> Session | UploadRejection:
-    """Open a session for a file of `size_bytes`, or say at once why it would be rejected."""
+    """Open a session for a file of `size_bytes` into the workspace's dataset `datasource`,
+    or say at once why it would be rejected."""
     settings = svc.settings
-    rejection = name_rejection(datasource, filename) or options_rejection(options, filename)
+    rejection = (
+        workspace_name_rejection(workspace, datasource, filename)
+        or name_rejection(datasource, filename)
+        or options_rejection(options, filename)
+    )
     if rejection is None and size_bytes > settings.max_upload_bytes:
         rejection = too_large(filename, settings)
     if rejection is None and size_bytes <= 0:
@@ -99,8 +109,8 @@ async def start(
     s3_upload_id = await svc.store.start_multipart(key, content_type=content_type)
     row = await svc.db.fetchrow(
         "INSERT INTO upload_sessions (id, filename, content_type, size_bytes, part_size,"
-        " raw_key, s3_upload_id, datasource, options) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-        " $9) RETURNING *",
+        " raw_key, s3_upload_id, datasource, options, workspace_id) VALUES ($1, $2, $3, $4, $5,"
+        " $6, $7, $8, $9, $10) RETURNING *",
         session_id,
         filename,
         content_type,
@@ -108,14 +118,20 @@ async def start(
         part_size_for(size_bytes, min_part_bytes=settings.upload_min_part_bytes),
         key,
         s3_upload_id,
-        datasource,
+        druid_name(workspace.druid_prefix, datasource),
         options_to_json(options),
+        workspace.id,
     )
     return _session(row)
 
 
-async def get(pool: asyncpg.Pool, session_id: str) -> Session | None:
-    row = await pool.fetchrow("SELECT * FROM upload_sessions WHERE id = $1", session_id)
+async def get(pool: asyncpg.Pool, session_id: str, *, workspace_id: str) -> Session | None:
+    """The workspace's session `session_id` (another workspace's looks missing)."""
+    row = await pool.fetchrow(
+        "SELECT * FROM upload_sessions WHERE id = $1 AND workspace_id = $2",
+        session_id,
+        workspace_id,
+    )
     return _session(row) if row else None
 
 
@@ -209,6 +225,7 @@ async def complete(svc: Services, session: Session) -> Task | UploadRejection:
             raw_key=session.raw_key,
             datasource=session.datasource,
             options=session.options,
+            workspace_id=session.workspace_id,
         )
     except asyncpg.UniqueViolationError:  # the upload id is the session id: one task, ever
         done = await _task_of_upload(svc, session.id)
@@ -288,4 +305,5 @@ def _session(row: Any) -> Session:
         options=options_from_json(row["options"]),
         task_id=row["task_id"],
         aborted=row["aborted_at"] is not None,
+        workspace_id=row["workspace_id"],
     )

@@ -5,40 +5,71 @@ from __future__ import annotations
 import sys
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
-from urllib.parse import urlsplit
+from typing import Any, Literal
+from urllib.parse import quote, urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core import stack_secrets
 from core.model import TaskStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class Settings(BaseSettings):
-    """Sluice configuration, read from `SLUICE_*` environment variables and `.env`.
+class _Locations(BaseSettings):
+    """Where the secrets file is, read before the settings that may come from it."""
 
-    Every default is the local stack that `make run` starts, so nothing needs configuring.
+    model_config = SettingsConfigDict(env_prefix="SLUICE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = ROOT / ".data"
+    secrets_file: Path | None = None
+
+    @property
+    def secrets(self) -> Path:
+        return self.secrets_file or self.data_dir / "secrets" / "stack.env"
+
+
+class Settings(BaseSettings):
+    """Sluice configuration, read from `SLUICE_*` environment variables, `.env`, and the
+    local stack's generated secrets file (`.data/secrets/stack.env`, core/stack_secrets.py),
+    in that order of precedence.
+
+    Every other default is the local stack that `make run` starts, so nothing needs
+    configuring. No secret is a constant here.
     """
 
     model_config = SettingsConfigDict(env_prefix="SLUICE_", env_file=".env", extra="ignore")
 
+    def __init__(self, **values: Any) -> None:
+        if "_env_file" not in values:
+            values["_env_file"] = (_Locations().secrets, ".env")  # the later file wins
+        super().__init__(**values)
+
     # Where the local stack keeps its data, sockets and logs (ignored by git).
     data_dir: Path = ROOT / ".data"
+    # The generated secrets (default: data_dir/secrets/stack.env). Another checkout using the
+    # same local stack points here at that stack's file.
+    secrets_file: Path | None = None
 
     # PostgreSQL (metadata: uploads, tasks, events, datasets).
-    database_url: str = "postgresql://postgres@127.0.0.1:5433/sluice"
+    database_url: str = "postgresql://sluice@127.0.0.1:5433/sluice"
+    # Put into database_url and druid_metadata_url when they name no password (the local
+    # stack's generated one for the role `sluice`, scripts/secure-postgres.sh).
+    postgres_password: str | None = None
 
     # Redis (arq queue + pub/sub of task events).
     redis_url: str = "redis://127.0.0.1:6390/0"
+    # Put into redis_url when that names no password (the local stack's generated one).
+    redis_password: str | None = None
     queue_name: str = "sluice:queue"
 
     # S3-compatible object store.
     s3_endpoint_url: str = "http://127.0.0.1:8333"
     s3_region: str = "us-east-1"
-    s3_access_key: str = "sluice"
-    s3_secret_key: str = "sluice-local-secret"
+    # Locally generated (core/stack_secrets.py); empty: the AWS default credential chain.
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
     s3_bucket: str = "sluice"
     # Multipart part size for streaming uploads into S3 (min 5 MiB by the S3 protocol).
     s3_part_size: int = 8 * 1024 * 1024
@@ -53,7 +84,7 @@ class Settings(BaseSettings):
     # How long Sluice waits for segments to become queryable before failing the task.
     druid_handoff_timeout_s: float = 600.0
     # Druid's own metadata store (segments, tasks, rules); druid/run.sh creates the database.
-    druid_metadata_url: str = "postgresql://postgres@127.0.0.1:5433/druid"
+    druid_metadata_url: str = "postgresql://sluice@127.0.0.1:5433/druid"
     # How long an ingestion task itself waits for its segments to be loaded before it reports
     # SUCCESS (awaitSegmentAvailabilityTimeoutMillis); the worker keeps waiting after that.
     druid_segment_availability_timeout_s: float = 120.0
@@ -90,12 +121,26 @@ class Settings(BaseSettings):
     api_port: int = 8000
     frontend_dist: Path = ROOT / "frontend" / "dist"
     allowed_origins: list[str] = Field(default_factory=lambda: ["http://localhost:5173"])
+    # Host names the API answers to (DNS rebinding protection); add yours when deploying.
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1"])
+
+    # Accounts. Session cookies are Secure: browsers accept them on http://localhost too.
+    session_lifetime_hours: int = 24 * 7
+    session_cookie_secure: bool = True
 
     # Limits on input.
     max_upload_bytes: int = 10 * 1024**3
     max_columns: int = 2000
     max_xlsx_uncompressed_bytes: int = 2 * 1024**3
     max_column_name_length: int = 255
+    max_multipart_files: int = 20
+    max_multipart_fields: int = 4  # operations + map (+ room for clients adding one)
+    max_request_bytes: int = 1024 * 1024  # any body that is not a multipart upload
+    max_response_bytes: int = 32 * 1024 * 1024
+    # Per API token (or per address without one), per minute.
+    upload_rate_per_minute: int = 120
+    websocket_rate_per_minute: int = 60
+    sign_in_rate_per_minute: int = 10
 
     # Dashboard queries.
     query_timeout_ms: int = 15_000
@@ -130,12 +175,33 @@ class Settings(BaseSettings):
             TaskStatus.PUBLISHING: self.deadline_publishing_s,
         }[status]
 
+    @model_validator(mode="after")
+    def _passwords_in_urls(self) -> Settings:
+        self.redis_url = _with_password(self.redis_url, self.redis_password)
+        self.database_url = _with_password(self.database_url, self.postgres_password)
+        self.druid_metadata_url = _with_password(self.druid_metadata_url, self.postgres_password)
+        return self
+
+    @property
+    def secrets_path(self) -> Path:
+        return self.secrets_file or self.data_dir / "secrets" / "stack.env"
+
     @cached_property
     def work_dir(self) -> Path:
         """Scratch space for workers (downloaded raw files, staged output before upload)."""
         path = self.data_dir / "work"
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+
+def _with_password(url: str, password: str | None) -> str:
+    """`url` with `password` in it, unless it names one already."""
+    parts = urlsplit(url)
+    if not password or parts.password:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    netloc = f"{quote(parts.username or '')}:{quote(password, safe='')}@{host}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def shell_exports(settings: Settings) -> str:
@@ -151,6 +217,8 @@ def shell_exports(settings: Settings) -> str:
         "SLUICE_DRUID_METADATA_URL": settings.druid_metadata_url,
         "SLUICE_DATABASE_URL": settings.database_url,
         "SLUICE_REDIS_URL": settings.redis_url,
+        "SLUICE_REDIS_PASSWORD": settings.redis_password or "",
+        "SLUICE_POSTGRES_PASSWORD": settings.postgres_password or "",
         "SLUICE_API_HOST": settings.api_host,
         "SLUICE_API_PORT": str(settings.api_port),
         # Ports the local launchers bind, taken from the URLs above.
@@ -162,7 +230,13 @@ def shell_exports(settings: Settings) -> str:
 
 
 if __name__ == "__main__":
-    # `python -m core.settings` prints shell exports for scripts/ and druid/.
-    if sys.argv[1:] not in ([], ["exports"]):
-        sys.exit("usage: python -m core.settings [exports]")
-    print(shell_exports(Settings()))
+    # `python -m core.settings` prints shell exports for scripts/ and druid/;
+    # `python -m core.settings secrets` creates the local stack's secrets file if needed.
+    if sys.argv[1:] == ["secrets"]:
+        path = _Locations().secrets
+        if stack_secrets.ensure(path):
+            print(f"generated the local stack's secrets in {path}")
+    elif sys.argv[1:] in ([], ["exports"]):
+        print(shell_exports(Settings()))
+    else:
+        sys.exit("usage: python -m core.settings [exports | secrets]")

@@ -93,8 +93,8 @@ class S3ObjectStore:
 
     async def __aenter__(self) -> Self:
         session = aioboto3.Session(
-            aws_access_key_id=self.settings.s3_access_key,
-            aws_secret_access_key=self.settings.s3_secret_key,
+            aws_access_key_id=self.settings.s3_access_key or None,
+            aws_secret_access_key=self.settings.s3_secret_key or None,
             region_name=self.settings.s3_region,
         )
         config = Config(

@@ -152,6 +152,7 @@ _LIST = (
 WHERE ($1::text[] IS NULL OR t.status = ANY($1::text[]))
   AND ($2::text IS NULL OR t.datasource = $2)
   AND ($3::timestamptz IS NULL OR (t.created_at, t.id) < ($3, $4::text))
+  AND t.workspace_id = $6
 ORDER BY t.created_at DESC, t.id DESC
 LIMIT $5
 """
@@ -188,8 +189,12 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         ) from exc
 
 
-async def _read(db: Executor, task_id: str) -> Task | None:
-    row = await db.fetchrow(_SELECT + "WHERE t.id = $1", task_id)
+async def _read(db: Executor, task_id: str, workspace_id: str | None = None) -> Task | None:
+    row = await db.fetchrow(
+        _SELECT + "WHERE t.id = $1 AND ($2::text IS NULL OR t.workspace_id = $2)",
+        task_id,
+        workspace_id,
+    )
     return _task_from_row(row) if row else None
 
 
@@ -217,8 +222,11 @@ class TaskStore:
 
     # --- reads ---
 
-    async def get(self, task_id: str) -> Task | None:
-        return await _read(self.pool, task_id)
+    async def get(self, task_id: str, *, workspace_id: str | None = None) -> Task | None:
+        """One task; with `workspace_id`, only if it belongs to that workspace (what callers
+        on behalf of a person pass: another workspace's task looks exactly like a missing
+        one)."""
+        return await _read(self.pool, task_id, workspace_id)
 
     async def require(self, task_id: str) -> Task:
         task = await self.get(task_id)
@@ -226,15 +234,22 @@ class TaskStore:
             raise TaskNotFound(task_id)
         return task
 
-    async def get_many(self, task_ids: Sequence[str]) -> list[Task | None]:
+    async def get_many(
+        self, task_ids: Sequence[str], *, workspace_id: str | None = None
+    ) -> list[Task | None]:
         """Tasks in the order of `task_ids` (None where missing): a DataLoader batch."""
-        rows = await self.pool.fetch(_SELECT + "WHERE t.id = ANY($1::text[])", list(task_ids))
+        rows = await self.pool.fetch(
+            _SELECT + "WHERE t.id = ANY($1::text[]) AND ($2::text IS NULL OR t.workspace_id = $2)",
+            list(task_ids),
+            workspace_id,
+        )
         by_id = {row["id"]: _task_from_row(row) for row in rows}
         return [by_id.get(task_id) for task_id in task_ids]
 
     async def page(
         self,
         *,
+        workspace_id: str,
         statuses: Sequence[TaskStatus] = (),
         datasource: str | None = None,
         first: int = 50,
@@ -249,15 +264,19 @@ class TaskStore:
             created,
             last_id,
             first + 1,
+            workspace_id,
         )
         tasks = [_task_from_row(row) for row in rows[:first]]
         next_cursor = _encode_cursor(tasks[-1]) if len(rows) > first and tasks else None
         return tasks, next_cursor
 
-    async def changed_since(self, moment: datetime) -> list[Task]:
-        """Tasks updated after `moment`, oldest change first (a feed catching up)."""
+    async def changed_since(self, moment: datetime, *, workspace_id: str) -> list[Task]:
+        """The workspace's tasks updated after `moment`, oldest change first (a feed catching
+        up)."""
         rows = await self.pool.fetch(
-            _SELECT + "WHERE t.updated_at > $1 ORDER BY t.updated_at", moment
+            _SELECT + "WHERE t.updated_at > $1 AND t.workspace_id = $2 ORDER BY t.updated_at",
+            moment,
+            workspace_id,
         )
         return [_task_from_row(row) for row in rows]
 
@@ -294,29 +313,32 @@ class TaskStore:
         size_bytes: int,
         sha256: str | None,  # None: the bytes went straight to S3 (core/resumable.py)
         raw_key: str,
-        datasource: str,
+        datasource: str,  # the Druid name (core/auth/naming.py)
         options: IngestOptions,
+        workspace_id: str,
     ) -> Task:
         """Record an upload and its QUEUED task in one transaction, then announce it."""
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(
-                "INSERT INTO uploads (id, filename, content_type, size_bytes, sha256, raw_key)"
-                " VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO uploads (id, filename, content_type, size_bytes, sha256, raw_key,"
+                " workspace_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 upload_id,
                 filename,
                 content_type,
                 size_bytes,
                 sha256,
                 raw_key,
+                workspace_id,
             )
             await conn.execute(
-                "INSERT INTO tasks (id, upload_id, datasource, status, options)"
-                " VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO tasks (id, upload_id, datasource, status, options, workspace_id)"
+                " VALUES ($1, $2, $3, $4, $5, $6)",
                 task_id,
                 upload_id,
                 datasource,
                 TaskStatus.QUEUED.value,
                 options_to_json(options),
+                workspace_id,
             )
             event_id = await self._append_event(
                 conn, task_id, TaskStatus.QUEUED, 0.0, "Upload received; waiting for a worker"

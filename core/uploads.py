@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from core import metrics, queue
+from core.auth import Workspace
+from core.auth.naming import druid_name, name_problem
 from core.formats import known_binary
 from core.model import IngestOptions, Task
 from core.names import datasource_name_problem, safe_filename
@@ -71,6 +73,13 @@ def name_rejection(datasource: str, filename: str | None) -> UploadRejection | N
     return UploadRejection("INVALID_DATASOURCE", problem, filename) if problem else None
 
 
+def workspace_name_rejection(
+    workspace: Workspace, datasource: str, filename: str | None
+) -> UploadRejection | None:
+    problem = name_problem(workspace.druid_prefix, datasource)
+    return UploadRejection("INVALID_DATASOURCE", problem, filename) if problem else None
+
+
 def options_rejection(options: IngestOptions, filename: str | None) -> UploadRejection | None:
     """Options no CSV reader (Polars' or Druid's) can work with."""
     delimiter = options.delimiter
@@ -129,10 +138,12 @@ async def accept_upload(
     received: ReceivedFile,
     datasource: str,
     options: IngestOptions,
+    workspace: Workspace,
 ) -> Task | UploadRejection:
-    """Turn a received file into a QUEUED task and its job, or a rejection (raw object removed)."""
-    rejection = quick_rejection(
-        received, datasource=datasource, options=options, settings=svc.settings
+    """Turn a received file into a QUEUED task and its job, or a rejection (raw object removed).
+    `datasource` is the name the workspace's members use; Druid gets the prefixed name."""
+    rejection = workspace_name_rejection(workspace, datasource, received.filename) or (
+        quick_rejection(received, datasource=datasource, options=options, settings=svc.settings)
     )
     size = received.stored.size if received.stored else 0
     if rejection is not None:
@@ -149,8 +160,9 @@ async def accept_upload(
         size_bytes=received.stored.size,
         sha256=received.stored.sha256,
         raw_key=received.stored.key,
-        datasource=datasource,
+        datasource=druid_name(workspace.druid_prefix, datasource),
         options=options,
+        workspace_id=workspace.id,
     )
     received.claimed = True
     metrics.upload_received("ACCEPTED", size)

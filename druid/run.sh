@@ -8,7 +8,9 @@
 # $SLUICE_DATA_DIR/druid, which is the working directory, so the relative paths in
 # druid/conf/*.properties resolve there. Settings (S3 endpoint and keys, deep-storage bucket,
 # metadata store) come from core/settings.py and are passed as -D system properties, which
-# override runtime.properties and are forwarded by the MiddleManager to its peons.
+# override runtime.properties and are forwarded by the MiddleManager to its peons. Secrets
+# (S3 keys, the metadata password) are exported to the environment instead, which Druid's
+# password providers read (conf/_common): a command line is visible to every local user.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../scripts/_common.sh
@@ -125,10 +127,8 @@ druid_props=(
   -Ddruid.s3.endpoint.url="$SLUICE_S3_ENDPOINT_URL"
   -Ddruid.s3.endpoint.signingRegion="$SLUICE_S3_REGION"
   -Ddruid.s3.protocol="$s3_protocol"
-  -Ddruid.s3.accessKey="$SLUICE_S3_ACCESS_KEY"
-  -Ddruid.s3.secretKey="$SLUICE_S3_SECRET_KEY"
 )
-[[ -n $db_password ]] && druid_props+=(-Ddruid.metadata.storage.connector.password="$db_password")
+export SLUICE_DRUID_METADATA_PASSWORD=$db_password SLUICE_S3_ACCESS_KEY SLUICE_S3_SECRET_KEY
 # The AWS SDK also looks for a region on its own; peons inherit the environment.
 export AWS_REGION=$SLUICE_S3_REGION
 

@@ -16,9 +16,12 @@ from strawberry.extensions import (
 from strawberry.file_uploads import Upload  # noqa: F401  (the Upload scalar is part of the API)
 
 from core.settings import Settings
+from schema.auth.mutations import AuthMutation
+from schema.auth.queries import AuthQuery
 from schema.dashboards.queries import DashboardsQuery
 from schema.datasets.queries import DatasetsQuery
 from schema.metrics import OperationMetrics
+from schema.permissions import NoAnonymousIntrospection
 from schema.tasks.mutations import TasksMutation
 from schema.tasks.queries import TasksQuery
 from schema.tasks.subscriptions import TasksSubscription
@@ -28,12 +31,12 @@ from schema.uploads.resumable import ResumableMutation, ResumableQuery
 
 
 @strawberry.type
-class Query(TasksQuery, UploadsQuery, ResumableQuery, DatasetsQuery, DashboardsQuery):
+class Query(AuthQuery, TasksQuery, UploadsQuery, ResumableQuery, DatasetsQuery, DashboardsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(UploadsMutation, ResumableMutation, TasksMutation):
+class Mutation(AuthMutation, UploadsMutation, ResumableMutation, TasksMutation):
     pass
 
 
@@ -78,6 +81,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            NoAnonymousIntrospection,  # after ValidationCache: it adds to its errors
             lambda: MaskErrors(should_mask_error=_is_unexpected, error_message=UNEXPECTED_ERROR),
         ],
     )

@@ -10,6 +10,8 @@ from core.services import Services
 if TYPE_CHECKING:
     import asyncpg
 
+    from core.auth import Caller
+    from core.auth.store import SessionUser
     from core.settings import Settings
     from core.tasks import TaskStore
 
@@ -28,6 +30,11 @@ class Context:
     request: Any = None
     response: Any = None
     loaders: dict[str, Any] = field(default_factory=dict)
+    # Who is asking (api/identity.py); None: nobody signed in. `session` is set for a browser
+    # session even when its user belongs to no workspace yet.
+    caller: Caller | None = None
+    session: SessionUser | None = None
+    connection_params: dict[str, Any] | None = None  # graphql-transport-ws connection_init
 
     @property
     def settings(self) -> Settings:
@@ -40,3 +47,9 @@ class Context:
     @property
     def tasks(self) -> TaskStore:
         return self.services.tasks
+
+    @property
+    def member(self) -> Caller:
+        """The caller of a field guarded by a role in schema/permissions.py."""
+        assert self.caller is not None, "field without a role permission"
+        return self.caller

@@ -7,6 +7,7 @@ cd "$ROOT"
 "$PY" -m scripts.wait_ready --all
 echo
 echo "  Sluice is up:  http://localhost:$SLUICE_API_PORT   (GraphiQL: http://localhost:$SLUICE_API_PORT/graphql)"
+echo "  $("$VENV/bin/sluice-admin" first-run)"
 echo "  Press Ctrl-C to stop everything."
 echo
 exec sleep infinity

@@ -5,8 +5,10 @@ source "$(dirname "$0")/_common.sh"
 dir=$DATA/s3
 mkdir -p "$dir/data" "$dir/logs"
 port=$STACK_S3_PORT
-# Two identities: Sluice itself, and Druid (deep storage + reading staged files). Rendered from
-# settings each start so credentials live in one place.
+# The one identity (Sluice and Druid share it), rendered from the settings each start (the keys
+# are generated into .data/secrets, core/stack_secrets.py) into a file only we can read.
+(umask 077 && : >"$dir/s3.json")
+chmod 600 "$dir/s3.json"
 "$PY" - "$dir/s3.json" <<'PYEOF'
 import json, sys
 from core.settings import Settings

@@ -54,6 +54,9 @@ if [[ -f frontend/package.json ]]; then
   fi
 fi
 
+# --- secrets: generated once into .data/secrets (an existing .data/ gets them now) ----------
+.venv/bin/python -m core.settings secrets
+
 # --- data directories --------------------------------------------------------------------
 source scripts/_common.sh
 if [[ ! -f $DATA/pg/data/PG_VERSION ]]; then

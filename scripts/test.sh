@@ -13,7 +13,7 @@ run() {
   printf '\n\033[1m==> %s\033[0m\n' "$*"
   "$@" || status=1
 }
-run .venv/bin/pytest tests/unit tests/integration tests/druid
+run .venv/bin/pytest tests/unit tests/hostile tests/integration tests/druid
 # The crash and outage matrix: it starts (and kills) its own PostgreSQL, Redis, workers and API.
 # The tests that kill part of the shared Druid are left out (docs/reliability.md).
 run .venv/bin/pytest tests/faults -m "not shared_druid_faults"

@@ -10,19 +10,26 @@ from pathlib import Path
 SLUICE = Path(sys.executable).with_name("sluice")  # the console script pyproject installs
 
 
-def isolated_env(home: Path) -> dict[str, str]:
-    """The environment without SLUICE_* settings, with config and state under `home`."""
+def isolated_env(home: Path, token: str | None = None) -> dict[str, str]:
+    """The environment without SLUICE_* settings, with config and state under `home`, and
+    the API token (SLUICE_TOKEN) when given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
-    return {**env, "XDG_CONFIG_HOME": str(home / "config"), "XDG_STATE_HOME": str(home / "state")}
+    env |= {"XDG_CONFIG_HOME": str(home / "config"), "XDG_STATE_HOME": str(home / "state")}
+    return env | ({"SLUICE_TOKEN": token} if token else {})
 
 
-async def start(home: Path, *args: str) -> asyncio.subprocess.Process:
+def token_of(headers: dict[str, str]) -> str:
+    """The bearer token in headers made by tests.conftest.grant."""
+    return headers["authorization"].removeprefix("Bearer ")
+
+
+async def start(home: Path, *args: str, token: str | None = None) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         str(SLUICE),
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env=isolated_env(home),
+        env=isolated_env(home, token),
     )
 
 

@@ -20,8 +20,12 @@ import pytest
 import uvicorn
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.worker import Worker
+from starlette.types import ASGIApp
 
 from api.app import create_app, in_process
+from core.auth import Role
+from core.auth.model import LEGACY_WORKSPACE
+from core.auth.store import create_token, ensure_workspace
 from core.db import create_pool as create_db_pool
 from core.settings import Settings
 from core.storage import S3ObjectStore
@@ -44,6 +48,8 @@ def _test_settings(**overrides: Any) -> Settings:
             "redis_url": urlunsplit(redis._replace(path=f"/{redis_db + 1}")),
             "s3_bucket": f"{base.s3_bucket}-test",
             "queue_name": f"{base.queue_name}:test",
+            # httpx's test clients use these names ("sluice.test", "t").
+            "allowed_hosts": [*base.allowed_hosts, "sluice.test", "t"],
             **overrides,
         }
     )
@@ -91,9 +97,21 @@ async def store(settings: Settings) -> AsyncIterator[S3ObjectStore]:
 @pytest.fixture
 async def clean(db: Any, redis: ArqRedis, store: S3ObjectStore) -> None:
     """Wipe metadata, queue and objects, so each test starts from nothing."""
+    await wipe(db, redis, store)
+
+
+async def wipe(db: Any, redis: ArqRedis, store: S3ObjectStore) -> None:
+    """Empty PostgreSQL (but the default workspace), Redis, the bucket and its unfinished
+    multipart uploads."""
     await db.execute(
-        "TRUNCATE task_events, dataset_columns, datasets, upload_sessions, tasks, uploads"
-        " RESTART IDENTITY CASCADE"
+        "TRUNCATE task_events, dataset_columns, datasets, upload_sessions, tasks, uploads,"
+        " sessions, api_tokens, memberships, users, workspaces RESTART IDENTITY CASCADE"
+    )
+    await db.execute(  # as migration 0005 leaves it
+        "INSERT INTO workspaces (id, slug, druid_prefix) VALUES ($1, $2, $3)",
+        LEGACY_WORKSPACE.id,
+        LEGACY_WORKSPACE.slug,
+        LEGACY_WORKSPACE.druid_prefix,
     )
     await redis.flushdb()
     await store.delete_prefix("")
@@ -101,18 +119,47 @@ async def clean(db: Any, redis: ArqRedis, store: S3ObjectStore) -> None:
         await store.abort_multipart(upload.key, upload.upload_id)
 
 
-@contextlib.asynccontextmanager
-async def api_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client talking to a fresh app (lifespan run) in process."""
-    async with in_process(create_app(settings)) as asgi:
-        transport = httpx.ASGITransport(app=asgi)
-        async with httpx.AsyncClient(transport=transport, base_url="http://sluice.test") as http:
-            yield http
+async def grant(
+    db: Any, *, workspace: str = LEGACY_WORKSPACE.slug, role: Role = Role.EDITOR
+) -> dict[str, str]:
+    """Headers of an API client with `role` in `workspace` (created if missing). The default
+    workspace keeps Druid names unprefixed, so tests can name Druid datasources directly."""
+    found = await ensure_workspace(db, workspace)
+    _, token = await create_token(db, workspace_id=found.id, role=role, name=f"test {role}")
+    return {"authorization": f"Bearer {token}", "x-sluice-csrf": "1"}
 
 
 @pytest.fixture
-async def client(settings: Settings, clean: None) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(settings) as http:
+async def auth(db: Any, clean: None) -> dict[str, str]:
+    """An EDITOR's headers in the default workspace."""
+    return await grant(db)
+
+
+@pytest.fixture
+async def app(settings: Settings, clean: None) -> AsyncIterator[ASGIApp]:
+    """The app with its lifespan running, for several clients (see `client_of`)."""
+    async with in_process(create_app(settings)) as asgi:
+        yield asgi
+
+
+def client_of(app: ASGIApp, headers: dict[str, str]) -> httpx.AsyncClient:
+    """An in-process client of a running `app` sending `headers` (see `grant`)."""
+    transport = httpx.ASGITransport(app=app)
+    return httpx.AsyncClient(transport=transport, base_url="http://sluice.test", headers=headers)
+
+
+@contextlib.asynccontextmanager
+async def api_client(
+    settings: Settings, headers: dict[str, str]
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to a fresh app (lifespan run) in process."""
+    async with in_process(create_app(settings)) as asgi, client_of(asgi, headers) as http:
+        yield http
+
+
+@pytest.fixture
+async def client(app: ASGIApp, auth: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_of(app, auth) as http:
         yield http
 
 

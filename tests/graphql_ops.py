@@ -49,15 +49,18 @@ async def subscribe(
     query: str,
     variables: dict[str, Any],
     *,
+    auth: dict[str, str],
     each: asyncio.Queue[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Collect every `next` payload (also handed to `each` as it comes) until the server
-    completes the subscription (graphql-transport-ws)."""
+    completes the subscription (graphql-transport-ws). `auth`: the caller's headers (see
+    tests.conftest.grant); the token goes in the connection_init payload."""
     items: list[dict[str, Any]] = []
     async with websockets.connect(
         f"ws://{url}/graphql", subprotocols=["graphql-transport-ws"]
     ) as ws:
-        await ws.send(json.dumps({"type": "connection_init"}))
+        payload = {"authorization": auth["authorization"]}
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         await ws.send(
             json.dumps(
@@ -81,6 +84,29 @@ async def subscribe(
                 raise AssertionError(message)
 
 
+async def post_upload(
+    client: httpx.AsyncClient,
+    *,
+    filename: str,
+    content: bytes,
+    datasource: str,
+    options: dict[str, Any] | None = None,
+    content_type: str = "text/csv",
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """The raw answer to an uploadFile multipart request."""
+    operations = {
+        "query": UPLOAD_FILE,
+        "variables": {"file": None, "datasource": datasource, "options": options},
+    }
+    return await client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
+        files={"0": (filename, content, content_type)},
+        headers=headers,
+    )
+
+
 async def upload_file(
     client: httpx.AsyncClient,
     *,
@@ -90,14 +116,13 @@ async def upload_file(
     options: dict[str, Any] | None = None,
     content_type: str = "text/csv",
 ) -> dict[str, Any]:
-    operations = {
-        "query": UPLOAD_FILE,
-        "variables": {"file": None, "datasource": datasource, "options": options},
-    }
-    response = await client.post(
-        "/graphql",
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
-        files={"0": (filename, content, content_type)},
+    response = await post_upload(
+        client,
+        filename=filename,
+        content=content,
+        datasource=datasource,
+        options=options,
+        content_type=content_type,
     )
     assert response.status_code == 200, response.text
     body = response.json()

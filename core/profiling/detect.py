@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from core.formats import known_binary
+from core.formats import known_format
 from core.profiling.errors import InputRejected, RejectCode
 
 HEAD_BYTES = 1 << 20  # enough for a header of 2,000 columns x 255 characters
@@ -46,17 +46,17 @@ def detect(path: Path) -> Detected:
     """Tell CSV (with its encoding), XLSX and Parquet apart by content; reject anything else."""
     with path.open("rb") as f:
         head = f.read(HEAD_BYTES)
-    if not head.strip():
+    if _blank(head):
         raise InputRejected(
             RejectCode.EMPTY_FILE,
-            "The file is empty (it has no bytes, or only blank space). "
+            "The file is empty (it has no bytes, or only blank space or a byte-order mark). "
             "Check that you picked the right file and upload it again.",
         )
     if head.startswith(b"PAR1"):
         return Detected("parquet")
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return Detected("xlsx")  # a zip: xlsx.py decides whether it is really a workbook
-    what = known_binary(head)
+    what = known_format(head)
     if what is not None:
         raise InputRejected(
             RejectCode.UNSUPPORTED_FORMAT,
@@ -68,6 +68,15 @@ def detect(path: Path) -> Detected:
             return Detected("csv", encoding, cr_lines)
     _reject_binary(head)
     return Detected("csv", "utf-8" if _is_utf8(head) else "cp1252", cr_lines)
+
+
+def _blank(head: bytes) -> bool:
+    """No bytes, or only blank space, after a byte-order mark (UTF-16 text decoded)."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            text = head[len(bom) :].decode(encoding.removesuffix("-sig"), errors="replace")
+            return not text.strip()
+    return not head.strip()
 
 
 _CONTROL_BYTES = bytes([*range(0, 9), *range(14, 27), *range(28, 32)])

@@ -6,11 +6,17 @@ every row exactly as the profile did:
 
 - UTF-8 CSV (a byte-order mark sits in the skipped header line) with commas: Druid's `csv`
   input format; the column names come from the profile, not from Druid reading the header;
-- one physical line per row: Druid reads CSV line by line, so a quoted value holding a line
-  break (LF, or a lone CR, which Java's line reader also splits on) needs the staged copy;
+- one physical line per row (`LineCheck`, for every CSV: a value holding a line break is
+  quarantined, as Druid would cut it into garbled rows from any file);
 - every row valid (the fast pass proved it: no quarantine, no ragged rows);
 - a time column in a format Druid parses to the same instant, listed in `DRUID_TIME_FORMATS`
-  (tests/druid/test_pipeline.py checks each against the real Druid), or no time column.
+  (tests/druid/test_pipeline.py checks each against the real Druid), or no time column; no
+  value with a blank in it (`2024-01-02T03:04:05 +01:00`: Druid's `iso` refuses the space);
+- no null token (values.py: `NA` in a number column is null in the profile, text to Druid);
+- no `""` as a whole value (a quoted empty value is null in the profile, an empty string to
+  Druid; a doubled quote inside a quoted value is read alike by both).
+
+Everything else is staged, in a form Druid reads identically (stage.py).
 
 Druid's row counts are still checked against the profile after ingestion (workers/tracking),
 so a difference would fail the task loudly, never lose rows silently.
@@ -25,8 +31,7 @@ import polars as pl
 
 from core.profiling.plan import Plan
 from core.profiling.readers import Source
-from core.profiling.repair import REPAIRED
-from core.profiling.transcode import TRANSCODED
+from core.profiling.stats import RowCounts, Stats
 
 # Sluice's format label -> Druid timestampSpec format reading the same values identically.
 DRUID_TIME_FORMATS = {
@@ -42,49 +47,89 @@ DRUID_TIME_FORMATS = {
 NO_TIME = "auto"  # no time column: Druid uses the constant `missingValue`
 
 
-class DirectRead:
-    """The checks on the raw bytes that decide whether Druid can read an upload as it is.
+class LineCheck:
+    """Whether every row of a CSV file is one physical line, from its raw bytes.
 
-    They start at once, on threads (Polars' line scan and a memchr release or barely hold
-    the GIL), so they run while the fast pass scans the same file from the page cache.
+    Druid reads CSV line by line, so a value holding a line break (LF, or a lone CR, which
+    Java's line reader also splits on) would land as garbled rows: such a file cannot be
+    clean, and the main pass quarantines those rows. The checks start at once, on threads
+    (Polars' line scan and a memchr release or barely hold the GIL), so they run while the
+    fast pass scans the same file from the page cache.
     """
 
-    def __init__(self, source: Source, time_format: str) -> None:
-        self.time_format, self._header_lines = time_format, source.header_lines
+    def __init__(self, source: Source, *, empty_quoted: bool = True) -> None:
+        """`empty_quoted`: also look for `""` values (only Druid reading the upload cares:
+        it costs the line scan a string per line)."""
+        self._header_lines = source.header_lines
         pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sluice-lines")
-        self._lines = pool.submit(_count_lines, source.path)
+        self._lines = pool.submit(_count_lines, source.path, empty_quoted=empty_quoted)
         self._lone_returns = pool.submit(_lone_carriage_returns, source.path)
         pool.shutdown(wait=False)  # the threads end with their one task each
 
-    def druid_format(self, *, rows: int) -> str | None:
-        """Druid's time format for the upload, whose `rows` data rows are all valid; None
-        when a row spans lines (a line break inside a quoted value, or a lone CR)."""
-        if self._lines.result() != rows + self._header_lines or self._lone_returns.result():
+    def one_per_row(self, rows: int) -> bool:
+        """Whether the file's `rows` data rows (all valid) are as many lines."""
+        lines, _ = self._lines.result()
+        return lines == rows + self._header_lines and not self._lone_returns.result()
+
+    @property
+    def empty_quoted(self) -> bool:
+        """Whether some line holds an empty quoted value `""` (comma-separated)."""
+        return bool(self._lines.result()[1])
+
+
+class DirectRead:
+    """What decides whether Druid can read an upload as it is, beside the `LineCheck`."""
+
+    def __init__(self, plan: Plan, time_format: str, lines: LineCheck) -> None:
+        self.time_format, self._lines = time_format, lines
+        self._keys = [c.key for c in plan.columns]
+        # Aggregates for the fast pass to take along: values Druid would read otherwise.
+        self.exprs: list[pl.Expr] = []
+        if plan.time.column is not None and time_format not in _EPOCHS:
+            spaced = pl.col(plan.time.column).str.contains(" ", literal=True).sum()
+            self.exprs.append(spaced.alias(_SPACED))
+
+    def druid_format(self, *, counts: RowCounts, stats: Stats) -> str | None:
+        """Druid's time format for the upload whose every row is valid and one line (`counts`
+        and `stats` of the fast pass, which took `exprs` along); None when Druid would read
+        some value differently (see the module docstring)."""
+        if self._lines.empty_quoted or counts.extra.get(_SPACED):
+            return None
+        if any(stats.column(key).tokens for key in self._keys):
             return None
         return self.time_format
 
 
-def direct_read(source: Source, plan: Plan) -> DirectRead | None:
-    """The line checks for an upload Druid may read as it is, or None when it cannot
-    (format, delimiter, encoding or time format)."""
-    if source.format != "csv" or source.delimiter != ",":
-        return None
-    if source.encoding not in ("utf-8", "utf-8-sig") or source.path.name in (TRANSCODED, REPAIRED):
-        return None
-    time_format = NO_TIME
-    if plan.time.column is not None:
-        time_format = DRUID_TIME_FORMATS.get(plan.time.format.label, "")
-        if not time_format:
-            return None
-    return DirectRead(source, time_format)
+def direct_read(source: Source, plan: Plan) -> tuple[LineCheck, DirectRead | None]:
+    """The line checks of a CSV upload, and the checks for Druid reading it as it is, or
+    None when it cannot (format, delimiter, encoding, a copy Sluice made, a column left out,
+    or the time format)."""
+    time_format = _druid_time_format(source, plan)
+    lines = LineCheck(source, empty_quoted=time_format is not None)
+    return lines, None if time_format is None else DirectRead(plan, time_format, lines)
 
 
-def _count_lines(path: Path) -> int:
-    """Physical lines, the last one even without its line feed. Counted on the raw bytes
+def _druid_time_format(source: Source, plan: Plan) -> str | None:
+    if source.format != "csv" or source.delimiter != "," or plan.dropped or source.rewritten:
+        return None
+    if source.encoding not in ("utf-8", "utf-8-sig"):
+        return None
+    if plan.time.column is None:
+        return NO_TIME
+    return DRUID_TIME_FORMATS.get(plan.time.format.label)
+
+
+def _count_lines(path: Path, *, empty_quoted: bool) -> tuple[int, int]:
+    """Physical lines, the last one even without its line feed, and lines with an empty
+    quoted value `""` (not the `""` escaping a quote inside one). Counted on the raw lines
     (quotes ignored) by Polars' line scan, at several GB/s in bounded memory (its CSV row
     count maps the whole file instead): a quoted value spanning lines adds a line."""
-    count: int = pl.scan_lines(path).select(pl.len()).collect(engine="streaming").item()
-    return count
+    found = pl.col("line").str.contains(r'(?:^|,)""(?:,|\r?$)').sum()
+    counts = pl.scan_lines(path).select(
+        pl.len(), (found if empty_quoted else pl.lit(0)).alias("empty_quoted")
+    )
+    lines, empty_quoted = counts.collect(engine="streaming").row(0)
+    return int(lines), int(empty_quoted or 0)
 
 
 def _lone_carriage_returns(path: Path) -> bool:
@@ -108,3 +153,5 @@ def _lone_carriage_returns(path: Path) -> bool:
 
 _BLOCK = 16 << 20
 _CR = ord("\r")
+_SPACED = "direct_time_spaced"
+_EPOCHS = ("posix", "millis", "micro", "nano")

@@ -4,8 +4,9 @@ Most uploads have no bad row and no value that misfits its planned type. For tho
 per-chunk work of the main pass (mainpass.py: split rows, write staged and quarantine CSV,
 fold statistics chunk by chunk in Python) buys nothing. Here one streaming aggregation
 takes every count and statistic the main pass takes (the same expressions: `count_exprs`,
-`stats_exprs`), with numbers parsed while the CSV is read rather than cast from text, and a
-row with too many fields raising (strict scan) instead of filling extra columns.
+`stats_exprs`, reading values by the one definition of values.py; Polars' own parsing while
+reading would take `007` and `" 5"` for numbers), and a row with too many fields raising
+(strict scan) instead of filling extra columns.
 Histogram buckets of a large file are counted on rows spread over it (spread.py); those of a
 small one on every row, by a second query sharing the scan (both are reductions, so the
 shared scan never waits on a slow consumer and memory stays flat).
@@ -23,13 +24,12 @@ clean ones, the common case, skip the costly pass.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
-from core.model import ColumnType
 from core.profiling.histograms import bucket_counts, bucket_counts_lazy
 from core.profiling.plan import Plan
 from core.profiling.profile import (
@@ -37,72 +37,71 @@ from core.profiling.profile import (
     count_exprs,
     distinct_expr,
     stats_exprs,
+    token_tally,
     typed_values,
 )
 from core.profiling.quarantine import BAD, annotate, find_short_rows
 from core.profiling.readers import Source
 from core.profiling.spread import spread_sample
+from core.profiling.stats import RowCounts, Stats
+from core.profiling.types import ColumnPlan
 
 _SEED = 0x5EED
-_MISFITS = (":misfit_long", ":misfit_double", ":misfit_boolean", ":misfit_time0")
+_MISFITS = (
+    ":misfit_long",
+    ":misfit_double",
+    ":misfit_inexact",
+    ":misfit_boolean",
+    ":misfit_time0",
+)
 
 
 @dataclass(frozen=True)
 class Clean:
     """Counts and statistics of a file whose every row is valid as planned."""
 
-    counts: dict[str, Any]
-    stats: dict[str, Any]
+    counts: RowCounts  # with `extra`: the caller's aggregates
+    stats: Stats
     buckets: dict[str, list[tuple[float, int]]]
-    dtypes: dict[str, pl.DataType]  # CSV columns parsed while reading (`Source.scan`)
 
 
-def fast_pass(source: Source, plan: Plan) -> Clean | None:
-    """The profile of `source` from one scan, or None when some row needs the main pass."""
+def fast_pass(source: Source, plan: Plan, *, extra: Sequence[pl.Expr] = ()) -> Clean | None:
+    """The profile of `source` from one scan, or None when some row needs the main pass.
+
+    `extra` aggregates (over all rows) are taken along into `Clean.counts`."""
     time_column = plan.time.column
-    dtypes = _parsed_types(source, plan)
     values = typed_values(plan.columns, time_column=time_column)
-    frame = annotate(source, plan, scan=source.scan(dtypes=dtypes, strict=True), row_index=False)
+    scan = source.scan(strict=True)
+    frame = annotate(source, plan, scan=scan, row_index=False)
     frame = frame.with_columns(**values)
-    row_counts = count_exprs(source, plan)
+    row_counts = [*count_exprs(source, plan), *extra]
     aggregates = [
         *row_counts,
-        *stats_exprs(plan.columns, time_column=time_column),
+        *stats_exprs(plan.columns, time_column=time_column, tokens=False),
         *_distinct_exprs(plan, frame.collect_schema()),
     ]
     queries = [frame.select(aggregates)]
     keys = bucket_keys(plan.columns, time_column=time_column)
-    sample = spread_sample(source, dtypes) if keys else None
+    sample = spread_sample(source) if keys else None
     if keys and sample is None:  # a small file or not CSV: count every row
         queries.append(bucket_counts_lazy(frame, keys))
     try:
         done = pl.collect_all(queries, engine="streaming")
     except (pl.exceptions.ComputeError, pl.exceptions.SchemaError):
         return None  # a value did not parse as its planned type (or worse): the main pass
-    totals = done[0].row(0, named=True)
+    totals = _without_tokens(done[0].row(0, named=True), plan, scan)
     if not _clean(totals) or (totals.get("short_suspects") and find_short_rows(source)):
         return None
-    counts = {name: totals.pop(name) for name in (e.meta.output_name() for e in row_counts)}
-    stats = _settled_stats(totals, plan)
+    counted_rows = {name: totals.pop(name) for name in (e.meta.output_name() for e in row_counts)}
+    counts = RowCounts.of(counted_rows, extra=(e.meta.output_name() for e in extra))
+    stats = Stats.of(_settled_stats(totals, plan))
     if sample is not None:
         rows = annotate(source, plan, scan=sample.lazy(), row_index=False).filter(~pl.col(BAD))
         counted = rows.with_columns(**values).collect()
-        buckets = _scaled(bucket_counts(counted, keys), counts["rows"] / max(1, counted.height))
+        buckets = _scaled(bucket_counts(counted, keys), counts.rows / max(1, counted.height))
     else:
         buckets = _scaled(done[1], 1.0) if len(done) > 1 else {}
-    return Clean(counts, stats, buckets, dtypes)
-
-
-def _parsed_types(source: Source, plan: Plan) -> dict[str, pl.DataType]:
-    """CSV columns Polars can parse while reading: whole and decimal numbers."""
-    if source.format != "csv":
-        return {}
-    parsed = {ColumnType.LONG: pl.Int64(), ColumnType.DOUBLE: pl.Float64()}
-    return {
-        c.name: parsed[c.type]
-        for c in plan.columns
-        if c.type in parsed and c.name != plan.time.column
-    }
+    return Clean(counts, stats, buckets)
 
 
 def _distinct_exprs(plan: Plan, schema: pl.Schema) -> list[pl.Expr]:
@@ -126,8 +125,27 @@ def _distinct_exprs(plan: Plan, schema: pl.Schema) -> list[pl.Expr]:
     return exprs
 
 
+def _without_tokens(totals: dict[str, Any], plan: Plan, scan: pl.LazyFrame) -> dict[str, Any]:
+    """`totals` with null tokens told apart from misfits: the scan counted them as misfits
+    (`is_in` on every value cost 13% of this pass), so columns with some are counted again
+    (a projected scan; most files have none)."""
+
+    def misfits(column: ColumnPlan) -> list[str]:
+        prefix = f"{column.key}:misfit_"
+        return [n for n in totals if n.startswith(prefix) and n != f"{prefix}inexact"]
+
+    suspects = [c for c in plan.columns if any(totals[n] for n in misfits(c))]
+    tally = token_tally(scan, suspects)
+    for column in suspects:
+        count, found = tally[column.key]
+        for name in misfits(column):
+            totals[name] -= count
+        totals[f"{column.key}:tokens"], totals[f"{column.key}:null_tokens"] = count, found
+    return totals
+
+
 def _clean(totals: Mapping[str, Any]) -> bool:
-    if totals["bad"] or totals["rows"] != totals["rows_valid"]:
+    if totals["bad"] or totals["rows"] != totals["rows_valid"] or totals.get("dropped_values"):
         return False
     return not any(value for name, value in totals.items() if name.endswith(_MISFITS))
 

@@ -1,17 +1,27 @@
-"""Column-name rules shared by every format: present, unique, short enough, not too many."""
+"""Column-name rules shared by every format: named, unique, short enough, not too many."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from core.profiling.errors import InputRejected, RejectCode
 from core.profiling.result import Limits
 
 
-def check_header(names: Sequence[str], *, limits: Limits) -> tuple[str, ...]:
+@dataclass(frozen=True)
+class Header:
+    """Checked column names; `unnamed` are the names given to blank header cells."""
+
+    names: tuple[str, ...]
+    unnamed: tuple[str, ...] = ()
+
+
+def check_header(names: Sequence[str], *, limits: Limits) -> Header:
     """Return the column names with surrounding blanks removed, or reject the file.
 
-    Positions in messages are 1-based, as a person counts columns in a spreadsheet.
+    A blank name (a trailing delimiter, a pandas index column) becomes `column_7` after its
+    1-based position, as a person counts columns in a spreadsheet (positions in messages too).
     """
     if len(names) > limits.max_columns:
         raise InputRejected(
@@ -19,14 +29,14 @@ def check_header(names: Sequence[str], *, limits: Limits) -> tuple[str, ...]:
             f"The file has {len(names):,} columns; Sluice accepts at most "
             f"{limits.max_columns:,}. Remove columns or split the file, then upload again.",
         )
-    clean = tuple(name.strip() for name in names)
-    blank = [i for i, name in enumerate(clean, start=1) if not name]
-    if blank:
-        raise InputRejected(
-            RejectCode.BLANK_COLUMN_NAME,
-            f"{_positions('Column', blank)} {'has' if len(blank) == 1 else 'have'} no name in "
-            "the header row. Give every column a name in the first row and upload again.",
-        )
+    stripped = [name.strip() for name in names]
+    taken = set(stripped)
+    unnamed = []
+    for i, name in enumerate(stripped):
+        if not name:
+            stripped[i] = _free(f"column_{i + 1}", taken)
+            unnamed.append(stripped[i])
+    clean = tuple(stripped)
     for i, name in enumerate(clean, start=1):
         if len(name) > limits.max_column_name_length:
             raise InputRejected(
@@ -43,13 +53,11 @@ def check_header(names: Sequence[str], *, limits: Limits) -> tuple[str, ...]:
                 "and upload again.",
             )
         seen[name] = i
-    return clean
+    return Header(clean, tuple(unnamed))
 
 
-def _positions(noun: str, positions: list[int]) -> str:
-    if len(positions) == 1:
-        return f"{noun} {positions[0]}"
-    if len(positions) > 10:
-        shown = ", ".join(str(p) for p in positions[:10])
-        return f"{noun}s {shown} and {len(positions) - 10} more"
-    return f"{noun}s {', '.join(str(p) for p in positions[:-1])} and {positions[-1]}"
+def _free(name: str, taken: set[str]) -> str:
+    while name in taken:
+        name = f"_{name}"
+    taken.add(name)
+    return name

@@ -15,6 +15,7 @@ are HyperLogLog estimates, see distinct.py).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -136,10 +137,11 @@ def time_histogram(hours: Iterable[tuple[float, int]]) -> Histogram:
         starts = _period_starts(truncate(first), truncate(last), advance)
         if starts is None:
             continue
-        index = {start: i for i, start in enumerate(starts)}
         totals = [0] * len(starts)
         for hour, n in counts.items():
-            totals[index[truncate(_from_hour(hour))]] += n
+            # (the period a moment falls in, by position: the first year-wide period starts at
+            # year 1 at the earliest, so its starts need not divide evenly)
+            totals[bisect.bisect_right(starts, _from_hour(hour)) - 1] += n
         return tuple((label(start), n) for start, n in zip(starts, totals, strict=True))
     return ()
 

@@ -22,6 +22,7 @@ from core.profiling.plan import Plan
 from core.profiling.profile import Profiler, count_exprs, merge_counts
 from core.profiling.quarantine import BAD, ROW, annotate, quarantine_exprs
 from core.profiling.readers import Source
+from core.profiling.stats import RowCounts, Stats
 from core.profiling.writers import CsvWriter
 
 CHUNK_ROWS = 100_000  # rows per chunk of a wide file (and of other passes)
@@ -36,8 +37,8 @@ QUARANTINE_FILE = "quarantine.csv"
 class Outcome:
     """What one main pass wrote and counted."""
 
-    counts: dict[str, Any]  # whole-file row counts (profile.count_exprs)
-    stats: dict[str, Any]  # valid-row statistics (profile.Profiler)
+    counts: RowCounts  # whole-file row counts (profile.count_exprs)
+    stats: Stats  # valid-row statistics (profile.Profiler)
     buckets: dict[str, list[tuple[float, int]]]
     staged_files: tuple[Path, ...]
     quarantine_file: Path | None
@@ -90,7 +91,7 @@ class MainPass:
 
     def outcome(self) -> Outcome:
         stats, buckets = self._profiler.result()
-        counts = {"rows": 0, "bad": 0, **self._counts}
+        counts = RowCounts.of(self._counts)
         quarantine = self._quarantine.paths[0] if self._quarantine.paths else None
         return Outcome(counts, stats, buckets, tuple(self._staged.paths), quarantine)
 

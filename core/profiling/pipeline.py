@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
@@ -27,6 +26,7 @@ from core.model import ColumnType, IngestOptions, Profile
 from core.profiling.detect import Detected, detect
 from core.profiling.direct import direct_read
 from core.profiling.errors import InputRejected, RejectCode
+from core.profiling.failures import Failure, classify
 from core.profiling.fastpass import fast_pass
 from core.profiling.histograms import stride
 from core.profiling.mainpass import CHUNK_ROWS, Outcome, run_pass
@@ -38,10 +38,12 @@ from core.profiling.repair import REPAIRED, repair_csv, with_malformed
 from core.profiling.report import rejection_for_no_rows, summarize, timestamp_info
 from core.profiling.result import Limits, ValidationResult
 from core.profiling.stage import stage_all
+from core.profiling.stats import Stats
 from core.profiling.transcode import TRANSCODED, to_utf8
 from core.profiling.types import ColumnPlan, check_exprs, settle
 
 Progress = Callable[[str, float], None]
+WIDE_COLUMNS = 100  # a CSV with more columns takes the main pass (see `_validate`)
 
 
 def validate_file(
@@ -72,7 +74,7 @@ def validate_file(
             )
             return _checked(source, options=options, out_dir=out_dir, progress=progress)
         except pl.exceptions.ComputeError as exc:
-            if detected.format != "csv" or "utf-8" not in str(exc).lower():
+            if detected.format != "csv" or classify(exc) != Failure.NOT_UTF8:
                 _reject_unreadable(detected, exc)
                 raise
         # The first megabyte was UTF-8 but a later byte is not: a legacy single-byte
@@ -80,7 +82,13 @@ def validate_file(
         fallback = "cp1252" if detected.encoding == "utf-8" else detected.encoding or "utf-8"
         try:
             source = _open(
-                path, detected, encoding=fallback, options=options, limits=limits, out_dir=out_dir
+                path,
+                detected,
+                encoding=fallback,
+                options=options,
+                limits=limits,
+                out_dir=out_dir,
+                transcode=True,
             )
             return _checked(source, options=options, out_dir=out_dir, progress=progress)
         except pl.exceptions.ComputeError as exc:
@@ -99,12 +107,7 @@ def _checked(
     try:
         return _validate(source, options=options, out_dir=out_dir, progress=progress)
     except pl.exceptions.ComputeError as exc:
-        message = str(exc).lower()
-        if (
-            source.format != "csv"
-            or "utf-8" in message
-            or not any(m in message for m in _CSV_SYNTAX)
-        ):
+        if source.format != "csv" or classify(exc) != Failure.CSV_SYNTAX:
             raise
     progress("repairing", 0.1)
     # The copy is quoted properly even where nothing was set aside (a `5" screen`); if
@@ -116,19 +119,19 @@ def _checked(
         out_dir=out_dir,
     )
     result = _validate(
-        replace(source, path=repaired.path), options=options, out_dir=out_dir, progress=progress
+        replace(source, path=repaired.path, rewritten=True),
+        options=options,
+        out_dir=out_dir,
+        progress=progress,
     )
     return with_malformed(result, repaired, out_dir=out_dir)
-
-
-_CSV_SYNTAX = ("malformed", "not properly escaped", "invalid csv", "could not parse")
 
 
 def _reject_unreadable(detected: Detected, exc: Exception) -> None:
     """Raise the rejection for a file Polars cannot parse; return for any other error (a bug,
     which the caller re-raises as it is)."""
     detail = str(exc).split("\n\n")[0].strip()[:300]
-    if detected.format == "csv" and not any(m in str(exc).lower() for m in _CSV_SYNTAX):
+    if detected.format == "csv" and classify(exc) != Failure.CSV_SYNTAX:
         return
     if detected.format == "csv":
         raise InputRejected(
@@ -152,17 +155,23 @@ def _open(
     options: IngestOptions,
     limits: Limits,
     out_dir: Path,
+    transcode: bool = False,
 ) -> Source:
+    """The upload as a `Source`; a CSV in another encoding than UTF-8 (or with `transcode`,
+    in any) is first copied as UTF-8 (transcode.py)."""
     if detected.format == "parquet":
         return open_parquet(path, limits=limits)
     if detected.format == "xlsx":
         return open_xlsx(path, sheet=options.sheet, limits=limits)
     encoding = encoding or "utf-8"
-    if encoding not in ("utf-8", "utf-8-sig") or detected.cr_lines:
+    rewritten = transcode or encoding not in ("utf-8", "utf-8-sig") or detected.cr_lines
+    if rewritten:
         path, encoding = to_utf8(
             path, encoding=encoding, out_dir=out_dir, cr_lines=detected.cr_lines
         )
-    return open_csv(path, encoding=encoding, delimiter=options.delimiter, limits=limits)
+    return open_csv(
+        path, encoding=encoding, delimiter=options.delimiter, limits=limits, rewritten=rewritten
+    )
 
 
 def _validate(
@@ -178,24 +187,31 @@ def _validate(
     clean, direct = None, None
     # Parquet and XLSX take the main pass: Druid cannot read them as they are, and its
     # distinct counts are closer (fastpass.py). So does a CSV whose sample already shows
-    # rows to quarantine: the fast pass would only find them too.
-    if source.format == "csv" and not unusable and not _bad_times(plan, sample):
-        direct = direct_read(source, plan)  # its line checks run beside the fast pass
-        clean = fast_pass(source, plan)
+    # rows to quarantine (the fast pass would only find them too), and a wide one: Polars'
+    # planning of one query grows faster than its expressions (3 rows x 200 columns: 2.2 s
+    # in the fast pass, 0.8 s in the main pass; x 1,500 columns: 110 s against 18 s).
+    wide = len(source.columns) > WIDE_COLUMNS
+    if source.format == "csv" and not unusable and not wide and not _bad_times(plan, sample):
+        lines, direct = direct_read(source, plan)  # the line checks run beside the fast pass
+        clean = fast_pass(source, plan, extra=direct.exprs if direct else ())
+        if clean is not None and not lines.one_per_row(clean.counts.rows):
+            clean = None  # a value holds a line break: the main pass quarantines its row
     druid_format = None
     if clean is not None:
         if direct is not None:
-            druid_format = direct.druid_format(rows=clean.counts["rows"])
+            druid_format = direct.druid_format(counts=clean.counts, stats=clean.stats)
         files: tuple[Path, ...] = ()
         if druid_format is None:
             progress("staging", 0.5)
-            files = stage_all(source, plan, out_dir, clean.dtypes)
+            files = stage_all(source, plan, out_dir)
         outcome = Outcome(clean.counts, clean.stats, clean.buckets, files, None)
     else:  # some rows are bad or some values misfit: sort them out row by row
         progress("sorting", 0.4)
         outcome = run_pass(source, plan, out_dir=out_dir)
-        revised = _revise(source, plan, outcome)
-        if revised is not None:
+        for _ in range(_MAX_REVISIONS):
+            revised = _revise(source, plan, outcome)
+            if revised is None:
+                break
             progress("sorting", 0.7)
             plan, outcome = revised, run_pass(source, revised, out_dir=out_dir)
     result = _finish(source, plan, outcome, druid_format=druid_format)
@@ -265,18 +281,33 @@ def _estimated_rows(source: Source, sample: pl.DataFrame) -> int:
     return int(source.path.stat().st_size * sample.height / max(1, sample.estimated_size()))
 
 
+_MAX_REVISIONS = 3  # types only narrow (LONG -> DOUBLE -> STRING), so this is enough
+
+
 def _revise(source: Source, plan: Plan, outcome: Outcome) -> Plan | None:
-    """A better plan when the first pass showed one: another date format or short rows."""
+    """A better plan when a pass showed one: another date format, short rows, or a column
+    with null tokens that turned out to be of another type (its staged nulls were tokens
+    that the new type keeps, or reads otherwise: the rows are staged again)."""
     revised, counts = plan, outcome.counts
+    retyped = {
+        c.name: settled
+        for c in plan.columns
+        if c.name != plan.time.column
+        and (stats := outcome.stats.column(c.key)).tokens
+        and (settled := settle(c, stats.misfits)).type != c.type
+    }
+    if retyped:
+        revised = replace(plan, columns=tuple(retyped.get(c.name, c) for c in plan.columns))
+    if counts.dropped_values:
+        revised = replace(revised, columns=(*revised.columns, *plan.dropped), dropped=())
     formats = plan.time.formats
     if len(formats) > 1:
-        misfits = [counts["time_missing"] + counts["time_unreadable"]]
-        misfits += [counts[f"time_misfit{i}"] for i in range(1, len(formats))]
+        misfits = [counts.time_unread, *counts.time_misfits]
         best = min(range(len(formats)), key=lambda i: (misfits[i], i))
         if best:
             reordered = (formats[best], *(f for i, f in enumerate(formats) if i != best))
             revised = revised.with_time(replace(plan.time, formats=reordered))
-    if counts.get("short_suspects"):
+    if counts.short_suspects and not plan.short_rows:
         short = find_short_rows(source)
         if short:
             revised = replace(revised, short_rows=short)
@@ -288,14 +319,17 @@ def _finish(
 ) -> ValidationResult:
     """The result; `druid_format` set means Druid reads the upload itself with that time
     format (direct.py), otherwise the staged files."""
-    counts, stats = outcome.counts, dict(outcome.stats)
-    rows_total, rows_bad, rows_valid = counts["rows"], counts["bad"], stats["rows_valid"]
+    counts, stats = outcome.counts, outcome.stats
+    rows_total, rows_bad, rows_valid = counts.rows, counts.bad, stats.rows_valid
     if rows_total != rows_valid + rows_bad:  # a broken invariant is a bug, never data
         raise RuntimeError(f"row accounting broke: {rows_total} != {rows_valid} + {rows_bad}")
     quarantine = outcome.quarantine_file
     if rows_valid == 0:
         raise rejection_for_no_rows(source, plan, counts, quarantine)
-    settled = [c if c.name == plan.time.column else settle(c, stats) for c in plan.columns]
+    settled = [
+        c if c.name == plan.time.column else settle(c, stats.column(c.key).misfits)
+        for c in plan.columns
+    ]
     changed = [
         s.name
         for s, c in zip(settled, plan.columns, strict=True)
@@ -308,7 +342,7 @@ def _finish(
             [c for c in settled if c.name in changed], plan, files
         )
         settled = [repaired.get(c.name, c) for c in settled]
-        stats.update(repaired_stats)
+        stats = stats.updated(repaired_stats)
         buckets.update(repaired_buckets)
     profile = Profile(
         format=source.format,
@@ -334,7 +368,7 @@ def _finish(
 
 def _repair(
     columns: list[ColumnPlan], plan: Plan, files: tuple[Path, ...]
-) -> tuple[dict[str, ColumnPlan], dict[str, Any], dict[str, list[tuple[float, int]]]]:
+) -> tuple[dict[str, ColumnPlan], Stats, dict[str, list[tuple[float, int]]]]:
     """Types and statistics of the columns the full file overturned, from their staged text.
 
     Rare, so it may take two more (projected) passes: one to see whether a LONG column that
@@ -350,8 +384,8 @@ def _repair(
     unsure = [c for c in columns if c.type == ColumnType.DOUBLE]
     if unsure:
         checks = staged.select([e for c in unsure for e in check_exprs(c)])
-        counts = checks.collect(engine="streaming").row(0, named=True)
-        columns = [settle(c, counts) if c in unsure else c for c in columns]
+        checked = Stats.of(checks.collect(engine="streaming").row(0, named=True))
+        columns = [settle(c, checked.column(c.key).misfits) if c in unsure else c for c in columns]
     profiler = Profiler(columns, time_column=None)
     staged.select(names).sink_batches(profiler.add, chunk_size=CHUNK_ROWS, engine="streaming")
     stats, buckets = profiler.result()

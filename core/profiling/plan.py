@@ -21,13 +21,14 @@ from core.profiling.timestamps import (
     numeric_candidates,
     override_candidates,
     pattern_candidates,
+    ranked_candidates,
 )
-from core.profiling.types import ColumnPlan, infer_text, infer_typed, text_expr
+from core.profiling.types import ColumnPlan, infer_text, infer_typed, kept_as_text, text_expr
 
 SAMPLE_ROWS = 10_000
 FEW_VALUES = 1_000  # distinct values in the sample below which a column counts as categorical
 NAMED_TIME_SHARE = 0.9  # of sample values that must read as time in a column named like time
-_KIND_RANK = {"native": 0, "pattern": 0, "epoch": 1, "excel": 2}
+_KIND_RANK = {"native": 0, "pattern": 0, "epoch": 1, "excel": 2, "ranked": 3}
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ class Plan:
     # `quarantine.find_short_rows` after a first pass.
     short_rows: Mapping[int, int] = field(default_factory=dict)
     stride: int = 1  # histogram buckets are counted on every `stride`-th valid row
+    # Trailing columns without a name and without a value in the sample (a delimiter ending
+    # every line): left out of the staged file and the profile, unless a pass finds a value.
+    dropped: tuple[ColumnPlan, ...] = ()
 
     def column(self, name: str) -> ColumnPlan:
         return next(c for c in self.columns if c.name == name)
@@ -85,9 +89,15 @@ def make_plan(source: Source, sample: pl.DataFrame, *, options: IngestOptions) -
                 top,
                 few,
                 distinct if few else (),
+                kept_as_text(sample.get_column(name)) if column_type == ColumnType.STRING else None,
             )
         )
-    plan = Plan(tuple(columns), TimePlan())
+    kept = len(columns)
+    while kept and columns[kept - 1].name in source.unnamed:
+        if sample.get_column(columns[kept - 1].name).null_count() < sample.height:
+            break
+        kept -= 1
+    plan = Plan(tuple(columns[:kept]), TimePlan(), dropped=tuple(columns[kept:]))
     if options.timestamp_column is not None:
         return plan.with_time(_override(source, sample, options.timestamp_column))
     time = _detect(plan, sample)
@@ -126,8 +136,10 @@ def _detect(plan: Plan, sample: pl.DataFrame) -> TimePlan:
         values = sample.get_column(column.name)
         formats = column.time_formats if column.type == ColumnType.TIMESTAMP else ()
         if not formats and rank <= 1:
-            formats = pattern_candidates(values, min_share=NAMED_TIME_SHARE) or numeric_candidates(
-                values, min_share=NAMED_TIME_SHARE
+            formats = (
+                pattern_candidates(values, min_share=NAMED_TIME_SHARE)
+                or numeric_candidates(values, min_share=NAMED_TIME_SHARE)
+                or ranked_candidates(values, min_share=NAMED_TIME_SHARE)
             )
         if formats:
             found.append(((rank, _KIND_RANK[formats[0].kind], i), TimePlan(column.name, formats)))

@@ -25,10 +25,12 @@ from core.profiling.histograms import (
     top_values_histogram,
 )
 from core.profiling.plan import Plan
-from core.profiling.quarantine import BAD, EMPTY, FIELDS, MILLIS, SHORT
+from core.profiling.quarantine import BAD, BROKEN, EMPTY, FIELDS, MILLIS, SHORT
 from core.profiling.readers import Source
+from core.profiling.stats import Stats
 from core.profiling.timestamps import iso_from_millis
-from core.profiling.types import ColumnPlan, check_exprs, value_expr
+from core.profiling.types import ColumnPlan, check_exprs, token_expr, value_expr
+from core.profiling.values import null_tokens
 
 _MAX_TEXT = 200
 _COMPACT_EVERY = 32  # chunks between merges of the per-chunk buckets
@@ -47,18 +49,26 @@ def count_exprs(source: Source, plan: Plan) -> list[pl.Expr]:
         (~pl.col(EMPTY) & pl.col(FIELDS).is_not_null()).sum().alias("too_many"),
         (~pl.col(EMPTY) & pl.col(FIELDS).is_null() & pl.col(SHORT)).sum().alias("too_few"),
     ]
-    shaped = ~pl.col(EMPTY) & pl.col(FIELDS).is_null() & ~pl.col(SHORT)
+    whole = ~pl.col(EMPTY) & pl.col(FIELDS).is_null() & ~pl.col(SHORT)
+    exprs.append((whole & pl.col(BROKEN)).sum().alias("line_breaks"))
+    shaped = whole & ~pl.col(BROKEN)
     if source.format == "csv" and width > 1:
         # Only a row whose last field is empty can be missing fields: the trigger for the
         # (more expensive) field count of `quarantine.find_short_rows`.
         exprs.append((shaped & pl.col(source.columns[-1]).is_null()).sum().alias("short_suspects"))
+    if plan.dropped:  # a value there: the column is kept after all (pipeline._revise)
+        present = [pl.col(c.name).is_not_null() for c in plan.dropped]
+        exprs.append(pl.any_horizontal(present).sum().alias("dropped_values"))
     column = plan.time.column
     if column is not None:
-        raw = pl.col(column)
-        exprs.append((shaped & raw.is_null()).sum().alias("time_missing"))
-        exprs.append(
-            (shaped & raw.is_not_null() & pl.col(MILLIS).is_null()).sum().alias("time_unreadable")
-        )
+        raw, unread = pl.col(column), pl.col(MILLIS).is_null()
+        # (tokens among the few unread values only: `is_in` costs on every row)
+        tokens = pl.lit(0, pl.UInt32)
+        if plan.column(column).is_text:
+            tokens = raw.filter(shaped & unread).is_in(null_tokens(ColumnType.TIMESTAMP)).sum()
+        exprs.append(((shaped & raw.is_null()).sum() + tokens).alias("time_missing"))
+        unreadable = (shaped & raw.is_not_null() & unread).sum() - tokens
+        exprs.append(unreadable.alias("time_unreadable"))
         for i, fmt in enumerate(plan.time.formats[1:], start=1):
             exprs.append((shaped & fmt.to_millis(raw).is_null()).sum().alias(f"time_misfit{i}"))
     return exprs
@@ -104,8 +114,11 @@ def distinct_expr(column: ColumnPlan, time_column: str | None) -> pl.Expr:
     return _value(column, time_column)
 
 
-def stats_exprs(columns: Sequence[ColumnPlan], *, time_column: str | None) -> list[pl.Expr]:
-    """Aggregates over valid rows (with `typed_values` added): nulls, min, max, type checks."""
+def stats_exprs(
+    columns: Sequence[ColumnPlan], *, time_column: str | None, tokens: bool = True
+) -> list[pl.Expr]:
+    """Aggregates over valid rows (with `typed_values` added): nulls, min, max, type checks,
+    and what reconciliation with Druid needs: sums, non-empty counts and text lengths."""
     exprs: list[pl.Expr] = [pl.len().alias("rows_valid")]
     for column in columns:
         key, value = column.key, _value(column, time_column)
@@ -116,9 +129,41 @@ def stats_exprs(columns: Sequence[ColumnPlan], *, time_column: str | None) -> li
         ]
         if column.type == ColumnType.BOOLEAN:
             exprs.append(value.sum().alias(f"{key}:true"))
+        if column.type == ColumnType.LONG:
+            exprs.append(value.cast(pl.Int128).sum().alias(f"{key}:sum"))  # exact: no overflow
+        if column.type == ColumnType.DOUBLE:
+            exprs.append(value.sum().alias(f"{key}:sum"))
+        if column.type == ColumnType.STRING:
+            exprs += [
+                (value.str.len_bytes() > 0).sum().alias(f"{key}:non_empty"),
+                value.str.len_chars().sum().alias(f"{key}:length"),
+            ]
         if column.name != time_column:
-            exprs += check_exprs(column, value)
+            exprs += check_exprs(column, value, tokens=tokens)
     return exprs
+
+
+def token_sets(
+    frame: pl.DataFrame | pl.LazyFrame, columns: Sequence[ColumnPlan]
+) -> dict[str, set[str]]:
+    """The null tokens each of `columns` holds in `frame` (rows as read), by column key.
+
+    Only run for the columns whose token count (`{key}:tokens`) is not zero: rare."""
+    return {key: found for key, (_, found) in token_tally(frame, columns).items()}
+
+
+def token_tally(
+    frame: pl.DataFrame | pl.LazyFrame, columns: Sequence[ColumnPlan]
+) -> dict[str, tuple[int, set[str]]]:
+    """How many null tokens each of `columns` holds in `frame`, and which, by column key."""
+    if not columns:
+        return {}
+    exprs = []
+    for c in columns:
+        tokens = pl.col(c.name).filter(token_expr(c))
+        exprs += [tokens.len().alias(f"{c.key}:n"), tokens.unique().implode().alias(c.key)]
+    row = frame.lazy().select(exprs).collect(engine="streaming").row(0, named=True)
+    return {c.key: (int(row[f"{c.key}:n"]), set(row[c.key])) for c in columns}
 
 
 def bucket_keys(columns: Sequence[ColumnPlan], *, time_column: str | None) -> dict[str, pl.Expr]:
@@ -152,13 +197,19 @@ class Profiler:
         self._distinct = {c.key: distinct_expr(c, time_column) for c in columns}
         self._sketch = distinct.Sketch([(self._distinct[c.key], c.few_values) for c in columns])
         self._sampled = pl.col(row_column) % stride == 0 if stride > 1 and row_column else None
+        self._columns = columns
         self._stats: dict[str, Any] = {}
+        self._tokens: dict[str, set[str]] = {}
         self._buckets: list[pl.DataFrame] = []
         self._counted = 0  # rows the buckets were counted on
 
     def add(self, good: pl.DataFrame) -> None:
         frame = good.with_columns(**self._values)
-        merge_counts(self._stats, frame.select(self._stats_exprs).row(0, named=True))
+        part = frame.select(self._stats_exprs).row(0, named=True)
+        merge_counts(self._stats, part)
+        tokened = [c for c in self._columns if part.get(f"{c.key}:tokens")]
+        for key, found in token_sets(good, tokened).items():
+            self._tokens.setdefault(key, set()).update(found)
         self._sketch.add(frame)
         counted = frame if self._sampled is None else frame.filter(self._sampled)
         self._counted += counted.height
@@ -170,12 +221,13 @@ class Profiler:
         buckets = pl.concat(self._buckets).group_by("key", "bucket").agg(pl.col("n").sum())
         self._buckets = [buckets]
 
-    def result(self) -> tuple[dict[str, Any], dict[str, list[tuple[float, int]]]]:
-        """(stats by name, including `{key}:distinct`; histogram buckets by column key)."""
+    def result(self) -> tuple[Stats, dict[str, list[tuple[float, int]]]]:
+        """(the statistics; histogram buckets by column key)."""
         if self._buckets:
             self._compact()
         stats = dict(self._stats)
         stats.setdefault("rows_valid", 0)
+        stats.update({f"{key}:null_tokens": found for key, found in self._tokens.items()})
         counts = distinct.estimates(self._sketch.registers(), len(self._distinct))
         for key, n in zip(self._distinct, counts, strict=True):
             has_nulls = bool(stats.get(f"{key}:nulls"))
@@ -185,42 +237,47 @@ class Profiler:
         buckets: dict[str, list[tuple[float, int]]] = {}
         for key, bucket, n in self._buckets[0].iter_rows() if self._buckets else ():
             buckets.setdefault(key, []).append((bucket, round(n * scale)))
-        return stats, buckets
+        return Stats.of(stats), buckets
 
 
-def column_profile(column: ColumnPlan, stats: Mapping[str, Any], buckets: Buckets) -> ColumnProfile:
-    """The profile of one column from its aggregates and fine buckets."""
-    key = column.key
-    low, high = stats[f"{key}:min"], stats[f"{key}:max"]
+def column_profile(column: ColumnPlan, stats: Stats, buckets: Buckets) -> ColumnProfile:
+    """The profile of one column from its statistics and fine buckets."""
+    mine = stats.column(column.key)
+    numeric = column.type in (ColumnType.LONG, ColumnType.DOUBLE)
+    text = column.type == ColumnType.STRING
     return ColumnProfile(
         name=column.name,
         type=column.type,
-        null_count=int(stats[f"{key}:nulls"]),
-        distinct_count=int(stats[f"{key}:distinct"]),
-        min=_render(column.type, low),
-        max=_render(column.type, high),
-        histogram=_histogram(column, stats, buckets.get(key, []), low, high),
+        null_count=mine.nulls + mine.tokens,
+        distinct_count=mine.distinct,
+        min=_render(column.type, mine.min),
+        max=_render(column.type, mine.max),
+        histogram=_histogram(column, stats, buckets.get(column.key, [])),
+        sum=_render_sum(column.type, mine.sum) if numeric else None,
+        non_empty=mine.non_empty if text else None,
+        total_length=mine.length if text else None,
+        null_tokens=tuple(sorted(mine.null_tokens)),
     )
 
 
-def _histogram(
-    column: ColumnPlan,
-    stats: Mapping[str, Any],
-    buckets: list[tuple[float, int]],
-    low: Any,
-    high: Any,
-) -> Histogram:
-    key = column.key
+def _render_sum(column_type: ColumnType, total: Any) -> str:
+    """Python int for LONG (exact), repr(float) for DOUBLE; 0 for a column of nulls."""
+    if column_type == ColumnType.LONG:
+        return str(int(total or 0))
+    return repr(float(total or 0.0))
+
+
+def _histogram(column: ColumnPlan, stats: Stats, buckets: list[tuple[float, int]]) -> Histogram:
+    mine = stats.column(column.key)
     if column.type in (ColumnType.LONG, ColumnType.DOUBLE):
         return numeric_histogram(
-            buckets, low=low, high=high, integral=column.type == ColumnType.LONG
+            buckets, low=mine.min, high=mine.max, integral=column.type == ColumnType.LONG
         )
     if column.type == ColumnType.TIMESTAMP:
         return time_histogram(buckets)
     if column.type == ColumnType.BOOLEAN:
-        trues = int(stats.get(f"{key}:true") or 0)
-        present = int(stats.get("rows_valid", 0)) - int(stats[f"{key}:nulls"])
-        return (("true", trues), ("false", present - trues))
+        present = stats.rows_valid - mine.nulls - mine.tokens
+        return (("true", mine.true), ("false", present - mine.true))
     counts = dict(buckets)  # bucket = index into the top values
     return top_values_histogram(
         (value, counts.get(float(i), 0)) for i, value in enumerate(column.top_values)

@@ -15,13 +15,16 @@ import polars as pl
 
 from core.profiling.plan import Plan
 from core.profiling.readers import Source
+from core.profiling.timestamps import is_leap_second
 from core.profiling.types import text_expr
+from core.profiling.values import NULL_TOKENS
 
 ROW = "__sluice_row"
 MILLIS = "__sluice_millis"
 FIELDS = "__sluice_fields"  # the row's field count when it exceeds the header's
 SHORT = "__sluice_short"  # the row has fewer fields than the header (see find_short_rows)
 EMPTY = "__sluice_empty"
+BROKEN = "__sluice_broken"  # a value holds a line break (Druid reads CSV line by line)
 BAD = "__sluice_bad"
 
 
@@ -45,14 +48,19 @@ def annotate(
     }
     if plan.time.column is not None:
         states[MILLIS] = plan.time.format.to_millis(pl.col(plan.time.column))
-    bad = pl.col(EMPTY) | pl.col(FIELDS).is_not_null() | pl.col(SHORT)
+    bad = pl.col(EMPTY) | pl.col(FIELDS).is_not_null() | pl.col(SHORT) | pl.col(BROKEN)
     if plan.time.column is not None:
         bad = bad | pl.col(MILLIS).is_null()
     if row_index:
         scan = scan.with_row_index(ROW, offset=1)
+        texts = [text_expr(n, source.schema[n]) for n in source.columns]
+        breaks = [t.str.contains("[\r\n]").fill_null(False) for t in texts]
+        states[BROKEN] = pl.any_horizontal(breaks) if breaks else pl.lit(False)
     else:
+        # (the fast pass: its file is proven to hold one line per row, `direct.LineCheck`)
         assert not plan.short_rows, "short rows are marked by row number"
         states[SHORT] = pl.lit(False)
+        states[BROKEN] = pl.lit(False)
     return scan.with_columns(**states).with_columns(bad.alias(BAD))
 
 
@@ -111,10 +119,40 @@ def _reason(source: Source, plan: Plan) -> pl.Expr:
                 pl.concat_str(pl.lit("row has "), count, pl.lit(f" fields, header has {width}")),
             )
         )
+    cases.append(
+        (
+            pl.col(BROKEN),
+            pl.lit(
+                "a value holds a line break, which Druid would cut into two rows; remove the "
+                "line breaks inside values and upload the rows again"
+            ),
+        )
+    )
     reason: pl.Expr = pl.lit(None, dtype=pl.String)
     column = plan.time.column
     if column is not None:
-        cases.append((pl.col(column).is_null(), pl.lit(f"timestamp column '{column}' is empty")))
+        raw = pl.col(column)
+        cases.append((raw.is_null(), pl.lit(f"timestamp column '{column}' is empty")))
+        if plan.column(column).is_text:
+            cases += [
+                (
+                    raw.is_in(NULL_TOKENS),
+                    pl.concat_str(
+                        pl.lit(f"timestamp column '{column}' is empty ("), raw, pl.lit(")")
+                    ),
+                ),
+                (
+                    is_leap_second(raw),
+                    pl.concat_str(
+                        pl.lit("timestamp '"),
+                        raw,
+                        pl.lit(
+                            f"' in column '{column}' is a leap second, which Druid cannot store "
+                            "(its times have none)"
+                        ),
+                    ),
+                ),
+            ]
         expected = plan.time.format.expectation()
         reason = pl.concat_str(
             pl.lit("timestamp '"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -34,6 +33,8 @@ class Source:
     header_lines: int = 1  # CSV: physical lines before the first data row
     sheet: str | None = None
     frame: pl.DataFrame | None = field(default=None, repr=False)  # XLSX: the sheet in memory
+    unnamed: tuple[str, ...] = ()  # names given to blank header cells (header.py)
+    rewritten: bool = False  # CSV: `path` is a copy Sluice made (transcoded or repaired)
     _renames: tuple[tuple[str, str], ...] = ()  # Parquet: stored name -> clean name
 
     @property
@@ -46,17 +47,15 @@ class Source:
         self,
         *,
         n_rows: int | None = None,
-        dtypes: Mapping[str, pl.DataType] | None = None,
         strict: bool = False,
     ) -> pl.LazyFrame:
         """A lazy scan of the data rows (header excluded).
 
-        CSV columns are read as text, except those `dtypes` names: Polars parses them as it
-        reads (cheaper than text then a cast) and raises on a value that does not fit.
+        CSV columns are read as text (values.py says what a text means).
         `strict` reads no extra-field columns: Polars raises on a row with too many fields.
         """
         if self.format == "csv":
-            return self.read_csv(self.path, n_rows=n_rows, dtypes=dtypes, strict=strict)
+            return self.read_csv(self.path, n_rows=n_rows, strict=strict)
         if self.format == "parquet":
             frame = pl.scan_parquet(self.path, n_rows=n_rows)
             return frame.rename(dict(self._renames)) if self._renames else frame
@@ -70,13 +69,11 @@ class Source:
         *,
         skip_lines: int | None = None,
         n_rows: int | None = None,
-        dtypes: Mapping[str, pl.DataType] | None = None,
         strict: bool = False,
     ) -> pl.LazyFrame:
         """CSV text (the file, or some of its lines) read as this source reads it."""
         names = self.columns if strict else (*self.columns, *self.extra_columns)
         schema: dict[str, pl.DataType] = dict.fromkeys(names, pl.String())
-        schema.update(dtypes or {})
         return pl.scan_csv(
             data,
             has_header=False,
@@ -93,24 +90,29 @@ class Source:
         )
 
 
-def open_csv(path: Path, *, encoding: str, delimiter: str | None, limits: Limits) -> Source:
-    """A UTF-8 CSV file: sniff the delimiter (unless given) and check the header."""
+def open_csv(
+    path: Path, *, encoding: str, delimiter: str | None, limits: Limits, rewritten: bool = False
+) -> Source:
+    """A UTF-8 CSV file: sniff the delimiter (unless given) and check the header.
+    `rewritten`: the file is a copy Sluice made of the upload (Druid cannot read it)."""
     if delimiter is not None and len(delimiter.encode()) != 1:
         raise InputRejected(
             RejectCode.UNSUPPORTED_FORMAT,
             f"The delimiter {delimiter!r} is not a single character. Pick one of , ; | or tab.",
         )
     layout = read_layout(path, delimiter=delimiter)
-    columns = check_header(layout.header, limits=limits)
-    schema = pl.Schema(dict.fromkeys(columns, pl.String))
+    header = check_header(layout.header, limits=limits)
+    schema = pl.Schema(dict.fromkeys(header.names, pl.String))
     return Source(
         "csv",
         path,
-        columns,
+        header.names,
         schema,
         encoding=encoding,
         delimiter=layout.delimiter,
         header_lines=layout.header_lines,
+        unnamed=header.unnamed,
+        rewritten=rewritten,
     )
 
 
@@ -124,16 +126,24 @@ def open_parquet(path: Path, *, limits: Limits) -> Source:
             f"The file starts like Parquet but cannot be read ({exc}). Export it again and "
             "upload the new file.",
         ) from exc
-    columns = check_header(list(stored.names()), limits=limits)
+    header = check_header(list(stored.names()), limits=limits)
     renames = tuple(
-        (old, new) for old, new in zip(stored.names(), columns, strict=True) if old != new
+        (old, new) for old, new in zip(stored.names(), header.names, strict=True) if old != new
     )
-    schema = pl.Schema(dict(zip(columns, stored.dtypes(), strict=True)))
-    return Source("parquet", path, columns, schema, _renames=renames)
+    schema = pl.Schema(dict(zip(header.names, stored.dtypes(), strict=True)))
+    return Source("parquet", path, header.names, schema, unnamed=header.unnamed, _renames=renames)
 
 
 def open_xlsx(path: Path, *, sheet: str | None, limits: Limits) -> Source:
     """An Excel workbook: the chosen sheet, read into memory (see xlsx.py)."""
     chosen = read_sheet(path, sheet=sheet, limits=limits)
     frame = chosen.frame
-    return Source("xlsx", path, tuple(frame.columns), frame.schema, sheet=chosen.name, frame=frame)
+    return Source(
+        "xlsx",
+        path,
+        tuple(frame.columns),
+        frame.schema,
+        sheet=chosen.name,
+        frame=frame,
+        unnamed=chosen.unnamed,
+    )

@@ -7,10 +7,11 @@ from typing import Any
 
 import polars as pl
 
-from core.model import TimestampInfo
+from core.model import ColumnType, TimestampInfo
 from core.profiling.errors import InputRejected, RejectCode
 from core.profiling.plan import SAMPLE_ROWS, Plan, unparseable_time
 from core.profiling.readers import Source
+from core.profiling.stats import RowCounts, Stats
 from core.profiling.timestamps import iso_from_millis
 from core.profiling.types import ColumnPlan
 
@@ -18,7 +19,7 @@ _ENCODING_NAMES = {"cp1252": "Windows-1252", "latin-1": "Latin-1 (ISO-8859-1)"}
 
 
 def timestamp_info(
-    source: Source, plan: Plan, stats: dict[str, Any], *, druid_format: str = "millis"
+    source: Source, plan: Plan, stats: Stats, *, druid_format: str = "millis"
 ) -> TimestampInfo:
     """How Druid finds time in the file it reads: `druid_format` (epoch millis in a staged
     file), or a constant."""
@@ -35,33 +36,47 @@ def timestamp_info(
         column=column,
         druid_format=druid_format,
         source_format=label,
-        min=iso_from_millis(stats[f"{key}:min"]),
-        max=iso_from_millis(stats[f"{key}:max"]),
+        min=iso_from_millis(stats.column(key).min),
+        max=iso_from_millis(stats.column(key).max),
     )
 
 
-def reasons(counts: dict[str, Any]) -> str:
+def reasons(counts: RowCounts) -> str:
     """'3 empty, 2 with too many fields, ...' for the quarantined rows."""
     parts = [
-        (counts.get("empty", 0), "empty"),
-        (counts.get("too_many", 0), "with too many fields"),
-        (counts.get("too_few", 0), "with too few fields"),
-        (counts.get("time_missing", 0), "with no timestamp"),
-        (counts.get("time_unreadable", 0), "with a timestamp that cannot be read"),
+        (counts.empty, "empty"),
+        (counts.too_many, "with too many fields"),
+        (counts.too_few, "with too few fields"),
+        (counts.line_breaks, "with a line break inside a value"),
+        (counts.time_missing, "with no timestamp"),
+        (counts.time_unreadable, "with a timestamp that cannot be read"),
     ]
     return ", ".join(f"{n:,} {what}" for n, what in parts if n)
 
 
 def summarize(
-    source: Source, plan: Plan, counts: dict[str, Any], changed: list[ColumnPlan]
+    source: Source, plan: Plan, counts: RowCounts, changed: list[ColumnPlan]
 ) -> tuple[str, ...]:
     """Warnings worth a person's attention, most important first."""
     notes = []
-    if counts["bad"]:
+    if counts.bad:
         notes.append(
-            f"{counts['bad']:,} of {counts['rows']:,} rows were quarantined ({reasons(counts)}). "
+            f"{counts.bad:,} of {counts.rows:,} rows were quarantined ({reasons(counts)}). "
             "The quarantine file lists each one with its reason."
         )
+    dropped = {c.name for c in plan.dropped}
+    for name in source.unnamed:
+        position = source.columns.index(name) + 1
+        if name in dropped:
+            notes.append(
+                f"Column {position} has no name and no value in any row (the lines end in a "
+                "delimiter); it was left out."
+            )
+        else:
+            notes.append(
+                f"Column {position} has no name in the header row, so it was named '{name}'. "
+                "Give it a name in the first row to choose another."
+            )
     if source.encoding in _ENCODING_NAMES:
         notes.append(
             f"The file is not UTF-8; it was read as {_ENCODING_NAMES[source.encoding]}. Check "
@@ -75,9 +90,20 @@ def summarize(
         )
     else:
         notes += _ambiguous_dates(plan, counts)
+    for column in plan.columns:
+        if column.kept_as_text and column.type == ColumnType.STRING:
+            notes.append(
+                f"Column '{column.name}' looks numeric but is kept as text, exactly as "
+                f"written: {column.kept_as_text}."
+            )
     planned = {c.name: c.type for c in plan.columns}
     for column in changed:
-        if column.type != planned[column.name]:
+        if plan.column(column.name).dtype == pl.UInt64:
+            notes.append(
+                f"Column '{column.name}' holds whole numbers beyond the range of a 64-bit "
+                "integer (Druid's LONG), so it is kept as text, exactly as written."
+            )
+        elif column.type != planned[column.name]:
             notes.append(
                 f"Column '{column.name}' looked like {planned[column.name]} in the first "
                 f"{SAMPLE_ROWS:,} rows, but later values do not fit, so it is {column.type}."
@@ -85,12 +111,12 @@ def summarize(
     return tuple(notes)
 
 
-def _ambiguous_dates(plan: Plan, counts: dict[str, Any]) -> list[str]:
-    chosen = counts["time_missing"] + counts["time_unreadable"]
+def _ambiguous_dates(plan: Plan, counts: RowCounts) -> list[str]:
+    chosen = counts.time_unread
     ties = [
         f.label
         for i, f in enumerate(plan.time.formats[1:], start=1)
-        if counts.get(f"time_misfit{i}") == chosen
+        if counts.time_misfits[i - 1] == chosen
     ]
     if not ties:
         return []
@@ -102,25 +128,20 @@ def _ambiguous_dates(plan: Plan, counts: dict[str, Any]) -> list[str]:
 
 
 def rejection_for_no_rows(
-    source: Source, plan: Plan, counts: dict[str, Any], quarantine: Path | None
+    source: Source, plan: Plan, counts: RowCounts, quarantine: Path | None
 ) -> InputRejected:
     """Every row was quarantined: say why, with the first row's reason as an example."""
     first = _first_quarantined(quarantine)
     column = plan.time.column
-    shaped = counts["rows"] - counts["empty"] - counts["too_many"] - counts["too_few"]
-    if (
-        column is not None
-        and plan.time.overridden
-        and shaped > 0
-        and counts["time_missing"] + counts["time_unreadable"] == shaped
-    ):
+    shaped = counts.rows - counts.empty - counts.too_many - counts.too_few - counts.line_breaks
+    if column is not None and plan.time.overridden and shaped > 0 and counts.time_unread == shaped:
         position = 2 + source.columns.index(column)
         examples = [row[position] for row in first if row[position] is not None]
         return unparseable_time(column, examples)
     example = f" For example, row {first[0][0]}: {first[0][1]}." if first else ""
     return InputRejected(
         RejectCode.NO_VALID_ROWS,
-        f"None of the {counts['rows']:,} rows can be loaded ({reasons(counts)}).{example} "
+        f"None of the {counts.rows:,} rows can be loaded ({reasons(counts)}).{example} "
         "Fix the file and upload it again.",
     )
 

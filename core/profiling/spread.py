@@ -18,9 +18,7 @@ BLOCKS = 32
 BLOCK_BYTES = 256 * 1024
 
 
-def spread_sample(
-    source: Source, dtypes: dict[str, pl.DataType] | None = None
-) -> pl.DataFrame | None:
+def spread_sample(source: Source) -> pl.DataFrame | None:
     """Whole rows from `BLOCKS` places in a CSV file; None for a file smaller than that (its
     every row is cheap to count) and for other formats."""
     if source.format != "csv":
@@ -37,14 +35,12 @@ def spread_sample(
                 block = block[block.find(b"\n") + 1 :]
             blocks.append(block[: block.rfind(b"\n") + 1])  # and the one it ends in
     try:  # whole lines, so the blocks parse as one text; one parse costs less than 32
-        return source.read_csv(b"".join(blocks), dtypes=dtypes).collect()
+        return source.read_csv(b"".join(blocks)).collect()
     except pl.exceptions.PolarsError:  # a block began inside a quoted value: skip those
         parts = []
         for index, block in enumerate(blocks):
             try:
-                parts.append(
-                    source.read_csv(block, skip_lines=0 if index else None, dtypes=dtypes).collect()
-                )
+                parts.append(source.read_csv(block, skip_lines=0 if index else None).collect())
             except pl.exceptions.PolarsError:
                 continue
         return pl.concat(parts) if parts else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import polars as pl
@@ -82,16 +82,23 @@ class TimeFormat:
     """One way of writing a point in time; `label` is recorded as the source format."""
 
     label: str
-    kind: Literal["pattern", "epoch", "excel", "native"]
+    kind: Literal["pattern", "epoch", "excel", "native", "ranked"]
     per_second: int = 1  # epoch only: units per second
+    parts: tuple[TimeFormat, ...] = ()  # ranked only: patterns tried in order, row by row
 
     def to_millis(self, value: pl.Expr) -> pl.Expr:
         """Epoch milliseconds (Int64) of `value`, null where it cannot be read."""
+        if self.kind == "ranked":
+            return pl.coalesce([part.to_millis(value) for part in self.parts])
         if self.kind == "pattern":
             if self.label in _ISO_MILLIS:
-                return _iso_millis(value, self.label)
-            parsed = value.str.to_datetime(self.label, strict=False, time_unit="ms")
-            return parsed.dt.epoch("ms")
+                millis = _iso_millis(value, self.label)
+            else:
+                parsed = value.str.to_datetime(self.label, strict=False, time_unit="ms")
+                millis = parsed.dt.epoch("ms")
+            # chrono reads a leap second (23:59:60) as the next second; epoch milliseconds
+            # (what Druid stores) have no leap seconds, so such a value is quarantined.
+            return pl.when(~is_leap_second(value)).then(millis)
         if self.kind == "native":
             return value.dt.epoch("ms")  # Date or Datetime; time-zone aware values count as UTC
         if self.kind == "excel":
@@ -112,6 +119,8 @@ class TimeFormat:
             return f"expected epoch {_UNIT_WORDS[self.label]} between 1990 and 2100"
         if self.kind == "excel":
             return "expected an Excel date serial between 1990 and 2100"
+        if self.kind == "ranked":
+            return f"expected one of {', '.join(part.label for part in self.parts)}"
         return "expected a date"
 
 
@@ -150,6 +159,11 @@ def _iso_millis(value: pl.Expr, label: str) -> pl.Expr:
     return pl.when(shaped).then(fast).otherwise(other.dt.epoch("ms"))
 
 
+def is_leap_second(value: pl.Expr) -> pl.Expr:
+    """Whether a time text has a 60th second (`:60`, which no valid minute or offset has)."""
+    return value.str.contains(":60", literal=True)
+
+
 def name_rank(name: str) -> int:
     """0: a usual time-column name; 1: has a time word in it; 2: nothing time-like."""
     lowered = name.strip().lower()
@@ -179,6 +193,33 @@ def pattern_candidates(sample: pl.Series, *, min_share: float = 1.0) -> tuple[Ti
         if parsed >= need:
             found.append((-parsed, index, TimeFormat(pattern, "pattern")))
     return tuple(fmt for _, _, fmt in sorted(found)[:3])
+
+
+def ranked_candidates(sample: pl.Series, *, min_share: float) -> tuple[TimeFormat, ...]:
+    """For a column whose values mix date formats (each alone reads too few): the patterns
+    reading any of them, tried row by row in `PATTERNS` order, when together they read at
+    least `min_share` of the values. Month-first and day-first never mix: only the one
+    reading more values is taken, so `01/02/2024` cannot mean two dates in one column."""
+    values = sample.drop_nulls()
+    if sample.dtype != pl.String or values.is_empty():
+        return ()
+    counts = {pattern: _parsed(values, pattern) for pattern in PATTERNS}
+    chosen = [p for p in PATTERNS if counts[p]]
+    for first, second in _ORDER_CONFLICTS:
+        mine = [p for p in chosen if p.startswith(first)]
+        theirs = [p for p in chosen if p.startswith(second)]
+        loser = theirs if sum(counts[p] for p in mine) >= sum(counts[p] for p in theirs) else mine
+        chosen = [p for p in chosen if p not in loser]
+    if len(chosen) < 2:
+        return ()
+    parts = tuple(TimeFormat(p, "pattern") for p in chosen)
+    ranked = TimeFormat(" | ".join(chosen), "ranked", parts=parts)
+    read = pl.DataFrame({"v": values}).select(ranked.to_millis(pl.col("v")).count()).item()
+    return (ranked,) if read >= math.ceil(min_share * values.len()) else ()
+
+
+# Date orders that read the same text as different days.
+_ORDER_CONFLICTS = (("%m/%d/%Y", "%d/%m/%Y"),)
 
 
 def _parsed(values: pl.Series, pattern: str) -> int:
@@ -230,8 +271,11 @@ def iso_from_millis(millis: int | None) -> str | None:
     """ISO-8601 UTC text with millisecond precision, e.g. 2024-01-02T03:04:05.000Z."""
     if millis is None:
         return None
-    try:
-        moment = datetime.fromtimestamp(millis / 1000, tz=UTC)
-    except (OverflowError, OSError, ValueError):
+    try:  # (not fromtimestamp: it refuses years before 1970 on some platforms)
+        moment = _EPOCH + timedelta(milliseconds=millis)
+    except OverflowError:
         return None
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{millis % 1000:03d}Z"
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}.{millis % 1000:03d}Z"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

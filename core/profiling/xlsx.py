@@ -1,16 +1,21 @@
 """Excel workbooks: guard against zip bombs, pick the sheet, read it into memory.
 
 calamine (via fastexcel) cannot stream a sheet, so a workbook is read whole. The guard is the
-declared uncompressed size of the zip entries, checked before anything is decompressed: a
-workbook whose parts add up to more than `Limits.max_xlsx_uncompressed_bytes` is refused.
+size the zip entries unpack to: first as their headers declare it, then as they really do
+(headers can lie: a 1.3 MB file once claimed little and expanded to 1.26 billion characters),
+decompressed once in bounded memory and stopped past the limit. A workbook whose parts add up
+to more than `Limits.max_xlsx_uncompressed_bytes` is refused, one whose headers lie as well.
 """
 
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import fastexcel
 import polars as pl
@@ -21,6 +26,9 @@ from core.profiling.result import Limits
 
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 _EXACT_INTEGERS = 2**53  # beyond this a float no longer holds every integer exactly
+_LOCAL_HEADER = 30  # bytes of a zip local file header before its name and extra field
+_READ_BYTES = 1 << 20
+# fastexcel's message naming a mixed column: a shortcut, tested against the real error.
 _MIXED_COLUMN = re.compile(r"could not determine dtype for column (.+)$", re.MULTILINE)
 
 
@@ -30,6 +38,7 @@ class Sheet:
 
     name: str
     frame: pl.DataFrame
+    unnamed: tuple[str, ...] = ()  # names given to blank header cells
 
 
 def read_sheet(path: Path, *, sheet: str | None, limits: Limits) -> Sheet:
@@ -51,39 +60,67 @@ def read_sheet(path: Path, *, sheet: str | None, limits: Limits) -> Sheet:
         )
     chosen = sheet if sheet is not None else names[0]
     header = _header_row(reader, chosen)
-    columns = check_header(header, limits=limits)
+    checked = check_header(header, limits=limits)
     data = _load(reader, chosen, header)
-    data.columns = list(columns)
-    return Sheet(chosen, _integers_as_integers(data))
+    data.columns = list(checked.names)
+    return Sheet(chosen, _integers_as_integers(data), checked.unnamed)
 
 
 def _load(reader: fastexcel.ExcelReader, sheet: str, header: list[str]) -> pl.DataFrame:
     """Every row, typed from all cells; a column mixing kinds of cells is read as text.
 
     fastexcel's default coercion would turn the odd text cell of a mostly-numeric column
-    into a null (silent data loss), so coercion is strict and each column it refuses is
-    retried as text.
+    into a null, or a boolean cell among numbers into 1.0 (silent data loss), so coercion is
+    strict and each column it refuses (`UnsupportedColumnTypeCombinationError`) is read as
+    text. The error's message names one such column, a shortcut only: when it names none
+    (a fastexcel upgrade may word it otherwise), each column is tried on its own.
     """
     as_text: dict[str | int, fastexcel.DType] = {}
     for _ in range(len(header) + 1):
         try:
-            loaded = reader.load_sheet(
-                sheet,
-                header_row=0,
-                schema_sample_rows=None,
-                dtype_coercion="strict",
-                skip_whitespace_tail_rows=True,
-                dtypes=as_text or None,
-            )
-            return loaded.to_polars()
+            return _load_strict(reader, sheet, dtypes=as_text)
         except fastexcel.UnsupportedColumnTypeCombinationError as exc:
-            mixed = _MIXED_COLUMN.search(str(exc))
-            if mixed is None or mixed.group(1) not in header:
+            named = _MIXED_COLUMN.search(str(exc))
+            index = header.index(named.group(1)) if named and named.group(1) in header else None
+            if index is not None and index not in as_text:
+                as_text[index] = "string"
+                continue
+            found = [i for i in _mixed_columns(reader, sheet, header) if i not in as_text]
+            if not found:
                 break
-            as_text[header.index(mixed.group(1))] = "string"
-    return reader.load_sheet(
+            as_text.update(dict.fromkeys(found, "string"))
+    return reader.load_sheet(  # (not expected: every cell as text rather than any lost)
         sheet, header_row=0, skip_whitespace_tail_rows=True, dtypes="string"
     ).to_polars()
+
+
+def _load_strict(
+    reader: fastexcel.ExcelReader,
+    sheet: str,
+    *,
+    dtypes: dict[str | int, fastexcel.DType],
+    columns: list[int] | None = None,
+) -> pl.DataFrame:
+    return reader.load_sheet(
+        sheet,
+        header_row=0,
+        schema_sample_rows=None,
+        dtype_coercion="strict",
+        skip_whitespace_tail_rows=True,
+        dtypes=dtypes or None,
+        use_columns=columns,
+    ).to_polars()
+
+
+def _mixed_columns(reader: fastexcel.ExcelReader, sheet: str, header: list[str]) -> list[int]:
+    """The columns strict coercion refuses, each loaded on its own (one read per column)."""
+    mixed = []
+    for index in range(len(header)):
+        try:
+            _load_strict(reader, sheet, dtypes={}, columns=[index])
+        except fastexcel.UnsupportedColumnTypeCombinationError:
+            mixed.append(index)
+    return mixed
 
 
 def _check_zip(path: Path, *, limits: Limits) -> None:
@@ -99,14 +136,53 @@ def _check_zip(path: Path, *, limits: Limits) -> None:
         if not excel_name:
             raise _disguised("a ZIP archive")
         raise _invalid("the archive has no xl/workbook.xml, so it is not an Excel workbook")
+    limit = limits.max_xlsx_uncompressed_bytes
     declared = sum(e.file_size for e in entries)
-    if declared > limits.max_xlsx_uncompressed_bytes:
-        raise InputRejected(
-            RejectCode.XLSX_TOO_LARGE,
-            f"The workbook unpacks to {declared / 1024**2:,.0f} MB, more than the "
-            f"{limits.max_xlsx_uncompressed_bytes / 1024**2:,.0f} MB Sluice reads from an Excel "
-            "file. Save the sheet as CSV (which is streamed, without this limit) and upload that.",
-        )
+    if declared > limit:
+        raise _too_large(declared, limit)
+    # Headers can lie: count what the entries really unpack to, stopping past the limit.
+    with path.open("rb") as f:
+        for entry in entries:
+            budget = limit - declared + entry.file_size
+            unpacked = _unpacked_size(f, entry, budget=budget)
+            if unpacked > budget:
+                raise _too_large(declared - entry.file_size + unpacked, limit)
+            if unpacked != entry.file_size:
+                raise _invalid(f"the zip header of its part {entry.filename} gives a wrong size")
+
+
+def _unpacked_size(f: BinaryIO, entry: zipfile.ZipInfo, *, budget: int) -> int:
+    """What `entry` really unpacks to, decompressed in bounded memory; past `budget`
+    (its share of the limit) the count stops, at a size above it."""
+    f.seek(entry.header_offset)
+    header = f.read(_LOCAL_HEADER)
+    if len(header) < _LOCAL_HEADER or not header.startswith(b"PK\x03\x04"):
+        raise _invalid(f"the zip entry of {entry.filename} is damaged")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    f.seek(entry.header_offset + _LOCAL_HEADER + name_length + extra_length)
+    if entry.compress_type == zipfile.ZIP_STORED:
+        return entry.compress_size  # stored as is: no bigger than the file
+    if entry.compress_type != zipfile.ZIP_DEFLATED:
+        raise _invalid(f"its part {entry.filename} is compressed in a way Excel does not use")
+    inflate, size = zlib.decompressobj(-zlib.MAX_WBITS), 0
+    while not inflate.eof and size <= budget:
+        data = inflate.unconsumed_tail or f.read(_READ_BYTES)
+        if not data:
+            raise _invalid(f"its part {entry.filename} ends early")
+        try:
+            size += len(inflate.decompress(data, _READ_BYTES))
+        except zlib.error as exc:
+            raise _invalid(f"its part {entry.filename} cannot be decompressed") from exc
+    return size
+
+
+def _too_large(size: int, limit: int) -> InputRejected:
+    return InputRejected(
+        RejectCode.XLSX_TOO_LARGE,
+        f"The workbook unpacks to more than {limit / 1024**2:,.0f} MB "
+        f"({size / 1024**2:,.0f} MB or more), the most Sluice reads from an Excel file. Save "
+        "the sheet as CSV (which is streamed, without this limit) and upload that.",
+    )
 
 
 def _header_row(reader: fastexcel.ExcelReader, sheet: str) -> list[str]:

@@ -2,6 +2,10 @@ import { AppBar, Box, Button, Container, Toolbar, Typography } from "@mui/materi
 import { Suspense, lazy } from "react";
 import { NavLink, Route, Routes } from "react-router";
 import { EmptyState, Loading } from "./components/States";
+import { AuthGate } from "./features/auth/AuthGate";
+import { TokensPage } from "./features/auth/TokensPage";
+import { WorkspaceMenu } from "./features/auth/WorkspaceMenu";
+import { useSession } from "./features/auth/session";
 import { DatasetsPage } from "./features/datasets/DatasetsPage";
 import { TaskPage } from "./features/tasks/TaskPage";
 import { TasksPage } from "./features/tasks/TasksPage";
@@ -17,6 +21,17 @@ const NAV = [
 ];
 
 export function App() {
+  return (
+    <AuthGate>
+      <Shell />
+    </AuthGate>
+  );
+}
+
+/** The signed-in app: navigation, workspace menu and pages. */
+export function Shell() {
+  const me = useSession();
+  const nav = me.role === "ADMIN" ? [...NAV, { to: "/tokens", label: "Tokens", end: false }] : NAV;
   return (
     <Box sx={{ minHeight: "100vh", bgcolor: "background.default" }}>
       <Box
@@ -42,7 +57,7 @@ export function App() {
             aria-label="Main"
             sx={{ display: "flex", gap: { xs: 0, sm: 1 }, minWidth: 0, overflowX: "auto", scrollbarWidth: "none" }}
           >
-            {NAV.map((item) => (
+            {nav.map((item) => (
               <Button
                 key={item.to}
                 component={NavLink}
@@ -62,6 +77,7 @@ export function App() {
               </Button>
             ))}
           </Box>
+          <WorkspaceMenu />
         </Toolbar>
       </AppBar>
       <Container component="main" id="main" maxWidth="lg" sx={{ py: { xs: 2, sm: 4 } }} tabIndex={-1}>
@@ -72,6 +88,7 @@ export function App() {
             <Route path="/tasks/:id" element={<TaskPage />} />
             <Route path="/datasets" element={<DatasetsPage />} />
             <Route path="/datasets/:name" element={<DashboardPage />} />
+            <Route path="/tokens" element={<TokensPage />} />
             <Route
               path="*"
               element={

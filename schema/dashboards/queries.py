@@ -28,6 +28,7 @@ from schema.dashboards.types import (
     problem,
 )
 from schema.datasets.loaders import ContextDatasets, broker
+from schema.permissions import Viewer
 
 Info = strawberry.Info[Context, None]
 
@@ -39,7 +40,9 @@ def _runtime(info: Info) -> tuple[ContextDatasets, DruidBroker, QueryLimits]:
 
 @strawberry.type
 class DashboardsQuery:
-    @strawberry.field(description="A metric per time bucket, column-oriented.")
+    @strawberry.field(
+        permission_classes=[Viewer], description="A metric per time bucket, column-oriented."
+    )
     async def timeseries(
         self,
         info: Info,
@@ -64,7 +67,9 @@ class DashboardsQuery:
             return problem(exc)
 
     @strawberry.field(
-        name="topN", description="The `limit` values of a dimension ranked by a metric (exact)."
+        name="topN",
+        permission_classes=[Viewer],
+        description="The `limit` values of a dimension ranked by a metric (exact).",
     )
     async def top_n(
         self,
@@ -91,7 +96,11 @@ class DashboardsQuery:
         except QueryProblem as exc:
             return problem(exc)
 
-    @strawberry.field(name="groupBy", description="Metrics per combination of dimension values.")
+    @strawberry.field(
+        name="groupBy",
+        permission_classes=[Viewer],
+        description="Metrics per combination of dimension values.",
+    )
     async def group_by(
         self,
         info: Info,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from strawberry.dataloader import DataLoader
 
 from core import catalog
+from core.auth.naming import druid_name, owns, visible_name
 
 if TYPE_CHECKING:
     from core.druid.broker import DruidBroker
@@ -23,13 +24,17 @@ def broker(context: Context) -> DruidBroker:
 
 
 def dataset_loader(context: Context) -> DataLoader[str, catalog.Dataset | None]:
-    """Datasets by name: metadata store first, Druid INFORMATION_SCHEMA for the rest."""
+    """The caller's workspace's datasets by the name its members use (the Dataset found
+    carries the Druid name): metadata store first, Druid INFORMATION_SCHEMA for the rest."""
     loader = context.loaders.get("dataset")
     if loader is None:
         db, druid = context.db, broker(context)
+        prefix = context.member.workspace.druid_prefix
 
         async def load(names: list[str]) -> list[catalog.Dataset | None]:
-            return await catalog.load_datasets(db, druid, names)
+            wanted = [druid_name(prefix, name) for name in names]
+            found = await catalog.load_datasets(db, druid, wanted)
+            return [d if d is not None and owns(prefix, d.name) else None for d in found]
 
         loader = context.loaders["dataset"] = DataLoader(load_fn=load)
     return loader
@@ -50,8 +55,15 @@ def recent_tasks_loader(context: Context, *, limit: int) -> DataLoader[str, list
     return loader
 
 
+async def workspace_datasets(context: Context) -> list[catalog.Dataset]:
+    """Every dataset of the caller's workspace (Druid names)."""
+    prefix = context.member.workspace.druid_prefix
+    found = await catalog.list_all_datasets(context.db, broker(context))
+    return [d for d in found if owns(prefix, d.name)]
+
+
 class ContextDatasets:
-    """`core.queries.DatasetLookup` over the request's loaders."""
+    """`core.queries.DatasetLookup` over the request's loaders, in the caller's workspace."""
 
     def __init__(self, context: Context) -> None:
         self._context = context
@@ -60,5 +72,4 @@ class ContextDatasets:
         return await dataset_loader(self._context).load(name)
 
     async def names(self) -> list[str]:
-        found = await catalog.list_all_datasets(self._context.db, broker(self._context))
-        return [d.name for d in found]
+        return [visible_name(d.name) for d in await workspace_datasets(self._context)]

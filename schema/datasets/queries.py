@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import strawberry
 
-from core import catalog
+from core.auth.naming import visible_name
 from schema.context import Context
-from schema.datasets.loaders import broker, dataset_loader
+from schema.datasets.loaders import dataset_loader, workspace_datasets
 from schema.datasets.types import Dataset
+from schema.permissions import Viewer
 
 
 @strawberry.type
 class DatasetsQuery:
-    @strawberry.field(description="Every queryable datasource, by name.")
+    @strawberry.field(
+        permission_classes=[Viewer], description="Every queryable datasource, by name."
+    )
     async def datasources(self, info: strawberry.Info[Context, None]) -> list[Dataset]:
-        found = await catalog.list_all_datasets(info.context.db, broker(info.context))
+        found = await workspace_datasets(info.context)
         loader = dataset_loader(info.context)
         for dataset in found:
-            loader.prime(dataset.name, dataset)  # later lookups on this page are free
+            loader.prime(visible_name(dataset.name), dataset)  # later lookups are free
         return [Dataset.from_catalog(d) for d in found]
 
-    @strawberry.field(description="One datasource, or null when there is none by that name.")
+    @strawberry.field(
+        permission_classes=[Viewer],
+        description="One datasource, or null when there is none by that name.",
+    )
     async def datasource(self, info: strawberry.Info[Context, None], name: str) -> Dataset | None:
         dataset = await dataset_loader(info.context).load(name)
         return Dataset.from_catalog(dataset) if dataset else None

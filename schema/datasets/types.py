@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from core import catalog
+from core.auth.naming import visible_name
 from core.model import ColumnType
 from schema.context import Context
 from schema.datasets.loaders import recent_tasks_loader
@@ -42,20 +43,22 @@ class Dataset:
     tracked: bool = strawberry.field(
         description="False: the datasource exists only in Druid, not ingested through Sluice."
     )
+    druid_name: strawberry.Private[str]
 
     @strawberry.field(description="The latest ingestion tasks into this datasource, newest first.")
     async def tasks(
         self, info: strawberry.Info[Context, None], limit: int = 10
     ) -> list[IngestionTask]:
         limit = max(1, min(limit, 100))
-        ids = await recent_tasks_loader(info.context, limit=limit).load(self.name)
+        ids = await recent_tasks_loader(info.context, limit=limit).load(self.druid_name)
         tasks = await task_loader(info.context).load_many(ids)
         return [IngestionTask.from_model(task) for task in tasks if task is not None]
 
     @classmethod
     def from_catalog(cls, dataset: catalog.Dataset) -> Dataset:
         return cls(
-            name=dataset.name,
+            name=visible_name(dataset.name),
+            druid_name=dataset.name,
             columns=[
                 DatasetColumn(
                     name=c.name, type=c.type, druid_type=c.druid_type, position=c.position

@@ -7,6 +7,7 @@ import strawberry
 from core.control import ActionRefused, cancel_task, retry_task
 from core.model import Task
 from schema.context import Context
+from schema.permissions import Editor
 from schema.tasks.types import IngestionTask, TaskActionRejected, TaskActionResult
 
 
@@ -18,14 +19,21 @@ def _result(outcome: Task | ActionRefused) -> IngestionTask | TaskActionRejected
 
 @strawberry.type
 class TasksMutation:
-    @strawberry.mutation(description="Run a failed or cancelled task again, as a new attempt.")
+    @strawberry.mutation(
+        permission_classes=[Editor],
+        description="Run a failed or cancelled task again, as a new attempt.",
+    )
     async def retry_task(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> TaskActionResult:
-        return _result(await retry_task(info.context.services, str(id)))
+        workspace_id = info.context.member.workspace_id
+        return _result(await retry_task(info.context.services, str(id), workspace_id=workspace_id))
 
-    @strawberry.mutation(description="Stop a task that has not finished.")
+    @strawberry.mutation(
+        permission_classes=[Editor], description="Stop a task that has not finished."
+    )
     async def cancel_task(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> TaskActionResult:
-        return _result(await cancel_task(info.context.services, str(id)))
+        workspace_id = info.context.member.workspace_id
+        return _result(await cancel_task(info.context.services, str(id), workspace_id=workspace_id))

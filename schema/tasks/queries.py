@@ -6,28 +6,37 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from core import model
+from core.auth.naming import druid_name
 from schema.context import Context
+from schema.permissions import Viewer
 from schema.tasks.types import IngestionTask, TaskPage, TaskStatus
 
 
 def task_loader(context: Context) -> DataLoader[str, model.Task | None]:
-    """One per request: asking for the same task twice costs one query."""
+    """One per request: asking for the same task twice costs one query. Only the caller's
+    workspace's tasks are found."""
     loader = context.loaders.get("task")
     if loader is None:
-        loader = context.loaders["task"] = DataLoader(load_fn=context.tasks.get_many)
+        tasks, workspace_id = context.tasks, context.member.workspace_id
+        loader = context.loaders["task"] = DataLoader(
+            load_fn=lambda ids: tasks.get_many(ids, workspace_id=workspace_id)
+        )
     return loader
 
 
 @strawberry.type
 class TasksQuery:
-    @strawberry.field
+    @strawberry.field(permission_classes=[Viewer])
     async def task(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> IngestionTask | None:
         task = await task_loader(info.context).load(str(id))
         return IngestionTask.from_model(task) if task else None
 
-    @strawberry.field(description="Newest first. Filter by status and/or datasource.")
+    @strawberry.field(
+        permission_classes=[Viewer],
+        description="Newest first. Filter by status and/or datasource.",
+    )
     async def tasks(
         self,
         info: strawberry.Info[Context, None],
@@ -36,9 +45,11 @@ class TasksQuery:
         first: int = 50,
         after: str | None = None,
     ) -> TaskPage:
+        workspace = info.context.member.workspace
         items, next_cursor = await info.context.tasks.page(
+            workspace_id=workspace.id,
             statuses=[model.TaskStatus(s.value) for s in status or []],
-            datasource=datasource,
+            datasource=druid_name(workspace.druid_prefix, datasource) if datasource else None,
             first=max(1, min(first, 500)),
             after=after,
         )

@@ -8,7 +8,9 @@ from typing import Annotated
 import strawberry
 
 from core import model, quarantine
+from core.auth.naming import visible_name
 from schema.context import Context
+from schema.permissions import Viewer
 
 # The domain enums are the GraphQL enums (strawberry.enum registers them in place).
 TaskStatus = model.TaskStatus
@@ -140,7 +142,10 @@ class IngestionTask:
     has_quarantine: bool
     quarantine_key: strawberry.Private[str | None]
 
-    @strawberry.field(description="A link (valid one hour) to download the quarantined rows.")
+    @strawberry.field(
+        permission_classes=[Viewer],
+        description="A link (valid one hour) to download the quarantined rows.",
+    )
     async def quarantine_url(self, info: strawberry.Info[Context, None]) -> str | None:
         if not self.quarantine_key:
             return None
@@ -148,7 +153,9 @@ class IngestionTask:
             self.quarantine_key, filename=f"{self.filename}.quarantine.csv"
         )
 
-    @strawberry.field(description="The first quarantined rows, for a quick look.")
+    @strawberry.field(
+        permission_classes=[Viewer], description="The first quarantined rows, for a quick look."
+    )
     async def quarantine_preview(
         self, info: strawberry.Info[Context, None], limit: int = 20
     ) -> list[QuarantinedRow]:
@@ -188,7 +195,7 @@ class IngestionTask:
             id=strawberry.ID(task.id),
             status=task.status,
             stage=task.last_message or task.status.value.title(),
-            datasource=task.datasource,
+            datasource=visible_name(task.datasource),
             filename=task.filename,
             size_bytes=float(task.size_bytes),
             mode=task.options.mode,

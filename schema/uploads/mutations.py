@@ -10,6 +10,7 @@ from strawberry.file_uploads import Upload
 from core.model import Task
 from core.uploads import ReceivedFile, UploadRejection, accept_upload
 from schema.context import Context
+from schema.permissions import Editor
 from schema.tasks.types import IngestionTask
 from schema.uploads.types import IngestOptions, UploadRejected, UploadResult
 
@@ -37,13 +38,17 @@ async def _accept(
         received=file,
         datasource=datasource,
         options=(options or IngestOptions()).to_model(),
+        workspace=info.context.member.workspace,
     )
     return result_of(outcome)
 
 
 @strawberry.type
 class UploadsMutation:
-    @strawberry.mutation(description="Upload one file into `datasource` (created if new).")
+    @strawberry.mutation(
+        permission_classes=[Editor],
+        description="Upload one file into `datasource` (created if new).",
+    )
     async def upload_file(
         self,
         info: strawberry.Info[Context, None],
@@ -53,7 +58,10 @@ class UploadsMutation:
     ) -> UploadResult:
         return await _accept(info, file, datasource, options)
 
-    @strawberry.mutation(description="Upload several files into one datasource; one result each.")
+    @strawberry.mutation(
+        permission_classes=[Editor],
+        description="Upload several files into one datasource; one result each.",
+    )
     async def upload_files(
         self,
         info: strawberry.Info[Context, None],

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import strawberry
 
+from core.auth.naming import druid_name
 from core.catalog import datasource_known
 from core.names import datasource_name_problem
 from schema.context import Context
+from schema.permissions import Viewer
 from schema.uploads.types import DatasourceNameCheck
 
 
 @strawberry.type
 class UploadsQuery:
-    @strawberry.field(description="Check a datasource name as the user types it.")
+    @strawberry.field(
+        permission_classes=[Viewer], description="Check a datasource name as the user types it."
+    )
     async def check_datasource_name(
         self, info: strawberry.Info[Context, None], name: str
     ) -> DatasourceNameCheck:
         problem = datasource_name_problem(name)
-        exists = await datasource_known(info.context.db, name)
+        prefix = info.context.member.workspace.druid_prefix
+        exists = await datasource_known(info.context.db, druid_name(prefix, name))
         return DatasourceNameCheck(valid=problem is None, message=problem, exists=exists)

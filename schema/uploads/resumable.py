@@ -7,7 +7,10 @@ from typing import Annotated
 import strawberry
 
 from core import resumable
+from core.auth.naming import visible_name
+from core.auth.ratelimit import upload_refusal
 from schema.context import Context
+from schema.permissions import Editor, Viewer
 from schema.uploads.mutations import result_of
 from schema.uploads.types import IngestOptions, UploadRejected, UploadResult
 
@@ -56,7 +59,7 @@ class UploadSession:
         return cls(
             id=strawberry.ID(session.id),
             filename=session.filename,
-            datasource=session.datasource,
+            datasource=visible_name(session.datasource),
             size_bytes=session.size_bytes,
             part_size_bytes=session.part_size,
             part_count=session.part_count,
@@ -79,19 +82,24 @@ def _not_found(session_id: str) -> UploadRejected:
 
 @strawberry.type
 class ResumableQuery:
-    @strawberry.field(description="A resumable upload, to see which parts are still missing.")
+    @strawberry.field(
+        permission_classes=[Viewer],
+        description="A resumable upload, to see which parts are still missing.",
+    )
     async def upload_session(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> UploadSession | None:
-        session = await resumable.get(info.context.db, str(id))
+        workspace_id = info.context.member.workspace_id
+        session = await resumable.get(info.context.db, str(id), workspace_id=workspace_id)
         return UploadSession.from_model(session) if session else None
 
 
 @strawberry.type
 class ResumableMutation:
     @strawberry.mutation(
+        permission_classes=[Editor],
         description="Start a resumable upload of a file of `sizeBytes` into "
-        "`datasource`; the file's bytes then go straight to S3."
+        "`datasource`; the file's bytes then go straight to S3.",
     )
     async def start_upload(
         self,
@@ -102,6 +110,16 @@ class ResumableMutation:
         options: IngestOptions | None = None,
         content_type: str | None = None,
     ) -> StartUploadResult:
+        context = info.context
+        client = getattr(context.request, "client", None)
+        refusal = await upload_refusal(
+            context.services.redis,
+            context.settings,
+            caller=context.member,
+            address=client.host if client else None,
+        )
+        if refusal is not None:
+            return UploadRejected(code="RATE_LIMITED", message=refusal, filename=filename)
         outcome = await resumable.start(
             info.context.services,
             filename=filename,
@@ -109,30 +127,35 @@ class ResumableMutation:
             content_type=content_type,
             datasource=datasource,
             options=(options or IngestOptions()).to_model(),
+            workspace=info.context.member.workspace,
         )
         if isinstance(outcome, resumable.Session):
             return UploadSession.from_model(outcome)
         return result_of(outcome)  # type: ignore[return-value]
 
     @strawberry.mutation(
+        permission_classes=[Editor],
         description="Finish a resumable upload once every part is sent: the "
-        "ingestion starts. Safe to call again (same task)."
+        "ingestion starts. Safe to call again (same task).",
     )
     async def complete_upload(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> UploadResult:
         services = info.context.services
-        session = await resumable.get(services.db, str(id))
+        workspace_id = info.context.member.workspace_id
+        session = await resumable.get(services.db, str(id), workspace_id=workspace_id)
         if session is None:
             return _not_found(str(id))
         outcome = await resumable.complete(services, session)
         return result_of(outcome)
 
     @strawberry.mutation(
+        permission_classes=[Editor],
         description="Cancel an unfinished resumable upload and free its parts. "
-        "False when it was already completed (cancel the task instead)."
+        "False when it was already completed (cancel the task instead).",
     )
     async def cancel_upload(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> bool:
         services = info.context.services
-        session = await resumable.get(services.db, str(id))
+        workspace_id = info.context.member.workspace_id
+        session = await resumable.get(services.db, str(id), workspace_id=workspace_id)
         return session is not None and await resumable.abort(services, session)

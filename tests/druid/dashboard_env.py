@@ -131,14 +131,14 @@ async def _wait_until_served(broker: DruidBroker, datasource: str) -> None:
 async def _record_task(pool: asyncpg.Pool, *, task_id: str, datasource: str, key: str) -> None:
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(
-            "INSERT INTO uploads (id, filename, size_bytes, sha256, raw_key)"
-            " VALUES ($1, 'sales.csv', 1, 'x', $2)",
+            "INSERT INTO uploads (id, filename, size_bytes, sha256, raw_key, workspace_id)"
+            " VALUES ($1, 'sales.csv', 1, 'x', $2, 'legacy')",
             task_id,
             key,
         )
         await conn.execute(
-            "INSERT INTO tasks (id, upload_id, datasource, status, rows_total, created_at)"
-            " VALUES ($1, $1, $2, 'SUCCEEDED', $3, $4)",
+            "INSERT INTO tasks (id, upload_id, datasource, status, rows_total, created_at,"
+            " workspace_id) VALUES ($1, $1, $2, 'SUCCEEDED', $3, $4, 'legacy')",
             task_id,
             datasource,
             ROWS,

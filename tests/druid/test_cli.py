@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from core.settings import Settings
-from tests.cli_run import finish, first_line, start
-from tests.conftest import run_worker, serving_http
+from tests.cli_run import finish, first_line, start, token_of
+from tests.conftest import grant, run_worker, serving_http
 
 pytestmark = pytest.mark.druid
 
@@ -22,13 +22,26 @@ def druid_server(druid_settings: Settings, druid: Any, clean: None) -> Iterator[
 
 
 async def test_upload_follow_lands_the_file_and_exits_0(
-    druid_server: str, druid_settings: Settings, redis: Any, datasource: str, tmp_path: Path
+    druid_server: str,
+    druid_settings: Settings,
+    redis: Any,
+    datasource: str,
+    tmp_path: Path,
+    db: Any,
 ) -> None:
     data = tmp_path / "sales.csv"
     rows = [f"2024-03-{1 + i % 28:02d}T00:00:00Z,c{i % 5},{i}" for i in range(300)]
     data.write_text("ts,city,amount\n" + "\n".join(rows) + "\n")
     process = await start(
-        tmp_path, "--url", f"http://{druid_server}", "upload", str(data), "-d", datasource, "-f"
+        tmp_path,
+        "--url",
+        f"http://{druid_server}",
+        "upload",
+        str(data),
+        "-d",
+        datasource,
+        "-f",
+        token=token_of(await grant(db)),
     )
     assert "QUEUED" in await first_line(process)
 

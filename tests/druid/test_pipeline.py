@@ -13,7 +13,7 @@ import pytest
 
 from core.services import open_services
 from core.settings import Settings
-from tests.conftest import api_client, run_worker
+from tests.conftest import api_client, grant, run_worker
 from tests.graphql_ops import get_task, upload_file
 from workers.watchdog import watch_tasks
 
@@ -22,10 +22,10 @@ pytestmark = pytest.mark.druid
 
 @pytest.fixture
 async def pipeline(
-    druid_settings: Settings, druid: Any, redis: Any, clean: None
+    druid_settings: Settings, druid: Any, redis: Any, db: Any, clean: None
 ) -> AsyncIterator[Any]:
     """Upload through the ASGI app and run the worker until the task is finished."""
-    async with api_client(druid_settings) as client:
+    async with api_client(druid_settings, await grant(db)) as client:
 
         async def ingest(
             filename: str, content: bytes, datasource: str, **options: Any
@@ -210,7 +210,10 @@ async def test_a_worker_dying_after_submitting_does_not_ingest_twice(
     still says SUBMITTING, and its job is gone. The watchdog resumes the task under a new job
     id, the same deterministic Druid task id is resubmitted, and the rows land once."""
     frame = _sales(200, start=datetime(2024, 4, 1, tzinfo=UTC))
-    async with api_client(druid_settings) as client, open_services(druid_settings) as svc:
+    async with (
+        api_client(druid_settings, await grant(db)) as client,
+        open_services(druid_settings) as svc,
+    ):
         task = await upload_file(
             client, filename="once.csv", content=_csv(frame), datasource=datasource
         )
@@ -251,7 +254,10 @@ async def test_a_task_whose_worker_died_mid_step_is_resumed_and_lands_once(
     """The worker died while validating or staging: its lease ran out, its job is gone. The
     watchdog resumes the task; the step runs again from that state and the rows land once."""
     frame = _sales(150, start=datetime(2024, 6, 1, tzinfo=UTC))
-    async with api_client(druid_settings) as client, open_services(druid_settings) as svc:
+    async with (
+        api_client(druid_settings, await grant(db)) as client,
+        open_services(druid_settings) as svc,
+    ):
         task = await upload_file(
             client, filename="died.csv", content=_csv(frame), datasource=datasource
         )

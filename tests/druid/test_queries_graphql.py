@@ -12,6 +12,8 @@ import polars as pl
 import pytest
 import strawberry
 
+from core.auth import Caller, Role
+from core.auth.model import LEGACY_WORKSPACE
 from core.tasks import TaskStore
 from schema import build_schema
 from schema.context import Context, Services
@@ -118,8 +120,10 @@ async def execute(
         tasks=TaskStore(db or env.pool, publisher=None),  # type: ignore[arg-type]  # reads only
         leases=None,  # type: ignore[arg-type]
     )
+    # The dataset lives in the workspace holding data from before accounts (no prefix).
+    viewer = Caller(workspace=LEGACY_WORKSPACE, role=Role.VIEWER)
     result = await app_schema().execute(
-        document, variable_values=variables, context_value=Context(services=services)
+        document, variable_values=variables, context_value=Context(services, caller=viewer)
     )
     assert result.errors is None, result.errors
     assert result.data is not None

@@ -5,9 +5,12 @@
 //
 //   cd frontend && npm run e2e            (SLUICE_E2E_URL defaults to http://127.0.0.1:8000)
 //
+// It signs in first: SLUICE_E2E_EMAIL / SLUICE_E2E_PASSWORD, by default the first admin that
+// `make run` creates (admin@localhost, password in .data/secrets/first-admin-password).
+//
 // Screenshots go to tests/e2e/artifacts/ (git-ignored); with SLUICE_E2E_DOCS=1 the key
 // ones are also copied to docs/screenshots/. Chromium is Debian's, never downloaded.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -26,6 +29,11 @@ const COORDINATOR = (process.env.SLUICE_DRUID_COORDINATOR_URL ?? "http://127.0.0
 const CHROMIUM = process.env.SLUICE_E2E_CHROMIUM ?? "/usr/bin/chromium";
 const INGEST_TIMEOUT_MS = Number(process.env.SLUICE_E2E_INGEST_TIMEOUT_MS ?? 8 * 60_000);
 const ARTIFACTS = join(here, "artifacts");
+const FIRST_ADMIN_PASSWORD = join(root, ".data", "secrets", "first-admin-password");
+const EMAIL = process.env.SLUICE_E2E_EMAIL ?? "admin@localhost";
+const PASSWORD =
+  process.env.SLUICE_E2E_PASSWORD ??
+  (existsSync(FIRST_ADMIN_PASSWORD) ? readFileSync(FIRST_ADMIN_PASSWORD, "utf8").trim() : "");
 const DOCS = join(root, "docs", "screenshots");
 
 // The data: DAYS consecutive days, ROWS_PER_DAY rows each, in a fixed past month.
@@ -142,6 +150,16 @@ async function main() {
 
   console.log(`e2e against ${BASE}: ${filename}, ${(csv.length / 1e6).toFixed(1)} MB, ${DAYS * ROWS_PER_DAY} rows over ${DAYS} days`);
   try {
+    await check("without a session only the sign-in page shows; signing in opens the app", async () => {
+      if (!PASSWORD) throw new Error(`no password: set SLUICE_E2E_PASSWORD (or run make run once for ${FIRST_ADMIN_PASSWORD})`);
+      await page.goto(`${BASE}/`, { waitUntil: "networkidle" });
+      await page.getByRole("heading", { level: 1, name: "Sign in to Sluice" }).waitFor();
+      await page.getByLabel(/E-mail/).fill(EMAIL);
+      await page.getByLabel(/Password/).fill(PASSWORD);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("heading", { level: 1, name: "Upload" }).waitFor();
+    });
+
     await check("the app loads at / with no errors", async () => {
       await page.goto(`${BASE}/`, { waitUntil: "networkidle" });
       await page.getByRole("heading", { level: 1, name: "Upload" }).waitFor();

@@ -35,6 +35,8 @@ from core.druid.ready import wait_until_ready
 from core.model import Task, TaskStatus
 from core.services import Services, open_services
 from core.settings import Settings
+from tests.conftest import grant
+from tests.conftest import wipe as wipe_all
 from tests.druid.conftest import DruidSqlForTests
 from tests.faults.stack import OwnPostgres, OwnRedis, SluiceProcess
 from tests.graphql_ops import upload_file
@@ -104,6 +106,8 @@ SUBPROCESS_SETTINGS = (
     "redis_url",
     "s3_endpoint_url",
     "s3_bucket",
+    "s3_access_key",
+    "s3_secret_key",
     "s3_part_size",
     "queue_name",
     "data_dir",
@@ -121,6 +125,9 @@ def process_env(settings: Settings) -> dict[str, str]:
     names = [*SUBPROCESS_SETTINGS, *(f"deadline_{s.value.lower()}_s" for s in WAITED_FOR)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
     env.update({f"SLUICE_{name.upper()}": str(getattr(settings, name)) for name in names})
+    # The layer's own PostgreSQL and Redis have no password (the stack's secrets are not
+    # theirs).
+    env.update(SLUICE_POSTGRES_PASSWORD="", SLUICE_REDIS_PASSWORD="")
     return env
 
 
@@ -138,21 +145,32 @@ async def svc(fault_settings: Settings, druid_ready: None) -> AsyncIterator[Serv
 
 
 async def wipe(svc: Services) -> None:
-    await svc.db.execute(
-        "TRUNCATE task_events, dataset_columns, datasets, upload_sessions, tasks, uploads"
-        " RESTART IDENTITY CASCADE"
-    )
-    await svc.redis.flushdb()
-    await svc.store.delete_prefix("")
-    for upload in await svc.store.unfinished_multiparts(""):
-        await svc.store.abort_multipart(upload.key, upload.upload_id)
+    await wipe_all(svc.db, svc.redis, svc.store)
 
 
 @pytest.fixture
-async def datasource(svc: Services) -> AsyncIterator[str]:
-    name = f"faults_{RUN_ID}_{uuid.uuid4().hex[:6]}"
-    yield name
-    await svc.druid.drop_datasource(name)
+async def auth(svc: Services) -> dict[str, str]:
+    """An EDITOR's headers in the default workspace (Druid names unprefixed)."""
+    return await grant(svc.db)
+
+
+@pytest.fixture
+async def new_datasource(svc: Services) -> AsyncIterator[Callable[[], str]]:
+    """Makes datasource names unique to this run; drops them from Druid afterwards."""
+    names: list[str] = []
+
+    def make() -> str:
+        names.append(f"faults_{RUN_ID}_{uuid.uuid4().hex[:6]}")
+        return names[-1]
+
+    yield make
+    for name in names:
+        await svc.druid.drop_datasource(name)
+
+
+@pytest.fixture
+def datasource(new_datasource: Callable[[], str]) -> str:
+    return new_datasource()
 
 
 @pytest.fixture
@@ -209,10 +227,10 @@ class Rows:
     id_sum: int
 
 
-def rows_csv(count: int, *, first_id: int = 1, day: int = 0, delimiter: str = ",") -> Rows:
-    """`count` rows on one day (2024-01-01 + `day`). A ';' file is staged (Druid reads only
+def rows_csv(count: int, *, first_id: int = 1, delimiter: str = ",") -> Rows:
+    """`count` rows on 2024-01-01. A ';' file is staged (Druid reads only
     comma CSVs as uploaded), so the staging step has parts to write."""
-    start = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=day)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
     ids = range(first_id, first_id + count)
     frame = pl.DataFrame(
         {
@@ -226,9 +244,11 @@ def rows_csv(count: int, *, first_id: int = 1, day: int = 0, delimiter: str = ",
     return Rows(content=buffer.getvalue(), count=count, id_sum=sum(ids))
 
 
-async def upload(api: SluiceProcess, rows: Rows, datasource: str, name: str = "f.csv") -> str:
-    """Upload through the API process; returns the task id."""
-    async with httpx.AsyncClient(base_url=api.url, timeout=120) as client:
+async def upload(
+    api: SluiceProcess, auth: dict[str, str], rows: Rows, datasource: str, name: str = "f.csv"
+) -> str:
+    """Upload through the API process as `auth`; returns the task id."""
+    async with httpx.AsyncClient(base_url=api.url, headers=auth, timeout=120) as client:
         task = await upload_file(client, filename=name, content=rows.content, datasource=datasource)
     assert task["__typename"] == "IngestionTask", task
     return str(task["id"])

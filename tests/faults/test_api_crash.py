@@ -28,7 +28,12 @@ BOUNDARY = "sluicefaultsboundary"
 
 
 async def send_in_two_halves(
-    url: str, rows: Rows, datasource: str, *, between: Callable[[], Awaitable[None]]
+    url: str,
+    auth: dict[str, str],
+    rows: Rows,
+    datasource: str,
+    *,
+    between: Callable[[], Awaitable[None]],
 ) -> httpx.Response:
     """POST the upload as a streamed multipart body: the first half of the file, then
     `between()`, then the rest."""
@@ -48,13 +53,17 @@ async def send_in_two_halves(
         await between()
         yield rows.content[half:] + f"\r\n--{BOUNDARY}--\r\n".encode()
 
-    headers = {"content-type": f"multipart/form-data; boundary={BOUNDARY}"}
+    headers = {**auth, "content-type": f"multipart/form-data; boundary={BOUNDARY}"}
     async with httpx.AsyncClient(timeout=120) as http:
         return await http.post(f"{url}/graphql", content=body(), headers=headers)
 
 
 async def test_an_api_killed_mid_upload_leaves_no_task_and_no_parts_and_a_resend_lands_once(
-    svc: Services, sluice: Processes, datasource: str, druid_sql: DruidSqlForTests
+    svc: Services,
+    sluice: Processes,
+    auth: dict[str, str],
+    datasource: str,
+    druid_sql: DruidSqlForTests,
 ) -> None:
     rows = rows_csv(10_000)
     sluice.worker()
@@ -66,7 +75,7 @@ async def test_an_api_killed_mid_upload_leaves_no_task_and_no_parts_and_a_resend
         api.kill()
 
     with contextlib.suppress(httpx.TransportError):
-        await send_in_two_halves(api.url, rows, datasource, between=kill_the_api)
+        await send_in_two_halves(api.url, auth, rows, datasource, between=kill_the_api)
         raise AssertionError("the upload answered although the API was killed")
 
     assert await svc.db.fetchval("SELECT count(*) FROM uploads") == 0
@@ -76,6 +85,6 @@ async def test_an_api_killed_mid_upload_leaves_no_task_and_no_parts_and_a_resend
     assert await svc.store.list_keys("") == []
 
     again = await sluice.api()
-    task_id = await upload(again, rows, datasource)
+    task_id = await upload(again, auth, rows, datasource)
     task = await landed_once(svc, druid_sql, task_id, datasource, rows)
     await no_orphans(svc, task)

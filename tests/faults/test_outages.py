@@ -12,6 +12,7 @@ import polars as pl
 from core.model import TaskStatus
 from core.services import Services, open_services
 from core.settings import Settings
+from tests.conftest import grant
 from tests.druid.conftest import DruidSqlForTests
 from tests.faults.conftest import (
     HOLD_LOCK,
@@ -49,6 +50,7 @@ async def in_status(svc: Services, task_id: str, status: TaskStatus) -> None:
 async def test_redis_killed_and_restarted_empty_while_ingesting(
     svc: Services,
     sluice: Processes,
+    auth: dict[str, str],
     own_redis: OwnRedis,
     datasource: str,
     druid_sql: DruidSqlForTests,
@@ -57,9 +59,9 @@ async def test_redis_killed_and_restarted_empty_while_ingesting(
     watchdog resumes tracking, and an open subscription still ends with SUCCEEDED."""
     rows = rows_csv(10_000)
     api, worker = await sluice.api(), sluice.worker()
-    task_id = await upload(api, rows, datasource)
+    task_id = await upload(api, auth, rows, datasource)
     host = api.url.removeprefix("http://")
-    updates = asyncio.create_task(subscribe(host, TASK_UPDATES, {"id": task_id}))
+    updates = asyncio.create_task(subscribe(host, TASK_UPDATES, {"id": task_id}, auth=auth))
     await in_status(svc, task_id, TaskStatus.INGESTING)
 
     own_redis.kill()
@@ -81,6 +83,7 @@ async def _logged(path: Path, text: str) -> bool:
 async def test_postgres_paused_while_ingesting(
     svc: Services,
     sluice: Processes,
+    auth: dict[str, str],
     own_pg: OwnPostgres,
     datasource: str,
     druid_sql: DruidSqlForTests,
@@ -88,7 +91,7 @@ async def test_postgres_paused_while_ingesting(
     rows = rows_csv(10_000)
     api = await sluice.api()
     sluice.worker()
-    task_id = await upload(api, rows, datasource)
+    task_id = await upload(api, auth, rows, datasource)
     await in_status(svc, task_id, TaskStatus.INGESTING)
 
     own_pg.pause()
@@ -104,6 +107,7 @@ async def test_postgres_paused_while_ingesting(
 async def test_postgres_killed_and_restarted_while_ingesting(
     fault_settings: Settings,
     sluice: Processes,
+    auth: dict[str, str],
     own_pg: OwnPostgres,
     datasource: str,
     druid_sql: DruidSqlForTests,
@@ -112,7 +116,7 @@ async def test_postgres_killed_and_restarted_while_ingesting(
     rows = rows_csv(10_000)
     api = await sluice.api()
     sluice.worker()
-    task_id = await upload(api, rows, datasource)
+    task_id = await upload(api, auth, rows, datasource)
     await in_status(svc, task_id, TaskStatus.INGESTING)
 
     own_pg.kill()  # the postmaster and every backend, as a host crash would
@@ -125,7 +129,11 @@ async def test_postgres_killed_and_restarted_while_ingesting(
 
 
 async def test_a_worker_whose_postgres_connection_is_cut_mid_step(
-    svc: Services, sluice: Processes, datasource: str, druid_sql: DruidSqlForTests
+    svc: Services,
+    sluice: Processes,
+    auth: dict[str, str],
+    datasource: str,
+    druid_sql: DruidSqlForTests,
 ) -> None:
     """PostgreSQL ends the worker's session (a failover, an administrator, a proxy) while the
     worker records that Druid finished. That is an outage, not a bug in the task: the job runs
@@ -134,7 +142,7 @@ async def test_a_worker_whose_postgres_connection_is_cut_mid_step(
     api = await sluice.api()
     sluice.worker()
     async with hold_on_leaving(svc, TaskStatus.INGESTING) as hold:
-        task_id = await upload(api, rows, datasource)
+        task_id = await upload(api, auth, rows, datasource)
         await hold.reached(task_id, TaskStatus.INGESTING)
         assert await svc.db.fetchval(
             "SELECT bool_and(pg_terminate_backend(pid)) FROM pg_locks"
@@ -167,13 +175,13 @@ async def test_s3_paused_during_an_upload_and_during_staging(
         sluice.env = process_env(settings)
         async with open_services(settings) as svc:
             await wipe(svc)
-            await _upload_and_stage_through_pauses(svc, sluice, s3)
+            await _upload_and_stage_through_pauses(svc, sluice, s3, await grant(svc.db))
     finally:
         s3.kill()
 
 
 async def _upload_and_stage_through_pauses(
-    svc: Services, sluice: Processes, s3: OwnSeaweed
+    svc: Services, sluice: Processes, s3: OwnSeaweed, auth: dict[str, str]
 ) -> None:
     rows = rows_csv(10_000, delimiter=";")
     api = await sluice.api()
@@ -185,7 +193,7 @@ async def _upload_and_stage_through_pauses(
         asyncio.get_running_loop().call_later(OUTAGE_S, s3.resume)
 
     async with hold_on_leaving(svc, TaskStatus.VALIDATING) as hold:
-        response = await send_in_two_halves(api.url, rows, "paused", between=pause_s3)
+        response = await send_in_two_halves(api.url, auth, rows, "paused", between=pause_s3)
         assert response.status_code == 200, response.text
         task_id = response.json()["data"]["uploadFile"]["id"]
         await hold.reached(task_id, TaskStatus.VALIDATING)

@@ -43,6 +43,7 @@ async def druid_running(druid: DruidClient, druid_task_id: str) -> bool:
 async def _failed_then_retried(
     svc: Services,
     api: SluiceProcess,
+    auth: dict[str, str],
     druid_sql: DruidSqlForTests,
     task_id: str,
     datasource: str,
@@ -54,7 +55,7 @@ async def _failed_then_retried(
     assert task.status == TaskStatus.FAILED
     assert task.error is not None
     assert (task.error.code, task.error.retryable) == (code, True), task.error
-    async with httpx.AsyncClient(base_url=api.url, timeout=60) as http:
+    async with httpx.AsyncClient(base_url=api.url, headers=auth, timeout=60) as http:
         answer = await http.post("/graphql", json={"query": RETRY, "variables": {"id": task_id}})
     assert answer.json()["data"]["retryTask"]["__typename"] == "IngestionTask"
     done = await landed_once(svc, druid_sql, task_id, datasource, rows)
@@ -76,36 +77,46 @@ async def _druid_task_running(svc: Services, task_id: str) -> str:
 
 
 async def test_the_middlemanager_killed_while_ingesting(
-    svc: Services, sluice: Processes, datasource: str, druid_sql: DruidSqlForTests
+    svc: Services,
+    sluice: Processes,
+    auth: dict[str, str],
+    datasource: str,
+    druid_sql: DruidSqlForTests,
 ) -> None:
     rows = rows_csv(10_000, delimiter=";")
     api = await sluice.api()
     sluice.worker()
-    task_id = await upload(api, rows, datasource)
+    task_id = await upload(api, auth, rows, datasource)
     await _druid_task_running(svc, task_id)
 
     middle_manager = _druid_process("middleManager")
     middle_manager.send_signal(signal.SIGKILL)
 
     await _failed_then_retried(
-        svc, api, druid_sql, task_id, datasource, rows, code="DRUID_WORKER_LOST"
+        svc, api, auth, druid_sql, task_id, datasource, rows, code="DRUID_WORKER_LOST"
     )
 
 
 async def test_the_druid_task_shut_down_through_the_overlord(
-    svc: Services, sluice: Processes, datasource: str, druid_sql: DruidSqlForTests
+    svc: Services,
+    sluice: Processes,
+    auth: dict[str, str],
+    datasource: str,
+    druid_sql: DruidSqlForTests,
 ) -> None:
     rows = rows_csv(10_000, delimiter=";")
     api = await sluice.api()
     sluice.worker()
-    task_id = await upload(api, rows, datasource)
+    task_id = await upload(api, auth, rows, datasource)
     druid_task_id = await _druid_task_running(svc, task_id)
 
     await svc.druid.shutdown_task(druid_task_id)
 
     task = await finished(svc, task_id)
     assert task.error is not None
-    await _failed_then_retried(svc, api, druid_sql, task_id, datasource, rows, code=task.error.code)
+    await _failed_then_retried(
+        svc, api, auth, druid_sql, task_id, datasource, rows, code=task.error.code
+    )
 
 
 def _druid_process(service: str) -> psutil.Process:

@@ -5,6 +5,7 @@ And two workers sharing six parallel uploads land each exactly once."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 
@@ -35,6 +36,7 @@ STEPS = [
 async def test_a_worker_killed_at_the_end_of_each_step_lands_the_rows_once(
     svc: Services,
     sluice: Processes,
+    auth: dict[str, str],
     datasource: str,
     druid_sql: DruidSqlForTests,
     step: TaskStatus,
@@ -44,7 +46,7 @@ async def test_a_worker_killed_at_the_end_of_each_step_lands_the_rows_once(
     rows = rows_csv(10_000, delimiter=";")
     api, worker = await sluice.api(), sluice.worker()
     async with hold_on_leaving(svc, step) as hold:
-        task_id = await upload(api, rows, datasource)
+        task_id = await upload(api, auth, rows, datasource)
         await hold.reached(task_id, step)
         worker.kill()
     sluice.worker()  # what a supervisor does
@@ -56,16 +58,24 @@ async def test_a_worker_killed_at_the_end_of_each_step_lands_the_rows_once(
 
 
 async def test_two_workers_land_six_parallel_uploads_each_exactly_once(
-    svc: Services, sluice: Processes, datasource: str, druid_sql: DruidSqlForTests
+    svc: Services,
+    sluice: Processes,
+    auth: dict[str, str],
+    new_datasource: Callable[[], str],
+    druid_sql: DruidSqlForTests,
 ) -> None:
-    files = [rows_csv(3_000, first_id=1 + i * 3_000, day=i) for i in range(6)]
+    """Each upload into its own datasource: Druid runs appends to one datasource one after
+    the other (time-chunk lock), which would only make this test wait."""
+    files = [rows_csv(3_000, first_id=1 + i * 3_000) for i in range(6)]
+    names = [new_datasource() for _ in files]
     api = await sluice.api()
     sluice.worker()
     sluice.worker()
     task_ids = await asyncio.gather(
-        *(upload(api, rows, datasource, f"part{i}.csv") for i, rows in enumerate(files))
+        *(upload(api, auth, rows, name) for rows, name in zip(files, names, strict=True))
     )
     tasks = [await succeeded_once(svc, task_id) for task_id in task_ids]
-    await druid_holds(druid_sql, datasource, *files)
+    for rows, name in zip(files, names, strict=True):
+        await druid_holds(druid_sql, name, rows)
     assert len({t.druid_task_id for t in tasks}) == 6
     await no_orphans(svc, *tasks)

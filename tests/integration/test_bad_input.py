@@ -13,7 +13,7 @@ import pytest
 
 from core.settings import Settings
 from core.storage import S3ObjectStore
-from tests.conftest import api_client
+from tests.conftest import api_client, grant
 from tests.graphql_ops import get_task, upload_file
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
@@ -68,7 +68,7 @@ async def test_file_over_the_size_limit_is_rejected_and_cleaned_up(
     settings: Settings, store: S3ObjectStore, db: Any, clean: None
 ) -> None:
     small = settings.model_copy(update={"max_upload_bytes": 1000})
-    async with api_client(small) as client:
+    async with api_client(small, await grant(db)) as client:
         big = b"a,b\n" + b"1,2\n" * 1000
         result = await upload_file(client, filename="big.csv", content=big, datasource="ds")
     assert result["__typename"] == "UploadRejected"
@@ -97,7 +97,11 @@ def _zip_bomb_xlsx() -> bytes:
     "filename,content,code",
     [
         ("header.csv", b"a,b,c\n", "HEADER_ONLY"),
-        ("blank.csv", b"a,,c\n1,2,3\n", "BLANK_COLUMN_NAME"),
+        (
+            "error.csv",
+            b"<!DOCTYPE html>\n<html><body>502 Bad Gateway</body></html>\n",
+            "UNSUPPORTED_FORMAT",
+        ),
         ("dupe.csv", b"price,qty,price\n1,2,3\n", "DUPLICATE_COLUMN_NAME"),
         ("binary.csv", bytes(range(256)) * 40, "UNSUPPORTED_FORMAT"),
         ("utf16.csv", "city,amount\nParis,1\n".encode("utf-16-le") * 50, "UNDECODABLE_TEXT"),
@@ -110,6 +114,7 @@ def _zip_bomb_xlsx() -> bytes:
 )
 async def test_rejected_by_validation_with_a_failed_task(
     settings: Settings,
+    db: Any,
     redis: Any,
     store: S3ObjectStore,
     clean: None,
@@ -120,7 +125,7 @@ async def test_rejected_by_validation_with_a_failed_task(
     from tests.conftest import run_worker
 
     tight = settings.model_copy(update={"max_xlsx_uncompressed_bytes": 1024 * 1024})
-    async with api_client(tight) as client:
+    async with api_client(tight, await grant(db)) as client:
         task = await upload_file(client, filename=filename, content=content, datasource="ds")
         assert task["__typename"] == "IngestionTask", task
         await run_worker(tight, redis)

@@ -16,7 +16,7 @@ from cli.client import SluiceClient, SluiceError
 from cli.config import ClientConfig
 from cli.transfer import send_file
 from core.settings import Settings
-from tests.cli_run import finish, first_line, start
+from tests.cli_run import finish, first_line, start, token_of
 from tests.conftest import serving_http
 from tests.graphql_ops import TASK
 
@@ -24,12 +24,20 @@ CSV = b"ts,city,amount\n2024-01-01T00:00:00Z,Paris,10.5\n2024-01-02T00:00:00Z,Ly
 
 
 async def test_upload_follows_the_task_and_exits_1_when_it_fails(
-    live_server: str, worker: Any, tmp_path: Path
+    live_server: str, worker: Any, tmp_path: Path, auth: dict[str, str]
 ) -> None:
     data = tmp_path / "sales.csv"
     data.write_bytes(CSV)
     process = await start(
-        tmp_path, "--url", f"http://{live_server}", "upload", str(data), "-d", "sales", "--follow"
+        tmp_path,
+        "--url",
+        f"http://{live_server}",
+        "upload",
+        str(data),
+        "-d",
+        "sales",
+        "--follow",
+        token=token_of(auth),
     )
     accepted = await first_line(process)
     assert accepted.startswith("sales.csv: task ") and accepted.rstrip().endswith("QUEUED")
@@ -45,17 +53,28 @@ async def test_upload_follows_the_task_and_exits_1_when_it_fails(
     assert "0 of 1 file(s) landed in 'sales'." in out
 
     code, out, _ = await finish(
-        await start(tmp_path, "--url", f"http://{live_server}", "task", task_id)
+        await start(
+            tmp_path, "--url", f"http://{live_server}", "task", task_id, token=token_of(auth)
+        )
     )
     assert code == 0 and "FAILED" in out and "DRUID_UNAVAILABLE" in out
 
 
-async def test_a_rejected_file_exits_1_with_the_reason(live_server: str, tmp_path: Path) -> None:
+async def test_a_rejected_file_exits_1_with_the_reason(
+    live_server: str, tmp_path: Path, auth: dict[str, str]
+) -> None:
     picture = tmp_path / "photo.csv"
     picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     code, out, _ = await finish(
         await start(
-            tmp_path, "--url", f"http://{live_server}", "upload", str(picture), "-d", "sales"
+            tmp_path,
+            "--url",
+            f"http://{live_server}",
+            "upload",
+            str(picture),
+            "-d",
+            "sales",
+            token=token_of(auth),
         )
     )
     assert code == 1
@@ -109,13 +128,13 @@ def small_parts_server(settings: Settings, clean: None) -> Iterator[str]:
 
 
 async def test_an_interrupted_large_upload_resumes_with_only_the_missing_parts(
-    small_parts_server: str, tmp_path: Path
+    small_parts_server: str, tmp_path: Path, auth: dict[str, str]
 ) -> None:
     live_server = small_parts_server
     big = tmp_path / "big.csv"
     size = _big_csv(big)
     state = tmp_path / "state" / "sluice"  # where the command keeps it (XDG_STATE_HOME)
-    config = ClientConfig(url=f"http://{live_server}", token=None, state_dir=state)
+    config = ClientConfig(url=f"http://{live_server}", token=token_of(auth), state_dir=state)
 
     sent: list[int] = []
     async with SluiceClient(config, transport=_CutAfter(1)) as client:
@@ -143,6 +162,7 @@ async def test_an_interrupted_large_upload_resumes_with_only_the_missing_parts(
             "sales",
             "--resumable-above",
             "1",
+            token=token_of(auth),
         )
     )
     assert code == 0, (out, err)

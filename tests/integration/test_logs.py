@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from core.settings import Settings
-from tests.conftest import api_client, run_worker
+from tests.conftest import api_client, grant, run_worker
 from tests.graphql_ops import upload_file
 
 TOKEN = "log-test-token-9b7e41"
@@ -34,11 +34,13 @@ def json_settings(settings: Settings, clean: None) -> Iterator[Settings]:
 
 
 async def test_lines_carry_ids_and_no_secrets(
-    json_settings: Settings, redis: Any, capsys: pytest.CaptureFixture[str]
+    json_settings: Settings, redis: Any, db: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    auth = await grant(db)  # a real API token: it must not reach the log either
+    api_token = auth["authorization"].removeprefix("Bearer ")
     # The app installs the JSON handler on stderr, which pytest captures here.
-    async with api_client(json_settings) as client:
-        client.headers.update({"X-Request-ID": REQUEST_ID, "Authorization": f"Bearer {TOKEN}"})
+    async with api_client(json_settings, auth) as client:
+        client.headers.update({"X-Request-ID": REQUEST_ID})
         task = await upload_file(client, filename="a.csv", content=CSV, datasource="sales")
         logging.getLogger("tests").warning(
             "a careless line: secret=%s header=Bearer %s", json_settings.s3_secret_key, TOKEN
@@ -63,6 +65,6 @@ async def test_lines_carry_ids_and_no_secrets(
     assert all(set(line) >= {"time", "level", "logger", "message"} for line in lines)
 
     assert json_settings.s3_secret_key not in output
-    assert TOKEN not in output
+    assert TOKEN not in output and api_token not in output
     assert FILE_VALUE not in output
     assert "secret=*** header=Bearer ***" in output  # the careless line, redacted

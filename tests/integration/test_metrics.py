@@ -34,8 +34,10 @@ def metrics_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def client(metrics_settings: Settings, clean: None) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(metrics_settings) as http:
+async def client(
+    metrics_settings: Settings, auth: dict[str, str]
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(metrics_settings, auth) as http:
         yield http
 
 
@@ -66,7 +68,8 @@ async def test_metrics_answer_only_the_metrics_token(
 async def test_without_a_configured_token_nobody_reads_metrics(
     settings: Settings, clean: None, configured: SecretStr | None
 ) -> None:
-    async with api_client(settings.model_copy(update={"metrics_token": configured})) as http:
+    unset = settings.model_copy(update={"metrics_token": configured})
+    async with api_client(unset, {}) as http:
         response = await http.get("/metrics", headers={"Authorization": "Bearer "})
     assert response.status_code == 401
 
@@ -127,7 +130,7 @@ async def test_graphql_errors_are_counted_by_outcome(client: httpx.AsyncClient) 
 
 
 async def test_open_websockets_and_subscriptions_are_gauged(
-    metrics_settings: Settings, client: httpx.AsyncClient
+    metrics_settings: Settings, client: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
     task = await upload_file(client, filename="sales.csv", content=CSV, datasource="sales")
     labels = {"operation": "Updates"}
@@ -137,7 +140,8 @@ async def test_open_websockets_and_subscriptions_are_gauged(
         async with connect(
             f"ws://{address}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
         ) as socket:
-            await socket.send(json.dumps({"type": "connection_init"}))
+            init = {"type": "connection_init", "payload": {"authorization": auth["authorization"]}}
+            await socket.send(json.dumps(init))
             assert json.loads(await socket.recv())["type"] == "connection_ack"
             payload = {"query": TASK_UPDATES, "variables": {"id": task["id"]}}
             await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))

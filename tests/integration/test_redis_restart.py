@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from core import queue
+from core.auth.model import LEGACY_WORKSPACE
 from core.model import IngestOptions, TaskStatus
 from core.services import Services, open_services
 from core.settings import ROOT, Settings
@@ -85,6 +86,7 @@ async def _new_task(svc: Services, task_id: str = "t1") -> str:
         raw_key=key,
         datasource="ds",
         options=IngestOptions(),
+        workspace_id=LEGACY_WORKSPACE.id,
     )
     return task.id
 
@@ -163,14 +165,14 @@ async def _finished(svc: Services, task_id: str) -> bool:
 
 
 async def test_task_updates_survive_a_redis_restart_and_end_with_the_terminal_state(
-    mine: Settings, own_redis: RedisServer
+    mine: Settings, own_redis: RedisServer, auth: dict[str, str]
 ) -> None:
     async with open_services(mine) as svc:
         task_id = await _new_task(svc)
         with serving_http(mine) as url:
             received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
             updates = asyncio.create_task(
-                subscribe(url, TASK_UPDATES, {"id": task_id}, each=received)
+                subscribe(url, TASK_UPDATES, {"id": task_id}, auth=auth, each=received)
             )
             first = await asyncio.wait_for(received.get(), 30)
             assert first["taskUpdates"]["status"] == "QUEUED"
@@ -188,13 +190,13 @@ async def test_task_updates_survive_a_redis_restart_and_end_with_the_terminal_st
 
 
 async def test_the_task_feed_catches_up_after_a_redis_restart(
-    mine: Settings, own_redis: RedisServer
+    mine: Settings, own_redis: RedisServer, auth: dict[str, str]
 ) -> None:
     async with open_services(mine) as svc:
         task_id = await _new_task(svc)
         with serving_http(mine) as url:
             received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-            feed = asyncio.create_task(subscribe(url, TASK_FEED, {}, each=received))
+            feed = asyncio.create_task(subscribe(url, TASK_FEED, {}, auth=auth, each=received))
             # Changes until the feed shows one: then it is surely subscribed.
             while received.empty():
                 await svc.tasks.transition(task_id, TaskStatus.QUEUED, message="still here")
@@ -218,7 +220,7 @@ async def test_the_task_feed_catches_up_after_a_redis_restart(
 
 
 async def test_subscribing_while_redis_is_down_still_ends_with_the_terminal_state(
-    mine: Settings, own_redis: RedisServer
+    mine: Settings, own_redis: RedisServer, auth: dict[str, str]
 ) -> None:
     async with open_services(mine) as svc:
         task_id = await _new_task(svc)
@@ -226,7 +228,7 @@ async def test_subscribing_while_redis_is_down_still_ends_with_the_terminal_stat
             own_redis.stop()
             received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
             updates = asyncio.create_task(
-                subscribe(url, TASK_UPDATES, {"id": task_id}, each=received)
+                subscribe(url, TASK_UPDATES, {"id": task_id}, auth=auth, each=received)
             )
             first = await asyncio.wait_for(received.get(), 30)  # read from PostgreSQL
             assert first["taskUpdates"]["status"] == "QUEUED"

@@ -10,10 +10,11 @@ import httpx
 import pytest
 
 from core import resumable
+from core.auth.model import LEGACY_WORKSPACE
 from core.services import open_services
 from core.settings import Settings
 from core.storage import S3ObjectStore
-from tests.conftest import api_client
+from tests.conftest import api_client, grant
 from tests.graphql_ops import get_task
 from workers.sessions import abort_orphan_uploads
 
@@ -74,10 +75,11 @@ async def _put(session: dict[str, Any], content: bytes, numbers: list[int]) -> N
 
 
 @pytest.fixture
-async def small_parts(settings: Settings, clean: None) -> AsyncIterator[httpx.AsyncClient]:
+async def small_parts(settings: Settings, db: Any, clean: None) -> AsyncIterator[httpx.AsyncClient]:
     """A client of an API that cuts 5 MiB parts (S3's minimum), so that a test file of a few
     MB has several."""
-    async with api_client(settings.model_copy(update={"upload_min_part_bytes": 5 * 1024**2})) as c:
+    small = settings.model_copy(update={"upload_min_part_bytes": 5 * 1024**2})
+    async with api_client(small, await grant(db)) as c:
         yield c
 
 
@@ -193,7 +195,7 @@ async def test_abandoned_sessions_are_cancelled_and_their_parts_freed(
         assert await resumable.expire(svc) == 1
     state = (await _gql(client, SESSION_QUERY, id=old["id"], first=1, count=1))["uploadSession"]
     assert state["cancelled"] is True
-    session = await resumable.get(db, old["id"])
+    session = await resumable.get(db, old["id"], workspace_id=LEGACY_WORKSPACE.id)
     assert session is not None
     with pytest.raises(Exception, match="NoSuchUpload"):  # S3 dropped the parts
         await store.uploaded_parts(session.raw_key, session.s3_upload_id)

@@ -13,11 +13,13 @@ CSV = b"ts,v\n2024-01-01,1\n2024-01-02,2\n"
 
 
 async def test_task_updates_streams_every_state_in_order_then_completes(
-    live_server: str, worker: Any
+    live_server: str, worker: Any, auth: dict[str, str]
 ) -> None:
-    async with httpx.AsyncClient(base_url=f"http://{live_server}") as client:
+    async with httpx.AsyncClient(base_url=f"http://{live_server}", headers=auth) as client:
         task = await upload_file(client, filename="s.csv", content=CSV, datasource="live")
-        subscription = asyncio.create_task(subscribe(live_server, TASK_UPDATES, {"id": task["id"]}))
+        subscription = asyncio.create_task(
+            subscribe(live_server, TASK_UPDATES, {"id": task["id"]}, auth=auth)
+        )
         await asyncio.sleep(0.5)  # let the subscriber connect before the worker starts
         await worker()
         items = await asyncio.wait_for(subscription, 60)
@@ -30,10 +32,10 @@ async def test_task_updates_streams_every_state_in_order_then_completes(
 
 
 async def test_subscribing_to_a_finished_task_gets_its_state_and_completes(
-    live_server: str, worker: Any
+    live_server: str, worker: Any, auth: dict[str, str]
 ) -> None:
-    async with httpx.AsyncClient(base_url=f"http://{live_server}") as client:
+    async with httpx.AsyncClient(base_url=f"http://{live_server}", headers=auth) as client:
         task = await upload_file(client, filename="s.csv", content=CSV, datasource="live")
         await worker()
-    items = await subscribe(live_server, TASK_UPDATES, {"id": task["id"]})
+    items = await subscribe(live_server, TASK_UPDATES, {"id": task["id"]}, auth=auth)
     assert [i["taskUpdates"]["status"] for i in items] == ["FAILED"]

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from core.auth.model import LEGACY_WORKSPACE
 from core.leases import Leases
 from core.model import (
     ColumnProfile,
@@ -38,6 +39,7 @@ async def _new_task(tasks: TaskStore, task_id: str = "t1") -> str:
         raw_key="uploads/u1/a.csv",
         datasource="ds",
         options=IngestOptions(mode=WriteMode.REPLACE, delimiter=";"),
+        workspace_id=LEGACY_WORKSPACE.id,
     )
     return task.id
 

@@ -6,8 +6,11 @@ scripts/setup.sh installs docker-compose; a missing binary fails this test.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +21,28 @@ from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
+# The file has no default secrets: a deployment's .env supplies them.
+SECRETS = {
+    "POSTGRES_PASSWORD": "pg-test-secret",
+    "REDIS_PASSWORD": "redis-test-secret",
+    "SLUICE_S3_ACCESS_KEY": "s3-test-key",
+    "SLUICE_S3_SECRET_KEY": "s3-test-secret",
+}
+BACKEND = {"postgres", "redis", "s3", "zookeeper", "coordinator", "broker", "historical",
+           "middlemanager", "worker"}  # fmt: skip
 
 
-def _compose(*args: str) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(
-            ["docker-compose", "-f", str(COMPOSE), *args],
-            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
-    except FileNotFoundError:
-        pytest.fail("docker-compose is not installed; scripts/setup.sh installs it")
+def _compose(*args: str, secrets: dict[str, str] = SECRETS) -> subprocess.CompletedProcess[str]:
+    # Not the checkout's own .env (it may hold secrets): an empty one.
+    env = {k: v for k, v in os.environ.items() if k not in SECRETS} | secrets
+    with tempfile.NamedTemporaryFile(suffix=".env") as empty:
+        try:
+            return subprocess.run(
+                ["docker-compose", "-f", str(COMPOSE), "--env-file", empty.name, *args],
+                cwd=ROOT, capture_output=True, text=True, timeout=60, check=False, env=env,
+            )  # fmt: skip
+        except FileNotFoundError:
+            pytest.fail("docker-compose is not installed; scripts/setup.sh installs it")
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +106,39 @@ def test_druid_image_matches_the_local_druid_version(resolved: dict[str, Any]) -
     assert version is not None
     images = {s["image"] for n, s in resolved["services"].items() if "druid" in s.get("image", "")}
     assert images == {f"apache/druid:{version.group(1)}"}
+
+
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_no_secret_has_a_default(missing: str) -> None:
+    """Without one of the secrets docker-compose refuses to start, naming it."""
+    result = _compose("config", "-q", secrets={k: v for k, v in SECRETS.items() if k != missing})
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_only_the_api_is_published(resolved: dict[str, Any]) -> None:
+    published = sorted(n for n, s in resolved["services"].items() if s.get("ports"))
+    assert published == ["api"]
+
+
+def test_the_services_behind_the_api_share_only_an_internal_network(
+    resolved: dict[str, Any],
+) -> None:
+    assert resolved["networks"]["backend"].get("internal") is True
+    for name in BACKEND:
+        assert set(resolved["services"][name]["networks"]) == {"backend"}, name
+    assert set(resolved["services"]["api"]["networks"]) == {"backend", "public"}
+
+
+def test_no_secret_on_a_command_line(resolved: dict[str, Any]) -> None:
+    """`ps` shows command lines to every local user: secrets travel in the environment."""
+    for name, service in resolved["services"].items():
+        command = json.dumps(service.get("command", ""))
+        for secret in SECRETS.values():
+            assert secret not in command, name
+
+
+def test_sluice_reaches_redis_with_its_password(resolved: dict[str, Any]) -> None:
+    for name in ("api", "worker"):
+        url = resolved["services"][name]["environment"]["SLUICE_REDIS_URL"]
+        assert url == f"redis://:{SECRETS['REDIS_PASSWORD']}@redis:6379/0"

@@ -8,8 +8,17 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from core.model import ColumnType
 from core.profiling import InputRejected, RejectCode
-from tests.fixtures.uploads import LIMITS, csv_text, staged, validate, write_csv, write_xlsx
+from tests.fixtures.uploads import (
+    LIMITS,
+    column,
+    csv_text,
+    staged,
+    validate,
+    write_csv,
+    write_xlsx,
+)
 
 ROWS = [["name", "qty", "price"], ["Zoë", 1, 2.5], ['Łódź; "quoted"', 2, 3.0], ["plain", 3, 4.25]]
 
@@ -124,7 +133,10 @@ def test_broken_utf16_is_undecodable(tmp_path: Path) -> None:
     _reject(path, tmp_path / "out", RejectCode.UNDECODABLE_TEXT)
 
 
-@pytest.mark.parametrize("content", [b"", b"  \n\r\n\t"])
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"  \n\r\n\t", b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n", " \n".encode("utf-16")],
+)
 def test_empty_file(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "in.csv"
     path.write_bytes(content)
@@ -138,10 +150,48 @@ def test_header_only(tmp_path: Path, content: bytes) -> None:
     _reject(path, tmp_path / "out", RejectCode.HEADER_ONLY)
 
 
-def test_blank_column_name(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "in.csv", [["a", " ", "c", ""], [1, 2, 3, 4]])
-    error = _reject(path, tmp_path / "out", RejectCode.BLANK_COLUMN_NAME)
-    assert "Columns 2 and 4" in error.message
+def test_blank_column_names_are_named_after_their_position(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", [["a", " ", "c", "", "column_4"], [1, 2, 3, 4, 5]])
+    result = validate(path, tmp_path / "out")
+    assert result.staged_columns == ("a", "column_2", "c", "_column_4", "column_4")
+    assert [w for w in result.profile.warnings if "no name" in w] == [
+        "Column 2 has no name in the header row, so it was named 'column_2'. Give it a name "
+        "in the first row to choose another.",
+        "Column 4 has no name in the header row, so it was named '_column_4'. Give it a name "
+        "in the first row to choose another.",
+    ]
+
+
+def test_pandas_index_column_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(",city,n\n0,Paris,1\n1,Oslo,2\n")
+    result = validate(path, tmp_path / "out")
+    assert result.staged_columns == ("column_1", "city", "n")
+    assert column(result, "column_1").type == ColumnType.LONG
+
+
+@pytest.mark.parametrize("header", ["a,b,c,", "a,b,c,,"])
+def test_a_delimiter_ending_every_line_is_left_out(tmp_path: Path, header: str) -> None:
+    extra = header.count(",") - 2
+    path = tmp_path / "in.csv"
+    path.write_text(
+        header + "\n" + "".join(f"{i},x,{i * 2}" + "," * extra + "\n" for i in range(5))
+    )
+    result = validate(path, tmp_path / "out")
+    assert result.staged_columns == ("a", "b", "c")
+    assert [c.name for c in result.profile.columns] == ["a", "b", "c"]
+    assert result.profile.rows_valid == 5 and result.profile.rows_quarantined == 0
+    assert staged(result).columns == ["a", "b", "c"]
+
+
+def test_a_late_value_in_an_unnamed_trailing_column_keeps_it(tmp_path: Path) -> None:
+    lines = ["a,b,"] + [f"{i},x," for i in range(12_000)] + ["5,y,late"]
+    path = tmp_path / "in.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = validate(path, tmp_path / "out")
+    assert result.staged_columns == ("a", "b", "column_3")
+    assert staged(result)["column_3"].to_list()[-1] == "late"
+    assert result.profile.rows_valid == 12_001
 
 
 def test_duplicate_column_name(tmp_path: Path) -> None:
@@ -243,3 +293,31 @@ def test_damaged_parquet(tmp_path: Path) -> None:
     data[100:20_000] = b"\xff" * 19_900  # pages broken, magic and footer intact
     path.write_bytes(bytes(data))
     _reject(path, tmp_path / "out", RejectCode.UNSUPPORTED_FORMAT)
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [
+        (b"<!DOCTYPE html>\n<html><head><title>404</title></head></html>", "an HTML page"),
+        (b"\xef\xbb\xbf  <html>\n<body>Service unavailable</body></html>", "an HTML page"),
+        (b'<?xml version="1.0"?>\n<error><code>AccessDenied</code></error>', "an XML document"),
+        (b"<Error><Code>NoSuchKey</Code></Error>", "an XML document"),
+        (b'{"error": "not found", "status": 404}', "a JSON document"),
+        (b'[\n  {"a": 1, "b": 2},\n  {"a": 3, "b": 4}\n]', "a JSON document"),
+        ('{"a": 1}'.encode("utf-16"), "a JSON document"),
+    ],
+)
+def test_pages_and_documents_are_rejected_as_what_they_are(
+    tmp_path: Path, content: bytes, what: str
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(content)
+    error = _reject(path, tmp_path / "out", RejectCode.UNSUPPORTED_FORMAT)
+    assert f"The file's content is {what}, not a table" in error.message
+
+
+@pytest.mark.parametrize("header", ["[id],name", "{a},b", "<a>,b", "a,b"])
+def test_tables_starting_with_brackets_are_tables(tmp_path: Path, header: str) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(f"{header}\n1,2\n")
+    assert validate(path, tmp_path / "out").profile.rows_valid == 1

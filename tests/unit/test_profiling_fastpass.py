@@ -12,11 +12,11 @@ import pytest
 
 from core.model import ColumnProfile, ColumnType
 from core.profiling import pipeline, spread
-from tests.fixtures.uploads import column, csv_text, mixed_frame, staged, validate
+from tests.fixtures.uploads import column, csv_text, mixed_frame, quarantined, staged, validate
 
 
 def _main_pass_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "fast_pass", lambda source, plan: None)
+    monkeypatch.setattr(pipeline, "fast_pass", lambda source, plan, **_: None)
 
 
 def _write(frame: pl.DataFrame, path: Path) -> Path:
@@ -69,7 +69,7 @@ def test_other_formats_take_the_main_pass(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
 ) -> None:
     calls: list[object] = []
-    monkeypatch.setattr(pipeline, "fast_pass", lambda *args: calls.append(args))
+    monkeypatch.setattr(pipeline, "fast_pass", lambda *args, **_: calls.append(args))
     result = validate(_write(mixed_frame(100), tmp_path / f"in{suffix}"), tmp_path / "out")
     assert calls == [] and not result.reads_upload and len(result.staged_files) == 1
 
@@ -133,6 +133,13 @@ ISO = "2024-03-01T10:00:00Z"
             False,
             "millis",
         ),  # a bad row, quarantined
+        # Values Druid would read otherwise than the profile: staged, read identically.
+        (f'ts,n,note\n{ISO},1,""\n{ISO},2,x\n'.encode(), False, "millis"),  # '' to Druid
+        (f'ts,n,note\n{ISO},1,"a ""b"""\n{ISO},2,x\n'.encode(), True, "iso"),  # escaped: alike
+        (f"ts,n\n{ISO},NA\n{ISO},2\n".encode(), False, "millis"),  # a null token
+        (b"ts,n\n2024-03-01T10:00:00 +01:00,1\n2024-03-01T11:00:00 +01:00,2\n", False, "millis"),
+        (b"ts,n\n2024-03-01T10:00:00+01:00,1\n2024-03-01T11:00:00+01:00,2\n", True, "iso"),
+        (b"ts,n,\n2024-03-01,1,\n2024-03-02,2,\n", False, "millis"),  # a column left out
     ],
 )
 def test_when_druid_reads_the_upload_as_it_is(
@@ -160,8 +167,33 @@ def test_a_sample_with_bad_rows_skips_the_fast_pass(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[object] = []
-    monkeypatch.setattr(pipeline, "fast_pass", lambda *args: calls.append(args))
+    monkeypatch.setattr(pipeline, "fast_pass", lambda *args, **_: calls.append(args))
     path = tmp_path / "in.csv"
     path.write_bytes(b"ts,n\nsoon,1\n" + f"{ISO},2\n".encode() * 30)
     result = validate(path, tmp_path / "out")
     assert calls == [] and result.profile.rows_quarantined == 1
+
+
+def test_values_druid_would_read_otherwise_land_exactly_or_are_quarantined(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(
+        b"ts,n,note\n"
+        b'2016-12-31T23:59:60Z,1,"leap"\n'  # no leap seconds in epoch millis: quarantined
+        b'2024-03-01T10:00:00 +01:00,2,""\n'  # lands as 09:00Z, the note as null
+        b'2024-03-01T10:00:00Z,3,"two\nlines"\n'  # Druid would cut it in two: quarantined
+        b'2024-03-01T10:00:00Z,4,"lone\rreturn"\n'
+        b"2024-03-01T10:00:00Z,NA,plain\n"  # a null token: lands as null
+    )
+    result = validate(path, tmp_path / "out")
+    assert not result.reads_upload
+    landed = staged(result)
+    assert landed.rows() == [
+        (str(1709283600000), "2", None),
+        (str(1709287200000), None, "plain"),
+    ]
+    reasons = quarantined(result).select("source_row", "reason").rows()
+    assert [row for row, _ in reasons] == ["1", "3", "4"]
+    assert "leap second" in reasons[0][1] and "line break" in reasons[1][1]
+    assert column(result, "n").null_tokens == ("NA",)

@@ -48,7 +48,11 @@ FEB1 = _millis(2024, 2, 1)
         ),
         (["2024-01-02T03:04", "2024-02-01T00:00"], "%Y-%m-%dT%H:%M", [JAN2 + 11_040_000, FEB1]),
         (["2024/01/02", "2024/2/1"], "%Y/%m/%d", [JAN2, FEB1]),
-        (["02.01.2024", "01.02.2024 00:00"], None, None),  # mixed date/datetime: not one format
+        (  # mixed date and date-time: read row by row, each by the first pattern that fits
+            ["02.01.2024", "01.02.2024 00:00"],
+            "%d.%m.%Y %H:%M | %d.%m.%Y",
+            [JAN2, FEB1],
+        ),
         (["02.01.2024", "1.2.2024"], "%d.%m.%Y", [JAN2, FEB1]),
         (["02-01-2024", "01-02-2024"], "%d-%m-%Y", [JAN2, FEB1]),
         (

@@ -19,14 +19,24 @@ def _types(tmp_path: Path, values: list[object]) -> ColumnType:
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
-        (["1", "-2", "+3", "007"], ColumnType.LONG),
-        (["1", "2.5", "1e3"], ColumnType.DOUBLE),
-        (["1", "9223372036854775808"], ColumnType.DOUBLE),  # beyond Int64
+        (["1", "-2", "+3", "0"], ColumnType.LONG),
+        (["1", "-2", "007"], ColumnType.STRING),  # leading zeros: a code, kept as written
+        (["00501", "10001"], ColumnType.STRING),
+        (["1", "2.5", "1e3", ".5"], ColumnType.DOUBLE),
+        (["1", "9223372036854775808"], ColumnType.STRING),  # beyond Int64: exact as text
+        (["1", "9223372036854775807"], ColumnType.LONG),
+        (["1.5", "9007199254740993"], ColumnType.STRING),  # a double would round it
+        (["1.5", "0.1234567890123456789"], ColumnType.STRING),
+        (["1.5", "0.123456789012345"], ColumnType.DOUBLE),  # 15 digits: exact
+        (["1", "NA", "-", "N/A", "NULL", "NaN"], ColumnType.LONG),  # null tokens
+        (["true", "NA"], ColumnType.BOOLEAN),
+        (["NA", "-"], ColumnType.STRING),  # only tokens: text as written
         (["true", "false", None, "true"], ColumnType.BOOLEAN),
         (["0", "1", "1"], ColumnType.LONG),  # 0/1 are numbers, not booleans
         (["yes", "no"], ColumnType.STRING),
         (["True", "false"], ColumnType.STRING),  # conservative: lower-case true/false only
-        (["1.5", "NaN"], ColumnType.STRING),  # no NaN or infinity in a Druid double
+        (["1.5", "NaN"], ColumnType.DOUBLE),  # NaN is a null among numbers
+        (["1.5", "inf"], ColumnType.STRING),  # no infinity in a Druid double
         ([" 5", "6"], ColumnType.STRING),  # padded numbers are text
         (["2024-01-02", "2024-02-03"], ColumnType.TIMESTAMP),
         (["a", "1"], ColumnType.STRING),

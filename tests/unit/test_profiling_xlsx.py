@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from datetime import date
 from pathlib import Path
 
+import fastexcel
 import pytest
 
 from core.model import ColumnType
-from core.profiling import InputRejected, Limits, RejectCode
+from core.profiling import InputRejected, Limits, RejectCode, xlsx
 from tests.fixtures.uploads import LIMITS, column, staged, validate, write_xlsx
 
 SHEETS = {
@@ -69,7 +71,7 @@ def test_mixed_column_becomes_text(tmp_path: Path) -> None:
 
 def test_header_rules_apply(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "in.xlsx", {"s": [["a", None, "c"], [1, 2, 3]]})
-    _reject(path, tmp_path / "o1", RejectCode.BLANK_COLUMN_NAME)
+    assert validate(path, tmp_path / "o1").staged_columns == ("a", "column_2", "c")
     path = write_xlsx(tmp_path / "in2.xlsx", {"s": [["a", "a"], [1, 2]]})
     _reject(path, tmp_path / "o2", RejectCode.DUPLICATE_COLUMN_NAME)
 
@@ -122,3 +124,27 @@ def test_corrupt_workbook_part(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("xl/workbook.xml", "this is not xml")
     _reject(path, tmp_path / "out", RejectCode.XLSX_INVALID)
+
+
+def test_mixed_columns_are_found_without_the_error_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [["n", "v", "flag", "d"], [1, 1, True, 1.5], [2, "pending", 2, 2.5], [3, 3, False, 4]]
+    path = write_xlsx(tmp_path / "in.xlsx", {"s": rows})
+    hinted = validate(path, tmp_path / "o1")
+    monkeypatch.setattr(xlsx, "_MIXED_COLUMN", re.compile("a message fastexcel never gives"))
+    probed = validate(path, tmp_path / "o2")
+    types = {"n": ColumnType.LONG, "v": ColumnType.STRING, "flag": ColumnType.STRING}
+    for result in (hinted, probed):
+        assert {c.name: c.type for c in result.profile.columns if c.name in types} == types
+        assert staged(result)["v"].to_list() == ["1", "pending", "3"]
+    assert staged(hinted).equals(staged(probed))
+
+
+def test_the_mixed_column_hint_matches_the_real_fastexcel_error(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "in.xlsx", {"s": [["mixed col"], [1], ["x"]]})
+    reader = fastexcel.read_excel(path)
+    with pytest.raises(fastexcel.UnsupportedColumnTypeCombinationError) as info:
+        reader.load_sheet("s", header_row=0, schema_sample_rows=None, dtype_coercion="strict")
+    named = xlsx._MIXED_COLUMN.search(str(info.value))
+    assert named is not None and named.group(1) == "mixed col"

@@ -20,7 +20,15 @@ export function websocketUrl(location: Pick<Location, "protocol" | "host">): str
  */
 /** HTTP for queries and mutations; multipart when variables hold files, with byte progress. */
 export function makeHttpLink(): ApolloLink {
-  return new UploadHttpLink({ uri: ENDPOINT, fetch: xhrFetch });
+  // The session cookie goes with every same-origin request. The header is one no other site
+  // can make a browser send without asking the API first (CORS preflight): the API refuses
+  // a multipart request without it (cross-site request forgery).
+  return new UploadHttpLink({
+    uri: ENDPOINT,
+    fetch: xhrFetch,
+    credentials: "same-origin",
+    headers: { "x-sluice-csrf": "1" },
+  });
 }
 
 export function makeLink(): ApolloLink {

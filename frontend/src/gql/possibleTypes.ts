@@ -2,6 +2,10 @@
 
       export type PossibleTypesResultData = {
   "possibleTypes": {
+    "CreateTokenResult": [
+      "AuthRejected",
+      "CreatedToken"
+    ],
     "GroupByResult": [
       "GroupBy",
       "InvalidQuery",
@@ -11,6 +15,10 @@
       "UnknownColumn",
       "UnknownDatasource"
     ],
+    "MemberResult": [
+      "AuthRejected",
+      "Member"
+    ],
     "QueryProblem": [
       "InvalidQuery",
       "QueryTimeout",
@@ -18,6 +26,10 @@
       "ResultTooLarge",
       "UnknownColumn",
       "UnknownDatasource"
+    ],
+    "SignInResult": [
+      "AuthRejected",
+      "Me"
     ],
     "StartUploadResult": [
       "UploadRejected",
@@ -53,6 +65,10 @@
 };
       const result: PossibleTypesResultData = {
   "possibleTypes": {
+    "CreateTokenResult": [
+      "AuthRejected",
+      "CreatedToken"
+    ],
     "GroupByResult": [
       "GroupBy",
       "InvalidQuery",
@@ -62,6 +78,10 @@
       "UnknownColumn",
       "UnknownDatasource"
     ],
+    "MemberResult": [
+      "AuthRejected",
+      "Member"
+    ],
     "QueryProblem": [
       "InvalidQuery",
       "QueryTimeout",
@@ -69,6 +89,10 @@
       "ResultTooLarge",
       "UnknownColumn",
       "UnknownDatasource"
+    ],
+    "SignInResult": [
+      "AuthRejected",
+      "Me"
     ],
     "StartUploadResult": [
       "UploadRejected",

@@ -98,6 +98,12 @@ export type RangeFilter = {
   minExclusive?: boolean;
 };
 
+/** VIEWER reads; EDITOR also uploads, retries, cancels; ADMIN also manages members and tokens. */
+export type Role =
+  | 'ADMIN'
+  | 'EDITOR'
+  | 'VIEWER';
+
 /** Where a task is in the pipeline. */
 export type TaskStatus =
   | 'CANCELLED'
@@ -124,6 +130,30 @@ export type ValidationReportFragment = { __typename: 'Profile', format: string, 
 export type TaskDetailFragment = { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: string, message: string, retryable: boolean, stage: TaskStatus | null } | null };
 
 export type TaskQuarantineFragment = { __typename: 'IngestionTask', quarantineUrl: string | null, quarantinePreview: Array<{ __typename: 'QuarantinedRow', sourceRow: number, reason: string, values: Array<{ __typename: 'QuarantinedValue', column: string, value: string }> }> };
+
+export type ApiTokensQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ApiTokensQuery = { __typename: 'Query', apiTokens: Array<{ __typename: 'ApiTokenInfo', id: string, name: string, role: Role, createdAt: string, expiresAt: string | null, revokedAt: string | null, lastUsedAt: string | null }> };
+
+export type CreateTokenMutationVariables = Exact<{
+  name: string;
+  role: Role;
+  expiresInDays?: number | null | undefined;
+}>;
+
+
+export type CreateTokenMutation = { __typename: 'Mutation', createToken:
+    | { __typename: 'AuthRejected', code: string, message: string }
+    | { __typename: 'CreatedToken', id: string, name: string, role: Role, token: string, expiresAt: string | null }
+   };
+
+export type RevokeTokenMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RevokeTokenMutation = { __typename: 'Mutation', revokeToken: boolean };
 
 export type CancelTaskMutationVariables = Exact<{
   id: string | number;
@@ -153,6 +183,13 @@ export type DatasourcesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type DatasourcesQuery = { __typename: 'Query', datasources: Array<{ __typename: 'Dataset', name: string, rowCount: number | null, sizeBytes: number | null, timeMin: string | null, timeMax: string | null, lastIngestedAt: string | null, lastTaskId: string | null, hasTimeColumn: boolean, tracked: boolean, columns: Array<{ __typename: 'DatasetColumn', name: string, type: ColumnType }> }> };
+
+export type MeFieldsFragment = { __typename: 'Me', email: string | null, workspace: string | null, role: Role | null, workspaces: Array<{ __typename: 'WorkspaceMembership', slug: string, role: Role }> };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { __typename: 'Query', me: { __typename: 'Me', email: string | null, workspace: string | null, role: Role | null, workspaces: Array<{ __typename: 'WorkspaceMembership', slug: string, role: Role }> } };
 
 export type StartUploadMutationVariables = Exact<{
   filename: string;
@@ -208,6 +245,32 @@ export type RetryTaskMutationVariables = Exact<{
 export type RetryTaskMutation = { __typename: 'Mutation', retryTask:
     | { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: string, message: string, retryable: boolean, stage: TaskStatus | null } | null }
     | { __typename: 'TaskActionRejected', code: string, message: string }
+   };
+
+export type SignInMutationVariables = Exact<{
+  email: string;
+  password: string;
+}>;
+
+
+export type SignInMutation = { __typename: 'Mutation', signIn:
+    | { __typename: 'AuthRejected', code: string, message: string }
+    | { __typename: 'Me', email: string | null, workspace: string | null, role: Role | null, workspaces: Array<{ __typename: 'WorkspaceMembership', slug: string, role: Role }> }
+   };
+
+export type SignOutMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SignOutMutation = { __typename: 'Mutation', signOut: boolean };
+
+export type SwitchWorkspaceMutationVariables = Exact<{
+  slug: string;
+}>;
+
+
+export type SwitchWorkspaceMutation = { __typename: 'Mutation', switchWorkspace:
+    | { __typename: 'AuthRejected', code: string, message: string }
+    | { __typename: 'Me', email: string | null, workspace: string | null, role: Role | null, workspaces: Array<{ __typename: 'WorkspaceMembership', slug: string, role: Role }> }
    };
 
 export type TaskQueryVariables = Exact<{

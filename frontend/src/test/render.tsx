@@ -6,19 +6,34 @@ import { render } from "@testing-library/react";
 import { OperationTypeNode } from "graphql";
 import type { ReactElement } from "react";
 import { MemoryRouter } from "react-router";
-import { App } from "../App";
+import { Shell } from "../App";
 import { makeCache } from "../apollo/cache";
+import { SessionContext } from "../features/auth/session";
 import { UploadsProvider } from "../features/upload/UploadsProvider";
+import type { MeFieldsFragment } from "../gql/types";
 import { theme } from "../theme";
 
+/** Who the rendered app is signed in as (the sign-in gate has its own test). */
+export const EDITOR: MeFieldsFragment = {
+  __typename: "Me",
+  email: "ada@example.com",
+  workspace: "acme",
+  role: "EDITOR",
+  workspaces: [{ __typename: "WorkspaceMembership", slug: "acme", role: "EDITOR" }],
+};
+
 /**
- * Renders the real app (router, cache with its type policies, providers) at a URL.
+ * Renders the real app (router, cache with its type policies, providers) at a URL, signed in.
  * Only the network is fake: queries and mutations are answered by a MockLink (or
  * the given link), subscriptions by a MockSubscriptionLink the test drives.
  */
 export function renderApp(
   path: string,
-  { mocks = [], http }: { mocks?: ReadonlyArray<MockLink.MockedResponse>; http?: ApolloLink } = {},
+  {
+    mocks = [],
+    http,
+    me = EDITOR,
+  }: { mocks?: ReadonlyArray<MockLink.MockedResponse>; http?: ApolloLink; me?: MeFieldsFragment } = {},
 ) {
   const subscriptions = new MockSubscriptionLink();
   const link = ApolloLink.split(
@@ -32,9 +47,11 @@ export function renderApp(
       <ThemeProvider theme={theme}>
         <CssBaseline />
         <MemoryRouter initialEntries={[path]}>
-          <UploadsProvider>
-            <App />
-          </UploadsProvider>
+          <SessionContext.Provider value={me}>
+            <UploadsProvider>
+              <Shell />
+            </UploadsProvider>
+          </SessionContext.Provider>
         </MemoryRouter>
       </ThemeProvider>
     </ApolloProvider>

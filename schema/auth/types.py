@@ -1,0 +1,97 @@
+"""GraphQL types for accounts: who am I, workspaces, members, API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from core.auth import Caller, Membership, Role
+from core.auth.store import ApiToken
+
+strawberry.enum(
+    Role,
+    description="VIEWER reads; EDITOR also uploads, retries, cancels; "
+    "ADMIN also manages members and tokens.",
+)
+
+
+@strawberry.type
+class WorkspaceMembership:
+    slug: str
+    role: Role
+
+    @classmethod
+    def from_model(cls, membership: Membership) -> WorkspaceMembership:
+        return cls(slug=membership.workspace.slug, role=membership.role)
+
+
+@strawberry.type(description="Who is signed in, and where.")
+class Me:
+    email: str | None = strawberry.field(description="Null when calling with an API token.")
+    workspace: str | None = strawberry.field(description="The current workspace's slug.")
+    role: Role | None = strawberry.field(description="The role in the current workspace.")
+    workspaces: list[WorkspaceMembership] = strawberry.field(
+        description="Every workspace this account can switch to (empty for an API token)."
+    )
+
+    @classmethod
+    def build(
+        cls, *, email: str | None, caller: Caller | None, memberships: list[Membership]
+    ) -> Me:
+        return cls(
+            email=email,
+            workspace=caller.workspace.slug if caller else None,
+            role=caller.role if caller else None,
+            workspaces=[WorkspaceMembership.from_model(m) for m in memberships],
+        )
+
+
+@strawberry.type(description="An API token; the token itself is shown only when created.")
+class ApiTokenInfo:
+    id: strawberry.ID
+    name: str
+    role: Role
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    @classmethod
+    def from_model(cls, token: ApiToken) -> ApiTokenInfo:
+        return cls(
+            id=strawberry.ID(token.id),
+            name=token.name,
+            role=token.role,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+            revoked_at=token.revoked_at,
+            last_used_at=token.last_used_at,
+        )
+
+
+@strawberry.type(description="A new API token. Copy `token` now: Sluice keeps only its hash.")
+class CreatedToken:
+    id: strawberry.ID
+    name: str
+    role: Role
+    token: str
+    expires_at: datetime | None
+
+
+@strawberry.type
+class Member:
+    email: str
+    role: Role
+
+
+@strawberry.type(description="An account request that was refused, and why.")
+class AuthRejected:
+    code: str
+    message: str
+
+
+SignInResult = Annotated[Me | AuthRejected, strawberry.union("SignInResult")]
+CreateTokenResult = Annotated[CreatedToken | AuthRejected, strawberry.union("CreateTokenResult")]
+MemberResult = Annotated[Member | AuthRejected, strawberry.union("MemberResult")]
