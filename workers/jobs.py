@@ -64,6 +64,20 @@ OUTAGES = (
 OUTAGE_RETRY_S = 5.0
 
 
+def is_outage(exc: BaseException) -> bool:
+    """Whether `exc`, or what it was raised from or while handling, is an outage (asyncpg
+    reports a session cut inside a transaction as "the underlying connection is closed",
+    raised while handling the real cause)."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # a bounded walk: chains are short, and could loop
+        if seen is None:
+            return False
+        if isinstance(seen, OUTAGES):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def services(ctx: dict[str, Any]) -> Services:
     svc: Services = ctx["services"]
     return svc
@@ -78,7 +92,9 @@ def task_job(step: Step) -> WorkerCoroutine:
         job = Job(services=services(ctx), job_id=ctx["job_id"], job_try=ctx.get("job_try", 1))
         try:
             return await _run(step, job, task_id)
-        except OUTAGES as exc:
+        except Exception as exc:
+            if isinstance(exc, Retry) or not is_outage(exc):
+                raise
             # Whatever the step did is either recorded or redone by the next run (every step
             # is idempotent). If arq's tries run out, the watchdog resumes the task.
             log.warning(
@@ -106,7 +122,7 @@ async def _run(step: Step, job: Job, task_id: str) -> str:
 async def _guarded(step: Step, job: Job, task: Task) -> str:
     try:
         return await step(job, task)
-    except (Retry, *OUTAGES):
+    except Retry:
         raise
     except IllegalTransition as exc:
         now = await job.services.tasks.get(task.id)
@@ -116,6 +132,8 @@ async def _guarded(step: Step, job: Job, task: Task) -> str:
         await fail_unexpected(job.services, task.id, exc)
         return "failed: internal error"
     except Exception as exc:
+        if is_outage(exc):
+            raise  # task_job runs the job again
         await fail_unexpected(job.services, task.id, exc)
         return "failed: internal error"
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from arq import Retry
 from arq.connections import ArqRedis
-from asyncpg.exceptions import AdminShutdownError
+from asyncpg.exceptions import AdminShutdownError, ConnectionDoesNotExistError, InterfaceError
 
 from core.model import Task, TaskStatus
 from core.services import Services, open_services
@@ -158,10 +158,22 @@ async def test_the_watchdog_fails_a_task_it_has_resumed_enough(
     assert error["retryable"] is True
 
 
+def _raised_while_handling(exc: Exception, cause: Exception) -> Exception:
+    exc.__context__ = cause
+    return exc
+
+
 @pytest.mark.parametrize(
     "outage",
-    [ConnectionResetError("connection reset"), AdminShutdownError("terminating connection")],
-    ids=["connection reset", "postgres terminated the session"],
+    [
+        ConnectionResetError("connection reset"),
+        AdminShutdownError("terminating connection"),
+        _raised_while_handling(
+            InterfaceError("the underlying connection is closed"),
+            ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+        ),
+    ],
+    ids=["connection reset", "postgres terminated the session", "session cut in a transaction"],
 )
 async def test_a_lost_connection_runs_the_job_again_instead_of_failing_the_task(
     client: httpx.AsyncClient, services: Services, outage: Exception
