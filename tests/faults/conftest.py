@@ -53,6 +53,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "tests/faults/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.faults)
             item.add_marker(pytest.mark.druid)
+            # Above the waits' bound: a busy shared Druid queues our tasks behind others'.
+            item.add_marker(pytest.mark.timeout(2 * WAIT_S))
 
 
 @pytest.fixture(scope="session")
