@@ -7,39 +7,46 @@ from typing import Annotated
 import strawberry
 
 from core import model
-from schema.tasks.types import IngestionTask, WriteMode
+from schema.enums import WriteMode
+from schema.errors import InvalidArgument, UserError
+from schema.tasks.types import IngestionTask
 
 
 @strawberry.input(description="How to ingest a file. Every field is optional.")
 class IngestOptions:
-    mode: WriteMode = WriteMode.APPEND
+    mode: WriteMode = model.WriteMode.APPEND
     timestamp_column: str | None = strawberry.field(
         default=None, description="Use this column as time instead of the detected one."
     )
     sheet: str | None = strawberry.field(default=None, description="XLSX sheet; default: first.")
     delimiter: str | None = strawberry.field(default=None, description="CSV delimiter override.")
+    allow_duplicate: bool = strawberry.field(
+        default=False,
+        description="Ingest even when the same content already went into this datasource "
+        "(otherwise rejected as DUPLICATE_FILE).",
+    )
 
     def to_model(self) -> model.IngestOptions:
         return model.IngestOptions(
-            mode=model.WriteMode(self.mode.value),
+            mode=model.WriteMode(self.mode),
             timestamp_column=self.timestamp_column or None,
             sheet=self.sheet or None,
             delimiter=self.delimiter or None,
+            allow_duplicate=self.allow_duplicate,
         )
 
 
 @strawberry.type(description="The file was not accepted. Nothing was stored.")
-class UploadRejected:
-    code: str
-    message: str = strawberry.field(description="What happened, why, and what to do next.")
+class UploadRejected(UserError):
     filename: str = strawberry.field(description="The file as named by the client.")
 
 
 UploadResult = Annotated[IngestionTask | UploadRejected, strawberry.union("UploadResult")]
 
 
-@strawberry.type
+@strawberry.type(description="What Sluice thinks of a datasource name, before any upload.")
 class DatasourceNameCheck:
-    valid: bool
-    message: str | None
+    problem: InvalidArgument | None = strawberry.field(
+        description="Why the name cannot be used (code INVALID_DATASOURCE); null when it can."
+    )
     exists: bool = strawberry.field(description="A dataset with this name exists (uploads append).")

@@ -16,12 +16,22 @@ export function taskDetail(overrides: Partial<TaskDetailFragment> = {}): TaskDet
     rowsIngested: null,
     rowsQuarantined: null,
     rowsThrownAway: null,
+    rowsProcessedWithError: null,
+    rowsUnparseable: null,
     createdAt: "2026-11-25T10:00:00Z",
     updatedAt: "2026-11-25T10:00:00Z",
     error: null,
     hasQuarantine: false,
     druidTaskId: null,
-    events: [{ __typename: "TaskEvent", status: "QUEUED", progress: 0, message: null, at: "2026-11-25T10:00:00Z" }],
+    events: [
+      {
+        __typename: "TaskEvent",
+        status: "QUEUED",
+        progress: 0,
+        message: null,
+        at: "2026-11-25T10:00:00Z",
+      },
+    ],
     profile: null,
     ...overrides,
   };

@@ -8,7 +8,13 @@ export const ACCEPTED_FILES = ".csv,.tsv,.txt,.xlsx,.xls,.parquet,.json,.ndjson,
  * A focusable button that opens the file picker (click, Enter or Space) and also
  * takes files dropped on it.
  */
-export function Dropzone({ onFiles, disabled = false }: { onFiles: (files: File[]) => void; disabled?: boolean }) {
+export function Dropzone({
+  onFiles,
+  disabled = false,
+}: {
+  onFiles: (files: File[]) => void;
+  disabled?: boolean;
+}) {
   const input = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
   const hintId = useId();
@@ -68,12 +74,17 @@ export function Dropzone({ onFiles, disabled = false }: { onFiles: (files: File[
         "&:focus-visible": { outline: `3px solid ${theme.palette.primary.main}`, outlineOffset: 2 },
       })}
     >
-      <CloudUploadOutlined color={dragging ? "primary" : "action"} sx={{ fontSize: 48 }} aria-hidden />
+      <CloudUploadOutlined
+        color={dragging ? "primary" : "action"}
+        sx={{ fontSize: 48 }}
+        aria-hidden
+      />
       <Typography variant="h6" component="span">
         {dragging ? "Drop to add the files" : "Drop files here or choose files"}
       </Typography>
       <Typography id={hintId} variant="body2" color="text.secondary" component="span">
-        CSV, XLSX or Parquet (also TSV, NDJSON, gzip). Several at once is fine. Press Enter to browse.
+        CSV, XLSX or Parquet (also TSV, NDJSON, gzip). Several at once is fine. Press Enter to
+        browse.
       </Typography>
       <input
         ref={input}
