@@ -27,6 +27,7 @@ class ErrorCode(enum.StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
     RATE_LIMITED = "RATE_LIMITED"
+    TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"  # a subscription cap (core/broadcast.py)
     QUARANTINE_MISSING = "QUARANTINE_MISSING"  # the quarantine file is gone from S3
 
     # An upload refused before any work is queued (streamed or resumable).

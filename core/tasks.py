@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 
 from core import metrics
 from core.errors import ErrorCode, VisibleError
-from core.events import publish_task_changed
+from core.events import FEED_CHANNEL, publish_task_changed
 from core.model import (
     IngestOptions,
     Profile,
@@ -225,9 +225,12 @@ async def _in_status_since(db: Executor, task_id: str, status: TaskStatus) -> da
 class TaskStore:
     """Tasks in PostgreSQL (`pool`), their changes announced on Redis (`publisher`)."""
 
-    def __init__(self, pool: asyncpg.Pool, publisher: Redis) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, publisher: Redis, *, channel: str = FEED_CHANNEL
+    ) -> None:
         self.pool = pool
         self.publisher = publisher
+        self.channel = channel  # where changes are announced (Settings.task_events_channel)
 
     # --- reads ---
 
@@ -278,6 +281,20 @@ class TaskStore:
         tasks = [_task_from_row(row) for row in rows[:first]]
         next_cursor = _encode_cursor(tasks[-1]) if len(rows) > first and tasks else None
         return tasks, next_cursor
+
+    async def with_workspaces(
+        self, *, task_ids: Sequence[str] | None = None, since: datetime | None = None
+    ) -> list[tuple[Task, str]]:
+        """Tasks of every workspace with their workspace id, by id or changed after `since`
+        (oldest change first): for the process's broadcaster (core/broadcast.py), which
+        hands each to the subscribers of its workspace."""
+        rows = await self.pool.fetch(
+            _SELECT + "WHERE ($1::text[] IS NULL OR t.id = ANY($1::text[]))"
+            " AND ($2::timestamptz IS NULL OR t.updated_at > $2) ORDER BY t.updated_at",
+            list(task_ids) if task_ids is not None else None,
+            since,
+        )
+        return [(_task_from_row(row), str(row["workspace_id"])) for row in rows]
 
     async def changed_since(self, moment: datetime, *, workspace_id: str) -> list[Task]:
         """The workspace's tasks updated after `moment`, oldest change first (a feed catching
@@ -460,7 +477,11 @@ class TaskStore:
         delays a subscriber until it re-reads (subscriptions re-read after a Redis outage)."""
         try:
             await publish_task_changed(
-                self.publisher, task_id=task.id, status=task.status, event_id=event_id
+                self.publisher,
+                channel=self.channel,
+                task_id=task.id,
+                status=task.status,
+                event_id=event_id,
             )
         except (RedisError, OSError) as exc:
             log.warning("could not announce change %d of task %s: %s", event_id, task.id, exc)

@@ -9,6 +9,7 @@ from arq.connections import RedisSettings
 
 from core.settings import Settings
 from workers.context import shutdown, startup
+from workers.maintenance import kill_unused_segments
 from workers.pipeline import process_task
 from workers.sessions import abort_orphan_uploads, expire_upload_sessions
 from workers.tracking import TRACK_JOB_TIMEOUT_S, track_task, track_tries
@@ -39,6 +40,9 @@ class WorkerSettings:
         cron(expire_upload_sessions, minute=17, run_at_startup=True),
         # Multipart uploads an API process left behind when it was killed mid-upload.
         cron(abort_orphan_uploads, minute=17, run_at_startup=True),
+        # Druid's deletion of dropped data, one kill task at a time while Druid is idle (the
+        # Coordinator's own kills are off: they queued ahead of uploads).
+        cron(kill_unused_segments, second=50),  # every minute
     ]
     on_startup = startup
     on_shutdown = shutdown
