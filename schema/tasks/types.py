@@ -37,6 +37,10 @@ class ColumnProfile:
     min: str | None
     max: str | None
     histogram: list[HistogramBucket]
+    null_tokens: list[str] = strawberry.field(
+        description="Texts read as null in this column (e.g. NA, N/A, NULL, -), counted in "
+        "nullCount; empty when the nulls were empty cells only."
+    )
 
     @classmethod
     def from_model(cls, column: model.ColumnProfile) -> ColumnProfile:
@@ -50,6 +54,7 @@ class ColumnProfile:
             histogram=[
                 HistogramBucket(label=label, count=count) for label, count in column.histogram
             ],
+            null_tokens=list(column.null_tokens),
         )
 
 

@@ -61,6 +61,7 @@ const succeeded = taskDetail({
         name: "time",
         type: "TIMESTAMP",
         nullCount: 0,
+        nullTokens: [],
         distinctCount: 31,
         min: "2026-01-01",
         max: "2026-01-31",
@@ -71,6 +72,7 @@ const succeeded = taskDetail({
         name: "amount",
         type: "DOUBLE",
         nullCount: 12,
+        nullTokens: ["NA", "-"],
         distinctCount: 640,
         min: "0.5",
         max: "999.0",
@@ -146,6 +148,8 @@ describe("task page", () => {
     expect(
       within(rows[1]).getByRole("img", { name: /Distribution of amount: 0–250: 400/ }),
     ).toHaveAttribute("data-buckets", "3");
+    expect(within(rows[1]).getByTestId("null-tokens")).toHaveTextContent("read as null: NA, -");
+    expect(within(rows[0]).queryByTestId("null-tokens")).not.toBeInTheDocument();
     expect(
       screen.getByText("7 rows had an unparseable amount and were quarantined."),
     ).toBeInTheDocument();

@@ -48,6 +48,7 @@ export const VALIDATION_REPORT = gql`
       name
       type
       nullCount
+      nullTokens
       distinctCount
       min
       max
