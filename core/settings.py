@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     deadline_ingesting_s: float = 180.0
     deadline_publishing_s: float = 180.0
     max_resumes: int = 3
+    # Seconds between two watchdog runs (a divisor of 60). Tests of crashes set it low so a
+    # stalled task is resumed within a second or two.
+    watchdog_interval_s: int = 30
     # A worker holds a lease on the task it runs, renewed every third of this.
     lease_ttl_s: float = 60.0
     # arq's timeout for one pipeline run (validate, stage, submit) of one file.

@@ -17,6 +17,9 @@ run() {
 }
 run make --no-print-directory lint
 run .venv/bin/pytest tests/unit tests/hostile tests/integration tests/druid
+# The crash and outage matrix: it starts (and kills) its own PostgreSQL, Redis, workers and API.
+# The tests that kill part of the shared Druid are left out (docs/reliability.md).
+run .venv/bin/pytest tests/faults -m "not shared_druid_faults"
 if [[ -f frontend/package.json ]]; then
   run npm --prefix frontend test --silent
   run npm --prefix frontend run --silent e2e

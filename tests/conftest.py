@@ -97,6 +97,12 @@ async def store(settings: Settings) -> AsyncIterator[S3ObjectStore]:
 @pytest.fixture
 async def clean(db: Any, redis: ArqRedis, store: S3ObjectStore) -> None:
     """Wipe metadata, queue and objects, so each test starts from nothing."""
+    await wipe(db, redis, store)
+
+
+async def wipe(db: Any, redis: ArqRedis, store: S3ObjectStore) -> None:
+    """Empty PostgreSQL (but the default workspace), Redis, the bucket and its unfinished
+    multipart uploads."""
     await db.execute(
         "TRUNCATE task_events, dataset_columns, datasets, upload_sessions, tasks, uploads,"
         " sessions, api_tokens, memberships, users, workspaces RESTART IDENTITY CASCADE"

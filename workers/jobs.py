@@ -18,8 +18,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
+import asyncpg
 from arq import Retry
 from arq.typing import WorkerCoroutine
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from core import logs
 from core.model import IllegalTransition, Task, TaskStatus
@@ -50,6 +52,32 @@ class Job:
 Step = Callable[[Job, Task], Awaitable[str]]
 
 
+# A service that went away for a moment: PostgreSQL restarting or a connection cut (57P0x is
+# "terminated by the administrator", "the database system is starting up"), Redis gone, a
+# refused connection. Not the task's fault: the job runs again later instead of failing it.
+OUTAGES = (
+    ConnectionError,  # refused, reset, broken pipe
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    RedisConnectionError,
+)
+OUTAGE_RETRY_S = 5.0
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether `exc`, or what it was raised from or while handling, is an outage (asyncpg
+    reports a session cut inside a transaction as "the underlying connection is closed",
+    raised while handling the real cause)."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # a bounded walk: chains are short, and could loop
+        if seen is None:
+            return False
+        if isinstance(seen, OUTAGES):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def services(ctx: dict[str, Any]) -> Services:
     svc: Services = ctx["services"]
     return svc
@@ -62,16 +90,33 @@ def task_job(step: Step) -> WorkerCoroutine:
     async def run(ctx: dict[str, Any], task_id: str) -> str:
         logs.bind(task=task_id)  # every line of this job names its task (and Druid's, below)
         job = Job(services=services(ctx), job_id=ctx["job_id"], job_try=ctx.get("job_try", 1))
-        task = await job.services.tasks.get(task_id)
-        if task is None or task.status.is_terminal:
-            return "nothing to do"
-        logs.bind(druid_task=task.druid_task_id)
-        async with _lease(job, task_id) as held:
-            if not held:
-                return "another worker holds the task"
-            return await _guarded(step, job, task)
+        try:
+            return await _run(step, job, task_id)
+        except Exception as exc:
+            if isinstance(exc, Retry) or not is_outage(exc):
+                raise
+            # Whatever the step did is either recorded or redone by the next run (every step
+            # is idempotent). If arq's tries run out, the watchdog resumes the task.
+            log.warning(
+                "job %s lost a service (%r); running again in %.0f s",
+                job.job_id,
+                exc,
+                OUTAGE_RETRY_S,
+            )
+            raise Retry(defer=OUTAGE_RETRY_S) from exc
 
     return cast("WorkerCoroutine", run)
+
+
+async def _run(step: Step, job: Job, task_id: str) -> str:
+    task = await job.services.tasks.get(task_id)
+    if task is None or task.status.is_terminal:
+        return "nothing to do"
+    logs.bind(druid_task=task.druid_task_id)
+    async with _lease(job, task_id) as held:
+        if not held:
+            return "another worker holds the task"
+        return await _guarded(step, job, task)
 
 
 async def _guarded(step: Step, job: Job, task: Task) -> str:
@@ -87,6 +132,8 @@ async def _guarded(step: Step, job: Job, task: Task) -> str:
         await fail_unexpected(job.services, task.id, exc)
         return "failed: internal error"
     except Exception as exc:
+        if is_outage(exc):
+            raise  # task_job runs the job again
         await fail_unexpected(job.services, task.id, exc)
         return "failed: internal error"
 

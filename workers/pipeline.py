@@ -47,10 +47,12 @@ def druid_task_id(task: Task) -> str:
     return f"sluice_{task.id}_{task.attempt}"
 
 
-def staged_prefix(task: Task) -> str:
-    """Where the staged parts go. The datasource is made key-safe: Druid parses the s3:// URIs,
-    and a space or '%' (both allowed in a datasource name) would break them."""
-    return f"staged/{safe_filename(task.datasource)}/{task.id}/attempt-{task.attempt}/"
+def staged_prefix(task: Task, *, every_attempt: bool = False) -> str:
+    """Where the staged parts of this attempt go (`every_attempt`: of all the task's attempts).
+    The datasource is made key-safe: Druid parses the s3:// URIs, and a space or '%' (both
+    allowed in a datasource name) would break them."""
+    prefix = f"staged/{safe_filename(task.datasource)}/{task.id}/"
+    return prefix if every_attempt else f"{prefix}attempt-{task.attempt}/"
 
 
 @task_job
@@ -220,7 +222,9 @@ async def _upload_outputs(
     svc: Services, task: Task, result: ValidationResult
 ) -> tuple[StagedData, str | None]:
     prefix = staged_prefix(task)
-    await svc.store.delete_prefix(prefix)  # a previous crashed try may have left parts
+    # A crashed try of this attempt may have left parts, and an earlier attempt (failed, then
+    # retried) its whole staged copy, which nothing reads any more.
+    await svc.store.delete_prefix(staged_prefix(task, every_attempt=True))
     uris = []
     if result.reads_upload:  # a clean CSV Druid reads as it was uploaded: no copy needed
         uris.append(svc.store.uri(task.raw_key))

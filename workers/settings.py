@@ -19,6 +19,12 @@ from workers.watchdog import watch_tasks
 _settings = Settings()
 
 
+def watchdog_seconds(settings: Settings) -> set[int]:
+    """The seconds of each minute the watchdog runs at: :05 and :35 for the default 30 s."""
+    every = settings.watchdog_interval_s
+    return set(range(5 % every, 60, every))
+
+
 class WorkerSettings:
     functions: ClassVar[list[Any]] = [
         # A dead worker's in-progress lock does not block anything: the watchdog resumes a
@@ -32,7 +38,7 @@ class WorkerSettings:
     ]
     cron_jobs: ClassVar[list[Any]] = [
         # Resume or fail tasks nobody is moving (also right after start-up).
-        cron(watch_tasks, second={5, 35}, run_at_startup=True),
+        cron(watch_tasks, second=watchdog_seconds(_settings), run_at_startup=True),
         # Parts of resumable uploads nobody completed are freed (core/resumable.py).
         cron(expire_upload_sessions, minute=17, run_at_startup=True),
         # Multipart uploads an API process left behind when it was killed mid-upload.

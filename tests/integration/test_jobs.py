@@ -13,14 +13,17 @@ from typing import Any
 
 import httpx
 import pytest
+from arq import Retry
 from arq.connections import ArqRedis
+from asyncpg.exceptions import AdminShutdownError, ConnectionDoesNotExistError, InterfaceError
 
-from core.model import TaskStatus
+from core.model import Task, TaskStatus
 from core.services import Services, open_services
 from core.settings import Settings
 from core.storage import S3ObjectStore
 from tests.conftest import run_worker
 from tests.graphql_ops import get_task, upload_file
+from workers.jobs import Job, task_job
 from workers.watchdog import watch_tasks
 
 CSV = b"ts,city,qty\n2024-01-01T00:00:00Z,Paris,1\n2024-01-02T00:00:00Z,Lyon,2\n"
@@ -153,3 +156,35 @@ async def test_the_watchdog_fails_a_task_it_has_resumed_enough(
     assert (done["status"], error["code"], error["stage"]) == ("FAILED", "STALLED", "STAGING")
     assert "staging the file" in error["message"] and "worker is running" in error["message"]
     assert error["retryable"] is True
+
+
+def _raised_while_handling(exc: Exception, cause: Exception) -> Exception:
+    exc.__context__ = cause
+    return exc
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        ConnectionResetError("connection reset"),
+        AdminShutdownError("terminating connection"),
+        _raised_while_handling(
+            InterfaceError("the underlying connection is closed"),
+            ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+        ),
+    ],
+    ids=["connection reset", "postgres terminated the session", "session cut in a transaction"],
+)
+async def test_a_lost_connection_runs_the_job_again_instead_of_failing_the_task(
+    client: httpx.AsyncClient, services: Services, outage: Exception
+) -> None:
+    task = await upload_file(client, filename="a.csv", content=CSV, datasource="ds")
+
+    @task_job
+    async def step(job: Job, task: Task) -> str:
+        raise outage
+
+    with pytest.raises(Retry):
+        await step({"services": services, "job_id": "process:x"}, task["id"])
+    after = await services.tasks.require(task["id"])
+    assert after.status == TaskStatus.QUEUED and after.error is None

@@ -39,3 +39,6 @@ def test_each_attempt_has_its_own_druid_task_id_and_prefix() -> None:
     first, second = _task("sales", 1), _task("sales", 2)
     assert druid_task_id(first) == "sluice_abc123_1" != druid_task_id(second)
     assert staged_prefix(first) != staged_prefix(second)
+    # Staging an attempt clears this prefix: it holds every attempt's parts.
+    every = staged_prefix(second, every_attempt=True)
+    assert staged_prefix(first).startswith(every) and staged_prefix(second).startswith(every)
