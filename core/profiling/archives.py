@@ -117,8 +117,67 @@ def _decompressing(compression: str, raw: BinaryIO) -> IO[bytes]:
     elif compression == "xz":
         stream = lzma.LZMAFile(raw)  # noqa: SIM115 (the caller closes it)
     else:
-        stream = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+        stream = _Zstd(raw)
     return cast(IO[bytes], stream)
+
+
+class _Zstd:
+    """zstd frames one after another, bounded reads like the other readers. zstandard's
+    readers end quietly where a stream is cut short, so `_zstd_complete` walks the frames'
+    block headers first (no decompression: a seek per block) and a cut is EOFError."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        _zstd_complete(raw)
+        raw.seek(0)
+        self._reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+
+    def __enter__(self) -> _Zstd:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._reader.close()  # type: ignore[no-untyped-call]
+
+    def read(self, size: int) -> bytes:
+        return self._reader.read(size)
+
+
+_ZSTD_FRAME = 0xFD2FB528
+
+
+def _zstd_complete(raw: BinaryIO) -> None:
+    """Raise EOFError unless every zstd frame in `raw` ends with its last block (RFC 8878)."""
+    while magic := raw.read(4):
+        number = int.from_bytes(_exactly(raw, 4, magic), "little")
+        if number & 0xFFFFFFF0 == 0x184D2A50:  # a skippable frame
+            _skip(raw, int.from_bytes(_exactly(raw, 4), "little"))
+            continue
+        if number != _ZSTD_FRAME:
+            raise zstandard.ZstdError("data after the last zstd frame is not a zstd frame")
+        descriptor = _exactly(raw, 1)[0]
+        single = descriptor >> 5 & 1
+        size_bytes = (single, 2, 4, 8)[descriptor >> 6]
+        _skip(raw, (1 - single) + (0, 1, 2, 4)[descriptor & 3] + size_bytes)
+        last = False
+        while not last:
+            header = int.from_bytes(_exactly(raw, 3), "little")
+            last, kind, size = bool(header & 1), header >> 1 & 3, header >> 3
+            _skip(raw, 1 if kind == 1 else size)  # an RLE block holds one byte
+        _skip(raw, 4 if descriptor >> 2 & 1 else 0)  # the content checksum
+
+
+def _exactly(raw: BinaryIO, count: int, have: bytes = b"") -> bytes:
+    data = have + raw.read(count - len(have)) if len(have) < count else have
+    if len(data) < count:
+        raise EOFError("the zstd stream ends in the middle of a frame")
+    return data
+
+
+def _skip(raw: BinaryIO, count: int) -> None:
+    if count:
+        end = raw.seek(count, 1)
+        if end > raw.seek(0, 2):
+            raise EOFError("the zstd stream ends in the middle of a frame")
+        raw.seek(end)
 
 
 def _inner_name(name: str) -> str:
@@ -130,11 +189,15 @@ def _inner_name(name: str) -> str:
 def _copy(stream: IO[bytes], target: Path, *, limits: Limits, packed: int, what: str) -> int:
     """Copy the decompressed stream to `target` chunk by chunk; stop past the bound."""
     size = 0
-    with target.open("wb") as out:
-        while chunk := stream.read(_CHUNK):
-            size += len(chunk)
-            _check_bound(size, packed=packed, limits=limits, what=what)
-            out.write(chunk)
+    try:
+        with target.open("wb") as out:
+            while chunk := stream.read(_CHUNK):
+                size += len(chunk)
+                _check_bound(size, packed=packed, limits=limits, what=what)
+                out.write(chunk)
+    except BaseException:
+        target.unlink(missing_ok=True)  # nothing of a bomb or a damaged file stays behind
+        raise
     return size
 
 
