@@ -2,12 +2,14 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
+PY_SOURCES := api core schema workers cli scripts tests bench
 
 .PHONY: run test test-quick setup setup-quick stack-up stack-down schema lint bench clean-data
 
-## run: install what is missing, start the whole stack in the foreground, print the URL
+## run: install what is missing, start the whole stack in the foreground, print the URL;
+## a service that dies is restarted (scripts/supervise.py)
 run: setup
-	@.venv/bin/honcho -f Procfile start
+	@scripts/supervise.sh
 
 ## test: same set-up, start the stack in the background, run every test, stop the stack
 test: setup
@@ -34,13 +36,18 @@ stack-down:
 schema:
 	$(PY) -m schema
 
+## lint: the house rules, Python and web app; part of `make test`
 lint:
-	.venv/bin/ruff check api core schema workers cli scripts tests bench
+	.venv/bin/ruff check $(PY_SOURCES)
+	.venv/bin/ruff format --check $(PY_SOURCES)
 	.venv/bin/mypy api core schema workers cli
+	cd frontend && npm run --silent lint
 
 bench: setup
 	$(PY) bench/ingest.py
 
 clean-data:
 	@scripts/stack.sh down
+	@# PostgreSQL's cluster may live outside the checkout (scripts/_common.sh, pg_dir).
+	@if [[ -L .data/pg ]]; then rm -rf "$$(readlink -f .data/pg)"; fi
 	rm -rf .data

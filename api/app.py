@@ -21,6 +21,7 @@ from api.graphql import GraphQLEndpoint
 from api.observability import RequestContext, metrics_endpoint
 from api.security import Defences
 from core import logs
+from core.errors import clean_foreign_text
 from core.services import Services, open_services
 from core.settings import Settings
 from schema import build_schema
@@ -92,7 +93,7 @@ async def _ready(request: Request) -> Response:
             await probe()
             checks[name] = "ok"
         except Exception as exc:  # a probe reports every failure, it never raises
-            checks[name] = f"error: {exc}"
+            checks[name] = f"error: {clean_foreign_text(str(exc)) or type(exc).__name__}"
     ok = all(value == "ok" for value in checks.values())
     return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 

@@ -19,6 +19,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
+from core.errors import ErrorCode
 from core.settings import Settings
 from core.storage import ObjectStore, ObjectTooLarge
 from core.uploads import ReceivedFile, new_id, raw_key
@@ -187,25 +188,35 @@ def _set_path(target: Any, path: str, value: Any) -> None:
         target[last] = value
 
 
+def _json_field(fields: dict[str, bytes], name: str) -> Any:
+    raw = fields.get(name)
+    if raw is None:
+        raise MultipartError(f"the '{name}' field is missing; it must come before the files")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise MultipartError(f"the '{name}' field is not UTF-8 text") from exc
+    except json.JSONDecodeError as exc:
+        raise MultipartError(
+            f"the '{name}' field is not valid JSON (line {exc.lineno}, column {exc.colno})"
+        ) from exc
+
+
 def _validated(fields: dict[str, bytes]) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """`operations` and `map`, checked for shape (files are attached later)."""
-    try:
-        operations = json.loads(fields["operations"])
-        mapping = json.loads(fields["map"])
-    except (KeyError, json.JSONDecodeError) as exc:
-        raise MultipartError(
-            "the 'operations' and 'map' fields must come first, as valid JSON"
-        ) from exc
+    operations = _json_field(fields, "operations")
+    mapping = _json_field(fields, "map")
     if not isinstance(operations, dict):
-        raise MultipartError("batched multipart operations are not supported")
+        raise MultipartError("'operations' must be one JSON object (batches are not supported)")
     if not isinstance(operations.get("query"), str):
-        raise MultipartError("'operations' has no query")
-    if not isinstance(mapping, dict) or not all(
-        isinstance(paths, list) and all(isinstance(p, str) for p in paths)
-        for paths in mapping.values()
-    ):
-        raise MultipartError("'map' must be an object of file part names to lists of paths")
-    for paths in mapping.values():
+        raise MultipartError("'operations' must have the GraphQL document as a string 'query'")
+    if not isinstance(operations.get("variables") or {}, dict):
+        raise MultipartError("'variables' in 'operations' must be a JSON object")
+    if not isinstance(mapping, dict):
+        raise MultipartError("'map' must be a JSON object of file part names to variable paths")
+    for name, paths in mapping.items():
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            raise MultipartError(f"the map entry for '{name}' must be a list of variable paths")
         for path in paths:
             if not path.startswith("variables."):
                 raise MultipartError(f"the map path '{path}' does not point into variables")
@@ -243,11 +254,21 @@ async def handle_multipart(
         await _parse(request, form)
         return await execute(request, _operations(form))
     except MultipartError as exc:
-        return JSONResponse({"errors": [{"message": f"Bad multipart request: {exc}."}]}, 400)
+        return bad_request(str(exc))
     except ClientDisconnect:
         return Response(status_code=499)
     finally:
         await _cleanup(form, store)
+
+
+def bad_request(problem: str) -> JSONResponse:
+    """HTTP 400 with a GraphQL-shaped body, so a GraphQL client shows the reason."""
+    message = (
+        f"Bad multipart request: {problem}. Send the GraphQL multipart request spec's parts "
+        "('operations', then 'map', then the files), as apollo-upload-client or `curl -F` do."
+    )
+    error = {"message": message, "extensions": {"code": ErrorCode.INVALID_REQUEST.value}}
+    return JSONResponse({"data": None, "errors": [error]}, 400)
 
 
 async def _cleanup(form: _StreamingForm, store: ObjectStore) -> None:

@@ -163,7 +163,10 @@ def tasks(
     async def work(client: SluiceClient) -> int:
         statuses = [s.upper() for s in status] if status else None
         data = await client.execute(ops.TASKS, status=statuses, datasource=datasource, first=limit)
-        items = data["tasks"]["items"]
+        page = data["tasks"]
+        if page["__typename"] != "TaskPage":
+            raise SluiceError(f"{page['code']}: {page['message']}")
+        items = page["items"]
         _show(items, as_json, lambda: console.print(render.tasks_table(items)))
         return 0
 

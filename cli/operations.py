@@ -56,8 +56,9 @@ query SluiceCliTask($id: ID!) {{
 TASKS = f"""
 query SluiceCliTasks($status: [TaskStatus!], $datasource: String, $first: Int!) {{
   tasks(status: $status, datasource: $datasource, first: $first) {{
-    items {{ {TASK_FIELDS} }}
-    nextCursor
+    __typename
+    ... on TaskPage {{ items {{ {TASK_FIELDS} }} nextCursor }}
+    ... on UserError {{ code message }}
   }}
 }}"""
 

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # Put into database_url and druid_metadata_url when they name no password (the local
     # stack's generated one for the role `sluice`, scripts/secure-postgres.sh).
     postgres_password: str | None = None
+    # The local PostgreSQL (scripts/run-postgres.sh) syncs every commit to disk. Only the test
+    # runner (scripts/test.sh) turns this off for the stack it starts: faster, and a crash may
+    # then lose or corrupt that stack's data.
+    postgres_durable: bool = True
 
     # Redis (arq queue + pub/sub of task events).
     redis_url: str = "redis://127.0.0.1:6390/0"
@@ -221,6 +225,7 @@ def shell_exports(settings: Settings) -> str:
         "SLUICE_DRUID_DEEP_STORAGE_BUCKET": settings.druid_deep_storage_bucket,
         "SLUICE_DRUID_METADATA_URL": settings.druid_metadata_url,
         "SLUICE_DATABASE_URL": settings.database_url,
+        "SLUICE_POSTGRES_DURABLE": "1" if settings.postgres_durable else "0",
         "SLUICE_REDIS_URL": settings.redis_url,
         "SLUICE_REDIS_PASSWORD": settings.redis_password or "",
         "SLUICE_POSTGRES_PASSWORD": settings.postgres_password or "",

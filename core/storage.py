@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 import aioboto3
-from botocore.config import Config
+from aiobotocore.config import AioConfig
 from botocore.exceptions import ClientError
 
 from core.settings import Settings
@@ -97,7 +97,7 @@ class S3ObjectStore:
             aws_secret_access_key=self.settings.s3_secret_key or None,
             region_name=self.settings.s3_region,
         )
-        config = Config(
+        config = AioConfig(
             signature_version="s3v4",
             s3={"addressing_style": "path"},
             retries={"max_attempts": 3, "mode": "standard"},

@@ -22,6 +22,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from core import metrics
+from core.errors import ErrorCode, VisibleError
 from core.events import publish_task_changed
 from core.model import (
     IngestOptions,
@@ -184,8 +185,10 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         created, task_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
         return datetime.fromisoformat(created), task_id
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(
-            "The pagination cursor is not valid. Start again without `after`."
+        raise VisibleError(
+            "The pagination cursor is not valid (it was not given by this API, or was cut "
+            "short). Start again without `after`.",
+            code=ErrorCode.INVALID_CURSOR,
         ) from exc
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run ONE Druid service in the foreground (exec java ...), as the Procfile expects:
+# Run ONE Druid service in the foreground (exec java ...), as scripts/supervise.py expects:
 #
 #   druid/run.sh zookeeper | coordinator-overlord | broker | historical | middleManager
 #
@@ -77,8 +77,8 @@ druid_listening() {
 
 if [[ $service == zookeeper ]]; then
   # Druid services deregister from ZooKeeper while they stop; if it is already gone they
-  # retry for minutes. Process managers stop everything at once (honcho: SIGTERM to every
-  # process group, SIGKILL 5 s later), so the ZooKeeper JVM ignores SIGTERM/SIGINT and this
+  # retry for minutes. A process manager may stop everything at once (SIGTERM to every
+  # process group, SIGKILL soon after), so the ZooKeeper JVM ignores SIGTERM/SIGINT and this
   # script ends it once the Druid ports have closed (at most 4 s). ZooKeeper syncs its
   # transaction log before acknowledging a write, so SIGKILL loses nothing, and the JVM stays
   # in this process group: whatever kills the group never leaves ZooKeeper behind.

@@ -25,9 +25,18 @@ export default defineConfig({
         // Vendor code changes less often than the app: separate chunks cache well.
         codeSplitting: {
           groups: [
-            { name: "react", test: /node_modules[\\/](react|react-dom|scheduler|react-router)[\\/]/ },
-            { name: "mui", test: /node_modules[\\/](@mui[\\/](material|system|utils|styled-engine|private-theming)|@emotion|@popperjs|react-transition-group)[\\/]/ },
-            { name: "apollo", test: /node_modules[\\/](@apollo|graphql|graphql-ws|rxjs|optimism|@wry|extract-files|apollo-upload-client|tslib)[\\/]/ },
+            {
+              name: "react",
+              test: /node_modules[\\/](react|react-dom|scheduler|react-router)[\\/]/,
+            },
+            {
+              name: "mui",
+              test: /node_modules[\\/](@mui[\\/](material|system|utils|styled-engine|private-theming)|@emotion|@popperjs|react-transition-group)[\\/]/,
+            },
+            {
+              name: "apollo",
+              test: /node_modules[\\/](@apollo|graphql|graphql-ws|rxjs|optimism|@wry|extract-files|apollo-upload-client|tslib)[\\/]/,
+            },
           ],
         },
       },

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -20,6 +18,7 @@ from schema.auth.mutations import AuthMutation
 from schema.auth.queries import AuthQuery
 from schema.dashboards.queries import DashboardsQuery
 from schema.datasets.queries import DatasetsQuery
+from schema.errors import MaskUnexpectedErrors, RejectNulCharacters, SluiceSchema
 from schema.metrics import OperationMetrics
 from schema.permissions import NoAnonymousIntrospection
 from schema.tasks.mutations import TasksMutation
@@ -45,19 +44,6 @@ class Subscription(TasksSubscription):
     pass
 
 
-UNEXPECTED_ERROR = (
-    "Sluice hit an unexpected error while answering this request. It has been logged; try "
-    "again, and if it keeps happening report it with the time it happened."
-)
-
-
-def _is_unexpected(error: GraphQLError) -> bool:
-    """Bugs and infrastructure faults: their text is not for the person using the app.
-    GraphQL errors (bad query, limits) and our own ValueErrors (bad argument) say what to do."""
-    original = error.original_error
-    return original is not None and not isinstance(original, (GraphQLError, ValueError))
-
-
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The executable schema, with the query-cost limiters configured from settings.
 
@@ -70,7 +56,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
     ]
-    return strawberry.Schema(
+    return SluiceSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -82,7 +68,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             NoAnonymousIntrospection,  # after ValidationCache: it adds to its errors
-            lambda: MaskErrors(should_mask_error=_is_unexpected, error_message=UNEXPECTED_ERROR),
+            RejectNulCharacters,
+            MaskUnexpectedErrors,  # only GraphQL errors and VisibleError keep their text
         ],
     )
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Procfile helper: wait until the whole stack is healthy, print the URL, then stay up.
-# If a service does not come up in time it exits non-zero, which makes honcho stop the stack.
+# Wait until the whole stack is healthy, print the URL, then stay up (scripts/supervise.py).
+# If a service does not come up in time it exits non-zero, and the supervisor stops the stack.
 set -euo pipefail
 source "$(dirname "$0")/_common.sh"
 cd "$ROOT"

@@ -19,8 +19,13 @@ identities = [
 ]
 json.dump({"identities": identities}, open(sys.argv[1], "w"), indent=2)
 PYEOF
-rm -f /tmp/seaweedfs-admin-grpc-*.sock
+# weed mini's other servers listen at fixed offsets from the S3 port (for 8333: filer 8889,
+# master 9333, volume 9340, admin 23646; gRPC +10000 each), so a second stack on another S3
+# port collides with nothing of the first, nor removes its admin socket.
+admin_port=$((port + 15313))
+rm -f "/tmp/seaweedfs-admin-grpc-$((admin_port + 10000)).sock"
 exec "$VENV/bin/weed" -logdir="$dir/logs" mini -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
-  -s3.port="$port" -s3.config="$dir/s3.json" -filer.port=8889 -master.port=9333 -volume.port=9340 \
+  -s3.port="$port" -s3.config="$dir/s3.json" -filer.port=$((port + 556)) \
+  -master.port=$((port + 1000)) -volume.port=$((port + 1007)) -admin.port="$admin_port" \
   -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0 -master.telemetry=false \
   -s3.localSocket="$dir/s3.sock" -filer.localSocket="$dir/filer.sock"

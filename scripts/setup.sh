@@ -59,9 +59,4 @@ fi
 
 # --- data directories --------------------------------------------------------------------
 source scripts/_common.sh
-if [[ ! -f $DATA/pg/data/PG_VERSION ]]; then
-  step "creating the PostgreSQL cluster in .data/pg"
-  mkdir -p "$DATA/pg"
-  [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$DATA/pg"
-  as_postgres "$(pg_bin)/initdb" -D "$DATA/pg/data" -U postgres --auth=trust -E UTF8 >/dev/null
-fi
+ensure_pg_cluster

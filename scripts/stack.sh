@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Start or stop the local stack in the background (used by `make test`; `make run` runs it in
-# the foreground instead). Services already running are reused, not started twice.
+# Start or stop the local stack in the background, under supervisord like `make run` (used by
+# `make test`). A service that dies is restarted; see scripts/supervise.py. Services already
+# running are reused, not started twice, and `down` stops only what `up` started.
 #   scripts/stack.sh up [--no-druid] [--app]    start and wait until healthy
 #   scripts/stack.sh down                       stop what `up` started
 set -euo pipefail
@@ -27,8 +28,11 @@ case ${1:-} in
     if [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
       echo "stack: started earlier (pid $(cat "$pidfile")), waiting for it"
     else
-      echo "stack: starting ${services[*]} (log: .data/logs/stack.log)"
-      setsid "$VENV/bin/honcho" -f Procfile start "${services[@]}" >"$log" 2>&1 &
+      echo "stack: starting ${services[*]} (log: $log)"
+      # Appending (O_APPEND): supervisord and its children write to the log through separate
+      # descriptors, which must not overwrite each other.
+      : >"$log"
+      setsid scripts/supervise.sh "${services[@]}" >>"$log" 2>&1 </dev/null &
       echo $! >"$pidfile"
     fi
     if ! "$PY" -m scripts.wait_ready "$wait_flag"; then
@@ -39,9 +43,13 @@ case ${1:-} in
   down)
     if [[ -f $pidfile ]]; then
       pid=$(cat "$pidfile")
-      # honcho forwards SIGTERM to every process it started, then waits for them.
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      # supervisord stops the services in reverse start order (each in its own process group),
+      # then exits, and so does scripts/supervise.sh, whose pid the pidfile holds.
+      target=$pid
+      child=$(cat "$DATA/supervisord.pid" 2>/dev/null || true)
+      [[ -n $child && $(ps -o ppid= -p "$child" 2>/dev/null | tr -d ' ') == "$pid" ]] && target=$child
+      kill -TERM "$target" 2>/dev/null || true
+      for _ in $(seq 240); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
       kill -KILL -- "-$pid" 2>/dev/null || true
       rm -f "$pidfile"
       echo "stack: stopped"

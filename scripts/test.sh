@@ -5,7 +5,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/stack.sh up --app || { scripts/stack.sh down; exit 1; }
+# A stack started here is for tests only: PostgreSQL skips fsync and synchronous commits
+# (core.settings `postgres_durable`). A running stack is reused as it is.
+SLUICE_POSTGRES_DURABLE=false scripts/stack.sh up --app || { scripts/stack.sh down; exit 1; }
 trap 'scripts/stack.sh down' EXIT
 
 status=0
@@ -13,6 +15,7 @@ run() {
   printf '\n\033[1m==> %s\033[0m\n' "$*"
   "$@" || status=1
 }
+run make --no-print-directory lint
 run .venv/bin/pytest tests/unit tests/hostile tests/integration tests/druid
 if [[ -f frontend/package.json ]]; then
   run npm --prefix frontend test --silent

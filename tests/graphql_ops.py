@@ -40,6 +40,30 @@ TASK = (
     "events { status progress message } } }"
 )
 
+TASKS = """
+query Tasks($first: Int, $after: String, $ds: String) {
+  tasks(first: $first, after: $after, datasource: $ds) {
+    __typename
+    ... on TaskPage { items { filename } nextCursor }
+    ... on UserError { code message }
+    ... on InvalidArgument { argument }
+  }
+}"""
+
+CHECK_DATASOURCE_NAME = """
+query Check($name: String!) {
+  checkDatasourceName(name: $name) { exists problem { code message argument } }
+}"""
+
+QUARANTINE = """
+query Quarantine($id: ID!) {
+  task(id: $id) {
+    hasQuarantine
+    quarantineUrl { __typename ... on QuarantineLink { url } ... on UserError { code message } }
+    quarantinePreview(limit: 5) { sourceRow reason }
+  }
+}"""
+
 TASK_UPDATES = f"subscription Updates($id: ID!) {{ taskUpdates(id: $id) {{ {TASK_FIELDS} }} }}"
 TASK_FEED = "subscription Feed { taskFeed { id status error { code } } }"
 
@@ -153,6 +177,15 @@ async def graphql(client: httpx.AsyncClient, query: str, **variables: Any) -> di
     body = response.json()
     assert "errors" not in body, body
     return body["data"]  # type: ignore[no-any-return]
+
+
+async def list_tasks(client: httpx.AsyncClient, **variables: Any) -> dict[str, Any]:
+    return (await graphql(client, TASKS, **variables))["tasks"]  # type: ignore[no-any-return]
+
+
+async def check_datasource_name(client: httpx.AsyncClient, name: str) -> dict[str, Any]:
+    data = await graphql(client, CHECK_DATASOURCE_NAME, name=name)
+    return data["checkDatasourceName"]  # type: ignore[no-any-return]
 
 
 async def get_task(client: httpx.AsyncClient, task_id: str) -> dict[str, Any]:

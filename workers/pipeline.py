@@ -18,6 +18,7 @@ from core.druid.client import TaskRejected
 from core.druid.errors import DruidUnavailable
 from core.druid.rejections import explain_rejection
 from core.druid.spec import build_ingestion_spec, column_name_problem
+from core.errors import clean_foreign_text
 from core.model import Profile, StagedData, Task, TaskStatus
 from core.names import safe_filename
 from core.profiling import InputRejected, Limits, ValidationResult, validate_file
@@ -271,7 +272,8 @@ async def _submit(svc: Services, task: Task) -> Task | None:
         return None
     except DruidUnavailable as exc:
         message = (
-            f"Druid is unreachable at {svc.settings.druid_overlord_url} ({exc.detail}). The file "
+            f"Druid is unreachable at {svc.settings.druid_overlord_url} "
+            f"({clean_foreign_text(exc.detail)}). The file "
             "is validated and staged, nothing is lost: retry once Druid is running "
             "(`make run` starts it)."
         )

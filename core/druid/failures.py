@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from core.errors import clean_foreign_text
+
 
 @dataclass(frozen=True, slots=True)
 class FailureExplanation:
@@ -74,10 +76,11 @@ def explain_failure(
         if explanation is not None:
             return explanation
     first_line = (error_message or "").strip().splitlines()[0] if error_message else None
+    reason = clean_foreign_text(error_message or "") or "Druid gave no reason"
     return FailureExplanation(
         code="DRUID_TASK_FAILED",
         message=(
-            f"Druid's ingestion task failed: {first_line or 'Druid gave no reason'}. "
+            f"Druid's ingestion task failed: {reason}. "
             "Sluice does not recognise this error; the task log in Druid "
             "(GET /druid/indexer/v1/task/{id}/log) has the details."
         ),
@@ -148,7 +151,8 @@ def _out_of_memory(ctx: _Context) -> FailureExplanation | None:
     return FailureExplanation(
         code="OUT_OF_MEMORY",
         message=(
-            f"Druid's ingestion task ran out of memory ({line.strip()}). The file is too large "
+            f"Druid's ingestion task ran out of memory ({clean_foreign_text(line)}). The file "
+            "is too large "
             "for one task with the memory Druid gives it: split the file, or give tasks more "
             "heap (-Xmx in druid.indexer.runner.javaOptsArray) and retry."
         ),
@@ -263,7 +267,7 @@ def _s3_unreachable(ctx: _Context) -> FailureExplanation | None:
     if match is None or "amazonaws" not in ctx.text:
         return None
     target = match.group("target") or ctx.endpoint or "its S3 endpoint"
-    why = match.group("why").strip() or "no answer"
+    why = clean_foreign_text(match.group("why")) or "no answer"
     return FailureExplanation(
         code="S3_ENDPOINT_UNREACHABLE",
         message=(

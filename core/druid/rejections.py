@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 
 from core.druid.failures import FailureExplanation
+from core.errors import clean_foreign_text
 
 
 def explain_rejection(druid_message: str) -> FailureExplanation:
@@ -78,7 +79,8 @@ _REJECTIONS: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
 
 
 def _without_java_names(text: str) -> str:
-    """Druid's words without Java class names and parser positions."""
+    """Druid's words without Jackson's parser positions, then the shared sanitizer (Java class
+    names, stack frames, paths)."""
     text = re.sub(r"\s*at \[Source:.*", "", text, flags=re.DOTALL)
     text = re.sub(r"Cannot construct instance of `[^`]*`,?\s*(problem:\s*)?", "", text)
-    return re.sub(r"\b(?:[a-z_][\w$]*\.)+[A-Z][\w$]*(?::\s*)?", "", text).strip()
+    return clean_foreign_text(text, limit=500)

@@ -26,6 +26,7 @@ from typing import IO, BinaryIO, cast
 
 import zstandard
 
+from core.errors import clean_foreign_text
 from core.profiling.errors import InputRejected, RejectCode
 from core.profiling.result import Limits, ValidationResult
 
@@ -307,7 +308,7 @@ def _is_workbook(path: Path) -> bool:
 
 
 def _damaged(what: str, exc: BaseException) -> InputRejected:
-    detail = str(exc).strip()[:200] or type(exc).__name__
+    detail = clean_foreign_text(str(exc), limit=200) or type(exc).__name__
     return InputRejected(
         RejectCode.UNSUPPORTED_FORMAT,
         f"The upload is {what}-compressed, but it is damaged or cut short ({detail}), so it "

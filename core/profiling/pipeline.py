@@ -23,6 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
+from core.errors import clean_foreign_text
 from core.model import ColumnType, IngestOptions, Profile
 from core.profiling.archives import unpack
 from core.profiling.detect import Detected, detect
@@ -160,7 +161,7 @@ def _checked(
 def _reject_unreadable(detected: Detected, exc: Exception) -> None:
     """Raise the rejection for a file Polars cannot parse; return for any other error (a bug,
     which the caller re-raises as it is)."""
-    detail = str(exc).split("\n\n")[0].strip()[:300]
+    detail = clean_foreign_text(str(exc).split("\n\n")[0])
     if detected.format == "csv" and classify(exc) != Failure.CSV_SYNTAX:
         return
     if detected.format == "csv":

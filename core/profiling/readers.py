@@ -8,6 +8,7 @@ from typing import Literal
 
 import polars as pl
 
+from core.errors import clean_foreign_text
 from core.profiling.detect import read_layout
 from core.profiling.errors import InputRejected, RejectCode
 from core.profiling.header import check_header
@@ -123,7 +124,8 @@ def open_parquet(path: Path, *, limits: Limits) -> Source:
     except Exception as exc:  # polars raises ComputeError/OSError variants for a bad footer
         raise InputRejected(
             RejectCode.UNSUPPORTED_FORMAT,
-            f"The file starts like Parquet but cannot be read ({exc}). Export it again and "
+            f"The file starts like Parquet but cannot be read ({clean_foreign_text(str(exc))}). "
+            "Export it again and "
             "upload the new file.",
         ) from exc
     header = check_header(list(stored.names()), limits=limits)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
+from core.errors import clean_foreign_text
 from core.profiling.quarantine import free_name
 from core.profiling.result import ValidationResult
 
@@ -106,7 +107,8 @@ def repair_csv(path: Path, *, delimiter: str, header_lines: int, out_dir: Path) 
 def _reason(exc: Exception, *, spanned: bool) -> str:
     if spanned or isinstance(exc, _TooLong) or "end of data" in str(exc):
         return "a quoted value is never closed (its quote runs past the end of the row)"
-    return f"broken quoting ({exc}); quote the whole value and double the quotes inside it"
+    why = clean_foreign_text(str(exc))
+    return f"broken quoting ({why}); quote the whole value and double the quotes inside it"
 
 
 def with_malformed(

@@ -20,6 +20,7 @@ from typing import BinaryIO
 import fastexcel
 import polars as pl
 
+from core.errors import clean_foreign_text
 from core.profiling.errors import InputRejected, RejectCode
 from core.profiling.header import check_header
 from core.profiling.result import Limits
@@ -47,7 +48,9 @@ def read_sheet(path: Path, *, sheet: str | None, limits: Limits) -> Sheet:
     try:
         reader = fastexcel.read_excel(path)
     except Exception as exc:  # fastexcel raises several unrelated types for a broken file
-        raise _invalid(f"it could not be opened as a workbook ({exc})") from exc
+        raise _invalid(
+            f"it could not be opened as a workbook ({clean_foreign_text(str(exc))})"
+        ) from exc
     names = list(reader.sheet_names)
     if not names:
         raise _invalid("it has no worksheets")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from core.druid.errors import DruidUnavailable, QueryFailed, QueryTimedOut
+from core.errors import clean_foreign_text
 from core.queries.compiler import (
     CompiledQuery,
     compile_groupby,
@@ -116,15 +117,17 @@ async def execute(
     except QueryTimedOut as exc:
         raise QueryTimeout(timeout_ms=exc.timeout_ms) from exc
     except DruidUnavailable as exc:
-        raise QueryUnavailable(str(exc)) from exc
+        raise QueryUnavailable(clean_foreign_text(str(exc), limit=500)) from exc
     except QueryFailed as exc:
         if 400 <= exc.status < 500:
             raise InvalidQuery(
-                f"Druid could not run this query: {exc.message}. Check the columns and values "
+                f"Druid could not run this query: {clean_foreign_text(exc.message)}. Check the "
+                "columns and values "
                 "used in filters and metrics."
             ) from exc
         raise QueryUnavailable(
-            f"Druid failed while running the query: {exc.message}. Try again; if it keeps "
+            f"Druid failed while running the query: {clean_foreign_text(exc.message)}. Try "
+            "again; if it keeps "
             "failing, the Druid logs (broker, historical) say why."
         ) from exc
     if result.truncated:

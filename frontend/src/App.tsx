@@ -40,7 +40,14 @@ export function Shell() {
         sx={{
           position: "absolute",
           left: -9999,
-          "&:focus": { left: 8, top: 8, zIndex: 2000, bgcolor: "background.paper", p: 1, borderRadius: 1 },
+          "&:focus": {
+            left: 8,
+            top: 8,
+            zIndex: 2000,
+            bgcolor: "background.paper",
+            p: 1,
+            borderRadius: 1,
+          },
         }}
       >
         Skip to content
@@ -55,7 +62,13 @@ export function Shell() {
           <Box
             component="nav"
             aria-label="Main"
-            sx={{ display: "flex", gap: { xs: 0, sm: 1 }, minWidth: 0, overflowX: "auto", scrollbarWidth: "none" }}
+            sx={{
+              display: "flex",
+              gap: { xs: 0, sm: 1 },
+              minWidth: 0,
+              overflowX: "auto",
+              scrollbarWidth: "none",
+            }}
           >
             {nav.map((item) => (
               <Button
@@ -80,7 +93,13 @@ export function Shell() {
           <WorkspaceMenu />
         </Toolbar>
       </AppBar>
-      <Container component="main" id="main" maxWidth="lg" sx={{ py: { xs: 2, sm: 4 } }} tabIndex={-1}>
+      <Container
+        component="main"
+        id="main"
+        maxWidth="lg"
+        sx={{ py: { xs: 2, sm: 4 } }}
+        tabIndex={-1}
+      >
         <Suspense fallback={<Loading label="Loading…" />}>
           <Routes>
             <Route path="/" element={<UploadPage />} />

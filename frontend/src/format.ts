@@ -39,7 +39,11 @@ const dateTime = new Intl.DateTimeFormat("en-GB", {
   minute: "2-digit",
   second: "2-digit",
 });
-const dateOnly = new Intl.DateTimeFormat("en-GB", { year: "numeric", month: "short", day: "numeric" });
+const dateOnly = new Intl.DateTimeFormat("en-GB", {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+});
 
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return "—";

@@ -9,6 +9,7 @@ import strawberry
 from core.auth import Role, store
 from core.auth.model import SESSION_COOKIE
 from core.auth.ratelimit import allow, rate_key, too_many
+from core.errors import ErrorCode
 from schema.auth.queries import me_of
 from schema.auth.types import (
     AuthRejected,
@@ -57,10 +58,12 @@ class AuthMutation:
         limit = context.settings.sign_in_rate_per_minute
         key = rate_key("sign-in", caller=None, address=f"{_address(context)}:{email.lower()}")
         if not await allow(context.services.redis, key, per_minute=limit):
-            return AuthRejected(code="RATE_LIMITED", message=too_many("sign-in attempts", limit))
+            return AuthRejected(
+                code=ErrorCode.RATE_LIMITED, message=too_many("sign-in attempts", limit)
+            )
         user_id = await store.check_password(context.db, email=email, password=password)
         if user_id is None or context.response is None:
-            return AuthRejected(code="WRONG_PASSWORD", message=WRONG_PASSWORD)
+            return AuthRejected(code=ErrorCode.WRONG_PASSWORD, message=WRONG_PASSWORD)
         lifetime = timedelta(hours=context.settings.session_lifetime_hours)
         secret = await store.create_session(context.db, user_id=user_id, lifetime=lifetime)
         _set_cookie(context, secret)
@@ -87,7 +90,7 @@ class AuthMutation:
             context.db, session_id=session.session_id, user_id=session.user_id, slug=slug
         ):
             return AuthRejected(
-                code="NOT_A_MEMBER",
+                code=ErrorCode.NOT_A_MEMBER,
                 message=f"You are not a member of a workspace '{slug}'. Pick one of yours.",
             )
         found = await store.session_user_by_id(context.db, session.session_id)
@@ -116,7 +119,7 @@ class AuthMutation:
                 expires_at=expires_at,
             )
         except store.AuthProblem as exc:
-            return AuthRejected(code="INVALID_TOKEN_REQUEST", message=str(exc))
+            return AuthRejected(code=ErrorCode.INVALID_TOKEN_REQUEST, message=str(exc))
         return CreatedToken(
             id=strawberry.ID(token_id),
             name=name.strip(),
@@ -139,7 +142,7 @@ class AuthMutation:
         user_id = await store.user_id_by_email(context.db, email)
         if user_id is None:
             return AuthRejected(
-                code="NO_SUCH_USER",
+                code=ErrorCode.NO_SUCH_USER,
                 message=f"There is no account {email}. Create it first with "
                 "`sluice-admin create-user`.",
             )

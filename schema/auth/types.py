@@ -9,6 +9,7 @@ import strawberry
 
 from core.auth import Caller, Membership, Role
 from core.auth.store import ApiToken
+from schema.errors import UserError
 
 strawberry.enum(
     Role,
@@ -87,9 +88,8 @@ class Member:
 
 
 @strawberry.type(description="An account request that was refused, and why.")
-class AuthRejected:
-    code: str
-    message: str
+class AuthRejected(UserError):
+    pass
 
 
 SignInResult = Annotated[Me | AuthRejected, strawberry.union("SignInResult")]

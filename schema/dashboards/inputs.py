@@ -9,29 +9,19 @@ import strawberry
 from core.queries import model
 from core.queries.errors import InvalidQuery
 from core.queries.intervals import resolve_interval
-
-strawberry.enum(
-    model.Aggregate,
-    description="COUNT (rows, or non-null values of a column), SUM, AVG, MIN, MAX, or "
-    "APPROX_DISTINCT (HLL sketch, lgK=12: about 1.6% relative standard error; exact for small "
-    "counts).",
-)
-strawberry.enum(
-    model.Granularity, description="Time bucket size (UTC; weeks start on Monday). ALL: one bucket."
-)
-strawberry.enum(model.SortDirection)
+from schema.enums import Aggregate, SortDirection
 
 
 @strawberry.input(description="What to compute. Without a column, COUNT counts rows.")
 class MetricInput:
-    aggregate: model.Aggregate
+    aggregate: Aggregate
     column: str | None = None
     name: str | None = strawberry.field(
         default=None, description="Label in the result; default e.g. 'sum(amount)'."
     )
 
     def to_model(self) -> model.Metric:
-        return model.Metric(self.aggregate, self.column, self.name)
+        return model.Metric(model.Aggregate(self.aggregate), self.column, self.name)
 
 
 @strawberry.input(
@@ -110,7 +100,7 @@ class FilterInput:
 @strawberry.input(description="Sort by a dimension name or a metric's name/label.")
 class OrderByInput:
     field: str
-    direction: model.SortDirection = model.SortDirection.DESC
+    direction: SortDirection = model.SortDirection.DESC
 
 
 def to_interval(interval: IntervalInput | None, *, now: datetime) -> model.TimeRange | None:

@@ -28,6 +28,7 @@ from schema.dashboards.types import (
     problem,
 )
 from schema.datasets.loaders import ContextDatasets, broker
+from schema.enums import Granularity
 from schema.permissions import Viewer
 
 Info = strawberry.Info[Context, None]
@@ -48,7 +49,7 @@ class DashboardsQuery:
         info: Info,
         datasource: str,
         metric: MetricInput,
-        granularity: m.Granularity = m.Granularity.DAY,
+        granularity: Granularity = m.Granularity.DAY,
         interval: IntervalInput | None = None,
         filters: list[FilterInput] | None = None,
     ) -> TimeSeriesResult:
@@ -56,7 +57,7 @@ class DashboardsQuery:
             query = m.TimeseriesQuery(
                 datasource=datasource,
                 metric=metric.to_model(),
-                granularity=granularity,
+                granularity=m.Granularity(granularity),
                 interval=to_interval(interval, now=datetime.now(UTC)),
                 filters=to_filters(filters),
             )
@@ -120,7 +121,9 @@ class DashboardsQuery:
                 interval=to_interval(interval, now=datetime.now(UTC)),
                 filters=to_filters(filters),
                 limit=limit,
-                order_by=tuple(m.OrderBy(o.field, o.direction) for o in order_by or ()),
+                order_by=tuple(
+                    m.OrderBy(o.field, m.SortDirection(o.direction)) for o in order_by or ()
+                ),
             )
             datasets, druid, limits = _runtime(info)
             data = await run_groupby(query, datasets=datasets, broker=druid, limits=limits)

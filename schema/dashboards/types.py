@@ -6,10 +6,11 @@ from typing import Annotated
 
 import strawberry
 
+from core.errors import ErrorCode
 from core.queries import errors
-from core.queries.model import Granularity
 from core.queries.results import GroupByData, TimeSeriesData, TopNData
-from schema.dashboards import inputs  # noqa: F401  (registers the GraphQL enums)
+from schema.enums import Granularity
+from schema.errors import UserError
 
 
 @strawberry.type(
@@ -76,8 +77,8 @@ class GroupBy:
 
 
 @strawberry.interface(description="Why a query was not answered, and what to do about it.")
-class QueryProblem:
-    message: str
+class QueryProblem(UserError):
+    pass
 
 
 @strawberry.type
@@ -131,19 +132,29 @@ def problem(exc: errors.QueryProblem) -> Problem:
     match exc:
         case errors.UnknownDatasource():
             return UnknownDatasource(
-                message=exc.message, datasource=exc.datasource, available=exc.available
+                code=ErrorCode.UNKNOWN_DATASOURCE,
+                message=exc.message,
+                datasource=exc.datasource,
+                available=exc.available,
             )
         case errors.UnknownColumn():
             return UnknownColumn(
+                code=ErrorCode.UNKNOWN_COLUMN,
                 message=exc.message,
                 datasource=exc.datasource,
                 column=exc.column,
                 available=exc.available,
             )
         case errors.InvalidQuery():
-            return InvalidQuery(message=exc.message, argument=exc.argument)
+            return InvalidQuery(
+                code=ErrorCode.INVALID_QUERY, message=exc.message, argument=exc.argument
+            )
         case errors.QueryTimeout():
-            return QueryTimeout(message=exc.message, timeout_ms=exc.timeout_ms)
+            return QueryTimeout(
+                code=ErrorCode.QUERY_TIMEOUT, message=exc.message, timeout_ms=exc.timeout_ms
+            )
         case errors.ResultTooLarge():
-            return ResultTooLarge(message=exc.message, max_rows=exc.max_rows)
-    return QueryUnavailable(message=exc.message)
+            return ResultTooLarge(
+                code=ErrorCode.RESULT_TOO_LARGE, message=exc.message, max_rows=exc.max_rows
+            )
+    return QueryUnavailable(code=ErrorCode.QUERY_UNAVAILABLE, message=exc.message)

@@ -8,11 +8,11 @@ import strawberry
 
 from core import catalog
 from core.auth.naming import visible_name
-from core.model import ColumnType
 from schema.context import Context
 from schema.datasets.loaders import recent_tasks_loader
+from schema.enums import ColumnType
 from schema.tasks.queries import task_loader
-from schema.tasks.types import IngestionTask  # also registers ColumnType as a GraphQL enum
+from schema.tasks.types import IngestionTask
 
 
 @strawberry.type(description="A column that can be used in dashboard queries.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from core.control import ActionRefused, cancel_task, retry_task
+from core.errors import ErrorCode
 from core.model import Task
 from schema.context import Context
 from schema.permissions import Editor
@@ -13,7 +14,7 @@ from schema.tasks.types import IngestionTask, TaskActionRejected, TaskActionResu
 
 def _result(outcome: Task | ActionRefused) -> IngestionTask | TaskActionRejected:
     if isinstance(outcome, ActionRefused):
-        return TaskActionRejected(code=outcome.code, message=outcome.message)
+        return TaskActionRejected(code=ErrorCode.parse(outcome.code), message=outcome.message)
     return IngestionTask.from_model(outcome)
 
 

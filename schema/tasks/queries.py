@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.dataloader import DataLoader
 
 from core import model
 from core.auth.naming import druid_name
+from core.errors import VisibleError
 from schema.context import Context
+from schema.enums import TaskStatus
+from schema.errors import InvalidArgument
 from schema.permissions import Viewer
-from schema.tasks.types import IngestionTask, TaskPage, TaskStatus
+from schema.tasks.types import IngestionTask, TaskPage
+
+TasksResult = Annotated[TaskPage | InvalidArgument, strawberry.union("TasksResult")]
 
 
 def task_loader(context: Context) -> DataLoader[str, model.Task | None]:
@@ -35,7 +42,8 @@ class TasksQuery:
 
     @strawberry.field(
         permission_classes=[Viewer],
-        description="Newest first. Filter by status and/or datasource.",
+        description="Newest first. Filter by status and/or datasource. An `after` cursor this "
+        "API did not give gives InvalidArgument (INVALID_CURSOR).",
     )
     async def tasks(
         self,
@@ -44,13 +52,16 @@ class TasksQuery:
         datasource: str | None = None,
         first: int = 50,
         after: str | None = None,
-    ) -> TaskPage:
+    ) -> TasksResult:
         workspace = info.context.member.workspace
-        items, next_cursor = await info.context.tasks.page(
-            workspace_id=workspace.id,
-            statuses=[model.TaskStatus(s.value) for s in status or []],
-            datasource=druid_name(workspace.druid_prefix, datasource) if datasource else None,
-            first=max(1, min(first, 500)),
-            after=after,
-        )
+        try:
+            items, next_cursor = await info.context.tasks.page(
+                workspace_id=workspace.id,
+                statuses=[model.TaskStatus(s) for s in status or []],
+                datasource=druid_name(workspace.druid_prefix, datasource) if datasource else None,
+                first=max(1, min(first, 500)),
+                after=after,
+            )
+        except VisibleError as exc:  # a cursor not given by this API
+            return InvalidArgument(code=exc.code, message=exc.message, argument="after")
         return TaskPage(items=[IngestionTask.from_model(t) for t in items], next_cursor=next_cursor)

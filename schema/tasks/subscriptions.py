@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import strawberry
 
+from core.errors import ErrorCode, VisibleError
 from core.events import FEED_CHANNEL, RESYNC, Subscription, task_channel
 from schema.context import Context
 from schema.permissions import Viewer
@@ -33,7 +34,9 @@ class TasksSubscription:
         async with Subscription(services.redis, task_channel(str(id))) as subscription:
             task = await services.tasks.get(str(id), workspace_id=workspace_id)
             if task is None:
-                raise ValueError(f"There is no task {id}. Check the id.")
+                raise VisibleError(
+                    f"There is no task {id}. Check the id.", code=ErrorCode.NOT_FOUND
+                )
             yield IngestionTask.from_model(task)
             version = task.updated_at
             if task.status.is_terminal:

@@ -9,25 +9,16 @@ import strawberry
 
 from core import model, quarantine
 from core.auth.naming import visible_name
+from core.errors import ErrorCode as CoreErrorCode
 from schema.context import Context
+from schema.enums import ColumnType, TaskStatus, WriteMode
+from schema.errors import UserError
 from schema.permissions import Viewer
 
-# The domain enums are the GraphQL enums (strawberry.enum registers them in place).
-TaskStatus = model.TaskStatus
-WriteMode = model.WriteMode
-ColumnType = model.ColumnType
-strawberry.enum(TaskStatus, description="Where a task is in the pipeline.")
-strawberry.enum(
-    WriteMode, description="APPEND adds rows; REPLACE overwrites the time range the file covers."
-)
-strawberry.enum(ColumnType)
 
-
-@strawberry.type
-class TaskError:
-    code: str
-    message: str = strawberry.field(description="What happened, why, and what to do next.")
-    retryable: bool
+@strawberry.type(description="Why a task failed.")
+class TaskError(UserError):
+    retryable: bool = strawberry.field(description="Running it again may succeed as it is.")
     stage: TaskStatus | None
 
 
@@ -112,6 +103,21 @@ class QuarantinedRow:
     values: list[QuarantinedValue]
 
 
+@strawberry.type(description="A link (valid one hour) to download the quarantined rows.")
+class QuarantineLink:
+    url: str
+
+
+@strawberry.type(description="The quarantined rows cannot be downloaded.")
+class QuarantineUnavailable(UserError):
+    pass
+
+
+QuarantineUrlResult = Annotated[
+    QuarantineLink | QuarantineUnavailable, strawberry.union("QuarantineUrlResult")
+]
+
+
 @strawberry.type
 class TaskEvent:
     status: TaskStatus
@@ -144,14 +150,25 @@ class IngestionTask:
 
     @strawberry.field(
         permission_classes=[Viewer],
-        description="A link (valid one hour) to download the quarantined rows.",
+        description="Where to download the quarantined rows; null when no row was quarantined.",
     )
-    async def quarantine_url(self, info: strawberry.Info[Context, None]) -> str | None:
+    async def quarantine_url(
+        self, info: strawberry.Info[Context, None]
+    ) -> QuarantineUrlResult | None:
         if not self.quarantine_key:
             return None
-        return await info.context.services.store.presigned_get(
+        store = info.context.services.store
+        if not await store.exists(self.quarantine_key):
+            return QuarantineUnavailable(
+                code=CoreErrorCode.QUARANTINE_MISSING,
+                message="The file of quarantined rows is no longer in storage (it was deleted "
+                "or expired), so it cannot be downloaded. Upload the original file again to "
+                "see which rows are set aside.",
+            )
+        url = await store.presigned_get(
             self.quarantine_key, filename=f"{self.filename}.quarantine.csv"
         )
+        return QuarantineLink(url=url)
 
     @strawberry.field(
         permission_classes=[Viewer], description="The first quarantined rows, for a quick look."
@@ -159,8 +176,10 @@ class IngestionTask:
     async def quarantine_preview(
         self, info: strawberry.Info[Context, None], limit: int = 20
     ) -> list[QuarantinedRow]:
-        if not self.quarantine_key:
-            return []
+        if not self.quarantine_key or not await info.context.services.store.exists(
+            self.quarantine_key
+        ):
+            return []  # quarantineUrl says why
         rows = await quarantine.preview(
             info.context.services.store, self.quarantine_key, limit=max(1, min(limit, 200))
         )
@@ -186,7 +205,7 @@ class IngestionTask:
         error = None
         if task.error:
             error = TaskError(
-                code=task.error.code,
+                code=CoreErrorCode.parse(task.error.code),
                 message=task.error.message,
                 retryable=task.error.retryable,
                 stage=task.error.stage,
@@ -221,9 +240,8 @@ class TaskPage:
 
 
 @strawberry.type(description="A task action (retry, cancel) that cannot be done now.")
-class TaskActionRejected:
-    code: str
-    message: str
+class TaskActionRejected(UserError):
+    pass
 
 
 TaskActionResult = Annotated[

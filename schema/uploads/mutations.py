@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from strawberry.file_uploads import Upload
 
+from core.errors import ErrorCode
 from core.model import Task
 from core.uploads import ReceivedFile, UploadRejection, accept_upload
 from schema.context import Context
@@ -18,7 +19,9 @@ from schema.uploads.types import IngestOptions, UploadRejected, UploadResult
 def result_of(outcome: Task | UploadRejection) -> IngestionTask | UploadRejected:
     if isinstance(outcome, UploadRejection):
         return UploadRejected(
-            code=outcome.code, message=outcome.message, filename=outcome.filename or ""
+            code=ErrorCode.parse(outcome.code),
+            message=outcome.message,
+            filename=outcome.filename or "",
         )
     return IngestionTask.from_model(outcome)
 
@@ -28,7 +31,7 @@ async def _accept(
 ) -> IngestionTask | UploadRejected:
     if not isinstance(file, ReceivedFile):
         return UploadRejected(
-            code="NOT_MULTIPART",
+            code=ErrorCode.NOT_MULTIPART,
             message="Send the file as a multipart request (the GraphQL multipart request spec, "
             "as apollo-upload-client or `curl -F` do), not inside JSON.",
             filename="",

@@ -6,8 +6,10 @@ import strawberry
 
 from core.auth.naming import druid_name
 from core.catalog import datasource_known
+from core.errors import ErrorCode
 from core.names import datasource_name_problem
 from schema.context import Context
+from schema.errors import InvalidArgument
 from schema.permissions import Viewer
 from schema.uploads.types import DatasourceNameCheck
 
@@ -23,4 +25,11 @@ class UploadsQuery:
         problem = datasource_name_problem(name)
         prefix = info.context.member.workspace.druid_prefix
         exists = await datasource_known(info.context.db, druid_name(prefix, name))
-        return DatasourceNameCheck(valid=problem is None, message=problem, exists=exists)
+        return DatasourceNameCheck(
+            problem=InvalidArgument(
+                code=ErrorCode.INVALID_DATASOURCE, message=problem, argument="name"
+            )
+            if problem
+            else None,
+            exists=exists,
+        )

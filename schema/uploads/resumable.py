@@ -9,6 +9,7 @@ import strawberry
 from core import resumable
 from core.auth.naming import visible_name
 from core.auth.ratelimit import upload_refusal
+from core.errors import ErrorCode
 from schema.context import Context
 from schema.permissions import Editor, Viewer
 from schema.uploads.mutations import result_of
@@ -70,11 +71,14 @@ class UploadSession:
 
 
 StartUploadResult = Annotated[UploadSession | UploadRejected, strawberry.union("StartUploadResult")]
+CancelUploadResult = Annotated[
+    UploadSession | UploadRejected, strawberry.union("CancelUploadResult")
+]
 
 
 def _not_found(session_id: str) -> UploadRejected:
     return UploadRejected(
-        code="UPLOAD_NOT_FOUND",
+        code=ErrorCode.UPLOAD_NOT_FOUND,
         message=f"There is no upload session '{session_id}'. Start a new one with startUpload.",
         filename="",
     )
@@ -119,7 +123,7 @@ class ResumableMutation:
             address=client.host if client else None,
         )
         if refusal is not None:
-            return UploadRejected(code="RATE_LIMITED", message=refusal, filename=filename)
+            return UploadRejected(code=ErrorCode.RATE_LIMITED, message=refusal, filename=filename)
         outcome = await resumable.start(
             info.context.services,
             filename=filename,
@@ -151,11 +155,26 @@ class ResumableMutation:
 
     @strawberry.mutation(
         permission_classes=[Editor],
-        description="Cancel an unfinished resumable upload and free its parts. "
-        "False when it was already completed (cancel the task instead).",
+        description="Cancel an unfinished resumable upload and free its parts (the session, "
+        "now cancelled). Cancelling twice is fine; a completed upload is refused with "
+        "UPLOAD_COMPLETED (cancel its task instead).",
     )
-    async def cancel_upload(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> bool:
+    async def cancel_upload(
+        self, info: strawberry.Info[Context, None], id: strawberry.ID
+    ) -> CancelUploadResult:
         services = info.context.services
         workspace_id = info.context.member.workspace_id
         session = await resumable.get(services.db, str(id), workspace_id=workspace_id)
-        return session is not None and await resumable.abort(services, session)
+        if session is None:
+            return _not_found(str(id))
+        if not await resumable.abort(services, session):
+            return UploadRejected(
+                code=ErrorCode.UPLOAD_COMPLETED,
+                message=f"The upload of '{session.filename}' is already complete and its "
+                "ingestion has started, so there is nothing to cancel here. Cancel its task "
+                "instead.",
+                filename=session.filename,
+            )
+        cancelled = await resumable.get(services.db, session.id, workspace_id=workspace_id)
+        assert cancelled is not None
+        return UploadSession.from_model(cancelled)

@@ -7,12 +7,14 @@ from typing import Annotated
 import strawberry
 
 from core import model
-from schema.tasks.types import IngestionTask, WriteMode
+from schema.enums import WriteMode
+from schema.errors import InvalidArgument, UserError
+from schema.tasks.types import IngestionTask
 
 
 @strawberry.input(description="How to ingest a file. Every field is optional.")
 class IngestOptions:
-    mode: WriteMode = WriteMode.APPEND
+    mode: WriteMode = model.WriteMode.APPEND
     timestamp_column: str | None = strawberry.field(
         default=None, description="Use this column as time instead of the detected one."
     )
@@ -21,7 +23,7 @@ class IngestOptions:
 
     def to_model(self) -> model.IngestOptions:
         return model.IngestOptions(
-            mode=model.WriteMode(self.mode.value),
+            mode=model.WriteMode(self.mode),
             timestamp_column=self.timestamp_column or None,
             sheet=self.sheet or None,
             delimiter=self.delimiter or None,
@@ -29,17 +31,16 @@ class IngestOptions:
 
 
 @strawberry.type(description="The file was not accepted. Nothing was stored.")
-class UploadRejected:
-    code: str
-    message: str = strawberry.field(description="What happened, why, and what to do next.")
+class UploadRejected(UserError):
     filename: str = strawberry.field(description="The file as named by the client.")
 
 
 UploadResult = Annotated[IngestionTask | UploadRejected, strawberry.union("UploadResult")]
 
 
-@strawberry.type
+@strawberry.type(description="What Sluice thinks of a datasource name, before any upload.")
 class DatasourceNameCheck:
-    valid: bool
-    message: str | None
+    problem: InvalidArgument | None = strawberry.field(
+        description="Why the name cannot be used (code INVALID_DATASOURCE); null when it can."
+    )
     exists: bool = strawberry.field(description="A dataset with this name exists (uploads append).")

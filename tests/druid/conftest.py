@@ -53,7 +53,7 @@ async def druid(runtime_settings: Settings) -> AsyncIterator[DruidClient]:
     try:
         await wait_until_ready(runtime_settings, timeout_s=READY_TIMEOUT_S)
     except DruidUnavailable as exc:
-        pytest.fail(f"{exc} Start Druid first: `make run` (or honcho start) runs druid/run.sh.")
+        pytest.fail(f"{exc} Start Druid first: `make run` or `make stack-up`.")
     async with httpx.AsyncClient() as http:
         client = DruidClient.from_settings(http, runtime_settings)
         yield client

@@ -9,6 +9,7 @@ in runtime.properties would, without restarting the cluster.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -54,54 +55,87 @@ def _rows(seed: int, *, days: list[int], per_day: int) -> list[tuple[Any, ...]]:
     return rows
 
 
-async def _ingest(
-    druid: DruidClient,
-    staging: Staging,
-    settings: Settings,
-    *,
-    datasource: str,
-    name: str,
-    text: str,
-    mode: WriteMode = WriteMode.APPEND,
-    time_column: str | None = "ts",
-    context: dict[str, Any] | None = None,
-) -> tuple[str, str]:
-    """Stage `text`, submit its spec; return (Druid task id, final state)."""
-    uri = await staging.put_csv(name, text)
-    task_id = f"sluice_test_{datasource}_{name}"
-    spec = build_ingestion_spec(
-        task_id=task_id,
-        datasource=datasource,
-        profile=staging.profile(name, time_column=time_column),
-        staged=staging.staged(name, uri),
-        mode=mode,
-        settings=settings,
-    )
-    if context:
-        spec["context"] = context
-    assert await druid.submit_task(spec) == task_id
-    status = await wait_for_task(druid, task_id)
-    return task_id, status.state
+@dataclass
+class Lab:
+    """Stage a CSV, build its spec, submit it, wait for Druid: the steps every test shares."""
+
+    druid: DruidClient
+    staging: Staging
+    sql: DruidSqlForTests
+    settings: Settings
+    datasource: str
+
+    async def ingest(
+        self,
+        name: str,
+        text: str,
+        *,
+        mode: WriteMode = WriteMode.APPEND,
+        time_column: str | None = "ts",
+        context: dict[str, Any] | None = None,
+        described_by: str | None = None,
+        vanish: bool = False,
+        submissions: int = 1,
+    ) -> Ingested:
+        """Run one task to its end and return its id and final state.
+
+        `described_by`: a CSV whose profile describes the file (for a file Polars cannot
+        read typed); `vanish`: delete the staged file before submitting; `submissions`:
+        submit the same spec that many times (each must answer with the same task id).
+        """
+        uri = await self.staging.put_csv(name, text)
+        described = name
+        if described_by is not None:
+            described = f"{name}_described"
+            await self.staging.put_csv(described, described_by)
+        if vanish:
+            await self.staging.store.delete(f"{self.staging.prefix}{name}.csv")
+        task_id = f"sluice_test_{self.datasource}_{name}"
+        spec = build_ingestion_spec(
+            task_id=task_id,
+            datasource=self.datasource,
+            profile=self.staging.profile(described, time_column=time_column),
+            staged=self.staging.staged(described, uri),
+            mode=mode,
+            settings=self.settings,
+        )
+        if context:
+            spec["context"] = context
+        for _ in range(submissions):
+            assert await self.druid.submit_task(spec) == task_id
+        status = await wait_for_task(self.druid, task_id)
+        return Ingested(task_id=task_id, state=status.state, uri=uri)
+
+    async def land(self, name: str, text: str, **options: Any) -> DruidTaskReport:
+        """Ingest; the task must succeed and its rows be queryable by Druid SQL."""
+        ingested = await self.ingest(name, text, **options)
+        if ingested.state != "SUCCESS":
+            explained = await self.druid.explain_task_failure(ingested.task_id)
+            pytest.fail(
+                f"task {ingested.task_id} {ingested.state}: {explained.code}: {explained.message}"
+            )
+        await wait_until_loaded(self.druid, self.datasource)
+        report = await final_report(self.druid, ingested.task_id)
+        await self.sql.wait_for_table(self.datasource)
+        return report
 
 
-async def _ingest_ok(
+@dataclass(frozen=True)
+class Ingested:
+    task_id: str
+    state: str
+    uri: str
+
+
+@pytest.fixture
+def lab(
     druid: DruidClient,
     staging: Staging,
-    settings: Settings,
-    *,
+    druid_sql: DruidSqlForTests,
+    runtime_settings: Settings,
     datasource: str,
-    name: str,
-    text: str,
-    **kw: Any,
-) -> DruidTaskReport:
-    task_id, state = await _ingest(
-        druid, staging, settings, datasource=datasource, name=name, text=text, **kw
-    )
-    if state != "SUCCESS":
-        explained = await druid.explain_task_failure(task_id)
-        pytest.fail(f"task {task_id} {state}: {explained.code}: {explained.message}")
-    await wait_until_loaded(druid, datasource)
-    return await final_report(druid, task_id)
+) -> Lab:
+    return Lab(druid, staging, druid_sql, runtime_settings, datasource)
 
 
 def _iso_ms(value: Any) -> str:
@@ -136,33 +170,23 @@ def _assert_totals(actual: dict[str, Any], expected: dict[str, Any]) -> None:
     }
 
 
-async def test_a_staged_csv_lands_and_druid_sql_agrees_with_polars(
-    druid: DruidClient,
-    staging: Staging,
-    druid_sql: DruidSqlForTests,
-    runtime_settings: Settings,
-    datasource: str,
-) -> None:
-    text = csv_text(HEADER, _rows(1, days=[1, 2, 3, 4], per_day=500))
-    report = await _ingest_ok(
-        druid, staging, runtime_settings, datasource=datasource, name="first", text=text
-    )
-    await druid_sql.wait_for_table(datasource)
-    frame = staging.frame("first")
+async def test_a_staged_csv_lands_and_druid_sql_agrees_with_polars(lab: Lab) -> None:
+    report = await lab.land("first", csv_text(HEADER, _rows(1, days=[1, 2, 3, 4], per_day=500)))
+    frame, datasource = lab.staging.frame("first"), lab.datasource
 
     assert (report.processed, report.processed_with_error) == (len(frame), 0)
     assert (report.unparseable, report.thrown_away) == (0, 0)
     assert report.segments_available is True  # the task waited for hand-off
-    assert await druid.datasource_exists(datasource)
-    _assert_totals(await _totals(druid_sql, datasource), _expected_totals(frame))
-    by_city = await druid_sql.rows(
+    assert await lab.druid.datasource_exists(datasource)
+    _assert_totals(await _totals(lab.sql, datasource), _expected_totals(frame))
+    by_city = await lab.sql.rows(
         f'SELECT city, COUNT(*) AS n, SUM(qty) AS qty FROM "{datasource}" '
         "GROUP BY city ORDER BY city"
     )
     expected = frame.group_by("city").agg(pl.len().alias("n"), pl.col("qty").sum()).sort("city")
     assert by_city == expected.to_dicts()
     # Typed dimensions: numbers are numbers in Druid, not strings.
-    types = await druid_sql.rows(
+    types = await lab.sql.rows(
         "SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM INFORMATION_SCHEMA.COLUMNS "
         "WHERE TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
         datasource,
@@ -175,58 +199,32 @@ async def test_a_staged_csv_lands_and_druid_sql_agrees_with_polars(
     }
 
 
-async def test_append_adds_exactly_the_new_file(
-    druid: DruidClient,
-    staging: Staging,
-    druid_sql: DruidSqlForTests,
-    runtime_settings: Settings,
-    datasource: str,
-) -> None:
-    first = csv_text(HEADER, _rows(2, days=[1, 2], per_day=300))
-    second = csv_text(HEADER, _rows(3, days=[2, 3], per_day=200))  # overlaps day 2
-    await _ingest_ok(druid, staging, runtime_settings, datasource=datasource, name="a1", text=first)
-    await druid_sql.wait_for_table(datasource)
-    before = await _totals(druid_sql, datasource)
-    report = await _ingest_ok(
-        druid, staging, runtime_settings, datasource=datasource, name="a2", text=second
-    )
-    both = pl.concat([staging.frame("a1"), staging.frame("a2")])
+async def test_append_adds_exactly_the_new_file(lab: Lab) -> None:
+    await lab.land("a1", csv_text(HEADER, _rows(2, days=[1, 2], per_day=300)))
+    before = await _totals(lab.sql, lab.datasource)
+    # Overlaps day 2.
+    report = await lab.land("a2", csv_text(HEADER, _rows(3, days=[2, 3], per_day=200)))
+    both = pl.concat([lab.staging.frame("a1"), lab.staging.frame("a2")])
 
-    assert report.rows_ingested == len(staging.frame("a2"))
-    assert before["rows"] == len(staging.frame("a1"))
-    _assert_totals(await _totals(druid_sql, datasource), _expected_totals(both))
+    assert report.rows_ingested == len(lab.staging.frame("a2"))
+    assert before["rows"] == len(lab.staging.frame("a1"))
+    _assert_totals(await _totals(lab.sql, lab.datasource), _expected_totals(both))
 
 
-async def test_replace_overwrites_only_the_days_the_file_covers(
-    druid: DruidClient,
-    staging: Staging,
-    druid_sql: DruidSqlForTests,
-    runtime_settings: Settings,
-    datasource: str,
-) -> None:
-    old = csv_text(HEADER, _rows(4, days=[1, 2, 3, 4, 5], per_day=100))
+async def test_replace_overwrites_only_the_days_the_file_covers(lab: Lab) -> None:
+    await lab.land("r1", csv_text(HEADER, _rows(4, days=[1, 2, 3, 4, 5], per_day=100)))
     # The new file has rows on days 2 and 4 only: day 3 lies inside its range, so it is
     # emptied too; days 1 and 5 keep their old rows.
     new = csv_text(HEADER, _rows(5, days=[2, 4], per_day=70))
-    await _ingest_ok(druid, staging, runtime_settings, datasource=datasource, name="r1", text=old)
-    await _ingest_ok(
-        druid,
-        staging,
-        runtime_settings,
-        datasource=datasource,
-        name="r2",
-        text=new,
-        mode=WriteMode.REPLACE,
-    )
-    await druid_sql.wait_for_table(datasource)
-    old_frame, new_frame = staging.frame("r1"), staging.frame("r2")
+    await lab.land("r2", new, mode=WriteMode.REPLACE)
+    old_frame, new_frame = lab.staging.frame("r1"), lab.staging.frame("r2")
     kept = old_frame.filter(pl.col("ts").dt.day().is_in([1, 5]))
     expected = pl.concat([kept, new_frame])
 
-    _assert_totals(await _totals(druid_sql, datasource), _expected_totals(expected))
-    per_day = await druid_sql.rows(
+    _assert_totals(await _totals(lab.sql, lab.datasource), _expected_totals(expected))
+    per_day = await lab.sql.rows(
         f"SELECT TIME_FORMAT(TIME_FLOOR(__time, 'P1D'), 'd') AS \"day\", COUNT(*) AS n "
-        f'FROM "{datasource}" GROUP BY 1 ORDER BY 1'
+        f'FROM "{lab.datasource}" GROUP BY 1 ORDER BY 1'
     )
     assert per_day == [
         {"day": "1", "n": 100},
@@ -236,102 +234,45 @@ async def test_replace_overwrites_only_the_days_the_file_covers(
     ]
 
 
-async def test_a_file_without_time_column_gets_the_constant_time(
-    druid: DruidClient,
-    staging: Staging,
-    druid_sql: DruidSqlForTests,
-    runtime_settings: Settings,
-    datasource: str,
-) -> None:
+async def test_a_file_without_time_column_gets_the_constant_time(lab: Lab) -> None:
     text = csv_text(("sku", "stock"), [(f"sku-{i}", i * 3) for i in range(250)])
-    await _ingest_ok(
-        druid,
-        staging,
-        runtime_settings,
-        datasource=datasource,
-        name="notime",
-        text=text,
-        time_column=None,
-    )
-    await druid_sql.wait_for_table(datasource)
-    row = await druid_sql.one(
+    await lab.land("notime", text, time_column=None)
+    row = await lab.sql.one(
         f"SELECT COUNT(*) AS n, SUM(stock) AS stock, MIN(__time) AS t0, MAX(__time) AS t1, "
-        f'COUNT(DISTINCT sku) AS skus FROM "{datasource}"'
+        f'COUNT(DISTINCT sku) AS skus FROM "{lab.datasource}"'
     )
-    frame = staging.frame("notime")
     assert row == {
         "n": 250,
-        "stock": frame["stock"].sum(),
+        "stock": lab.staging.frame("notime")["stock"].sum(),
         "skus": 250,
         "t0": "2000-01-01T00:00:00.000Z",
         "t1": "2000-01-01T00:00:00.000Z",
     }
 
 
-async def test_bad_rows_are_counted_in_the_report_not_fatal(
-    druid: DruidClient,
-    staging: Staging,
-    druid_sql: DruidSqlForTests,
-    runtime_settings: Settings,
-    datasource: str,
-) -> None:
-    good = _rows(6, days=[1], per_day=40)
-    # Staged files should be clean; if one is not, Druid must say so in numbers.
-    text = csv_text(HEADER, good) + "not-a-time,Lyon,1,1.0\n2024-03-01T12:00:00Z,Oslo,many,2.5\n"
-    name = "badrows"
-    uri = await staging.put_csv(name, text)
-    task_id = f"sluice_test_{datasource}_{name}"
-    # Polars cannot read this file typed; describe it as the profiler would for the good rows.
-    good_name = "badrows_good"
-    await staging.put_csv(good_name, csv_text(HEADER, good))
-    spec = build_ingestion_spec(
-        task_id=task_id,
-        datasource=datasource,
-        profile=staging.profile(good_name, time_column="ts"),
-        staged=staging.staged(good_name, uri),
-        mode=WriteMode.APPEND,
-        settings=runtime_settings,
-    )
-    await druid.submit_task(spec)
-    assert (await wait_for_task(druid, task_id)).state == "SUCCESS"
-    await wait_until_loaded(druid, datasource)
-    report = await final_report(druid, task_id)
+async def test_bad_rows_are_counted_in_the_report_not_fatal(lab: Lab) -> None:
+    good = csv_text(HEADER, _rows(6, days=[1], per_day=40))
+    # Staged files should be clean; if one is not, Druid must say so in numbers. Polars
+    # cannot read this file typed: it is described as the profiler would the good rows.
+    bad = good + "not-a-time,Lyon,1,1.0\n2024-03-01T12:00:00Z,Oslo,many,2.5\n"
+    report = await lab.land("badrows", bad, described_by=good)
 
     assert (report.processed, report.processed_with_error) == (40, 1)
     assert (report.unparseable, report.thrown_away) == (1, 0)
     assert "1 unparseable" in report.reason_summary()
     assert "not-a-time" in report.reason_summary()
-    await druid_sql.wait_for_table(datasource)
-    row = await druid_sql.one(
-        f'SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE qty IS NULL) AS null_qty FROM "{datasource}"'
+    row = await lab.sql.one(
+        "SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE qty IS NULL) AS null_qty "
+        f'FROM "{lab.datasource}"'
     )
     assert row == {"n": 41, "null_qty": 1}  # the bad number became null, the row stayed
 
 
-async def test_resubmitting_the_same_task_id_is_idempotent(
-    druid: DruidClient,
-    staging: Staging,
-    druid_sql: DruidSqlForTests,
-    runtime_settings: Settings,
-    datasource: str,
-) -> None:
-    name = "twice"
-    uri = await staging.put_csv(name, csv_text(HEADER, _rows(7, days=[9], per_day=30)))
-    spec = build_ingestion_spec(
-        task_id=f"sluice_test_{datasource}",
-        datasource=datasource,
-        profile=staging.profile(name, time_column="ts"),
-        staged=staging.staged(name, uri),
-        mode=WriteMode.APPEND,
-        settings=runtime_settings,
-    )
-    first = await druid.submit_task(spec)
-    second = await druid.submit_task(spec)  # e.g. a worker retry after a lost response
-    assert first == second == spec["id"]
-    assert (await wait_for_task(druid, first)).state == "SUCCESS"
-    await wait_until_loaded(druid, datasource)
-    await druid_sql.wait_for_table(datasource)
-    assert (await druid_sql.one(f'SELECT COUNT(*) AS n FROM "{datasource}"'))["n"] == 30
+async def test_resubmitting_the_same_task_id_is_idempotent(lab: Lab) -> None:
+    # Submitted twice, e.g. a worker retry after a lost response: each answers the same id.
+    text = csv_text(HEADER, _rows(7, days=[9], per_day=30))
+    await lab.land("twice", text, submissions=2)
+    assert (await lab.sql.one(f'SELECT COUNT(*) AS n FROM "{lab.datasource}"'))["n"] == 30
 
 
 # --- S3 problems: a FAILED task whose explanation names the S3 problem ---
@@ -351,56 +292,28 @@ async def test_resubmitting_the_same_task_id_is_idempotent(
     ids=["wrong-secret", "unknown-access-key", "wrong-endpoint"],
 )
 async def test_wrong_s3_configuration_in_druid_fails_with_a_named_reason(
-    druid: DruidClient,
-    staging: Staging,
-    runtime_settings: Settings,
-    datasource: str,
-    override: dict[str, str],
-    code: str,
-    words: list[str],
+    lab: Lab, override: dict[str, str], code: str, words: list[str]
 ) -> None:
     context = {f"druid.indexer.fork.property.{key}": value for key, value in override.items()}
     text = csv_text(HEADER, _rows(8, days=[1], per_day=10))
-    task_id, state = await _ingest(
-        druid,
-        staging,
-        runtime_settings,
-        datasource=datasource,
-        name=f"s3cfg_{code.lower()}",
-        text=text,
-        context=context,
-    )
-    assert state == "FAILED"
-    explained = await druid.explain_task_failure(task_id)
+    ingested = await lab.ingest(f"s3cfg_{code.lower()}", text, context=context)
+
+    assert ingested.state == "FAILED"
+    explained = await lab.druid.explain_task_failure(ingested.task_id)
     assert explained.code == code
     for word in words:
         assert word in explained.message
     assert "S3" in explained.message
-    assert not await druid.datasource_exists(datasource)
+    assert not await lab.druid.datasource_exists(lab.datasource)
 
 
-async def test_a_missing_staged_file_fails_with_a_named_reason(
-    druid: DruidClient,
-    staging: Staging,
-    runtime_settings: Settings,
-    datasource: str,
-) -> None:
-    name = "vanished"
-    uri = await staging.put_csv(name, csv_text(HEADER, _rows(9, days=[1], per_day=5)))
-    await staging.store.delete(f"{staging.prefix}{name}.csv")
-    task_id = f"sluice_test_{datasource}_{name}"
-    spec = build_ingestion_spec(
-        task_id=task_id,
-        datasource=datasource,
-        profile=staging.profile(name, time_column="ts"),
-        staged=staging.staged(name, uri),
-        mode=WriteMode.APPEND,
-        settings=runtime_settings,
-    )
-    await druid.submit_task(spec)
-    assert (await wait_for_task(druid, task_id)).state == "FAILED"
-    explained = await druid.explain_task_failure(task_id)
+async def test_a_missing_staged_file_fails_with_a_named_reason(lab: Lab) -> None:
+    text = csv_text(HEADER, _rows(9, days=[1], per_day=5))
+    ingested = await lab.ingest("vanished", text, vanish=True)
+
+    assert ingested.state == "FAILED"
+    explained = await lab.druid.explain_task_failure(ingested.task_id)
     assert (explained.code, explained.retryable) == ("S3_OBJECT_MISSING", False)
-    assert uri in explained.message
-    log = await druid.task_log(task_id)
+    assert ingested.uri in explained.message
+    log = await lab.druid.task_log(ingested.task_id)
     assert log is not None and "NoSuchKey" in log  # the log itself is readable through the API

@@ -23,7 +23,7 @@ from tests.druid.dashboard_env import DashboardEnv, acquire, dashboard_settings,
 pytestmark = pytest.mark.druid
 
 PROBLEM_FIELDS = """
-  ... on QueryProblem { message }
+  ... on QueryProblem { code message }
   ... on UnknownColumn { column available }
   ... on UnknownDatasource { datasource available }
   ... on InvalidQuery { argument }
@@ -213,6 +213,8 @@ async def test_problems_are_data_with_a_message(
     result = next(iter((await execute(env, document, variables)).values()))
     assert result["__typename"] == typename
     assert says in result["message"]
+    # One code per problem type: UnknownColumn -> UNKNOWN_COLUMN.
+    assert result["code"] == "".join(f"_{c}" if c.isupper() else c.upper() for c in typename)[1:]
 
 
 async def test_timeout_and_row_cap_come_from_settings(env: DashboardEnv) -> None:
@@ -220,6 +222,7 @@ async def test_timeout_and_row_cap_come_from_settings(env: DashboardEnv) -> None
                  "column": "user_id"}, "granularity": "HOUR"}  # fmt: skip
     slow = await execute(env, TIMESERIES, variables, query_timeout_ms=1)
     assert slow["timeseries"]["__typename"] == "QueryTimeout"
+    assert slow["timeseries"]["code"] == "QUERY_TIMEOUT"
     assert slow["timeseries"]["timeoutMs"] == 1 and "cancelled" in slow["timeseries"]["message"]
     big = await execute(env, TIMESERIES, variables, query_max_rows=100)
     assert big["timeseries"]["__typename"] == "ResultTooLarge"

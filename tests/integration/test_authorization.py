@@ -48,9 +48,9 @@ OPERATIONS: dict[str, Op] = {
     "members": Op(Admin, "query { members { email role } }"),
     "apiTokens": Op(Admin, "query { apiTokens { name role } }"),
     "task": Op(Viewer, 'query { task(id: "$TASK") { id status datasource } }', scoped=True),
-    "tasks": Op(Viewer, "query { tasks { items { id datasource } } }"),
+    "tasks": Op(Viewer, "query { tasks { ... on TaskPage { items { id datasource } } } }"),
     "checkDatasourceName": Op(
-        Viewer, 'query { checkDatasourceName(name: "sales") { valid exists } }'
+        Viewer, 'query { checkDatasourceName(name: "sales") { exists problem { code } } }'
     ),
     "uploadSession": Op(
         Viewer, 'query { uploadSession(id: "$SESSION") { id datasource } }', scoped=True
@@ -92,7 +92,9 @@ OPERATIONS: dict[str, Op] = {
     "completeUpload": Op(
         Editor, f'mutation {{ completeUpload(id: "$SESSION") {{ {UPLOAD} }} }}', True
     ),
-    "cancelUpload": Op(Editor, 'mutation { cancelUpload(id: "$SESSION") }', scoped=True),
+    "cancelUpload": Op(
+        Editor, 'mutation { cancelUpload(id: "$SESSION") { __typename } }', scoped=True
+    ),
     "retryTask": Op(Editor, f'mutation {{ retryTask(id: "$TASK") {{ {TASK_FIELDS} }} }}', True),
     "cancelTask": Op(Editor, f'mutation {{ cancelTask(id: "$TASK") {{ {TASK_FIELDS} }} }}', True),
     "taskUpdates": Op(

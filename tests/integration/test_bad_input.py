@@ -14,7 +14,7 @@ import pytest
 from core.settings import Settings
 from core.storage import S3ObjectStore
 from tests.conftest import api_client, grant
-from tests.graphql_ops import get_task, upload_file
+from tests.graphql_ops import QUARANTINE, get_task, graphql, list_tasks, upload_file
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
 
@@ -167,7 +167,8 @@ async def test_bad_rows_are_quarantined_with_reasons(
     response = await client.post(
         "/graphql",
         json={
-            "query": "query($id: ID!) { task(id: $id) { quarantineUrl "
+            "query": "query($id: ID!) { task(id: $id) { "
+            "quarantineUrl { ... on QuarantineLink { url } } "
             "quarantinePreview { sourceRow reason values { column value } } } }",
             "variables": {"id": task["id"]},
         },
@@ -178,6 +179,77 @@ async def test_bad_rows_are_quarantined_with_reasons(
     assert "2024-13-45" in preview[0]["reason"]
     assert {"column": "city", "value": "Lyon"} in preview[0]["values"]
     async with httpx.AsyncClient() as browser:
-        download = await browser.get(shown["quarantineUrl"])
+        download = await browser.get(shown["quarantineUrl"]["url"])
     assert download.status_code == 200
     assert pl.read_csv(io.BytesIO(download.content), infer_schema_length=0).height == 2
+
+    # The file gone from storage is a typed answer, not a failed task query.
+    await store.delete(key)
+    gone = (await graphql(client, QUARANTINE, id=task["id"]))["task"]
+    assert gone["hasQuarantine"] is True and gone["quarantinePreview"] == []
+    assert gone["quarantineUrl"]["__typename"] == "QuarantineUnavailable"
+    assert gone["quarantineUrl"]["code"] == "QUARANTINE_MISSING"
+
+
+async def test_a_pagination_cursor_not_given_by_the_api_is_a_typed_answer(client: Any) -> None:
+    for cursor in ("not-base64!", "bm90IGEgY3Vyc29y", "//79"):  # junk, "not a cursor", bad UTF-8
+        page = await list_tasks(client, after=cursor)
+        assert page["__typename"] == "InvalidArgument"
+        assert page["code"] == "INVALID_CURSOR" and page["argument"] == "after"
+        assert "without `after`" in page["message"]
+
+
+def _multipart(operations: bytes, mapping: bytes) -> dict[str, Any]:
+    return {
+        "data": {"operations": operations, "map": mapping},
+        "files": {"0": ("a.csv", b"a,b\n1,2\n", "text/csv")},
+    }
+
+
+@pytest.mark.parametrize(
+    "operations,mapping,words",
+    [
+        (
+            b'{"query": "mutation',
+            b'{"0": ["variables.file"]}',
+            "'operations' field is not valid JSON",
+        ),
+        (b"\xff\xfe{}", b'{"0": ["variables.file"]}', "'operations' field is not UTF-8"),
+        (b'{"query": "q", "variables": {"file": null}}', b"\xff", "'map' field is not UTF-8"),
+        (b'{"query": "q", "variables": {"file": null}}', b"[1, 2]", "'map' must be a JSON object"),
+        (b'[{"query": "q"}]', b"{}", "batches are not supported"),
+        (b'{"query": 42}', b"{}", "'query'"),
+        (b'{"query": "q", "variables": {}}', b'{"0": "variables.file"}', "list of variable paths"),
+    ],
+)
+async def test_a_broken_multipart_request_gets_a_clear_400(
+    client: Any, store: S3ObjectStore, operations: bytes, mapping: bytes, words: str
+) -> None:
+    response = await client.post("/graphql", **_multipart(operations, mapping))
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert words in error["message"]
+    assert error["extensions"] == {"code": "INVALID_REQUEST"}
+    assert "Traceback" not in error["message"] and "Expecting" not in error["message"]
+    assert await store.list_keys("uploads/") == []  # the streamed file is removed
+
+
+@pytest.mark.parametrize(
+    "query,variables",
+    [
+        ("query($id: ID!) { task(id: $id) { id } }", {"id": "a\u0000b"}),
+        ("query($n: String!) { checkDatasourceName(name: $n) { exists } }", {"n": "x\u0000"}),
+        ('mutation { retryTask(id: "a\\u0000b") { __typename } }', {}),
+    ],
+)
+async def test_a_nul_character_in_an_argument_is_refused_in_plain_words(
+    client: Any, query: str, variables: dict[str, Any]
+) -> None:
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {"code": "INVALID_REQUEST"}
+    assert "NUL character" in error["message"]

@@ -59,6 +59,13 @@ async def test_upload_follows_the_task_and_exits_1_when_it_fails(
     )
     assert code == 0 and "FAILED" in out and "DRUID_UNAVAILABLE" in out
 
+    code, out, _ = await finish(
+        await start(
+            tmp_path, "--url", f"http://{live_server}", "tasks", "--json", token=token_of(auth)
+        )
+    )
+    assert code == 0 and [t["id"] for t in json.loads(out)] == [task_id]
+
 
 async def test_a_rejected_file_exits_1_with_the_reason(
     live_server: str, tmp_path: Path, auth: dict[str, str]

@@ -180,13 +180,13 @@ async def test_task_updates_survive_a_redis_restart_and_end_with_the_terminal_st
             own_redis.stop()
             # Its announcement is lost with Redis; PostgreSQL has the change.
             await svc.tasks.fail(
-                task_id, stage=TaskStatus.QUEUED, code="X", message="gone", retryable=False
+                task_id, stage=TaskStatus.QUEUED, code="STALLED", message="gone", retryable=False
             )
             await own_redis.start()
             items = await asyncio.wait_for(updates, 60)
 
     assert items[-1]["taskUpdates"]["status"] == "FAILED"
-    assert items[-1]["taskUpdates"]["error"]["code"] == "X"
+    assert items[-1]["taskUpdates"]["error"]["code"] == "STALLED"
 
 
 async def test_the_task_feed_catches_up_after_a_redis_restart(
@@ -204,7 +204,7 @@ async def test_the_task_feed_catches_up_after_a_redis_restart(
 
             own_redis.stop()
             await svc.tasks.fail(
-                task_id, stage=TaskStatus.QUEUED, code="X", message="gone", retryable=False
+                task_id, stage=TaskStatus.QUEUED, code="STALLED", message="gone", retryable=False
             )
             await own_redis.start()
             async with asyncio.timeout(60):
@@ -216,7 +216,7 @@ async def test_the_task_feed_catches_up_after_a_redis_restart(
             with contextlib.suppress(asyncio.CancelledError):
                 await feed
 
-    assert item == {"id": task_id, "status": "FAILED", "error": {"code": "X"}}
+    assert item == {"id": task_id, "status": "FAILED", "error": {"code": "STALLED"}}
 
 
 async def test_subscribing_while_redis_is_down_still_ends_with_the_terminal_state(
@@ -233,7 +233,7 @@ async def test_subscribing_while_redis_is_down_still_ends_with_the_terminal_stat
             first = await asyncio.wait_for(received.get(), 30)  # read from PostgreSQL
             assert first["taskUpdates"]["status"] == "QUEUED"
             await svc.tasks.fail(
-                task_id, stage=TaskStatus.QUEUED, code="X", message="gone", retryable=False
+                task_id, stage=TaskStatus.QUEUED, code="STALLED", message="gone", retryable=False
             )
             await own_redis.start()
             items = await asyncio.wait_for(updates, 60)

@@ -38,7 +38,14 @@ mutation Complete($id: ID!) {
     ... on UploadRejected { code message }
   }
 }"""
-CANCEL = "mutation Cancel($id: ID!) { cancelUpload(id: $id) }"
+CANCEL = """
+mutation Cancel($id: ID!) {
+  cancelUpload(id: $id) {
+    __typename
+    ... on UploadSession { cancelled }
+    ... on UploadRejected { code message }
+  }
+}"""
 
 
 def _csv(rows: int) -> bytes:
@@ -102,6 +109,9 @@ async def test_parts_sent_straight_to_s3_become_a_queued_task(
     again = (await _gql(client, COMPLETE, id=session["id"]))["completeUpload"]
     assert again["id"] == done["id"]
     assert await db.fetchval("SELECT count(*) FROM tasks") == 1
+    # A completed upload cannot be cancelled: its task can.
+    refused = (await _gql(client, CANCEL, id=session["id"]))["cancelUpload"]
+    assert refused["__typename"] == "UploadRejected" and refused["code"] == "UPLOAD_COMPLETED"
 
     await worker()
     task = await get_task(client, done["id"])
@@ -167,7 +177,10 @@ async def test_a_cancelled_upload_frees_its_parts_and_cannot_complete(
     content = _csv(1000)
     session = await _start(client, content)
     await _put(session, content, [1])
-    assert (await _gql(client, CANCEL, id=session["id"]))["cancelUpload"] is True
+    cancelled = (await _gql(client, CANCEL, id=session["id"]))["cancelUpload"]
+    assert cancelled == {"__typename": "UploadSession", "cancelled": True}
+    again = (await _gql(client, CANCEL, id=session["id"]))["cancelUpload"]
+    assert again == cancelled  # cancelling twice is fine
     done = (await _gql(client, COMPLETE, id=session["id"]))["completeUpload"]
     assert done["code"] == "UPLOAD_ABORTED"
     state = await _gql(client, SESSION_QUERY, id=session["id"], first=1, count=1)
@@ -178,6 +191,9 @@ async def test_a_cancelled_upload_frees_its_parts_and_cannot_complete(
 async def test_unknown_session(client: httpx.AsyncClient) -> None:
     done = (await _gql(client, COMPLETE, id="nope"))["completeUpload"]
     assert done["code"] == "UPLOAD_NOT_FOUND"
+    cancelled = (await _gql(client, CANCEL, id="nope"))["cancelUpload"]
+    assert cancelled["__typename"] == "UploadRejected"
+    assert cancelled["code"] == "UPLOAD_NOT_FOUND"
     assert (await _gql(client, SESSION_QUERY, id="nope", first=1, count=1))["uploadSession"] is None
 
 

@@ -63,7 +63,7 @@ async def test_a_foreign_origin_is_refused_even_with_the_header(
 async def test_same_origin_requests_pass(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/graphql",
-        json={"query": "{ tasks { items { id } } }"},
+        json={"query": "{ tasks { ... on TaskPage { items { id } } } }"},
         headers={"origin": "http://sluice.test"},
     )
     assert response.status_code == 200 and "errors" not in response.json()
@@ -107,7 +107,9 @@ async def test_an_answer_over_the_cap_is_refused(settings: Settings, db: Any, cl
     small = settings.model_copy(update={"max_response_bytes": 400})
     aliases = " ".join(f"a{i}: tasks {{ items {{ id }} nextCursor }}" for i in range(25))
     async with api_client(small, await grant(db)) as client:
-        fine = await client.post("/graphql", json={"query": "{ tasks { items { id } } }"})
+        fine = await client.post(
+            "/graphql", json={"query": "{ tasks { ... on TaskPage { items { id } } } }"}
+        )
         large = await client.post("/graphql", json={"query": f"{{ {aliases} }}"})
     assert fine.status_code == 200
     assert large.status_code == 413

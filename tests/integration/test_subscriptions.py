@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import httpx
+import websockets
 
 from tests.graphql_ops import TASK_UPDATES, subscribe, upload_file
 
@@ -17,10 +19,13 @@ async def test_task_updates_streams_every_state_in_order_then_completes(
 ) -> None:
     async with httpx.AsyncClient(base_url=f"http://{live_server}", headers=auth) as client:
         task = await upload_file(client, filename="s.csv", content=CSV, datasource="live")
+        received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         subscription = asyncio.create_task(
-            subscribe(live_server, TASK_UPDATES, {"id": task["id"]}, auth=auth)
+            subscribe(live_server, TASK_UPDATES, {"id": task["id"]}, each=received, auth=auth)
         )
-        await asyncio.sleep(0.5)  # let the subscriber connect before the worker starts
+        # The worker starts only once the subscriber has the current state: the server
+        # listens for changes before it sends that, so from then on none can be missed.
+        await asyncio.wait_for(received.get(), 60)
         await worker()
         items = await asyncio.wait_for(subscription, 60)
 
@@ -39,3 +44,22 @@ async def test_subscribing_to_a_finished_task_gets_its_state_and_completes(
         await worker()
     items = await subscribe(live_server, TASK_UPDATES, {"id": task["id"]}, auth=auth)
     assert [i["taskUpdates"]["status"] for i in items] == ["FAILED"]
+
+
+async def test_an_unknown_task_gets_a_plain_not_found_error(
+    live_server: str, auth: dict[str, str]
+) -> None:
+    async with websockets.connect(
+        f"ws://{live_server}/graphql", subprotocols=["graphql-transport-ws"]
+    ) as ws:
+        payload = {"authorization": auth["authorization"]}
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        payload = {"query": TASK_UPDATES, "variables": {"id": "no-such-task"}}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        message = json.loads(await asyncio.wait_for(ws.recv(), 60))
+
+    errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
+    [error] = errors
+    assert error["message"] == "There is no task no-such-task. Check the id."
+    assert error["extensions"] == {"code": "NOT_FOUND"}

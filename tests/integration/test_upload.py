@@ -10,7 +10,13 @@ import polars as pl
 
 from core.model import TaskStatus
 from core.storage import S3ObjectStore
-from tests.graphql_ops import get_task, upload_file, upload_files
+from tests.graphql_ops import (
+    check_datasource_name,
+    get_task,
+    list_tasks,
+    upload_file,
+    upload_files,
+)
 from workers.pipeline import STEP_MESSAGES
 
 STEP_ORDER = ("detecting", "inferring", "checking", "done")
@@ -173,36 +179,19 @@ async def test_cancel_a_queued_task(client: Any, worker: Any) -> None:
 async def test_tasks_are_paginated_and_filtered(client: Any) -> None:
     for name in ("a", "b", "c"):
         await upload_file(client, filename=f"{name}.csv", content=CSV, datasource=f"ds_{name}")
-    query = (
-        "query($first: Int, $after: String, $ds: String) { tasks(first: $first, after: $after, "
-        "datasource: $ds) { items { filename } nextCursor } }"
-    )
-    page1 = (await client.post("/graphql", json={"query": query, "variables": {"first": 2}})).json()
-    items = page1["data"]["tasks"]["items"]
-    assert [i["filename"] for i in items] == ["c.csv", "b.csv"]
-    cursor = page1["data"]["tasks"]["nextCursor"]
-    page2 = (
-        await client.post(
-            "/graphql", json={"query": query, "variables": {"first": 2, "after": cursor}}
-        )
-    ).json()
-    assert [i["filename"] for i in page2["data"]["tasks"]["items"]] == ["a.csv"]
-    assert page2["data"]["tasks"]["nextCursor"] is None
-    only_b = (
-        await client.post("/graphql", json={"query": query, "variables": {"ds": "ds_b"}})
-    ).json()
-    assert [i["filename"] for i in only_b["data"]["tasks"]["items"]] == ["b.csv"]
+    page1 = await list_tasks(client, first=2)
+    assert [i["filename"] for i in page1["items"]] == ["c.csv", "b.csv"]
+    page2 = await list_tasks(client, first=2, after=page1["nextCursor"])
+    assert [i["filename"] for i in page2["items"]] == ["a.csv"]
+    assert page2["nextCursor"] is None
+    only_b = await list_tasks(client, ds="ds_b")
+    assert [i["filename"] for i in only_b["items"]] == ["b.csv"]
 
 
 async def test_check_datasource_name_as_the_user_types(client: Any) -> None:
-    query = "query($n: String!) { checkDatasourceName(name: $n) { valid message exists } }"
-
-    async def check(name: str) -> dict[str, Any]:
-        response = await client.post("/graphql", json={"query": query, "variables": {"n": name}})
-        return response.json()["data"]["checkDatasourceName"]  # type: ignore[no-any-return]
-
-    assert await check("sales") == {"valid": True, "message": None, "exists": False}
+    assert await check_datasource_name(client, "sales") == {"exists": False, "problem": None}
     await upload_file(client, filename="s.csv", content=CSV, datasource="sales")
-    assert (await check("sales"))["exists"] is True
-    bad = await check("a/b")
-    assert bad["valid"] is False and "'/'" in bad["message"]
+    assert (await check_datasource_name(client, "sales"))["exists"] is True
+    problem = (await check_datasource_name(client, "a/b"))["problem"]
+    assert problem["code"] == "INVALID_DATASOURCE" and problem["argument"] == "name"
+    assert "'/'" in problem["message"]

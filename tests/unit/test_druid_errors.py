@@ -8,6 +8,7 @@ chatter removed, local paths replaced). How each was provoked is in the table be
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,18 @@ def test_real_failures_are_explained(name: str) -> None:
         assert word in explained.message
     assert explained.detail
     assert "\tat " not in explained.message  # no stack traces for people
+    assert not re.search(r"\b(?:java|javax|org\.apache|com\.amazonaws)\.", explained.message)
+
+
+def test_an_unknown_failure_shows_druid_words_without_java_names_or_paths() -> None:
+    explained = explain_failure(
+        error_message="java.lang.IllegalStateException: Unable to grant lock to inactive "
+        "Task [/opt/druid/var/tmp/persistent/task/abc]\n\tat org.apache.druid.X.y(X.java:1)"
+    )
+    assert explained.code == "DRUID_TASK_FAILED"
+    assert "Unable to grant lock to inactive Task" in explained.message
+    assert "java.lang" not in explained.message
+    assert "/opt/druid" not in explained.message
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

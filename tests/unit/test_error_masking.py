@@ -1,22 +1,90 @@
-"""Unexpected failures reach clients as a plain sentence, never as internal exception text."""
+"""Only GraphQL's own errors and VisibleError reach clients with their text; every other
+exception becomes a plain sentence with an incident id, logged with its traceback."""
 
 from __future__ import annotations
 
-from graphql import GraphQLError
+import json
+import logging
+import re
+from collections.abc import AsyncGenerator
+from typing import Any
 
-from schema import UNEXPECTED_ERROR, _is_unexpected
+import pytest
+import strawberry
+
+from core.errors import ErrorCode, VisibleError
+from schema.errors import MaskUnexpectedErrors, SluiceSchema
+
+_RAISE: dict[str, Exception] = {
+    "value": ValueError("invalid literal for int() with base 10: '/srv/secret'"),
+    "json": json.JSONDecodeError("Expecting value", "{", 1),
+    "unicode": UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"),
+    "key": KeyError("druid_task_id"),
+    "connection": ConnectionRefusedError("127.0.0.1:5433"),
+    "visible": VisibleError("There is no task 42. Check the id.", code=ErrorCode.NOT_FOUND),
+}
 
 
-def _error(original: Exception | None) -> GraphQLError:
-    return GraphQLError("boom", original_error=original)
+@strawberry.type
+class Query:
+    @strawberry.field
+    def fail(self, kind: str) -> str:
+        raise _RAISE[kind]
 
 
-def test_bugs_and_infrastructure_faults_are_masked() -> None:
-    assert _is_unexpected(_error(AttributeError("'Services' object has no attribute 'x'")))
-    assert _is_unexpected(_error(ConnectionRefusedError("127.0.0.1:5433")))
-    assert "unexpected error" in UNEXPECTED_ERROR
+@strawberry.type
+class Subscription:
+    @strawberry.subscription
+    async def fail_later(self, kind: str) -> AsyncGenerator[str, None]:
+        yield "first"
+        raise _RAISE[kind]
 
 
-def test_actionable_errors_keep_their_words() -> None:
-    assert not _is_unexpected(_error(None))  # validation: depth, aliases, unknown field
-    assert not _is_unexpected(_error(ValueError("There is no task 42. Check the id.")))
+SCHEMA = SluiceSchema(query=Query, subscription=Subscription, extensions=[MaskUnexpectedErrors])
+
+
+async def _error(kind: str) -> dict[str, Any]:
+    result = await SCHEMA.execute(f'{{ fail(kind: "{kind}") }}')
+    assert result.errors is not None and len(result.errors) == 1
+    return result.errors[0].formatted  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("kind", ["value", "json", "unicode", "key", "connection"])
+async def test_every_other_exception_is_masked_with_an_incident_id_that_is_logged(
+    kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="sluice.api"):
+        error = await _error(kind)
+
+    assert str(_RAISE[kind]) not in error["message"]
+    assert "unexpected error" in error["message"]
+    incident = error["extensions"]["incident"]
+    assert re.fullmatch(r"[0-9a-f]{12}", incident)
+    assert incident in error["message"]
+    assert error["extensions"]["code"] == "INTERNAL_ERROR"
+    logged = [r for r in caplog.records if incident in r.getMessage()]
+    assert len(logged) == 1
+    assert logged[0].exc_info is not None and logged[0].exc_info[1] is _RAISE[kind]
+
+
+async def test_a_visible_error_keeps_its_words_and_carries_its_code() -> None:
+    error = await _error("visible")
+    assert error["message"] == "There is no task 42. Check the id."
+    assert error["extensions"] == {"code": "NOT_FOUND"}
+
+
+async def test_graphql_validation_errors_keep_their_words() -> None:
+    result = await SCHEMA.execute("{ nope }")
+    assert result.errors is not None
+    assert "Cannot query field 'nope'" in result.errors[0].message
+
+
+async def test_an_error_inside_a_subscription_is_masked_too() -> None:
+    stream = await SCHEMA.subscribe('subscription { failLater(kind: "key") }')
+    assert not isinstance(stream, strawberry.types.ExecutionResult)
+    results = [result async for result in stream]
+    assert results[0].data == {"failLater": "first"}
+    assert results[-1].errors is not None
+    error = results[-1].errors[0]
+    assert "druid_task_id" not in error.message
+    assert error.extensions is not None and error.extensions["code"] == "INTERNAL_ERROR"

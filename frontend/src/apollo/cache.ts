@@ -1,21 +1,28 @@
 import { InMemoryCache, type FieldPolicy, type Reference } from "@apollo/client";
 import possibleTypes from "../gql/possibleTypes";
 
-type TaskPageRef = { __typename?: "TaskPage"; items: Reference[]; nextCursor: string | null };
+type TaskPageRef = { __typename: "TaskPage"; items: Reference[]; nextCursor: string | null };
+type TasksResultRef =
+  TaskPageRef | { __typename: "InvalidArgument"; code: string; message: string };
 
 /**
  * `tasks` is one list per filter (status, datasource); a page fetched with `after`
  * is appended, a fetch without `after` replaces the list. Live tasks from `taskFeed`
- * are prepended by the Tasks page through `cache.updateQuery`.
+ * are prepended by the Tasks page through `cache.updateQuery`. A refused `after`
+ * (InvalidArgument) replaces the list, so the page offers to start again.
  */
-const taskPages: FieldPolicy<TaskPageRef> = {
+const taskPages: FieldPolicy<TasksResultRef> = {
   keyArgs: ["status", "datasource"],
   merge(existing, incoming, { args, readField }) {
-    if (!existing || !args?.after) return incoming;
+    if (existing?.__typename !== "TaskPage" || incoming.__typename !== "TaskPage" || !args?.after)
+      return incoming;
     const seen = new Set(existing.items.map((item) => readField<string>("id", item)));
     return {
       ...incoming,
-      items: [...existing.items, ...incoming.items.filter((item) => !seen.has(readField<string>("id", item)))],
+      items: [
+        ...existing.items,
+        ...incoming.items.filter((item) => !seen.has(readField<string>("id", item))),
+      ],
     };
   },
 };

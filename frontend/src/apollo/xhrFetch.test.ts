@@ -5,7 +5,10 @@ import { xhrFetch } from "./xhrFetch";
 describe("xhrFetch", () => {
   it("uses fetch when nobody asks for upload progress", async () => {
     const { fetchMock } = installFakeNetwork({ Ping: () => ({ ok: true }) });
-    const response = await xhrFetch("/graphql", { method: "POST", body: JSON.stringify({ operationName: "Ping" }) });
+    const response = await xhrFetch("/graphql", {
+      method: "POST",
+      body: JSON.stringify({ operationName: "Ping" }),
+    });
     expect(await response.json()).toEqual({ data: { ok: true } });
     expect(fetchMock).toHaveBeenCalledTimes(1);
     expect(FakeXHR.sent).toHaveLength(0);
@@ -34,7 +37,12 @@ describe("xhrFetch", () => {
   it("aborts the request when the signal fires", async () => {
     installFakeNetwork({});
     const controller = new AbortController();
-    const pending = xhrFetch("/graphql", { method: "POST", body: "x", signal: controller.signal, onUploadProgress: vi.fn() });
+    const pending = xhrFetch("/graphql", {
+      method: "POST",
+      body: "x",
+      signal: controller.signal,
+      onUploadProgress: vi.fn(),
+    });
     controller.abort();
     await expect(pending).rejects.toMatchObject({ name: "AbortError" });
     expect(FakeXHR.sent[0].aborted).toBe(true);

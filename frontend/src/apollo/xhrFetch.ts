@@ -12,10 +12,17 @@ export type ProgressFetchInit = RequestInit & {
   onUploadProgress?: (progress: UploadProgress) => void;
 };
 
-export function xhrFetch(input: RequestInfo | URL, init: ProgressFetchInit = {}): Promise<Response> {
+export function xhrFetch(
+  input: RequestInfo | URL,
+  init: ProgressFetchInit = {},
+): Promise<Response> {
   const { onUploadProgress, ...rest } = init;
   if (!onUploadProgress) return fetch(input, rest);
-  return sendWithProgress(String(input instanceof Request ? input.url : input), rest, onUploadProgress);
+  return sendWithProgress(
+    String(input instanceof Request ? input.url : input),
+    rest,
+    onUploadProgress,
+  );
 }
 
 function sendWithProgress(

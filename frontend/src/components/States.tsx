@@ -4,7 +4,13 @@ import { describeError } from "./errors";
 
 export function Loading({ label }: { label: string }) {
   return (
-    <Stack direction="row" spacing={2} sx={{ py: 4, alignItems: "center" }} role="status" aria-live="polite">
+    <Stack
+      direction="row"
+      spacing={2}
+      sx={{ py: 4, alignItems: "center" }}
+      role="status"
+      aria-live="polite"
+    >
       <CircularProgress size={24} aria-hidden />
       <Typography color="text.secondary">{label}</Typography>
     </Stack>

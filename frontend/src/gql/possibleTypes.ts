@@ -2,6 +2,10 @@
 
       export type PossibleTypesResultData = {
   "possibleTypes": {
+    "CancelUploadResult": [
+      "UploadRejected",
+      "UploadSession"
+    ],
     "CreateTokenResult": [
       "AuthRejected",
       "CreatedToken"
@@ -18,6 +22,10 @@
     "MemberResult": [
       "AuthRejected",
       "Member"
+    ],
+    "QuarantineUrlResult": [
+      "QuarantineLink",
+      "QuarantineUnavailable"
     ],
     "QueryProblem": [
       "InvalidQuery",
@@ -38,6 +46,10 @@
     "TaskActionResult": [
       "IngestionTask",
       "TaskActionRejected"
+    ],
+    "TasksResult": [
+      "InvalidArgument",
+      "TaskPage"
     ],
     "TimeSeriesResult": [
       "InvalidQuery",
@@ -60,11 +72,29 @@
     "UploadResult": [
       "IngestionTask",
       "UploadRejected"
+    ],
+    "UserError": [
+      "AuthRejected",
+      "InvalidArgument",
+      "InvalidQuery",
+      "QuarantineUnavailable",
+      "QueryTimeout",
+      "QueryUnavailable",
+      "ResultTooLarge",
+      "TaskActionRejected",
+      "TaskError",
+      "UnknownColumn",
+      "UnknownDatasource",
+      "UploadRejected"
     ]
   }
 };
       const result: PossibleTypesResultData = {
   "possibleTypes": {
+    "CancelUploadResult": [
+      "UploadRejected",
+      "UploadSession"
+    ],
     "CreateTokenResult": [
       "AuthRejected",
       "CreatedToken"
@@ -81,6 +111,10 @@
     "MemberResult": [
       "AuthRejected",
       "Member"
+    ],
+    "QuarantineUrlResult": [
+      "QuarantineLink",
+      "QuarantineUnavailable"
     ],
     "QueryProblem": [
       "InvalidQuery",
@@ -102,6 +136,10 @@
       "IngestionTask",
       "TaskActionRejected"
     ],
+    "TasksResult": [
+      "InvalidArgument",
+      "TaskPage"
+    ],
     "TimeSeriesResult": [
       "InvalidQuery",
       "QueryTimeout",
@@ -122,6 +160,20 @@
     ],
     "UploadResult": [
       "IngestionTask",
+      "UploadRejected"
+    ],
+    "UserError": [
+      "AuthRejected",
+      "InvalidArgument",
+      "InvalidQuery",
+      "QuarantineUnavailable",
+      "QueryTimeout",
+      "QueryUnavailable",
+      "ResultTooLarge",
+      "TaskActionRejected",
+      "TaskError",
+      "UnknownColumn",
+      "UnknownDatasource",
       "UploadRejected"
     ]
   }

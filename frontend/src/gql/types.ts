@@ -36,6 +36,80 @@ export type EqualsFilter = {
   value: string;
 };
 
+/** Why something was refused or failed; stable, for clients to branch on (the message is for people). */
+export type ErrorCode =
+  | 'ACCOUNTING_MISMATCH'
+  | 'ALREADY_FINISHED'
+  | 'ARCHIVE_HAS_SEVERAL_TABLES'
+  | 'BLANK_COLUMN_NAME'
+  | 'COLUMN_NAME_TOO_LONG'
+  | 'DECOMPRESSION_LIMIT'
+  | 'DRUID_LOCK_CONFLICT'
+  | 'DRUID_NO_CAPACITY'
+  | 'DRUID_REJECTED'
+  | 'DRUID_TASK_CANCELLED'
+  | 'DRUID_TASK_DIED'
+  | 'DRUID_TASK_FAILED'
+  | 'DRUID_TIMEOUT'
+  | 'DRUID_UNAVAILABLE'
+  | 'DRUID_WORKER_LOST'
+  | 'DUPLICATE_COLUMN_NAME'
+  | 'DUPLICATE_FILE'
+  | 'EMPTY_FILE'
+  | 'FILE_TOO_LARGE'
+  | 'FORBIDDEN'
+  | 'HANDOFF_TIMEOUT'
+  | 'HEADER_ONLY'
+  | 'INCOMPLETE_UPLOAD'
+  | 'INTERNAL_ERROR'
+  | 'INVALID_CURSOR'
+  | 'INVALID_DATASOURCE'
+  | 'INVALID_JSON'
+  | 'INVALID_OPTIONS'
+  | 'INVALID_QUERY'
+  | 'INVALID_REQUEST'
+  | 'INVALID_TOKEN_REQUEST'
+  | 'NOT_A_MEMBER'
+  | 'NOT_FOUND'
+  | 'NOT_MULTIPART'
+  | 'NOT_RETRYABLE'
+  | 'NO_SUCH_USER'
+  | 'NO_VALID_ROWS'
+  | 'OUT_OF_MEMORY'
+  | 'QUARANTINE_MISSING'
+  | 'QUERY_TIMEOUT'
+  | 'QUERY_UNAVAILABLE'
+  | 'RATE_LIMITED'
+  | 'RECONCILIATION_MISMATCH'
+  | 'RESULT_TOO_LARGE'
+  | 'S3_ACCESS_DENIED'
+  | 'S3_BUCKET_MISSING'
+  | 'S3_CREDENTIALS_INVALID'
+  | 'S3_ENDPOINT_NOT_S3'
+  | 'S3_ENDPOINT_UNKNOWN_HOST'
+  | 'S3_ENDPOINT_UNREACHABLE'
+  | 'S3_ERROR'
+  | 'S3_OBJECT_MISSING'
+  | 'S3_UNAVAILABLE'
+  | 'SHEET_NOT_FOUND'
+  | 'STALLED'
+  | 'TIMESTAMP_COLUMN_NOT_FOUND'
+  | 'TIMESTAMP_COLUMN_UNPARSEABLE'
+  | 'TOO_MANY_COLUMNS'
+  | 'TOO_MANY_PARSE_ERRORS'
+  | 'UNAUTHENTICATED'
+  | 'UNDECODABLE_TEXT'
+  | 'UNKNOWN_COLUMN'
+  | 'UNKNOWN_DATASOURCE'
+  | 'UNSUPPORTED_COLUMN_NAME'
+  | 'UNSUPPORTED_FORMAT'
+  | 'UPLOAD_ABORTED'
+  | 'UPLOAD_COMPLETED'
+  | 'UPLOAD_NOT_FOUND'
+  | 'WRONG_PASSWORD'
+  | 'XLSX_INVALID'
+  | 'XLSX_TOO_LARGE';
+
 /** Exactly one condition. A list of filters is combined with AND. */
 export type FilterInput =
   {   contains: ContainsFilter; equals?: never; in?: never; isNotNull?: never; isNull?: never; range?: never; }
@@ -123,13 +197,16 @@ export type WriteMode =
 
 export type DatasetSummaryFragment = { __typename: 'Dataset', name: string, rowCount: number | null, sizeBytes: number | null, timeMin: string | null, timeMax: string | null, lastIngestedAt: string | null, lastTaskId: string | null, hasTimeColumn: boolean, tracked: boolean, columns: Array<{ __typename: 'DatasetColumn', name: string, type: ColumnType }> };
 
-export type TaskSummaryFragment = { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: string, message: string, retryable: boolean, stage: TaskStatus | null } | null };
+export type TaskSummaryFragment = { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null };
 
 export type ValidationReportFragment = { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> };
 
-export type TaskDetailFragment = { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: string, message: string, retryable: boolean, stage: TaskStatus | null } | null };
+export type TaskDetailFragment = { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null };
 
-export type TaskQuarantineFragment = { __typename: 'IngestionTask', quarantineUrl: string | null, quarantinePreview: Array<{ __typename: 'QuarantinedRow', sourceRow: number, reason: string, values: Array<{ __typename: 'QuarantinedValue', column: string, value: string }> }> };
+export type TaskQuarantineFragment = { __typename: 'IngestionTask', quarantineUrl:
+    | { __typename: 'QuarantineLink', url: string }
+    | { __typename: 'QuarantineUnavailable', code: ErrorCode, message: string }
+   | null, quarantinePreview: Array<{ __typename: 'QuarantinedRow', sourceRow: number, reason: string, values: Array<{ __typename: 'QuarantinedValue', column: string, value: string }> }> };
 
 export type ApiTokensQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -144,7 +221,7 @@ export type CreateTokenMutationVariables = Exact<{
 
 
 export type CreateTokenMutation = { __typename: 'Mutation', createToken:
-    | { __typename: 'AuthRejected', code: string, message: string }
+    | { __typename: 'AuthRejected', code: ErrorCode, message: string }
     | { __typename: 'CreatedToken', id: string, name: string, role: Role, token: string, expiresAt: string | null }
    };
 
@@ -161,8 +238,8 @@ export type CancelTaskMutationVariables = Exact<{
 
 
 export type CancelTaskMutation = { __typename: 'Mutation', cancelTask:
-    | { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: string, message: string, retryable: boolean, stage: TaskStatus | null } | null }
-    | { __typename: 'TaskActionRejected', code: string, message: string }
+    | { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }
+    | { __typename: 'TaskActionRejected', code: ErrorCode, message: string }
    };
 
 export type CheckDatasourceNameQueryVariables = Exact<{
@@ -170,7 +247,7 @@ export type CheckDatasourceNameQueryVariables = Exact<{
 }>;
 
 
-export type CheckDatasourceNameQuery = { __typename: 'Query', checkDatasourceName: { __typename: 'DatasourceNameCheck', valid: boolean, message: string | null, exists: boolean } };
+export type CheckDatasourceNameQuery = { __typename: 'Query', checkDatasourceName: { __typename: 'DatasourceNameCheck', exists: boolean, problem: { __typename: 'InvalidArgument', code: ErrorCode, message: string } | null } };
 
 export type DatasourceQueryVariables = Exact<{
   name: string;
@@ -201,7 +278,7 @@ export type StartUploadMutationVariables = Exact<{
 
 
 export type StartUploadMutation = { __typename: 'Mutation', startUpload:
-    | { __typename: 'UploadRejected', code: string, message: string, rejectedFilename: string }
+    | { __typename: 'UploadRejected', code: ErrorCode, message: string, rejectedFilename: string }
     | { __typename: 'UploadSession', id: string, partSizeBytes: number, partCount: number, parts: Array<{ __typename: 'UploadPart', number: number, url: string }> }
    };
 
@@ -226,8 +303,8 @@ export type CompleteUploadMutationVariables = Exact<{
 
 
 export type CompleteUploadMutation = { __typename: 'Mutation', completeUpload:
-    | { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: string, message: string, retryable: boolean, stage: TaskStatus | null } | null }
-    | { __typename: 'UploadRejected', code: string, message: string, rejectedFilename: string }
+    | { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }
+    | { __typename: 'UploadRejected', code: ErrorCode, message: string, rejectedFilename: string }
    };
 
 export type CancelUploadMutationVariables = Exact<{
@@ -235,7 +312,10 @@ export type CancelUploadMutationVariables = Exact<{
 }>;
 
 
-export type CancelUploadMutation = { __typename: 'Mutation', cancelUpload: boolean };
+export type CancelUploadMutation = { __typename: 'Mutation', cancelUpload:
+    | { __typename: 'UploadRejected', code: ErrorCode }
+    | { __typename: 'UploadSession' }
+   };
 
 export type RetryTaskMutationVariables = Exact<{
   id: string | number;
@@ -243,8 +323,8 @@ export type RetryTaskMutationVariables = Exact<{
 
 
 export type RetryTaskMutation = { __typename: 'Mutation', retryTask:
-    | { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: string, message: string, retryable: boolean, stage: TaskStatus | null } | null }
-    | { __typename: 'TaskActionRejected', code: string, message: string }
+    | { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }
+    | { __typename: 'TaskActionRejected', code: ErrorCode, message: string }
    };
 
 export type SignInMutationVariables = Exact<{
@@ -254,7 +334,7 @@ export type SignInMutationVariables = Exact<{
 
 
 export type SignInMutation = { __typename: 'Mutation', signIn:
-    | { __typename: 'AuthRejected', code: string, message: string }
+    | { __typename: 'AuthRejected', code: ErrorCode, message: string }
     | { __typename: 'Me', email: string | null, workspace: string | null, role: Role | null, workspaces: Array<{ __typename: 'WorkspaceMembership', slug: string, role: Role }> }
    };
 
@@ -269,7 +349,7 @@ export type SwitchWorkspaceMutationVariables = Exact<{
 
 
 export type SwitchWorkspaceMutation = { __typename: 'Mutation', switchWorkspace:
-    | { __typename: 'AuthRejected', code: string, message: string }
+    | { __typename: 'AuthRejected', code: ErrorCode, message: string }
     | { __typename: 'Me', email: string | null, workspace: string | null, role: Role | null, workspaces: Array<{ __typename: 'WorkspaceMembership', slug: string, role: Role }> }
    };
 
@@ -278,19 +358,22 @@ export type TaskQueryVariables = Exact<{
 }>;
 
 
-export type TaskQuery = { __typename: 'Query', task: { __typename: 'IngestionTask', druidTaskId: string | null, quarantineUrl: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, quarantinePreview: Array<{ __typename: 'QuarantinedRow', sourceRow: number, reason: string, values: Array<{ __typename: 'QuarantinedValue', column: string, value: string }> }>, error: { __typename: 'TaskError', code: string, message: string, retryable: boolean, stage: TaskStatus | null } | null } | null };
+export type TaskQuery = { __typename: 'Query', task: { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, quarantineUrl:
+      | { __typename: 'QuarantineLink', url: string }
+      | { __typename: 'QuarantineUnavailable', code: ErrorCode, message: string }
+     | null, quarantinePreview: Array<{ __typename: 'QuarantinedRow', sourceRow: number, reason: string, values: Array<{ __typename: 'QuarantinedValue', column: string, value: string }> }>, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null } | null };
 
 export type TaskFeedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type TaskFeedSubscription = { __typename: 'Subscription', taskFeed: { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: string, message: string, retryable: boolean, stage: TaskStatus | null } | null } };
+export type TaskFeedSubscription = { __typename: 'Subscription', taskFeed: { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null } };
 
 export type TaskUpdatesSubscriptionVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type TaskUpdatesSubscription = { __typename: 'Subscription', taskUpdates: { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: string, message: string, retryable: boolean, stage: TaskStatus | null } | null } };
+export type TaskUpdatesSubscription = { __typename: 'Subscription', taskUpdates: { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null } };
 
 export type TasksQueryVariables = Exact<{
   status?: Array<TaskStatus> | TaskStatus | null | undefined;
@@ -300,7 +383,10 @@ export type TasksQueryVariables = Exact<{
 }>;
 
 
-export type TasksQuery = { __typename: 'Query', tasks: { __typename: 'TaskPage', nextCursor: string | null, items: Array<{ __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: string, message: string, retryable: boolean, stage: TaskStatus | null } | null }> } };
+export type TasksQuery = { __typename: 'Query', tasks:
+    | { __typename: 'InvalidArgument', code: ErrorCode, message: string }
+    | { __typename: 'TaskPage', nextCursor: string | null, items: Array<{ __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }> }
+   };
 
 export type TimeseriesQueryVariables = Exact<{
   datasource: string;
@@ -341,9 +427,9 @@ export type TopNQuery = { __typename: 'Query', topN:
     | { __typename: 'UnknownDatasource', message: string }
    };
 
-type UploadOutcome_IngestionTask_Fragment = { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: string, message: string, retryable: boolean, stage: TaskStatus | null } | null };
+type UploadOutcome_IngestionTask_Fragment = { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null };
 
-type UploadOutcome_UploadRejected_Fragment = { __typename: 'UploadRejected', code: string, message: string, rejectedFilename: string };
+type UploadOutcome_UploadRejected_Fragment = { __typename: 'UploadRejected', code: ErrorCode, message: string, rejectedFilename: string };
 
 export type UploadOutcomeFragment =
   | UploadOutcome_IngestionTask_Fragment
@@ -358,6 +444,6 @@ export type UploadFileMutationVariables = Exact<{
 
 
 export type UploadFileMutation = { __typename: 'Mutation', uploadFile:
-    | { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: string, message: string, retryable: boolean, stage: TaskStatus | null } | null }
-    | { __typename: 'UploadRejected', code: string, message: string, rejectedFilename: string }
+    | { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }
+    | { __typename: 'UploadRejected', code: ErrorCode, message: string, rejectedFilename: string }
    };

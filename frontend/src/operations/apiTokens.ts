@@ -23,30 +23,32 @@ export const API_TOKENS: TypedDocumentNode<ApiTokensQuery, ApiTokensQueryVariabl
   }
 `;
 
-export const CREATE_TOKEN: TypedDocumentNode<CreateTokenMutation, CreateTokenMutationVariables> = gql`
-  mutation CreateToken($name: String!, $role: Role!, $expiresInDays: Int) {
-    createToken(name: $name, role: $role, expiresInDays: $expiresInDays) {
-      __typename
-      ... on CreatedToken {
-        id
-        name
-        role
-        token
-        expiresAt
-      }
-      ... on AuthRejected {
-        code
-        message
+export const CREATE_TOKEN: TypedDocumentNode<CreateTokenMutation, CreateTokenMutationVariables> =
+  gql`
+    mutation CreateToken($name: String!, $role: Role!, $expiresInDays: Int) {
+      createToken(name: $name, role: $role, expiresInDays: $expiresInDays) {
+        __typename
+        ... on CreatedToken {
+          id
+          name
+          role
+          token
+          expiresAt
+        }
+        ... on AuthRejected {
+          code
+          message
+        }
       }
     }
-  }
-`;
+  `;
 
-export const REVOKE_TOKEN: TypedDocumentNode<RevokeTokenMutation, RevokeTokenMutationVariables> = gql`
-  mutation RevokeToken($id: ID!) {
-    revokeToken(id: $id)
-  }
-`;
+export const REVOKE_TOKEN: TypedDocumentNode<RevokeTokenMutation, RevokeTokenMutationVariables> =
+  gql`
+    mutation RevokeToken($id: ID!) {
+      revokeToken(id: $id)
+    }
+  `;
 
 export function useApiTokens() {
   return useQuery(API_TOKENS, { fetchPolicy: "cache-and-network" });

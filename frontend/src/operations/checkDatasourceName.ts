@@ -8,13 +8,19 @@ export const CHECK_DATASOURCE_NAME: TypedDocumentNode<
 > = gql`
   query CheckDatasourceName($name: String!) {
     checkDatasourceName(name: $name) {
-      valid
-      message
       exists
+      problem {
+        code
+        message
+      }
     }
   }
 `;
 
 export function useCheckDatasourceName(name: string, { skip }: { skip: boolean }) {
-  return useQuery(CHECK_DATASOURCE_NAME, { variables: { name }, skip, fetchPolicy: "network-only" });
+  return useQuery(CHECK_DATASOURCE_NAME, {
+    variables: { name },
+    skip,
+    fetchPolicy: "network-only",
+  });
 }

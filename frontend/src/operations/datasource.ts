@@ -13,5 +13,9 @@ export const DATASOURCE: TypedDocumentNode<DatasourceQuery, DatasourceQueryVaria
 `;
 
 export function useDatasource(name: string) {
-  return useQuery(DATASOURCE, { variables: { name }, fetchPolicy: "cache-and-network", nextFetchPolicy: "cache-first" });
+  return useQuery(DATASOURCE, {
+    variables: { name },
+    fetchPolicy: "cache-and-network",
+    nextFetchPolicy: "cache-first",
+  });
 }

@@ -13,5 +13,8 @@ export const DATASOURCES: TypedDocumentNode<DatasourcesQuery, DatasourcesQueryVa
 `;
 
 export function useDatasources() {
-  return useQuery(DATASOURCES, { fetchPolicy: "cache-and-network", nextFetchPolicy: "cache-first" });
+  return useQuery(DATASOURCES, {
+    fetchPolicy: "cache-and-network",
+    nextFetchPolicy: "cache-first",
+  });
 }

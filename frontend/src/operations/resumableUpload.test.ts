@@ -3,7 +3,14 @@ import { describe, expect, it } from "vitest";
 import { makeCache } from "../apollo/cache";
 import { makeHttpLink } from "../apollo/client";
 import { installFakeNetwork } from "../test/fakeNetwork";
-import { PartError, planParts, sendParts, sendResumable, sessionKey, type PartSender } from "./resumableUpload";
+import {
+  PartError,
+  planParts,
+  sendParts,
+  sendResumable,
+  sessionKey,
+  type PartSender,
+} from "./resumableUpload";
 
 const noWait = async () => undefined;
 
@@ -28,7 +35,12 @@ describe("sendParts", () => {
       onProgress(body.size);
     };
     const progress: number[] = [];
-    await sendParts(file, parts, async (n) => String(n), { signal: new AbortController().signal, onProgress: (b) => progress.push(b), send, wait: noWait });
+    await sendParts(file, parts, async (n) => String(n), {
+      signal: new AbortController().signal,
+      onProgress: (b) => progress.push(b),
+      send,
+      wait: noWait,
+    });
     expect([...received.entries()].sort()).toEqual([
       [1, 10],
       [2, 10],
@@ -45,7 +57,9 @@ describe("sendParts", () => {
       calls.push(url);
       if (url.startsWith("2") && failures > 0) {
         failures -= 1;
-        throw failures === 1 ? new TypeError("Network request failed") : new PartError(403, "expired");
+        throw failures === 1
+          ? new TypeError("Network request failed")
+          : new PartError(403, "expired");
       }
       onProgress(body.size);
     };
@@ -53,7 +67,12 @@ describe("sendParts", () => {
       if (refresh) refreshed.push(n);
       return `${n}${refresh ? "-fresh" : ""}`;
     };
-    await sendParts(file, parts, urlOf, { signal: new AbortController().signal, onProgress: () => undefined, send, wait: noWait });
+    await sendParts(file, parts, urlOf, {
+      signal: new AbortController().signal,
+      onProgress: () => undefined,
+      send,
+      wait: noWait,
+    });
     expect(calls.filter((url) => url.startsWith("2"))).toEqual(["2", "2", "2-fresh"]);
     expect(refreshed).toEqual([2]);
   });
@@ -65,7 +84,12 @@ describe("sendParts", () => {
       throw new PartError(500, "busy");
     };
     await expect(
-      sendParts(file, planParts(5, 10, 1), async () => "u", { signal: new AbortController().signal, onProgress: () => undefined, send, wait: noWait }),
+      sendParts(file, planParts(5, 10, 1), async () => "u", {
+        signal: new AbortController().signal,
+        onProgress: () => undefined,
+        send,
+        wait: noWait,
+      }),
     ).rejects.toThrow("S3 answered 500");
     expect(attempts).toBe(6);
   });
@@ -79,7 +103,12 @@ describe("sendParts", () => {
       throw new DOMException("The upload was cancelled.", "AbortError");
     };
     await expect(
-      sendParts(file, planParts(5, 10, 1), async () => "u", { signal: controller.signal, onProgress: () => undefined, send, wait: noWait }),
+      sendParts(file, planParts(5, 10, 1), async () => "u", {
+        signal: controller.signal,
+        onProgress: () => undefined,
+        send,
+        wait: noWait,
+      }),
     ).rejects.toThrow("cancelled");
     expect(attempts).toBe(1);
   });
@@ -89,28 +118,62 @@ describe("sendResumable", () => {
   const file = new File(["x".repeat(25)], "big.csv", { type: "text/csv", lastModified: 1 });
   const session = { __typename: "UploadSession", id: "s1", partSizeBytes: 10, partCount: 3 };
   const urls = [1, 2, 3].map((number) => ({ __typename: "UploadPart", number, url: `u${number}` }));
-  const task = { __typename: "IngestionTask", id: "t1", status: "QUEUED", stage: "Queued", datasource: "sales", filename: "big.csv", sizeBytes: 25, mode: "APPEND", progress: 0, rowsTotal: null, rowsIngested: null, rowsQuarantined: null, rowsThrownAway: null, createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z", error: null };
+  const task = {
+    __typename: "IngestionTask",
+    id: "t1",
+    status: "QUEUED",
+    stage: "Queued",
+    datasource: "sales",
+    filename: "big.csv",
+    sizeBytes: 25,
+    mode: "APPEND",
+    progress: 0,
+    rowsTotal: null,
+    rowsIngested: null,
+    rowsQuarantined: null,
+    rowsThrownAway: null,
+    createdAt: "2026-01-01T00:00:00Z",
+    updatedAt: "2026-01-01T00:00:00Z",
+    error: null,
+  };
 
   it("keeps an interrupted session and sends only the missing parts next time", async () => {
     window.localStorage.clear();
     const calls: string[] = [];
     installFakeNetwork({
       StartUpload: () => (calls.push("start"), { startUpload: { ...session, parts: urls } }),
-      UploadSessionState: () => (calls.push("state"), { uploadSession: { ...session, uploadedParts: [1, 2], taskId: null, cancelled: false, parts: urls } }),
+      UploadSessionState: () => (
+        calls.push("state"),
+        {
+          uploadSession: {
+            ...session,
+            uploadedParts: [1, 2],
+            taskId: null,
+            cancelled: false,
+            parts: urls,
+          },
+        }
+      ),
       CompleteUpload: () => (calls.push("complete"), { completeUpload: task }),
-      CancelUpload: () => (calls.push("cancel"), { cancelUpload: true }),
+      CancelUpload: () => (calls.push("cancel"), { cancelUpload: { __typename: "UploadSession" } }),
     });
     const client = new ApolloClient({ link: makeHttpLink(), cache: makeCache() });
-    const transfer = () => ({ signal: new AbortController().signal, onUploadProgress: () => undefined });
+    const transfer = () => ({
+      signal: new AbortController().signal,
+      onUploadProgress: () => undefined,
+    });
     const sent: string[] = [];
     const failPart3: PartSender = async (url) => {
       sent.push(url);
       if (url === "u3") throw new PartError(500, "busy");
     };
 
-    await expect(sendResumable(client, { file, datasource: "sales", options: {} }, transfer(), { send: failPart3, wait: noWait })).rejects.toThrow(
-      "drop the same file again",
-    );
+    await expect(
+      sendResumable(client, { file, datasource: "sales", options: {} }, transfer(), {
+        send: failPart3,
+        wait: noWait,
+      }),
+    ).rejects.toThrow("drop the same file again");
     expect(window.localStorage.getItem(sessionKey(file, "sales"))).toBe("s1");
     expect(calls).toEqual(["start"]); // not cancelled: the parts sent are kept
 
@@ -119,13 +182,57 @@ describe("sendResumable", () => {
     const outcome = await sendResumable(
       client,
       { file, datasource: "sales", options: {} },
-      { signal: new AbortController().signal, onUploadProgress: ({ loaded }) => progress.push(loaded) },
-      { send: async (url, body, _signal, onProgress) => (sent.push(url), onProgress(body.size)), wait: noWait },
+      {
+        signal: new AbortController().signal,
+        onUploadProgress: ({ loaded }) => progress.push(loaded),
+      },
+      {
+        send: async (url, body, _signal, onProgress) => (sent.push(url), onProgress(body.size)),
+        wait: noWait,
+      },
     );
     expect(outcome.__typename).toBe("IngestionTask");
     expect(sent).toEqual(["u3"]); // parts 1 and 2 were already on S3
     expect(progress.at(-1)).toBe(25);
     expect(calls).toEqual(["start", "state", "complete"]);
+    expect(window.localStorage.getItem(sessionKey(file, "sales"))).toBeNull();
+  });
+
+  it("keeps the session when the server says parts are missing, and forgets it when the upload is gone", async () => {
+    window.localStorage.clear();
+    const rejected = (code: string) => ({
+      __typename: "UploadRejected",
+      code,
+      message: `because ${code}`,
+      rejectedFilename: "big.csv",
+    });
+    let answer = rejected("INCOMPLETE_UPLOAD");
+    installFakeNetwork({
+      StartUpload: () => ({ startUpload: { ...session, parts: urls } }),
+      UploadSessionState: () => ({
+        uploadSession: {
+          ...session,
+          uploadedParts: [],
+          taskId: null,
+          cancelled: false,
+          parts: urls,
+        },
+      }),
+      CompleteUpload: () => ({ completeUpload: answer }),
+    });
+    const client = new ApolloClient({ link: makeHttpLink(), cache: makeCache() });
+    const send = () =>
+      sendResumable(
+        client,
+        { file, datasource: "sales", options: {} },
+        { signal: new AbortController().signal, onUploadProgress: () => undefined },
+        { send: async () => undefined, wait: noWait },
+      );
+
+    expect(await send()).toMatchObject({ code: "INCOMPLETE_UPLOAD" });
+    expect(window.localStorage.getItem(sessionKey(file, "sales"))).toBe("s1");
+    answer = rejected("UPLOAD_ABORTED");
+    expect(await send()).toMatchObject({ code: "UPLOAD_ABORTED" });
     expect(window.localStorage.getItem(sessionKey(file, "sales"))).toBeNull();
   });
 });

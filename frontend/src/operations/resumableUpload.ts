@@ -25,41 +25,45 @@ export const RESUMABLE_FROM_BYTES = 64 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 3;
 const PART_ATTEMPTS = 6; // waits 1, 2, 4, 8, 16 s between them
 
-export const START_UPLOAD: TypedDocumentNode<StartUploadMutation, StartUploadMutationVariables> = gql`
-  mutation StartUpload(
-    $filename: String!
-    $sizeBytes: Float!
-    $datasource: String!
-    $options: IngestOptions
-    $contentType: String
-  ) {
-    startUpload(
-      filename: $filename
-      sizeBytes: $sizeBytes
-      datasource: $datasource
-      options: $options
-      contentType: $contentType
+export const START_UPLOAD: TypedDocumentNode<StartUploadMutation, StartUploadMutationVariables> =
+  gql`
+    mutation StartUpload(
+      $filename: String!
+      $sizeBytes: Float!
+      $datasource: String!
+      $options: IngestOptions
+      $contentType: String
     ) {
-      __typename
-      ... on UploadSession {
-        id
-        partSizeBytes
-        partCount
-        parts(count: 1000) {
-          number
-          url
+      startUpload(
+        filename: $filename
+        sizeBytes: $sizeBytes
+        datasource: $datasource
+        options: $options
+        contentType: $contentType
+      ) {
+        __typename
+        ... on UploadSession {
+          id
+          partSizeBytes
+          partCount
+          parts(count: 1000) {
+            number
+            url
+          }
+        }
+        ... on UploadRejected {
+          code
+          message
+          rejectedFilename: filename
         }
       }
-      ... on UploadRejected {
-        code
-        message
-        rejectedFilename: filename
-      }
     }
-  }
-`;
+  `;
 
-export const UPLOAD_SESSION_PARTS: TypedDocumentNode<UploadSessionPartsQuery, UploadSessionPartsQueryVariables> = gql`
+export const UPLOAD_SESSION_PARTS: TypedDocumentNode<
+  UploadSessionPartsQuery,
+  UploadSessionPartsQueryVariables
+> = gql`
   query UploadSessionParts($id: ID!, $first: Int!) {
     uploadSession(id: $id) {
       id
@@ -71,7 +75,10 @@ export const UPLOAD_SESSION_PARTS: TypedDocumentNode<UploadSessionPartsQuery, Up
   }
 `;
 
-export const UPLOAD_SESSION_STATE: TypedDocumentNode<UploadSessionStateQuery, UploadSessionStateQueryVariables> = gql`
+export const UPLOAD_SESSION_STATE: TypedDocumentNode<
+  UploadSessionStateQuery,
+  UploadSessionStateQueryVariables
+> = gql`
   query UploadSessionState($id: ID!) {
     uploadSession(id: $id) {
       id
@@ -88,7 +95,10 @@ export const UPLOAD_SESSION_STATE: TypedDocumentNode<UploadSessionStateQuery, Up
   }
 `;
 
-export const COMPLETE_UPLOAD: TypedDocumentNode<CompleteUploadMutation, CompleteUploadMutationVariables> = gql`
+export const COMPLETE_UPLOAD: TypedDocumentNode<
+  CompleteUploadMutation,
+  CompleteUploadMutationVariables
+> = gql`
   mutation CompleteUpload($id: ID!) {
     completeUpload(id: $id) {
       ...UploadOutcome
@@ -97,16 +107,27 @@ export const COMPLETE_UPLOAD: TypedDocumentNode<CompleteUploadMutation, Complete
   ${UPLOAD_OUTCOME}
 `;
 
-export const CANCEL_UPLOAD: TypedDocumentNode<CancelUploadMutation, CancelUploadMutationVariables> = gql`
-  mutation CancelUpload($id: ID!) {
-    cancelUpload(id: $id)
-  }
-`;
+export const CANCEL_UPLOAD: TypedDocumentNode<CancelUploadMutation, CancelUploadMutationVariables> =
+  gql`
+    mutation CancelUpload($id: ID!) {
+      cancelUpload(id: $id) {
+        __typename
+        ... on UploadRejected {
+          code
+        }
+      }
+    }
+  `;
 
 export type UploadOutcome = CompleteUploadMutation["completeUpload"];
 
 /** Sends one part; resolves when S3 has it, rejects with the reason otherwise. */
-export type PartSender = (url: string, body: Blob, signal: AbortSignal, onProgress: (loaded: number) => void) => Promise<void>;
+export type PartSender = (
+  url: string,
+  body: Blob,
+  signal: AbortSignal,
+  onProgress: (loaded: number) => void,
+) => Promise<void>;
 
 export const putPart: PartSender = async (url, body, signal, onProgress) => {
   const response = await xhrFetch(url, {
@@ -146,7 +167,12 @@ export async function sendParts(
   file: Blob,
   parts: PartPlan[],
   urlOf: (number: number, refresh: boolean) => Promise<string>,
-  { signal, onProgress, send = putPart, wait = sleep }: {
+  {
+    signal,
+    onProgress,
+    send = putPart,
+    wait = sleep,
+  }: {
     signal: AbortSignal;
     onProgress: (loaded: number) => void;
     send?: PartSender;
@@ -205,13 +231,21 @@ export function sessionKey(file: File, datasource: string): string {
   return `sluice.uploadSession:${datasource}:${file.name}:${file.size}:${file.lastModified}`;
 }
 
-type Resumed = { id: string; partSizeBytes: number; partCount: number; done: Set<number>; urls: Map<number, string> };
+type Resumed = {
+  id: string;
+  partSizeBytes: number;
+  partCount: number;
+  done: Set<number>;
+  urls: Map<number, string>;
+};
 
 /** The session a previous attempt left for this file, if S3 still holds it, with its parts. */
 async function resumedSession(client: ApolloClient, key: string): Promise<Resumed | null> {
   const id = window.localStorage.getItem(key);
   if (!id) return null;
-  const found = await client.query({ query: UPLOAD_SESSION_STATE, variables: { id }, fetchPolicy: "network-only" }).catch(() => null);
+  const found = await client
+    .query({ query: UPLOAD_SESSION_STATE, variables: { id }, fetchPolicy: "network-only" })
+    .catch(() => null);
   const session = found?.data?.uploadSession;
   if (!session || session.cancelled || session.taskId) {
     window.localStorage.removeItem(key);
@@ -226,7 +260,10 @@ async function resumedSession(client: ApolloClient, key: string): Promise<Resume
   };
 }
 
-type PartTransport = { send?: PartSender; wait?: (ms: number, signal: AbortSignal) => Promise<void> };
+type PartTransport = {
+  send?: PartSender;
+  wait?: (ms: number, signal: AbortSignal) => Promise<void>;
+};
 
 export async function sendResumable(
   client: ApolloClient,
@@ -239,18 +276,32 @@ export async function sendResumable(
   if (!session) {
     const started = await client.mutate({
       mutation: START_UPLOAD,
-      variables: { filename: file.name, sizeBytes: file.size, datasource, options, contentType: file.type || null },
+      variables: {
+        filename: file.name,
+        sizeBytes: file.size,
+        datasource,
+        options,
+        contentType: file.type || null,
+      },
     });
     const outcome = started.data?.startUpload;
     if (!outcome) throw new Error("The server started the upload but sent no session.");
     if (outcome.__typename === "UploadRejected") return outcome;
-    session = { ...outcome, done: new Set(), urls: new Map(outcome.parts.map((part) => [part.number, part.url])) };
+    session = {
+      ...outcome,
+      done: new Set(),
+      urls: new Map(outcome.parts.map((part) => [part.number, part.url])),
+    };
     window.localStorage.setItem(key, session.id);
   }
   const { id, urls, done } = session;
   const urlOf = async (number: number, refresh: boolean) => {
     if (refresh || !urls.has(number)) {
-      const fresh = await client.query({ query: UPLOAD_SESSION_PARTS, variables: { id, first: number }, fetchPolicy: "network-only" });
+      const fresh = await client.query({
+        query: UPLOAD_SESSION_PARTS,
+        variables: { id, first: number },
+        fetchPolicy: "network-only",
+      });
       for (const part of fresh.data?.uploadSession?.parts ?? []) urls.set(part.number, part.url);
     }
     const url = urls.get(number);
@@ -258,13 +309,20 @@ export async function sendResumable(
     return url;
   };
   const parts = planParts(file.size, session.partSizeBytes, session.partCount);
-  const already = parts.filter((part) => done.has(part.number)).reduce((sum, part) => sum + part.end - part.start, 0);
+  const already = parts
+    .filter((part) => done.has(part.number))
+    .reduce((sum, part) => sum + part.end - part.start, 0);
   try {
-    await sendParts(file, parts.filter((part) => !done.has(part.number)), urlOf, {
-      signal,
-      onProgress: (loaded) => onUploadProgress({ loaded: already + loaded, total: file.size }),
-      ...transport,
-    });
+    await sendParts(
+      file,
+      parts.filter((part) => !done.has(part.number)),
+      urlOf,
+      {
+        signal,
+        onProgress: (loaded) => onUploadProgress({ loaded: already + loaded, total: file.size }),
+        ...transport,
+      },
+    );
   } catch (error) {
     if (signal.aborted) {
       // Cancelled: free the parts S3 holds.
@@ -273,16 +331,25 @@ export async function sendResumable(
       throw error;
     }
     // Interrupted: the parts sent so far stay; the same file dropped again continues from there.
-    throw new Error(`${error instanceof Error ? error.message : String(error)}. The parts already sent are kept: drop the same file again to continue where it stopped.`);
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)}. The parts already sent are kept: drop the same file again to continue where it stopped.`,
+      { cause: error },
+    );
   }
   const completed = await client.mutate({ mutation: COMPLETE_UPLOAD, variables: { id } });
   if (!completed.data) throw new Error("The server took the parts but sent no result.");
-  window.localStorage.removeItem(key);
-  return completed.data.completeUpload;
+  const outcome = completed.data.completeUpload;
+  // Parts missing: the session stays, so dropping the file again sends only those.
+  if (outcome.__typename !== "UploadRejected" || outcome.code !== "INCOMPLETE_UPLOAD")
+    window.localStorage.removeItem(key);
+  return outcome;
 }
 
 /** A resumable upload session for one file: start, send the parts, complete. */
 export function useResumableUpload() {
   const client = useApolloClient();
-  return useCallback((variables: Variables, transfer: UploadTransfer) => sendResumable(client, variables, transfer), [client]);
+  return useCallback(
+    (variables: Variables, transfer: UploadTransfer) => sendResumable(client, variables, transfer),
+    [client],
+  );
 }

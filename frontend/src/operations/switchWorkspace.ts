@@ -3,7 +3,10 @@ import { useMutation } from "@apollo/client/react";
 import type { SwitchWorkspaceMutation, SwitchWorkspaceMutationVariables } from "../gql/types";
 import { ME_FIELDS } from "./me";
 
-export const SWITCH_WORKSPACE: TypedDocumentNode<SwitchWorkspaceMutation, SwitchWorkspaceMutationVariables> = gql`
+export const SWITCH_WORKSPACE: TypedDocumentNode<
+  SwitchWorkspaceMutation,
+  SwitchWorkspaceMutationVariables
+> = gql`
   mutation SwitchWorkspace($slug: String!) {
     switchWorkspace(slug: $slug) {
       __typename

@@ -4,7 +4,10 @@ import { TASK_DETAIL } from "../features/tasks/fragments";
 import type { TaskUpdatesSubscription, TaskUpdatesSubscriptionVariables } from "../gql/types";
 
 /** Current state first, then one item per change; the server completes it after a terminal state. */
-export const TASK_UPDATES: TypedDocumentNode<TaskUpdatesSubscription, TaskUpdatesSubscriptionVariables> = gql`
+export const TASK_UPDATES: TypedDocumentNode<
+  TaskUpdatesSubscription,
+  TaskUpdatesSubscriptionVariables
+> = gql`
   subscription TaskUpdates($id: ID!) {
     taskUpdates(id: $id) {
       ...TaskDetail

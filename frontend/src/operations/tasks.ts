@@ -6,10 +6,17 @@ import type { TasksQuery, TasksQueryVariables } from "../gql/types";
 export const TASKS: TypedDocumentNode<TasksQuery, TasksQueryVariables> = gql`
   query Tasks($status: [TaskStatus!], $datasource: String, $first: Int, $after: String) {
     tasks(status: $status, datasource: $datasource, first: $first, after: $after) {
-      items {
-        ...TaskSummary
+      __typename
+      ... on TaskPage {
+        items {
+          ...TaskSummary
+        }
+        nextCursor
       }
-      nextCursor
+      ... on UserError {
+        code
+        message
+      }
     }
   }
   ${TASK_SUMMARY}

@@ -43,7 +43,10 @@ export type UploadTransfer = {
 export function useUploadFile() {
   const client = useApolloClient();
   return useCallback(
-    async (variables: UploadFileMutationVariables, { onUploadProgress, signal }: UploadTransfer) => {
+    async (
+      variables: UploadFileMutationVariables,
+      { onUploadProgress, signal }: UploadTransfer,
+    ) => {
       const result = await client.mutate({
         mutation: UPLOAD_FILE,
         variables,

@@ -6,7 +6,10 @@ import { vi } from "vitest";
  */
 export class FakeXHR {
   static sent: FakeXHR[] = [];
-  upload: { onprogress: ((e: Partial<ProgressEvent>) => void) | null; onload: (() => void) | null } = {
+  upload: {
+    onprogress: ((e: Partial<ProgressEvent>) => void) | null;
+    onload: (() => void) | null;
+  } = {
     onprogress: null,
     onload: null,
   };
@@ -66,7 +69,10 @@ export function installFakeNetwork(resolvers: Record<string, Resolver>) {
   FakeXHR.sent = [];
   vi.stubGlobal("XMLHttpRequest", FakeXHR);
   const fetchMock = vi.fn(async (_url: RequestInfo | URL, init?: RequestInit) => {
-    const body = JSON.parse(String(init?.body)) as { operationName: string; variables: Record<string, unknown> };
+    const body = JSON.parse(String(init?.body)) as {
+      operationName: string;
+      variables: Record<string, unknown>;
+    };
     const resolve = resolvers[body.operationName];
     if (!resolve) throw new Error(`The fake network has no answer for ${body.operationName}.`);
     return new Response(JSON.stringify({ data: resolve(body.variables ?? {}) }), {

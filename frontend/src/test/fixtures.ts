@@ -21,7 +21,15 @@ export function taskDetail(overrides: Partial<TaskDetailFragment> = {}): TaskDet
     error: null,
     hasQuarantine: false,
     druidTaskId: null,
-    events: [{ __typename: "TaskEvent", status: "QUEUED", progress: 0, message: null, at: "2026-11-25T10:00:00Z" }],
+    events: [
+      {
+        __typename: "TaskEvent",
+        status: "QUEUED",
+        progress: 0,
+        message: null,
+        at: "2026-11-25T10:00:00Z",
+      },
+    ],
     profile: null,
     ...overrides,
   };

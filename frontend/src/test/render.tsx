@@ -33,7 +33,11 @@ export function renderApp(
     mocks = [],
     http,
     me = EDITOR,
-  }: { mocks?: ReadonlyArray<MockLink.MockedResponse>; http?: ApolloLink; me?: MeFieldsFragment } = {},
+  }: {
+    mocks?: ReadonlyArray<MockLink.MockedResponse>;
+    http?: ApolloLink;
+    me?: MeFieldsFragment;
+  } = {},
 ) {
   const subscriptions = new MockSubscriptionLink();
   const link = ApolloLink.split(

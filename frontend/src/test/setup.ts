@@ -1,6 +1,11 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach, vi } from "vitest";
+
+// findBy*/waitFor give up after 1 s by default. The dashboard loads its chart library with a
+// dynamic import, which took longer than that on a loaded 2-core machine (CI shares it with
+// Druid). A patience bound, not a timing assertion: a passing test still returns at once.
+configure({ asyncUtilTimeout: 10_000 });
 
 afterEach(() => {
   cleanup();

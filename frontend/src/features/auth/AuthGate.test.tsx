@@ -16,11 +16,18 @@ vi.mock("./session", async (original) => ({ ...(await original<object>()), reloa
 
 const signedOut = {
   request: { query: ME },
-  result: { errors: [new GraphQLError("You are not signed in.", { extensions: { code: "UNAUTHENTICATED" } })] },
+  result: {
+    errors: [
+      new GraphQLError("You are not signed in.", { extensions: { code: "UNAUTHENTICATED" } }),
+    ],
+  },
 };
 
 function renderGate(mocks: ReadonlyArray<MockLink.MockedResponse>) {
-  const client = new ApolloClient({ link: new MockLink(mocks, { defaultOptions: { delay: 0 } }), cache: makeCache() });
+  const client = new ApolloClient({
+    link: new MockLink(mocks, { defaultOptions: { delay: 0 } }),
+    cache: makeCache(),
+  });
   return render(
     <ApolloProvider client={client}>
       <AuthGate>
@@ -38,7 +45,10 @@ describe("AuthGate", () => {
 
   it("shows only the sign-in page without a session, then signs in", async () => {
     const signIn = {
-      request: { query: SIGN_IN, variables: { email: "ada@example.com", password: "correct horse" } },
+      request: {
+        query: SIGN_IN,
+        variables: { email: "ada@example.com", password: "correct horse" },
+      },
       result: { data: { signIn: EDITOR } },
     };
     renderGate([signedOut, signIn]);
@@ -55,7 +65,11 @@ describe("AuthGate", () => {
       request: { query: SIGN_IN, variables: { email: "ada@example.com", password: "wrong" } },
       result: {
         data: {
-          signIn: { __typename: "AuthRejected", code: "WRONG_PASSWORD", message: "The e-mail address or the password is wrong." },
+          signIn: {
+            __typename: "AuthRejected",
+            code: "WRONG_PASSWORD",
+            message: "The e-mail address or the password is wrong.",
+          },
         },
       },
     };
@@ -63,6 +77,8 @@ describe("AuthGate", () => {
     await userEvent.type(await screen.findByLabelText(/E-mail/), "ada@example.com");
     await userEvent.type(screen.getByLabelText(/Password/), "wrong");
     await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("The e-mail address or the password is wrong.");
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "The e-mail address or the password is wrong.",
+    );
   });
 });

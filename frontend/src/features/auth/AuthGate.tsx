@@ -10,7 +10,13 @@ export function AuthGate({ children }: { children: ReactNode }) {
   if (loading && !data) return <Loading label="Checking your session…" />;
   if (error && isSignedOut(error)) return <SignInPage />;
   if (error || !data) {
-    return <ErrorNotice title="Could not check your session" error={error} onRetry={() => void refetch()} />;
+    return (
+      <ErrorNotice
+        title="Could not check your session"
+        error={error}
+        onRetry={() => void refetch()}
+      />
+    );
   }
   return <SessionContext.Provider value={data.me}>{children}</SessionContext.Provider>;
 }

@@ -25,7 +25,12 @@ export function SignInPage() {
 
   return (
     <Box sx={{ display: "flex", justifyContent: "center", py: 6 }}>
-      <Paper component="form" onSubmit={submit} sx={{ p: 4, width: "100%", maxWidth: 400 }} aria-label="Sign in">
+      <Paper
+        component="form"
+        onSubmit={submit}
+        sx={{ p: 4, width: "100%", maxWidth: 400 }}
+        aria-label="Sign in"
+      >
         <Stack spacing={2}>
           <Typography variant="h5" component="h1">
             Sign in to Sluice

@@ -23,10 +23,20 @@ describe("TokensPage", () => {
       mocks: [
         { request: { query: API_TOKENS }, result: { data: { apiTokens: [] } } },
         {
-          request: { query: CREATE_TOKEN, variables: { name: "ci", role: "EDITOR", expiresInDays: 90 } },
+          request: {
+            query: CREATE_TOKEN,
+            variables: { name: "ci", role: "EDITOR", expiresInDays: 90 },
+          },
           result: {
             data: {
-              createToken: { __typename: "CreatedToken", id: "t1", name: "ci", role: "EDITOR", token: "slk_secret", expiresAt: null },
+              createToken: {
+                __typename: "CreatedToken",
+                id: "t1",
+                name: "ci",
+                role: "EDITOR",
+                token: "slk_secret",
+                expiresAt: null,
+              },
             },
           },
         },

@@ -56,13 +56,18 @@ export function TokensPage() {
         API tokens of {me.workspace}
       </Typography>
       <Typography color="text.secondary">
-        A GraphQL client sends a token as <code>Authorization: Bearer &lt;token&gt;</code> (and, on a
-        websocket, as <code>{'{"authorization": "Bearer <token>"}'}</code> in connection_init).
+        A GraphQL client sends a token as <code>Authorization: Bearer &lt;token&gt;</code> (and, on
+        a websocket, as <code>{'{"authorization": "Bearer <token>"}'}</code> in connection_init).
       </Typography>
       <Paper component="form" onSubmit={submit} sx={{ p: 2 }} aria-label="New token">
         <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
           <TextField label="Name" value={name} onChange={(e) => setName(e.target.value)} required />
-          <TextField select label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
+          <TextField
+            select
+            label="Role"
+            value={role}
+            onChange={(e) => setRole(e.target.value as Role)}
+          >
             {ROLES.map((r) => (
               <MenuItem key={r} value={r}>
                 {r.toLowerCase()}
@@ -88,11 +93,18 @@ export function TokensPage() {
       )}
       {created && (
         <Alert severity="success" role="status">
-          Copy this token now; Sluice keeps only its hash: <code data-testid="new-token">{created}</code>
+          Copy this token now; Sluice keeps only its hash:{" "}
+          <code data-testid="new-token">{created}</code>
         </Alert>
       )}
       {loading && !data && <Loading label="Loading tokens…" />}
-      {error && <ErrorNotice title="Could not load the tokens" error={error} onRetry={() => void refetch()} />}
+      {error && (
+        <ErrorNotice
+          title="Could not load the tokens"
+          error={error}
+          onRetry={() => void refetch()}
+        />
+      )}
       {data && (
         <Table size="small" aria-label="Tokens">
           <TableHead>
@@ -109,13 +121,21 @@ export function TokensPage() {
               <TableRow key={t.id}>
                 <TableCell>{t.name}</TableCell>
                 <TableCell>{t.role.toLowerCase()}</TableCell>
-                <TableCell>{t.expiresAt ? new Date(t.expiresAt).toLocaleDateString() : "never"}</TableCell>
-                <TableCell>{t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : "never"}</TableCell>
+                <TableCell>
+                  {t.expiresAt ? new Date(t.expiresAt).toLocaleDateString() : "never"}
+                </TableCell>
+                <TableCell>
+                  {t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : "never"}
+                </TableCell>
                 <TableCell align="right">
                   {t.revokedAt ? (
                     "revoked"
                   ) : (
-                    <Button size="small" color="error" onClick={() => void revoke({ variables: { id: t.id } })}>
+                    <Button
+                      size="small"
+                      color="error"
+                      onClick={() => void revoke({ variables: { id: t.id } })}
+                    >
                       Revoke
                     </Button>
                   )}

@@ -33,7 +33,11 @@ export function WorkspaceMenu() {
           ))}
         </TextField>
       ) : (
-        <Typography variant="body2" aria-label="Workspace" sx={{ display: { xs: "none", sm: "block" } }}>
+        <Typography
+          variant="body2"
+          aria-label="Workspace"
+          sx={{ display: { xs: "none", sm: "block" } }}
+        >
           {me.workspace ?? "no workspace"} · {me.role?.toLowerCase()}
         </Typography>
       )}

@@ -17,12 +17,26 @@ const datasourceMock = {
 
 const series = (n: number) => ({
   data: {
-    timeseries: { __typename: "TimeSeries", metric: "count", granularity: "DAY", timestamps: days(n), values: days(n).map((_, i) => i * 2) },
+    timeseries: {
+      __typename: "TimeSeries",
+      metric: "count",
+      granularity: "DAY",
+      timestamps: days(n),
+      values: days(n).map((_, i) => i * 2),
+    },
   },
 });
 
 const topN = {
-  data: { topN: { __typename: "TopN", dimension: "country", metric: "count", keys: ["FR", "DE", null], values: [6, 3, 1] } },
+  data: {
+    topN: {
+      __typename: "TopN",
+      dimension: "country",
+      metric: "count",
+      keys: ["FR", "DE", null],
+      values: [6, 3, 1],
+    },
+  },
 };
 
 describe("dashboard", () => {
@@ -31,18 +45,38 @@ describe("dashboard", () => {
     renderApp("/datasets/sales", {
       mocks: [
         datasourceMock,
-        { request: { query: TIMESERIES, variables: (v) => v.granularity === "HOUR" }, result: series(9) },
-        { request: { query: TIMESERIES, variables: (v) => v.filters == null && v.granularity === "DAY" }, result: series(5) },
+        {
+          request: { query: TIMESERIES, variables: (v) => v.granularity === "HOUR" },
+          result: series(9),
+        },
         {
           request: {
             query: TIMESERIES,
-            variables: (v) => JSON.stringify(v.filters) === JSON.stringify([{ equals: { column: "country", value: "FR" } }]),
+            variables: (v) => v.filters == null && v.granularity === "DAY",
+          },
+          result: series(5),
+        },
+        {
+          request: {
+            query: TIMESERIES,
+            variables: (v) =>
+              JSON.stringify(v.filters) ===
+              JSON.stringify([{ equals: { column: "country", value: "FR" } }]),
           },
           result: series(3),
         },
-        { request: { query: TOP_N, variables: (v) => v.dimension === "country" && v.filters == null }, result: topN },
         {
-          request: { query: TOP_N, variables: (v) => v.dimension === "country" && Array.isArray(v.filters) },
+          request: {
+            query: TOP_N,
+            variables: (v) => v.dimension === "country" && v.filters == null,
+          },
+          result: topN,
+        },
+        {
+          request: {
+            query: TOP_N,
+            variables: (v) => v.dimension === "country" && Array.isArray(v.filters),
+          },
           result: { data: { topN: { ...topN.data.topN, keys: ["FR"], values: [6] } } },
         },
       ],
@@ -64,8 +98,12 @@ describe("dashboard", () => {
 
     await user.click(within(bars).getByRole("button", { name: /^FR: 6/ }));
     expect(await screen.findByTestId("filter-chip")).toHaveTextContent("country = FR");
-    await waitFor(() => expect(screen.getByTestId("timeseries-chart")).toHaveAttribute("data-points", "3"));
-    await waitFor(() => expect(within(screen.getByTestId("topn-bars")).getAllByRole("button")).toHaveLength(1));
+    await waitFor(() =>
+      expect(screen.getByTestId("timeseries-chart")).toHaveAttribute("data-points", "3"),
+    );
+    await waitFor(() =>
+      expect(within(screen.getByTestId("topn-bars")).getAllByRole("button")).toHaveLength(1),
+    );
   });
 
   it("says so when the query names a column Druid does not know", async () => {
@@ -74,7 +112,11 @@ describe("dashboard", () => {
         datasourceMock,
         {
           request: { query: TIMESERIES, variables: () => true },
-          result: { data: { timeseries: { __typename: "UnknownColumn", message: "Unknown column “amount”." } } },
+          result: {
+            data: {
+              timeseries: { __typename: "UnknownColumn", message: "Unknown column “amount”." },
+            },
+          },
         },
         { request: { query: TOP_N, variables: () => true }, result: topN },
       ],
@@ -85,7 +127,12 @@ describe("dashboard", () => {
 
   it("shows an empty state for a dataset that does not exist", async () => {
     renderApp("/datasets/nope", {
-      mocks: [{ request: { query: DATASOURCE, variables: { name: "nope" } }, result: { data: { datasource: null } } }],
+      mocks: [
+        {
+          request: { query: DATASOURCE, variables: { name: "nope" } },
+          result: { data: { datasource: null } },
+        },
+      ],
     });
     expect(await screen.findByText("Dataset not found")).toBeInTheDocument();
   });

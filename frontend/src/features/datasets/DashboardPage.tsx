@@ -1,9 +1,26 @@
-import { Box, Breadcrumbs, Button, Card, CardContent, Link, MenuItem, Stack, TextField, Typography } from "@mui/material";
+import {
+  Box,
+  Breadcrumbs,
+  Button,
+  Card,
+  CardContent,
+  Link,
+  MenuItem,
+  Stack,
+  TextField,
+  Typography,
+} from "@mui/material";
 import { useMemo, useState } from "react";
 import { Link as RouterLink, useParams } from "react-router";
 import { EmptyState, ErrorNotice, Loading } from "../../components/States";
 import { formatBytes, formatCount, formatDateTime } from "../../format";
-import type { Aggregate, DatasetSummaryFragment, FilterInput, Granularity, MetricInput } from "../../gql/types";
+import type {
+  Aggregate,
+  DatasetSummaryFragment,
+  FilterInput,
+  Granularity,
+  MetricInput,
+} from "../../gql/types";
 import { useDatasource } from "../../operations/datasource";
 import { FilterBar } from "./FilterBar";
 import { TimeSeriesPanel } from "./TimeSeriesPanel";
@@ -27,7 +44,14 @@ export default function DashboardPage() {
   const dataset = data?.datasource;
 
   if (!dataset && loading) return <Loading label="Loading the dataset…" />;
-  if (!dataset && error) return <ErrorNotice title="Could not load this dataset" error={error} onRetry={() => void refetch()} />;
+  if (!dataset && error)
+    return (
+      <ErrorNotice
+        title="Could not load this dataset"
+        error={error}
+        onRetry={() => void refetch()}
+      />
+    );
   if (!dataset)
     return (
       <EmptyState
@@ -46,22 +70,36 @@ export default function DashboardPage() {
 
 function Dashboard({ dataset }: { dataset: DatasetSummaryFragment }) {
   const columns = dataset.columns.filter((c) => !c.name.startsWith("__"));
-  const numeric = columns.filter((c) => c.type === "LONG" || c.type === "DOUBLE").map((c) => c.name);
+  const numeric = columns
+    .filter((c) => c.type === "LONG" || c.type === "DOUBLE")
+    .map((c) => c.name);
   const dimensions = columns.filter((c) => c.type === "STRING").map((c) => c.name);
 
-  const [granularity, setGranularity] = useState<Granularity>(() => autoGranularity(dataset.timeMin, dataset.timeMax));
+  const [granularity, setGranularity] = useState<Granularity>(() =>
+    autoGranularity(dataset.timeMin, dataset.timeMax),
+  );
   const [interval, setInterval] = useState<IntervalChoice>({ preset: "all", start: "", end: "" });
   const [metric, setMetric] = useState<MetricInput>({ aggregate: "COUNT", column: null });
   const [filters, setFilters] = useState<FilterInput[]>([]);
   const intervalInput = useMemo(() => toIntervalInput(interval), [interval]);
 
-  const addFilter = (filter: FilterInput) => setFilters((current) => (current.some((f) => sameFilter(f, filter)) ? current : [...current, filter]));
+  const addFilter = (filter: FilterInput) =>
+    setFilters((current) =>
+      current.some((f) => sameFilter(f, filter)) ? current : [...current, filter],
+    );
   const columnsFor = (aggregate: Aggregate) =>
-    AGGREGATES.find((a) => a.value === aggregate)?.numericOnly ? numeric : columns.map((c) => c.name);
+    AGGREGATES.find((a) => a.value === aggregate)?.numericOnly
+      ? numeric
+      : columns.map((c) => c.name);
   const metricColumns = columnsFor(metric.aggregate);
   const setAggregate = (aggregate: Aggregate) => {
     const pool = columnsFor(aggregate);
-    const column = aggregate === "COUNT" ? null : pool.includes(metric.column ?? "") ? metric.column : (pool[0] ?? null);
+    const column =
+      aggregate === "COUNT"
+        ? null
+        : pool.includes(metric.column ?? "")
+          ? metric.column
+          : (pool[0] ?? null);
     setMetric({ aggregate, column });
   };
 
@@ -78,8 +116,10 @@ function Dashboard({ dataset }: { dataset: DatasetSummaryFragment }) {
           {dataset.name}
         </Typography>
         <Typography color="text.secondary">
-          {formatCount(dataset.rowCount)} rows · {columns.length} columns · {formatBytes(dataset.sizeBytes)}
-          {dataset.timeMin && ` · ${formatDateTime(dataset.timeMin)} – ${formatDateTime(dataset.timeMax)}`}
+          {formatCount(dataset.rowCount)} rows · {columns.length} columns ·{" "}
+          {formatBytes(dataset.sizeBytes)}
+          {dataset.timeMin &&
+            ` · ${formatDateTime(dataset.timeMin)} – ${formatDateTime(dataset.timeMax)}`}
         </Typography>
         {dataset.lastIngestedAt && (
           <Typography variant="body2" color="text.secondary">
@@ -105,7 +145,14 @@ function Dashboard({ dataset }: { dataset: DatasetSummaryFragment }) {
               component="form"
               aria-label="Dashboard settings"
               onSubmit={(e) => e.preventDefault()}
-              sx={{ display: "grid", gridTemplateColumns: { xs: "repeat(2, minmax(0, 1fr))", md: "repeat(4, minmax(0, 1fr))" }, gap: 2 }}
+              sx={{
+                display: "grid",
+                gridTemplateColumns: {
+                  xs: "repeat(2, minmax(0, 1fr))",
+                  md: "repeat(4, minmax(0, 1fr))",
+                },
+                gap: 2,
+              }}
             >
               <TextField
                 select
@@ -134,7 +181,12 @@ function Dashboard({ dataset }: { dataset: DatasetSummaryFragment }) {
                   </MenuItem>
                 ))}
               </TextField>
-              <TextField select label="Measure" value={metric.aggregate} onChange={(e) => setAggregate(e.target.value as Aggregate)}>
+              <TextField
+                select
+                label="Measure"
+                value={metric.aggregate}
+                onChange={(e) => setAggregate(e.target.value as Aggregate)}
+              >
                 {AGGREGATES.filter((a) => !a.numericOnly || numeric.length > 0).map((a) => (
                   <MenuItem key={a.value} value={a.value}>
                     {a.label}
@@ -186,9 +238,17 @@ function Dashboard({ dataset }: { dataset: DatasetSummaryFragment }) {
       </Card>
 
       {dataset.hasTimeColumn ? (
-        <TimeSeriesPanel datasource={dataset.name} metric={metric} granularity={granularity} interval={intervalInput} filters={filters} />
+        <TimeSeriesPanel
+          datasource={dataset.name}
+          metric={metric}
+          granularity={granularity}
+          interval={intervalInput}
+          filters={filters}
+        />
       ) : (
-        <Typography color="text.secondary">This dataset has no time column, so there is no chart over time.</Typography>
+        <Typography color="text.secondary">
+          This dataset has no time column, so there is no chart over time.
+        </Typography>
       )}
 
       {dimensions.length > 0 ? (

@@ -1,4 +1,13 @@
-import { Box, Button, Card, CardActionArea, CardContent, Chip, Stack, Typography } from "@mui/material";
+import {
+  Box,
+  Button,
+  Card,
+  CardActionArea,
+  CardContent,
+  Chip,
+  Stack,
+  Typography,
+} from "@mui/material";
 import { Link as RouterLink } from "react-router";
 import { EmptyState, ErrorNotice, Loading } from "../../components/States";
 import { formatBytes, formatCount, formatDate, formatDateTime } from "../../format";
@@ -15,7 +24,9 @@ export function DatasetsPage() {
       <Typography variant="h4" component="h1">
         Datasets
       </Typography>
-      {error && !datasets && <ErrorNotice title="Could not load datasets" error={error} onRetry={() => void refetch()} />}
+      {error && !datasets && (
+        <ErrorNotice title="Could not load datasets" error={error} onRetry={() => void refetch()} />
+      )}
       {!datasets && loading && <Loading label="Loading datasets…" />}
       {datasets && datasets.length === 0 && (
         <EmptyState
@@ -33,7 +44,14 @@ export function DatasetsPage() {
         <Box
           component="ul"
           aria-label="Datasets"
-          sx={{ display: "grid", gridTemplateColumns: { xs: "1fr", sm: "1fr 1fr", lg: "1fr 1fr 1fr" }, gap: 2, p: 0, m: 0, listStyle: "none" }}
+          sx={{
+            display: "grid",
+            gridTemplateColumns: { xs: "1fr", sm: "1fr 1fr", lg: "1fr 1fr 1fr" },
+            gap: 2,
+            p: 0,
+            m: 0,
+            listStyle: "none",
+          }}
         >
           {datasets.map((dataset) => (
             <li key={dataset.name}>
@@ -50,13 +68,18 @@ function DatasetCard({ dataset }: { dataset: DatasetSummaryFragment }) {
   const columns = dataset.columns.filter((c) => !c.name.startsWith("__"));
   return (
     <Card sx={{ height: "100%" }} data-testid="dataset-card">
-      <CardActionArea component={RouterLink} to={`/datasets/${encodeURIComponent(dataset.name)}`} sx={{ height: "100%" }}>
+      <CardActionArea
+        component={RouterLink}
+        to={`/datasets/${encodeURIComponent(dataset.name)}`}
+        sx={{ height: "100%" }}
+      >
         <CardContent>
           <Typography variant="h6" component="h2" sx={{ overflowWrap: "anywhere" }}>
             {dataset.name}
           </Typography>
           <Typography color="text.secondary" variant="body2" gutterBottom>
-            {formatCount(dataset.rowCount)} rows · {columns.length} columns · {formatBytes(dataset.sizeBytes)}
+            {formatCount(dataset.rowCount)} rows · {columns.length} columns ·{" "}
+            {formatBytes(dataset.sizeBytes)}
           </Typography>
           <Typography variant="body2">
             {!dataset.hasTimeColumn

@@ -27,7 +27,12 @@ const CONDITIONS: { value: Condition; label: string }[] = [
 ];
 
 /** The one-of filter input for a condition, or a sentence saying what is missing. */
-function buildFilter(column: string, op: Condition, value: string, max: string): FilterInput | string {
+function buildFilter(
+  column: string,
+  op: Condition,
+  value: string,
+  max: string,
+): FilterInput | string {
   if (!column) return "Choose a column.";
   switch (op) {
     case "equals":
@@ -35,8 +40,13 @@ function buildFilter(column: string, op: Condition, value: string, max: string):
       if (value === "") return "Enter a value.";
       return op === "equals" ? { equals: { column, value } } : { contains: { column, value } };
     case "in": {
-      const values = value.split(",").map((v) => v.trim()).filter(Boolean);
-      return values.length ? { in: { column, values } } : "Enter one or more values, separated by commas.";
+      const values = value
+        .split(",")
+        .map((v) => v.trim())
+        .filter(Boolean);
+      return values.length
+        ? { in: { column, values } }
+        : "Enter one or more values, separated by commas.";
     }
     case "range":
       if (value === "" && max === "") return "Enter a lower bound, an upper bound, or both.";
@@ -64,7 +74,14 @@ export function FilterBar({
 }) {
   const [open, setOpen] = useState(false);
   return (
-    <Stack direction="row" spacing={1} useFlexGap aria-label="Filters" role="group" sx={{ alignItems: "center", flexWrap: "wrap" }}>
+    <Stack
+      direction="row"
+      spacing={1}
+      useFlexGap
+      aria-label="Filters"
+      role="group"
+      sx={{ alignItems: "center", flexWrap: "wrap" }}
+    >
       <Typography variant="body2" color="text.secondary">
         Filters:
       </Typography>
@@ -134,19 +151,36 @@ function AddFilterDialog({
 
   const needsValue = op !== "isNull" && op !== "isNotNull";
   return (
-    <Dialog open={open} onClose={onClose} fullWidth maxWidth="xs" aria-labelledby="add-filter-title">
+    <Dialog
+      open={open}
+      onClose={onClose}
+      fullWidth
+      maxWidth="xs"
+      aria-labelledby="add-filter-title"
+    >
       <form onSubmit={submit} noValidate>
         <DialogTitle id="add-filter-title">Add a filter</DialogTitle>
         <DialogContent>
           <Stack spacing={2} sx={{ pt: 1 }}>
-            <TextField select label="Column" value={column} onChange={(e) => setColumn(e.target.value)} required>
+            <TextField
+              select
+              label="Column"
+              value={column}
+              onChange={(e) => setColumn(e.target.value)}
+              required
+            >
               {columns.map((name) => (
                 <MenuItem key={name} value={name}>
                   {name}
                 </MenuItem>
               ))}
             </TextField>
-            <TextField select label="Condition" value={op} onChange={(e) => setOp(e.target.value as Condition)}>
+            <TextField
+              select
+              label="Condition"
+              value={op}
+              onChange={(e) => setOp(e.target.value as Condition)}
+            >
               {CONDITIONS.map((o) => (
                 <MenuItem key={o.value} value={o.value}>
                   {o.label}
@@ -160,7 +194,9 @@ function AddFilterDialog({
                 onChange={(e) => setValue(e.target.value)}
               />
             )}
-            {op === "range" && <TextField label="To" value={max} onChange={(e) => setMax(e.target.value)} />}
+            {op === "range" && (
+              <TextField label="To" value={max} onChange={(e) => setMax(e.target.value)} />
+            )}
             {problem && (
               <Typography color="error" role="alert" variant="body2">
                 {problem}

@@ -19,7 +19,11 @@ const LIMIT = 10;
 
 /** The top values of one dimension as bars; each bar is a button that filters the dashboard to it. */
 export function TopNPanel({ onFilter, ...query }: Props) {
-  const { data, loading, error } = useTopN({ ...query, limit: LIMIT, filters: query.filters.length ? query.filters : null });
+  const { data, loading, error } = useTopN({
+    ...query,
+    limit: LIMIT,
+    filters: query.filters.length ? query.filters : null,
+  });
   const result = data?.topN;
   const title = `Top ${query.dimension}`;
 
@@ -28,25 +32,46 @@ export function TopNPanel({ onFilter, ...query }: Props) {
   else if (error && !result) body = <Alert severity="error">{describeError(error)}</Alert>;
   else if (!result) body = null;
   else if (result.__typename !== "TopN") body = <Alert severity="error">{result.message}</Alert>;
-  else if (result.keys.length === 0) body = <Typography color="text.secondary">No values in this interval.</Typography>;
+  else if (result.keys.length === 0)
+    body = <Typography color="text.secondary">No values in this interval.</Typography>;
   else {
     const max = Math.max(...result.values.map((v) => v ?? 0), 1);
     body = (
-      <Box component="ol" sx={{ listStyle: "none", m: 0, p: 0 }} data-testid="topn-bars" data-bars={result.keys.length}>
+      <Box
+        component="ol"
+        sx={{ listStyle: "none", m: 0, p: 0 }}
+        data-testid="topn-bars"
+        data-bars={result.keys.length}
+      >
         {result.keys.map((value, index) => {
           const metric = result.values[index] ?? 0;
           const label = value ?? "(empty)";
           const filter: FilterInput =
-            value == null ? { isNull: { column: query.dimension } } : { equals: { column: query.dimension, value } };
+            value == null
+              ? { isNull: { column: query.dimension } }
+              : { equals: { column: query.dimension, value } };
           return (
             <li key={`${label}-${index}`}>
               <ButtonBase
                 onClick={() => onFilter(filter)}
                 aria-label={`${label}: ${formatNumber(metric)}. Filter the dashboard to ${query.dimension} = ${label}`}
-                sx={{ width: "100%", display: "block", textAlign: "left", borderRadius: 1, px: 1, py: 0.5, "&:hover, &.Mui-focusVisible": { bgcolor: "action.hover" } }}
+                sx={{
+                  width: "100%",
+                  display: "block",
+                  textAlign: "left",
+                  borderRadius: 1,
+                  px: 1,
+                  py: 0.5,
+                  "&:hover, &.Mui-focusVisible": { bgcolor: "action.hover" },
+                }}
               >
                 <Box sx={{ display: "flex", justifyContent: "space-between", gap: 1 }}>
-                  <Typography variant="body2" noWrap title={label} sx={{ fontStyle: value == null ? "italic" : undefined }}>
+                  <Typography
+                    variant="body2"
+                    noWrap
+                    title={label}
+                    sx={{ fontStyle: value == null ? "italic" : undefined }}
+                  >
                     {label}
                   </Typography>
                   <Typography variant="body2" sx={{ fontVariantNumeric: "tabular-nums" }}>
@@ -54,7 +79,14 @@ export function TopNPanel({ onFilter, ...query }: Props) {
                   </Typography>
                 </Box>
                 <Box sx={{ height: 6, borderRadius: 3, bgcolor: "action.hover", mt: 0.25 }}>
-                  <Box sx={{ height: "100%", borderRadius: 3, bgcolor: "primary.main", width: `${(100 * Math.max(metric, 0)) / max}%` }} />
+                  <Box
+                    sx={{
+                      height: "100%",
+                      borderRadius: 3,
+                      bgcolor: "primary.main",
+                      width: `${(100 * Math.max(metric, 0)) / max}%`,
+                    }}
+                  />
                 </Box>
               </ButtonBase>
             </li>

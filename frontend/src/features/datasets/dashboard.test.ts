@@ -1,10 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { autoGranularity, bucketLabel, filterLabel, metricLabel, toIntervalInput } from "./dashboard";
+import {
+  autoGranularity,
+  bucketLabel,
+  filterLabel,
+  metricLabel,
+  toIntervalInput,
+} from "./dashboard";
 
 describe("dashboard inputs", () => {
   it("turns interval choices into the API's IntervalInput", () => {
     expect(toIntervalInput({ preset: "all", start: "", end: "" })).toBeNull();
-    expect(toIntervalInput({ preset: "7d", start: "", end: "" })).toEqual({ relative: "last 7 days" });
+    expect(toIntervalInput({ preset: "7d", start: "", end: "" })).toEqual({
+      relative: "last 7 days",
+    });
     expect(toIntervalInput({ preset: "custom", start: "", end: "" })).toBeNull();
     const custom = toIntervalInput({ preset: "custom", start: "2024-03-01T00:00", end: "" });
     expect(custom?.end).toBeNull();
@@ -23,7 +31,9 @@ describe("dashboard inputs", () => {
     expect(metricLabel({ aggregate: "COUNT" })).toBe("Rows");
     expect(metricLabel({ aggregate: "SUM", column: "amount" })).toBe("Sum of amount");
     expect(filterLabel({ equals: { column: "country", value: "FR" } })).toBe("country = FR");
-    expect(filterLabel({ in: { column: "country", values: ["FR", "DE"] } })).toBe("country in (FR, DE)");
+    expect(filterLabel({ in: { column: "country", values: ["FR", "DE"] } })).toBe(
+      "country in (FR, DE)",
+    );
     expect(filterLabel({ range: { column: "amount", min: "10" } })).toBe("10 ≤ amount ≤ …");
     expect(filterLabel({ isNull: { column: "city" } })).toBe("city is empty");
     const day = new Date("2024-03-05T00:00:00Z");

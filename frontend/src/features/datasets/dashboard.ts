@@ -1,4 +1,10 @@
-import type { Aggregate, FilterInput, Granularity, IntervalInput, MetricInput } from "../../gql/types";
+import type {
+  Aggregate,
+  FilterInput,
+  Granularity,
+  IntervalInput,
+  MetricInput,
+} from "../../gql/types";
 
 /** Dashboard state and how it becomes the typed inputs of `timeseries` and `topN`. */
 
@@ -66,7 +72,11 @@ const SHORT: Partial<Record<Granularity, Intl.DateTimeFormatOptions>> = {
 };
 
 /** A time bucket's start, as much of it as the granularity makes meaningful (UTC). */
-export function bucketLabel(date: Date, granularity: Granularity, length: "short" | "long"): string {
+export function bucketLabel(
+  date: Date,
+  granularity: Granularity,
+  length: "short" | "long",
+): string {
   const coarse = SHORT[granularity];
   const options: Intl.DateTimeFormatOptions = coarse
     ? length === "short"
@@ -94,14 +104,24 @@ export function metricLabel(metric: MetricInput): string {
 }
 
 export function filterColumn(filter: FilterInput): string {
-  return (filter.equals ?? filter.in ?? filter.contains ?? filter.range ?? filter.isNull ?? filter.isNotNull)?.column ?? "";
+  return (
+    (
+      filter.equals ??
+      filter.in ??
+      filter.contains ??
+      filter.range ??
+      filter.isNull ??
+      filter.isNotNull
+    )?.column ?? ""
+  );
 }
 
 export function filterLabel(filter: FilterInput): string {
   if (filter.equals) return `${filter.equals.column} = ${filter.equals.value}`;
   if (filter.in) return `${filter.in.column} in (${filter.in.values.join(", ")})`;
   if (filter.contains) return `${filter.contains.column} contains “${filter.contains.value}”`;
-  if (filter.range) return `${filter.range.min ?? "…"} ≤ ${filter.range.column} ≤ ${filter.range.max ?? "…"}`;
+  if (filter.range)
+    return `${filter.range.min ?? "…"} ≤ ${filter.range.column} ≤ ${filter.range.max ?? "…"}`;
   if (filter.isNull) return `${filter.isNull.column} is empty`;
   if (filter.isNotNull) return `${filter.isNotNull.column} is not empty`;
   return "filter";

@@ -1,7 +1,7 @@
 import { Alert, AlertTitle, Button, Link, Stack, Typography } from "@mui/material";
 import { useState } from "react";
 import { Link as RouterLink } from "react-router";
-import { describeError } from "../../components/errors";
+import { describeError, errorHeadline, isFileProblem } from "../../components/errors";
 import type { TaskSummaryFragment } from "../../gql/types";
 import { useRetryTask } from "../../operations/retryTask";
 import { STATUS_LABEL } from "./taskStatus";
@@ -19,7 +19,8 @@ export function FailurePanel({ task }: { task: TaskSummaryFragment }) {
       const result = await retryTask({ variables: { id: task.id } });
       const outcome = result.data?.retryTask;
       if (!outcome) setRetryError("The server did not answer the retry.");
-      else if (outcome.__typename === "TaskActionRejected") setRetryError(outcome.message);
+      else if (outcome.__typename === "TaskActionRejected")
+        setRetryError(`${errorHeadline(outcome.code)}. ${outcome.message}`);
     } catch (caught) {
       setRetryError(describeError(caught));
     }
@@ -31,21 +32,32 @@ export function FailurePanel({ task }: { task: TaskSummaryFragment }) {
       data-testid="failure"
       action={
         error?.retryable !== false ? (
-          <Button color="inherit" variant="outlined" size="small" onClick={retry} disabled={loading}>
+          <Button
+            color="inherit"
+            variant="outlined"
+            size="small"
+            onClick={retry}
+            disabled={loading}
+          >
             {loading ? "Retrying…" : "Retry"}
           </Button>
         ) : undefined
       }
     >
-      <AlertTitle>{error?.stage ? `Failed while ${STATUS_LABEL[error.stage].toLowerCase()}` : "Failed"}</AlertTitle>
+      <AlertTitle>
+        {error ? errorHeadline(error.code) : "Failed"}
+        {error?.stage ? ` (while ${STATUS_LABEL[error.stage].toLowerCase()})` : ""}
+      </AlertTitle>
       <Stack spacing={1}>
-        <Typography data-testid="failure-message">{error?.message ?? "The task failed without a recorded reason."}</Typography>
+        <Typography data-testid="failure-message">
+          {error?.message ?? "The task failed without a recorded reason."}
+        </Typography>
         {error && (
           <Typography variant="caption" component="p">
             Error code: <code>{error.code}</code>
           </Typography>
         )}
-        {error?.retryable === false && (
+        {error && !error.retryable && isFileProblem(error.code) && (
           <Typography variant="body2">
             Retrying will not help here: fix the file, then{" "}
             <Link component={RouterLink} to="/" color="inherit">

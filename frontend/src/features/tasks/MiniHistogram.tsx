@@ -5,7 +5,12 @@ type Bucket = { label: string; count: number };
 
 /** A tiny bar chart of a column's distribution: no chart library needed for this. */
 export function MiniHistogram({ column, buckets }: { column: string; buckets: Bucket[] }) {
-  if (buckets.length === 0) return <Box component="span" sx={{ color: "text.disabled" }}>—</Box>;
+  if (buckets.length === 0)
+    return (
+      <Box component="span" sx={{ color: "text.disabled" }}>
+        —
+      </Box>
+    );
   const max = Math.max(...buckets.map((b) => b.count), 1);
   const width = 120;
   const height = 28;

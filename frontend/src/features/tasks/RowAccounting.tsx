@@ -12,10 +12,18 @@ type Part = { key: string; label: string; value: number | null; color: string; e
 export function RowAccounting({ task }: { task: TaskSummaryFragment }) {
   const total = task.rowsTotal;
   if (total == null)
-    return <Typography color="text.secondary">Row counts appear once the file has been read.</Typography>;
+    return (
+      <Typography color="text.secondary">Row counts appear once the file has been read.</Typography>
+    );
 
   const parts: Part[] = [
-    { key: "ingested", label: "Ingested", value: task.rowsIngested, color: "success.main", explain: "queryable in Druid" },
+    {
+      key: "ingested",
+      label: "Ingested",
+      value: task.rowsIngested,
+      color: "success.main",
+      explain: "queryable in Druid",
+    },
     {
       key: "quarantined",
       label: "Quarantined",
@@ -41,23 +49,56 @@ export function RowAccounting({ task }: { task: TaskSummaryFragment }) {
         <strong data-testid="rows-total">{formatCount(total)}</strong> rows in the file
       </Typography>
       <Box
-        sx={{ display: "flex", height: 12, borderRadius: 6, overflow: "hidden", bgcolor: "action.hover" }}
+        sx={{
+          display: "flex",
+          height: 12,
+          borderRadius: 6,
+          overflow: "hidden",
+          bgcolor: "action.hover",
+        }}
         role="img"
         aria-label={parts.map((p) => `${p.label}: ${formatCount(p.value)}`).join(", ")}
       >
         {parts.map((part) =>
-          part.value ? <Box key={part.key} sx={{ width: `${(100 * part.value) / Math.max(total, 1)}%`, bgcolor: part.color }} /> : null,
+          part.value ? (
+            <Box
+              key={part.key}
+              sx={{ width: `${(100 * part.value) / Math.max(total, 1)}%`, bgcolor: part.color }}
+            />
+          ) : null,
         )}
       </Box>
-      <Box component="dl" sx={{ display: "grid", gridTemplateColumns: { xs: "1fr", sm: "repeat(3, 1fr)" }, gap: 2, m: 0 }}>
+      <Box
+        component="dl"
+        sx={{
+          display: "grid",
+          gridTemplateColumns: { xs: "1fr", sm: "repeat(3, 1fr)" },
+          gap: 2,
+          m: 0,
+        }}
+      >
         {parts.map((part) => (
           <Box key={part.key} data-testid={`rows-${part.key}`}>
             <Typography component="dt" variant="body2" color="text.secondary">
-              <Box component="span" sx={{ display: "inline-block", width: 10, height: 10, borderRadius: "50%", bgcolor: part.color, mr: 1 }} />
+              <Box
+                component="span"
+                sx={{
+                  display: "inline-block",
+                  width: 10,
+                  height: 10,
+                  borderRadius: "50%",
+                  bgcolor: part.color,
+                  mr: 1,
+                }}
+              />
               {part.label}
             </Typography>
             <Typography component="dd" variant="h6" sx={{ m: 0 }}>
-              {part.value == null ? (isTerminal(task.status) ? "—" : "pending") : formatCount(part.value)}
+              {part.value == null
+                ? isTerminal(task.status)
+                  ? "—"
+                  : "pending"
+                : formatCount(part.value)}
               {part.value != null && (
                 <Typography component="span" variant="body2" color="text.secondary">
                   {" "}
@@ -73,14 +114,16 @@ export function RowAccounting({ task }: { task: TaskSummaryFragment }) {
       </Box>
       {settled && known && sum === total && (
         <Alert severity="success" data-testid="accounting-check">
-          Every row is accounted for: {formatCount(task.rowsIngested)} + {formatCount(task.rowsQuarantined)} +{" "}
-          {formatCount(task.rowsThrownAway)} = {formatCount(total)}.
+          Every row is accounted for: {formatCount(task.rowsIngested)} +{" "}
+          {formatCount(task.rowsQuarantined)} + {formatCount(task.rowsThrownAway)} ={" "}
+          {formatCount(total)}.
         </Alert>
       )}
       {settled && known && sum !== total && (
         <Alert severity="error" data-testid="accounting-check">
-          The counts do not add up: {formatCount(sum)} rows accounted for, but the file has {formatCount(total)} (
-          {formatCount(Math.abs(total - sum))} {sum < total ? "missing" : "too many"}).
+          The counts do not add up: {formatCount(sum)} rows accounted for, but the file has{" "}
+          {formatCount(total)} ({formatCount(Math.abs(total - sum))}{" "}
+          {sum < total ? "missing" : "too many"}).
         </Alert>
       )}
     </Stack>

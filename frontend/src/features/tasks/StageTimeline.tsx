@@ -6,7 +6,9 @@ import { PIPELINE, STATUS_DESCRIPTION, STATUS_LABEL } from "./taskStatus";
 type Events = TaskDetailFragment["events"];
 
 /** The stage a failed or cancelled task stopped in. */
-function stoppedAt(task: Pick<TaskDetailFragment, "status" | "error" | "events">): TaskStatus | null {
+function stoppedAt(
+  task: Pick<TaskDetailFragment, "status" | "error" | "events">,
+): TaskStatus | null {
   if (task.status !== "FAILED" && task.status !== "CANCELLED") return null;
   if (task.error?.stage) return task.error.stage;
   const reached = task.events.map((e) => e.status).filter((s) => PIPELINE.includes(s));
@@ -27,7 +29,11 @@ function stageDuration(events: Events, status: TaskStatus): number | null {
 }
 
 /** QUEUED → … → SUCCEEDED as a stepper, with when each stage started and how long it took. */
-export function StageTimeline({ task }: { task: Pick<TaskDetailFragment, "status" | "error" | "events"> }) {
+export function StageTimeline({
+  task,
+}: {
+  task: Pick<TaskDetailFragment, "status" | "error" | "events">;
+}) {
   const theme = useTheme();
   const narrow = useMediaQuery(theme.breakpoints.down("md"));
   const stopped = stoppedAt(task);
@@ -47,16 +53,38 @@ export function StageTimeline({ task }: { task: Pick<TaskDetailFragment, "status
         const failedHere = stopped === status && task.status === "FAILED";
         const cancelledHere = stopped === status && task.status === "CANCELLED";
         return (
-          <Step key={status} completed={index < activeStep || task.status === "SUCCEEDED"} data-testid={`stage-${status}`}>
+          <Step
+            key={status}
+            completed={index < activeStep || task.status === "SUCCEEDED"}
+            data-testid={`stage-${status}`}
+          >
             <StepLabel
               error={failedHere}
               optional={
                 <Box component="span" sx={{ display: "block" }}>
-                  <Typography variant="caption" color={failedHere ? "error" : "text.secondary"} component="span" sx={{ display: "block" }}>
-                    {failedHere ? "failed here" : cancelledHere ? "cancelled here" : at ? formatDateTime(at) : index > activeStep ? "not reached" : ""}
+                  <Typography
+                    variant="caption"
+                    color={failedHere ? "error" : "text.secondary"}
+                    component="span"
+                    sx={{ display: "block" }}
+                  >
+                    {failedHere
+                      ? "failed here"
+                      : cancelledHere
+                        ? "cancelled here"
+                        : at
+                          ? formatDateTime(at)
+                          : index > activeStep
+                            ? "not reached"
+                            : ""}
                   </Typography>
                   {duration != null && (
-                    <Typography variant="caption" color="text.secondary" component="span" sx={{ display: "block" }}>
+                    <Typography
+                      variant="caption"
+                      color="text.secondary"
+                      component="span"
+                      sx={{ display: "block" }}
+                    >
                       {formatDuration(duration)}
                     </Typography>
                   )}
@@ -80,7 +108,14 @@ export function EventLog({ events }: { events: Events }) {
         <Box
           component="li"
           key={`${event.at}-${index}`}
-          sx={{ display: "grid", gridTemplateColumns: { xs: "1fr", sm: "190px 110px 1fr" }, gap: { xs: 0, sm: 2 }, py: 0.75, borderBottom: 1, borderColor: "divider" }}
+          sx={{
+            display: "grid",
+            gridTemplateColumns: { xs: "1fr", sm: "190px 110px 1fr" },
+            gap: { xs: 0, sm: 2 },
+            py: 0.75,
+            borderBottom: 1,
+            borderColor: "divider",
+          }}
         >
           <Typography variant="body2" color="text.secondary" component="span">
             {formatDateTime(event.at)}

@@ -2,7 +2,13 @@ import { Chip } from "@mui/material";
 import type { TaskStatus } from "../../gql/types";
 import { STATUS_DESCRIPTION, STATUS_LABEL, statusColor } from "./taskStatus";
 
-export function StatusChip({ status, size = "small" }: { status: TaskStatus; size?: "small" | "medium" }) {
+export function StatusChip({
+  status,
+  size = "small",
+}: {
+  status: TaskStatus;
+  size?: "small" | "medium";
+}) {
   return (
     <Chip
       label={STATUS_LABEL[status]}

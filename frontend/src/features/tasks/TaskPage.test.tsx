@@ -9,7 +9,11 @@ import { renderApp } from "../../test/render";
 
 const at = (minute: number) => `2026-11-25T10:0${minute}:00Z`;
 
-const noQuarantine: TaskQuarantineFragment = { __typename: "IngestionTask", quarantineUrl: null, quarantinePreview: [] };
+const noQuarantine: TaskQuarantineFragment = {
+  __typename: "IngestionTask",
+  quarantineUrl: null,
+  quarantinePreview: [],
+};
 
 const succeeded = taskDetail({
   status: "SUCCEEDED",
@@ -20,9 +24,23 @@ const succeeded = taskDetail({
   rowsThrownAway: 3,
   hasQuarantine: true,
   druidTaskId: "sluice_t-1",
-  events: (["QUEUED", "VALIDATING", "STAGING", "SUBMITTING", "INGESTING", "PUBLISHING", "SUCCEEDED"] as const).map(
-    (status, i) => ({ __typename: "TaskEvent" as const, status, progress: 0, message: null, at: at(i) }),
-  ),
+  events: (
+    [
+      "QUEUED",
+      "VALIDATING",
+      "STAGING",
+      "SUBMITTING",
+      "INGESTING",
+      "PUBLISHING",
+      "SUCCEEDED",
+    ] as const
+  ).map((status, i) => ({
+    __typename: "TaskEvent" as const,
+    status,
+    progress: 0,
+    message: null,
+    at: at(i),
+  })),
   profile: {
     __typename: "Profile",
     format: "csv",
@@ -68,7 +86,10 @@ const succeeded = taskDetail({
 
 const succeededQuarantine: TaskQuarantineFragment = {
   __typename: "IngestionTask",
-  quarantineUrl: "http://s3.test/quarantine/t-1/rows.csv?signature=x",
+  quarantineUrl: {
+    __typename: "QuarantineLink",
+    url: "http://s3.test/quarantine/t-1/rows.csv?signature=x",
+  },
   quarantinePreview: [
     {
       __typename: "QuarantinedRow",
@@ -88,7 +109,8 @@ const failed = taskDetail({
   error: {
     __typename: "TaskError",
     code: "DRUID_TASK_FAILED",
-    message: "Druid could not read the staged file from S3: access denied. Check Druid's S3 credentials, then retry.",
+    message:
+      "Druid could not read the staged file from S3: access denied. Check Druid's S3 credentials, then retry.",
     retryable: true,
     stage: "INGESTING",
   },
@@ -121,32 +143,63 @@ describe("task page", () => {
     const rows = within(table).getAllByTestId("profile-row");
     expect(rows).toHaveLength(2);
     expect(rows[1]).toHaveTextContent(/amount.*decimal.*12.*640.*0\.5.*999\.0/);
-    expect(within(rows[1]).getByRole("img", { name: /Distribution of amount: 0–250: 400/ })).toHaveAttribute("data-buckets", "3");
-    expect(screen.getByText("7 rows had an unparseable amount and were quarantined.")).toBeInTheDocument();
+    expect(
+      within(rows[1]).getByRole("img", { name: /Distribution of amount: 0–250: 400/ }),
+    ).toHaveAttribute("data-buckets", "3");
+    expect(
+      screen.getByText("7 rows had an unparseable amount and were quarantined."),
+    ).toBeInTheDocument();
 
     const quarantine = screen.getByTestId("quarantine");
     expect(within(quarantine).getAllByTestId("quarantined-row")).toHaveLength(1);
     expect(within(quarantine).getByTestId("quarantined-row")).toHaveTextContent(
       /42.*'2024-13-45' in column 'time' is not a valid date.*time=2024-13-45, amount=3\.5/,
     );
-    expect(within(quarantine).getByRole("link", { name: /Download all quarantined rows/ })).toHaveAttribute(
-      "href",
-      "http://s3.test/quarantine/t-1/rows.csv?signature=x",
-    );
+    expect(
+      within(quarantine).getByRole("link", { name: /Download all quarantined rows/ }),
+    ).toHaveAttribute("href", "http://s3.test/quarantine/t-1/rows.csv?signature=x");
 
     expect(screen.getByTestId("stage-SUCCEEDED")).toHaveTextContent("Succeeded");
     expect(screen.queryByRole("button", { name: "Retry" })).not.toBeInTheDocument();
   });
 
   it("fetches the quarantined rows once a task followed live turns out to have some", async () => {
-    const staged = { ...succeeded, status: "INGESTING" as const, rowsIngested: null, rowsThrownAway: null };
+    const staged = {
+      ...succeeded,
+      status: "INGESTING" as const,
+      rowsIngested: null,
+      rowsThrownAway: null,
+    };
     renderApp("/tasks/t-1", { mocks: [taskMock(staged), taskMock(staged, succeededQuarantine)] });
     const quarantine = await screen.findByTestId("quarantine");
-    expect(await within(quarantine).findByTestId("quarantined-row")).toHaveTextContent(/42.*2024-13-45/);
+    expect(await within(quarantine).findByTestId("quarantined-row")).toHaveTextContent(
+      /42.*2024-13-45/,
+    );
+  });
+
+  it("says why the quarantined rows cannot be downloaded when the file is gone", async () => {
+    const gone: TaskQuarantineFragment = {
+      __typename: "IngestionTask",
+      quarantineUrl: {
+        __typename: "QuarantineUnavailable",
+        code: "QUARANTINE_MISSING",
+        message: "The file of quarantined rows is no longer in storage.",
+      },
+      quarantinePreview: [],
+    };
+    renderApp("/tasks/t-1", { mocks: [taskMock(succeeded, gone)] });
+    expect(await screen.findByTestId("quarantine-unavailable")).toHaveTextContent(
+      "no longer in storage",
+    );
+    expect(
+      screen.queryByRole("link", { name: /Download all quarantined rows/ }),
+    ).not.toBeInTheDocument();
   });
 
   it("says loudly when the counts do not add up", async () => {
-    renderApp("/tasks/t-1", { mocks: [taskMock({ ...succeeded, rowsThrownAway: 0 }, succeededQuarantine)] });
+    renderApp("/tasks/t-1", {
+      mocks: [taskMock({ ...succeeded, rowsThrownAway: 0 }, succeededQuarantine)],
+    });
     expect(await screen.findByTestId("accounting-check")).toHaveTextContent(
       "The counts do not add up: 997 rows accounted for, but the file has 1,000 (3 missing).",
     );
@@ -163,7 +216,7 @@ describe("task page", () => {
       ],
     });
     const failure = await screen.findByTestId("failure");
-    expect(failure).toHaveTextContent("Failed while ingesting");
+    expect(failure).toHaveTextContent("Druid's ingestion failed (while ingesting)");
     expect(within(failure).getByTestId("failure-message")).toHaveTextContent(
       "Druid could not read the staged file from S3: access denied. Check Druid's S3 credentials, then retry.",
     );
@@ -178,17 +231,27 @@ describe("task page", () => {
     subscriptions.simulateResult({
       result: { data: { taskUpdates: { ...succeeded, id: "t-1" } } },
     });
-    await waitFor(() => expect(screen.getAllByTestId("task-status")[0]).toHaveTextContent("Succeeded"));
+    await waitFor(() =>
+      expect(screen.getAllByTestId("task-status")[0]).toHaveTextContent("Succeeded"),
+    );
   });
 
   it("offers no retry when retrying cannot help", async () => {
     renderApp("/tasks/t-1", {
-      mocks: [taskMock({ ...failed, error: { ...failed.error!, code: "NO_ROWS", retryable: false, stage: "VALIDATING" } })],
+      mocks: [
+        taskMock({
+          ...failed,
+          error: { ...failed.error!, code: "NO_VALID_ROWS", retryable: false, stage: "VALIDATING" },
+        }),
+      ],
     });
     const failure = await screen.findByTestId("failure");
-    expect(failure).toHaveTextContent("Failed while validating");
+    expect(failure).toHaveTextContent("No row could be ingested (while validating)");
     expect(within(failure).queryByRole("button", { name: "Retry" })).not.toBeInTheDocument();
-    expect(within(failure).getByRole("link", { name: "upload it again" })).toHaveAttribute("href", "/");
+    expect(within(failure).getByRole("link", { name: "upload it again" })).toHaveAttribute(
+      "href",
+      "/",
+    );
   });
 
   it("shows the retry refusal when the server turns it down", async () => {
@@ -197,11 +260,21 @@ describe("task page", () => {
         taskMock(failed),
         {
           request: { query: RETRY_TASK, variables: { id: "t-1" } },
-          result: { data: { retryTask: { __typename: "TaskActionRejected", code: "NOT_RETRYABLE", message: "This task is already running again." } } },
+          result: {
+            data: {
+              retryTask: {
+                __typename: "TaskActionRejected",
+                code: "NOT_RETRYABLE",
+                message: "This task is already running again.",
+              },
+            },
+          },
         },
       ],
     });
     await userEvent.setup().click(await screen.findByRole("button", { name: "Retry" }));
-    expect(await screen.findByText("Retry failed: This task is already running again.")).toBeInTheDocument();
+    expect(
+      await screen.findByText("Retry failed: Cannot retry. This task is already running again."),
+    ).toBeInTheDocument();
   });
 });

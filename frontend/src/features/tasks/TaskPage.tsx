@@ -1,8 +1,18 @@
-import { Box, Breadcrumbs, Button, Card, CardContent, LinearProgress, Link, Stack, Typography } from "@mui/material";
+import {
+  Box,
+  Breadcrumbs,
+  Button,
+  Card,
+  CardContent,
+  LinearProgress,
+  Link,
+  Stack,
+  Typography,
+} from "@mui/material";
 import { useEffect, useState, type ReactNode } from "react";
 import { Link as RouterLink, useParams } from "react-router";
 import { EmptyState, ErrorNotice, Loading } from "../../components/States";
-import { describeError } from "../../components/errors";
+import { describeError, errorHeadline } from "../../components/errors";
 import { formatBytes, formatDateTime } from "../../format";
 import { useCancelTask } from "../../operations/cancelTask";
 import { useTask } from "../../operations/task";
@@ -36,7 +46,11 @@ export function TaskPage() {
   useTaskUpdates(id, { skip: !task || isTerminal(task.status) });
   // The live updates leave the quarantined rows out (they are read from S3); fetch them once
   // when the task, followed live, turns out to have some.
-  const quarantineMissing = Boolean(task?.hasQuarantine && task.quarantinePreview.length === 0);
+  const quarantineMissing = Boolean(
+    task?.hasQuarantine &&
+    task.quarantinePreview.length === 0 &&
+    task.quarantineUrl?.__typename !== "QuarantineUnavailable",
+  );
   useEffect(() => {
     if (quarantineMissing) void refetch();
   }, [quarantineMissing, refetch]);
@@ -44,7 +58,10 @@ export function TaskPage() {
   const [cancelError, setCancelError] = useState<string | null>(null);
 
   if (!task && loading) return <Loading label="Loading the task…" />;
-  if (!task && error) return <ErrorNotice title="Could not load this task" error={error} onRetry={() => void refetch()} />;
+  if (!task && error)
+    return (
+      <ErrorNotice title="Could not load this task" error={error} onRetry={() => void refetch()} />
+    );
   if (!task)
     return (
       <EmptyState
@@ -64,7 +81,8 @@ export function TaskPage() {
     try {
       const result = await cancelTask({ variables: { id: task.id } });
       const outcome = result.data?.cancelTask;
-      if (outcome?.__typename === "TaskActionRejected") setCancelError(outcome.message);
+      if (outcome?.__typename === "TaskActionRejected")
+        setCancelError(`${errorHeadline(outcome.code)}: ${outcome.message}`);
     } catch (caught) {
       setCancelError(describeError(caught));
     }
@@ -81,9 +99,18 @@ export function TaskPage() {
         </Typography>
       </Breadcrumbs>
 
-      <Stack direction={{ xs: "column", sm: "row" }} spacing={2} sx={{ alignItems: { sm: "center" }, justifyContent: "space-between" }}>
+      <Stack
+        direction={{ xs: "column", sm: "row" }}
+        spacing={2}
+        sx={{ alignItems: { sm: "center" }, justifyContent: "space-between" }}
+      >
         <Box sx={{ minWidth: 0 }}>
-          <Stack direction="row" spacing={1.5} useFlexGap sx={{ alignItems: "center", flexWrap: "wrap" }}>
+          <Stack
+            direction="row"
+            spacing={1.5}
+            useFlexGap
+            sx={{ alignItems: "center", flexWrap: "wrap" }}
+          >
             <Typography variant="h4" component="h1" sx={{ overflowWrap: "anywhere" }}>
               {task.filename}
             </Typography>
@@ -94,8 +121,14 @@ export function TaskPage() {
             <Link component={RouterLink} to={`/datasets/${encodeURIComponent(task.datasource)}`}>
               {task.datasource}
             </Link>{" "}
-            ({task.mode === "REPLACE" ? "replace" : "append"}) · started {formatDateTime(task.createdAt)}
-            {task.druidTaskId && <> · Druid task <code>{task.druidTaskId}</code></>}
+            ({task.mode === "REPLACE" ? "replace" : "append"}) · started{" "}
+            {formatDateTime(task.createdAt)}
+            {task.druidTaskId && (
+              <>
+                {" "}
+                · Druid task <code>{task.druidTaskId}</code>
+              </>
+            )}
           </Typography>
         </Box>
         {!isTerminal(task.status) && (
@@ -104,7 +137,11 @@ export function TaskPage() {
           </Button>
         )}
       </Stack>
-      {cancelError && <Typography color="error" role="alert">Could not cancel: {cancelError}</Typography>}
+      {cancelError && (
+        <Typography color="error" role="alert">
+          Could not cancel: {cancelError}
+        </Typography>
+      )}
 
       <FailurePanel task={task} />
 
@@ -112,7 +149,11 @@ export function TaskPage() {
         <StageTimeline task={task} />
         {!isTerminal(task.status) && (
           <Box sx={{ mt: 2 }}>
-            <LinearProgress variant="determinate" value={progressPercent(task.progress)} aria-label="Progress of the current stage" />
+            <LinearProgress
+              variant="determinate"
+              value={progressPercent(task.progress)}
+              aria-label="Progress of the current stage"
+            />
             <Typography variant="body2" color="text.secondary" sx={{ mt: 0.5 }} aria-live="polite">
               {STATUS_DESCRIPTION[task.status]}… {progressPercent(task.progress)}%
             </Typography>

@@ -1,4 +1,6 @@
 import {
+  Alert,
+  AlertTitle,
   Autocomplete,
   Box,
   Button,
@@ -20,6 +22,7 @@ import { useApolloClient } from "@apollo/client/react";
 import { useCallback, useMemo } from "react";
 import { Link as RouterLink, useSearchParams } from "react-router";
 import { EmptyState, ErrorNotice, Loading } from "../../components/States";
+import { errorHeadline } from "../../components/errors";
 import { formatBytes, formatCount, formatDateTime } from "../../format";
 import type { TaskStatus, TaskSummaryFragment, TasksQueryVariables } from "../../gql/types";
 import { useDatasources } from "../../operations/datasources";
@@ -31,7 +34,10 @@ import { isTerminal, progressPercent } from "./taskStatus";
 /** Status filters a person thinks in, mapped to the API's statuses. */
 const STATUS_FILTERS: Record<string, { label: string; statuses: TaskStatus[] | null }> = {
   all: { label: "All", statuses: null },
-  active: { label: "In progress", statuses: ["QUEUED", "VALIDATING", "STAGING", "SUBMITTING", "INGESTING", "PUBLISHING"] },
+  active: {
+    label: "In progress",
+    statuses: ["QUEUED", "VALIDATING", "STAGING", "SUBMITTING", "INGESTING", "PUBLISHING"],
+  },
   succeeded: { label: "Succeeded", statuses: ["SUCCEEDED"] },
   failed: { label: "Failed", statuses: ["FAILED"] },
   cancelled: { label: "Cancelled", statuses: ["CANCELLED"] },
@@ -39,7 +45,10 @@ const STATUS_FILTERS: Record<string, { label: string; statuses: TaskStatus[] | n
 
 function matches(task: TaskSummaryFragment, variables: TasksQueryVariables): boolean {
   const statuses = variables.status as TaskStatus[] | null | undefined;
-  return (!statuses || statuses.includes(task.status)) && (!variables.datasource || variables.datasource === task.datasource);
+  return (
+    (!statuses || statuses.includes(task.status)) &&
+    (!variables.datasource || variables.datasource === task.datasource)
+  );
 }
 
 /**
@@ -50,10 +59,16 @@ function useLiveTaskList(variables: TasksQueryVariables) {
   const client = useApolloClient();
   const onTask = useCallback(
     (task: TaskSummaryFragment) => {
-      client.cache.updateQuery({ query: TASKS, variables: { first: TASKS_PAGE_SIZE, ...variables } }, (data) => {
-        if (!data || data.tasks.items.some((item) => item.id === task.id) || !matches(task, variables)) return undefined;
-        return { ...data, tasks: { ...data.tasks, items: [task, ...data.tasks.items] } };
-      });
+      client.cache.updateQuery(
+        { query: TASKS, variables: { first: TASKS_PAGE_SIZE, ...variables } },
+        (data) => {
+          if (!data || data.tasks.__typename !== "TaskPage") return undefined;
+          const page = data.tasks;
+          if (page.items.some((item) => item.id === task.id) || !matches(task, variables))
+            return undefined;
+          return { ...data, tasks: { ...page, items: [task, ...page.items] } };
+        },
+      );
     },
     [client, variables],
   );
@@ -71,7 +86,10 @@ export function TasksPage() {
   const list = useTasks(variables);
   const feed = useLiveTaskList(variables);
   const datasets = useDatasources();
-  const datasetNames = useMemo(() => (datasets.data?.datasources ?? []).map((d) => d.name), [datasets.data]);
+  const datasetNames = useMemo(
+    () => (datasets.data?.datasources ?? []).map((d) => d.name),
+    [datasets.data],
+  );
 
   const setParam = (key: string, value: string) => {
     const next = new URLSearchParams(params);
@@ -80,9 +98,12 @@ export function TasksPage() {
     setParams(next, { replace: true });
   };
 
-  const page = list.data?.tasks;
+  const result = list.data?.tasks;
+  const page = result?.__typename === "TaskPage" ? result : undefined;
   const loadMore = () =>
-    void list.fetchMore({ variables: { ...variables, first: TASKS_PAGE_SIZE, after: page?.nextCursor } });
+    void list.fetchMore({
+      variables: { ...variables, first: TASKS_PAGE_SIZE, after: page?.nextCursor },
+    });
 
   return (
     <Stack spacing={3}>
@@ -99,7 +120,13 @@ export function TasksPage() {
         />
       </Stack>
 
-      <Stack direction={{ xs: "column", sm: "row" }} spacing={2} component="form" aria-label="Filter tasks" onSubmit={(e) => e.preventDefault()}>
+      <Stack
+        direction={{ xs: "column", sm: "row" }}
+        spacing={2}
+        component="form"
+        aria-label="Filter tasks"
+        onSubmit={(e) => e.preventDefault()}
+      >
         <TextField
           select
           label="Status"
@@ -122,11 +149,41 @@ export function TasksPage() {
         />
       </Stack>
 
-      {list.error && !page && <ErrorNotice title="Could not load tasks" error={list.error} onRetry={() => void list.refetch()} />}
+      {list.error && !page && (
+        <ErrorNotice
+          title="Could not load tasks"
+          error={list.error}
+          onRetry={() => void list.refetch()}
+        />
+      )}
+      {result && result.__typename !== "TaskPage" && (
+        <Alert
+          severity="warning"
+          role="alert"
+          action={
+            <Button
+              color="inherit"
+              size="small"
+              onClick={() =>
+                void list.refetch({ ...variables, first: TASKS_PAGE_SIZE, after: null })
+              }
+            >
+              Start again
+            </Button>
+          }
+        >
+          <AlertTitle>{errorHeadline(result.code)}</AlertTitle>
+          {result.message}
+        </Alert>
+      )}
       {!page && list.loading && <Loading label="Loading tasks…" />}
       {page && page.items.length === 0 && (
         <EmptyState
-          title={variables.status || variables.datasource ? "No tasks match these filters" : "No tasks yet"}
+          title={
+            variables.status || variables.datasource
+              ? "No tasks match these filters"
+              : "No tasks yet"
+          }
           action={
             <Button component={RouterLink} to="/" variant="contained">
               Upload a file
@@ -137,7 +194,10 @@ export function TasksPage() {
         </EmptyState>
       )}
       {page && page.items.length > 0 && (
-        <TableContainer component={Box} sx={{ border: 1, borderColor: "divider", borderRadius: 1, bgcolor: "background.paper" }}>
+        <TableContainer
+          component={Box}
+          sx={{ border: 1, borderColor: "divider", borderRadius: 1, bgcolor: "background.paper" }}
+        >
           <Table aria-label="Tasks" size="small">
             <TableHead>
               <TableRow>
@@ -173,17 +233,24 @@ function TaskRow({ task }: { task: TaskSummaryFragment }) {
   return (
     <TableRow hover data-testid="task-row" data-task-id={task.id}>
       <TableCell sx={{ maxWidth: 320 }}>
-        <Link component={RouterLink} to={`/tasks/${task.id}`} sx={{ fontWeight: 500, overflowWrap: "anywhere" }}>
+        <Link
+          component={RouterLink}
+          to={`/tasks/${task.id}`}
+          sx={{ fontWeight: 500, overflowWrap: "anywhere" }}
+        >
           {task.filename}
         </Link>
         <Typography variant="caption" color="text.secondary" component="div">
           {formatBytes(task.sizeBytes)}
           <Box component="span" sx={{ display: { md: "none" } }}>
-            {" "}· {task.datasource} · {formatDateTime(task.createdAt)}
+            {" "}
+            · {task.datasource} · {formatDateTime(task.createdAt)}
           </Box>
         </Typography>
       </TableCell>
-      <TableCell sx={{ display: { xs: "none", md: "table-cell" }, overflowWrap: "anywhere" }}>{task.datasource}</TableCell>
+      <TableCell sx={{ display: { xs: "none", md: "table-cell" }, overflowWrap: "anywhere" }}>
+        {task.datasource}
+      </TableCell>
       <TableCell sx={{ minWidth: 120 }}>
         <StatusChip status={task.status} />
         {!isTerminal(task.status) && (
@@ -200,7 +267,13 @@ function TaskRow({ task }: { task: TaskSummaryFragment }) {
             color="error"
             component="div"
             title={task.error.message}
-            sx={{ maxWidth: 260, display: "-webkit-box", WebkitLineClamp: 2, WebkitBoxOrient: "vertical", overflow: "hidden" }}
+            sx={{
+              maxWidth: 260,
+              display: "-webkit-box",
+              WebkitLineClamp: 2,
+              WebkitBoxOrient: "vertical",
+              overflow: "hidden",
+            }}
           >
             {task.error.message}
           </Typography>
@@ -209,7 +282,9 @@ function TaskRow({ task }: { task: TaskSummaryFragment }) {
       <TableCell align="right" sx={{ display: { xs: "none", sm: "table-cell" } }}>
         {task.rowsIngested != null ? formatCount(task.rowsIngested) : formatCount(task.rowsTotal)}
       </TableCell>
-      <TableCell sx={{ display: { xs: "none", md: "table-cell" }, whiteSpace: "nowrap" }}>{formatDateTime(task.createdAt)}</TableCell>
+      <TableCell sx={{ display: { xs: "none", md: "table-cell" }, whiteSpace: "nowrap" }}>
+        {formatDateTime(task.createdAt)}
+      </TableCell>
     </TableRow>
   );
 }

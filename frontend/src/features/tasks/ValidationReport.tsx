@@ -33,26 +33,51 @@ const TYPE_LABEL: Record<ColumnType, string> = {
 /** What Sluice found in the file: format, row counts, and a profile per column. */
 export function ValidationReport({ profile }: { profile: ValidationReportFragment | null }) {
   if (!profile)
-    return <Typography color="text.secondary">The report appears once the file has been validated.</Typography>;
+    return (
+      <Typography color="text.secondary">
+        The report appears once the file has been validated.
+      </Typography>
+    );
   const facts = [
     ["Format", profile.format.toUpperCase()],
     ["Encoding", profile.encoding],
     ["Delimiter", profile.delimiter === "\t" ? "tab" : profile.delimiter],
     ["Sheet", profile.sheet],
     ["Timestamp column", profile.timestampColumn ?? "none found (rows get one constant time)"],
-    ["Time range", profile.timeMin ? `${formatDateTime(profile.timeMin)} – ${formatDateTime(profile.timeMax)}` : null],
-    ["Rows", `${formatCount(profile.rowsTotal)} (${formatCount(profile.rowsValid)} valid, ${formatCount(profile.rowsQuarantined)} quarantined)`],
+    [
+      "Time range",
+      profile.timeMin
+        ? `${formatDateTime(profile.timeMin)} – ${formatDateTime(profile.timeMax)}`
+        : null,
+    ],
+    [
+      "Rows",
+      `${formatCount(profile.rowsTotal)} (${formatCount(profile.rowsValid)} valid, ${formatCount(profile.rowsQuarantined)} quarantined)`,
+    ],
   ].filter((fact): fact is [string, string] => Boolean(fact[1]));
 
   return (
     <Stack spacing={2}>
-      <Box component="dl" sx={{ display: "grid", gridTemplateColumns: { xs: "1fr", sm: "max-content 1fr" }, columnGap: 3, rowGap: 0.5, m: 0 }}>
+      <Box
+        component="dl"
+        sx={{
+          display: "grid",
+          gridTemplateColumns: { xs: "1fr", sm: "max-content 1fr" },
+          columnGap: 3,
+          rowGap: 0.5,
+          m: 0,
+        }}
+      >
         {facts.map(([term, value]) => (
           <Box key={term} sx={{ display: "contents" }}>
             <Typography component="dt" color="text.secondary" variant="body2">
               {term}
             </Typography>
-            <Typography component="dd" variant="body2" sx={{ m: 0, mb: { xs: 1, sm: 0 }, overflowWrap: "anywhere" }}>
+            <Typography
+              component="dd"
+              variant="body2"
+              sx={{ m: 0, mb: { xs: 1, sm: 0 }, overflowWrap: "anywhere" }}
+            >
               {value}
             </Typography>
           </Box>
@@ -70,7 +95,10 @@ export function ValidationReport({ profile }: { profile: ValidationReportFragmen
               <TableCell>Column</TableCell>
               <TableCell>Type</TableCell>
               <TableCell align="right">Empty</TableCell>
-              <TableCell align="right" title="Distinct counts are HyperLogLog estimates, within a few percent (marked ≈ above 1,000); small counts are usually exact.">
+              <TableCell
+                align="right"
+                title="Distinct counts are HyperLogLog estimates, within a few percent (marked ≈ above 1,000); small counts are usually exact."
+              >
                 Distinct
               </TableCell>
               <TableCell>Min</TableCell>
@@ -81,10 +109,20 @@ export function ValidationReport({ profile }: { profile: ValidationReportFragmen
           <TableBody>
             {profile.columns.map((column) => (
               <TableRow key={column.name} data-testid="profile-row">
-                <TableCell component="th" scope="row" sx={{ fontWeight: 500, overflowWrap: "anywhere" }}>
+                <TableCell
+                  component="th"
+                  scope="row"
+                  sx={{ fontWeight: 500, overflowWrap: "anywhere" }}
+                >
                   {column.name}
                   {column.name === profile.timestampColumn && (
-                    <Chip label="time" size="small" color="primary" variant="outlined" sx={{ ml: 1 }} />
+                    <Chip
+                      label="time"
+                      size="small"
+                      color="primary"
+                      variant="outlined"
+                      sx={{ ml: 1 }}
+                    />
                   )}
                 </TableCell>
                 <TableCell>
@@ -100,8 +138,12 @@ export function ValidationReport({ profile }: { profile: ValidationReportFragmen
                 <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
                   {distinctLabel(column.distinctCount)}
                 </TableCell>
-                <TableCell sx={{ maxWidth: 180, overflowWrap: "anywhere" }}>{column.min ?? "—"}</TableCell>
-                <TableCell sx={{ maxWidth: 180, overflowWrap: "anywhere" }}>{column.max ?? "—"}</TableCell>
+                <TableCell sx={{ maxWidth: 180, overflowWrap: "anywhere" }}>
+                  {column.min ?? "—"}
+                </TableCell>
+                <TableCell sx={{ maxWidth: 180, overflowWrap: "anywhere" }}>
+                  {column.max ?? "—"}
+                </TableCell>
                 <TableCell>
                   <MiniHistogram column={column.name} buckets={column.histogram} />
                 </TableCell>

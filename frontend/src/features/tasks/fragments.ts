@@ -80,7 +80,16 @@ export const TASK_DETAIL = gql`
  * in its query only, never in the live subscription (which would re-read them on every update). */
 export const TASK_QUARANTINE = gql`
   fragment TaskQuarantine on IngestionTask {
-    quarantineUrl
+    quarantineUrl {
+      __typename
+      ... on QuarantineLink {
+        url
+      }
+      ... on UserError {
+        code
+        message
+      }
+    }
     quarantinePreview(limit: 10) {
       sourceRow
       reason

@@ -19,7 +19,7 @@ export function useDatasourceNameCheck(name: string) {
   const check = useCheckDatasourceName(settled, { skip: datasourceNameProblem(settled) !== null });
   const verdict = pending || check.loading ? undefined : check.data?.checkDatasourceName;
   return {
-    problem: problem ?? (verdict && !verdict.valid ? (verdict.message ?? "The server does not accept this name.") : null),
+    problem: problem ?? verdict?.problem?.message ?? null,
     exists: verdict?.exists ?? null,
     checking: problem === null && (pending || check.loading),
   };
@@ -40,14 +40,20 @@ export function DatasourceField({
 }) {
   const [touched, setTouched] = useState(false);
   const datasets = useDatasources();
-  const names = useMemo(() => (datasets.data?.datasources ?? []).map((d) => d.name), [datasets.data]);
+  const names = useMemo(
+    () => (datasets.data?.datasources ?? []).map((d) => d.name),
+    [datasets.data],
+  );
   const showProblem = Boolean(check.problem) && (touched || showErrors || value !== "");
 
   let helper = "Letters, digits, dashes and spaces; no '/' and no leading dot.";
   if (showProblem) helper = check.problem ?? helper;
   else if (check.checking) helper = "Checking the name…";
   else if (check.exists === true)
-    helper = mode === "REPLACE" ? `Replaces data in the existing dataset “${value}”.` : `Adds rows to the existing dataset “${value}”.`;
+    helper =
+      mode === "REPLACE"
+        ? `Replaces data in the existing dataset “${value}”.`
+        : `Adds rows to the existing dataset “${value}”.`;
   else if (check.exists === false) helper = `Creates a new dataset “${value}”.`;
 
   return (
@@ -65,7 +71,14 @@ export function DatasourceField({
           onBlur={() => setTouched(true)}
           error={showProblem}
           helperText={helper}
-          slotProps={{ ...params.slotProps, htmlInput: { ...params.slotProps.htmlInput, "data-testid": "datasource-input", spellCheck: false } }}
+          slotProps={{
+            ...params.slotProps,
+            htmlInput: {
+              ...params.slotProps.htmlInput,
+              "data-testid": "datasource-input",
+              spellCheck: false,
+            },
+          }}
         />
       )}
     />

@@ -9,7 +9,13 @@ export const ACCEPTED_FILES =
  * A focusable button that opens the file picker (click, Enter or Space) and also
  * takes files dropped on it.
  */
-export function Dropzone({ onFiles, disabled = false }: { onFiles: (files: File[]) => void; disabled?: boolean }) {
+export function Dropzone({
+  onFiles,
+  disabled = false,
+}: {
+  onFiles: (files: File[]) => void;
+  disabled?: boolean;
+}) {
   const input = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
   const hintId = useId();
@@ -69,12 +75,17 @@ export function Dropzone({ onFiles, disabled = false }: { onFiles: (files: File[
         "&:focus-visible": { outline: `3px solid ${theme.palette.primary.main}`, outlineOffset: 2 },
       })}
     >
-      <CloudUploadOutlined color={dragging ? "primary" : "action"} sx={{ fontSize: 48 }} aria-hidden />
+      <CloudUploadOutlined
+        color={dragging ? "primary" : "action"}
+        sx={{ fontSize: 48 }}
+        aria-hidden
+      />
       <Typography variant="h6" component="span">
         {dragging ? "Drop to add the files" : "Drop files here or choose files"}
       </Typography>
       <Typography id={hintId} variant="body2" color="text.secondary" component="span">
-        CSV, JSON Lines, XLSX or Parquet (also TSV and JSON arrays), compressed or not (gzip, zstd, bzip2, xz, or a zip holding one table). Several at once is fine. Press Enter to browse.
+        CSV, JSON Lines, XLSX or Parquet (also TSV and JSON arrays), compressed or not (gzip, zstd,
+        bzip2, xz, or a zip holding one table). Several at once is fine. Press Enter to browse.
       </Typography>
       <input
         ref={input}

@@ -1,7 +1,21 @@
-import { FormControl, FormControlLabel, FormHelperText, FormLabel, Radio, RadioGroup, Stack, TextField } from "@mui/material";
+import {
+  FormControl,
+  FormControlLabel,
+  FormHelperText,
+  FormLabel,
+  Radio,
+  RadioGroup,
+  Stack,
+  TextField,
+} from "@mui/material";
 import type { WriteMode } from "../../gql/types";
 
-export type OptionsState = { mode: WriteMode; timestampColumn: string; sheet: string; delimiter: string };
+export type OptionsState = {
+  mode: WriteMode;
+  timestampColumn: string;
+  sheet: string;
+  delimiter: string;
+};
 
 export function IngestOptionsFields({
   value,
@@ -25,7 +39,11 @@ export function IngestOptionsFields({
           onChange={(event) => onChange({ ...value, mode: event.target.value as WriteMode })}
         >
           <FormControlLabel value="APPEND" control={<Radio />} label="Append rows" />
-          <FormControlLabel value="REPLACE" control={<Radio />} label="Replace data in the file's time range" />
+          <FormControlLabel
+            value="REPLACE"
+            control={<Radio />}
+            label="Replace data in the file's time range"
+          />
         </RadioGroup>
       </FormControl>
       <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>

@@ -6,16 +6,22 @@ import { FakeXHR, installFakeNetwork } from "../../test/fakeNetwork";
 import { taskDetail } from "../../test/fixtures";
 import { renderApp } from "../../test/render";
 
-type Verdict = { valid: boolean; message: string | null; exists: boolean };
+type Verdict = {
+  exists: boolean;
+  problem: { __typename: "InvalidArgument"; code: "INVALID_DATASOURCE"; message: string } | null;
+};
 
-function network({ check = { valid: true, message: null, exists: false } }: { check?: Verdict } = {}) {
+function network({ check = { exists: false, problem: null } }: { check?: Verdict } = {}) {
   return installFakeNetwork({
     Datasources: () => ({ datasources: [] }),
-    CheckDatasourceName: () => ({ checkDatasourceName: { __typename: "DatasourceNameCheck", ...check } }),
+    CheckDatasourceName: () => ({
+      checkDatasourceName: { __typename: "DatasourceNameCheck", ...check },
+    }),
   });
 }
 
-const csv = () => new File(["time,country\n2026-01-01,FR\n".repeat(40)], "sales.csv", { type: "text/csv" });
+const csv = () =>
+  new File(["time,country\n2026-01-01,FR\n".repeat(40)], "sales.csv", { type: "text/csv" });
 
 async function chooseFileAndName(user: ReturnType<typeof userEvent.setup>, name = "sales") {
   await user.upload(screen.getByTestId("file-input"), csv());
@@ -35,7 +41,9 @@ describe("upload page", () => {
     fireEvent.change(name, { target: { value: "a\tb" } });
     expect(await screen.findByText(/Only plain spaces are allowed/)).toBeInTheDocument();
     fireEvent.change(name, { target: { value: "x".repeat(256) } });
-    expect(await screen.findByText(/at most 255 characters \(this one has 256\)/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/at most 255 characters \(this one has 256\)/),
+    ).toBeInTheDocument();
     expect(name).toHaveAttribute("aria-invalid", "true");
     fireEvent.change(name, { target: { value: "sales 2026" } });
     expect(await screen.findByText("Creates a new dataset “sales 2026”.")).toBeInTheDocument();
@@ -43,18 +51,30 @@ describe("upload page", () => {
   });
 
   it("shows the server's verdict and whether the dataset exists", async () => {
-    const { fetchMock } = network({ check: { valid: true, message: null, exists: true } });
+    const { fetchMock } = network({ check: { exists: true, problem: null } });
     renderApp("/", { http: makeHttpLink() });
     await userEvent.setup().type(screen.getByRole("combobox", { name: /Dataset name/ }), "sales");
-    expect(await screen.findByText("Adds rows to the existing dataset “sales”.")).toBeInTheDocument();
-    const checked = fetchMock.mock.calls.map(([, init]) => JSON.parse(String(init?.body)))
+    expect(
+      await screen.findByText("Adds rows to the existing dataset “sales”."),
+    ).toBeInTheDocument();
+    const checked = fetchMock.mock.calls
+      .map(([, init]) => JSON.parse(String(init?.body)))
       .filter((body) => body.operationName === "CheckDatasourceName");
     // Debounced: one check for the settled name, not one per keystroke.
     expect(checked.map((body) => body.variables.name)).toEqual(["sales"]);
   });
 
   it("explains a name the server refuses", async () => {
-    network({ check: { valid: false, message: "“sys” is reserved by Druid.", exists: false } });
+    network({
+      check: {
+        exists: false,
+        problem: {
+          __typename: "InvalidArgument",
+          code: "INVALID_DATASOURCE",
+          message: "“sys” is reserved by Druid.",
+        },
+      },
+    });
     renderApp("/", { http: makeHttpLink() });
     await userEvent.setup().type(screen.getByRole("combobox", { name: /Dataset name/ }), "sys");
     expect(await screen.findByText("“sys” is reserved by Druid.")).toBeInTheDocument();
@@ -84,8 +104,12 @@ describe("upload page", () => {
   it("takes dropped files", async () => {
     network();
     renderApp("/", { http: makeHttpLink() });
-    fireEvent.drop(screen.getByTestId("dropzone"), { dataTransfer: { files: [csv()], dropEffect: "copy" } });
-    expect(await screen.findByRole("list", { name: "Selected files" })).toHaveTextContent("sales.csv");
+    fireEvent.drop(screen.getByTestId("dropzone"), {
+      dataTransfer: { files: [csv()], dropEffect: "copy" },
+    });
+    expect(await screen.findByRole("list", { name: "Selected files" })).toHaveTextContent(
+      "sales.csv",
+    );
   });
 
   it("sends the file as a multipart request, shows bytes sent, then the live stage", async () => {
@@ -102,7 +126,11 @@ describe("upload page", () => {
     expect(xhr.url).toBe("/graphql");
     const operations = JSON.parse(String(xhr.form().get("operations")));
     expect(operations.operationName).toBe("UploadFile");
-    expect(operations.variables).toMatchObject({ file: null, datasource: "sales", options: { mode: "APPEND" } });
+    expect(operations.variables).toMatchObject({
+      file: null,
+      datasource: "sales",
+      options: { mode: "APPEND" },
+    });
     expect(JSON.parse(String(xhr.form().get("map")))).toEqual({ 1: ["variables.file"] });
     expect((xhr.form().get("1") as File).name).toBe("sales.csv");
 
@@ -111,20 +139,55 @@ describe("upload page", () => {
     await waitFor(() => expect(bar).toHaveAttribute("aria-valuenow", "40"));
     expect(screen.getByText(/Sending 40%: 400 B of 1.0 KB/)).toBeInTheDocument();
 
-    xhr.respond({ data: { uploadFile: { ...taskDetail({ id: "t-9" }), events: undefined, profile: undefined, druidTaskId: undefined } } });
+    xhr.respond({
+      data: {
+        uploadFile: {
+          ...taskDetail({ id: "t-9" }),
+          events: undefined,
+          profile: undefined,
+          druidTaskId: undefined,
+        },
+      },
+    });
     const row = await screen.findByTestId("task-progress");
     expect(within(row).getByTestId("task-status")).toHaveTextContent("Queued");
 
-    subscriptions.simulateResult({ result: { data: { taskUpdates: taskDetail({ id: "t-9", status: "INGESTING", progress: 0.5 }) } } });
-    await waitFor(() => expect(within(row).getByTestId("task-status")).toHaveTextContent("Ingesting"));
-    expect(within(row).getByRole("progressbar", { name: /Ingestion progress/ })).toHaveAttribute("aria-valuenow", "50");
+    subscriptions.simulateResult({
+      result: {
+        data: { taskUpdates: taskDetail({ id: "t-9", status: "INGESTING", progress: 0.5 }) },
+      },
+    });
+    await waitFor(() =>
+      expect(within(row).getByTestId("task-status")).toHaveTextContent("Ingesting"),
+    );
+    expect(within(row).getByRole("progressbar", { name: /Ingestion progress/ })).toHaveAttribute(
+      "aria-valuenow",
+      "50",
+    );
 
     subscriptions.simulateResult(
-      { result: { data: { taskUpdates: taskDetail({ id: "t-9", status: "SUCCEEDED", progress: 1, rowsTotal: 40, rowsIngested: 40 }) } } },
+      {
+        result: {
+          data: {
+            taskUpdates: taskDetail({
+              id: "t-9",
+              status: "SUCCEEDED",
+              progress: 1,
+              rowsTotal: 40,
+              rowsIngested: 40,
+            }),
+          },
+        },
+      },
       true,
     );
-    await waitFor(() => expect(within(row).getByTestId("task-status")).toHaveTextContent("Succeeded"));
-    expect(within(row).getByRole("link", { name: "Open dashboard" })).toHaveAttribute("href", "/datasets/sales");
+    await waitFor(() =>
+      expect(within(row).getByTestId("task-status")).toHaveTextContent("Succeeded"),
+    );
+    expect(within(row).getByRole("link", { name: "Open dashboard" })).toHaveAttribute(
+      "href",
+      "/datasets/sales",
+    );
   });
 
   it("cancels a file while it is being sent", async () => {
@@ -156,12 +219,13 @@ describe("upload page", () => {
         uploadFile: {
           __typename: "UploadRejected",
           code: "EMPTY_FILE",
-          message: "sales.csv is empty: there is nothing to ingest. Check that you chose the right file.",
+          message:
+            "sales.csv is empty: there is nothing to ingest. Check that you chose the right file.",
           rejectedFilename: "sales.csv",
         },
       },
     });
-    expect(await screen.findByRole("alert")).toHaveTextContent("Rejected: sales.csv is empty");
+    expect(await screen.findByRole("alert")).toHaveTextContent("Empty file: sales.csv is empty");
   });
 
   it("sends several files two at a time, each with its own row", async () => {
@@ -177,11 +241,24 @@ describe("upload page", () => {
 
     await waitFor(() => expect(FakeXHR.sent).toHaveLength(2));
     const rows = screen.getAllByTestId("upload-row");
-    expect(rows.map((row) => row.getAttribute("data-phase"))).toEqual(["sending", "sending", "waiting"]);
+    expect(rows.map((row) => row.getAttribute("data-phase"))).toEqual([
+      "sending",
+      "sending",
+      "waiting",
+    ]);
     const names = FakeXHR.sent.map((xhr) => (xhr.form().get("1") as File).name);
     expect(names).toEqual(["a.csv", "b.csv"]);
 
-    FakeXHR.sent[0].respond({ data: { uploadFile: { __typename: "UploadRejected", code: "EMPTY", message: "a.csv: no rows.", rejectedFilename: "a.csv" } } });
+    FakeXHR.sent[0].respond({
+      data: {
+        uploadFile: {
+          __typename: "UploadRejected",
+          code: "EMPTY",
+          message: "a.csv: no rows.",
+          rejectedFilename: "a.csv",
+        },
+      },
+    });
     await waitFor(() => expect(FakeXHR.sent).toHaveLength(3));
     expect((FakeXHR.sent[2].form().get("1") as File).name).toBe("c.xlsx");
   });

@@ -1,5 +1,16 @@
 import CloseIcon from "@mui/icons-material/Close";
-import { Box, Button, Card, CardContent, IconButton, List, ListItem, ListItemText, Stack, Typography } from "@mui/material";
+import {
+  Box,
+  Button,
+  Card,
+  CardContent,
+  IconButton,
+  List,
+  ListItem,
+  ListItemText,
+  Stack,
+  Typography,
+} from "@mui/material";
 import { useRef, useState, type FormEvent } from "react";
 import { EmptyState } from "../../components/States";
 import { formatBytes } from "../../format";
@@ -26,7 +37,12 @@ export function UploadPage() {
   const uploads = useUploads();
   const [files, setFiles] = useState<File[]>([]);
   const [datasource, setDatasource] = useState("");
-  const [options, setOptions] = useState<OptionsState>({ mode: "APPEND", timestampColumn: "", sheet: "", delimiter: "" });
+  const [options, setOptions] = useState<OptionsState>({
+    mode: "APPEND",
+    timestampColumn: "",
+    sheet: "",
+    delimiter: "",
+  });
   const [submitted, setSubmitted] = useState(false);
   const check = useDatasourceNameCheck(datasource);
   const uploadsSection = useRef<HTMLElement>(null);
@@ -34,7 +50,10 @@ export function UploadPage() {
   const addFiles = (added: File[]) =>
     setFiles((current) => {
       const known = new Set(current.map((f) => `${f.name}:${f.size}:${f.lastModified}`));
-      return [...current, ...added.filter((f) => !known.has(`${f.name}:${f.size}:${f.lastModified}`))];
+      return [
+        ...current,
+        ...added.filter((f) => !known.has(`${f.name}:${f.size}:${f.lastModified}`)),
+      ];
     });
 
   const canSubmit = files.length > 0 && !check.problem && !check.checking;
@@ -56,91 +75,109 @@ export function UploadPage() {
           Upload
         </Typography>
         <Typography color="text.secondary">
-          Files are checked, profiled and loaded into Druid. You can follow each one live here or on the Tasks page.
+          Files are checked, profiled and loaded into Druid. You can follow each one live here or on
+          the Tasks page.
         </Typography>
       </Box>
 
-      <Box sx={{ display: "grid", gridTemplateColumns: { xs: "minmax(0, 1fr)", md: "minmax(0, 7fr) minmax(0, 5fr)" }, gap: 3, alignItems: "start" }}>
-      <Card component="form" onSubmit={onSubmit} noValidate aria-label="Upload files">
-        <CardContent>
-          <Stack spacing={3}>
-            <Dropzone onFiles={addFiles} />
-            {files.length > 0 && (
-              <Box>
-                <Typography variant="subtitle2" component="h2">
-                  Selected ({files.length})
+      <Box
+        sx={{
+          display: "grid",
+          gridTemplateColumns: { xs: "minmax(0, 1fr)", md: "minmax(0, 7fr) minmax(0, 5fr)" },
+          gap: 3,
+          alignItems: "start",
+        }}
+      >
+        <Card component="form" onSubmit={onSubmit} noValidate aria-label="Upload files">
+          <CardContent>
+            <Stack spacing={3}>
+              <Dropzone onFiles={addFiles} />
+              {files.length > 0 && (
+                <Box>
+                  <Typography variant="subtitle2" component="h2">
+                    Selected ({files.length})
+                  </Typography>
+                  <List dense aria-label="Selected files">
+                    {files.map((file) => (
+                      <ListItem
+                        key={`${file.name}:${file.size}:${file.lastModified}`}
+                        secondaryAction={
+                          <IconButton
+                            edge="end"
+                            aria-label={`Remove ${file.name}`}
+                            onClick={() => setFiles((current) => current.filter((f) => f !== file))}
+                          >
+                            <CloseIcon />
+                          </IconButton>
+                        }
+                      >
+                        <ListItemText
+                          primary={file.name}
+                          secondary={formatBytes(file.size)}
+                          slotProps={{ primary: { sx: { overflowWrap: "anywhere" } } }}
+                        />
+                      </ListItem>
+                    ))}
+                  </List>
+                </Box>
+              )}
+              {submitted && files.length === 0 && (
+                <Typography color="error" role="alert">
+                  Choose at least one file to upload.
                 </Typography>
-                <List dense aria-label="Selected files">
-                  {files.map((file) => (
-                    <ListItem
-                      key={`${file.name}:${file.size}:${file.lastModified}`}
-                      secondaryAction={
-                        <IconButton
-                          edge="end"
-                          aria-label={`Remove ${file.name}`}
-                          onClick={() => setFiles((current) => current.filter((f) => f !== file))}
-                        >
-                          <CloseIcon />
-                        </IconButton>
-                      }
-                    >
-                      <ListItemText
-                        primary={file.name}
-                        secondary={formatBytes(file.size)}
-                        slotProps={{ primary: { sx: { overflowWrap: "anywhere" } } }}
-                      />
-                    </ListItem>
-                  ))}
-                </List>
+              )}
+              <DatasourceField
+                value={datasource}
+                onChange={setDatasource}
+                mode={options.mode}
+                check={check}
+                showErrors={submitted}
+              />
+              <IngestOptionsFields
+                value={options}
+                onChange={setOptions}
+                showSheet={files.some(isSpreadsheet)}
+                showDelimiter={files.some(isDelimited)}
+              />
+              <Box>
+                <Button type="submit" variant="contained" size="large">
+                  {files.length > 1 ? `Upload ${files.length} files` : "Upload"}
+                </Button>
               </Box>
-            )}
-            {submitted && files.length === 0 && (
-              <Typography color="error" role="alert">
-                Choose at least one file to upload.
-              </Typography>
-            )}
-            <DatasourceField
-              value={datasource}
-              onChange={setDatasource}
-              mode={options.mode}
-              check={check}
-              showErrors={submitted}
-            />
-            <IngestOptionsFields value={options} onChange={setOptions} showSheet={files.some(isSpreadsheet)}
-              showDelimiter={files.some(isDelimited)}
-            />
-            <Box>
-              <Button type="submit" variant="contained" size="large">
-                {files.length > 1 ? `Upload ${files.length} files` : "Upload"}
-              </Button>
-            </Box>
-          </Stack>
-        </CardContent>
-      </Card>
+            </Stack>
+          </CardContent>
+        </Card>
 
-      <Box component="section" aria-labelledby="uploads-heading" ref={uploadsSection} sx={{ scrollMarginTop: 80 }}>
-        <Typography id="uploads-heading" variant="h6" component="h2" gutterBottom>
-          This session's uploads
-        </Typography>
-        {uploads.items.length === 0 ? (
-          <EmptyState title="Nothing uploaded yet">Files you upload appear here with their progress.</EmptyState>
-        ) : (
-          <Card>
-            <CardContent sx={{ py: 0, "&:last-child": { pb: 0 } }}>
-              <Box component="ul" sx={{ m: 0, p: 0 }} data-testid="uploads">
-                {uploads.items.map((item) => (
-                  <UploadRow
-                    key={item.key}
-                    item={item}
-                    onCancel={() => void uploads.cancel(item.key)}
-                    onDismiss={() => uploads.dismiss(item.key)}
-                  />
-                ))}
-              </Box>
-            </CardContent>
-          </Card>
-        )}
-      </Box>
+        <Box
+          component="section"
+          aria-labelledby="uploads-heading"
+          ref={uploadsSection}
+          sx={{ scrollMarginTop: 80 }}
+        >
+          <Typography id="uploads-heading" variant="h6" component="h2" gutterBottom>
+            This session's uploads
+          </Typography>
+          {uploads.items.length === 0 ? (
+            <EmptyState title="Nothing uploaded yet">
+              Files you upload appear here with their progress.
+            </EmptyState>
+          ) : (
+            <Card>
+              <CardContent sx={{ py: 0, "&:last-child": { pb: 0 } }}>
+                <Box component="ul" sx={{ m: 0, p: 0 }} data-testid="uploads">
+                  {uploads.items.map((item) => (
+                    <UploadRow
+                      key={item.key}
+                      item={item}
+                      onCancel={() => void uploads.cancel(item.key)}
+                      onDismiss={() => uploads.dismiss(item.key)}
+                    />
+                  ))}
+                </Box>
+              </CardContent>
+            </Card>
+          )}
+        </Box>
       </Box>
     </Stack>
   );

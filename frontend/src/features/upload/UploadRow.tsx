@@ -3,6 +3,7 @@ import { Alert, Box, Button, LinearProgress, Link, Stack, Typography } from "@mu
 import { useApolloClient } from "@apollo/client/react";
 import { useEffect } from "react";
 import { Link as RouterLink } from "react-router";
+import { errorHeadline } from "../../components/errors";
 import { CHECK_DATASOURCE_NAME } from "../../operations/checkDatasourceName";
 import { DATASOURCES } from "../../operations/datasources";
 import { formatBytes, formatPercent } from "../../format";
@@ -28,12 +29,20 @@ export function UploadRow({
       component="li"
       data-testid="upload-row"
       data-phase={item.phase}
-      sx={{ listStyle: "none", py: 2, borderBottom: 1, borderColor: "divider", "&:last-child": { borderBottom: 0 } }}
+      sx={{
+        listStyle: "none",
+        py: 2,
+        borderBottom: 1,
+        borderColor: "divider",
+        "&:last-child": { borderBottom: 0 },
+      }}
     >
       <Stack direction="row" spacing={1.5} sx={{ alignItems: "flex-start" }}>
         <InsertDriveFileOutlined color="action" sx={{ mt: 0.25 }} aria-hidden />
         <Box sx={{ flex: 1, minWidth: 0 }}>
-          <Typography sx={{ fontWeight: 500, overflowWrap: "anywhere" }}>{item.file.name}</Typography>
+          <Typography sx={{ fontWeight: 500, overflowWrap: "anywhere" }}>
+            {item.file.name}
+          </Typography>
           <Typography variant="body2" color="text.secondary">
             {formatBytes(item.file.size)} → {item.datasource}
             {item.options.mode === "REPLACE" ? " (replace)" : ""}
@@ -41,11 +50,19 @@ export function UploadRow({
           {task ? <TaskProgress task={task} /> : <BytesProgress item={item} />}
           {item.message && item.phase !== "sending" && (
             <Alert
-              severity={item.phase === "cancelled" ? "info" : item.phase === "submitted" ? "warning" : "error"}
+              severity={
+                item.phase === "cancelled"
+                  ? "info"
+                  : item.phase === "submitted"
+                    ? "warning"
+                    : "error"
+              }
               sx={{ mt: 1 }}
               role={item.phase === "cancelled" ? "status" : "alert"}
             >
-              {item.phase === "rejected" && <strong>Rejected: </strong>}
+              {item.phase === "rejected" && (
+                <strong>{item.code ? errorHeadline(item.code) : "Rejected"}: </strong>
+              )}
               {item.message}
             </Alert>
           )}
@@ -96,7 +113,9 @@ function TaskProgress({ task }: { task: TaskSummaryFragment }) {
       <Stack direction="row" spacing={1} useFlexGap sx={{ alignItems: "center", flexWrap: "wrap" }}>
         <StatusChip status={task.status} />
         <Typography variant="body2" color="text.secondary" aria-live="polite">
-          {task.status === "FAILED" && task.error ? task.error.message : STATUS_DESCRIPTION[task.status]}
+          {task.status === "FAILED" && task.error
+            ? task.error.message
+            : STATUS_DESCRIPTION[task.status]}
         </Typography>
       </Stack>
       {!terminal && (
@@ -112,7 +131,11 @@ function TaskProgress({ task }: { task: TaskSummaryFragment }) {
           View task
         </Link>
         {task.status === "SUCCEEDED" && (
-          <Link component={RouterLink} to={`/datasets/${encodeURIComponent(task.datasource)}`} variant="body2">
+          <Link
+            component={RouterLink}
+            to={`/datasets/${encodeURIComponent(task.datasource)}`}
+            variant="body2"
+          >
             Open dashboard
           </Link>
         )}
@@ -133,13 +156,20 @@ function RowAction({
   onDismiss: () => void;
 }) {
   const active =
-    item.phase === "waiting" || item.phase === "sending" || (item.phase === "submitted" && task !== null && !isTerminal(task.status));
+    item.phase === "waiting" ||
+    item.phase === "sending" ||
+    (item.phase === "submitted" && task !== null && !isTerminal(task.status));
   return active ? (
     <Button size="small" color="inherit" onClick={onCancel} aria-label={`Cancel ${item.file.name}`}>
       Cancel
     </Button>
   ) : (
-    <Button size="small" color="inherit" onClick={onDismiss} aria-label={`Remove ${item.file.name} from this list`}>
+    <Button
+      size="small"
+      color="inherit"
+      onClick={onDismiss}
+      aria-label={`Remove ${item.file.name} from this list`}
+    >
       Dismiss
     </Button>
   );

@@ -1,6 +1,15 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, type ReactNode } from "react";
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useReducer,
+  useRef,
+  type ReactNode,
+} from "react";
 import { describeError, isAbort } from "../../components/errors";
-import type { IngestOptions } from "../../gql/types";
+import type { ErrorCode, IngestOptions } from "../../gql/types";
 import { useCancelTask } from "../../operations/cancelTask";
 import { RESUMABLE_FROM_BYTES, useResumableUpload } from "../../operations/resumableUpload";
 import { useUploadFile } from "../../operations/uploadFile";
@@ -22,6 +31,7 @@ export type UploadItem = {
   total: number;
   taskId?: string;
   message?: string;
+  code?: ErrorCode; // why it was rejected, or why cancelling its task was refused
 };
 
 type Action =
@@ -71,7 +81,8 @@ export function UploadsProvider({ children }: { children: ReactNode }) {
     async (item: UploadItem) => {
       const controller = new AbortController();
       controllers.current.set(item.key, controller);
-      const update = (patch: Partial<UploadItem>) => dispatch({ type: "update", key: item.key, patch });
+      const update = (patch: Partial<UploadItem>) =>
+        dispatch({ type: "update", key: item.key, patch });
       update({ phase: "sending" });
       try {
         // Large files go straight to S3 in parts that are retried one by one.
@@ -83,10 +94,15 @@ export function UploadsProvider({ children }: { children: ReactNode }) {
             onUploadProgress: ({ loaded, total }) => update({ loaded, total }),
           },
         );
-        if (result.__typename === "IngestionTask") update({ phase: "submitted", taskId: result.id, loaded: item.file.size });
-        else update({ phase: "rejected", message: result.message });
+        if (result.__typename === "IngestionTask")
+          update({ phase: "submitted", taskId: result.id, loaded: item.file.size });
+        else update({ phase: "rejected", code: result.code, message: result.message });
       } catch (error) {
-        update(isAbort(error) ? { phase: "cancelled", message: "Upload cancelled before it finished." } : { phase: "failed", message: describeError(error) });
+        update(
+          isAbort(error)
+            ? { phase: "cancelled", message: "Upload cancelled before it finished." }
+            : { phase: "failed", message: describeError(error) },
+        );
       } finally {
         controllers.current.delete(item.key);
       }
@@ -129,7 +145,11 @@ export function UploadsProvider({ children }: { children: ReactNode }) {
       const item = items.find((candidate) => candidate.key === key);
       if (!item) return;
       if (item.phase === "waiting") {
-        dispatch({ type: "update", key, patch: { phase: "cancelled", message: "Cancelled before sending." } });
+        dispatch({
+          type: "update",
+          key,
+          patch: { phase: "cancelled", message: "Cancelled before sending." },
+        });
       } else if (item.phase === "sending") {
         controllers.current.get(key)?.abort();
       } else if (item.phase === "submitted" && item.taskId) {
@@ -137,9 +157,17 @@ export function UploadsProvider({ children }: { children: ReactNode }) {
           const result = await cancelTask({ variables: { id: item.taskId } });
           const outcome = result.data?.cancelTask;
           if (outcome?.__typename === "TaskActionRejected")
-            dispatch({ type: "update", key, patch: { message: `Could not cancel: ${outcome.message}` } });
+            dispatch({
+              type: "update",
+              key,
+              patch: { code: outcome.code, message: `Could not cancel: ${outcome.message}` },
+            });
         } catch (error) {
-          dispatch({ type: "update", key, patch: { message: `Could not cancel: ${describeError(error)}` } });
+          dispatch({
+            type: "update",
+            key,
+            patch: { message: `Could not cancel: ${describeError(error)}` },
+          });
         }
       }
     },
