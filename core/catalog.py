@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from core.druid.broker import SqlParam
 from core.druid.errors import DruidError
+from core.druid.spec import UPLOAD_DIMENSION
 from core.model import ColumnType
 
 if TYPE_CHECKING:
@@ -34,6 +35,9 @@ class Executor(Protocol):
 
 # Druid's primary timestamp column; every datasource has it.
 TIME_COLUMN = "__time"
+
+# Bookkeeping columns Sluice adds to every row: not data, so not listed, charted or queryable.
+HIDDEN_COLUMNS = frozenset({UPLOAD_DIMENSION})
 
 NUMERIC_DRUID_TYPES = frozenset({"BIGINT", "DOUBLE", "FLOAT", "REAL", "DECIMAL", "INTEGER"})
 _LOGICAL = {
@@ -181,6 +185,8 @@ async def druid_datasets(
     )
     found: dict[str, list[Column]] = {}
     for table, column, druid_type, position in columns.rows:
+        if column in HIDDEN_COLUMNS:
+            continue
         found.setdefault(table, []).append(
             Column(column, logical_type(druid_type), druid_type, int(position))
         )

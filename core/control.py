@@ -38,6 +38,8 @@ async def retry_task(svc: Services, task_id: str, *, workspace_id: str) -> Task 
             druid_task_id=None,
             rows_ingested=None,
             rows_thrown_away=None,
+            rows_processed_with_error=None,
+            rows_unparseable=None,
         ),
     )
     await queue.enqueue(

@@ -154,6 +154,7 @@ class IngestOptions:
     timestamp_column: str | None = None  # override detection
     sheet: str | None = None  # XLSX sheet name
     delimiter: str | None = None  # override detection
+    allow_duplicate: bool = False  # ingest even if the same content already went there
 
 
 @dataclass(slots=True)
@@ -180,6 +181,10 @@ class Task:
     rows_ingested: int | None = None
     rows_quarantined: int | None = None
     rows_thrown_away: int | None = None
+    # Druid's own counts, kept apart: rows it kept with some values unreadable (nulled), and
+    # rows it could not read at all.
+    rows_processed_with_error: int | None = None
+    rows_unparseable: int | None = None
     druid_task_id: str | None = None
     error: TaskError | None = None
     profile: Profile | None = None

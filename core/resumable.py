@@ -23,12 +23,14 @@ import asyncpg
 from core import metrics
 from core.auth import Workspace
 from core.auth.naming import druid_name
+from core.duplicates import parts_fingerprint, record_fingerprint
 from core.model import IngestOptions, Task
 from core.storage import HEAD_BYTES, ObjectStore
 from core.tasks import options_from_json, options_to_json
 from core.uploads import (
     UploadRejection,
     content_rejection,
+    duplicate_rejection,
     empty_file,
     name_rejection,
     new_id,
@@ -194,6 +196,19 @@ async def complete(svc: Services, session: Session) -> Task | UploadRejection:
             "parts already sent are kept.",
             session.filename,
         )
+    fingerprint = parts_fingerprint(session.size_bytes, [parts[n][1] for n in sorted(parts)])
+    duplicate = await duplicate_rejection(
+        pool,
+        filename=session.filename,
+        datasource=session.datasource,
+        options=session.options,
+        size_bytes=session.size_bytes,
+        fingerprint=fingerprint,
+    )
+    if duplicate is not None:  # its parts are freed, as for any rejected upload
+        await abort(svc, session)
+        metrics.upload_received(duplicate.code, session.size_bytes)
+        return duplicate
     try:
         await store.complete_multipart(
             session.raw_key, session.s3_upload_id, [parts[n] for n in sorted(parts)]
@@ -232,6 +247,7 @@ async def complete(svc: Services, session: Session) -> Task | UploadRejection:
         assert done is not None
         return done
     await pool.execute("UPDATE upload_sessions SET task_id = $2 WHERE id = $1", session.id, task_id)
+    await record_fingerprint(pool, session.id, fingerprint)
     metrics.upload_received("ACCEPTED", session.size_bytes)
     await start_processing(svc, task)
     return task

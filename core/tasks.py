@@ -72,6 +72,8 @@ class TaskUpdate:
     rows_ingested: int | _Unset | None = UNSET
     rows_quarantined: int | _Unset | None = UNSET
     rows_thrown_away: int | _Unset | None = UNSET
+    rows_processed_with_error: int | _Unset | None = UNSET
+    rows_unparseable: int | _Unset | None = UNSET
     druid_task_id: str | _Unset | None = UNSET
     profile: Profile | _Unset | None = UNSET
     staged: StagedData | _Unset | None = UNSET
@@ -143,7 +145,9 @@ UPDATE tasks SET
     staged = CASE WHEN $21 THEN $22 ELSE staged END,
     quarantine_key = CASE WHEN $23 THEN $24 ELSE quarantine_key END,
     attempt = CASE WHEN $25 THEN $26 ELSE attempt END,
-    resumes = CASE WHEN $27 THEN $28 ELSE resumes END
+    resumes = CASE WHEN $27 THEN $28 ELSE resumes END,
+    rows_processed_with_error = CASE WHEN $29 THEN $30 ELSE rows_processed_with_error END,
+    rows_unparseable = CASE WHEN $31 THEN $32 ELSE rows_unparseable END
 WHERE id = $1
 """
 
@@ -172,6 +176,8 @@ def _update_args(update: TaskUpdate) -> list[Any]:
         *_set(update.quarantine_key),
         *_set(update.attempt),
         *_set(update.resumes),
+        *_set(update.rows_processed_with_error),
+        *_set(update.rows_unparseable),
     ]
 
 

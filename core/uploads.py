@@ -7,9 +7,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import asyncpg
+
 from core import metrics, queue
 from core.auth import Workspace
 from core.auth.naming import druid_name, name_problem
+from core.duplicates import DUPLICATE_FILE, duplicate_message, find_earlier, needs_check
 from core.formats import known_binary
 from core.model import IngestOptions, Task
 from core.names import datasource_name_problem, safe_filename
@@ -134,6 +137,31 @@ def content_rejection(filename: str | None, head: bytes) -> UploadRejection | No
     )
 
 
+async def duplicate_rejection(
+    pool: asyncpg.Pool,
+    *,
+    filename: str | None,
+    datasource: str,
+    options: IngestOptions,
+    size_bytes: int,
+    sha256: str | None = None,
+    fingerprint: str | None = None,
+    shown_as: str | None = None,
+) -> UploadRejection | None:
+    """DUPLICATE_FILE when the same content already went into `datasource` (its Druid name;
+    `shown_as` is the name the workspace uses, for the message) (core.duplicates)."""
+    if not needs_check(options):
+        return None
+    earlier = await find_earlier(
+        pool, datasource=datasource, size_bytes=size_bytes, sha256=sha256, fingerprint=fingerprint
+    )
+    if earlier is None:
+        return None
+    return UploadRejection(
+        DUPLICATE_FILE, duplicate_message(filename, shown_as or datasource, earlier), filename
+    )
+
+
 async def accept_upload(
     svc: Services,
     *,
@@ -147,6 +175,17 @@ async def accept_upload(
     rejection = workspace_name_rejection(workspace, datasource, received.filename) or (
         quick_rejection(received, datasource=datasource, options=options, settings=svc.settings)
     )
+    if rejection is None:
+        assert received.stored is not None  # (no stored object is a quick rejection)
+        rejection = await duplicate_rejection(
+            svc.db,
+            filename=received.filename,
+            datasource=druid_name(workspace.druid_prefix, datasource),
+            shown_as=datasource,
+            options=options,
+            size_bytes=received.stored.size,
+            sha256=received.stored.sha256,
+        )
     size = received.stored.size if received.stored else 0
     if rejection is not None:
         metrics.upload_received(rejection.code, size)

@@ -11,7 +11,7 @@ import websockets
 
 TASK_FIELDS = """
   id status stage datasource filename sizeBytes mode rowsTotal rowsIngested rowsQuarantined
-  rowsThrownAway progress druidTaskId hasQuarantine
+  rowsThrownAway rowsProcessedWithError rowsUnparseable progress druidTaskId hasQuarantine
   error { code message retryable stage }
   profile { format encoding delimiter rowsTotal rowsValid rowsQuarantined timestampColumn
             timeMin timeMax columns { name type nullCount distinctCount min max } }

@@ -17,9 +17,10 @@ from core import logs, queue
 from core.druid.client import TaskRejected
 from core.druid.errors import DruidUnavailable
 from core.druid.rejections import explain_rejection
+from core.druid.replace import exact_replace
 from core.druid.spec import build_ingestion_spec, column_name_problem
 from core.errors import clean_foreign_text
-from core.model import Profile, StagedData, Task, TaskStatus
+from core.model import Profile, StagedData, Task, TaskStatus, WriteMode
 from core.names import safe_filename
 from core.profiling import InputRejected, Limits, ValidationResult, validate_file
 from core.services import Services
@@ -251,6 +252,7 @@ async def _submit(svc: Services, task: Task) -> Task | None:
     logs.bind(druid_task=druid_id)
     spec = build_ingestion_spec(
         task_id=druid_id,
+        upload_id=task.upload_id,
         datasource=task.datasource,
         profile=task.profile,
         staged=task.staged,
@@ -258,6 +260,11 @@ async def _submit(svc: Services, task: Task) -> Task | None:
         settings=svc.settings,
     )
     try:
+        if task.options.mode == WriteMode.REPLACE:  # keep the chunks' rows outside its range
+            spec = await exact_replace(
+                svc.broker, spec, datasource=task.datasource, profile=task.profile,
+                upload_id=task.upload_id,
+            )  # fmt: skip
         await svc.druid.submit_task(spec)
     except TaskRejected as exc:
         explained = explain_rejection(exc.druid_message)

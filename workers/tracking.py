@@ -6,6 +6,7 @@ it again later (`Retry(defer=…)`): no worker slot is held while Druid works.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from datetime import UTC, datetime
@@ -18,7 +19,10 @@ from core.catalog import DatasourceNotInDruid, refresh_dataset_from_druid
 from core.druid.client import DruidTaskStatus
 from core.druid.errors import DruidUnavailable
 from core.druid.failures import describe_pending, explain_pending
-from core.model import Task, TaskStatus
+from core.druid.segments import remove_upload
+from core.druid.spec import task_intervals
+from core.model import Task, TaskStatus, WriteMode
+from core.reconcile import Difference, Reconciliation, reconcile_upload
 from core.services import Services
 from core.settings import Settings
 from core.tasks import TaskUpdate
@@ -169,42 +173,88 @@ async def _druid_failed(svc: Services, task: Task, error_message: str | None) ->
 
 
 async def _ingestion_succeeded(svc: Services, task: Task) -> str:
-    """Check the row accounting, then wait for hand-off (PUBLISHING)."""
+    """Record Druid's row counts, each apart, then wait for hand-off (PUBLISHING), where the
+    rows are reconciled with the profile (core/reconcile.py)."""
     assert task.druid_task_id is not None and task.staged is not None
     report = await svc.druid.task_report(task.druid_task_id)
     if report is None:
         return "retry"  # reports can lag the status for a moment
-    ingested = report.processed + report.processed_with_error
-    thrown_away = report.unparseable + report.thrown_away
-    quarantined = task.rows_quarantined or 0
-    rows_total = task.rows_total or 0
-    if ingested + thrown_away + quarantined != rows_total:
-        await svc.tasks.fail(
-            task.id,
-            stage=TaskStatus.INGESTING,
-            code="ACCOUNTING_MISMATCH",
-            message=(
-                f"Row counts do not add up: the file has {rows_total:,} rows but Druid "
-                f"ingested {ingested:,}, threw away {thrown_away:,} and {quarantined:,} were "
-                "quarantined. The data may be incomplete; this is a bug in Sluice or Druid. "
-                "Report it with the task id."
-            ),
-            retryable=False,
-            update=TaskUpdate(rows_ingested=ingested, rows_thrown_away=thrown_away),
-        )
+    counts = TaskUpdate(
+        rows_ingested=report.processed,
+        rows_processed_with_error=report.processed_with_error,
+        rows_unparseable=report.unparseable,
+        rows_thrown_away=report.thrown_away,
+    )
+    if report.rows_ingested == 0 and task.staged.rows:  # no segments to wait for
+        rows = Difference("", "rows", task.staged.rows, 0)
+        verdict = Reconciliation(task.staged.rows, 0, (rows,))
+        await _reject(svc, task, verdict, update=counts)
         return "failed"
-    message = f"Druid ingested {ingested:,} rows; waiting until they are queryable"
-    if thrown_away:
-        message += f" ({thrown_away:,} rows rejected by Druid: {report.reason_summary()})"
+    message = f"Druid ingested {report.rows_ingested:,} rows; waiting until they are queryable"
+    problems = report.processed_with_error + report.unparseable + report.thrown_away
+    if problems:
+        message += f" (Druid reports {problems:,} rows it could not read fully: "
+        message += f"{report.reason_summary()})"
     await svc.tasks.transition(
-        task.id,
-        TaskStatus.PUBLISHING,
-        progress=0.0,
-        message=message,
-        update=TaskUpdate(rows_ingested=ingested, rows_thrown_away=thrown_away),
+        task.id, TaskStatus.PUBLISHING, progress=0.0, message=message, update=counts
     )
     return await _follow_handoff(
         svc, await _reload(svc, task.id), confirmed_by_task=bool(report.segments_available)
+    )
+
+
+async def _reconciled(svc: Services, task: Task) -> Reconciliation | None:
+    """The upload's rows in Druid compared with the profile, or None while the Broker does
+    not serve all the rows Druid reported ingested yet."""
+    assert task.profile is not None and task.staged is not None
+    verdict = await reconcile_upload(
+        svc.broker,
+        datasource=task.datasource,
+        upload_id=task.upload_id,
+        profile=task.profile,
+        rows=task.staged.rows,
+    )
+    # Druid's count also holds the rows an exact REPLACE kept (core/druid/replace.py).
+    landed = (task.rows_ingested or 0) + (task.rows_processed_with_error or 0)
+    return None if verdict.rows_found < min(landed, task.staged.rows) else verdict
+
+
+async def _reject(
+    svc: Services, task: Task, verdict: Reconciliation, *, update: TaskUpdate | None = None
+) -> None:
+    """Take the upload's rows out of Druid again, then fail the task with what differs."""
+    removed = await _remove_rows(svc, task)
+    # Druid's own counts stay as reported; none of the rows stays queryable.
+    counts = dataclasses.replace(update or TaskUpdate(), rows_ingested=0)
+    await svc.tasks.fail(
+        task.id,
+        stage=task.status,
+        code="RECONCILIATION_MISMATCH",
+        message=verdict.message(),
+        retryable=False,
+        update=counts,
+        detail={
+            "differences": [dataclasses.asdict(d) for d in verdict.differences],
+            "segments_removed": removed,
+        },
+    )
+
+
+async def _remove_rows(svc: Services, task: Task) -> int:
+    """Take the upload's rows out of Druid (core.druid.segments); the number of segments."""
+    assert task.druid_task_id is not None and task.staged is not None and task.profile
+    replaced_since, intervals = None, []
+    if task.options.mode == WriteMode.REPLACE:
+        status = await svc.druid.task_status(task.druid_task_id)
+        replaced_since = status.created_time  # (None: only segments holding its rows)
+        intervals = task_intervals(task.profile, task.staged, task.options.mode)
+    return await remove_upload(
+        svc.druid,
+        svc.broker,
+        datasource=task.datasource,
+        upload_id=task.upload_id,
+        replaced_since=replaced_since,
+        intervals=intervals,
     )
 
 
@@ -245,25 +295,36 @@ async def _queryable(svc: Services, task: Task, *, confirmed_by_task: bool) -> b
 
 async def _follow_handoff(svc: Services, task: Task, *, confirmed_by_task: bool = False) -> str:
     if await _queryable(svc, task, confirmed_by_task=confirmed_by_task):
-        await svc.tasks.transition(
-            task.id,
-            TaskStatus.SUCCEEDED,
-            progress=1.0,
-            message=f"{task.rows_ingested or 0:,} rows are queryable in '{task.datasource}'",
-        )
-        return "succeeded"
+        verdict = await _reconciled(svc, task)
+        if verdict is not None and not verdict.matches:
+            await _reject(svc, task, verdict)
+            return "failed"
+        if verdict is not None:
+            await svc.tasks.transition(
+                task.id,
+                TaskStatus.SUCCEEDED,
+                progress=1.0,
+                message=(
+                    f"{verdict.rows_found:,} rows are queryable in '{task.datasource}' and "
+                    "match the file, column by column"
+                ),
+                update=TaskUpdate(rows_ingested=verdict.rows_found),
+            )
+            return "succeeded"
     since = await svc.tasks.in_status_since(task.id, TaskStatus.PUBLISHING) or task.updated_at
     waited = (datetime.now(UTC) - since).total_seconds()
     if waited <= svc.settings.druid_handoff_timeout_s:
         return "retry"
+    await _remove_rows(svc, task)
     await svc.tasks.fail(
         task.id,
         stage=TaskStatus.PUBLISHING,
         code="HANDOFF_TIMEOUT",
         message=(
-            f"Druid ingested the rows but they were not queryable within "
-            f"{svc.settings.druid_handoff_timeout_s:.0f} s. Check the Druid Historical "
-            "(disk space, segment cache) and the Broker, then retry."
+            f"Druid ingested the rows but they were not all queryable within "
+            f"{svc.settings.druid_handoff_timeout_s:.0f} s, so the ones that were have been "
+            "removed again. Check the Druid Historical (disk space, segment cache) and the "
+            "Broker, then retry."
         ),
         retryable=True,
     )

@@ -114,6 +114,19 @@ class DruidBroker:
         response = await self._post(body, query_id=query_id, timeout_ms=timeout_ms)
         return _parse_result(response, query_id=query_id, max_rows=max_rows, context=ctx)
 
+    async def native(self, query: dict[str, Any]) -> Any:
+        """Run a native (JSON) query; for what SQL cannot say, e.g. which segments hold rows
+        (`bySegment`). Raises `QueryFailed` or `DruidUnavailable`."""
+        try:
+            response = await self._http.post(
+                f"{self._url}/druid/v2", json=query, timeout=self.default_timeout_ms / 1000
+            )
+        except httpx.TransportError as exc:
+            raise DruidUnavailable("broker", detail=f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            _raise_for_error(response, query_id="native", timeout_ms=self.default_timeout_ms)
+        return response.json()
+
     async def cancel(self, query_id: str) -> None:
         """Ask the broker to cancel a running query; best effort, never raises."""
         with contextlib.suppress(httpx.HTTPError):

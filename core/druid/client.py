@@ -73,6 +73,7 @@ class DruidTaskStatus:
     error_message: str | None  # Druid truncates it to ~100 characters; see the report/log
     duration_ms: int | None
     datasource: str | None
+    created_time: str | None = None  # ISO; a REPLACE task's segment versions are later
 
     @property
     def is_finished(self) -> bool:
@@ -209,6 +210,7 @@ class DruidClient:
             error_message=status.get("errorMsg"),
             duration_ms=duration if isinstance(duration, int) and duration >= 0 else None,
             datasource=status.get("dataSource"),
+            created_time=status.get("createdTime"),
         )
 
     async def task_report(self, task_id: str) -> DruidTaskReport | None:
@@ -349,6 +351,13 @@ class DruidClient:
     ) -> httpx.Response:
         path = f"/druid/indexer/v1/task/{_quote(task_id)}/{what}"
         return await self._request("GET", self.overlord_url, path, params=params)
+
+    async def request(
+        self, method: str, service: Literal["overlord", "coordinator"], path: str, **kw: Any
+    ) -> httpx.Response:
+        """A raw call to the Overlord or Coordinator API (for core.druid.segments)."""
+        base = self.overlord_url if service == "overlord" else self.coordinator_url
+        return await self._request(method, base, path, **kw)
 
     async def _request(
         self,

@@ -19,6 +19,11 @@ if TYPE_CHECKING:
 # so every row gets `missingValue` as its timestamp.
 NO_TIME_COLUMN = "!!!_no_such_column_!!!"
 
+# Every row Sluice ingests carries the id of the upload it came from in this STRING dimension,
+# so reconciliation can read back exactly that upload's rows and a failed one can be found.
+# Hidden from dashboards and the catalog (core/catalog.py).
+UPLOAD_DIMENSION = "sluice_upload"
+
 # Unparseable rows are counted (and a sample kept in the task report), never fatal:
 # the worker compares Druid's counts with the profile and reports any difference.
 MAX_SAVED_PARSE_EXCEPTIONS = 100
@@ -67,13 +72,16 @@ def column_name_problem(profile: Profile) -> str | None:
 def build_ingestion_spec(
     *,
     task_id: str,
+    upload_id: str,
     datasource: str,
     profile: Profile,
     staged: StagedData,
     mode: WriteMode,
     settings: Settings,
 ) -> dict[str, Any]:
-    """The `index_parallel` task for `staged`, with Druid task id `task_id`.
+    """The `index_parallel` task for `staged`, with Druid task id `task_id`; every row gets
+    `upload_id` in the `UPLOAD_DIMENSION` (a constant set by a transform, so the same spec
+    serves a staged copy and an upload Druid reads as it is).
 
     APPEND adds segments next to what the datasource already holds. REPLACE overwrites
     exactly the time chunks the file covers (its min..max timestamp, aligned to the segment
@@ -83,7 +91,7 @@ def build_ingestion_spec(
         raise ValueError(f"staged format {staged.format!r} is not supported; Sluice stages CSV")
     timestamp = profile.timestamp
     granularity = segment_granularity(timestamp, rows=staged.rows, mode=mode)
-    intervals = covered_intervals(timestamp, granularity=granularity)
+    intervals = task_intervals(profile, staged, mode)
     replace = mode == WriteMode.REPLACE
     if replace and not intervals:
         raise ValueError(
@@ -120,6 +128,7 @@ def build_ingestion_spec(
                 "dataSource": datasource,
                 "timestampSpec": timestamp_spec(timestamp),
                 "dimensionsSpec": {"dimensions": dimensions(profile, staged)},
+                "transformSpec": {"transforms": [upload_transform(upload_id)]},
                 "granularitySpec": granularity_spec,
             },
             "ioConfig": io_config,
@@ -148,13 +157,24 @@ def timestamp_spec(timestamp: TimestampInfo) -> dict[str, Any]:
 
 
 def dimensions(profile: Profile, staged: StagedData) -> list[dict[str, str]]:
-    """Typed dimensions in staged-file order; the time column becomes __time, not a dimension."""
+    """Typed dimensions in staged-file order, then the upload id; the time column becomes
+    __time, not a dimension. A file column named like the upload dimension is overwritten
+    by it (reconciliation then reports that column as different)."""
     types = {column.name: column.type for column in profile.columns}
     return [
-        {"type": _DIMENSION_TYPES[types.get(name, ColumnType.STRING)], "name": name}
-        for name in staged.columns
-        if name != profile.timestamp.column
+        *(
+            {"type": _DIMENSION_TYPES[types.get(name, ColumnType.STRING)], "name": name}
+            for name in staged.columns
+            if name not in (profile.timestamp.column, UPLOAD_DIMENSION)
+        ),
+        {"type": "string", "name": UPLOAD_DIMENSION},
     ]
+
+
+def upload_transform(upload_id: str) -> dict[str, str]:
+    """The transform that stamps every row with `upload_id` (a Druid expression literal)."""
+    literal = upload_id.replace("\\", "\\\\").replace("'", "\\'")
+    return {"type": "expression", "name": UPLOAD_DIMENSION, "expression": f"'{literal}'"}
 
 
 def segment_granularity(timestamp: TimestampInfo, *, rows: int, mode: WriteMode) -> str:
@@ -179,6 +199,12 @@ def segment_granularity(timestamp: TimestampInfo, *, rows: int, mode: WriteMode)
     return "MONTH" if rows / max(span_days / 30, 1) >= ROWS_PER_CHUNK else "YEAR"
 
 
+def task_intervals(profile: Profile, staged: StagedData, mode: WriteMode) -> list[str]:
+    """The time chunks the task for this file writes (what a REPLACE overwrites)."""
+    granularity = segment_granularity(profile.timestamp, rows=staged.rows, mode=mode)
+    return covered_intervals(profile.timestamp, granularity=granularity)
+
+
 def covered_intervals(timestamp: TimestampInfo, *, granularity: str) -> list[str]:
     """The file's time range as one ISO interval aligned to `granularity`, or [] if unknown."""
     if timestamp.column is None:
@@ -189,6 +215,15 @@ def covered_intervals(timestamp: TimestampInfo, *, granularity: str) -> list[str
         return []
     start = _floor(low, granularity)
     return [f"{_iso(start)}/{_end_iso(_floor(high, granularity), granularity)}"]
+
+
+def epoch_millis(value: str | None) -> int | None:
+    """An ISO instant of the profile as Druid keeps it: epoch milliseconds (finer is cut)."""
+    moment = _parse(value)
+    if moment is None:
+        return None
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
 def _parse(value: str | None) -> datetime | None:

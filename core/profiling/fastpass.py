@@ -30,6 +30,7 @@ from typing import Any
 
 import polars as pl
 
+from core.profiling.direct import LineCheck
 from core.profiling.histograms import bucket_counts, bucket_counts_lazy
 from core.profiling.plan import Plan
 from core.profiling.profile import (
@@ -65,10 +66,16 @@ class Clean:
     buckets: dict[str, list[tuple[float, int]]]
 
 
-def fast_pass(source: Source, plan: Plan, *, extra: Sequence[pl.Expr] = ()) -> Clean | None:
+def fast_pass(
+    source: Source, plan: Plan, *, extra: Sequence[pl.Expr] = (), lines: LineCheck | None = None
+) -> Clean | None:
     """The profile of `source` from one scan, or None when some row needs the main pass.
 
-    `extra` aggregates (over all rows) are taken along into `Clean.counts`."""
+    `extra` aggregates (over all rows) are taken along into `Clean.counts`; `lines` may
+    have counted short rows already (else `find_short_rows` does, when rows may be short)."""
+    sample = _spread_rows(source, plan)
+    if sample is not None and sample.get_column(BAD).any():
+        return None  # rows spread over the file are bad: the main pass would follow anyway
     time_column = plan.time.column
     values = typed_values(plan.columns, time_column=time_column)
     scan = source.scan(strict=True)
@@ -82,7 +89,6 @@ def fast_pass(source: Source, plan: Plan, *, extra: Sequence[pl.Expr] = ()) -> C
     ]
     queries = [frame.select(aggregates)]
     keys = bucket_keys(plan.columns, time_column=time_column)
-    sample = spread_sample(source) if keys else None
     if keys and sample is None:  # a small file or not CSV: count every row
         queries.append(bucket_counts_lazy(frame, keys))
     try:
@@ -90,18 +96,32 @@ def fast_pass(source: Source, plan: Plan, *, extra: Sequence[pl.Expr] = ()) -> C
     except (pl.exceptions.ComputeError, pl.exceptions.SchemaError):
         return None  # a value did not parse as its planned type (or worse): the main pass
     totals = _without_tokens(done[0].row(0, named=True), plan, scan)
-    if not _clean(totals) or (totals.get("short_suspects") and find_short_rows(source)):
+    if not _clean(totals) or (totals.get("short_suspects") and _short_rows(source, lines)):
         return None
     counted_rows = {name: totals.pop(name) for name in (e.meta.output_name() for e in row_counts)}
     counts = RowCounts.of(counted_rows, extra=(e.meta.output_name() for e in extra))
     stats = Stats.of(_settled_stats(totals, plan))
-    if sample is not None:
-        rows = annotate(source, plan, scan=sample.lazy(), row_index=False).filter(~pl.col(BAD))
-        counted = rows.with_columns(**values).collect()
+    if sample is not None and keys:
+        counted = sample.lazy().filter(~pl.col(BAD)).with_columns(**values).collect()
         buckets = _scaled(bucket_counts(counted, keys), counts.rows / max(1, counted.height))
     else:
         buckets = _scaled(done[1], 1.0) if len(done) > 1 else {}
     return Clean(counts, stats, buckets)
+
+
+def _spread_rows(source: Source, plan: Plan) -> pl.DataFrame | None:
+    """Rows from all over a large CSV (spread.py), annotated: they count the histograms,
+    and when some are bad, the fast pass is skipped (a file whose first bad row comes after
+    the planning sample paid for the whole fast pass before its main pass)."""
+    sample = spread_sample(source)
+    if sample is None:
+        return None
+    return annotate(source, plan, scan=sample.lazy(), row_index=False).collect()
+
+
+def _short_rows(source: Source, lines: LineCheck | None) -> bool:
+    counted = None if lines is None else lines.short_rows()
+    return bool(find_short_rows(source)) if counted is None else counted > 0
 
 
 def _distinct_exprs(plan: Plan, schema: pl.Schema) -> list[pl.Expr]:

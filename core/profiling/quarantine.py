@@ -183,7 +183,7 @@ def find_short_rows(source: Source) -> dict[int, int]:
     delimiter, width = source.delimiter or ",", len(source.columns)
     line = pl.col("line")
     plain = line.str.count_matches(delimiter, literal=True)
-    unquoted = line.str.replace_all(r'"[^"]*"', "").str.count_matches(delimiter, literal=True)
+    unquoted = unquoted_delimiters(line, delimiter)
     quotes = line.str.count_matches('"', literal=True)
     short: dict[int, int] = {}
     spans_lines = False
@@ -223,6 +223,21 @@ def find_short_rows(source: Source) -> dict[int, int]:
         .sink_batches(collect, chunk_size=1_000_000)
     )
     return _short_rows_by_csv_module(source) if spans_lines else short
+
+
+def unquoted_delimiters(line: pl.Expr, delimiter: str) -> pl.Expr:
+    """Delimiters in a raw line outside its quoted values (those within the line)."""
+    return line.str.replace_all(r'"[^"]*"', "").str.count_matches(delimiter, literal=True)
+
+
+def short_lines(line: pl.Expr, *, delimiter: str, width: int) -> pl.Expr:
+    """How many non-empty raw lines have fewer fields than `width`: as many short rows when
+    every line holds one row (`find_short_rows` for the general case). The quote-aware
+    count (a regex) only for lines with a quote."""
+    quoted = line.str.contains('"', literal=True)
+    plain = line.filter(~quoted & (line.str.len_bytes() > 0))
+    few = (plain.str.count_matches(delimiter, literal=True) + 1 < width).sum()
+    return few + (unquoted_delimiters(line.filter(quoted), delimiter) + 1 < width).sum()
 
 
 def _short_rows_by_csv_module(source: Source) -> dict[int, int]:

@@ -138,7 +138,15 @@ class IngestionTask:
     rows_total: int | None
     rows_ingested: int | None
     rows_quarantined: int | None
-    rows_thrown_away: int | None
+    rows_thrown_away: int | None = strawberry.field(
+        description="Rows Druid dropped as outside the file's time range (its `thrownAway`)."
+    )
+    rows_processed_with_error: int | None = strawberry.field(
+        description="Rows Druid kept with some values it could not read (those became null)."
+    )
+    rows_unparseable: int | None = strawberry.field(
+        description="Rows Druid could not read at all (not ingested)."
+    )
     progress: float = strawberry.field(description="0..1 within the current stage.")
     error: TaskError | None
     druid_task_id: str | None
@@ -222,6 +230,8 @@ class IngestionTask:
             rows_ingested=task.rows_ingested,
             rows_quarantined=task.rows_quarantined,
             rows_thrown_away=task.rows_thrown_away,
+            rows_processed_with_error=task.rows_processed_with_error,
+            rows_unparseable=task.rows_unparseable,
             progress=task.progress,
             error=error,
             druid_task_id=task.druid_task_id,

@@ -20,6 +20,11 @@ class IngestOptions:
     )
     sheet: str | None = strawberry.field(default=None, description="XLSX sheet; default: first.")
     delimiter: str | None = strawberry.field(default=None, description="CSV delimiter override.")
+    allow_duplicate: bool = strawberry.field(
+        default=False,
+        description="Ingest even when the same content already went into this datasource "
+        "(otherwise rejected as DUPLICATE_FILE).",
+    )
 
     def to_model(self) -> model.IngestOptions:
         return model.IngestOptions(
@@ -27,6 +32,7 @@ class IngestOptions:
             timestamp_column=self.timestamp_column or None,
             sheet=self.sheet or None,
             delimiter=self.delimiter or None,
+            allow_duplicate=self.allow_duplicate,
         )
 
 

@@ -86,6 +86,7 @@ async def ingest(data: bytes, *, settings: Settings, pool: asyncpg.Pool) -> Load
     staged = StagedData((uri,), "csv", tuple(name for name, _ in COLUMNS), ROWS)
     spec = build_ingestion_spec(
         task_id=f"sluice_{task_id}",
+        upload_id=task_id,
         datasource=datasource,
         profile=profile,
         staged=staged,

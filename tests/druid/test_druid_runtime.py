@@ -93,6 +93,7 @@ class Lab:
         task_id = f"sluice_test_{self.datasource}_{name}"
         spec = build_ingestion_spec(
             task_id=task_id,
+            upload_id=task_id,
             datasource=self.datasource,
             profile=self.staging.profile(described, time_column=time_column),
             staged=self.staging.staged(described, uri),
@@ -196,6 +197,7 @@ async def test_a_staged_csv_lands_and_druid_sql_agrees_with_polars(lab: Lab) -> 
         "city": "VARCHAR",
         "qty": "BIGINT",
         "price": "DOUBLE",
+        "sluice_upload": "VARCHAR",  # the upload id every row carries
     }
 
 

@@ -182,7 +182,7 @@ async def test_append_adds_exactly_the_new_rows_and_replace_replaces(
     assert totals["n"] == 160
     assert totals["qty"] == first["qty"].sum() + second["qty"].sum()
 
-    # Replace with a file spanning the same time range as both: only its rows remain.
+    # Replace with a file spanning almost the same time range as both.
     latest = max(first["ts"].max(), second["ts"].max())
     replacement = pl.concat(
         [
@@ -192,9 +192,13 @@ async def test_append_adds_exactly_the_new_rows_and_replace_replaces(
     )
     task = await pipeline("c.csv", _csv(replacement), datasource, mode="REPLACE")
     _assert_succeeded(task, 31)
+    # Exactly the replacement's time range is replaced: older rows before it stay.
+    low, high = replacement["ts"].min(), replacement["ts"].max()
+    kept = pl.concat([first, second]).filter((pl.col("ts") < low) | (pl.col("ts") > high))
+    assert kept.height == 1
     totals = await _druid_totals(druid_sql, datasource)
-    assert totals["n"] == 31
-    assert totals["qty"] == replacement["qty"].sum()
+    assert totals["n"] == 31 + kept.height
+    assert totals["qty"] == replacement["qty"].sum() + kept["qty"].sum()
 
 
 async def test_a_worker_dying_after_submitting_does_not_ingest_twice(
@@ -374,6 +378,17 @@ DIRECT_FORMATS = {
     ],
     "%Y-%m-%dT%H:%M": ["2024-03-01T10:00", "2024-03-02T23:59"],
     "%Y-%m-%d": ["2024-03-01", "2024-12-31"],
+    "%Y-%m-%d %H:%M:%S%.f": [
+        "2013-01-01 05:00:00",
+        "2024-03-01 10:00:00.250",
+        "2024-03-01 10:00:00.123789",
+        "2024-02-29 23:59:59.999999999",
+    ],
+    "%Y-%m-%d %H:%M": ["2024-03-01 10:00", "2024-12-31 23:59"],
+    "%d/%m/%Y %H:%M:%S%.f": ["14/11/2023 22:13:20", "29/02/2024 00:00:00", "31/12/2024 23:59:59"],
+    "%m/%d/%Y %H:%M:%S%.f": ["11/14/2023 22:13:20", "02/29/2024 00:00:00", "12/31/2024 23:59:59"],
+    "%d/%m/%Y": ["14/11/2023", "29/02/2024", "01/03/2024"],
+    "%m/%d/%Y": ["11/14/2023", "02/29/2024", "03/01/2024"],
     "epoch_s": ["1709287200", "1709287201"],
     "epoch_ms": ["1709287200123", "1709287200999"],
     "epoch_us": ["1709287200123456", "1709287200999999"],

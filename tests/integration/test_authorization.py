@@ -323,7 +323,13 @@ async def _next_id(ws: Any, timeout_s: float) -> str | None:
 async def _until_live(ws: Any, client: httpx.AsyncClient) -> None:
     """Upload into the subscriber's workspace until its feed shows one: then it listens."""
     for _ in range(20):
-        await upload_file(client, filename="w.csv", content=CSV, datasource="warmup")
+        await upload_file(  # the same file again each time: not a mistake here
+            client,
+            filename="w.csv",
+            content=CSV,
+            datasource="warmup",
+            options={"allowDuplicate": True},
+        )
         if await _next_id(ws, 2) is not None:
             while await _next_id(ws, 0.2) is not None:  # drain the warm-up's own events
                 pass
@@ -346,8 +352,13 @@ async def test_the_task_feed_shows_only_the_callers_workspace(
             await _until_live(acme_feed, acme)
             await _until_live(globex_feed, globex)
             # acme changes first, then globex: each feed's next item is its own workspace's.
-            mine = await upload_file(acme, filename="a.csv", content=CSV, datasource="sales")
-            theirs = await upload_file(globex, filename="g.csv", content=CSV, datasource="sales")
+            again = {"allowDuplicate": True}  # the world's own upload holds the same content
+            mine = await upload_file(
+                acme, filename="a.csv", content=CSV, datasource="sales", options=again
+            )
+            theirs = await upload_file(
+                globex, filename="g.csv", content=CSV, datasource="sales", options=again
+            )
             assert await _next_id(globex_feed, 30) == theirs["id"]
             assert await _next_id(acme_feed, 30) == mine["id"]
         finally:

@@ -110,7 +110,9 @@ async def test_a_file_druid_cannot_read_as_it_is_is_staged(
 
 async def test_several_files_in_one_request(client: Any) -> None:
     results = await upload_files(
-        client, files=[("a.csv", CSV), ("b.csv", CSV), ("c.csv", b"")], datasource="many"
+        client,
+        files=[("a.csv", CSV), ("b.csv", CSV.replace(b"\n", b"\r\n")), ("c.csv", b"")],
+        datasource="many",
     )
     assert [r["__typename"] for r in results] == [
         "IngestionTask",

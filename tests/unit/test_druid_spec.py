@@ -8,10 +8,12 @@ import pytest
 
 from core.druid.spec import (
     NO_TIME_COLUMN,
+    UPLOAD_DIMENSION,
     build_ingestion_spec,
     column_name_problem,
     covered_intervals,
     segment_granularity,
+    upload_transform,
 )
 from core.model import ColumnProfile, ColumnType, Profile, StagedData, TimestampInfo, WriteMode
 from core.settings import Settings
@@ -44,8 +46,9 @@ def _build(
     *, timestamp: TimestampInfo = TS, mode: WriteMode = WriteMode.APPEND, **settings: Any
 ) -> dict[str, Any]:
     return build_ingestion_spec(
-        task_id="sluice_t1", datasource="sales", profile=_profile(timestamp, *COLUMNS),
-        staged=STAGED, mode=mode, settings=Settings(**settings),
+        task_id="sluice_t1", upload_id="u1", datasource="sales",
+        profile=_profile(timestamp, *COLUMNS), staged=STAGED, mode=mode,
+        settings=Settings(**settings),
     )  # fmt: skip
 
 
@@ -77,7 +80,30 @@ def test_dimensions_are_typed_and_exclude_the_time_column() -> None:
         {"type": "long", "name": "qty"},
         {"type": "double", "name": "price"},
         {"type": "string", "name": "paid"},
+        {"type": "string", "name": UPLOAD_DIMENSION},
     ]
+
+
+def test_every_row_is_stamped_with_its_upload_id() -> None:
+    schema = _build()["spec"]["dataSchema"]
+    assert schema["transformSpec"] == {
+        "transforms": [{"type": "expression", "name": "sluice_upload", "expression": "'u1'"}]
+    }
+
+
+def test_upload_id_is_a_quoted_expression_literal() -> None:
+    assert upload_transform("a'b\\c")["expression"] == "'a\\'b\\\\c'"
+
+
+def test_a_file_column_named_like_the_upload_dimension_is_not_a_second_dimension() -> None:
+    staged = StagedData(uris=(URI,), format="csv", columns=("ts", UPLOAD_DIMENSION), rows=3)
+    spec = build_ingestion_spec(
+        task_id="t", upload_id="u", datasource="d", staged=staged, mode=WriteMode.APPEND,
+        profile=_profile(TS, ("ts", ColumnType.TIMESTAMP), (UPLOAD_DIMENSION, ColumnType.STRING)),
+        settings=Settings(),
+    )  # fmt: skip
+    dims = spec["spec"]["dataSchema"]["dimensionsSpec"]["dimensions"]
+    assert dims == [{"type": "string", "name": UPLOAD_DIMENSION}]
 
 
 def test_timestamp_spec_uses_the_detected_column_and_format() -> None:
@@ -97,7 +123,7 @@ def test_no_time_column_gives_a_constant_timestamp_and_keeps_all_columns() -> No
         "missingValue": "2000-01-01T00:00:00Z",
     }
     names = [d["name"] for d in schema["dimensionsSpec"]["dimensions"]]
-    assert names == ["ts", "city", "qty", "price", "paid"]
+    assert names == ["ts", "city", "qty", "price", "paid", UPLOAD_DIMENSION]
     assert schema["granularitySpec"]["intervals"] == [
         "2000-01-01T00:00:00.000Z/2000-01-02T00:00:00.000Z"
     ]
@@ -191,7 +217,8 @@ def test_only_csv_is_staged() -> None:
     parquet = StagedData(uris=(URI,), format="parquet", columns=("ts",), rows=1)
     with pytest.raises(ValueError, match="parquet"):
         build_ingestion_spec(
-            task_id="t", datasource="d", profile=_profile(TS, *COLUMNS), staged=parquet,
+            task_id="t", upload_id="u", datasource="d", profile=_profile(TS, *COLUMNS),
+            staged=parquet,
             mode=WriteMode.APPEND, settings=Settings(),
         )  # fmt: skip
 

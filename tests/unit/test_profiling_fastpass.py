@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from core.model import ColumnProfile, ColumnType
-from core.profiling import pipeline, spread
+from core.profiling import fastpass, pipeline, spread
 from tests.fixtures.uploads import column, csv_text, mixed_frame, quarantined, staged, validate
 
 
@@ -126,7 +126,7 @@ ISO = "2024-03-01T10:00:00Z"
         (f'ts,n,note\n{ISO},1,"two\nlines"\n{ISO},2,x\n'.encode(), False, "millis"),
         (f'ts,n,note\n{ISO},1,"lone\rreturn"\n{ISO},2,x\n'.encode(), False, "millis"),
         (f"ts;n\n{ISO};1\n{ISO};2\n".encode(), False, "millis"),  # Druid's csv is commas only
-        (b"ts,n\n01/03/2024,1\n02/03/2024,2\n", False, "millis"),  # a format Druid reads apart
+        (b"ts,n\n01.03.2024,1\n02.03.2024,2\n", False, "millis"),  # a format Druid reads apart
         ("ts,name\n2024-03-01,Müller\n2024-03-02,x\n".encode("cp1252"), False, "millis"),
         (
             f"ts,n\n{ISO},1\nnot a time,2\n".encode() + f"{ISO},3\n".encode() * 20,
@@ -140,6 +140,16 @@ ISO = "2024-03-01T10:00:00Z"
         (b"ts,n\n2024-03-01T10:00:00 +01:00,1\n2024-03-01T11:00:00 +01:00,2\n", False, "millis"),
         (b"ts,n\n2024-03-01T10:00:00+01:00,1\n2024-03-01T11:00:00+01:00,2\n", True, "iso"),
         (b"ts,n,\n2024-03-01,1,\n2024-03-02,2,\n", False, "millis"),  # a column left out
+        # Times with a blank (SQL exports): Druid's `auto` reads that exact shape alike.
+        (b"ts,n\n2024-03-01 10:00:00,1\n2024-03-01 11:00:00.25,2\n", True, "auto"),
+        (b"ts,n\n2024-03-01 10:00,1\n2024-03-01 11:30,2\n", True, "auto"),
+        (b"ts,n\n2024-03-01 10:00:00,1\n2024-03-01  11:00:00,2\n", False, "millis"),
+        (b"ts,n\n2024-03-01 10:00:00,1\n2024-03-0111:00:00,2\n", False, "millis"),
+        (b"ts,n\n2024-03-01 10:00:00,1\n2024-3-1 11:00:00,2\n", False, "millis"),
+        (b"ts,n\n14/11/2023 22:13:20,1\n29/02/2024 00:00:00,2\n", True, "dd/MM/yyyy HH:mm:ss"),
+        (b"ts,n\n14/11/2023 22:13:20,1\n29/2/2024 00:00:00,2\n", False, "millis"),
+        (b"ts,n\n14/11/2023 22:13:20.5,1\n29/02/2024 00:00:00,2\n", False, "millis"),
+        (b"ts,n\n11/14/2023,1\n02/29/2024,2\n", True, "MM/dd/yyyy"),
     ],
 )
 def test_when_druid_reads_the_upload_as_it_is(
@@ -197,3 +207,47 @@ def test_values_druid_would_read_otherwise_land_exactly_or_are_quarantined(
     assert [row for row, _ in reasons] == ["1", "3", "4"]
     assert "leap second" in reasons[0][1] and "line break" in reasons[1][1]
     assert column(result, "n").null_tokens == ("NA",)
+
+
+def test_short_rows_are_counted_by_the_line_check_beside_the_fast_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sample shows empty last fields, so the line scan counts fields too: the fast pass
+    # needs no field count of its own (the main pass still lists the short rows).
+    def no_second_count(source: object) -> dict[int, int]:
+        raise AssertionError("the line check counted the short rows")
+
+    monkeypatch.setattr(fastpass, "find_short_rows", no_second_count)
+    short = tmp_path / "short.csv"
+    short.write_text('a,b,c\n1,2,\n"x,y",2\n' + "3,4,5\n" * 5)
+    result = validate(short, tmp_path / "short")
+    assert quarantined(result).select("source_row", "reason").rows() == [
+        ("2", "row has 2 fields, header has 3")
+    ]
+    whole = tmp_path / "whole.csv"
+    whole.write_text('a,b,c\n1,2,\n3,"x,y",\n"4,5",,6\n' + "7,8,9\n" * 5)
+    result = validate(whole, tmp_path / "whole")
+    assert result.quarantine_file is None and result.reads_upload
+    assert result.profile.rows_valid == 8
+
+
+def test_bad_rows_spread_over_a_large_file_skip_the_fast_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Bad rows only after the planning sample, 1 in 500: the rows spread over the file show
+    # them, so the fast pass's scan is skipped; the main pass quarantines every one.
+    monkeypatch.setattr(spread, "BLOCK_BYTES", 4096)  # so that 2 MB counts as large
+
+    def no_scan(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the fast pass scanned the file")
+
+    monkeypatch.setattr(fastpass, "typed_values", no_scan)
+    times = [f"2024-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z" for i in range(60_000)]
+    rows = [["ts", "n"]] + [
+        ["never" if i > 10_000 and i % 500 == 0 else t, i] for i, t in enumerate(times)
+    ]
+    path = tmp_path / "in.csv"
+    path.write_text(csv_text(rows))
+    result = validate(path, tmp_path / "out")
+    assert result.profile.rows_quarantined == 99
+    assert result.profile.rows_valid == 60_000 - 99

@@ -71,7 +71,7 @@ def test_text_formats(
         assert info.column is None
         return
     # Druid reads ISO-8601 from the upload itself; other formats are staged as epoch millis.
-    druid_format = "iso" if source_format in DRUID_TIME_FORMATS else "millis"
+    druid_format = DRUID_TIME_FORMATS.get(source_format, "millis")
     assert (info.column, info.source_format, info.druid_format) == (
         "created",
         source_format,

@@ -132,6 +132,8 @@ describe("sendResumable", () => {
     rowsIngested: null,
     rowsQuarantined: null,
     rowsThrownAway: null,
+    rowsProcessedWithError: null,
+    rowsUnparseable: null,
     createdAt: "2026-01-01T00:00:00Z",
     updatedAt: "2026-01-01T00:00:00Z",
     error: null,

@@ -16,6 +16,8 @@ export function taskDetail(overrides: Partial<TaskDetailFragment> = {}): TaskDet
     rowsIngested: null,
     rowsQuarantined: null,
     rowsThrownAway: null,
+    rowsProcessedWithError: null,
+    rowsUnparseable: null,
     createdAt: "2026-11-25T10:00:00Z",
     updatedAt: "2026-11-25T10:00:00Z",
     error: null,

@@ -112,6 +112,13 @@ export function RowAccounting({ task }: { task: TaskSummaryFragment }) {
           </Box>
         ))}
       </Box>
+      {task.rowsProcessedWithError || task.rowsUnparseable ? (
+        <Typography variant="body2" color="text.secondary" data-testid="druid-read-problems">
+          Druid reported {formatCount(task.rowsProcessedWithError ?? 0)} rows kept with values it
+          could not read (those became empty) and {formatCount(task.rowsUnparseable ?? 0)} rows it
+          could not read at all.
+        </Typography>
+      ) : null}
       {settled && known && sum === total && (
         <Alert severity="success" data-testid="accounting-check">
           Every row is accounted for: {formatCount(task.rowsIngested)} +{" "}

@@ -205,6 +205,14 @@ describe("task page", () => {
     );
   });
 
+  it("shows Druid's own counts of rows it could not read, apart from the others", async () => {
+    const reported = { ...succeeded, rowsProcessedWithError: 2, rowsUnparseable: 1 };
+    renderApp("/tasks/t-1", { mocks: [taskMock(reported, succeededQuarantine)] });
+    expect(await screen.findByTestId("druid-read-problems")).toHaveTextContent(
+      "Druid reported 2 rows kept with values it could not read (those became empty) and 1 rows it could not read at all.",
+    );
+  });
+
   it("explains a failure in plain words and retries it live", async () => {
     const { subscriptions } = renderApp("/tasks/t-1", {
       mocks: [

@@ -15,6 +15,8 @@ export const TASK_SUMMARY = gql`
     rowsIngested
     rowsQuarantined
     rowsThrownAway
+    rowsProcessedWithError
+    rowsUnparseable
     createdAt
     updatedAt
     hasQuarantine
