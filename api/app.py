@@ -22,6 +22,7 @@ from api.observability import RequestContext, metrics_endpoint
 from api.security import Defences
 from core import logs
 from core.errors import clean_foreign_text
+from core.rlimits import raise_open_file_limit
 from core.services import Services, open_services
 from core.settings import Settings
 from schema import build_schema
@@ -41,8 +42,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        open_files = raise_open_file_limit()  # one descriptor per WebSocket
         async with open_services(settings) as services:
-            log.info("Sluice API ready on http://%s:%s", settings.api_host, settings.api_port)
+            log.info(
+                "Sluice API ready on http://%s:%s (open-file limit %d)",
+                settings.api_host,
+                settings.api_port,
+                open_files,
+            )
             yield {"services": services}
 
     graphql = GraphQLEndpoint(build_schema(settings), settings)

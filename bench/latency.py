@@ -5,6 +5,11 @@ Needs the whole stack (`make run` in another terminal). Uploads the file --runs 
 recorded in `task_events` and Druid's own task duration.
 
     .venv/bin/python bench/latency.py --runs 5
+    .venv/bin/python bench/latency.py --runs 1 --maintenance 8
+
+`--maintenance N` first queues N Druid kill tasks (on datasources that were dropped, as the
+Coordinator's kill duty did once an hour: issue 13 saw 27) and then uploads, to time an
+upload behind maintenance and show the stage message while it waits.
 
 Sluice's own time = upload request + queue wait + validate + stage + submit; Druid's time =
 the Druid task (reported by Druid) + segment hand-off until the data is queryable.
@@ -28,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.auth import bench_headers  # noqa: E402
+from core.druid.client import ALL_TIME, DruidClient  # noqa: E402
 from core.settings import Settings  # noqa: E402
 
 UPLOAD = (
@@ -87,13 +93,34 @@ async def run_once(
         )
     ).json()
     timings["druid_task_reported"] = status_json["status"]["duration"] / 1000
+    waiting = await pool.fetchval(
+        "SELECT message FROM task_events WHERE task_id = $1 AND status = 'INGESTING'"
+        " AND message LIKE '%waiting for a Druid task slot%' ORDER BY id LIMIT 1",
+        task_id,
+    )
+    if waiting:
+        print(f"  stage while pending: {waiting}")
     return timings
+
+
+async def queue_maintenance(count: int) -> None:
+    """Queue `count` kill tasks at once, as the Coordinator's kill duty does."""
+    async with DruidClient.from_settings(None, Settings()) as druid:  # no API token to Druid
+        used = set(await druid.datasource_names())
+        dropped = sorted(set(await druid.datasource_names(include_unused=True)) - used)
+        if not dropped:
+            raise SystemExit("no dropped datasource to queue kill tasks for")
+        for n in range(count):
+            datasource = dropped[n % len(dropped)]
+            spec = {"type": "kill", "id": f"bench_kill_{n}_{time.time_ns()}"}
+            await druid.submit_task({**spec, "dataSource": datasource, "interval": ALL_TIME})
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--maintenance", type=int, default=0, metavar="N")
     args = parser.parse_args()
     settings = Settings()
     data = one_mb_csv()
@@ -102,6 +129,8 @@ async def main() -> None:
     headers = await bench_headers(settings)
     async with httpx.AsyncClient(base_url=args.url, timeout=120, headers=headers) as client:
         for run in range(args.runs):
+            if args.maintenance:
+                await queue_maintenance(args.maintenance)
             results.append(
                 await run_once(client, pool, data, f"bench_latency_{int(time.time())}_{run}")
             )

@@ -45,7 +45,7 @@ async def retry_task(svc: Services, task_id: str, *, workspace_id: str) -> Task 
     await queue.enqueue(
         svc.redis,
         queue_name=svc.settings.queue_name,
-        function=queue.PROCESS,
+        function=queue.step_for(task),
         task_id=task_id,
         attempt=attempt,
     )

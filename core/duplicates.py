@@ -53,14 +53,16 @@ async def find_earlier(
     fingerprint: str | None = None,
 ) -> EarlierUpload | None:
     """The newest task that loaded (or is loading) the same content into `datasource`;
-    failed and cancelled tasks do not count, they left nothing behind."""
+    failed, cancelled and rolled-back uploads do not count, they left nothing behind."""
     row = await db.fetchrow(
         """
         SELECT t.id, u.filename, t.status, t.created_at
         FROM tasks t JOIN uploads u ON u.id = t.upload_id
         WHERE t.datasource = $1 AND u.size_bytes = $2
           AND (u.sha256 = $3 OR u.parts_fingerprint = $4)
-          AND t.status <> ALL($5::text[])
+          AND t.status <> ALL($5::text[]) AND t.kind = 'INGEST'
+          AND NOT EXISTS (SELECT 1 FROM tasks r  -- rolled back: nothing left behind either
+                          WHERE r.target_task_id = t.id AND r.status = 'SUCCEEDED')
         ORDER BY t.created_at DESC LIMIT 1
         """,
         datasource,

@@ -27,6 +27,7 @@ class ErrorCode(enum.StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
     RATE_LIMITED = "RATE_LIMITED"
+    TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"  # a subscription cap (core/broadcast.py)
     QUARANTINE_MISSING = "QUARANTINE_MISSING"  # the quarantine file is gone from S3
 
     # An upload refused before any work is queued (streamed or resumable).
@@ -88,6 +89,8 @@ class ErrorCode(enum.StrEnum):
     # A task action (retry, cancel) refused.
     NOT_RETRYABLE = "NOT_RETRYABLE"
     ALREADY_FINISHED = "ALREADY_FINISHED"
+    NOT_ROLLBACKABLE = "NOT_ROLLBACKABLE"
+    ALREADY_ROLLED_BACK = "ALREADY_ROLLED_BACK"
 
     # Signing in and API tokens.
     WRONG_PASSWORD = "WRONG_PASSWORD"

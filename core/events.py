@@ -15,19 +15,19 @@ from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
+# The channel when none is configured; processes use `Settings.task_events_channel`.
 FEED_CHANNEL = "tasks"
 # Yielded after Redis came back: messages may have been lost, so re-read everything.
 RESYNC: dict[str, Any] = {"resync": True}
 
 
-def task_channel(task_id: str) -> str:
-    return f"task:{task_id}"
-
-
-async def publish_task_changed(redis: Redis, *, task_id: str, status: str, event_id: int) -> None:
+async def publish_task_changed(
+    redis: Redis, *, channel: str = FEED_CHANNEL, task_id: str, status: str, event_id: int
+) -> None:
+    """One message per change on the one channel every API process listens to
+    (core/broadcast.py); subscribers of one task are found in memory, not by channel."""
     message = json.dumps({"task_id": task_id, "status": status, "event_id": event_id})
-    await redis.publish(task_channel(task_id), message)
-    await redis.publish(FEED_CHANNEL, message)
+    await redis.publish(channel, message)
 
 
 class Subscription:

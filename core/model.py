@@ -76,6 +76,13 @@ def check_transition(current: TaskStatus, target: TaskStatus) -> None:
     raise IllegalTransition(current, target)
 
 
+class TaskKind(enum.StrEnum):
+    """What a task does: load an upload, or take one upload's rows out again."""
+
+    INGEST = "INGEST"
+    ROLLBACK = "ROLLBACK"
+
+
 class ColumnType(enum.StrEnum):
     """Logical column types, mapped onto Druid dimension types by the spec builder."""
 
@@ -194,3 +201,7 @@ class Task:
     resumes: int = 0  # times the watchdog resumed this attempt after its worker vanished
     raw_key: str = ""  # the uploaded file in the object store
     last_message: str | None = None  # the newest event's message: what is happening now
+    kind: TaskKind = TaskKind.INGEST
+    target_task_id: str | None = None  # ROLLBACK: the ingestion it undoes
+    rows_removed: int | None = None  # ROLLBACK: the upload's rows Druid no longer serves
+    rolled_back_by: str | None = None  # INGEST: the rollback (not failed) that undoes it

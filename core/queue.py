@@ -9,20 +9,24 @@ from __future__ import annotations
 
 from arq.connections import ArqRedis
 
-from core.model import Task, TaskStatus
+from core.model import Task, TaskKind, TaskStatus
 
 PROCESS = "process_task"  # validate, stage, submit (workers/pipeline.py)
 TRACK = "track_task"  # follow Druid until queryable (workers/tracking.py)
+ROLLBACK = "rollback_task"  # take one upload's rows out of Druid (workers/rollback.py)
+
+_PREFIX = {PROCESS: "process", TRACK: "track", ROLLBACK: "rollback"}
 
 
 def job_id(function: str, task_id: str, attempt: int, resume: int = 0) -> str:
-    prefix = "process" if function == PROCESS else "track"
-    base = f"{prefix}:{task_id}:{attempt}"
+    base = f"{_PREFIX[function]}:{task_id}:{attempt}"
     return f"{base}:r{resume}" if resume else base
 
 
 def step_for(task: Task) -> str:
     """The job that moves `task` on from where it is."""
+    if task.kind == TaskKind.ROLLBACK:
+        return ROLLBACK
     tracked = task.status in (TaskStatus.INGESTING, TaskStatus.PUBLISHING)
     return TRACK if tracked and task.druid_task_id else PROCESS
 

@@ -14,6 +14,7 @@ import asyncpg
 import httpx
 from arq.connections import ArqRedis, RedisSettings, create_pool
 
+from core.broadcast import Broadcaster
 from core.db import create_pool as create_db_pool
 from core.druid.broker import DruidBroker
 from core.druid.client import DruidClient
@@ -36,6 +37,7 @@ class Services:
     broker: DruidBroker
     tasks: TaskStore
     leases: Leases
+    broadcaster: Broadcaster  # live task changes for this process's subscribers
 
 
 @contextlib.asynccontextmanager
@@ -60,6 +62,15 @@ async def open_services(
         http = await stack.enter_async_context(
             httpx.AsyncClient(timeout=settings.druid_request_timeout_s)
         )
+        tasks = TaskStore(db, redis, channel=settings.task_events_channel)
+        broadcaster = Broadcaster(
+            redis,
+            tasks,
+            channel=settings.task_events_channel,
+            max_subscriptions=settings.subscriptions_max_per_process,
+            max_per_connection=settings.subscriptions_max_per_connection,
+        )
+        stack.push_async_callback(broadcaster.close)
         yield Services(
             settings=settings,
             db=db,
@@ -68,6 +79,7 @@ async def open_services(
             http=http,
             druid=DruidClient.from_settings(http, settings),
             broker=DruidBroker.from_settings(http, settings),
-            tasks=TaskStore(db, redis),
+            tasks=tasks,
             leases=Leases(db),
+            broadcaster=broadcaster,
         )

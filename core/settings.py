@@ -129,6 +129,12 @@ class Settings(BaseSettings):
     session_lifetime_hours: int = 24 * 7
     session_cookie_secure: bool = True
 
+    # Live subscriptions (taskUpdates, taskFeed). One API process serves up to this many
+    # (bench/RESULTS.md: 10,000 feed subscribers measured on a 2-core machine), and one
+    # WebSocket connection up to `subscriptions_max_per_connection`.
+    subscriptions_max_per_process: int = 20_000
+    subscriptions_max_per_connection: int = 100
+
     # Limits on input.
     max_upload_bytes: int = 10 * 1024**3
     max_columns: int = 2000
@@ -172,6 +178,13 @@ class Settings(BaseSettings):
     # Each arq worker serves its own metrics here (0: any free port; unset: none).
     worker_metrics_port: int | None = None
     worker_metrics_host: str = "127.0.0.1"
+
+    @property
+    def task_events_channel(self) -> str:
+        """Redis pub/sub channel of task changes. Pub/sub ignores the database number, so it
+        is named after the queue: deployments (or test runs) sharing one Redis never hear
+        each other's changes."""
+        return f"{self.queue_name}:tasks"
 
     def deadline_s(self, status: TaskStatus) -> float:
         """How long a task may stay in `status` without progress or a live worker."""

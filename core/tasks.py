@@ -23,13 +23,14 @@ from redis.exceptions import RedisError
 
 from core import metrics
 from core.errors import ErrorCode, VisibleError
-from core.events import publish_task_changed
+from core.events import FEED_CHANNEL, publish_task_changed
 from core.model import (
     IngestOptions,
     Profile,
     StagedData,
     Task,
     TaskError,
+    TaskKind,
     TaskNotFound,
     TaskStatus,
     check_transition,
@@ -80,6 +81,7 @@ class TaskUpdate:
     quarantine_key: str | _Unset | None = UNSET
     attempt: int | _Unset = UNSET
     resumes: int | _Unset = UNSET
+    rows_removed: int | _Unset | None = UNSET
 
 
 # --- (de)serialisation: the model classes describe their own JSON -----------------------
@@ -123,7 +125,10 @@ def _set(value: Any, dump: TypeAdapter[Any] | None = None) -> tuple[bool, Any]:
 _SELECT = """
 SELECT t.*, u.filename, u.size_bytes, u.raw_key,
        (SELECT e.message FROM task_events e WHERE e.task_id = t.id
-        ORDER BY e.id DESC LIMIT 1) AS last_message
+        ORDER BY e.id DESC LIMIT 1) AS last_message,
+       (SELECT r.id FROM tasks r WHERE r.target_task_id = t.id
+          AND r.status NOT IN ('FAILED', 'CANCELLED')
+        ORDER BY r.created_at DESC LIMIT 1) AS rolled_back_by
 FROM tasks t JOIN uploads u ON u.id = t.upload_id
 """
 
@@ -147,7 +152,8 @@ UPDATE tasks SET
     attempt = CASE WHEN $25 THEN $26 ELSE attempt END,
     resumes = CASE WHEN $27 THEN $28 ELSE resumes END,
     rows_processed_with_error = CASE WHEN $29 THEN $30 ELSE rows_processed_with_error END,
-    rows_unparseable = CASE WHEN $31 THEN $32 ELSE rows_unparseable END
+    rows_unparseable = CASE WHEN $31 THEN $32 ELSE rows_unparseable END,
+    rows_removed = CASE WHEN $33 THEN $34 ELSE rows_removed END
 WHERE id = $1
 """
 
@@ -158,6 +164,7 @@ WHERE ($1::text[] IS NULL OR t.status = ANY($1::text[]))
   AND ($2::text IS NULL OR t.datasource = $2)
   AND ($3::timestamptz IS NULL OR (t.created_at, t.id) < ($3, $4::text))
   AND t.workspace_id = $6
+  AND ($7::text[] IS NULL OR t.kind = ANY($7::text[]))
 ORDER BY t.created_at DESC, t.id DESC
 LIMIT $5
 """
@@ -178,6 +185,7 @@ def _update_args(update: TaskUpdate) -> list[Any]:
         *_set(update.resumes),
         *_set(update.rows_processed_with_error),
         *_set(update.rows_unparseable),
+        *_set(update.rows_removed),
     ]
 
 
@@ -225,9 +233,12 @@ async def _in_status_since(db: Executor, task_id: str, status: TaskStatus) -> da
 class TaskStore:
     """Tasks in PostgreSQL (`pool`), their changes announced on Redis (`publisher`)."""
 
-    def __init__(self, pool: asyncpg.Pool, publisher: Redis) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, publisher: Redis, *, channel: str = FEED_CHANNEL
+    ) -> None:
         self.pool = pool
         self.publisher = publisher
+        self.channel = channel  # where changes are announced (Settings.task_events_channel)
 
     # --- reads ---
 
@@ -261,6 +272,7 @@ class TaskStore:
         workspace_id: str,
         statuses: Sequence[TaskStatus] = (),
         datasource: str | None = None,
+        kinds: Sequence[TaskKind] = (),
         first: int = 50,
         after: str | None = None,
     ) -> tuple[list[Task], str | None]:
@@ -274,10 +286,25 @@ class TaskStore:
             last_id,
             first + 1,
             workspace_id,
+            [k.value for k in kinds] or None,
         )
         tasks = [_task_from_row(row) for row in rows[:first]]
         next_cursor = _encode_cursor(tasks[-1]) if len(rows) > first and tasks else None
         return tasks, next_cursor
+
+    async def with_workspaces(
+        self, *, task_ids: Sequence[str] | None = None, since: datetime | None = None
+    ) -> list[tuple[Task, str]]:
+        """Tasks of every workspace with their workspace id, by id or changed after `since`
+        (oldest change first): for the process's broadcaster (core/broadcast.py), which
+        hands each to the subscribers of its workspace."""
+        rows = await self.pool.fetch(
+            _SELECT + "WHERE ($1::text[] IS NULL OR t.id = ANY($1::text[]))"
+            " AND ($2::timestamptz IS NULL OR t.updated_at > $2) ORDER BY t.updated_at",
+            list(task_ids) if task_ids is not None else None,
+            since,
+        )
+        return [(_task_from_row(row), str(row["workspace_id"])) for row in rows]
 
     async def changed_since(self, moment: datetime, *, workspace_id: str) -> list[Task]:
         """The workspace's tasks updated after `moment`, oldest change first (a feed catching
@@ -352,6 +379,30 @@ class TaskStore:
             event_id = await self._append_event(
                 conn, task_id, TaskStatus.QUEUED, 0.0, "Upload received; waiting for a worker"
             )
+            task = await _read(conn, task_id)
+        assert task is not None
+        await self._publish(task, event_id)
+        return task
+
+    async def create_follow_up(
+        self, *, task_id: str, kind: TaskKind, target: Task, message: str
+    ) -> Task:
+        """Record a QUEUED task of `kind` acting on `target` (same upload, datasource and
+        workspace), then announce it."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "INSERT INTO tasks (id, upload_id, datasource, status, options, kind,"
+                " target_task_id, workspace_id)"
+                " SELECT $1, $2, $3, $4, $5, $6, $7, workspace_id FROM tasks WHERE id = $7",
+                task_id,
+                target.upload_id,
+                target.datasource,
+                TaskStatus.QUEUED.value,
+                options_to_json(target.options),
+                kind.value,
+                target.id,
+            )
+            event_id = await self._append_event(conn, task_id, TaskStatus.QUEUED, 0.0, message)
             task = await _read(conn, task_id)
         assert task is not None
         await self._publish(task, event_id)
@@ -460,7 +511,11 @@ class TaskStore:
         delays a subscriber until it re-reads (subscriptions re-read after a Redis outage)."""
         try:
             await publish_task_changed(
-                self.publisher, task_id=task.id, status=task.status, event_id=event_id
+                self.publisher,
+                channel=self.channel,
+                task_id=task.id,
+                status=task.status,
+                event_id=event_id,
             )
         except (RedisError, OSError) as exc:
             log.warning("could not announce change %d of task %s: %s", event_id, task.id, exc)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     TaskStatus = model.TaskStatus
     WriteMode = model.WriteMode
     ColumnType = model.ColumnType
+    TaskKind = model.TaskKind
     ErrorCode = errors.ErrorCode
     Aggregate = queries.Aggregate
     Granularity = queries.Granularity
@@ -40,6 +41,7 @@ else:
         model.WriteMode, "APPEND adds rows; REPLACE overwrites the time range the file covers."
     )
     ColumnType = _mirror(model.ColumnType)
+    TaskKind = _mirror(model.TaskKind, "INGEST loads an upload; ROLLBACK takes one out again.")
     ErrorCode = _mirror(
         errors.ErrorCode,
         "Why something was refused or failed; stable, for clients to branch on (the message "

@@ -12,6 +12,7 @@ import websockets
 TASK_FIELDS = """
   id status stage datasource filename sizeBytes mode rowsTotal rowsIngested rowsQuarantined
   rowsThrownAway rowsProcessedWithError rowsUnparseable progress druidTaskId hasQuarantine
+  kind targetTaskId rowsRemoved
   error { code message retryable stage }
   profile { format encoding delimiter rowsTotal rowsValid rowsQuarantined timestampColumn
             timeMin timeMax columns { name type nullCount distinctCount min max } }
@@ -63,6 +64,15 @@ query Quarantine($id: ID!) {
     quarantinePreview(limit: 5) { sourceRow reason }
   }
 }"""
+
+ROLLBACK_UPLOAD = f"""
+mutation Rollback($taskId: ID!) {{
+  rollbackUpload(taskId: $taskId) {{
+    __typename
+    ... on IngestionTask {{ {TASK_FIELDS} }}
+    ... on TaskActionRejected {{ code message }}
+  }}
+}}"""
 
 TASK_UPDATES = f"subscription Updates($id: ID!) {{ taskUpdates(id: $id) {{ {TASK_FIELDS} }} }}"
 TASK_FEED = "subscription Feed { taskFeed { id status error { code } } }"
@@ -190,3 +200,8 @@ async def check_datasource_name(client: httpx.AsyncClient, name: str) -> dict[st
 
 async def get_task(client: httpx.AsyncClient, task_id: str) -> dict[str, Any]:
     return (await graphql(client, TASK, id=task_id))["task"]  # type: ignore[no-any-return]
+
+
+async def rollback_upload(client: httpx.AsyncClient, task_id: str) -> dict[str, Any]:
+    data = await graphql(client, ROLLBACK_UPLOAD, taskId=task_id)
+    return data["rollbackUpload"]  # type: ignore[no-any-return]

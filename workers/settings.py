@@ -9,7 +9,9 @@ from arq.connections import RedisSettings
 
 from core.settings import Settings
 from workers.context import shutdown, startup
+from workers.maintenance import kill_unused_segments
 from workers.pipeline import process_task
+from workers.rollback import rollback_task
 from workers.sessions import abort_orphan_uploads, expire_upload_sessions
 from workers.tracking import TRACK_JOB_TIMEOUT_S, track_task, track_tries
 from workers.watchdog import watch_tasks
@@ -25,6 +27,8 @@ class WorkerSettings:
         # Tracking re-runs itself with Retry(defer) until Druid is done or its deadline
         # passes (Settings.tracking_timeout_s); max_tries only backs that deadline up.
         func(track_task, max_tries=track_tries(_settings), timeout=TRACK_JOB_TIMEOUT_S),
+        # Waits (bounded by the hand-off timeout) until Druid stops serving the rows.
+        func(rollback_task, max_tries=3, timeout=_settings.druid_handoff_timeout_s + 120),
     ]
     cron_jobs: ClassVar[list[Any]] = [
         # Resume or fail tasks nobody is moving (also right after start-up).
@@ -33,6 +37,9 @@ class WorkerSettings:
         cron(expire_upload_sessions, minute=17, run_at_startup=True),
         # Multipart uploads an API process left behind when it was killed mid-upload.
         cron(abort_orphan_uploads, minute=17, run_at_startup=True),
+        # Druid's deletion of dropped data, one kill task at a time while Druid is idle (the
+        # Coordinator's own kills are off: they queued ahead of uploads).
+        cron(kill_unused_segments, second=50),  # every minute
     ]
     on_startup = startup
     on_shutdown = shutdown

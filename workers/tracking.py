@@ -110,7 +110,8 @@ async def _follow_ingestion(svc: Services, task: Task) -> str:
 
 class _PendingFacts(TypedDict, total=False):
     free_slots: int | None
-    ahead: int
+    ahead: list[str]
+    running: list[str]
     waiting_for_lock: bool
     lock_holders: list[str]
 
@@ -124,6 +125,7 @@ async def _pending_facts(svc: Services, task: Task, status: DruidTaskStatus) -> 
     return {
         "free_slots": await svc.druid.free_slots(),
         "ahead": await svc.druid.tasks_ahead(status.task_id),
+        "running": await svc.druid.running_task_types(),
     }
 
 

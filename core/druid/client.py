@@ -262,17 +262,38 @@ class DruidClient:
             int(w["worker"]["capacity"]) - int(w.get("currCapacityUsed", 0)) for w in workers
         )
 
-    async def tasks_ahead(self, task_id: str) -> int:
-        """How many pending tasks the Overlord queued before `task_id` (0 when it is not
-        pending): what a task waiting for a slot is waiting behind."""
-        response = await self._request("GET", self.overlord_url, "/druid/indexer/v1/pendingTasks")
-        self._expect_ok(response, "the list of pending tasks")
-        pending = response.json()
+    async def tasks_ahead(self, task_id: str) -> list[str]:
+        """The types of the pending tasks the Overlord queued before `task_id` (empty when it
+        is not pending): what a task waiting for a slot is waiting behind, e.g. `kill` tasks
+        the Coordinator queued after datasources were dropped."""
+        pending = await self._pending_tasks()
         created = {t.get("id"): str(t.get("createdTime", "")) for t in pending}
         mine = created.get(task_id)
         if mine is None:
-            return 0
-        return sum(1 for other, at in created.items() if other != task_id and at < mine)
+            return []
+        return [
+            str(t.get("type", "unknown"))
+            for t in pending
+            if t.get("id") != task_id and created[t.get("id")] < mine
+        ]
+
+    async def pending_task_types(self) -> list[str]:
+        """The types of the tasks waiting for a slot, oldest first."""
+        pending = sorted(await self._pending_tasks(), key=lambda t: str(t.get("createdTime")))
+        return [str(t.get("type", "unknown")) for t in pending]
+
+    async def _pending_tasks(self) -> list[dict[str, Any]]:
+        response = await self._request("GET", self.overlord_url, "/druid/indexer/v1/pendingTasks")
+        self._expect_ok(response, "the list of pending tasks")
+        return list(response.json())
+
+    async def running_task_types(self) -> list[str]:
+        """The types of the tasks running now: what holds the task slots."""
+        response = await self._request(
+            "GET", self.overlord_url, "/druid/indexer/v1/tasks", params={"state": "running"}
+        )
+        self._expect_ok(response, "the list of running tasks")
+        return [str(t.get("type", "unknown")) for t in response.json()]
 
     async def lock_holders(self, task_id: str, datasource: str) -> list[str]:
         """Ids of the other running tasks on `datasource`: what a WAITING task waits for
@@ -327,12 +348,21 @@ class DruidClient:
         self._expect_ok(response, f"datasource {datasource}")
         return True
 
+    async def datasource_names(self, *, include_unused: bool = False) -> list[str]:
+        """Datasources with used segments; with `include_unused` also those whose segments are
+        all unused (dropped, not yet deleted from deep storage)."""
+        params = {"includeUnused": ""} if include_unused else None
+        path = "/druid/coordinator/v1/metadata/datasources"
+        response = await self._request("GET", self.coordinator_url, path, params=params)
+        self._expect_ok(response, "the list of datasources")
+        return [str(name) for name in response.json()]
+
     async def drop_datasource(self, datasource: str, *, delete_data: bool = False) -> None:
         """Mark all segments of the datasource unused: it stops being queryable at once.
 
-        The Coordinator deletes unused segments from deep storage within the hour
-        (druid.coordinator.kill.*); `delete_data=True` submits that kill task now, which
-        takes a task slot.
+        Sluice's worker deletes unused segments from deep storage later, one kill task at a
+        time while Druid is idle (workers/maintenance.py); `delete_data=True` submits that kill
+        task now, which takes a task slot.
         """
         base = f"/druid/coordinator/v1/datasources/{_quote(datasource)}"
         response = await self._request("DELETE", self.coordinator_url, base)

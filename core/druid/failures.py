@@ -9,6 +9,7 @@ tests/unit/fixtures/druid_failures/).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -89,14 +90,20 @@ def explain_failure(
     )
 
 
+# Task types Druid runs for itself (deleting dropped data, compacting segments), not uploads.
+MAINTENANCE_TASK_TYPES = frozenset({"kill", "compact", "archive", "move", "restore"})
+
+
 def describe_pending(
     *,
     free_slots: int | None,
-    ahead: int = 0,
+    ahead: Sequence[str] = (),
+    running: Sequence[str] = (),
     waiting_for_lock: bool = False,
     lock_holders: Sequence[str] = (),
 ) -> str:
-    """Why Druid has not started a task yet, in one clause."""
+    """Why Druid has not started a task yet, in one clause. `ahead`: the types of the tasks
+    queued before it; `running`: the types of the tasks holding the slots."""
     if waiting_for_lock:
         holders = f" (Druid task {', '.join(lock_holders)})" if lock_holders else ""
         return (
@@ -105,19 +112,39 @@ def describe_pending(
         )
     if free_slots is None:
         return "no MiddleManager is registered to run it"
-    if free_slots == 0:
-        queued = f"; {ahead} task(s) are ahead of it" if ahead else ""
-        return f"every task slot is busy{queued}"
+    if not ahead and free_slots:
+        return f"it is being assigned to a worker ({free_slots} task slot(s) free)"
+    clauses = []
     if ahead:
-        return f"{ahead} task(s) are ahead of it ({free_slots} task slot(s) free)"
-    return f"it is being assigned to a worker ({free_slots} task slot(s) free)"
+        clauses.append(f"{len(ahead)} task(s) are ahead of it{_maintenance(ahead)}")
+    if free_slots == 0:
+        clauses.append(f"every task slot is busy{_tally(running)}")
+    else:
+        clauses.append(f"{free_slots} task slot(s) free")
+    return "it is waiting for a Druid task slot: " + "; ".join(clauses)
+
+
+def _maintenance(types: Sequence[str]) -> str:
+    own = [t for t in types if t in MAINTENANCE_TASK_TYPES]
+    if not own:
+        return ""
+    return f", {len(own)} of them Druid's own maintenance{_tally(own)}"
+
+
+def _tally(types: Sequence[str]) -> str:
+    """` (2 × kill, 1 × index_parallel)`, most frequent first; empty for no types."""
+    if not types:
+        return ""
+    counts = Counter(types).most_common()
+    return " (" + ", ".join(f"{n} × {kind}" for kind, n in counts) + ")"
 
 
 def explain_pending(
     *,
     waited_s: float,
     free_slots: int | None,
-    ahead: int = 0,
+    ahead: Sequence[str] = (),
+    running: Sequence[str] = (),
     waiting_for_lock: bool = False,
     lock_holders: Sequence[str] = (),
 ) -> FailureExplanation:
@@ -125,6 +152,7 @@ def explain_pending(
     why = describe_pending(
         free_slots=free_slots,
         ahead=ahead,
+        running=running,
         waiting_for_lock=waiting_for_lock,
         lock_holders=lock_holders,
     )
@@ -132,7 +160,7 @@ def explain_pending(
         code="DRUID_NO_CAPACITY",
         message=(
             f"Druid did not start the ingestion task within {waited_s:.0f} s: {why}. Other "
-            "ingestions may be holding every slot, or the MiddleManager is down. Retry when "
+            "tasks may be holding every slot, or the MiddleManager is down. Retry when "
             "they finish, or raise druid.worker.capacity."
         ),
         retryable=True,

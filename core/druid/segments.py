@@ -43,19 +43,27 @@ async def segments_with_upload(
     broker: DruidBroker, *, datasource: str, upload_id: str
 ) -> dict[str, int]:
     """Ids of the segments holding rows of `upload_id`, with their row counts."""
-    answer = await broker.native(
-        {
-            "queryType": "timeseries",
-            "dataSource": datasource,
-            "intervals": [ALL_TIME],
-            "granularity": "all",
-            "filter": {"type": "selector", "dimension": UPLOAD_DIMENSION, "value": upload_id},
-            "aggregations": [{"type": "count", "name": "rows"}],
-            "context": {"bySegment": True, "skipEmptyBuckets": True},
-        }
-    )
+    only_upload = {"type": "selector", "dimension": UPLOAD_DIMENSION, "value": upload_id}
+    return await rows_by_segment(broker, datasource=datasource, row_filter=only_upload)
+
+
+async def rows_by_segment(
+    broker: DruidBroker, *, datasource: str, row_filter: dict[str, Any] | None = None
+) -> dict[str, int]:
+    """Rows per served segment (those matching `row_filter`, when given); segments without
+    such rows are left out."""
+    query: dict[str, Any] = {
+        "queryType": "timeseries",
+        "dataSource": datasource,
+        "intervals": [ALL_TIME],
+        "granularity": "all",
+        "aggregations": [{"type": "count", "name": "rows"}],
+        "context": {"bySegment": True, "skipEmptyBuckets": True},
+    }
+    if row_filter is not None:
+        query["filter"] = row_filter
     found: dict[str, int] = {}
-    for item in answer:
+    for item in await broker.native(query):
         result = item.get("result") or {}
         rows = sum(int(r["result"]["rows"]) for r in result.get("results") or ())
         if rows:
@@ -86,6 +94,16 @@ async def mark_unused(druid: DruidClient, datasource: str, segment_ids: list[str
     return int(body.get("numChangedSegments", len(segment_ids)))
 
 
+async def mark_used_in(druid: DruidClient, datasource: str, interval: str) -> int:
+    """Mark used again the unused segments of `interval` that no used segment overshadows
+    (Druid's own rule): what a rolled-back REPLACE had overshadowed comes back."""
+    path = f"/druid/coordinator/v1/datasources/{quote(datasource, safe='')}/markUsed"
+    response = await druid.request("POST", "coordinator", path, json={"interval": interval})
+    _expect_ok(response, f"marking segments of {datasource} used")
+    body: Any = response.json() if response.content else {}
+    return int(body.get("numChangedSegments", 0))
+
+
 async def remove_upload(
     druid: DruidClient,
     broker: DruidBroker,
@@ -101,12 +119,21 @@ async def remove_upload(
     if replaced_since is None:
         found = await segments_with_upload(broker, datasource=datasource, upload_id=upload_id)
         return await mark_unused(druid, datasource, list(found))
-    ours = [
+    ours = await replace_segments(
+        druid, datasource=datasource, replaced_since=replaced_since, intervals=intervals
+    )
+    return await mark_unused(druid, datasource, ours)
+
+
+async def replace_segments(
+    druid: DruidClient, *, datasource: str, replaced_since: str, intervals: list[str]
+) -> list[str]:
+    """The used segments a REPLACE published: in its chunks, not older than its task."""
+    return [
         s.id
         for s in await used_segments(druid, datasource)
         if s.version >= replaced_since and any(_within(s.interval, i) for i in intervals)
     ]
-    return await mark_unused(druid, datasource, ours)
 
 
 def _within(segment_interval: str, interval: str) -> bool:

@@ -6,13 +6,13 @@ from datetime import datetime
 
 import strawberry
 
-from core import catalog
+from core import catalog, model
 from core.auth.naming import visible_name
 from schema.context import Context
 from schema.datasets.loaders import recent_tasks_loader
 from schema.enums import ColumnType
 from schema.tasks.queries import task_loader
-from schema.tasks.types import IngestionTask
+from schema.tasks.types import IngestionTask, TaskPage
 
 
 @strawberry.type(description="A column that can be used in dashboard queries.")
@@ -53,6 +53,21 @@ class Dataset:
         ids = await recent_tasks_loader(info.context, limit=limit).load(self.druid_name)
         tasks = await task_loader(info.context).load_many(ids)
         return [IngestionTask.from_model(task) for task in tasks if task is not None]
+
+    @strawberry.field(
+        description="Every upload into this dataset, newest first, paged (`after`: nextCursor)."
+    )
+    async def uploads(
+        self, info: strawberry.Info[Context, None], first: int = 20, after: str | None = None
+    ) -> TaskPage:
+        items, next_cursor = await info.context.tasks.page(
+            workspace_id=info.context.member.workspace_id,
+            datasource=self.druid_name,
+            kinds=[model.TaskKind.INGEST],
+            first=max(1, min(first, 100)),
+            after=after,
+        )
+        return TaskPage(items=[IngestionTask.from_model(t) for t in items], next_cursor=next_cursor)
 
     @classmethod
     def from_catalog(cls, dataset: catalog.Dataset) -> Dataset:

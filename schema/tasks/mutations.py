@@ -1,4 +1,4 @@
-"""Task actions: retry and cancel."""
+"""Task actions: retry, cancel and roll back."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import strawberry
 from core.control import ActionRefused, cancel_task, retry_task
 from core.errors import ErrorCode
 from core.model import Task
+from core.rollback import request_rollback
 from schema.context import Context
 from schema.permissions import Editor
 from schema.tasks.types import IngestionTask, TaskActionRejected, TaskActionResult
@@ -38,3 +39,19 @@ class TasksMutation:
     ) -> TaskActionResult:
         workspace_id = info.context.member.workspace_id
         return _result(await cancel_task(info.context.services, str(id), workspace_id=workspace_id))
+
+    @strawberry.mutation(
+        permission_classes=[Editor],
+        description=(
+            "Take back exactly the rows one succeeded upload brought (a REPLACE's replaced "
+            "rows come back), as a ROLLBACK task with live status."
+        ),
+    )
+    async def rollback_upload(
+        self, info: strawberry.Info[Context, None], task_id: strawberry.ID
+    ) -> TaskActionResult:
+        workspace_id = info.context.member.workspace_id
+        outcome = await request_rollback(
+            info.context.services, str(task_id), workspace_id=workspace_id
+        )
+        return _result(outcome)

@@ -1,21 +1,18 @@
-"""Live task updates over graphql-transport-ws."""
+"""Live task updates over graphql-transport-ws, served from the process's one `Broadcaster`
+(core/broadcast.py): no Redis connection and no PostgreSQL read per subscriber per change."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import strawberry
 
+from core.broadcast import RESYNC_MARGIN
 from core.errors import ErrorCode, VisibleError
-from core.events import FEED_CHANNEL, RESYNC, Subscription, task_channel
 from schema.context import Context
 from schema.permissions import Viewer
 from schema.tasks.types import IngestionTask
-
-# A feed catching up after a Redis outage looks this far behind its last item (clock skew
-# between the API and PostgreSQL); a task shown twice is harmless, a missed one is not.
-_RESYNC_MARGIN = timedelta(seconds=5)
 
 
 @strawberry.type
@@ -30,8 +27,11 @@ class TasksSubscription:
     ) -> AsyncGenerator[IngestionTask, None]:
         services = info.context.services
         workspace_id = info.context.member.workspace_id
-        # Subscribe before reading PostgreSQL, so no change can slip in between.
-        async with Subscription(services.redis, task_channel(str(id))) as subscription:
+        connection = info.context.request or info.context
+        # Watch before reading PostgreSQL, so no change can slip in between.
+        async with services.broadcaster.watch(
+            connection=connection, task_id=str(id), workspace_id=workspace_id
+        ) as watcher:
             task = await services.tasks.get(str(id), workspace_id=workspace_id)
             if task is None:
                 raise VisibleError(
@@ -39,18 +39,12 @@ class TasksSubscription:
                 )
             yield IngestionTask.from_model(task)
             version = task.updated_at
-            if task.status.is_terminal:
-                return
-            # Every message, heartbeat or reconnection means: look at PostgreSQL again.
-            async for _message in subscription.messages():
-                task = await services.tasks.get(str(id), workspace_id=workspace_id)
-                if task is None:
-                    return
-                if task.updated_at != version:
-                    version = task.updated_at
-                    yield IngestionTask.from_model(task)
-                if task.status.is_terminal:
-                    return
+            while not task.status.is_terminal:
+                batch = await watcher.next()
+                for task in batch.tasks:  # one task: its latest state
+                    if task.updated_at != version:
+                        version = task.updated_at
+                        yield IngestionTask.from_model(task)
 
     @strawberry.subscription(
         permission_classes=[Viewer],
@@ -61,21 +55,18 @@ class TasksSubscription:
     ) -> AsyncGenerator[IngestionTask, None]:
         services = info.context.services
         workspace_id = info.context.member.workspace_id
+        connection = info.context.request or info.context
         seen_until = datetime.now(UTC)
-        async with Subscription(services.redis, FEED_CHANNEL) as subscription:
-            async for message in subscription.messages():
-                if message == RESYNC:  # messages may have been lost while Redis was away
+        async with services.broadcaster.watch(
+            connection=connection, workspace_id=workspace_id
+        ) as watcher:
+            while True:
+                batch = await watcher.next()
+                changed = batch.tasks
+                if batch.resync:  # this subscriber fell behind: catch up from PostgreSQL
                     changed = await services.tasks.changed_since(
-                        seen_until - _RESYNC_MARGIN, workspace_id=workspace_id
+                        seen_until - RESYNC_MARGIN, workspace_id=workspace_id
                     )
-                else:
-                    task_id = message.get("task_id")
-                    task = (
-                        await services.tasks.get(task_id, workspace_id=workspace_id)
-                        if task_id
-                        else None
-                    )
-                    changed = [task] if task is not None else []
                 for task in changed:
                     seen_until = max(seen_until, task.updated_at)
                     yield IngestionTask.from_model(task)

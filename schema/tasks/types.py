@@ -11,7 +11,7 @@ from core import model, quarantine
 from core.auth.naming import visible_name
 from core.errors import ErrorCode as CoreErrorCode
 from schema.context import Context
-from schema.enums import ColumnType, TaskStatus, WriteMode
+from schema.enums import ColumnType, TaskKind, TaskStatus, WriteMode
 from schema.errors import UserError
 from schema.permissions import Viewer
 
@@ -37,6 +37,10 @@ class ColumnProfile:
     min: str | None
     max: str | None
     histogram: list[HistogramBucket]
+    null_tokens: list[str] = strawberry.field(
+        description="Texts read as null in this column (e.g. NA, N/A, NULL, -), counted in "
+        "nullCount; empty when the nulls were empty cells only."
+    )
 
     @classmethod
     def from_model(cls, column: model.ColumnProfile) -> ColumnProfile:
@@ -50,6 +54,7 @@ class ColumnProfile:
             histogram=[
                 HistogramBucket(label=label, count=count) for label, count in column.histogram
             ],
+            null_tokens=list(column.null_tokens),
         )
 
 
@@ -148,6 +153,16 @@ class IngestionTask:
         description="Rows Druid could not read at all (not ingested)."
     )
     progress: float = strawberry.field(description="0..1 within the current stage.")
+    kind: TaskKind
+    target_task_id: strawberry.ID | None = strawberry.field(
+        description="ROLLBACK: the upload task it undoes."
+    )
+    rows_removed: int | None = strawberry.field(
+        description="ROLLBACK: the upload's rows Druid no longer serves."
+    )
+    rolled_back_by: strawberry.ID | None = strawberry.field(
+        description="The rollback task undoing this upload (running or done), if any."
+    )
     error: TaskError | None
     druid_task_id: str | None
     created_at: datetime
@@ -233,6 +248,10 @@ class IngestionTask:
             rows_processed_with_error=task.rows_processed_with_error,
             rows_unparseable=task.rows_unparseable,
             progress=task.progress,
+            kind=task.kind,
+            target_task_id=strawberry.ID(task.target_task_id) if task.target_task_id else None,
+            rows_removed=task.rows_removed,
+            rolled_back_by=strawberry.ID(task.rolled_back_by) if task.rolled_back_by else None,
             error=error,
             druid_task_id=task.druid_task_id,
             created_at=task.created_at,
@@ -249,7 +268,7 @@ class TaskPage:
     next_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
 
 
-@strawberry.type(description="A task action (retry, cancel) that cannot be done now.")
+@strawberry.type(description="A task action (retry, cancel, rollback) that cannot be done now.")
 class TaskActionRejected(UserError):
     pass
 

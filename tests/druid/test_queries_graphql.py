@@ -119,6 +119,7 @@ async def execute(
         broker=env.broker.from_settings(env.http, config),
         tasks=TaskStore(db or env.pool, publisher=None),  # type: ignore[arg-type]  # reads only
         leases=None,  # type: ignore[arg-type]
+        broadcaster=None,  # type: ignore[arg-type]
     )
     # The dataset lives in the workspace holding data from before accounts (no prefix).
     viewer = Caller(workspace=LEGACY_WORKSPACE, role=Role.VIEWER)

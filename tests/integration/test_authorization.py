@@ -97,6 +97,9 @@ OPERATIONS: dict[str, Op] = {
     ),
     "retryTask": Op(Editor, f'mutation {{ retryTask(id: "$TASK") {{ {TASK_FIELDS} }} }}', True),
     "cancelTask": Op(Editor, f'mutation {{ cancelTask(id: "$TASK") {{ {TASK_FIELDS} }} }}', True),
+    "rollbackUpload": Op(
+        Editor, f'mutation {{ rollbackUpload(taskId: "$TASK") {{ {TASK_FIELDS} }} }}', True
+    ),
     "taskUpdates": Op(
         Viewer, 'subscription { taskUpdates(id: "$TASK") { id status } }', scoped=True
     ),

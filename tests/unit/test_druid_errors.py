@@ -343,19 +343,36 @@ async def test_what_a_pending_or_waiting_task_waits_for() -> None:
             return httpx.Response(
                 200,
                 json=[
-                    {"id": "mine", "createdTime": "2026-01-01T00:00:03.000Z"},
-                    {"id": "first", "createdTime": "2026-01-01T00:00:01.000Z"},
-                    {"id": "later", "createdTime": "2026-01-01T00:00:09.000Z"},
+                    {"id": "mine", "type": "index_parallel", "createdTime": "2026-01-01T00:00:03Z"},
+                    {"id": "first", "type": "kill", "createdTime": "2026-01-01T00:00:01Z"},
+                    {"id": "later", "type": "kill", "createdTime": "2026-01-01T00:00:09Z"},
                 ],
             )
+        if "datasource" not in request.url.params:
+            running = [{"id": "k1", "type": "kill"}, {"id": "k2", "type": "kill"}]
+            return httpx.Response(200, json=running)
         assert request.url.params["datasource"] == "sales"
         return httpx.Response(200, json=[{"id": "mine"}, {"id": "other_ingest"}])
 
     client = _client(handler)
-    assert await client.tasks_ahead("mine") == 1
-    assert await client.tasks_ahead("not-pending") == 0
+    assert await client.tasks_ahead("mine") == ["kill"]
+    assert await client.tasks_ahead("not-pending") == []
+    assert await client.running_task_types() == ["kill", "kill"]
     holders = await client.lock_holders("mine", "sales")
     assert holders == ["other_ingest"]
     waiting = describe_pending(free_slots=None, waiting_for_lock=True, lock_holders=holders)
     assert "lock" in waiting and "other_ingest" in waiting
-    assert "1 task(s) are ahead" in describe_pending(free_slots=0, ahead=1)
+
+
+def test_a_task_behind_druid_maintenance_says_so() -> None:
+    why = describe_pending(
+        free_slots=0, ahead=["kill"] * 25 + ["index_parallel"] * 2, running=["kill", "kill"]
+    )
+    assert why == (
+        "it is waiting for a Druid task slot: 27 task(s) are ahead of it, 25 of them Druid's "
+        "own maintenance (25 × kill); every task slot is busy (2 × kill)"
+    )
+    assert describe_pending(free_slots=1, ahead=["index_parallel"]) == (
+        "it is waiting for a Druid task slot: 1 task(s) are ahead of it; 1 task slot(s) free"
+    )
+    assert "being assigned" in describe_pending(free_slots=2)

@@ -17,6 +17,7 @@ const HEADLINES: Partial<Record<ErrorCode, string>> = {
   UNAUTHENTICATED: "Sign in needed",
   FORBIDDEN: "Not allowed",
   RATE_LIMITED: "Too many requests",
+  TOO_MANY_SUBSCRIPTIONS: "Too many live updates open",
   FILE_TOO_LARGE: "File too large",
   EMPTY_FILE: "Empty file",
   HEADER_ONLY: "No data rows",

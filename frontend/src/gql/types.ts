@@ -40,6 +40,7 @@ export type EqualsFilter = {
 export type ErrorCode =
   | 'ACCOUNTING_MISMATCH'
   | 'ALREADY_FINISHED'
+  | 'ALREADY_ROLLED_BACK'
   | 'ARCHIVE_HAS_SEVERAL_TABLES'
   | 'BLANK_COLUMN_NAME'
   | 'COLUMN_NAME_TOO_LONG'
@@ -73,6 +74,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'NOT_MULTIPART'
   | 'NOT_RETRYABLE'
+  | 'NOT_ROLLBACKABLE'
   | 'NO_SUCH_USER'
   | 'NO_VALID_ROWS'
   | 'OUT_OF_MEMORY'
@@ -97,6 +99,7 @@ export type ErrorCode =
   | 'TIMESTAMP_COLUMN_UNPARSEABLE'
   | 'TOO_MANY_COLUMNS'
   | 'TOO_MANY_PARSE_ERRORS'
+  | 'TOO_MANY_SUBSCRIPTIONS'
   | 'UNAUTHENTICATED'
   | 'UNDECODABLE_TEXT'
   | 'UNKNOWN_COLUMN'
@@ -180,6 +183,11 @@ export type Role =
   | 'EDITOR'
   | 'VIEWER';
 
+/** INGEST loads an upload; ROLLBACK takes one out again. */
+export type TaskKind =
+  | 'INGEST'
+  | 'ROLLBACK';
+
 /** Where a task is in the pipeline. */
 export type TaskStatus =
   | 'CANCELLED'
@@ -199,11 +207,11 @@ export type WriteMode =
 
 export type DatasetSummaryFragment = { __typename: 'Dataset', name: string, rowCount: number | null, sizeBytes: number | null, timeMin: string | null, timeMax: string | null, lastIngestedAt: string | null, lastTaskId: string | null, hasTimeColumn: boolean, tracked: boolean, columns: Array<{ __typename: 'DatasetColumn', name: string, type: ColumnType }> };
 
-export type TaskSummaryFragment = { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null };
+export type TaskSummaryFragment = { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null };
 
-export type ValidationReportFragment = { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> };
+export type ValidationReportFragment = { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, nullTokens: Array<string>, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> };
 
-export type TaskDetailFragment = { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null };
+export type TaskDetailFragment = { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, nullTokens: Array<string>, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null };
 
 export type TaskQuarantineFragment = { __typename: 'IngestionTask', quarantineUrl:
     | { __typename: 'QuarantineLink', url: string }
@@ -240,7 +248,7 @@ export type CancelTaskMutationVariables = Exact<{
 
 
 export type CancelTaskMutation = { __typename: 'Mutation', cancelTask:
-    | { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }
+    | { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }
     | { __typename: 'TaskActionRejected', code: ErrorCode, message: string }
    };
 
@@ -250,6 +258,15 @@ export type CheckDatasourceNameQueryVariables = Exact<{
 
 
 export type CheckDatasourceNameQuery = { __typename: 'Query', checkDatasourceName: { __typename: 'DatasourceNameCheck', exists: boolean, problem: { __typename: 'InvalidArgument', code: ErrorCode, message: string } | null } };
+
+export type DatasetUploadsQueryVariables = Exact<{
+  name: string;
+  first: number;
+  after?: string | null | undefined;
+}>;
+
+
+export type DatasetUploadsQuery = { __typename: 'Query', datasource: { __typename: 'Dataset', name: string, uploads: { __typename: 'TaskPage', nextCursor: string | null, items: Array<{ __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }> } } | null };
 
 export type DatasourceQueryVariables = Exact<{
   name: string;
@@ -305,7 +322,7 @@ export type CompleteUploadMutationVariables = Exact<{
 
 
 export type CompleteUploadMutation = { __typename: 'Mutation', completeUpload:
-    | { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }
+    | { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }
     | { __typename: 'UploadRejected', code: ErrorCode, message: string, rejectedFilename: string }
    };
 
@@ -325,7 +342,17 @@ export type RetryTaskMutationVariables = Exact<{
 
 
 export type RetryTaskMutation = { __typename: 'Mutation', retryTask:
-    | { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }
+    | { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, nullTokens: Array<string>, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }
+    | { __typename: 'TaskActionRejected', code: ErrorCode, message: string }
+   };
+
+export type RollbackUploadMutationVariables = Exact<{
+  taskId: string | number;
+}>;
+
+
+export type RollbackUploadMutation = { __typename: 'Mutation', rollbackUpload:
+    | { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, nullTokens: Array<string>, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }
     | { __typename: 'TaskActionRejected', code: ErrorCode, message: string }
    };
 
@@ -360,7 +387,7 @@ export type TaskQueryVariables = Exact<{
 }>;
 
 
-export type TaskQuery = { __typename: 'Query', task: { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, quarantineUrl:
+export type TaskQuery = { __typename: 'Query', task: { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, nullTokens: Array<string>, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, quarantineUrl:
       | { __typename: 'QuarantineLink', url: string }
       | { __typename: 'QuarantineUnavailable', code: ErrorCode, message: string }
      | null, quarantinePreview: Array<{ __typename: 'QuarantinedRow', sourceRow: number, reason: string, values: Array<{ __typename: 'QuarantinedValue', column: string, value: string }> }>, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null } | null };
@@ -368,14 +395,14 @@ export type TaskQuery = { __typename: 'Query', task: { __typename: 'IngestionTas
 export type TaskFeedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type TaskFeedSubscription = { __typename: 'Subscription', taskFeed: { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null } };
+export type TaskFeedSubscription = { __typename: 'Subscription', taskFeed: { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null } };
 
 export type TaskUpdatesSubscriptionVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type TaskUpdatesSubscription = { __typename: 'Subscription', taskUpdates: { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null } };
+export type TaskUpdatesSubscription = { __typename: 'Subscription', taskUpdates: { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, nullTokens: Array<string>, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null } };
 
 export type TasksQueryVariables = Exact<{
   status?: Array<TaskStatus> | TaskStatus | null | undefined;
@@ -387,7 +414,7 @@ export type TasksQueryVariables = Exact<{
 
 export type TasksQuery = { __typename: 'Query', tasks:
     | { __typename: 'InvalidArgument', code: ErrorCode, message: string }
-    | { __typename: 'TaskPage', nextCursor: string | null, items: Array<{ __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }> }
+    | { __typename: 'TaskPage', nextCursor: string | null, items: Array<{ __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }> }
    };
 
 export type TimeseriesQueryVariables = Exact<{
@@ -429,7 +456,7 @@ export type TopNQuery = { __typename: 'Query', topN:
     | { __typename: 'UnknownDatasource', message: string }
    };
 
-type UploadOutcome_IngestionTask_Fragment = { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null };
+type UploadOutcome_IngestionTask_Fragment = { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null };
 
 type UploadOutcome_UploadRejected_Fragment = { __typename: 'UploadRejected', code: ErrorCode, message: string, rejectedFilename: string };
 
@@ -446,6 +473,6 @@ export type UploadFileMutationVariables = Exact<{
 
 
 export type UploadFileMutation = { __typename: 'Mutation', uploadFile:
-    | { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }
+    | { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }
     | { __typename: 'UploadRejected', code: ErrorCode, message: string, rejectedFilename: string }
    };

@@ -22,6 +22,10 @@ export function taskDetail(overrides: Partial<TaskDetailFragment> = {}): TaskDet
     updatedAt: "2026-11-25T10:00:00Z",
     error: null,
     hasQuarantine: false,
+    kind: "INGEST",
+    targetTaskId: null,
+    rowsRemoved: null,
+    rolledBackBy: null,
     druidTaskId: null,
     events: [
       {

@@ -1,10 +1,11 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
+import { DATASET_UPLOADS } from "../../operations/datasetUploads";
 import { DATASOURCE } from "../../operations/datasource";
 import { TIMESERIES } from "../../operations/timeseries";
 import { TOP_N } from "../../operations/topN";
-import { dataset } from "../../test/fixtures";
+import { dataset, taskDetail } from "../../test/fixtures";
 import { renderApp } from "../../test/render";
 
 const days = (n: number) => Array.from({ length: n }, (_, i) => `2026-01-0${i + 1}T00:00:00.000Z`);
@@ -135,5 +136,69 @@ describe("dashboard", () => {
       ],
     });
     expect(await screen.findByText("Dataset not found")).toBeInTheDocument();
+  });
+
+  it("lists the dataset's uploads newest first, one page at a time, with their actions", async () => {
+    const { events: _events, profile: _profile, druidTaskId: _druid, ...summary } = taskDetail();
+    const upload = (id: string, extra: object) => ({
+      ...summary,
+      id,
+      filename: `${id}.csv`,
+      ...extra,
+    });
+    const uploadsPage = (after: string | null, items: object[], nextCursor: string | null) => ({
+      request: { query: DATASET_UPLOADS, variables: { name: "sales", first: 20, after } },
+      result: {
+        data: {
+          datasource: {
+            __typename: "Dataset",
+            name: "sales",
+            uploads: { __typename: "TaskPage", items, nextCursor },
+          },
+        },
+      },
+    });
+    renderApp("/datasets/sales", {
+      mocks: [
+        datasourceMock,
+        {
+          request: { query: TIMESERIES, variables: () => true },
+          result: series(3),
+          maxUsageCount: 5,
+        },
+        { request: { query: TOP_N, variables: () => true }, result: topN, maxUsageCount: 5 },
+        uploadsPage(
+          null,
+          [
+            upload("new", { status: "SUCCEEDED", rowsIngested: 12, mode: "REPLACE" }),
+            upload("old", {
+              status: "SUCCEEDED",
+              rowsIngested: 30,
+              rolledBackBy: "rb-1",
+              hasQuarantine: true,
+            }),
+          ],
+          "c1",
+        ),
+        uploadsPage("c1", [upload("oldest", { status: "FAILED" })], null),
+      ],
+    });
+
+    const slow = { timeout: 10_000 }; // the dashboard's charts render first
+    const history = await screen.findByTestId("upload-history", {}, slow);
+    const rows = await within(history).findAllByRole("row", {}, slow);
+    expect(rows.map((r) => r.textContent)).toEqual([
+      expect.stringContaining("File"),
+      expect.stringMatching(/new\.csvreplace.*12Roll back this upload/),
+      expect.stringMatching(/old\.csvappend.*30Rolled backQuarantined rows/),
+    ]);
+    expect(within(history).getByRole("link", { name: "Rolled back" })).toHaveAttribute(
+      "href",
+      "/tasks/rb-1",
+    );
+    await userEvent.setup().click(within(history).getByRole("button", { name: "Older uploads" }));
+    expect(await screen.findByText("oldest.csv", {}, slow)).toBeInTheDocument();
+    expect(screen.queryByTestId("rollback")).not.toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Newer uploads" })).toBeInTheDocument();
   });
 });

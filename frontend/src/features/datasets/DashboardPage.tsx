@@ -23,6 +23,7 @@ import type {
 } from "../../gql/types";
 import { useDatasource } from "../../operations/datasource";
 import { FilterBar } from "./FilterBar";
+import { UploadHistory } from "./UploadHistory";
 import { TimeSeriesPanel } from "./TimeSeriesPanel";
 import { TopNPanel } from "./TopNPanel";
 import {
@@ -268,6 +269,14 @@ function Dashboard({ dataset }: { dataset: DatasetSummaryFragment }) {
       ) : (
         <Typography color="text.secondary">No text columns to break the data down by.</Typography>
       )}
+      <Card>
+        <CardContent>
+          <Typography variant="h6" component="h2" gutterBottom>
+            Uploads
+          </Typography>
+          <UploadHistory name={dataset.name} />
+        </CardContent>
+      </Card>
     </Stack>
   );
 }

@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { TaskDetailFragment, TaskQuarantineFragment } from "../../gql/types";
 import { RETRY_TASK } from "../../operations/retryTask";
+import { ROLLBACK_UPLOAD } from "../../operations/rollbackUpload";
 import { TASK } from "../../operations/task";
 import { taskDetail } from "../../test/fixtures";
 import { renderApp } from "../../test/render";
@@ -61,6 +62,7 @@ const succeeded = taskDetail({
         name: "time",
         type: "TIMESTAMP",
         nullCount: 0,
+        nullTokens: [],
         distinctCount: 31,
         min: "2026-01-01",
         max: "2026-01-31",
@@ -71,6 +73,7 @@ const succeeded = taskDetail({
         name: "amount",
         type: "DOUBLE",
         nullCount: 12,
+        nullTokens: ["NA", "-"],
         distinctCount: 640,
         min: "0.5",
         max: "999.0",
@@ -146,6 +149,8 @@ describe("task page", () => {
     expect(
       within(rows[1]).getByRole("img", { name: /Distribution of amount: 0–250: 400/ }),
     ).toHaveAttribute("data-buckets", "3");
+    expect(within(rows[1]).getByTestId("null-tokens")).toHaveTextContent("read as null: NA, -");
+    expect(within(rows[0]).queryByTestId("null-tokens")).not.toBeInTheDocument();
     expect(
       screen.getByText("7 rows had an unparseable amount and were quarantined."),
     ).toBeInTheDocument();
@@ -284,5 +289,43 @@ describe("task page", () => {
     expect(
       await screen.findByText("Retry failed: Cannot retry. This task is already running again."),
     ).toBeInTheDocument();
+  });
+
+  it("rolls an upload back after a confirmation naming the file and dataset, and shows a refusal", async () => {
+    const landed = taskDetail({
+      status: "SUCCEEDED",
+      progress: 1,
+      rowsIngested: 990,
+      mode: "REPLACE",
+    });
+    renderApp("/tasks/t-1", {
+      mocks: [
+        taskMock(landed),
+        {
+          request: { query: ROLLBACK_UPLOAD, variables: { taskId: "t-1" } },
+          result: {
+            data: {
+              rollbackUpload: {
+                __typename: "TaskActionRejected",
+                code: "NOT_ROLLBACKABLE",
+                message:
+                  "upload t-2 came after it. Roll back the later uploads first (newest first).",
+              },
+            },
+          },
+        },
+      ],
+    });
+    const user = userEvent.setup();
+    await user.click(await screen.findByTestId("rollback"));
+    const dialog = await screen.findByRole("dialog");
+    expect(dialog).toHaveTextContent("Roll back “sales.csv”?");
+    expect(dialog).toHaveTextContent(
+      "The 990 rows this upload brought are taken out of sales, and the rows it replaced come back",
+    );
+    await user.click(within(dialog).getByRole("button", { name: "Roll back" }));
+    expect(await screen.findByTestId("rollback-problem")).toHaveTextContent(
+      "Cannot roll back: upload t-2 came after it. Roll back the later uploads first (newest first).",
+    );
   });
 });

@@ -19,6 +19,7 @@ import { useTask } from "../../operations/task";
 import { useTaskUpdates } from "../../operations/taskUpdates";
 import { FailurePanel } from "./FailurePanel";
 import { QuarantinePanel } from "./QuarantinePanel";
+import { RollbackPanel } from "./RollbackPanel";
 import { RowAccounting } from "./RowAccounting";
 import { EventLog, StageTimeline } from "./StageTimeline";
 import { StatusChip } from "./StatusChip";
@@ -144,6 +145,16 @@ export function TaskPage() {
       )}
 
       <FailurePanel task={task} />
+      <RollbackPanel task={task} />
+      {task.kind === "ROLLBACK" && task.targetTaskId && (
+        <Typography variant="body2">
+          Rolls back{" "}
+          <Link component={RouterLink} to={`/tasks/${task.targetTaskId}`}>
+            this upload
+          </Link>
+          {task.rowsRemoved != null && <> · {task.rowsRemoved.toLocaleString()} rows removed</>}
+        </Typography>
+      )}
 
       <Section title="Stages">
         <StageTimeline task={task} />

@@ -134,6 +134,16 @@ export function ValidationReport({ profile }: { profile: ValidationReportFragmen
                     {" "}
                     ({formatPercent(column.nullCount, profile.rowsTotal)})
                   </Typography>
+                  {column.nullTokens.length > 0 && (
+                    <Typography
+                      variant="caption"
+                      color="text.secondary"
+                      sx={{ display: "block" }}
+                      data-testid="null-tokens"
+                    >
+                      read as null: {column.nullTokens.join(", ")}
+                    </Typography>
+                  )}
                 </TableCell>
                 <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
                   {distinctLabel(column.distinctCount)}

@@ -20,6 +20,10 @@ export const TASK_SUMMARY = gql`
     createdAt
     updatedAt
     hasQuarantine
+    kind
+    targetTaskId
+    rowsRemoved
+    rolledBackBy
     error {
       code
       message
@@ -48,6 +52,7 @@ export const VALIDATION_REPORT = gql`
       name
       type
       nullCount
+      nullTokens
       distinctCount
       min
       max

@@ -1,0 +1,340 @@
+"""Live-update fan-out: N `taskFeed` subscribers on one API process, Sluice beside a minimal
+Strawberry broadcaster, in the same run.
+
+Needs PostgreSQL and Redis of the local stack (`make run`, or the shared stack); it starts its
+own servers on free ports and stops them. For each case (`--sizes`, each `--reps` times,
+interleaved: for every rep, every size, Sluice then the baseline) it
+
+1. starts the server: Sluice (`uvicorn api.app:create_app --factory`, as scripts/run-api.sh)
+   or the baseline (a Strawberry app whose subscription is one in-memory queue per subscriber
+   fed by one Redis pub/sub connection; no PostgreSQL), each one process;
+2. opens N WebSockets from one client process (graphql-transport-ws) and subscribes each to
+   `taskFeed { id stage }`; then changes a task until every subscriber has seen a change (so
+   all are live);
+3. measures: one more change (Sluice: a real `TaskStore.transition`, i.e. PostgreSQL then
+   Redis; baseline: a Redis publish carrying the item), the time until each subscriber
+   receives it (p50, p99, max), errors (failed connections, error messages, missing
+   deliveries), a plain query repeated meanwhile (p99), and the server's RSS.
+
+Both processes raise their soft open-file limit to the hard one (core/rlimits.py).
+
+    .venv/bin/python bench/fanout.py --sizes 1000,3000,10000 --reps 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import AsyncGenerator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import strawberry
+import uvicorn
+import websockets
+from redis.asyncio import Redis
+from strawberry.asgi import GraphQL
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.auth import bench_headers  # noqa: E402
+from core.auth.model import LEGACY_WORKSPACE  # noqa: E402
+from core.model import IngestOptions, TaskStatus  # noqa: E402
+from core.rlimits import raise_open_file_limit  # noqa: E402
+from core.services import Services, open_services  # noqa: E402
+from core.settings import Settings  # noqa: E402
+
+FEED = "subscription { taskFeed { id stage } }"
+BASELINE_CHANNEL = "bench:fanout"
+
+
+# --- the baseline server: a minimal Strawberry broadcaster ---
+
+
+BASELINE_QUEUES: set[asyncio.Queue[dict[str, str]]] = set()
+
+
+@strawberry.type
+class Item:
+    id: str
+    stage: str
+
+
+@strawberry.type
+class BaselineQuery:
+    @strawberry.field
+    def hello(self) -> str:
+        return "hello"
+
+
+@strawberry.type
+class BaselineSubscription:
+    @strawberry.subscription
+    async def task_feed(self) -> AsyncGenerator[Item, None]:
+        queue: asyncio.Queue[dict[str, str]] = asyncio.Queue(maxsize=16)
+        BASELINE_QUEUES.add(queue)
+        try:
+            while True:
+                yield Item(**await queue.get())
+        finally:
+            BASELINE_QUEUES.discard(queue)
+
+
+def serve_baseline(port: int, redis_url: str) -> None:
+    queues = BASELINE_QUEUES
+
+    async def pump() -> None:
+        async with Redis.from_url(redis_url) as redis, redis.pubsub() as pubsub:
+            await pubsub.subscribe(BASELINE_CHANNEL)
+            async for message in pubsub.listen():
+                if message["type"] == "message":
+                    item = json.loads(message["data"])
+                    for queue in queues:
+                        if not queue.full():
+                            queue.put_nowait(item)
+
+    graphql = GraphQL(strawberry.Schema(query=BaselineQuery, subscription=BaselineSubscription))
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            task = asyncio.create_task(pump())
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            task.cancel()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        await graphql(scope, receive, send)
+
+    raise_open_file_limit()
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
+
+
+def start_server(kind: str, port: int, settings: Settings) -> subprocess.Popen[bytes]:
+    if kind == "sluice":
+        command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio"]
+        command += ["--log-level", "warning", "--no-access-log"]
+    else:
+        command = [sys.executable, __file__, "--serve-baseline", str(port)]
+    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, "SLUICE_API_PORT": str(port)})
+
+
+# --- the client ---
+
+
+class Subscriber:
+    """One WebSocket with one `taskFeed` subscription, recording when each stage arrives."""
+
+    def __init__(self) -> None:
+        self.arrivals: dict[str, float] = {}
+        self.errors = 0
+        self.live = asyncio.Event()
+
+    async def run(self, url: str, connected: asyncio.Semaphore, token: str | None) -> None:
+        try:
+            async with connected:
+                ws = await websockets.connect(
+                    f"ws://{url}/graphql",
+                    subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
+                    open_timeout=120,
+                    ping_interval=None,
+                    max_queue=None,
+                )
+                init = {"authorization": token} if token else {}
+                await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+                assert json.loads(await ws.recv())["type"] == "connection_ack"
+                payload = {"query": FEED}
+                await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+            async with ws:
+                async for raw in ws:
+                    message = json.loads(raw)
+                    if message["type"] != "next" or "errors" in message["payload"]:
+                        self.errors += 1
+                        continue
+                    stage = message["payload"]["data"]["taskFeed"]["stage"]
+                    self.arrivals[stage] = time.perf_counter()
+                    self.live.set()
+        except Exception:
+            self.errors += 1
+            self.live.set()  # counted as an error, not waited for
+
+
+async def _new_task(svc: Services, task_id: str) -> None:
+    await svc.tasks.create(
+        upload_id=f"u-{task_id}",
+        task_id=task_id,
+        filename="bench.csv",
+        content_type="text/csv",
+        size_bytes=1,
+        sha256=None,
+        raw_key=f"uploads/{task_id}/bench.csv",
+        datasource="bench",
+        options=IngestOptions(),
+        workspace_id=LEGACY_WORKSPACE.id,
+    )
+
+
+async def change(kind: str, svc: Services, task_id: str, stage: str) -> None:
+    if kind == "sluice":
+        await svc.tasks.transition(task_id, TaskStatus.QUEUED, message=stage)
+    else:
+        await svc.redis.publish(BASELINE_CHANNEL, json.dumps({"id": task_id, "stage": stage}))
+
+
+async def plain_queries(
+    kind: str, url: str, task_id: str, stop: asyncio.Event, headers: dict[str, str]
+) -> list[float]:
+    body = (
+        {"query": "{ hello }"}
+        if kind == "baseline"
+        else {"query": f'{{ task(id: "{task_id}") {{ id status }} }}'}
+    )
+    times: list[float] = []
+    async with httpx.AsyncClient(base_url=f"http://{url}", timeout=60, headers=headers) as http:
+        while not stop.is_set():
+            started = time.perf_counter()
+            response = await http.post("/graphql", json=body)
+            times.append(time.perf_counter() - started)
+            assert response.status_code == 200 and "errors" not in response.json()
+            await asyncio.sleep(0.02)
+    return times
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def client(kind: str, url: str, n: int, server_pid: int) -> dict[str, Any]:
+    raise_open_file_limit()
+    settings = Settings()
+    task_id = f"bench-fanout-{time.time_ns()}"
+    async with open_services(settings) as svc:
+        if kind == "sluice":
+            await _new_task(svc, task_id)
+        subscribers = [Subscriber() for _ in range(n)]
+        connecting = asyncio.Semaphore(200)
+        headers = await bench_headers(settings) if kind == "sluice" else {}
+        token = headers.get("authorization")
+        readers = [asyncio.create_task(s.run(url, connecting, token)) for s in subscribers]
+        async with asyncio.timeout(600):  # warm-up: every subscriber has seen a change
+            warm = 0
+            while not all(s.live.is_set() for s in subscribers):
+                warm += 1
+                await change(kind, svc, task_id, f"warm {warm}")
+                await asyncio.sleep(0.5)
+        # Quiet: every warm-up change delivered (no backlog ahead of the measured one).
+        while (
+            time.perf_counter() - max(max(s.arrivals.values(), default=0) for s in subscribers) < 1
+        ):
+            await asyncio.sleep(0.1)
+        stop = asyncio.Event()
+        queries = asyncio.create_task(plain_queries(kind, url, task_id, stop, headers))
+        await asyncio.sleep(1.0)  # the query loop is running before the change
+        started = time.perf_counter()
+        await change(kind, svc, task_id, "measure")
+        async with asyncio.timeout(120):
+            while not all("measure" in s.arrivals or s.errors for s in subscribers):
+                await asyncio.sleep(0.01)
+        stop.set()
+        query_times = await queries
+        rss = rss_mb(server_pid)
+        for reader in readers:
+            reader.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+    delays = sorted(s.arrivals["measure"] - started for s in subscribers if "measure" in s.arrivals)
+    return {
+        "p50": statistics.median(delays),
+        "p99": delays[int(0.99 * (len(delays) - 1))],
+        "max": delays[-1],
+        "errors": sum(s.errors for s in subscribers) + n - len(delays),
+        "query_p99": sorted(query_times)[int(0.99 * (len(query_times) - 1))],
+        "rss_mb": rss,
+    }
+
+
+# --- the driver ---
+
+
+def run_case(kind: str, n: int, settings: Settings) -> dict[str, Any]:
+    from tests.conftest import free_port
+
+    port = free_port()
+    server = start_server(kind, port, settings)
+    try:
+        url = f"127.0.0.1:{port}"
+        for _ in range(600):
+            try:
+                httpx.post(f"http://{url}/graphql", json={"query": "{ __typename }"}, timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        return asyncio.run(client(kind, url, n, server.pid))
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def summarise(results: dict[tuple[str, int], list[dict[str, Any]]], reps: int) -> None:
+    label = "median (min-max)" if reps > 1 else "single run"
+    print("| subscribers | server | p50 s | p99 s | max s | errors | query p99 ms | RSS MB |")
+    print("|---|---|---|---|---|---|---|---|")
+
+    def cell(values: list[float], scale: float = 1.0, fmt: str = ".2f") -> str:
+        values = [v * scale for v in values]
+        if len(values) == 1:
+            return f"{values[0]:{fmt}}"
+        return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}-{max(values):{fmt}})"
+
+    for (kind, n), runs in results.items():
+        print(
+            f"| {n:,} | {kind} | {cell([r['p50'] for r in runs])} | "
+            f"{cell([r['p99'] for r in runs])} | {cell([r['max'] for r in runs])} | "
+            f"{sum(r['errors'] for r in runs)} | "
+            f"{cell([r['query_p99'] for r in runs], 1000, '.1f')} | "
+            f"{cell([r['rss_mb'] for r in runs], fmt='.0f')} |"
+        )
+    for (kind, n), runs in results.items():
+        if kind == "sluice" and ("baseline", n) in results:
+            ours = statistics.median(r["p99"] for r in runs)
+            base = statistics.median(r["p99"] for r in results[("baseline", n)])
+            print(f"- {n:,}: Sluice p99 / baseline p99 = {ours / base:.2f} ({label})")
+    print(f"load average after: {os.getloadavg()[0]:.1f} (2 cores)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,3000,10000")
+    parser.add_argument("--reps", type=int, default=1)
+    parser.add_argument("--only", choices=("sluice", "baseline"))
+    parser.add_argument("--serve-baseline", type=int, metavar="PORT")
+    args = parser.parse_args()
+    settings = Settings()
+    if args.serve_baseline:
+        serve_baseline(args.serve_baseline, settings.redis_url)
+        return
+    raise_open_file_limit()
+    kinds = [args.only] if args.only else ["sluice", "baseline"]
+    results: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    print(f"load average before: {os.getloadavg()[0]:.1f}")
+    for _ in range(args.reps):
+        for n in (int(size) for size in args.sizes.split(",")):
+            for kind in kinds:
+                result = run_case(kind, n, settings)
+                print(kind, n, json.dumps(result), flush=True)
+                results.setdefault((kind, n), []).append(result)
+    summarise(results, args.reps)
+
+
+if __name__ == "__main__":
+    main()
