@@ -1,6 +1,8 @@
 """What a file is, from its first bytes, for formats people upload by mistake: the one table
 of known non-table formats (binary magic numbers, and text formats that are not tables:
-HTML and XML pages, JSON documents, often an error page saved under a .csv name).
+HTML and XML pages, often an error page saved under a .csv name), and whether text is JSON
+(which profiling/jsonl.py reads when it is a table: JSON Lines or an array of objects).
+Compressed files (gzip, bzip2, xz, zstd, zip) are unpacked first (profiling/archives.py).
 
 Kept free of Polars so the API can refuse such an upload without loading the profiler.
 """
@@ -15,9 +17,6 @@ _KNOWN_BINARY: tuple[tuple[bytes, str], ...] = (
     (b"%PDF", "a PDF document"),
     (b"\xff\xd8\xff", "a JPEG image"),
     (b"GIF8", "a GIF image"),
-    (b"\x1f\x8b", "a gzip-compressed file"),
-    (b"BZh", "a bzip2-compressed file"),
-    (b"\xfd7zXZ", "an xz-compressed file"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
     (b"Rar!", "a RAR archive"),
     (b"\x7fELF", "a program (ELF binary)"),
@@ -42,11 +41,9 @@ _KNOWN_TEXT: tuple[tuple[re.Pattern[bytes], str], ...] = (
         ),
         "an XML document",
     ),
-    (
-        re.compile(rb'\{\s*("|\}|$)|\[\s*(\{|\[|"|\]|-?[0-9]|true|false|null|$)'),
-        "a JSON document",
-    ),
 )
+# JSON: an object or an array, as its first characters show (`[id],name` is a CSV header).
+_JSON = re.compile(rb'\{\s*("|\}|$)|\[\s*(\{|\[|"|\]|-?[0-9]|true|false|null|$)')
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
@@ -58,6 +55,11 @@ def known_format(head: bytes) -> str | None:
         return what
     text = _as_utf8(head).lstrip()
     return next((what for pattern, what in _KNOWN_TEXT if pattern.match(text)), None)
+
+
+def looks_like_json(head: bytes) -> bool:
+    """Whether the text starts like a JSON object or array (after a byte-order mark)."""
+    return _JSON.match(_as_utf8(head).lstrip()) is not None
 
 
 def _as_utf8(head: bytes) -> bytes:

@@ -143,6 +143,14 @@ class Settings(BaseSettings):
     max_columns: int = 2000
     max_xlsx_uncompressed_bytes: int = 2 * 1024**3
     max_column_name_length: int = 255
+    # A compressed upload (gzip, bzip2, xz, zstd, zip) is refused as a decompression bomb
+    # when it unpacks to more than this many bytes, or (past 64 MB) to more than this many
+    # times its own size; real CSV and JSON shrink 3 to 30 times.
+    max_decompressed_bytes: int = 50 * 1024**3
+    max_decompression_ratio: float = 250.0
+    # One JSON Lines line (or one element of a JSON array) larger than this is quarantined
+    # (a line) or refuses the file (an array element): memory holds one record at a time.
+    max_json_record_bytes: int = 16 * 1024**2
     max_multipart_files: int = 20
     max_multipart_fields: int = 4  # operations + map (+ room for clients adding one)
     max_request_bytes: int = 1024 * 1024  # any body that is not a multipart upload

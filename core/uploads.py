@@ -123,14 +123,16 @@ def empty_file(filename: str | None) -> UploadRejection:
 
 
 def content_rejection(filename: str | None, head: bytes) -> UploadRejection | None:
-    """A known non-table format, told by the first bytes."""
+    """A known non-table format, told by the first bytes. (Compressed files and zips are
+    unpacked and checked by the worker, core/profiling/archives.py.)"""
     what = known_binary(head)
     if what is None:
         return None
     return UploadRejection(
         "UNSUPPORTED_FORMAT",
-        f"'{filename}' is {what}, not a CSV, XLSX or Parquet file (Sluice looks at the "
-        "content, not the name). Export the data as CSV, XLSX or Parquet and upload that.",
+        f"'{filename}' is {what}, not a CSV, JSON, XLSX or Parquet file (Sluice looks at the "
+        "content, not the name). Export the data as CSV, JSON Lines, XLSX or Parquet (gzip, "
+        "zstd, bzip2, xz or zip around it is fine) and upload that.",
         filename,
     )
 

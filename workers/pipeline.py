@@ -179,6 +179,9 @@ async def _run_validation(
         max_columns=settings.max_columns,
         max_xlsx_uncompressed_bytes=settings.max_xlsx_uncompressed_bytes,
         max_column_name_length=settings.max_column_name_length,
+        max_decompressed_bytes=settings.max_decompressed_bytes,
+        max_decompression_ratio=settings.max_decompression_ratio,
+        max_json_record_bytes=settings.max_json_record_bytes,
     )
 
     pending: list[Any] = []

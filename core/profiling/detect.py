@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from core.formats import known_format
+from core.formats import known_format, looks_like_json
 from core.profiling.errors import InputRejected, RejectCode
 
 HEAD_BYTES = 1 << 20  # enough for a header of 2,000 columns x 255 characters
@@ -21,16 +21,17 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xfe", "utf-16-le"),
     (b"\xfe\xff", "utf-16-be"),
 )
-_WHAT_TO_DO = "Upload a CSV, TSV, XLSX or Parquet file."
+_WHAT_TO_DO = "Upload a CSV, TSV, JSON, XLSX or Parquet file (compressed or not)."
 
 
 @dataclass(frozen=True)
 class Detected:
     """The container format and, for text, the encoding found in the first bytes."""
 
-    format: Literal["csv", "xlsx", "parquet"]
+    format: Literal["csv", "json", "xlsx", "parquet"]
     encoding: str | None = None  # "utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", "cp1252"
     cr_lines: bool = False  # lines end in a lone CR (classic Mac): Polars needs LF
+    unpacked: bool = False  # the file was unpacked from a compressed upload (archives.py)
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ class CsvLayout:
 
 
 def detect(path: Path) -> Detected:
-    """Tell CSV (with its encoding), XLSX and Parquet apart by content; reject anything else."""
+    """Tell CSV (with its encoding), JSON, XLSX and Parquet apart by content; reject anything
+    else. A compressed upload is unpacked before (archives.py)."""
     with path.open("rb") as f:
         head = f.read(HEAD_BYTES)
     if _blank(head):
@@ -63,9 +65,12 @@ def detect(path: Path) -> Detected:
             f"The file's content is {what}, not a table, whatever its name says. {_WHAT_TO_DO}",
         )
     cr_lines = b"\r" in head and b"\n" not in head
+    kind: Literal["csv", "json"] = "json" if looks_like_json(head) else "csv"
     for bom, encoding in _BOMS:
         if head.startswith(bom):
-            return Detected("csv", encoding, cr_lines)
+            return Detected(kind, encoding, cr_lines)
+    if kind == "json":
+        return Detected("json", "utf-8")  # JSON is UTF-8 (RFC 8259): a bad line is quarantined
     _reject_binary(head)
     return Detected("csv", "utf-8" if _is_utf8(head) else "cp1252", cr_lines)
 

@@ -18,18 +18,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 
 from core.errors import clean_foreign_text
 from core.model import ColumnType, IngestOptions, Profile
+from core.profiling.archives import unpack
 from core.profiling.detect import Detected, detect
 from core.profiling.direct import direct_read
 from core.profiling.errors import InputRejected, RejectCode
 from core.profiling.failures import Failure, classify
 from core.profiling.fastpass import fast_pass
 from core.profiling.histograms import stride
+from core.profiling.jsonl import validate_json
 from core.profiling.mainpass import CHUNK_ROWS, Outcome, run_pass
 from core.profiling.plan import SAMPLE_ROWS, Plan, make_plan
 from core.profiling.profile import Profiler, column_profile
@@ -62,7 +65,34 @@ def validate_file(
     progress = on_progress or (lambda stage, fraction: None)
     out_dir.mkdir(parents=True, exist_ok=True)
     progress("detecting", 0.0)
-    detected = detect(path)
+    with unpack(path, limits=limits, out_dir=out_dir) as unpacked:
+        detected = replace(detect(unpacked.path), unpacked=unpacked.compression is not None)
+        result = _validate_upload(
+            unpacked.path,
+            detected,
+            options=options,
+            limits=limits,
+            out_dir=out_dir,
+            progress=progress,
+        )
+        return unpacked.noted(result)
+
+
+def _validate_upload(
+    path: Path,
+    detected: Detected,
+    *,
+    options: IngestOptions,
+    limits: Limits,
+    out_dir: Path,
+    progress: Progress,
+) -> ValidationResult:
+    """`validate_file` of an uncompressed file (or what a compressed one held)."""
+    if detected.format == "json":
+        check = partial(_checked, options=options, out_dir=out_dir, progress=progress)
+        return validate_json(
+            path, encoding=detected.encoding, limits=limits, out_dir=out_dir, check=check
+        )
     try:
         try:
             source = _open(
@@ -166,6 +196,7 @@ def _open(
         return open_xlsx(path, sheet=options.sheet, limits=limits)
     encoding = encoding or "utf-8"
     rewritten = transcode or encoding not in ("utf-8", "utf-8-sig") or detected.cr_lines
+    rewritten = rewritten or detected.unpacked  # Druid reads the validated copy, not the archive
     if rewritten:
         path, encoding = to_utf8(
             path, encoding=encoding, out_dir=out_dir, cr_lines=detected.cr_lines

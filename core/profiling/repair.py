@@ -112,10 +112,11 @@ def _reason(exc: Exception, *, spanned: bool) -> str:
 
 
 def with_malformed(
-    result: ValidationResult, repaired: Repaired, *, out_dir: Path
+    result: ValidationResult, repaired: Repaired, *, out_dir: Path, warning: str | None = None
 ) -> ValidationResult:
     """`result` of the clean copy, with the set-aside rows counted and quarantined, and every
-    quarantined row numbered as in the upload."""
+    quarantined row numbered as in the upload. `warning` says what the set-aside rows have
+    in common (default: broken quoting)."""
     if not repaired.malformed:
         return result
     frames = []
@@ -145,7 +146,7 @@ def with_malformed(
     path = out_dir / "quarantine.repaired.csv"
     pl.concat(frames, how="vertical").write_csv(path)
     count, profile = len(repaired.malformed), result.profile
-    warning = (
+    warning = warning or (
         f"{count:,} row(s) have broken quoting (a quote never closed, or text right "
         "after a closing quote) and were quarantined with their text; the other rows "
         "were read as usual."

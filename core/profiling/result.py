@@ -15,6 +15,11 @@ class Limits:
     max_columns: int
     max_xlsx_uncompressed_bytes: int
     max_column_name_length: int
+    # Compressed uploads (archives.py) and JSON records (jsonl.py); Settings has the same
+    # defaults and says what each means.
+    max_decompressed_bytes: int = 50 * 1024**3
+    max_decompression_ratio: float = 250.0
+    max_json_record_bytes: int = 16 * 1024**2
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,11 @@ Files stay small (the whole suite runs in seconds); "huge" means huge for its ki
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import io
+import json
+import lzma
 import sys
 import zipfile
 from collections.abc import Callable, Mapping
@@ -22,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+import zstandard
 
 from tests.fixtures.uploads import csv_text
 
@@ -125,6 +129,28 @@ def _real_xlsx(rows: list[list[object]]) -> Callable[[], bytes]:
         return buffer.getvalue()
 
     return make
+
+
+def _jsonl(rows: list[dict[str, object]]) -> str:
+    return "".join(json.dumps(row) + "\n" for row in rows)
+
+
+def _wikiticker(n: int = 40) -> str:
+    """Druid's tutorial sample in shape: flat JSON Lines, an ISO `time`, nullable fields."""
+    return _jsonl(
+        [
+            {
+                "time": f"2015-09-12T{i % 24:02d}:{i % 60:02d}:00.000Z",
+                "channel": f"#{('en', 'fr', 'de')[i % 3]}.wikipedia",
+                "page": f"Page {i}",
+                "isRobot": i % 4 == 0,
+                "added": i * 3,
+                "delta": i - 20,
+                "cityName": None if i % 5 else "Paris",
+            }
+            for i in range(n)
+        ]
+    )
 
 
 _LATIN = "café,Zürich,Ångström,naïve"
@@ -425,7 +451,7 @@ CASES: tuple[Case, ...] = (
     Case(
         "zip_named_csv.csv",
         lambda: _workbook({"data.csv": b"a,b\n1,2\n"}),
-        rejected("UNSUPPORTED_FORMAT"),
+        Outcome(rows=1, direct=False, warning="zip-compressed"),
     ),
     # --- disguised formats ----------------------------------------------------------------
     Case(
@@ -443,14 +469,85 @@ CASES: tuple[Case, ...] = (
         _utf8('{"error": "rate limited", "retry_after": 30}\n'),
         rejected("UNSUPPORTED_FORMAT"),
     ),
-    Case("json_rows.csv", _utf8('[{"a": 1}, {"a": 2}]\n'), rejected("UNSUPPORTED_FORMAT")),
+    Case("json_rows.csv", _utf8('[{"a": 1}, {"a": 2}]\n'), Outcome(rows=2, types={"a": "LONG"})),
     Case(
         "pdf.csv", lambda: b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", rejected("UNSUPPORTED_FORMAT")
     ),
     Case(
-        "gzip.csv", lambda: gzip.compress(_csv(_table()).encode()), rejected("UNSUPPORTED_FORMAT")
+        "gzip.csv",
+        lambda: gzip.compress(_csv(_table()).encode()),
+        Outcome(rows=3, direct=False, warning="gzip-compressed"),
     ),
     Case("png.csv", lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, rejected("UNSUPPORTED_FORMAT")),
+    # --- JSON ---------------------------------------------------------------------------
+    Case(
+        "wikiticker.json.gz",
+        lambda: gzip.compress(_wikiticker().encode()),
+        Outcome(rows=40, time="time", types={"added": "LONG", "isRobot": "BOOLEAN"}),
+    ),
+    Case(
+        "nested.jsonl",
+        _utf8(_jsonl([{"user": {"id": 7, "geo": {"lat": 1.5}}, "tags": [1, 2]}] * 2)),
+        Outcome(rows=2, types={"user.id": "LONG", "user.geo.lat": "DOUBLE", "tags": "STRING"}),
+    ),
+    Case(
+        "bad_line.jsonl",
+        _utf8('{"a": 1}\n{"a": \n{"a": 3}\n'),
+        Outcome(rows=2, quarantined=1, reason="line 2 is not valid JSON"),
+    ),
+    Case(
+        "big_numbers.jsonl",
+        _utf8('{"n": 12345678901234567890, "x": 0.1234567890123456789}\n{"n": 1, "x": 1}\n'),
+        Outcome(rows=2, types={"n": "STRING", "x": "STRING"}, warning="64-bit"),
+    ),
+    Case("array.json", _utf8('[{"a": 1, "b": "x"},\n {"a": 2}]'), Outcome(rows=2)),
+    Case("single_object.json", _utf8('{"a": 1, "b": 2}\n'), rejected("UNSUPPORTED_FORMAT")),
+    Case("pretty_object.json", _utf8('{\n  "a": 1\n}\n'), rejected("UNSUPPORTED_FORMAT")),
+    Case("broken_array.json", _utf8('[{"a": 1}, {"a": 2'), rejected("INVALID_JSON")),
+    Case("array_of_arrays.json", _utf8("[[1, 2], [3, 4]]"), rejected("NO_VALID_ROWS")),
+    Case(
+        "time_nulls.jsonl",
+        _utf8(_jsonl([{"ts": t, "n": i} for i, t in enumerate([*_TIMES, None])])),
+        Outcome(rows=3, quarantined=1, time="ts", reason="is empty"),
+    ),
+    # --- compressed -----------------------------------------------------------------------
+    Case("table.csv.bz2", lambda: bz2.compress(_csv(_table()).encode()), Outcome(rows=3)),
+    Case("table.csv.xz", lambda: lzma.compress(_csv(_table()).encode()), Outcome(rows=3)),
+    Case(
+        "table.csv.zst",
+        lambda: zstandard.ZstdCompressor().compress(_csv(_table()).encode()),
+        Outcome(rows=3, warning="zstd-compressed"),
+    ),
+    Case(
+        "sheet.xlsx.gz",
+        lambda: gzip.compress(_real_xlsx([["city", "n"], ["a", 1]])()),
+        Outcome(rows=1, types={"n": "LONG"}),
+    ),
+    Case(
+        "parquet.zip",
+        lambda: _workbook({"t.parquet": _parquet(pl.DataFrame({"n": [1, 2]}))()}),
+        Outcome(rows=2, types={"n": "LONG"}),
+    ),
+    Case(
+        "two_tables.zip",
+        lambda: _workbook({"a.csv": b"a\n1\n", "b.csv": b"b\n2\n"}),
+        rejected("ARCHIVE_HAS_SEVERAL_TABLES"),
+    ),
+    Case(
+        "gzip_bomb.csv.gz",
+        lambda: gzip.compress(b"a\n" + b"0" * (80 << 20)),
+        rejected("DECOMPRESSION_LIMIT"),
+    ),
+    Case(
+        "cut_short.csv.gz",
+        lambda: gzip.compress(_MB_OF_UTF8.encode())[:5000],
+        rejected("UNSUPPORTED_FORMAT"),
+    ),
+    Case(
+        "twice.csv.gz.gz",
+        lambda: gzip.compress(gzip.compress(_csv(_table()).encode())),
+        rejected("UNSUPPORTED_FORMAT"),
+    ),
     # --- huge for their kind --------------------------------------------------------------
     Case(
         "huge_field.csv",

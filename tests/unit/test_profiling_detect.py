@@ -114,11 +114,13 @@ def test_binary_named_csv_is_unsupported(tmp_path: Path, content: bytes) -> None
     _reject(path, tmp_path / "out", RejectCode.UNSUPPORTED_FORMAT)
 
 
-def test_zip_named_csv_is_unsupported(tmp_path: Path) -> None:
+def test_zip_without_a_table_is_unsupported(tmp_path: Path) -> None:
     path = tmp_path / "data.csv"
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("readme.txt", "hello")
-    _reject(path, tmp_path / "out", RejectCode.UNSUPPORTED_FORMAT)
+        archive.writestr("notes/", "")
+        archive.writestr(".DS_Store", "x")
+    error = _reject(path, tmp_path / "out", RejectCode.UNSUPPORTED_FORMAT)
+    assert "holds no table file" in error.message
 
 
 def test_utf16_without_bom_is_undecodable(tmp_path: Path) -> None:
@@ -302,9 +304,9 @@ def test_damaged_parquet(tmp_path: Path) -> None:
         (b"\xef\xbb\xbf  <html>\n<body>Service unavailable</body></html>", "an HTML page"),
         (b'<?xml version="1.0"?>\n<error><code>AccessDenied</code></error>', "an XML document"),
         (b"<Error><Code>NoSuchKey</Code></Error>", "an XML document"),
-        (b'{"error": "not found", "status": 404}', "a JSON document"),
-        (b'[\n  {"a": 1, "b": 2},\n  {"a": 3, "b": 4}\n]', "a JSON document"),
-        ('{"a": 1}'.encode("utf-16"), "a JSON document"),
+        (b'{"error": "not found", "status": 404}', "a single JSON object"),
+        (b'{\n  "error": "not found"\n}\n', "a JSON document spread over several lines"),
+        ('{"a": 1}'.encode("utf-16"), "a single JSON object"),
     ],
 )
 def test_pages_and_documents_are_rejected_as_what_they_are(

@@ -2,7 +2,8 @@ import CloudUploadOutlined from "@mui/icons-material/CloudUploadOutlined";
 import { Box, Typography } from "@mui/material";
 import { useId, useRef, useState, type DragEvent, type KeyboardEvent } from "react";
 
-export const ACCEPTED_FILES = ".csv,.tsv,.txt,.xlsx,.xls,.parquet,.json,.ndjson,.jsonl,.gz";
+export const ACCEPTED_FILES =
+  ".csv,.tsv,.txt,.xlsx,.xls,.parquet,.json,.ndjson,.jsonl,.gz,.zst,.bz2,.xz,.zip";
 
 /**
  * A focusable button that opens the file picker (click, Enter or Space) and also
@@ -83,8 +84,8 @@ export function Dropzone({
         {dragging ? "Drop to add the files" : "Drop files here or choose files"}
       </Typography>
       <Typography id={hintId} variant="body2" color="text.secondary" component="span">
-        CSV, XLSX or Parquet (also TSV, NDJSON, gzip). Several at once is fine. Press Enter to
-        browse.
+        CSV, JSON Lines, XLSX or Parquet (also TSV and JSON arrays), compressed or not (gzip, zstd,
+        bzip2, xz, or a zip holding one table). Several at once is fine. Press Enter to browse.
       </Typography>
       <input
         ref={input}
