@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from core import logs
 from core.auth import Caller
 from core.auth.model import SESSION_COOKIE
 from core.auth.store import Db, SessionUser, caller_for_token, session_user
@@ -47,10 +48,13 @@ async def identify(
         caller = await caller_for_token(db, sent)
         if caller is None:
             raise BadCredentials
+        logs.bind(space=caller.workspace.slug)
         return Identity(caller=caller)
     secret = cookies.get(SESSION_COOKIE)
     if secret:
         found = await session_user(db, secret)
         if found is not None:
+            if found.caller is not None:
+                logs.bind(space=found.caller.workspace.slug)
             return Identity(caller=found.caller, session=found)
     return Identity()

@@ -21,7 +21,7 @@ from core.model import ColumnType, Profile, WriteMode
 from core.reconcile import reconcile_upload
 from core.settings import Settings
 from tests.druid.conftest import QUERYABLE_TIMEOUT_S, DruidSqlForTests, Staging, csv_text
-from tests.druid.test_druid_runtime import HEADER, _ingest_ok, _rows
+from tests.druid.test_druid_runtime import HEADER, Lab, _rows
 
 pytestmark = pytest.mark.druid
 
@@ -79,11 +79,10 @@ async def test_append_reconciles_and_a_mismatch_takes_out_only_its_own_rows(
     druid_sql: DruidSqlForTests,
     datasource: str,
 ) -> None:
+    lab = Lab(druid, staging, druid_sql, druid_settings, datasource)
     base_rows, extra_rows = _rows(1, days=[1, 2], per_day=40), _rows(2, days=[2], per_day=25)
-    await _ingest_ok(druid, staging, druid_settings, datasource=datasource, name="base",
-                     text=csv_text(HEADER, base_rows))  # fmt: skip
-    await _ingest_ok(druid, staging, druid_settings, datasource=datasource, name="extra",
-                     text=csv_text(HEADER, extra_rows))  # fmt: skip
+    await lab.land("base", csv_text(HEADER, base_rows))
+    await lab.land("extra", csv_text(HEADER, extra_rows))
     await druid_sql.wait_for_table(datasource)
     extra_id = f"sluice_test_{datasource}_extra"
     profile = _with_statistics(staging.profile("extra", time_column="ts"), staging.frame("extra"))
@@ -124,12 +123,11 @@ async def test_a_failed_replace_brings_back_what_it_had_replaced(
     druid_sql: DruidSqlForTests,
     datasource: str,
 ) -> None:
+    lab = Lab(druid, staging, druid_sql, druid_settings, datasource)
     base_rows = _rows(3, days=[1, 2, 3], per_day=30)
-    await _ingest_ok(druid, staging, druid_settings, datasource=datasource, name="old",
-                     text=csv_text(HEADER, base_rows))  # fmt: skip
+    await lab.land("old", csv_text(HEADER, base_rows))
     new_rows = _rows(4, days=[2], per_day=10)
-    await _ingest_ok(druid, staging, druid_settings, datasource=datasource, name="new",
-                     text=csv_text(HEADER, new_rows), mode=WriteMode.REPLACE)  # fmt: skip
+    await lab.land("new", csv_text(HEADER, new_rows), mode=WriteMode.REPLACE)
     await druid_sql.wait_for_table(datasource)
     new_id = f"sluice_test_{datasource}_new"
     assert await _upload_rows(druid_sql, datasource, new_id) == 10

@@ -53,6 +53,7 @@ async def test_lines_carry_ids_and_no_secrets(
 
     accepted = [line for line in lines if line["logger"] == "core.uploads"]
     assert accepted and all(line["request_id"] == REQUEST_ID for line in accepted)
+    assert all(line.get("workspace") for line in accepted)  # the caller's workspace slug
     moves = [line for line in lines if line["logger"] == "core.tasks"]
     assert [m["message"].split(" -> ")[1].split()[0] for m in moves] == [
         "VALIDATING",
