@@ -159,6 +159,13 @@ async def test_stack_runs_from_a_closed_directory_durably_and_restarts_a_killed_
             "full_page_writes": "on",
         }
 
+        # A service that dies before supervisord counts it as started (startsecs) is a failed
+        # start, retried without an EXITED event: crash it only once it is RUNNING.
+        _wait_until(
+            lambda: "success: redis entered RUNNING state" in checkout.log("stack.log"),
+            "Redis running under supervisord",
+            RESTART_TIMEOUT_S,
+        )
         first = _redis_pid(checkout.redis_port)
         assert first is not None
         os.kill(first, signal.SIGKILL)
