@@ -13,7 +13,7 @@ from core.model import ColumnProfile, ColumnType, Profile, StagedData, TaskStatu
 from core.services import open_services
 from core.settings import Settings
 from core.tasks import TaskUpdate
-from tests.conftest import api_client, run_worker
+from tests.conftest import api_client, grant, run_worker
 from tests.graphql_ops import get_task, upload_file
 
 pytestmark = pytest.mark.druid
@@ -23,12 +23,20 @@ CSV = b"ts,city,qty\n2024-05-01T00:00:00Z,Paris,1\n2024-05-02T00:00:00Z,Lyon,2\n
 
 
 async def test_a_spec_druid_refuses_ends_the_task_as_druid_rejected(
-    druid_settings: Settings, druid: DruidClient, redis: Any, clean: None, datasource: str
+    druid_settings: Settings,
+    druid: DruidClient,
+    db: Any,
+    redis: Any,
+    clean: None,
+    datasource: str,
 ) -> None:
     """A task recorded before its file was checked (say, by an older Sluice) reaches Druid with
     a non-time column named `__time`: Druid answers 400 at submission, and the task says why
     in plain words."""
-    async with api_client(druid_settings) as client, open_services(druid_settings) as svc:
+    async with (
+        api_client(druid_settings, await grant(db)) as client,
+        open_services(druid_settings) as svc,
+    ):
         task = await upload_file(client, filename="t.csv", content=CSV, datasource=datasource)
         await redis.flushdb()  # its job is not needed: the task is moved on by hand
         columns = ("ts", "__time", "qty")
@@ -65,10 +73,15 @@ async def test_a_spec_druid_refuses_ends_the_task_as_druid_rejected(
 
 
 async def test_tracking_gives_up_after_its_deadline_and_stops_the_druid_task(
-    druid_settings: Settings, druid: DruidClient, redis: Any, clean: None, datasource: str
+    druid_settings: Settings,
+    druid: DruidClient,
+    db: Any,
+    redis: Any,
+    clean: None,
+    datasource: str,
 ) -> None:
     hurried = druid_settings.model_copy(update={"tracking_timeout_s": 0.0})
-    async with api_client(hurried) as client:
+    async with api_client(hurried, await grant(db)) as client:
         task = await upload_file(client, filename="t.csv", content=CSV, datasource=datasource)
         await run_worker(hurried, redis)
         done = await get_task(client, task["id"])

@@ -109,6 +109,8 @@ def worker_process(mine: Settings, tmp_path: Path) -> Iterator[WorkerProcess]:
         **os.environ,
         "SLUICE_DATABASE_URL": mine.database_url,
         "SLUICE_REDIS_URL": mine.redis_url,
+        # Our own Redis has no password: not the stack's generated one (.data/secrets).
+        "SLUICE_REDIS_PASSWORD": "",
         "SLUICE_S3_BUCKET": mine.s3_bucket,
         "SLUICE_QUEUE_NAME": mine.queue_name,
         "SLUICE_DRUID_OVERLORD_URL": UNREACHABLE_DRUID,

@@ -43,7 +43,8 @@ def test_an_older_file_is_completed_without_changing_what_it_has(tmp_path: Path)
 
 
 def test_no_secret_is_a_constant_in_the_settings(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path)  # no secrets file there
+    # Neither this machine's generated secrets nor a .env: only the class's own defaults.
+    settings = Settings(_env_file=None, data_dir=tmp_path)
     assert settings.s3_access_key == settings.s3_secret_key == ""
     assert settings.redis_password is None and settings.postgres_password is None
     assert "postgres@" not in settings.database_url  # Sluice is not the superuser
