@@ -22,6 +22,8 @@ run .venv/bin/pytest tests/unit tests/hostile tests/integration tests/druid
 run .venv/bin/pytest tests/faults -m "not shared_druid_faults"
 if [[ -f frontend/package.json ]]; then
   run npm --prefix frontend test --silent
+  # The browser test signs in as the first admin: create it (once) as `make run` does.
+  .venv/bin/sluice-admin first-run >/dev/null
   run npm --prefix frontend run --silent e2e
 fi
 exit $status
