@@ -14,7 +14,7 @@ from core.auth import Workspace
 from core.auth.naming import druid_name, name_problem
 from core.duplicates import DUPLICATE_FILE, duplicate_message, find_earlier, needs_check
 from core.formats import known_binary
-from core.model import IngestOptions, Task
+from core.model import IngestOptions, Task, TaskKind
 from core.names import datasource_name_problem, safe_filename
 from core.settings import Settings
 from core.storage import StoredObject
@@ -162,6 +162,37 @@ async def duplicate_rejection(
     )
 
 
+async def fixes_rejection(
+    svc: Services,
+    *,
+    options: IngestOptions,
+    datasource: str,
+    workspace_id: str,
+    filename: str | None,
+) -> UploadRejection | None:
+    """INVALID_OPTIONS when `options.fixes_task` names no upload of this workspace into the
+    same datasource (its Druid name) that set rows aside: the link would be meaningless."""
+    if options.fixes_task is None:
+        return None
+    fixed = await svc.tasks.get(options.fixes_task, workspace_id=workspace_id)
+    problem = None
+    if fixed is None or fixed.kind != TaskKind.INGEST:
+        problem = f"there is no upload task {options.fixes_task}"
+    elif fixed.datasource != datasource:
+        problem = f"task {fixed.id} went into another dataset"
+    elif not fixed.quarantine_key:
+        problem = f"task {fixed.id} set no rows aside"
+    if problem is None:
+        return None
+    return UploadRejection(
+        "INVALID_OPTIONS",
+        f"This file cannot be marked as fixing task {options.fixes_task}: {problem}. Upload it "
+        "without `fixesTask`, or name the task whose quarantined rows it fixes (the dataset "
+        "page lists them).",
+        filename,
+    )
+
+
 async def accept_upload(
     svc: Services,
     *,
@@ -175,6 +206,14 @@ async def accept_upload(
     rejection = workspace_name_rejection(workspace, datasource, received.filename) or (
         quick_rejection(received, datasource=datasource, options=options, settings=svc.settings)
     )
+    if rejection is None:
+        rejection = await fixes_rejection(
+            svc,
+            options=options,
+            datasource=druid_name(workspace.druid_prefix, datasource),
+            workspace_id=workspace.id,
+            filename=received.filename,
+        )
     if rejection is None:
         assert received.stored is not None  # (no stored object is a quick rejection)
         rejection = await duplicate_rejection(

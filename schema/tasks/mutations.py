@@ -19,6 +19,15 @@ def _result(outcome: Task | ActionRefused) -> IngestionTask | TaskActionRejected
     return IngestionTask.from_model(outcome)
 
 
+@strawberry.input(description="What to change before running a task again.")
+class RetryOptions:
+    allow_type_change: bool | None = strawberry.field(
+        default=None,
+        description="Ingest even when a column's type change would lose values in Druid (a "
+        "SCHEMA_CONFLICT the person accepts): the column takes the file's type.",
+    )
+
+
 @strawberry.type
 class TasksMutation:
     @strawberry.mutation(
@@ -26,10 +35,19 @@ class TasksMutation:
         description="Run a failed or cancelled task again, as a new attempt.",
     )
     async def retry_task(
-        self, info: strawberry.Info[Context, None], id: strawberry.ID
+        self,
+        info: strawberry.Info[Context, None],
+        id: strawberry.ID,
+        options: RetryOptions | None = None,
     ) -> TaskActionResult:
         workspace_id = info.context.member.workspace_id
-        return _result(await retry_task(info.context.services, str(id), workspace_id=workspace_id))
+        outcome = await retry_task(
+            info.context.services,
+            str(id),
+            workspace_id=workspace_id,
+            allow_type_change=options.allow_type_change if options else None,
+        )
+        return _result(outcome)
 
     @strawberry.mutation(
         permission_classes=[Editor], description="Stop a task that has not finished."

@@ -25,6 +25,16 @@ class IngestOptions:
         description="Ingest even when the same content already went into this datasource "
         "(otherwise rejected as DUPLICATE_FILE).",
     )
+    allow_type_change: bool = strawberry.field(
+        default=False,
+        description="Ingest even when a column's type differs from the dataset's in a way "
+        "Druid would lose values over (otherwise the task fails SCHEMA_CONFLICT).",
+    )
+    fixes_task: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The task whose quarantined rows this file fixes (same dataset): the two "
+        "tasks are linked (IngestionTask.fixesTask / fixedBy).",
+    )
 
     def to_model(self) -> model.IngestOptions:
         return model.IngestOptions(
@@ -33,6 +43,8 @@ class IngestOptions:
             sheet=self.sheet or None,
             delimiter=self.delimiter or None,
             allow_duplicate=self.allow_duplicate,
+            allow_type_change=self.allow_type_change,
+            fixes_task=str(self.fixes_task) if self.fixes_task else None,
         )
 
 
