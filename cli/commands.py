@@ -86,12 +86,32 @@ def upload(
     resumable_above: Annotated[
         int, typer.Option(help="Files of this many bytes and more go as resumable sessions.")
     ] = RESUMABLE_ABOVE,
+    fixes: Annotated[
+        str | None,
+        typer.Option(
+            "--fixes",
+            metavar="TASK_ID",
+            help="The file fixes this task's quarantined rows (same datasource): links them.",
+        ),
+    ] = None,
+    allow_type_change: Annotated[
+        bool,
+        typer.Option(
+            "--allow-type-change",
+            help="Ingest even when a column's type change would lose values (SCHEMA_CONFLICT).",
+        ),
+    ] = False,
 ) -> None:
     """Upload FILE(s) into a datasource.
 
     With --follow, exit code 0 only if every task SUCCEEDED. A large file whose upload was
     interrupted resumes when the same command is run again."""
-    options = {"mode": "REPLACE" if replace else "APPEND", "timestampColumn": timestamp_column}
+    options = {
+        "mode": "REPLACE" if replace else "APPEND",
+        "timestampColumn": timestamp_column,
+        "fixesTask": fixes,
+        "allowTypeChange": allow_type_change,
+    }
 
     async def work(client: SluiceClient) -> int:
         outcomes = await _send_all(client, files, datasource, options, resumable_above)
