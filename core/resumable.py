@@ -106,11 +106,7 @@ async def start(
         rejection = empty_file(filename)
     if rejection is None:
         rejection = await fixes_rejection(
-            svc,
-            options=options,
-            datasource=druid_name(workspace.druid_prefix, datasource),
-            workspace_id=workspace.id,
-            filename=filename,
+            svc, options=options, datasource=datasource, workspace=workspace, filename=filename
         )
     if rejection is not None:
         metrics.upload_received(rejection.code, 0)  # refused before any byte was sent

@@ -167,18 +167,18 @@ async def fixes_rejection(
     *,
     options: IngestOptions,
     datasource: str,
-    workspace_id: str,
+    workspace: Workspace,
     filename: str | None,
 ) -> UploadRejection | None:
     """INVALID_OPTIONS when `options.fixes_task` names no upload of this workspace into the
-    same datasource (its Druid name) that set rows aside: the link would be meaningless."""
+    same datasource that set rows aside: the link would be meaningless."""
     if options.fixes_task is None:
         return None
-    fixed = await svc.tasks.get(options.fixes_task, workspace_id=workspace_id)
+    fixed = await svc.tasks.get(options.fixes_task, workspace_id=workspace.id)
     problem = None
     if fixed is None or fixed.kind != TaskKind.INGEST:
         problem = f"there is no upload task {options.fixes_task}"
-    elif fixed.datasource != datasource:
+    elif fixed.datasource != druid_name(workspace.druid_prefix, datasource):
         problem = f"task {fixed.id} went into another dataset"
     elif not fixed.quarantine_key:
         problem = f"task {fixed.id} set no rows aside"
@@ -203,16 +203,13 @@ async def accept_upload(
 ) -> Task | UploadRejection:
     """Turn a received file into a QUEUED task and its job, or a rejection (raw object removed).
     `datasource` is the name the workspace's members use; Druid gets the prefixed name."""
+    filename = received.filename
     rejection = workspace_name_rejection(workspace, datasource, received.filename) or (
         quick_rejection(received, datasource=datasource, options=options, settings=svc.settings)
     )
     if rejection is None:
         rejection = await fixes_rejection(
-            svc,
-            options=options,
-            datasource=druid_name(workspace.druid_prefix, datasource),
-            workspace_id=workspace.id,
-            filename=received.filename,
+            svc, options=options, datasource=datasource, workspace=workspace, filename=filename
         )
     if rejection is None:
         assert received.stored is not None  # (no stored object is a quick rejection)

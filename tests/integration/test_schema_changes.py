@@ -45,14 +45,19 @@ SHOP = [("__time", "TIMESTAMP", "TIMESTAMP"), ("city", "STRING", "VARCHAR"),
         ("zip", "LONG", "BIGINT"), ("note", "STRING", "VARCHAR")]  # fmt: skip
 
 
+async def _validated(client: Any, worker: Any, db: Any, content: bytes) -> dict[str, Any]:
+    """The task of `content` uploaded into dataset "shop" (SHOP), once the worker is done."""
+    await _dataset(db, "shop", SHOP)
+    task = await upload_file(client, filename="f.csv", content=content, datasource="shop")
+    await worker()
+    return (await graphql(client, SCHEMA, id=task["id"]))["task"]  # type: ignore[no-any-return]
+
+
 async def test_added_and_missing_columns_are_reported_and_ingestion_goes_on(
     client: Any, worker: Any, db: Any
 ) -> None:
-    await _dataset(db, "shop", SHOP)
     content = b"ts,city,zip,tip\n2024-01-01,Paris,75001,1.5\n2024-01-02,Lyon,69001,2\n"
-    task = await upload_file(client, filename="more.csv", content=content, datasource="shop")
-    await worker()
-    done = (await graphql(client, SCHEMA, id=task["id"]))["task"]
+    done = await _validated(client, worker, db, content)
 
     changes = done["profile"]["schemaChanges"]
     assert changes == {"added": ["tip"], "missing": ["note"], "typeConflicts": []}
@@ -64,11 +69,9 @@ async def test_added_and_missing_columns_are_reported_and_ingestion_goes_on(
 async def test_a_type_change_that_loses_values_is_refused_until_accepted(
     client: Any, worker: Any, db: Any
 ) -> None:
-    await _dataset(db, "shop", SHOP)
     content = b"ts,city,zip,note\n2024-01-01,Paris,75001,a\n2024-01-02,Leeds,LS1 4AP,b\n"
-    task = await upload_file(client, filename="uk.csv", content=content, datasource="shop")
-    await worker()
-    failed = (await graphql(client, SCHEMA, id=task["id"]))["task"]
+    failed = await _validated(client, worker, db, content)
+    task = {"id": failed["id"]}
 
     assert failed["status"] == "FAILED"
     assert failed["error"]["code"] == "SCHEMA_CONFLICT"

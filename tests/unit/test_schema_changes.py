@@ -17,16 +17,10 @@ from core.profiling.schema_diff import change_notes, conflict_message, schema_ch
 
 def _profile(*columns: tuple[str, ColumnType], nulls: int = 0, time: str | None = "ts") -> Profile:
     return Profile(
-        format="csv",
-        encoding="utf-8",
-        delimiter=",",
-        sheet=None,
-        rows_total=3,
-        rows_valid=3,
-        rows_quarantined=0,
+        format="csv", encoding="utf-8", delimiter=",", sheet=None, rows_total=3, rows_valid=3,
+        rows_quarantined=0, timestamp=TimestampInfo(column=time),
         columns=tuple(ColumnProfile(n, t, null_count=nulls, distinct_count=3) for n, t in columns),
-        timestamp=TimestampInfo(column=time),
-    )
+    )  # fmt: skip
 
 
 def _dataset(*columns: tuple[str, ColumnType, str | None]) -> list[Column]:

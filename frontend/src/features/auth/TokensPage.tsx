@@ -1,18 +1,6 @@
-import {
-  Alert,
-  Button,
-  MenuItem,
-  Paper,
-  Stack,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  TextField,
-  Typography,
-} from "@mui/material";
+import { Alert, Button, MenuItem, Paper, Stack, TextField, Typography } from "@mui/material";
 import { type FormEvent, useState } from "react";
+import { DataTable } from "../../components/DataTable";
 import { ErrorNotice, Loading } from "../../components/States";
 import { describeError } from "../../components/errors";
 import type { Role } from "../../gql/types";
@@ -106,44 +94,39 @@ export function TokensPage() {
         />
       )}
       {data && (
-        <Table size="small" aria-label="Tokens">
-          <TableHead>
-            <TableRow>
-              <TableCell>Name</TableCell>
-              <TableCell>Role</TableCell>
-              <TableCell>Expires</TableCell>
-              <TableCell>Last used</TableCell>
-              <TableCell />
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {data.apiTokens.map((t) => (
-              <TableRow key={t.id}>
-                <TableCell>{t.name}</TableCell>
-                <TableCell>{t.role.toLowerCase()}</TableCell>
-                <TableCell>
-                  {t.expiresAt ? new Date(t.expiresAt).toLocaleDateString() : "never"}
-                </TableCell>
-                <TableCell>
-                  {t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : "never"}
-                </TableCell>
-                <TableCell align="right">
-                  {t.revokedAt ? (
-                    "revoked"
-                  ) : (
-                    <Button
-                      size="small"
-                      color="error"
-                      onClick={() => void revoke({ variables: { id: t.id } })}
-                    >
-                      Revoke
-                    </Button>
-                  )}
-                </TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+        <DataTable
+          label="Tokens"
+          rows={data.apiTokens}
+          rowKey={(t) => t.id}
+          columns={[
+            { header: "Name", cell: (t) => t.name },
+            { header: "Role", cell: (t) => t.role.toLowerCase() },
+            {
+              header: "Expires",
+              cell: (t) => (t.expiresAt ? new Date(t.expiresAt).toLocaleDateString() : "never"),
+            },
+            {
+              header: "Last used",
+              cell: (t) => (t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : "never"),
+            },
+            {
+              header: null,
+              align: "right",
+              cell: (t) =>
+                t.revokedAt ? (
+                  "revoked"
+                ) : (
+                  <Button
+                    size="small"
+                    color="error"
+                    onClick={() => void revoke({ variables: { id: t.id } })}
+                  >
+                    Revoke
+                  </Button>
+                ),
+            },
+          ]}
+        />
       )}
     </Stack>
   );

@@ -1,30 +1,15 @@
 import { Alert, AlertTitle, Button, Link, Stack, Typography } from "@mui/material";
-import { useState } from "react";
 import { Link as RouterLink } from "react-router";
-import { describeError, errorHeadline, isFileProblem } from "../../components/errors";
+import { errorHeadline, isFileProblem } from "../../components/errors";
 import type { TaskSummaryFragment } from "../../gql/types";
-import { useRetryTask } from "../../operations/retryTask";
+import { useRetryAction } from "../../operations/retryTask";
 import { STATUS_LABEL } from "./taskStatus";
 
 /** Why the task failed, in plain words, and what the person can do about it. */
 export function FailurePanel({ task }: { task: TaskSummaryFragment }) {
-  const [retryTask, { loading }] = useRetryTask();
-  const [retryError, setRetryError] = useState<string | null>(null);
+  const { run: retry, loading, problem: retryError } = useRetryAction(task.id);
   const error = task.error;
   if (task.status !== "FAILED") return null;
-
-  const retry = async () => {
-    setRetryError(null);
-    try {
-      const result = await retryTask({ variables: { id: task.id } });
-      const outcome = result.data?.retryTask;
-      if (!outcome) setRetryError("The server did not answer the retry.");
-      else if (outcome.__typename === "TaskActionRejected")
-        setRetryError(`${errorHeadline(outcome.code)}. ${outcome.message}`);
-    } catch (caught) {
-      setRetryError(describeError(caught));
-    }
-  };
 
   return (
     <Alert
@@ -36,7 +21,7 @@ export function FailurePanel({ task }: { task: TaskSummaryFragment }) {
             color="inherit"
             variant="outlined"
             size="small"
-            onClick={retry}
+            onClick={() => void retry()}
             disabled={loading}
           >
             {loading ? "Retrying…" : "Retry"}
