@@ -323,7 +323,8 @@ class IngestionTask:
             profile=Profile.from_model(task.profile) if task.profile else None,
             has_quarantine=bool(task.quarantine_key),
             quarantine_key=task.quarantine_key,
-            fixes_task_id=task.options.fixes_task,
+            # (a rollback copies its target's options: the link is the ingestion's only)
+            fixes_task_id=task.options.fixes_task if task.kind == model.TaskKind.INGEST else None,
             fixed_by_ids=task.fixed_by,
         )
 
