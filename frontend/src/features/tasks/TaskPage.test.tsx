@@ -325,7 +325,7 @@ describe("task page", () => {
     );
     await user.click(within(dialog).getByRole("button", { name: "Roll back" }));
     expect(await screen.findByTestId("rollback-problem")).toHaveTextContent(
-      "Cannot roll back: upload t-2 came after it. Roll back the later uploads first (newest first).",
+      "Rollback failed: Cannot roll back. upload t-2 came after it. Roll back the later uploads first (newest first).",
     );
   });
 });
