@@ -1,49 +1,51 @@
-import { Table, TableBody, TableCell, TableHead, TableRow, type SxProps } from "@mui/material";
+import { Table, TableBody, TableCell, TableContainer, TableHead, TableRow } from "@mui/material";
 import type { ReactNode } from "react";
 
-export type DataColumn<T> = {
-  header: ReactNode;
-  cell: (row: T) => ReactNode;
+/** A column's heading; `hideBelow` drops the column on screens narrower than that breakpoint. */
+export type Column = {
+  label: string;
   align?: "right";
-  sx?: SxProps;
+  title?: string;
+  hideBelow?: "sm" | "md";
 };
 
-/** A small table: one header row, then one row per item with a cell per column. */
-export function DataTable<T>({
+/** A small bordered table: a header row from `columns`, then the rows given as children. */
+export function DataTable({
   label,
   columns,
-  rows,
-  rowKey,
-  rowTestId,
+  children,
+  testId,
 }: {
   label: string;
-  columns: DataColumn<T>[];
-  rows: readonly T[];
-  rowKey: (row: T) => string | number;
-  rowTestId?: string;
+  columns: readonly Column[];
+  children: ReactNode;
+  testId?: string;
 }) {
   return (
-    <Table size="small" aria-label={label}>
-      <TableHead>
-        <TableRow>
-          {columns.map((column, i) => (
-            <TableCell key={i} align={column.align}>
-              {column.header}
-            </TableCell>
-          ))}
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {rows.map((row) => (
-          <TableRow key={rowKey(row)} data-testid={rowTestId}>
-            {columns.map((column, i) => (
-              <TableCell key={i} align={column.align} sx={column.sx}>
-                {column.cell(row)}
+    <TableContainer
+      sx={{ border: 1, borderColor: "divider", borderRadius: 1, bgcolor: "background.paper" }}
+    >
+      <Table size="small" aria-label={label}>
+        <TableHead>
+          <TableRow>
+            {columns.map((column) => (
+              <TableCell
+                key={column.label}
+                align={column.align}
+                title={column.title}
+                sx={
+                  column.hideBelow
+                    ? { display: { xs: "none", [column.hideBelow]: "table-cell" } }
+                    : undefined
+                }
+              >
+                {column.label}
               </TableCell>
             ))}
           </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+        </TableHead>
+        <TableBody data-testid={testId}>{children}</TableBody>
+      </Table>
+    </TableContainer>
   );
 }

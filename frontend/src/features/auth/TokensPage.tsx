@@ -1,6 +1,16 @@
-import { Alert, Button, MenuItem, Paper, Stack, TextField, Typography } from "@mui/material";
+import {
+  Alert,
+  Button,
+  MenuItem,
+  Paper,
+  Stack,
+  TableCell,
+  TableRow,
+  TextField,
+  Typography,
+} from "@mui/material";
 import { type FormEvent, useState } from "react";
-import { DataTable } from "../../components/DataTable";
+import { DataTable, type Column } from "../../components/DataTable";
 import { ErrorNotice, Loading } from "../../components/States";
 import { describeError } from "../../components/errors";
 import type { Role } from "../../gql/types";
@@ -8,6 +18,13 @@ import { useApiTokens, useCreateToken, useRevokeToken } from "../../operations/a
 import { useSession } from "./session";
 
 const ROLES: Role[] = ["VIEWER", "EDITOR", "ADMIN"];
+const TOKEN_COLUMNS: Column[] = [
+  { label: "Name" },
+  { label: "Role" },
+  { label: "Expires" },
+  { label: "Last used" },
+  { label: "" },
+];
 
 /** API tokens of the current workspace: create (shown once), list, revoke. Admins only. */
 export function TokensPage() {
@@ -94,26 +111,19 @@ export function TokensPage() {
         />
       )}
       {data && (
-        <DataTable
-          label="Tokens"
-          rows={data.apiTokens}
-          rowKey={(t) => t.id}
-          columns={[
-            { header: "Name", cell: (t) => t.name },
-            { header: "Role", cell: (t) => t.role.toLowerCase() },
-            {
-              header: "Expires",
-              cell: (t) => (t.expiresAt ? new Date(t.expiresAt).toLocaleDateString() : "never"),
-            },
-            {
-              header: "Last used",
-              cell: (t) => (t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : "never"),
-            },
-            {
-              header: null,
-              align: "right",
-              cell: (t) =>
-                t.revokedAt ? (
+        <DataTable label="Tokens" columns={TOKEN_COLUMNS}>
+          {data.apiTokens.map((t) => (
+            <TableRow key={t.id}>
+              <TableCell>{t.name}</TableCell>
+              <TableCell>{t.role.toLowerCase()}</TableCell>
+              <TableCell>
+                {t.expiresAt ? new Date(t.expiresAt).toLocaleDateString() : "never"}
+              </TableCell>
+              <TableCell>
+                {t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : "never"}
+              </TableCell>
+              <TableCell align="right">
+                {t.revokedAt ? (
                   "revoked"
                 ) : (
                   <Button
@@ -123,10 +133,11 @@ export function TokensPage() {
                   >
                     Revoke
                   </Button>
-                ),
-            },
-          ]}
-        />
+                )}
+              </TableCell>
+            </TableRow>
+          ))}
+        </DataTable>
       )}
     </Stack>
   );

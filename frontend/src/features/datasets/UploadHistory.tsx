@@ -1,7 +1,7 @@
-import { Button, Link, Stack, Typography } from "@mui/material";
+import { Button, Link, Stack, TableCell, TableRow, Typography } from "@mui/material";
 import { useState } from "react";
 import { Link as RouterLink } from "react-router";
-import { DataTable } from "../../components/DataTable";
+import { DataTable, type Column } from "../../components/DataTable";
 import { formatCount, formatDateTime } from "../../format";
 import type { DatasetUploadsQuery } from "../../gql/types";
 import { useDatasetUploads } from "../../operations/datasetUploads";
@@ -9,6 +9,16 @@ import { RollbackPanel } from "../tasks/RollbackPanel";
 import { StatusChip } from "../tasks/StatusChip";
 
 type Upload = NonNullable<DatasetUploadsQuery["datasource"]>["uploads"]["items"][number];
+
+const UPLOAD_COLUMNS: Column[] = [
+  { label: "When" },
+  { label: "File" },
+  { label: "Mode" },
+  { label: "Status" },
+  { label: "Rows", align: "right" },
+  { label: "Quarantined" },
+  { label: "Actions" },
+];
 
 /** The dataset's accounting of set-aside rows: how many, and which uploads fixed them (or,
  * for a fix, which upload's rows it brought in). */
@@ -50,27 +60,24 @@ export function UploadHistory({ name }: { name: string }) {
   if (!page) return null;
   return (
     <Stack spacing={1} data-testid="upload-history">
-      <DataTable<Upload>
-        label="Uploads"
-        rows={page.items}
-        rowKey={(task) => task.id}
-        columns={[
-          { header: "When", cell: (task) => formatDateTime(task.createdAt) },
-          {
-            header: "File",
-            cell: (task) => (
+      <DataTable label="Uploads" columns={UPLOAD_COLUMNS}>
+        {page.items.map((task) => (
+          <TableRow key={task.id}>
+            <TableCell>{formatDateTime(task.createdAt)}</TableCell>
+            <TableCell>
               <Link component={RouterLink} to={`/tasks/${task.id}`}>
                 {task.filename}
               </Link>
-            ),
-          },
-          { header: "Mode", cell: (task) => (task.mode === "REPLACE" ? "replace" : "append") },
-          { header: "Status", cell: (task) => <StatusChip status={task.status} /> },
-          { header: "Rows", align: "right", cell: (task) => formatCount(task.rowsIngested) },
-          { header: "Quarantined", cell: (task) => <QuarantineAccount task={task} /> },
-          {
-            header: "Actions",
-            cell: (task) => (
+            </TableCell>
+            <TableCell>{task.mode === "REPLACE" ? "replace" : "append"}</TableCell>
+            <TableCell>
+              <StatusChip status={task.status} />
+            </TableCell>
+            <TableCell align="right">{formatCount(task.rowsIngested)}</TableCell>
+            <TableCell>
+              <QuarantineAccount task={task} />
+            </TableCell>
+            <TableCell>
               <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
                 <RollbackPanel task={task} />
                 {task.hasQuarantine && (
@@ -79,10 +86,10 @@ export function UploadHistory({ name }: { name: string }) {
                   </Link>
                 )}
               </Stack>
-            ),
-          },
-        ]}
-      />
+            </TableCell>
+          </TableRow>
+        ))}
+      </DataTable>
       <Stack direction="row" spacing={1}>
         {cursors.length > 1 && (
           <Button onClick={() => setCursors(cursors.slice(0, -1))}>Newer uploads</Button>

@@ -1,13 +1,15 @@
-import { Alert, AlertTitle, Button, Link, Stack, Typography } from "@mui/material";
+import { Alert, AlertTitle, Link, Stack, Typography } from "@mui/material";
 import { Link as RouterLink } from "react-router";
+import { ActionButton } from "../../components/ActionButton";
 import { errorHeadline, isFileProblem } from "../../components/errors";
 import type { TaskSummaryFragment } from "../../gql/types";
-import { useRetryAction } from "../../operations/retryTask";
+import { RETRY_TASK } from "../../operations/retryTask";
+import { useAction } from "../../operations/useAction";
 import { STATUS_LABEL } from "./taskStatus";
 
 /** Why the task failed, in plain words, and what the person can do about it. */
 export function FailurePanel({ task }: { task: TaskSummaryFragment }) {
-  const { run: retry, loading, problem: retryError } = useRetryAction(task.id);
+  const retry = useAction(RETRY_TASK, (data) => data.retryTask);
   const error = task.error;
   if (task.status !== "FAILED") return null;
 
@@ -17,15 +19,14 @@ export function FailurePanel({ task }: { task: TaskSummaryFragment }) {
       data-testid="failure"
       action={
         error?.retryable !== false ? (
-          <Button
-            color="inherit"
-            variant="outlined"
+          <ActionButton
+            busy={retry.loading}
+            busyLabel="Retrying…"
             size="small"
-            onClick={() => void retry()}
-            disabled={loading}
+            onClick={() => void retry.run({ id: task.id })}
           >
-            {loading ? "Retrying…" : "Retry"}
-          </Button>
+            Retry
+          </ActionButton>
         ) : undefined
       }
     >
@@ -51,9 +52,9 @@ export function FailurePanel({ task }: { task: TaskSummaryFragment }) {
             .
           </Typography>
         )}
-        {retryError && (
+        {retry.problem && (
           <Typography variant="body2" role="alert">
-            Retry failed: {retryError}
+            Retry failed: {retry.problem}
           </Typography>
         )}
       </Stack>

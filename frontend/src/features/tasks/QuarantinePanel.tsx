@@ -1,10 +1,10 @@
-import { Alert, Button, Stack, Typography } from "@mui/material";
+import { Alert, Button, Stack, TableCell, TableRow, Typography } from "@mui/material";
 import { Link as RouterLink } from "react-router";
-import { DataTable } from "../../components/DataTable";
+import { DataTable, type Column } from "../../components/DataTable";
 import type { TaskQuarantineFragment, TaskSummaryFragment } from "../../gql/types";
 import { formatCount } from "../../format";
 
-type Row = TaskQuarantineFragment["quarantinePreview"][number];
+const QUARANTINE_COLUMNS: Column[] = [{ label: "Row" }, { label: "Reason" }, { label: "Values" }];
 
 /** Where the upload page starts pre-filled to upload the fixed rows of `task`. */
 export function fixUploadPath(task: { id: string; datasource: string }): string {
@@ -26,25 +26,19 @@ export function QuarantinePanel({ task }: { task: TaskSummaryFragment & TaskQuar
         Sluice leaves them out when the file comes back.
         {rows.length < total && ` The first ${rows.length} are shown here.`}
       </Typography>
-      <DataTable<Row>
-        label="Quarantined rows"
-        rows={rows}
-        rowKey={(row) => row.sourceRow}
-        rowTestId="quarantined-row"
-        columns={[
-          {
-            header: "Row",
-            cell: (row) => formatCount(row.sourceRow),
-            sx: { whiteSpace: "nowrap" },
-          },
-          { header: "Reason", cell: (row) => row.reason },
-          {
-            header: "Values",
-            cell: (row) => row.values.map((v) => `${v.column}=${v.value}`).join(", "),
-            sx: { fontFamily: "monospace", fontSize: "0.8rem", wordBreak: "break-word" },
-          },
-        ]}
-      />
+      <DataTable label="Quarantined rows" columns={QUARANTINE_COLUMNS}>
+        {rows.map((row) => (
+          <TableRow key={row.sourceRow} data-testid="quarantined-row">
+            <TableCell sx={{ whiteSpace: "nowrap" }}>{formatCount(row.sourceRow)}</TableCell>
+            <TableCell>{row.reason}</TableCell>
+            <TableCell
+              sx={{ fontFamily: "monospace", fontSize: "0.8rem", wordBreak: "break-word" }}
+            >
+              {row.values.map((v) => `${v.column}=${v.value}`).join(", ")}
+            </TableCell>
+          </TableRow>
+        ))}
+      </DataTable>
       <Stack direction="row" spacing={1}>
         {task.quarantineUrl?.__typename === "QuarantineLink" && (
           <Button variant="outlined" size="small" href={task.quarantineUrl.url} download>

@@ -1,6 +1,8 @@
-import { Alert, AlertTitle, Button, Stack, Typography } from "@mui/material";
+import { Alert, AlertTitle, Stack, Typography } from "@mui/material";
+import { ActionButton } from "../../components/ActionButton";
 import type { TaskDetailFragment, ValidationReportFragment } from "../../gql/types";
-import { useRetryAction } from "../../operations/retryTask";
+import { RETRY_TASK } from "../../operations/retryTask";
+import { useAction } from "../../operations/useAction";
 import { TYPE_LABEL } from "./ValidationReport";
 
 type Changes = NonNullable<ValidationReportFragment["schemaChanges"]>;
@@ -39,24 +41,25 @@ export function SchemaChangesNote({ changes }: { changes: Changes }) {
 
 /** On a task refused SCHEMA_CONFLICT: run it again, accepting the type change, in one click. */
 export function TypeChangeAction({ task }: { task: TaskDetailFragment }) {
-  const { run, loading, problem } = useRetryAction(task.id);
+  const retry = useAction(RETRY_TASK, (data) => data.retryTask);
   const conflicts = task.profile?.schemaChanges?.typeConflicts.filter((c) => c.wouldLoseValues);
   if (task.status !== "FAILED" || task.error?.code !== "SCHEMA_CONFLICT" || !conflicts?.length)
     return null;
 
   return (
     <Stack spacing={1} sx={{ alignItems: "flex-start" }}>
-      <Button
+      <ActionButton
         variant="contained"
         color="warning"
-        onClick={() => void run({ allowTypeChange: true })}
-        disabled={loading}
+        busy={retry.loading}
+        busyLabel="Starting…"
+        onClick={() => void retry.run({ id: task.id, options: { allowTypeChange: true } })}
       >
-        {loading ? "Starting…" : typeChangeLabel(conflicts)}
-      </Button>
-      {problem && (
+        {typeChangeLabel(conflicts)}
+      </ActionButton>
+      {retry.problem && (
         <Typography variant="body2" role="alert">
-          Could not start it: {problem}
+          Could not start it: {retry.problem}
         </Typography>
       )}
     </Stack>
