@@ -8,14 +8,40 @@ import {
   Stack,
   TextField,
 } from "@mui/material";
-import type { WriteMode } from "../../gql/types";
+import type { ColumnType, ColumnTypeInput, WriteMode } from "../../gql/types";
 
 export type OptionsState = {
   mode: WriteMode;
   timestampColumn: string;
   sheet: string;
   delimiter: string;
+  columnTypes: string;
 };
+
+const REQUESTABLE: readonly ColumnType[] = ["LONG", "DOUBLE", "STRING"];
+
+/** "zip=STRING, id=LONG" as column types, or the first piece that is not COLUMN=TYPE. */
+export function parseColumnTypes(
+  text: string,
+): { types: ColumnTypeInput[]; problem: null } | { types: null; problem: string } {
+  const types: ColumnTypeInput[] = [];
+  for (const piece of text
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const at = piece.lastIndexOf("=");
+    const column = piece.slice(0, at).trim();
+    const type = piece
+      .slice(at + 1)
+      .trim()
+      .toUpperCase() as ColumnType;
+    if (at < 1 || !REQUESTABLE.includes(type)) {
+      return { types: null, problem: `"${piece}" is not COLUMN=LONG, DOUBLE or STRING.` };
+    }
+    types.push({ column, type });
+  }
+  return { types, problem: null };
+}
 
 export function IngestOptionsFields({
   value,
@@ -28,6 +54,7 @@ export function IngestOptionsFields({
   showSheet: boolean;
   showDelimiter: boolean;
 }) {
+  const columnTypes = parseColumnTypes(value.columnTypes);
   return (
     <Stack spacing={2}>
       <FormControl>
@@ -77,6 +104,19 @@ export function IngestOptionsFields({
           </FormControl>
         )}
       </Stack>
+      <TextField
+        label="Column types"
+        value={value.columnTypes}
+        onChange={(event) => onChange({ ...value, columnTypes: event.target.value })}
+        error={columnTypes.problem !== null}
+        helperText={
+          columnTypes.problem ??
+          "Optional, e.g. zip=LONG, id=STRING. Sluice keeps codes like 00501 and very long " +
+            "numbers as text so they stay exact; LONG or DOUBLE makes them numbers anyway."
+        }
+        fullWidth
+        slotProps={{ htmlInput: { spellCheck: false } }}
+      />
     </Stack>
   );
 }
