@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from core.druid.spec import epoch_millis
+from core.druid.spec import build_ingestion_spec, epoch_millis
 from core.model import IngestOptions
 from core.profiling import validate_file
 from core.settings import Settings
@@ -27,6 +27,7 @@ from tests.graphql_ops import get_task, upload_file
 from tests.hostile.cases import CASES, Case
 from tests.hostile.on_druid import Row, as_read_by_druid, expected_rows
 from tests.hostile.test_hostile import LIMITS
+from workers import pipeline
 
 pytestmark = pytest.mark.druid
 
@@ -110,3 +111,40 @@ async def _landed(
     rows = await druid_sql.rows(f'SELECT * FROM "{datasource}"')
     found = [as_read_by_druid(r | {"__time": epoch_millis(r["__time"])}, result) for r in rows]
     return sorted(found, key=repr), sorted(expected_rows(result, upload), key=repr)
+
+
+@pytest.mark.timeout(600)
+async def test_a_value_druid_reads_differently_fails_the_task_naming_its_row(
+    druid_settings: Settings,
+    druid: Any,
+    redis: Any,
+    db: Any,
+    clean: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A spec injected to read `zip` as LONG (Sluice keeps it as text): the task must fail
+    with the first row Druid changed, numbered as in the upload (row 2, blank, is
+    quarantined), and leave no row behind."""
+
+    def zip_as_long(**arguments: Any) -> dict[str, Any]:
+        spec = build_ingestion_spec(**arguments)
+        for dimension in spec["spec"]["dataSchema"]["dimensionsSpec"]["dimensions"]:
+            if dimension["name"] == "zip":
+                dimension["type"] = "long"
+        return spec
+
+    monkeypatch.setattr(pipeline, "build_ingestion_spec", zip_as_long)
+    datasource = f"druidtest_{RUN_ID}_{uuid.uuid4().hex[:6]}"
+    _created_datasources.add(datasource)
+    content = b"ts,zip\n2024-01-01T00:00:00Z,10001\n\n2024-01-01T01:00:00Z,00501\n"
+    async with api_client(druid_settings, await grant(db)) as client:
+        task = await upload_file(
+            client, filename="zips.csv", content=content, datasource=datasource
+        )
+        await run_worker(druid_settings, redis)
+        task = await get_task(client, task["id"])
+
+    assert task["status"] == "FAILED"
+    assert task["error"]["code"] == "RECONCILIATION_MISMATCH"
+    assert "column zip: 1 value differs; first: row 3 `00501` → `501`" in task["error"]["message"]
+    assert task["rowsIngested"] == 0
