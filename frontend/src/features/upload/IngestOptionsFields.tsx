@@ -1,7 +1,6 @@
 import {
   FormControl,
   FormControlLabel,
-  FormHelperText,
   FormLabel,
   Radio,
   RadioGroup,
@@ -55,6 +54,10 @@ export function IngestOptionsFields({
   showDelimiter: boolean;
 }) {
   const columnTypes = parseColumnTypes(value.columnTypes);
+  const bind = (key: "timestampColumn" | "delimiter" | "sheet" | "columnTypes") => ({
+    text: value[key],
+    onText: (text: string) => onChange({ ...value, [key]: text }),
+  });
   return (
     <Stack spacing={2}>
       <FormControl>
@@ -74,49 +77,66 @@ export function IngestOptionsFields({
         </RadioGroup>
       </FormControl>
       <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
-        <TextField
+        <TextOption
           label="Timestamp column"
-          value={value.timestampColumn}
-          onChange={(event) => onChange({ ...value, timestampColumn: event.target.value })}
           helperText="Leave empty to detect it from the data."
-          fullWidth
-          slotProps={{ htmlInput: { spellCheck: false } }}
+          {...bind("timestampColumn")}
         />
         {showDelimiter && (
-          <TextField
+          <TextOption
             label="Delimiter (CSV)"
-            value={value.delimiter}
-            onChange={(event) => onChange({ ...value, delimiter: event.target.value })}
             helperText="Leave empty to detect it. Type \t for tab."
-            fullWidth
-            slotProps={{ htmlInput: { spellCheck: false, maxLength: 2 } }}
+            maxLength={2}
+            {...bind("delimiter")}
           />
         )}
         {showSheet && (
-          <FormControl fullWidth>
-            <TextField
-              label="Sheet (XLSX)"
-              value={value.sheet}
-              onChange={(event) => onChange({ ...value, sheet: event.target.value })}
-              slotProps={{ htmlInput: { spellCheck: false } }}
-            />
-            <FormHelperText>Leave empty to read the first sheet.</FormHelperText>
-          </FormControl>
+          <TextOption
+            label="Sheet (XLSX)"
+            helperText="Leave empty to read the first sheet."
+            {...bind("sheet")}
+          />
         )}
       </Stack>
-      <TextField
+      <TextOption
         label="Column types"
-        value={value.columnTypes}
-        onChange={(event) => onChange({ ...value, columnTypes: event.target.value })}
-        error={columnTypes.problem !== null}
         helperText={
           columnTypes.problem ??
           "Optional, e.g. zip=LONG, id=STRING. Sluice keeps codes like 00501 and very long " +
             "numbers as text so they stay exact; LONG or DOUBLE makes them numbers anyway."
         }
-        fullWidth
-        slotProps={{ htmlInput: { spellCheck: false } }}
+        error={columnTypes.problem !== null}
+        {...bind("columnTypes")}
       />
     </Stack>
+  );
+}
+
+/** A free-text option, typed as is (no spelling checks); empty lets Sluice decide. */
+function TextOption({
+  label,
+  helperText,
+  maxLength,
+  error,
+  text,
+  onText,
+}: {
+  label: string;
+  helperText: string;
+  maxLength?: number;
+  error?: boolean;
+  text: string;
+  onText: (text: string) => void;
+}) {
+  return (
+    <TextField
+      label={label}
+      value={text}
+      onChange={(event) => onText(event.target.value)}
+      helperText={helperText}
+      error={error}
+      fullWidth
+      slotProps={{ htmlInput: { spellCheck: false, maxLength } }}
+    />
   );
 }
