@@ -7,9 +7,18 @@ from typing import Annotated
 import strawberry
 
 from core import model
-from schema.enums import WriteMode
+from schema.enums import ColumnType, WriteMode
 from schema.errors import InvalidArgument, UserError
 from schema.tasks.types import IngestionTask
+
+
+@strawberry.input(description="The type one column gets instead of the inferred one.")
+class ColumnTypeInput:
+    column: str = strawberry.field(description="The column's name, as in the file's header.")
+    type: ColumnType = strawberry.field(
+        description="LONG or DOUBLE: numbers, converted as Druid converts them (leading zeros "
+        "dropped, digits beyond a double rounded); STRING: every value as written."
+    )
 
 
 @strawberry.input(description="How to ingest a file. Every field is optional.")
@@ -35,6 +44,11 @@ class IngestOptions:
         description="The task whose quarantined rows this file fixes (same dataset): the two "
         "tasks are linked (IngestionTask.fixesTask / fixedBy).",
     )
+    column_types: list[ColumnTypeInput] | None = strawberry.field(
+        default=None,
+        description="Types chosen per column (LONG, DOUBLE or STRING), e.g. a column of codes "
+        "Sluice keeps as text because of leading zeros, made a number on purpose.",
+    )
 
     def to_model(self) -> model.IngestOptions:
         return model.IngestOptions(
@@ -45,6 +59,10 @@ class IngestOptions:
             allow_duplicate=self.allow_duplicate,
             allow_type_change=self.allow_type_change,
             fixes_task=str(self.fixes_task) if self.fixes_task else None,
+            column_types=tuple(
+                model.ColumnTypeRequest(c.column, model.ColumnType(c.type))
+                for c in self.column_types or ()
+            ),
         )
 
 

@@ -19,7 +19,7 @@ import { formatBytes } from "../../format";
 import type { IngestOptions } from "../../gql/types";
 import { DatasourceField, useDatasourceNameCheck } from "./DatasourceField";
 import { Dropzone } from "./Dropzone";
-import { IngestOptionsFields, type OptionsState } from "./IngestOptionsFields";
+import { IngestOptionsFields, type OptionsState, parseColumnTypes } from "./IngestOptionsFields";
 import { UploadRow } from "./UploadRow";
 import { useUploads } from "./UploadsProvider";
 
@@ -32,6 +32,7 @@ function toIngestOptions(options: OptionsState): IngestOptions {
     timestampColumn: options.timestampColumn.trim() || null,
     sheet: options.sheet.trim() || null,
     delimiter: options.delimiter === "\\t" ? "\t" : options.delimiter || null,
+    columnTypes: parseColumnTypes(options.columnTypes).types,
   };
 }
 
@@ -47,6 +48,7 @@ export function UploadPage() {
     timestampColumn: "",
     sheet: "",
     delimiter: "",
+    columnTypes: "",
   });
   const [submitted, setSubmitted] = useState(false);
   const check = useDatasourceNameCheck(datasource);
@@ -61,7 +63,11 @@ export function UploadPage() {
       ];
     });
 
-  const canSubmit = files.length > 0 && !check.problem && !check.checking;
+  const canSubmit =
+    files.length > 0 &&
+    !check.problem &&
+    !check.checking &&
+    parseColumnTypes(options.columnTypes).problem === null;
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     setSubmitted(true);
