@@ -27,6 +27,7 @@ class ErrorCode(enum.StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
     RATE_LIMITED = "RATE_LIMITED"
+    COST_LIMIT = "COST_LIMIT"  # a GraphQL request that asks for too much (schema/cost.py)
     TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"  # a subscription cap (core/broadcast.py)
     QUARANTINE_MISSING = "QUARANTINE_MISSING"  # the quarantine file is gone from S3
 
