@@ -29,7 +29,7 @@ class AuthProblem(Exception):
     to do instead (shown to the person, or printed by sluice-admin)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: the GraphQL type ApiTokenInfo extends it
 class ApiToken:
     id: str
     name: str

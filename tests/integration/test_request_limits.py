@@ -96,14 +96,25 @@ async def _error_for(ws: Any, operation_id: str) -> dict[str, Any]:
                 return error
 
 
+async def _second_feed_refusal(settings: Settings, db: Any, **update: int) -> dict[str, Any]:
+    """Start two feeds on one connection of an API with `update`d settings: the error the
+    second gets, once the connection has shown it is still open (a ping answered)."""
+    auth = await grant(db)
+    with serving_http(settings.model_copy(update=update)) as url:
+        async with _socket(url, auth) as ws:
+            await _start(ws, "1")
+            await _start(ws, "2")
+            error = await _error_for(ws, "2")
+            await ws.send(json.dumps({"type": "ping"}))
+            while (message := json.loads(await ws.recv()))["type"] != "pong":
+                assert message.get("id") == "1", message  # only the first one's messages
+    return error
+
+
 async def test_a_subscription_over_budget_is_refused(
     settings: Settings, db: Any, clean: None
 ) -> None:
-    auth = await grant(db)
-    with serving_http(settings.model_copy(update={"graphql_max_cost": 0})) as url:
-        async with _socket(url, auth) as ws:
-            await _start(ws, "1")
-            error = await _error_for(ws, "1")
+    error = await _second_feed_refusal(settings, db, graphql_max_cost=0)
     assert error["extensions"]["code"] == "COST_LIMIT"
 
 
@@ -138,14 +149,6 @@ async def test_queries_are_rate_limited_per_token_and_per_address(
 async def test_subscriptions_are_rate_limited_and_the_connection_stays(
     settings: Settings, db: Any, clean: None
 ) -> None:
-    auth = await grant(db)
-    with serving_http(settings.model_copy(update={"subscription_rate_per_minute": 1})) as url:
-        async with _socket(url, auth) as ws:
-            await _start(ws, "1")
-            await _start(ws, "2")
-            error = await _error_for(ws, "2")
-            await ws.send(json.dumps({"type": "ping"}))
-            while (message := json.loads(await ws.recv()))["type"] != "pong":
-                assert message.get("id") == "1", message  # only the first one's items
+    error = await _second_feed_refusal(settings, db, subscription_rate_per_minute=1)
     assert error["extensions"]["code"] == "RATE_LIMITED"
     assert 1 <= error["extensions"]["retryAfter"] <= 60
