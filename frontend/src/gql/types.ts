@@ -288,6 +288,29 @@ export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type MeQuery = { __typename: 'Query', me: { __typename: 'Me', email: string | null, workspace: string | null, role: Role | null, workspaces: Array<{ __typename: 'WorkspaceMembership', slug: string, role: Role }> } };
 
+export type MembersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MembersQuery = { __typename: 'Query', members: Array<{ __typename: 'Member', email: string, role: Role }> };
+
+export type SetMemberMutationVariables = Exact<{
+  email: string;
+  role: Role;
+}>;
+
+
+export type SetMemberMutation = { __typename: 'Mutation', setMember:
+    | { __typename: 'AuthRejected', code: ErrorCode, message: string }
+    | { __typename: 'Member', email: string, role: Role }
+   };
+
+export type RemoveMemberMutationVariables = Exact<{
+  email: string;
+}>;
+
+
+export type RemoveMemberMutation = { __typename: 'Mutation', removeMember: boolean };
+
 export type StartUploadMutationVariables = Exact<{
   filename: string;
   sizeBytes: number;
