@@ -39,6 +39,10 @@ BAD_TOKEN = (
     "The API token or session sent with this request is unknown, expired or revoked. "
     "Sign in again, or ask a workspace admin for a new token."
 )
+GRAPHIQL_SIGN_IN = (
+    "GraphiQL is for signed-in users. Sign in on the web app first (/), then open /graphql "
+    "again; a GraphQL client sends its API token as `Authorization: Bearer <token>`."
+)
 UPLOAD_ROLE = (
     "Uploading needs the EDITOR role in a workspace. Sign in, or send an editor's API token "
     "as `Authorization: Bearer <token>`."
@@ -181,20 +185,27 @@ class GraphQLEndpoint:
             scope.setdefault("state", {})["identity"] = identity
             content_type = request.headers.get("content-type", "")
             if scope["method"] == "POST" and content_type.startswith("multipart/form-data"):
-                response = await self._upload(request, identity)
+                response: Response | None = await self._upload(request, identity)
+            else:
+                response = await self._refusal(request, identity)
+            if response is not None:
                 await response(scope, receive, send)
                 return
-            if scope["method"] == "POST" or "query" in request.query_params:  # not GraphiQL
-                refused = await operation_refusal(
-                    services_of(request),
-                    subscription=False,
-                    caller=identity.caller,
-                    address=address_of(request),
-                )
-                if refused is not None:
-                    await _rate_limited(refused)(scope, receive, send)
-                    return
         await self.strawberry(scope, receive, send)
+
+    async def _refusal(self, request: Request, identity: Identity) -> Response | None:
+        """The answer instead of Strawberry's: GraphiQL's page for someone not signed in, or
+        an operation over the caller's rate limit."""
+        if request.method == "GET" and "query" not in request.query_params:  # GraphiQL
+            anonymous = identity.caller is None and identity.session is None
+            return _problem(401, GRAPHIQL_SIGN_IN, "UNAUTHENTICATED") if anonymous else None
+        refused = await operation_refusal(
+            services_of(request),
+            subscription=False,
+            caller=identity.caller,
+            address=address_of(request),
+        )
+        return _rate_limited(refused) if refused is not None else None
 
     async def _upload(self, request: Request, identity: Identity) -> Response:
         """Check the caller before one byte of the file is read, then stream it."""
