@@ -98,6 +98,7 @@ class ErrorCode(enum.StrEnum):
     NO_SUCH_USER = "NO_SUCH_USER"
     NOT_A_MEMBER = "NOT_A_MEMBER"
     INVALID_TOKEN_REQUEST = "INVALID_TOKEN_REQUEST"
+    LAST_ADMIN = "LAST_ADMIN"  # a change that would leave a workspace without an admin
 
     # A dashboard query not answered (core.queries.errors).
     UNKNOWN_DATASOURCE = "UNKNOWN_DATASOURCE"

@@ -9,7 +9,7 @@ import strawberry
 from core.auth import Role, store
 from core.auth.model import SESSION_COOKIE
 from core.auth.ratelimit import address_of, refusal
-from core.errors import ErrorCode
+from core.errors import ErrorCode, VisibleError
 from schema.auth.queries import me_of
 from schema.auth.types import (
     AuthRejected,
@@ -145,9 +145,12 @@ class AuthMutation:
                 message=f"There is no account {email}. Create it first with "
                 "`sluice-admin create-user`.",
             )
-        await store.add_member(
-            context.db, workspace_id=context.member.workspace_id, user_id=user_id, role=role
-        )
+        try:
+            await store.add_member(
+                context.db, workspace_id=context.member.workspace_id, user_id=user_id, role=role
+            )
+        except store.AuthProblem as exc:
+            return AuthRejected(code=ErrorCode.LAST_ADMIN, message=str(exc))
         return Member(email=email.strip().lower(), role=role)
 
     @strawberry.mutation(permission_classes=[Admin], description="Remove a member.")
@@ -156,6 +159,9 @@ class AuthMutation:
         user_id = await store.user_id_by_email(context.db, email)
         if user_id is None:
             return False
-        return await store.remove_member(
-            context.db, workspace_id=context.member.workspace_id, user_id=user_id
-        )
+        try:
+            return await store.remove_member(
+                context.db, workspace_id=context.member.workspace_id, user_id=user_id
+            )
+        except store.AuthProblem as exc:  # a Boolean result: the refusal is a visible error
+            raise VisibleError(str(exc), code=ErrorCode.LAST_ADMIN) from exc

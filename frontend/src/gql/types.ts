@@ -71,6 +71,7 @@ export type ErrorCode =
   | 'INVALID_QUERY'
   | 'INVALID_REQUEST'
   | 'INVALID_TOKEN_REQUEST'
+  | 'LAST_ADMIN'
   | 'NOT_A_MEMBER'
   | 'NOT_FOUND'
   | 'NOT_MULTIPART'
@@ -288,6 +289,13 @@ export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type MeQuery = { __typename: 'Query', me: { __typename: 'Me', email: string | null, workspace: string | null, role: Role | null, workspaces: Array<{ __typename: 'WorkspaceMembership', slug: string, role: Role }> } };
 
+export type RemoveMemberMutationVariables = Exact<{
+  email: string;
+}>;
+
+
+export type RemoveMemberMutation = { __typename: 'Mutation', removeMember: boolean };
+
 export type MembersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -303,13 +311,6 @@ export type SetMemberMutation = { __typename: 'Mutation', setMember:
     | { __typename: 'AuthRejected', code: ErrorCode, message: string }
     | { __typename: 'Member', email: string, role: Role }
    };
-
-export type RemoveMemberMutationVariables = Exact<{
-  email: string;
-}>;
-
-
-export type RemoveMemberMutation = { __typename: 'Mutation', removeMember: boolean };
 
 export type StartUploadMutationVariables = Exact<{
   filename: string;
