@@ -170,9 +170,9 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 2_000
-    # Points one GraphQL request may cost (schema/cost.py), about one per object answered:
-    # the web app's heaviest queries (a 10,000-row top-N, 100 datasets of 100 columns) cost
-    # 10,000 to 30,000; issue 10's 30 aliases of task pages with profiles cost millions.
+    # Points one GraphQL request may cost (schema/cost.py), about one per object or value
+    # answered: the web app's heaviest queries (a 10,000-row chart, 100 datasets of 100
+    # columns) cost 10,000 to 20,000; issue 10's 30 aliases of task pages cost millions.
     graphql_max_cost: int = 50_000
 
     # Operations: logs and metrics (docs/ops/README.md).

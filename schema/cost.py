@@ -8,6 +8,8 @@ asks for; this bounds the work. The cost is an upper bound in points:
   objects that times the list's size: its page-size argument (`first`, `limit`, `count`) as
   sent, else its default, clamped to the maximum its resolver allows; a variable with no
   value counts as that maximum;
+- a page (`tasks(first:)`, `topN(limit:)`) counts once, and its item lists (`items`,
+  `keys`, `values`) count its size; so an error member of its union costs no more than once;
 - a list without a size argument counts with the typical upper size in `LIST_SIZES`;
 - a field that reads S3 or queries Druid costs `EXTRA` on top, each time it appears;
 - scalars cost nothing, aliases and fragment spreads count every time they appear, and
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from graphql import (
     DocumentNode,
@@ -49,27 +51,41 @@ from core.errors import ErrorCode
 
 @dataclass(frozen=True, slots=True)
 class ListSize:
-    """How many items a list field returns at most: `argument` (when given, else its
-    default) clamped to `maximum`, or `maximum` itself for a list without an argument."""
+    """How many items a list field returns at most.
+
+    - `list`: `argument` as sent (else its default) clamped to `maximum`, or `maximum` itself
+      for a list without an argument;
+    - `page`: the field returns one object (a page, a dashboard result) whose item lists
+      hold that many; the field itself counts once;
+    - `items`: a list of the page in force (`maximum` where there is none).
+    """
 
     maximum: int
     argument: str | None = None
+    kind: Literal["list", "page", "items"] = "list"
 
 
-# "Type.field" -> its size. Lists counted where their size is decided have size 1 (a page's
-# items: the `first` of the field returning the page; a dashboard result's columns: the
-# query's `limit`). The maxima are the resolvers' clamps (schema/*/queries.py, types.py).
+def page(maximum: int, argument: str) -> ListSize:
+    return ListSize(maximum, argument, "page")
+
+
+ITEMS = ListSize(1, kind="items")
+QUERY_ROWS = 10_000  # a dashboard query answers at most `query_max_rows` rows (default)
+
+# "Type.field" -> its size. The maxima are the resolvers' clamps (schema/*/queries.py,
+# types.py) and the dashboards' row cap.
 LIST_SIZES: Mapping[str, ListSize] = {
-    "Query.tasks": ListSize(500, "first"),
+    "Query.tasks": page(500, "first"),
     "Query.members": ListSize(100),
     "Query.apiTokens": ListSize(100),
     "Query.datasources": ListSize(100),
-    "Query.topN": ListSize(10_000, "limit"),
-    "Query.groupBy": ListSize(10_000, "limit"),
+    "Query.timeseries": ListSize(QUERY_ROWS, kind="page"),  # buckets: no argument bounds them
+    "Query.topN": page(QUERY_ROWS, "limit"),
+    "Query.groupBy": page(QUERY_ROWS, "limit"),
     "Mutation.uploadFiles": ListSize(20),
-    "TaskPage.items": ListSize(1),
+    "TaskPage.items": ITEMS,
     "Dataset.tasks": ListSize(100, "limit"),
-    "Dataset.uploads": ListSize(100, "first"),
+    "Dataset.uploads": page(100, "first"),
     "Dataset.columns": ListSize(100),
     "IngestionTask.quarantinePreview": ListSize(200, "limit"),
     "IngestionTask.events": ListSize(30),
@@ -79,14 +95,14 @@ LIST_SIZES: Mapping[str, ListSize] = {
     "ColumnProfile.histogram": ListSize(20),
     "ColumnProfile.nullTokens": ListSize(10),
     "Me.workspaces": ListSize(20),
-    "TimeSeries.timestamps": ListSize(1),
-    "TimeSeries.values": ListSize(1),
-    "TopN.keys": ListSize(1),
-    "TopN.values": ListSize(1),
-    "GroupBy.dimensions": ListSize(1),
-    "GroupBy.metrics": ListSize(1),
-    "DimensionColumn.values": ListSize(1),
-    "MetricColumn.values": ListSize(1),
+    "TimeSeries.timestamps": ITEMS,
+    "TimeSeries.values": ITEMS,
+    "TopN.keys": ITEMS,
+    "TopN.values": ITEMS,
+    "GroupBy.dimensions": ListSize(10),  # as many as the query names
+    "GroupBy.metrics": ListSize(10),
+    "DimensionColumn.values": ITEMS,
+    "MetricColumn.values": ITEMS,
     "UnknownColumn.available": ListSize(100),
     "UnknownDatasource.available": ListSize(100),
     "UploadSession.uploadedParts": ListSize(100),
@@ -110,34 +126,37 @@ class _Costing:
     schema: GraphQLSchema
     fragments: Mapping[str, FragmentDefinitionNode]
     variables: Mapping[str, Any]
-    fragment_costs: dict[str, int] = field(default_factory=dict)
+    fragment_costs: dict[tuple[str, int | None], int] = field(default_factory=dict)
 
-    def selections(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType) -> int:
+    def selections(
+        self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType, page: int | None
+    ) -> int:
         total = 0
         for node in selection_set.selections if selection_set else ():
             if isinstance(node, FieldNode):
-                total += self.field(node, parent)
+                total += self.field(node, parent, page)
             elif isinstance(node, InlineFragmentNode):
                 condition = node.type_condition
                 inner = self.schema.get_type(condition.name.value) if condition else parent
-                total += self.selections(node.selection_set, inner or parent)
+                total += self.selections(node.selection_set, inner or parent, page)
             elif isinstance(node, FragmentSpreadNode):
-                total += self.fragment(node.name.value)
+                total += self.fragment(node.name.value, page)
         return total
 
-    def fragment(self, name: str) -> int:
-        """A fragment costs the same wherever it is spread: computed once (a chain of
-        fragments each spreading the next ten times must not take 10^n steps)."""
-        if name not in self.fragment_costs:
-            self.fragment_costs[name] = 0  # a cycle (refused by validation anyway) ends here
+    def fragment(self, name: str, page: int | None) -> int:
+        """A fragment costs the same wherever it is spread under the same page: computed once
+        (a chain of fragments each spreading the next ten times must not take 10^n steps)."""
+        key = (name, page)
+        if key not in self.fragment_costs:
+            self.fragment_costs[key] = 0  # a cycle (refused by validation anyway) ends here
             definition = self.fragments.get(name)
             if definition is not None:
                 parent = self.schema.get_type(definition.type_condition.name.value)
-                cost = self.selections(definition.selection_set, parent) if parent else 0
-                self.fragment_costs[name] = cost
-        return self.fragment_costs[name]
+                cost = self.selections(definition.selection_set, parent, page) if parent else 0
+                self.fragment_costs[key] = cost
+        return self.fragment_costs[key]
 
-    def field(self, node: FieldNode, parent: GraphQLNamedType) -> int:
+    def field(self, node: FieldNode, parent: GraphQLNamedType, page: int | None) -> int:
         name = node.name.value
         if name in ("__schema", "__type"):
             return INTROSPECTION
@@ -146,12 +165,18 @@ class _Costing:
             return 0
         key = f"{parent.name}.{name}"
         size = LIST_SIZES.get(key)
-        count = self.size(node, definition, size) if size else 1
+        count = 1
+        if size is not None and size.kind == "page":
+            page = self.size(node, definition, size)
+        elif size is not None and size.kind == "items":
+            count = page if page is not None else size.maximum
+        elif size is not None:
+            count = self.size(node, definition, size)
         extra = EXTRA.get(key, 0)
         named = get_named_type(definition.type)
         if is_leaf_type(named):
             return extra + (count if size else 0)
-        return extra + count * (1 + self.selections(node.selection_set, named))
+        return extra + count * (1 + self.selections(node.selection_set, named, page))
 
     def size(self, node: FieldNode, definition: GraphQLField, size: ListSize) -> int:
         if size.argument is None:
@@ -199,7 +224,7 @@ def operation_cost(
             continue
         costing.variables = {**_defaults(operation), **costing.variables}
         root = schema.get_root_type(operation.operation)
-        return costing.selections(operation.selection_set, root) if root else 0
+        return costing.selections(operation.selection_set, root, None) if root else 0
     return 0
 
 

@@ -20,7 +20,7 @@ from graphql import (
 
 from core.settings import Settings
 from schema import build_schema
-from schema.cost import LIST_SIZES, S3_READ, operation_cost
+from schema.cost import DRUID_QUERY, LIST_SIZES, S3_READ, operation_cost
 
 SCHEMA = build_schema()._schema
 LIMIT = Settings.model_fields["graphql_max_cost"].default
@@ -70,24 +70,24 @@ def test_objects_cost_one_and_scalars_nothing() -> None:
 
 
 def test_a_page_costs_its_size_times_its_items() -> None:
-    assert cost(f"{{ tasks {{ {PAGE} }} }}") == 50 * (1 + 1)  # the default `first`
-    assert cost(f"{{ tasks(first: 10) {{ {PAGE} }} }}") == 10 * 2
-    assert cost(f"{{ tasks(first: 100000) {{ {PAGE} }} }}") == 500 * 2  # the resolver's clamp
-    assert cost(f"{{ tasks(first: -5) {{ {PAGE} }} }}") == 1 * 2
+    assert cost(f"{{ tasks {{ {PAGE} }} }}") == 1 + 50  # the page, and its default `first` of items
+    assert cost(f"{{ tasks(first: 10) {{ {PAGE} }} }}") == 1 + 10
+    assert cost(f"{{ tasks(first: 100000) {{ {PAGE} }} }}") == 1 + 500  # the resolver's clamp
+    assert cost(f"{{ tasks(first: -5) {{ {PAGE} }} }}") == 1 + 1
 
 
 def test_a_variable_counts_as_sent_or_its_default_or_the_maximum() -> None:
     query = f"query($n: Int!) {{ tasks(first: $n) {{ {PAGE} }} }}"
-    assert cost(query, {"n": 7}) == 7 * 2
-    assert cost(query) == 500 * 2
+    assert cost(query, {"n": 7}) == 1 + 7
+    assert cost(query) == 1 + 500
     defaulted = f"query($n: Int = 3) {{ tasks(first: $n) {{ {PAGE} }} }}"
-    assert cost(defaulted) == 3 * 2
-    assert cost(defaulted, {"n": 9}) == 9 * 2
+    assert cost(defaulted) == 1 + 3
+    assert cost(defaulted, {"n": 9}) == 1 + 9
 
 
 def test_nested_lists_multiply() -> None:
     query = "{ tasks(first: 10) { ... on TaskPage { items { events { message } } } } }"
-    assert cost(query) == 10 * (1 + (1 + 30 * 1))  # a task, its page item, its events
+    assert cost(query) == 1 + 10 * (1 + 30 * 1)  # the page, its tasks, their events
 
 
 def test_aliases_and_fragment_spreads_count_each_time() -> None:
@@ -98,7 +98,17 @@ def test_aliases_and_fragment_spreads_count_each_time() -> None:
         query { tasks(first: 10) { ...Page ...Page } }
         fragment Page on TaskPage { items { id } }
     """
-    assert cost(spread) == 10 * (1 + 2)
+    assert cost(spread) == 1 + 2 * 10
+
+
+def test_a_page_multiplies_its_item_lists_not_its_problems() -> None:
+    """A dashboard result of `limit` rows: its columns count the rows; the problem member of
+    its union (with its own list) counts once."""
+    query = (
+        '{ topN(datasource: "d", dimension: "c", metric: {aggregate: COUNT}, limit: 100) '
+        "{ ... on TopN { keys values } ... on UnknownColumn { available } } }"
+    )
+    assert cost(query) == DRUID_QUERY + 1 + (100 + 100 + 100)
 
 
 def test_reading_s3_costs_extra() -> None:
@@ -110,7 +120,7 @@ def test_reading_s3_costs_extra() -> None:
 def test_only_the_operation_that_runs_is_counted() -> None:
     document = f"query Small {{ me {{ email }} }} query Big {{ tasks {{ {PAGE} }} }}"
     assert cost(document, name="Small") == 1
-    assert cost(document, name="Big") == 100
+    assert cost(document, name="Big") == 51
 
 
 def test_a_chain_of_fragments_is_counted_without_expanding_it() -> None:
