@@ -8,6 +8,7 @@ import type {
   SetMemberMutation,
   SetMemberMutationVariables,
 } from "../gql/types";
+import { useAction } from "./useAction";
 
 export const REMOVE_MEMBER: TypedDocumentNode<RemoveMemberMutation, RemoveMemberMutationVariables> =
   gql`
@@ -41,12 +42,11 @@ export const SET_MEMBER: TypedDocumentNode<SetMemberMutation, SetMemberMutationV
   }
 `;
 
-/** The workspace's members, and the two changes to them (setMember adds an account or
- * changes its role); each change reloads the list. */
+/** The workspace's members, `setMember` (add an account or change its role: an action whose
+ * refusal is its `problem`) and `removeMember`; each change reloads the list. */
 export function useMembers() {
   const members = useQuery(MEMBERS, { fetchPolicy: "cache-and-network" });
-  const reload = { refetchQueries: [MEMBERS] };
-  const [setMember, setting] = useMutation(SET_MEMBER, reload);
-  const [removeMember] = useMutation(REMOVE_MEMBER, reload);
-  return { members, setMember, saving: setting.loading, removeMember };
+  const [removeMember] = useMutation(REMOVE_MEMBER, { refetchQueries: [MEMBERS] });
+  const setMember = useAction(SET_MEMBER, (data) => data.setMember);
+  return { members, setMember, removeMember };
 }

@@ -52,12 +52,11 @@ describe("MembersPage", () => {
             },
           },
         },
-        members(member("ada@example.com", "ADMIN")),
       ],
     });
     await userEvent.type(await screen.findByLabelText(/E-mail/), "eve@example.com");
     await userEvent.click(screen.getByRole("button", { name: "Add member" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent(message);
+    expect(await screen.findByRole("alert")).toHaveTextContent(`No such account. ${message}`);
   });
 
   it("changes a role and removes a member", async () => {

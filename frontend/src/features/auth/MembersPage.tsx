@@ -1,40 +1,36 @@
 import { Alert, Button, Paper, Stack, TextField, Typography } from "@mui/material";
 import { type FormEvent, useState } from "react";
+import { SelectField } from "../../components/SelectField";
 import { describeError } from "../../components/errors";
 import type { Role } from "../../gql/types";
 import { useMembers } from "../../operations/members";
 import { Loaded } from "./Loaded";
 import { MembersTable } from "./MembersTable";
-import { RoleSelect } from "./RoleSelect";
+import { ROLE_CHOICES } from "./roles";
 import { useSession } from "./session";
 
 /** The members of the current workspace and their roles: add, change, remove. Admins only. */
 export function MembersPage() {
   const me = useSession();
-  const { members, setMember, saving, removeMember } = useMembers();
+  const { members, setMember, removeMember } = useMembers();
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("VIEWER");
-  const [problem, setProblem] = useState<string | null>(null);
+  const [removal, setRemoval] = useState<string | null>(null);
+  const problem = setMember.problem ?? removal;
 
-  /** Runs a change; a refusal or a failure is shown above the list. True when it was done. */
-  async function change(run: () => Promise<string | null>): Promise<boolean> {
-    setProblem(null);
-    const refusal = await run().catch(describeError);
-    setProblem(refusal);
-    return refusal === null;
+  async function save(member: { email: string; role: Role }): Promise<boolean> {
+    setRemoval(null);
+    const saved = await setMember.run(member);
+    if (saved) await members.refetch();
+    return saved !== null;
   }
 
-  const save = (member: { email: string; role: Role }) =>
-    change(async () => {
-      const { data } = await setMember({ variables: member });
-      const result = data?.setMember;
-      return result?.__typename === "AuthRejected" ? result.message : null;
-    });
-  const remove = (member: string) =>
-    change(async () => {
-      await removeMember({ variables: { email: member } });
-      return null;
-    });
+  async function remove(member: string) {
+    setRemoval(null);
+    await removeMember({ variables: { email: member } }).catch((error: unknown) =>
+      setRemoval(describeError(error)),
+    );
+  }
 
   async function add(event: FormEvent) {
     event.preventDefault();
@@ -60,8 +56,8 @@ export function MembersPage() {
             onChange={(e) => setEmail(e.target.value)}
             required
           />
-          <RoleSelect label="Role" value={role} onChange={setRole} />
-          <Button type="submit" variant="contained" disabled={saving}>
+          <SelectField label="Role" choices={ROLE_CHOICES} value={role} onChange={setRole} />
+          <Button type="submit" variant="contained" disabled={setMember.loading}>
             Add member
           </Button>
         </Stack>
