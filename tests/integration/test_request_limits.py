@@ -61,7 +61,7 @@ async def test_nothing_runs_when_a_request_is_over_budget(
 async def test_a_request_within_budget_is_answered(
     settings: Settings, db: Any, clean: None
 ) -> None:
-    exact = settings.model_copy(update={"graphql_max_cost": 4})  # 2 pages of 2 items
+    exact = settings.model_copy(update={"graphql_max_cost": 3})  # a page of 2 items
     query = "{ tasks(first: 2) { ... on TaskPage { items { id } } } }"
     async with api_client(exact, await grant(db)) as client:
         response = await client.post("/graphql", json={"query": query})
