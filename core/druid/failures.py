@@ -339,8 +339,10 @@ def _process_died(ctx: _Context) -> FailureExplanation | None:
 def _worker_lost(ctx: _Context) -> FailureExplanation | None:
     """The MiddleManager or the peon went away under the task: infrastructure, not the file."""
     line = _search(
-        r"([^\n]*(?:worker that this task was assigned disappeared|Canceled as unknown task|"
-        r"Canceled for worker cleanup|Task assignment timed out)[^\n]*)",
+        r"([^\n]*(?:worker that this task was assigned disappeared|"
+        # (Druid's HTTP task runner, once a killed MiddleManager is back without the task)
+        r"task disappeared on the worker|"
+        r"Canceled as unknown task|Canceled for worker cleanup|Task assignment timed out)[^\n]*)",
         ctx.text,
     )
     if line is None:
