@@ -1,11 +1,12 @@
 """Faults of Druid itself while it ingests our task: the task shut down through the Overlord,
-and the MiddleManager killed (SIGKILL). The task fails, retryable, and retryTask lands it
-exactly once.
+and the MiddleManager killed (SIGKILL): the task fails, retryable, and retryTask lands it
+exactly once. And a task Druid keeps waiting for a lock says which task holds it.
 
 Druid is the one service this layer does not run itself, so each test harms nothing but its
 own task:
 
-- The Overlord shutdown names our task's id; no other task is touched. Safe on a shared stack.
+- The Overlord shutdown names our task's id, and the lock holder is a task of the test's own
+  datasource; no other task is touched. Safe on a shared stack.
 - A MiddleManager runs every task of its Druid: killing it kills them all. An extra
   MiddleManager of the test's own was considered and rejected: the Overlord gives any task to
   any worker with a free slot, so other people's tasks would land on it and die with it, unless
@@ -20,8 +21,12 @@ own task:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import signal
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -56,6 +61,78 @@ async def test_the_middlemanager_killed_while_ingesting(case: Case) -> None:
     middle_manager.send_signal(signal.SIGKILL)
 
     await failed_then_retried(case, api, task_id, rows, code="DRUID_WORKER_LOST")
+
+
+async def test_a_task_kept_waiting_by_a_lock_says_which_task_holds_it(case: Case) -> None:
+    """Druid keeps our ingestion WAITING while another task holds the lock on its time range:
+    the INGESTING stage names that task, and once it ends ours lands exactly once. The lock
+    holder is a Druid task of this test's own datasource reading from a server that never
+    answers, so it holds the lock until the test shuts it down."""
+    rows = rows_csv(1_000)
+    async with stalled_http_source() as url:
+        holder = await case.svc.druid.submit_task(lock_holder_spec(case.datasource, url))
+        try:
+            await until(lambda: druid_state_is(case.svc.druid, holder, "RUNNING"))
+            _, _, task_id = await case.submit(rows)
+
+            async def explained() -> bool:
+                messages = [str(e.message) for e in await case.svc.tasks.events(task_id)]
+                return any("waiting for a lock" in m and holder in m for m in messages)
+
+            await until(explained)
+        finally:
+            await case.svc.druid.shutdown_task(holder)
+    await case.landed_once(task_id, rows)
+
+
+async def druid_state_is(druid: DruidClient, druid_task_id: str, state: str) -> bool:
+    return (await druid.task_status(druid_task_id)).state == state
+
+
+@contextlib.asynccontextmanager
+async def stalled_http_source() -> AsyncIterator[str]:
+    """The URL of a local HTTP server that accepts connections and never answers."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}/rows.csv"
+    finally:
+        server.close()
+        for writer in held:
+            writer.close()
+
+
+def lock_holder_spec(datasource: str, url: str) -> dict[str, Any]:
+    """An ingestion of 2024-01-01 (the day `rows_csv` writes) into `datasource`: it locks that
+    day as it starts, then reads `url`."""
+    return {
+        "type": "index_parallel",
+        "spec": {
+            "dataSchema": {
+                "dataSource": datasource,
+                "timestampSpec": {"column": "ts", "format": "auto"},
+                "dimensionsSpec": {"dimensions": []},
+                "granularitySpec": {
+                    "segmentGranularity": "day",
+                    "queryGranularity": "none",
+                    "rollup": False,
+                    "intervals": ["2024-01-01/2024-01-02"],
+                },
+            },
+            "ioConfig": {
+                "type": "index_parallel",
+                "inputSource": {"type": "http", "uris": [url]},
+                "inputFormat": {"type": "csv", "findColumnsFromHeader": True},
+                "appendToExisting": False,
+            },
+            "tuningConfig": {"type": "index_parallel", "maxNumConcurrentSubTasks": 1},
+        },
+    }
 
 
 async def running_in_druid(case: Case, rows: Rows) -> tuple[SluiceProcess, str, str]:
