@@ -154,7 +154,7 @@ async def _upload_and_stage_through_pauses(
 ) -> None:
     rows = rows_csv(10_000, delimiter=";")
     api = await sluice.api()
-    sluice.worker()
+    worker = sluice.worker()
 
     async def pause_s3() -> None:
         await until(lambda: has_multipart(svc))
@@ -163,7 +163,7 @@ async def _upload_and_stage_through_pauses(
 
     async with hold_on_leaving(svc, TaskStatus.VALIDATING) as hold:
         response = await send_in_two_halves(api.url, auth, rows, "paused", between=pause_s3)
-        assert response.status_code == 200, _tails(api.log, s3.log)
+        assert response.status_code == 200, _tails(api.log, worker.log, s3.log)
         task_id = response.json()["data"]["uploadFile"]["id"]
         await hold.reached(task_id, TaskStatus.VALIDATING)
         s3.pause()  # the worker will stage into a hung S3
