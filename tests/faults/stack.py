@@ -33,6 +33,7 @@ START_TIMEOUT_S = 60.0
 
 
 GRPC_OFFSET = 10_000  # a SeaweedFS server's gRPC port is its HTTP port + this
+_PORTS = random.SystemRandom()
 
 
 def free_port() -> int:
@@ -44,7 +45,9 @@ def free_port() -> int:
 def port_with_grpc_twin(low: int = 12_000, high: int = 22_000) -> int:
     """A free port P whose P + GRPC_OFFSET is free too, both below the ephemeral range."""
     while True:
-        port = random.randrange(low, high)
+        # Not the `random` module's shared generator: test plugins may seed it (two runs here
+        # chose the same ports), and runs at the same time would then collide.
+        port = _PORTS.randrange(low, high)
         if all(port_is_free(p) for p in (port, port + GRPC_OFFSET)):
             return port
 
@@ -218,24 +221,38 @@ class OwnSeaweed(Process):
         self.log = workdir / "weed.log"
 
     async def start(self) -> None:
+        """Start weed and wait until S3 answers. A port taken between choosing it and weed
+        binding it (another test run's SeaweedFS) is a start on other ports, up to 3 times."""
         (self.workdir / "data").mkdir(exist_ok=True)
         (self.workdir / "logs").mkdir(exist_ok=True)
         identity = self.workdir / "s3.json"
         identity.touch(mode=0o600)
         identity.write_text(json.dumps({"identities": [self._identity()]}))
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        with self.log.open("ab") as log:  # the child keeps its own descriptor
-            self.popen = subprocess.Popen(
-                self._command(identity), stdout=log, stderr=log, env=env, cwd=self.workdir
-            )
+        for _ in range(3):
+            with self.log.open("ab") as log:  # the child keeps its own descriptor
+                self.popen = subprocess.Popen(
+                    self._command(identity), stdout=log, stderr=log, env=env, cwd=self.workdir
+                )
+            if await self._answers():
+                return
+            self.kill()
+            self.ports = {server: port_with_grpc_twin() for server in self.SERVERS}
+            self.url = f"http://127.0.0.1:{self.ports['s3']}"
+        raise AssertionError(self.log.read_text(errors="replace")[-3000:])
+
+    async def _answers(self) -> bool:
+        """Whether S3 answers; False if weed exited because a port was taken."""
         async with asyncio.timeout(START_TIMEOUT_S), httpx.AsyncClient() as http:
-            while True:
-                assert self.running, self.log.read_text(errors="replace")[-3000:]
+            while self.running:
                 try:
                     await http.get(self.url, timeout=1)
-                    return
+                    return True
                 except httpx.HTTPError:
                     await asyncio.sleep(0.1)
+        log = self.log.read_text(errors="replace")
+        assert "address already in use" in log, log[-3000:]
+        return False
 
     def _identity(self) -> dict[str, object]:
         keys = {"accessKey": self.settings.s3_access_key, "secretKey": self.settings.s3_secret_key}
