@@ -96,7 +96,7 @@ def fault_settings(own_pg: OwnPostgres, own_redis: OwnRedis) -> Iterator[Setting
         }
     )
     yield settings
-    pass  # TEMP keep logs
+    shutil.rmtree(settings.data_dir, ignore_errors=True)  # work files and process logs
 
 
 # Not `orphan_multipart_age_s`: a worker runs the clean-up as it starts, and with the layer's 0
