@@ -46,11 +46,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.auth import bench_headers  # noqa: E402
-from core.auth.model import LEGACY_WORKSPACE  # noqa: E402
-from core.model import IngestOptions, TaskStatus  # noqa: E402
+from core.model import TaskStatus  # noqa: E402
 from core.rlimits import raise_open_file_limit  # noqa: E402
 from core.services import Services, open_services  # noqa: E402
 from core.settings import Settings  # noqa: E402
+from tests.tasks import new_task  # noqa: E402
 
 FEED = "subscription { taskFeed { id stage } }"
 BASELINE_CHANNEL = "bench:fanout"
@@ -167,21 +167,6 @@ class Subscriber:
             self.live.set()  # counted as an error, not waited for
 
 
-async def _new_task(svc: Services, task_id: str) -> None:
-    await svc.tasks.create(
-        upload_id=f"u-{task_id}",
-        task_id=task_id,
-        filename="bench.csv",
-        content_type="text/csv",
-        size_bytes=1,
-        sha256=None,
-        raw_key=f"uploads/{task_id}/bench.csv",
-        datasource="bench",
-        options=IngestOptions(),
-        workspace_id=LEGACY_WORKSPACE.id,
-    )
-
-
 async def change(kind: str, svc: Services, task_id: str, stage: str) -> None:
     if kind == "sluice":
         await svc.tasks.transition(task_id, TaskStatus.QUEUED, message=stage)
@@ -221,7 +206,7 @@ async def client(kind: str, url: str, n: int, server_pid: int) -> dict[str, Any]
     task_id = f"bench-fanout-{time.time_ns()}"
     async with open_services(settings) as svc:
         if kind == "sluice":
-            await _new_task(svc, task_id)
+            await new_task(svc, task_id, datasource="bench")
         subscribers = [Subscriber() for _ in range(n)]
         connecting = asyncio.Semaphore(200)
         headers = await bench_headers(settings) if kind == "sluice" else {}
