@@ -117,23 +117,28 @@ def serve_baseline(port: int, redis_url: str) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
 
 
-def start_server(kind: str, port: int, settings: Settings) -> subprocess.Popen[bytes]:
+def start_server(kind: str, port: int, n: int) -> subprocess.Popen[bytes]:
+    # One bench token stands in for N users: the per-token limit on new WebSockets
+    # (`websocket_rate_per_minute`, 60) would refuse all but the first 60.
+    env = {**os.environ, "SLUICE_API_PORT": str(port), "SLUICE_WEBSOCKET_RATE_PER_MINUTE": str(n)}
     if kind == "sluice":
         command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
         command += ["--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio"]
         command += ["--log-level", "warning", "--no-access-log"]
     else:
         command = [sys.executable, __file__, "--serve-baseline", str(port)]
-    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, "SLUICE_API_PORT": str(port)})
+    return subprocess.Popen(command, cwd=ROOT, env=env)
 
 
 # --- the client ---
 
 
 class Subscriber:
-    """One WebSocket with one `taskFeed` subscription, recording when each stage arrives."""
+    """One WebSocket with one `taskFeed` subscription, recording when each stage of the
+    bench's task arrives (changes of other tasks on the same Redis are not counted)."""
 
-    def __init__(self) -> None:
+    def __init__(self, task_id: str) -> None:
+        self.task_id = task_id
         self.arrivals: dict[str, float] = {}
         self.errors = 0
         self.live = asyncio.Event()
@@ -159,8 +164,10 @@ class Subscriber:
                     if message["type"] != "next" or "errors" in message["payload"]:
                         self.errors += 1
                         continue
-                    stage = message["payload"]["data"]["taskFeed"]["stage"]
-                    self.arrivals[stage] = time.perf_counter()
+                    item = message["payload"]["data"]["taskFeed"]
+                    if item["id"] != self.task_id:
+                        continue
+                    self.arrivals[item["stage"]] = time.perf_counter()
                     self.live.set()
         except Exception:
             self.errors += 1
@@ -207,7 +214,7 @@ async def client(kind: str, url: str, n: int, server_pid: int) -> dict[str, Any]
     async with open_services(settings) as svc:
         if kind == "sluice":
             await new_task(svc, task_id, datasource="bench")
-        subscribers = [Subscriber() for _ in range(n)]
+        subscribers = [Subscriber(task_id) for _ in range(n)]
         connecting = asyncio.Semaphore(200)
         headers = await bench_headers(settings) if kind == "sluice" else {}
         token = headers.get("authorization")
@@ -251,11 +258,11 @@ async def client(kind: str, url: str, n: int, server_pid: int) -> dict[str, Any]
 # --- the driver ---
 
 
-def run_case(kind: str, n: int, settings: Settings) -> dict[str, Any]:
+def run_case(kind: str, n: int) -> dict[str, Any]:
     from tests.conftest import free_port
 
     port = free_port()
-    server = start_server(kind, port, settings)
+    server = start_server(kind, port, n)
     try:
         url = f"127.0.0.1:{port}"
         for _ in range(600):
@@ -315,7 +322,7 @@ def main() -> None:
     for _ in range(args.reps):
         for n in (int(size) for size in args.sizes.split(",")):
             for kind in kinds:
-                result = run_case(kind, n, settings)
+                result = run_case(kind, n)
                 print(kind, n, json.dumps(result), flush=True)
                 results.setdefault((kind, n), []).append(result)
     summarise(results, args.reps)
