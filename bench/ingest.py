@@ -32,6 +32,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -213,7 +214,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.case:  # child mode: one measurement, printed as JSON
         shape = next(s for s in SHAPES if s.name == args.shape)
-        print(json.dumps(run_case(args.case, shape, args.file, OUT / f"run-{args.case}")))
+        out = OUT / f"run-{args.case}-{os.getpid()}"  # two matrices may run at once
+        try:
+            print(json.dumps(run_case(args.case, shape, args.file, out)))
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
         return
     if args.quick:
         args.size_mb, args.big_mb, args.reps = 20, 0, 1
