@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -207,7 +208,7 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def client(kind: str, url: str, n: int, server_pid: int) -> dict[str, Any]:
+async def client(kind: str, url: str, n: int, server_pid: int, warmup_s: float) -> dict[str, Any]:
     raise_open_file_limit()
     settings = Settings()
     task_id = f"bench-fanout-{time.time_ns()}"
@@ -219,12 +220,14 @@ async def client(kind: str, url: str, n: int, server_pid: int) -> dict[str, Any]
         headers = await bench_headers(settings) if kind == "sluice" else {}
         token = headers.get("authorization")
         readers = [asyncio.create_task(s.run(url, connecting, token)) for s in subscribers]
-        async with asyncio.timeout(600):  # warm-up: every subscriber has seen a change
-            warm = 0
-            while not all(s.live.is_set() for s in subscribers):
-                warm += 1
-                await change(kind, svc, task_id, f"warm {warm}")
-                await asyncio.sleep(0.5)
+        # Warm-up: every subscriber has seen a change. Past `warmup_s` the measurement runs
+        # with the subscribers that are live; the others count as errors (`live` says how many).
+        warm, deadline = 0, time.perf_counter() + warmup_s
+        while not all(s.live.is_set() for s in subscribers) and time.perf_counter() < deadline:
+            warm += 1
+            await change(kind, svc, task_id, f"warm {warm}")
+            await asyncio.sleep(0.5)
+        live = sum(s.live.is_set() and not s.errors for s in subscribers)
         # Quiet: every warm-up change delivered (no backlog ahead of the measured one).
         while (
             time.perf_counter() - max(max(s.arrivals.values(), default=0) for s in subscribers) < 1
@@ -235,9 +238,12 @@ async def client(kind: str, url: str, n: int, server_pid: int) -> dict[str, Any]
         await asyncio.sleep(1.0)  # the query loop is running before the change
         started = time.perf_counter()
         await change(kind, svc, task_id, "measure")
-        async with asyncio.timeout(120):
-            while not all("measure" in s.arrivals or s.errors for s in subscribers):
-                await asyncio.sleep(0.01)
+        changed = time.perf_counter()  # Sluice: committed in PostgreSQL and published
+        waiting = [s for s in subscribers if s.live.is_set() and not s.errors]
+        with contextlib.suppress(TimeoutError):  # missing after 120 s: errors
+            async with asyncio.timeout(120):
+                while not all("measure" in s.arrivals or s.errors for s in waiting):
+                    await asyncio.sleep(0.01)
         stop.set()
         query_times = await queries
         rss = rss_mb(server_pid)
@@ -252,13 +258,15 @@ async def client(kind: str, url: str, n: int, server_pid: int) -> dict[str, Any]
         "errors": sum(s.errors for s in subscribers) + n - len(delays),
         "query_p99": sorted(query_times)[int(0.99 * (len(query_times) - 1))],
         "rss_mb": rss,
+        "live": live,
+        "change_s": changed - started,
     }
 
 
 # --- the driver ---
 
 
-def run_case(kind: str, n: int) -> dict[str, Any]:
+def run_case(kind: str, n: int, warmup_s: float) -> dict[str, Any]:
     from tests.conftest import free_port
 
     port = free_port()
@@ -271,7 +279,7 @@ def run_case(kind: str, n: int) -> dict[str, Any]:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        return asyncio.run(client(kind, url, n, server.pid))
+        return asyncio.run(client(kind, url, n, server.pid, warmup_s))
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -279,8 +287,8 @@ def run_case(kind: str, n: int) -> dict[str, Any]:
 
 def summarise(results: dict[tuple[str, int], list[dict[str, Any]]], reps: int) -> None:
     label = "median (min-max)" if reps > 1 else "single run"
-    print("| subscribers | server | p50 s | p99 s | max s | errors | query p99 ms | RSS MB |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| subscribers | server | live | p50 s | p99 s | max s | errors | query p99 ms | RSS MB")
+    print("|---|---|---|---|---|---|---|---|---")
 
     def cell(values: list[float], scale: float = 1.0, fmt: str = ".2f") -> str:
         values = [v * scale for v in values]
@@ -290,7 +298,8 @@ def summarise(results: dict[tuple[str, int], list[dict[str, Any]]], reps: int) -
 
     for (kind, n), runs in results.items():
         print(
-            f"| {n:,} | {kind} | {cell([r['p50'] for r in runs])} | "
+            f"| {n:,} | {kind} | {min(r['live'] for r in runs):,} | "
+            f"{cell([r['p50'] for r in runs])} | "
             f"{cell([r['p99'] for r in runs])} | {cell([r['max'] for r in runs])} | "
             f"{sum(r['errors'] for r in runs)} | "
             f"{cell([r['query_p99'] for r in runs], 1000, '.1f')} | "
@@ -309,6 +318,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,3000,10000")
     parser.add_argument("--reps", type=int, default=1)
     parser.add_argument("--only", choices=("sluice", "baseline"))
+    parser.add_argument("--warmup-s", type=float, default=600, help="then measure the live ones")
     parser.add_argument("--serve-baseline", type=int, metavar="PORT")
     args = parser.parse_args()
     settings = Settings()
@@ -322,7 +332,7 @@ def main() -> None:
     for _ in range(args.reps):
         for n in (int(size) for size in args.sizes.split(",")):
             for kind in kinds:
-                result = run_case(kind, n)
+                result = run_case(kind, n, args.warmup_s)
                 print(kind, n, json.dumps(result), flush=True)
                 results.setdefault((kind, n), []).append(result)
     summarise(results, args.reps)
