@@ -11,16 +11,16 @@ import {
 } from "@mui/material";
 import { useState } from "react";
 import { Link as RouterLink, useNavigate } from "react-router";
-import { describeError } from "../../components/errors";
+import { ActionButton } from "../../components/ActionButton";
 import type { TaskSummaryFragment } from "../../gql/types";
-import { useRollbackUpload } from "../../operations/rollbackUpload";
+import { ROLLBACK_UPLOAD } from "../../operations/rollbackUpload";
+import { useAction } from "../../operations/useAction";
 
 /** One click (and a confirmation) takes a succeeded upload's rows out of its dataset again;
  * the rollback is a task of its own, shown live on its page. */
 export function RollbackPanel({ task }: { task: TaskSummaryFragment }) {
-  const [rollbackUpload, { loading }] = useRollbackUpload();
+  const rollback = useAction(ROLLBACK_UPLOAD, (data) => data.rollbackUpload);
   const [asking, setAsking] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
   const navigate = useNavigate();
   if (task.status !== "SUCCEEDED" || task.kind !== "INGEST") return null;
   if (task.rolledBackBy) {
@@ -35,32 +35,24 @@ export function RollbackPanel({ task }: { task: TaskSummaryFragment }) {
 
   const rollBack = async () => {
     setAsking(false);
-    setProblem(null);
-    try {
-      const result = await rollbackUpload({ variables: { taskId: task.id } });
-      const outcome = result.data?.rollbackUpload;
-      if (!outcome) setProblem("The server did not answer the rollback.");
-      else if (outcome.__typename === "TaskActionRejected") setProblem(outcome.message);
-      else navigate(`/tasks/${outcome.id}`);
-    } catch (caught) {
-      setProblem(describeError(caught));
-    }
+    const rollbackTask = await rollback.run({ taskId: task.id });
+    if (rollbackTask) navigate(`/tasks/${rollbackTask.id}`);
   };
 
   return (
     <>
-      <Button
-        variant="outlined"
+      <ActionButton
+        busy={rollback.loading}
+        busyLabel="Rolling back…"
         color="warning"
         onClick={() => setAsking(true)}
-        disabled={loading}
         data-testid="rollback"
       >
-        {loading ? "Rolling back…" : "Roll back this upload"}
-      </Button>
-      {problem && (
+        Roll back this upload
+      </ActionButton>
+      {rollback.problem && (
         <Alert severity="warning" role="alert" data-testid="rollback-problem">
-          Cannot roll back: {problem}
+          Rollback failed: {rollback.problem}
         </Alert>
       )}
       <Dialog open={asking} onClose={() => setAsking(false)}>
