@@ -142,6 +142,7 @@ class Subscriber:
         self.task_id = task_id
         self.arrivals: dict[str, float] = {}
         self.errors = 0
+        self.subscribed = asyncio.Event()
         self.live = asyncio.Event()
 
     async def run(self, url: str, connected: asyncio.Semaphore, token: str | None) -> None:
@@ -159,6 +160,7 @@ class Subscriber:
                 assert json.loads(await ws.recv())["type"] == "connection_ack"
                 payload = {"query": FEED}
                 await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+                self.subscribed.set()
             async with ws:
                 async for raw in ws:
                     message = json.loads(raw)
@@ -172,6 +174,7 @@ class Subscriber:
                     self.live.set()
         except Exception:
             self.errors += 1
+            self.subscribed.set()
             self.live.set()  # counted as an error, not waited for
 
 
@@ -222,11 +225,16 @@ async def client(kind: str, url: str, n: int, server_pid: int, warmup_s: float) 
         readers = [asyncio.create_task(s.run(url, connecting, token)) for s in subscribers]
         # Warm-up: every subscriber has seen a change. Past `warmup_s` the measurement runs
         # with the subscribers that are live; the others count as errors (`live` says how many).
+        # Changes start once every subscription is sent (each change costs the server a
+        # delivery to every live subscriber: changing all along starved the connecting ones).
         warm, deadline = 0, time.perf_counter() + warmup_s
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(warmup_s):
+                await asyncio.gather(*(s.subscribed.wait() for s in subscribers))
         while not all(s.live.is_set() for s in subscribers) and time.perf_counter() < deadline:
             warm += 1
             await change(kind, svc, task_id, f"warm {warm}")
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(2.0)
         live = sum(s.live.is_set() and not s.errors for s in subscribers)
         # Quiet: every warm-up change delivered (no backlog ahead of the measured one).
         while (
