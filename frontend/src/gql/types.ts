@@ -23,6 +23,14 @@ export type ColumnType =
   | 'STRING'
   | 'TIMESTAMP';
 
+/** The type one column gets instead of the inferred one. */
+export type ColumnTypeInput = {
+  /** The column's name, as in the file's header. */
+  column: string;
+  /** LONG or DOUBLE: numbers, converted as Druid converts them (leading zeros dropped, digits beyond a double rounded); STRING: every value as written. */
+  type: ColumnType;
+};
+
 /** Substring match on a text column. */
 export type ContainsFilter = {
   caseSensitive?: boolean;
@@ -44,6 +52,9 @@ export type ErrorCode =
   | 'ARCHIVE_HAS_SEVERAL_TABLES'
   | 'BLANK_COLUMN_NAME'
   | 'COLUMN_NAME_TOO_LONG'
+  | 'COLUMN_NOT_FOUND'
+  | 'COLUMN_TYPE_IMPOSSIBLE'
+  | 'COST_LIMIT'
   | 'DECOMPRESSION_LIMIT'
   | 'DRUID_LOCK_CONFLICT'
   | 'DRUID_NO_CAPACITY'
@@ -70,6 +81,7 @@ export type ErrorCode =
   | 'INVALID_QUERY'
   | 'INVALID_REQUEST'
   | 'INVALID_TOKEN_REQUEST'
+  | 'LAST_ADMIN'
   | 'NOT_A_MEMBER'
   | 'NOT_FOUND'
   | 'NOT_MULTIPART'
@@ -144,6 +156,8 @@ export type InFilter = {
 export type IngestOptions = {
   /** Ingest even when the same content already went into this datasource (otherwise rejected as DUPLICATE_FILE). */
   allowDuplicate?: boolean;
+  /** Types chosen per column (LONG, DOUBLE or STRING), e.g. a column of codes Sluice keeps as text because of leading zeros, made a number on purpose. */
+  columnTypes?: Array<ColumnTypeInput> | null | undefined;
   /** CSV delimiter override. */
   delimiter?: string | null | undefined;
   mode?: WriteMode;
@@ -343,6 +357,29 @@ export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type MeQuery = { __typename: 'Query', me: { __typename: 'Me', email: string | null, workspace: string | null, role: Role | null, workspaces: Array<{ __typename: 'WorkspaceMembership', slug: string, role: Role }> } };
+
+export type RemoveMemberMutationVariables = Exact<{
+  email: string;
+}>;
+
+
+export type RemoveMemberMutation = { __typename: 'Mutation', removeMember: boolean };
+
+export type MembersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MembersQuery = { __typename: 'Query', members: Array<{ __typename: 'Member', email: string, role: Role }> };
+
+export type SetMemberMutationVariables = Exact<{
+  email: string;
+  role: Role;
+}>;
+
+
+export type SetMemberMutation = { __typename: 'Mutation', setMember:
+    | { __typename: 'AuthRejected', code: ErrorCode, message: string }
+    | { __typename: 'Member', email: string, role: Role }
+   };
 
 export type StartUploadMutationVariables = Exact<{
   filename: string;
