@@ -78,13 +78,9 @@ class SchemaChanges:
 
     @classmethod
     def from_model(cls, changes: model.SchemaChanges) -> SchemaChanges:
-        return mirror(
-            cls,
-            changes,
-            added=list(changes.added),
-            missing=list(changes.missing),
-            type_conflicts=[mirror(TypeConflict, c) for c in changes.type_conflicts],
-        )
+        conflicts = [mirror(TypeConflict, c) for c in changes.type_conflicts]
+        added, missing = list(changes.added), list(changes.missing)
+        return cls(added=added, missing=missing, type_conflicts=conflicts)
 
 
 @strawberry.type(description="The validation report: what Sluice learned about the file.")
