@@ -17,6 +17,7 @@ from core.settings import Settings
 from schema.auth.mutations import AuthMutation
 from schema.auth.queries import AuthQuery
 from schema.dashboards.queries import DashboardsQuery
+from schema.datasets.mutations import DatasetsMutation
 from schema.datasets.queries import DatasetsQuery
 from schema.errors import MaskUnexpectedErrors, RejectNulCharacters, SluiceSchema
 from schema.metrics import OperationMetrics
@@ -35,7 +36,7 @@ class Query(AuthQuery, TasksQuery, UploadsQuery, ResumableQuery, DatasetsQuery, 
 
 
 @strawberry.type
-class Mutation(AuthMutation, UploadsMutation, ResumableMutation, TasksMutation):
+class Mutation(AuthMutation, UploadsMutation, ResumableMutation, TasksMutation, DatasetsMutation):
     pass
 
 

@@ -13,7 +13,8 @@ from schema.permissions import Editor
 from schema.tasks.types import IngestionTask, TaskActionRejected, TaskActionResult
 
 
-def _result(outcome: Task | ActionRefused) -> IngestionTask | TaskActionRejected:
+def task_action_result(outcome: Task | ActionRefused) -> IngestionTask | TaskActionRejected:
+    """A task action's typed result: the task it queued or changed, or why not."""
     if isinstance(outcome, ActionRefused):
         return TaskActionRejected(code=ErrorCode.parse(outcome.code), message=outcome.message)
     return IngestionTask.from_model(outcome)
@@ -28,8 +29,10 @@ class TasksMutation:
     async def retry_task(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> TaskActionResult:
-        workspace_id = info.context.member.workspace_id
-        return _result(await retry_task(info.context.services, str(id), workspace_id=workspace_id))
+        outcome = await retry_task(
+            info.context.services, str(id), workspace_id=info.context.member.workspace_id
+        )
+        return task_action_result(outcome)
 
     @strawberry.mutation(
         permission_classes=[Editor], description="Stop a task that has not finished."
@@ -37,8 +40,10 @@ class TasksMutation:
     async def cancel_task(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> TaskActionResult:
-        workspace_id = info.context.member.workspace_id
-        return _result(await cancel_task(info.context.services, str(id), workspace_id=workspace_id))
+        outcome = await cancel_task(
+            info.context.services, str(id), workspace_id=info.context.member.workspace_id
+        )
+        return task_action_result(outcome)
 
     @strawberry.mutation(
         permission_classes=[Editor],
@@ -54,4 +59,4 @@ class TasksMutation:
         outcome = await request_rollback(
             info.context.services, str(task_id), workspace_id=workspace_id
         )
-        return _result(outcome)
+        return task_action_result(outcome)

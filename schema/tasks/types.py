@@ -163,6 +163,17 @@ class IngestionTask:
     rolled_back_by: strawberry.ID | None = strawberry.field(
         description="The rollback task undoing this upload (running or done), if any."
     )
+    dataset_deleted_by: strawberry.ID | None = strawberry.field(
+        description="The DELETE task that deleted the dataset this task loaded into: the task "
+        "belongs to a deleted dataset (a new dataset may have the same name)."
+    )
+    files_removed_at: datetime | None = strawberry.field(
+        description="When the uploaded file (and its staged copy) was removed from storage."
+    )
+    files_removed_reason: str | None = strawberry.field(
+        description="Why: RETENTION (raw uploads are kept for a set number of days) or "
+        "DATASET_DELETED."
+    )
     error: TaskError | None
     druid_task_id: str | None
     created_at: datetime
@@ -238,7 +249,10 @@ class IngestionTask:
             status=task.status,
             stage=task.last_message or task.status.value.title(),
             datasource=visible_name(task.datasource),
-            filename=task.filename,
+            # A DELETE task has no file: it shows the dataset's name.
+            filename=visible_name(task.filename)
+            if task.kind == model.TaskKind.DELETE
+            else task.filename,
             size_bytes=float(task.size_bytes),
             mode=task.options.mode,
             rows_total=task.rows_total,
@@ -252,6 +266,9 @@ class IngestionTask:
             target_task_id=strawberry.ID(task.target_task_id) if task.target_task_id else None,
             rows_removed=task.rows_removed,
             rolled_back_by=strawberry.ID(task.rolled_back_by) if task.rolled_back_by else None,
+            dataset_deleted_by=_id(task.dataset_deleted_by),
+            files_removed_at=task.files_removed_at,
+            files_removed_reason=task.files_removed_reason,
             error=error,
             druid_task_id=task.druid_task_id,
             created_at=task.created_at,
@@ -262,13 +279,19 @@ class IngestionTask:
         )
 
 
+def _id(value: str | None) -> strawberry.ID | None:
+    return strawberry.ID(value) if value else None
+
+
 @strawberry.type
 class TaskPage:
     items: list[IngestionTask]
     next_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
 
 
-@strawberry.type(description="A task action (retry, cancel, rollback) that cannot be done now.")
+@strawberry.type(
+    description="A task action (retry, cancel, rollback, delete) that cannot be done now."
+)
 class TaskActionRejected(UserError):
     pass
 
