@@ -51,7 +51,7 @@ async def _step(svc: Services, task: Task) -> str:
         )
     if task.datasource in await svc.druid.datasource_names(include_unused=True):
         kill = await kill_when_idle(svc.druid, task.datasource)
-        if kill.startswith("kill task") and kill != task.last_message:
+        if kill.startswith("kill task"):
             await svc.tasks.transition(
                 task.id, TaskStatus.PUBLISHING, progress=0.8,
                 message=f"Druid is deleting the segments of '{name}' ({kill})",
