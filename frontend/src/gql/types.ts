@@ -44,6 +44,8 @@ export type ErrorCode =
   | 'ARCHIVE_HAS_SEVERAL_TABLES'
   | 'BLANK_COLUMN_NAME'
   | 'COLUMN_NAME_TOO_LONG'
+  | 'DATASET_BEING_DELETED'
+  | 'DATASET_BUSY'
   | 'DECOMPRESSION_LIMIT'
   | 'DRUID_LOCK_CONFLICT'
   | 'DRUID_NO_CAPACITY'
@@ -57,6 +59,7 @@ export type ErrorCode =
   | 'DUPLICATE_COLUMN_NAME'
   | 'DUPLICATE_FILE'
   | 'EMPTY_FILE'
+  | 'FILE_REMOVED'
   | 'FILE_TOO_LARGE'
   | 'FORBIDDEN'
   | 'HANDOFF_TIMEOUT'
@@ -183,8 +186,9 @@ export type Role =
   | 'EDITOR'
   | 'VIEWER';
 
-/** INGEST loads an upload; ROLLBACK takes one out again. */
+/** INGEST loads an upload; ROLLBACK takes one out again; DELETE deletes a whole dataset. */
 export type TaskKind =
+  | 'DELETE'
   | 'INGEST'
   | 'ROLLBACK';
 
@@ -279,6 +283,16 @@ export type DatasourcesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type DatasourcesQuery = { __typename: 'Query', datasources: Array<{ __typename: 'Dataset', name: string, rowCount: number | null, sizeBytes: number | null, timeMin: string | null, timeMax: string | null, lastIngestedAt: string | null, lastTaskId: string | null, hasTimeColumn: boolean, tracked: boolean, columns: Array<{ __typename: 'DatasetColumn', name: string, type: ColumnType }> }> };
+
+export type DeleteDatasetMutationVariables = Exact<{
+  name: string;
+}>;
+
+
+export type DeleteDatasetMutation = { __typename: 'Mutation', deleteDataset:
+    | { __typename: 'IngestionTask', id: string, kind: TaskKind, status: TaskStatus }
+    | { __typename: 'TaskActionRejected', code: ErrorCode, message: string }
+   };
 
 export type MeFieldsFragment = { __typename: 'Me', email: string | null, workspace: string | null, role: Role | null, workspaces: Array<{ __typename: 'WorkspaceMembership', slug: string, role: Role }> };
 

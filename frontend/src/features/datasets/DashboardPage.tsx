@@ -22,6 +22,7 @@ import type {
   MetricInput,
 } from "../../gql/types";
 import { useDatasource } from "../../operations/datasource";
+import { DeleteDatasetDialog } from "./DeleteDatasetDialog";
 import { FilterBar } from "./FilterBar";
 import { UploadHistory } from "./UploadHistory";
 import { TimeSeriesPanel } from "./TimeSeriesPanel";
@@ -138,6 +139,7 @@ function Dashboard({ dataset }: { dataset: DatasetSummaryFragment }) {
           </Typography>
         )}
       </Box>
+      <DeleteDatasetDialog name={dataset.name} rowCount={dataset.rowCount} />
 
       <Card>
         <CardContent>

@@ -1,0 +1,36 @@
+import { gql, type TypedDocumentNode } from "@apollo/client";
+import { useMutation } from "@apollo/client/react";
+import type { DeleteDatasetMutation, DeleteDatasetMutationVariables } from "../gql/types";
+
+export const DELETE_DATASET: TypedDocumentNode<
+  DeleteDatasetMutation,
+  DeleteDatasetMutationVariables
+> = gql`
+  mutation DeleteDataset($name: String!) {
+    deleteDataset(name: $name) {
+      __typename
+      ... on IngestionTask {
+        id
+        kind
+        status
+      }
+      ... on TaskActionRejected {
+        code
+        message
+      }
+    }
+  }
+`;
+
+/** Deleting a dataset takes it out of every list at once: the cached lists and the dataset
+ * itself are dropped, so they are fetched again when next shown. */
+export function useDeleteDataset() {
+  return useMutation(DELETE_DATASET, {
+    update(cache, { data }) {
+      if (data?.deleteDataset.__typename !== "IngestionTask") return;
+      cache.evict({ id: "ROOT_QUERY", fieldName: "datasources" });
+      cache.evict({ id: "ROOT_QUERY", fieldName: "datasource" });
+      cache.gc();
+    },
+  });
+}
