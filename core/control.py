@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import queue
-from core.model import Task, TaskStatus
+from core.model import Task, TaskKind, TaskStatus
 from core.retention import RETENTION
 from core.services import Services
 from core.settings import Settings
@@ -79,6 +79,13 @@ async def cancel_task(svc: Services, task_id: str, *, workspace_id: str) -> Task
     if task.status.is_terminal:
         return ActionRefused(
             "ALREADY_FINISHED", f"Task {task_id} already finished ({task.status.value})."
+        )
+    if task.kind == TaskKind.DELETE and task.status != TaskStatus.QUEUED:
+        # Stopped halfway, the dataset would be out of the catalog with its segments unkilled.
+        return ActionRefused(
+            "NOT_CANCELLABLE",
+            f"The deletion (task {task_id}) has started ({task.status.value}) and cannot be "
+            "stopped halfway; it finishes by itself. Upload the data again to restore it.",
         )
     if task.druid_task_id and task.status in (TaskStatus.SUBMITTING, TaskStatus.INGESTING):
         await svc.druid.shutdown_task(task.druid_task_id)

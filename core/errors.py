@@ -90,6 +90,7 @@ class ErrorCode(enum.StrEnum):
     # A task action (retry, cancel, rollback, delete) refused.
     NOT_RETRYABLE = "NOT_RETRYABLE"
     ALREADY_FINISHED = "ALREADY_FINISHED"
+    NOT_CANCELLABLE = "NOT_CANCELLABLE"  # a DELETE task that has started
     NOT_ROLLBACKABLE = "NOT_ROLLBACKABLE"
     ALREADY_ROLLED_BACK = "ALREADY_ROLLED_BACK"
     FILE_REMOVED = "FILE_REMOVED"  # retry: the raw upload is past retention (core/retention.py)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from core.auth.model import LEGACY_WORKSPACE
-from core.control import ActionRefused, retry_task
+from core.control import ActionRefused, cancel_task, retry_task
 from core.model import IngestOptions, Task, TaskKind, TaskStatus
 from core.rollback import request_rollback
 from core.services import Services, open_services
@@ -113,3 +113,19 @@ async def test_a_deleted_datasets_tasks_stay_readable_and_cannot_run_again(
     every, _ = await services.tasks.page(workspace_id=WORKSPACE, datasource="ds")
     assert [t.id for t in current] == [again.id]
     assert {t.id for t in every} == {again.id, deletion.id, failed.id, done.id}
+
+
+async def test_a_deletion_can_be_cancelled_only_before_it_starts(services: Services) -> None:
+    queued = await services.tasks.create_delete(
+        task_id="del", datasource="ds", workspace_id=WORKSPACE, message="Deleting"
+    )
+    started = await services.tasks.create_delete(
+        task_id="del2", datasource="other", workspace_id=WORKSPACE, message="Deleting"
+    )
+    await services.tasks.transition(started.id, TaskStatus.SUBMITTING)
+
+    refused = await cancel_task(services, started.id, workspace_id=WORKSPACE)
+    cancelled = await cancel_task(services, queued.id, workspace_id=WORKSPACE)
+
+    assert isinstance(refused, ActionRefused) and refused.code == "NOT_CANCELLABLE"
+    assert isinstance(cancelled, Task) and cancelled.status == TaskStatus.CANCELLED

@@ -74,6 +74,7 @@ export type ErrorCode =
   | 'INVALID_REQUEST'
   | 'INVALID_TOKEN_REQUEST'
   | 'NOT_A_MEMBER'
+  | 'NOT_CANCELLABLE'
   | 'NOT_FOUND'
   | 'NOT_MULTIPART'
   | 'NOT_RETRYABLE'
