@@ -65,23 +65,22 @@ query Quarantine($id: ID!) {
   }
 }"""
 
-ROLLBACK_UPLOAD = f"""
-mutation Rollback($taskId: ID!) {{
-  rollbackUpload(taskId: $taskId) {{
+
+def _task_action(operation: str, field: str) -> str:
+    """A task action's mutation (`operation`: name and variables; `field`: the call): the
+    task it queued or changed, or why not."""
+    return f"""
+mutation {operation} {{
+  {field} {{
     __typename
     ... on IngestionTask {{ {TASK_FIELDS} }}
     ... on TaskActionRejected {{ code message }}
   }}
 }}"""
 
-DELETE_DATASET = f"""
-mutation Delete($name: String!) {{
-  deleteDataset(name: $name) {{
-    __typename
-    ... on IngestionTask {{ {TASK_FIELDS} }}
-    ... on TaskActionRejected {{ code message }}
-  }}
-}}"""
+
+ROLLBACK_UPLOAD = _task_action("Rollback($taskId: ID!)", "rollbackUpload(taskId: $taskId)")
+DELETE_DATASET = _task_action("Delete($name: String!)", "deleteDataset(name: $name)")
 
 DATASOURCES = "query Datasources { datasources { name rowCount } }"
 

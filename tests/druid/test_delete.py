@@ -4,20 +4,16 @@ name can be used again for exactly the new rows."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
-from arq.connections import ArqRedis
 
 from core.druid.client import DruidClient
 from core.services import open_services
-from core.settings import Settings
 from core.storage import S3ObjectStore
-from tests.conftest import api_client, grant, run_worker
-from tests.graphql_ops import datasource_names, delete_dataset, get_task, upload_file
+from tests.conftest import run_worker
+from tests.druid.conftest import DruidApi
+from tests.graphql_ops import datasource_names, delete_dataset, get_task
 from workers.retention import remove_expired_files
 
 pytestmark = pytest.mark.druid
@@ -37,31 +33,6 @@ SECOND = (  # one row with a surplus field: quarantined, so this upload is stage
 AGAIN = "ts,city,qty\n2024-04-01T10:00:00Z,Kyoto,100\n2024-04-02T10:00:00Z,Oslo,200\n"
 
 
-@dataclass
-class Api:
-    client: httpx.AsyncClient
-    settings: Settings
-    redis: ArqRedis
-
-    async def ingest(self, content: str, datasource: str) -> dict[str, Any]:
-        task = await upload_file(
-            self.client, filename="f.csv", content=content.encode(), datasource=datasource
-        )
-        assert task["__typename"] == "IngestionTask", task
-        await run_worker(self.settings, self.redis)
-        done = await get_task(self.client, task["id"])
-        assert done["status"] == "SUCCEEDED", done["error"]
-        return done
-
-
-@pytest.fixture
-async def api(
-    druid_settings: Settings, druid: Any, redis: ArqRedis, db: Any, clean: None
-) -> AsyncIterator[Api]:
-    async with api_client(druid_settings, await grant(db)) as client:
-        yield Api(client, druid_settings, redis)
-
-
 async def _objects(store: S3ObjectStore, task_ids: list[str]) -> list[str]:
     """Every object in the bucket belonging to these tasks (raw, staged, quarantine)."""
     keys = await store.list_keys("")
@@ -72,10 +43,15 @@ async def _objects(store: S3ObjectStore, task_ids: list[str]) -> list[str]:
 
 @pytest.mark.timeout(1200)
 async def test_deleting_a_dataset_with_two_uploads_and_loading_the_name_again(
-    api: Api, datasource: str, druid_sql: Any, druid: DruidClient, store: S3ObjectStore, db: Any
+    druid_api: DruidApi,
+    datasource: str,
+    druid_sql: Any,
+    druid: DruidClient,
+    store: S3ObjectStore,
+    db: Any,
 ) -> None:
-    first = await api.ingest(FIRST, datasource)
-    second = await api.ingest(SECOND, datasource)
+    first = await druid_api.ingest(FIRST, datasource)
+    second = await druid_api.ingest(SECOND, datasource)
     assert second["rowsQuarantined"] == 1
     count = await druid_sql.one(f'SELECT COUNT(*) AS n FROM "{datasource}"')
     assert count == {"n": 5}
@@ -83,11 +59,11 @@ async def test_deleting_a_dataset_with_two_uploads_and_loading_the_name_again(
     kept = await _objects(store, uploads)
     assert any(k.startswith("staged/") for k in kept) and any("quarantine/" in k for k in kept)
 
-    queued = await delete_dataset(api.client, datasource)
+    queued = await delete_dataset(druid_api.client, datasource)
     assert queued["__typename"] == "IngestionTask" and queued["kind"] == "DELETE", queued
-    assert datasource not in await datasource_names(api.client)  # at once
-    await run_worker(api.settings, api.redis)
-    done = await get_task(api.client, queued["id"])
+    assert datasource not in await datasource_names(druid_api.client)  # at once
+    await run_worker(druid_api.settings, druid_api.redis)
+    done = await get_task(druid_api.client, queued["id"])
 
     assert done["status"] == "SUCCEEDED", done["error"]
     assert (done["rowsTotal"], done["rowsRemoved"]) == (5, 5)
@@ -98,18 +74,18 @@ async def test_deleting_a_dataset_with_two_uploads_and_loading_the_name_again(
     assert datasource not in await druid.datasource_names(include_unused=True)  # killed
     assert await db.fetchval("SELECT count(*) FROM datasets WHERE name = $1", datasource) == 0
     for task_id in uploads:
-        old = await get_task(api.client, task_id)
+        old = await get_task(druid_api.client, task_id)
         assert old["datasetDeletedBy"] == queued["id"] and old["status"] == "SUCCEEDED"
     assert await _objects(store, uploads) == kept  # within the grace period
 
     async with open_services(
-        api.settings.model_copy(update={"deleted_dataset_grace_hours": 0.0})
+        druid_api.settings.model_copy(update={"deleted_dataset_grace_hours": 0.0})
     ) as svc:
         assert await remove_expired_files({"services": svc}) == 2
     assert await _objects(store, uploads) == []
 
     # The name is free: the same name takes exactly the new rows (none of the old come back).
-    await api.ingest(AGAIN, datasource)
+    await druid_api.ingest(AGAIN, datasource)
     rows = await druid_sql.rows(f'SELECT city, qty FROM "{datasource}" ORDER BY __time')
     assert [(r["city"], r["qty"]) for r in rows] == [("Kyoto", 100), ("Oslo", 200)]
-    assert datasource in await datasource_names(api.client)
+    assert datasource in await datasource_names(druid_api.client)

@@ -1,25 +1,17 @@
 import { gql, type TypedDocumentNode } from "@apollo/client";
 import { useMutation } from "@apollo/client/react";
+import { TASK_ACTION_OUTCOME } from "../features/tasks/ConfirmedTaskAction";
 import type { DeleteDatasetMutation, DeleteDatasetMutationVariables } from "../gql/types";
 
-export const DELETE_DATASET: TypedDocumentNode<
-  DeleteDatasetMutation,
-  DeleteDatasetMutationVariables
-> = gql`
+type DeleteDataset = TypedDocumentNode<DeleteDatasetMutation, DeleteDatasetMutationVariables>;
+
+export const DELETE_DATASET: DeleteDataset = gql`
   mutation DeleteDataset($name: String!) {
     deleteDataset(name: $name) {
-      __typename
-      ... on IngestionTask {
-        id
-        kind
-        status
-      }
-      ... on TaskActionRejected {
-        code
-        message
-      }
+      ...TaskActionOutcome
     }
   }
+  ${TASK_ACTION_OUTCOME}
 `;
 
 /** Deleting a dataset takes it out of every list at once: the cached lists and the dataset

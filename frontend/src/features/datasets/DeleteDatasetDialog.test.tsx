@@ -1,21 +1,18 @@
-import { ApolloClient } from "@apollo/client";
 import { ApolloProvider } from "@apollo/client/react";
 import { MockLink } from "@apollo/client/testing";
 import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { describe, expect, it } from "vitest";
-import { makeCache } from "../../apollo/cache";
 import { DELETE_DATASET } from "../../operations/deleteDataset";
+import { taskDetail } from "../../test/fixtures";
+import { mockClient } from "../../test/render";
+import { RollbackPanel } from "../tasks/RollbackPanel";
 import { DeleteDatasetDialog } from "./DeleteDatasetDialog";
 
 function renderDialog(mocks: ReadonlyArray<MockLink.MockedResponse>) {
-  const client = new ApolloClient({
-    link: new MockLink(mocks, { defaultOptions: { delay: 0 } }),
-    cache: makeCache(),
-  });
   return render(
-    <ApolloProvider client={client}>
+    <ApolloProvider client={mockClient(mocks)}>
       <MemoryRouter initialEntries={["/datasets/sales"]}>
         <Routes>
           <Route
@@ -51,7 +48,7 @@ describe("delete dataset dialog", () => {
 
     expect(within(dialog).getByText("Delete “sales”?")).toBeTruthy();
     expect(dialog.textContent).toContain("12,345 rows of sales");
-    const confirm = within(dialog).getByTestId("delete-confirm");
+    const confirm = within(dialog).getByTestId("delete-dataset-confirm");
     expect((confirm as HTMLButtonElement).disabled).toBe(true);
     await user.type(within(dialog).getByTestId("delete-confirm-name"), "sale");
     expect((confirm as HTMLButtonElement).disabled).toBe(true);
@@ -76,9 +73,9 @@ describe("delete dataset dialog", () => {
     ]);
     const { user, dialog } = await openDialog();
     await user.type(within(dialog).getByTestId("delete-confirm-name"), "sales");
-    await user.click(within(dialog).getByTestId("delete-confirm"));
+    await user.click(within(dialog).getByTestId("delete-dataset-confirm"));
 
-    expect((await screen.findByTestId("delete-problem")).textContent).toContain(message);
+    expect((await screen.findByTestId("delete-dataset-problem")).textContent).toContain(message);
     expect(screen.queryByText("task page")).toBeNull();
   });
 
@@ -89,5 +86,22 @@ describe("delete dataset dialog", () => {
 
     expect(screen.getByTestId("delete-dataset")).toBeTruthy();
     expect(screen.queryByText("task page")).toBeNull();
+  });
+});
+
+describe("an upload into a deleted dataset", () => {
+  it("says so, links the deletion and offers no rollback", () => {
+    const task = taskDetail({ status: "SUCCEEDED", datasetDeletedBy: "del-1" });
+    render(
+      <ApolloProvider client={mockClient([])}>
+        <MemoryRouter>
+          <RollbackPanel task={task} />
+        </MemoryRouter>
+      </ApolloProvider>,
+    );
+
+    const mark = screen.getByRole("link", { name: "Its dataset was deleted" });
+    expect(mark.getAttribute("href")).toBe("/tasks/del-1");
+    expect(screen.queryByTestId("rollback")).toBeNull();
   });
 });
