@@ -111,14 +111,7 @@ export function Shell() {
             <Route
               path="*"
               element={
-                <EmptyState
-                  title="Page not found"
-                  action={
-                    <Button component={NavLink} to="/" variant="contained">
-                      Go to Upload
-                    </Button>
-                  }
-                >
+                <EmptyState title="Page not found" link={{ to: "/", label: "Go to Upload" }}>
                   This address does not match any page of Sluice.
                 </EmptyState>
               }

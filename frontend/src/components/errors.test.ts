@@ -1,6 +1,6 @@
 import { CombinedGraphQLErrors, ServerError } from "@apollo/client/errors";
 import { describe, expect, it } from "vitest";
-import { describeError, errorHeadline, isFileProblem } from "./errors";
+import { describeError, errorHeadline, isFileProblem, isUserError } from "./errors";
 
 describe("describeError", () => {
   it("names an unexpected server error by its incident id, not by its text", () => {
@@ -54,5 +54,14 @@ describe("codes", () => {
   it("tell problems of the file from problems of the system", () => {
     expect(isFileProblem("DUPLICATE_COLUMN_NAME")).toBe(true);
     expect(isFileProblem("ACCOUNTING_MISMATCH")).toBe(false);
+  });
+});
+
+describe("isUserError", () => {
+  it("knows a refusal by the UserError interface the schema declares, not by its name", () => {
+    expect(isUserError({ __typename: "TaskActionRejected" })).toBe(true);
+    expect(isUserError({ __typename: "AuthRejected" })).toBe(true);
+    expect(isUserError({ __typename: "IngestionTask" })).toBe(false);
+    expect(isUserError({ __typename: "Me" })).toBe(false);
   });
 });

@@ -1,8 +1,27 @@
+import { gql } from "@apollo/client";
 import { CombinedGraphQLErrors, ServerError, ServerParseError } from "@apollo/client/errors";
+import possibleTypes from "../gql/possibleTypes";
 import type { ErrorCode } from "../gql/types";
 
 /** Any of the API's error results (UploadRejected, TaskActionRejected, TaskError, ...). */
 export type UserError = { code: ErrorCode; message: string };
+
+/** What the app reads of every expected problem, whatever result type it comes in. */
+export const USER_ERROR = gql`
+  fragment UserErrorFields on UserError {
+    code
+    message
+  }
+`;
+
+const USER_ERROR_TYPES: ReadonlySet<string> = new Set(possibleTypes.possibleTypes.UserError);
+
+/** Whether a typed result is the API's refusal (a `UserError`) rather than what was asked for. */
+export function isUserError<T extends { __typename: string }>(
+  result: T,
+): result is Extract<T, UserError> {
+  return USER_ERROR_TYPES.has(result.__typename);
+}
 
 /**
  * A short headline per code: what kind of problem this is. The API's `message` says the rest
@@ -16,6 +35,8 @@ const HEADLINES: Partial<Record<ErrorCode, string>> = {
   INVALID_OPTIONS: "Options not accepted",
   UNAUTHENTICATED: "Sign in needed",
   FORBIDDEN: "Not allowed",
+  WRONG_PASSWORD: "Not signed in",
+  NOT_A_MEMBER: "Not a member of that workspace",
   RATE_LIMITED: "Too many requests",
   TOO_MANY_SUBSCRIPTIONS: "Too many live updates open",
   FILE_TOO_LARGE: "File too large",
@@ -51,7 +72,13 @@ const HEADLINES: Partial<Record<ErrorCode, string>> = {
   HANDOFF_TIMEOUT: "Rows not queryable in time",
   NOT_FOUND: "Not found",
   NOT_RETRYABLE: "Cannot retry",
+  NOT_ROLLBACKABLE: "Cannot roll back",
+  ALREADY_ROLLED_BACK: "Already rolled back",
   ALREADY_FINISHED: "Already finished",
+  NOT_CANCELLABLE: "Cannot be stopped now",
+  DATASET_BUSY: "An upload into the dataset is running",
+  DATASET_BEING_DELETED: "The dataset is being deleted",
+  FILE_REMOVED: "The file is no longer kept",
   INVALID_CURSOR: "The list changed",
   QUARANTINE_MISSING: "Quarantined rows unavailable",
 };

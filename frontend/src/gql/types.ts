@@ -210,9 +210,54 @@ export type WriteMode =
   | 'APPEND'
   | 'REPLACE';
 
+type UserErrorFields_AuthRejected_Fragment = { __typename: 'AuthRejected', code: ErrorCode, message: string };
+
+type UserErrorFields_InvalidArgument_Fragment = { __typename: 'InvalidArgument', code: ErrorCode, message: string };
+
+type UserErrorFields_InvalidQuery_Fragment = { __typename: 'InvalidQuery', code: ErrorCode, message: string };
+
+type UserErrorFields_QuarantineUnavailable_Fragment = { __typename: 'QuarantineUnavailable', code: ErrorCode, message: string };
+
+type UserErrorFields_QueryTimeout_Fragment = { __typename: 'QueryTimeout', code: ErrorCode, message: string };
+
+type UserErrorFields_QueryUnavailable_Fragment = { __typename: 'QueryUnavailable', code: ErrorCode, message: string };
+
+type UserErrorFields_ResultTooLarge_Fragment = { __typename: 'ResultTooLarge', code: ErrorCode, message: string };
+
+type UserErrorFields_TaskActionRejected_Fragment = { __typename: 'TaskActionRejected', code: ErrorCode, message: string };
+
+type UserErrorFields_TaskError_Fragment = { __typename: 'TaskError', code: ErrorCode, message: string };
+
+type UserErrorFields_UnknownColumn_Fragment = { __typename: 'UnknownColumn', code: ErrorCode, message: string };
+
+type UserErrorFields_UnknownDatasource_Fragment = { __typename: 'UnknownDatasource', code: ErrorCode, message: string };
+
+type UserErrorFields_UploadRejected_Fragment = { __typename: 'UploadRejected', code: ErrorCode, message: string };
+
+export type UserErrorFieldsFragment =
+  | UserErrorFields_AuthRejected_Fragment
+  | UserErrorFields_InvalidArgument_Fragment
+  | UserErrorFields_InvalidQuery_Fragment
+  | UserErrorFields_QuarantineUnavailable_Fragment
+  | UserErrorFields_QueryTimeout_Fragment
+  | UserErrorFields_QueryUnavailable_Fragment
+  | UserErrorFields_ResultTooLarge_Fragment
+  | UserErrorFields_TaskActionRejected_Fragment
+  | UserErrorFields_TaskError_Fragment
+  | UserErrorFields_UnknownColumn_Fragment
+  | UserErrorFields_UnknownDatasource_Fragment
+  | UserErrorFields_UploadRejected_Fragment
+;
+
 export type DatasetSummaryFragment = { __typename: 'Dataset', name: string, rowCount: number | null, sizeBytes: number | null, timeMin: string | null, timeMax: string | null, lastIngestedAt: string | null, lastTaskId: string | null, hasTimeColumn: boolean, tracked: boolean, columns: Array<{ __typename: 'DatasetColumn', name: string, type: ColumnType }> };
 
-type TaskActionOutcome_IngestionTask_Fragment = { __typename: 'IngestionTask', id: string, kind: TaskKind, status: TaskStatus };
+export type TaskSummaryFragment = { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, datasetDeletedBy: string | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null };
+
+export type ValidationReportFragment = { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, nullTokens: Array<string>, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> };
+
+export type TaskDetailFragment = { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, datasetDeletedBy: string | null, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, nullTokens: Array<string>, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null };
+
+type TaskActionOutcome_IngestionTask_Fragment = { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, datasetDeletedBy: string | null, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, nullTokens: Array<string>, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null };
 
 type TaskActionOutcome_TaskActionRejected_Fragment = { __typename: 'TaskActionRejected', code: ErrorCode, message: string };
 
@@ -220,12 +265,6 @@ export type TaskActionOutcomeFragment =
   | TaskActionOutcome_IngestionTask_Fragment
   | TaskActionOutcome_TaskActionRejected_Fragment
 ;
-
-export type TaskSummaryFragment = { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, datasetDeletedBy: string | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null };
-
-export type ValidationReportFragment = { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, nullTokens: Array<string>, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> };
-
-export type TaskDetailFragment = { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, datasetDeletedBy: string | null, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, nullTokens: Array<string>, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null };
 
 export type TaskQuarantineFragment = { __typename: 'IngestionTask', quarantineUrl:
     | { __typename: 'QuarantineLink', url: string }
@@ -262,7 +301,7 @@ export type CancelTaskMutationVariables = Exact<{
 
 
 export type CancelTaskMutation = { __typename: 'Mutation', cancelTask:
-    | { __typename: 'IngestionTask', id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, datasetDeletedBy: string | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }
+    | { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, datasetDeletedBy: string | null, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, nullTokens: Array<string>, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }
     | { __typename: 'TaskActionRejected', code: ErrorCode, message: string }
    };
 
@@ -300,11 +339,20 @@ export type DeleteDatasetMutationVariables = Exact<{
 
 
 export type DeleteDatasetMutation = { __typename: 'Mutation', deleteDataset:
-    | { __typename: 'IngestionTask', id: string, kind: TaskKind, status: TaskStatus }
+    | { __typename: 'IngestionTask', druidTaskId: string | null, id: string, status: TaskStatus, stage: string, datasource: string, filename: string, sizeBytes: number, mode: WriteMode, progress: number, rowsTotal: number | null, rowsIngested: number | null, rowsQuarantined: number | null, rowsThrownAway: number | null, rowsProcessedWithError: number | null, rowsUnparseable: number | null, createdAt: string, updatedAt: string, hasQuarantine: boolean, kind: TaskKind, targetTaskId: string | null, rowsRemoved: number | null, rolledBackBy: string | null, datasetDeletedBy: string | null, events: Array<{ __typename: 'TaskEvent', status: TaskStatus, progress: number, message: string | null, at: string }>, profile: { __typename: 'Profile', format: string, encoding: string | null, delimiter: string | null, sheet: string | null, rowsTotal: number, rowsValid: number, rowsQuarantined: number, timestampColumn: string | null, timestampFormat: string | null, timeMin: string | null, timeMax: string | null, warnings: Array<string>, columns: Array<{ __typename: 'ColumnProfile', name: string, type: ColumnType, nullCount: number, nullTokens: Array<string>, distinctCount: number, min: string | null, max: string | null, histogram: Array<{ __typename: 'HistogramBucket', label: string, count: number }> }> } | null, error: { __typename: 'TaskError', code: ErrorCode, message: string, retryable: boolean, stage: TaskStatus | null } | null }
     | { __typename: 'TaskActionRejected', code: ErrorCode, message: string }
    };
 
 export type MeFieldsFragment = { __typename: 'Me', email: string | null, workspace: string | null, role: Role | null, workspaces: Array<{ __typename: 'WorkspaceMembership', slug: string, role: Role }> };
+
+type SignInOutcome_AuthRejected_Fragment = { __typename: 'AuthRejected', code: ErrorCode, message: string };
+
+type SignInOutcome_Me_Fragment = { __typename: 'Me', email: string | null, workspace: string | null, role: Role | null, workspaces: Array<{ __typename: 'WorkspaceMembership', slug: string, role: Role }> };
+
+export type SignInOutcomeFragment =
+  | SignInOutcome_AuthRejected_Fragment
+  | SignInOutcome_Me_Fragment
+;
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 

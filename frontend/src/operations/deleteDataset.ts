@@ -1,6 +1,5 @@
-import { gql, type TypedDocumentNode } from "@apollo/client";
-import { useMutation } from "@apollo/client/react";
-import { TASK_ACTION_OUTCOME } from "../features/tasks/ConfirmedTaskAction";
+import { gql, type ApolloCache, type TypedDocumentNode } from "@apollo/client";
+import { TASK_ACTION_OUTCOME } from "../features/tasks/fragments";
 import type { DeleteDatasetMutation, DeleteDatasetMutationVariables } from "../gql/types";
 
 type DeleteDataset = TypedDocumentNode<DeleteDatasetMutation, DeleteDatasetMutationVariables>;
@@ -16,13 +15,8 @@ export const DELETE_DATASET: DeleteDataset = gql`
 
 /** Deleting a dataset takes it out of every list at once: the cached lists and the dataset
  * itself are dropped, so they are fetched again when next shown. */
-export function useDeleteDataset() {
-  return useMutation(DELETE_DATASET, {
-    update(cache, { data }) {
-      if (data?.deleteDataset.__typename !== "IngestionTask") return;
-      cache.evict({ id: "ROOT_QUERY", fieldName: "datasources" });
-      cache.evict({ id: "ROOT_QUERY", fieldName: "datasource" });
-      cache.gc();
-    },
-  });
+export function forgetDatasets(cache: ApolloCache) {
+  cache.evict({ id: "ROOT_QUERY", fieldName: "datasources" });
+  cache.evict({ id: "ROOT_QUERY", fieldName: "datasource" });
+  cache.gc();
 }

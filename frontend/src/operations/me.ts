@@ -1,5 +1,6 @@
 import { gql, type TypedDocumentNode } from "@apollo/client";
 import { useQuery } from "@apollo/client/react";
+import { USER_ERROR } from "../components/errors";
 import type { MeQuery, MeQueryVariables } from "../gql/types";
 
 export const ME_FIELDS = gql`
@@ -12,6 +13,17 @@ export const ME_FIELDS = gql`
       role
     }
   }
+`;
+
+/** What signing in or switching workspace answers: who the caller now is, or why not. */
+export const SIGN_IN_OUTCOME = gql`
+  fragment SignInOutcome on SignInResult {
+    __typename
+    ...MeFields
+    ...UserErrorFields
+  }
+  ${ME_FIELDS}
+  ${USER_ERROR}
 `;
 
 export const ME: TypedDocumentNode<MeQuery, MeQueryVariables> = gql`

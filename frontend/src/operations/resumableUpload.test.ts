@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { makeCache } from "../apollo/cache";
 import { makeHttpLink } from "../apollo/client";
 import { installFakeNetwork } from "../test/fakeNetwork";
+import { taskDetail } from "../test/fixtures";
 import {
   PartError,
   planParts,
@@ -118,26 +119,7 @@ describe("sendResumable", () => {
   const file = new File(["x".repeat(25)], "big.csv", { type: "text/csv", lastModified: 1 });
   const session = { __typename: "UploadSession", id: "s1", partSizeBytes: 10, partCount: 3 };
   const urls = [1, 2, 3].map((number) => ({ __typename: "UploadPart", number, url: `u${number}` }));
-  const task = {
-    __typename: "IngestionTask",
-    id: "t1",
-    status: "QUEUED",
-    stage: "Queued",
-    datasource: "sales",
-    filename: "big.csv",
-    sizeBytes: 25,
-    mode: "APPEND",
-    progress: 0,
-    rowsTotal: null,
-    rowsIngested: null,
-    rowsQuarantined: null,
-    rowsThrownAway: null,
-    rowsProcessedWithError: null,
-    rowsUnparseable: null,
-    createdAt: "2026-01-01T00:00:00Z",
-    updatedAt: "2026-01-01T00:00:00Z",
-    error: null,
-  };
+  const task = taskDetail({ id: "t1", filename: "big.csv", sizeBytes: 25 });
 
   it("keeps an interrupted session and sends only the missing parts next time", async () => {
     window.localStorage.clear();

@@ -1,24 +1,12 @@
 import { gql, type TypedDocumentNode } from "@apollo/client";
-import { useMutation } from "@apollo/client/react";
-import { TASK_DETAIL } from "../features/tasks/fragments";
+import { TASK_ACTION_OUTCOME } from "../features/tasks/fragments";
 import type { RetryTaskMutation, RetryTaskMutationVariables } from "../gql/types";
 
 export const RETRY_TASK: TypedDocumentNode<RetryTaskMutation, RetryTaskMutationVariables> = gql`
   mutation RetryTask($id: ID!) {
     retryTask(id: $id) {
-      __typename
-      ... on IngestionTask {
-        ...TaskDetail
-      }
-      ... on TaskActionRejected {
-        code
-        message
-      }
+      ...TaskActionOutcome
     }
   }
-  ${TASK_DETAIL}
+  ${TASK_ACTION_OUTCOME}
 `;
-
-export function useRetryTask() {
-  return useMutation(RETRY_TASK);
-}

@@ -1,6 +1,5 @@
 import { gql, type TypedDocumentNode } from "@apollo/client";
-import { useMutation } from "@apollo/client/react";
-import { TASK_DETAIL } from "../features/tasks/fragments";
+import { TASK_ACTION_OUTCOME } from "../features/tasks/fragments";
 import type { RollbackUploadMutation, RollbackUploadMutationVariables } from "../gql/types";
 
 export const ROLLBACK_UPLOAD: TypedDocumentNode<
@@ -9,19 +8,8 @@ export const ROLLBACK_UPLOAD: TypedDocumentNode<
 > = gql`
   mutation RollbackUpload($taskId: ID!) {
     rollbackUpload(taskId: $taskId) {
-      __typename
-      ... on IngestionTask {
-        ...TaskDetail
-      }
-      ... on TaskActionRejected {
-        code
-        message
-      }
+      ...TaskActionOutcome
     }
   }
-  ${TASK_DETAIL}
+  ${TASK_ACTION_OUTCOME}
 `;
-
-export function useRollbackUpload() {
-  return useMutation(ROLLBACK_UPLOAD);
-}

@@ -1,7 +1,6 @@
 import { gql, type TypedDocumentNode } from "@apollo/client";
-import { useMutation } from "@apollo/client/react";
 import type { SwitchWorkspaceMutation, SwitchWorkspaceMutationVariables } from "../gql/types";
-import { ME_FIELDS } from "./me";
+import { SIGN_IN_OUTCOME } from "./me";
 
 export const SWITCH_WORKSPACE: TypedDocumentNode<
   SwitchWorkspaceMutation,
@@ -9,19 +8,8 @@ export const SWITCH_WORKSPACE: TypedDocumentNode<
 > = gql`
   mutation SwitchWorkspace($slug: String!) {
     switchWorkspace(slug: $slug) {
-      __typename
-      ... on Me {
-        ...MeFields
-      }
-      ... on AuthRejected {
-        code
-        message
-      }
+      ...SignInOutcome
     }
   }
-  ${ME_FIELDS}
+  ${SIGN_IN_OUTCOME}
 `;
-
-export function useSwitchWorkspace() {
-  return useMutation(SWITCH_WORKSPACE);
-}

@@ -1,26 +1,23 @@
 import { Alert, Box, Button, Paper, Stack, TextField, Typography } from "@mui/material";
-import { type FormEvent, useState } from "react";
-import { describeError } from "../../components/errors";
-import { useSignIn } from "../../operations/signIn";
+import type { FormEvent } from "react";
+import { SIGN_IN } from "../../operations/signIn";
+import { useAction } from "../../operations/useAction";
 import { reloadAs } from "./session";
 
+/** The form's fields; the browser's password manager fills them by `autoComplete`. */
+const FIELDS = [
+  { name: "email", label: "E-mail", type: "email", autoComplete: "username", autoFocus: true },
+  { name: "password", label: "Password", type: "password", autoComplete: "current-password" },
+] as const;
+
 export function SignInPage() {
-  const [email, setEmail] = useState("");
-  const [password, setPassword] = useState("");
-  const [problem, setProblem] = useState<string | null>(null);
-  const [signIn, { loading }] = useSignIn();
+  const signIn = useAction(SIGN_IN, (data) => data.signIn);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setProblem(null);
-    try {
-      const { data } = await signIn({ variables: { email, password } });
-      const result = data?.signIn;
-      if (result?.__typename === "Me") reloadAs(window.location.pathname);
-      else if (result?.__typename === "AuthRejected") setProblem(result.message);
-    } catch (error) {
-      setProblem(describeError(error));
-    }
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const [email, password] = [form.get("email"), form.get("password")].map(String);
+    if (await signIn.run({ email, password })) reloadAs(window.location.pathname);
   }
 
   return (
@@ -35,29 +32,15 @@ export function SignInPage() {
           <Typography variant="h5" component="h1">
             Sign in to Sluice
           </Typography>
-          {problem && (
+          {signIn.problem && (
             <Alert severity="error" role="alert">
-              {problem}
+              {signIn.problem}
             </Alert>
           )}
-          <TextField
-            label="E-mail"
-            type="email"
-            autoComplete="username"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            required
-            autoFocus
-          />
-          <TextField
-            label="Password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-          />
-          <Button type="submit" variant="contained" disabled={loading}>
+          {FIELDS.map((field) => (
+            <TextField key={field.name} {...field} required />
+          ))}
+          <Button type="submit" variant="contained" disabled={signIn.loading}>
             Sign in
           </Button>
           <Typography variant="body2" color="text.secondary">

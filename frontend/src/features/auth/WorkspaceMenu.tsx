@@ -1,17 +1,17 @@
-import { Box, Button, MenuItem, TextField, Typography } from "@mui/material";
+import { Alert, Box, Button, MenuItem, Snackbar, TextField, Typography } from "@mui/material";
 import { useSignOut } from "../../operations/signOut";
-import { useSwitchWorkspace } from "../../operations/switchWorkspace";
+import { SWITCH_WORKSPACE } from "../../operations/switchWorkspace";
+import { useAction } from "../../operations/useAction";
 import { reloadAs, useSession } from "./session";
 
 /** The current workspace (a switcher when there are several), the role, and sign-out. */
 export function WorkspaceMenu() {
   const me = useSession();
-  const [switchTo, { loading: switching }] = useSwitchWorkspace();
+  const switchTo = useAction(SWITCH_WORKSPACE, (data) => data.switchWorkspace);
   const [signOut, { loading: leaving }] = useSignOut();
 
   async function change(slug: string) {
-    const { data } = await switchTo({ variables: { slug } });
-    if (data?.switchWorkspace.__typename === "Me") reloadAs("/");
+    if (await switchTo.run({ slug })) reloadAs("/");
   }
 
   return (
@@ -22,7 +22,7 @@ export function WorkspaceMenu() {
           size="small"
           label="Workspace"
           value={me.workspace ?? ""}
-          disabled={switching}
+          disabled={switchTo.loading}
           onChange={(e) => void change(e.target.value)}
           sx={{ minWidth: 140, "& .MuiInputBase-root": { bgcolor: "background.paper" } }}
         >
@@ -41,6 +41,11 @@ export function WorkspaceMenu() {
           {me.workspace ?? "no workspace"} · {me.role?.toLowerCase()}
         </Typography>
       )}
+      <Snackbar open={switchTo.problem !== null}>
+        <Alert severity="error" role="alert">
+          Could not switch workspace: {switchTo.problem}
+        </Alert>
+      </Snackbar>
       {me.email && (
         <Button
           color="inherit"

@@ -1,18 +1,9 @@
-import {
-  Box,
-  Breadcrumbs,
-  Button,
-  Card,
-  CardContent,
-  Link,
-  MenuItem,
-  Stack,
-  TextField,
-  Typography,
-} from "@mui/material";
+import { Box, Card, CardContent, Link, Stack, TextField, Typography } from "@mui/material";
 import { useMemo, useState } from "react";
 import { Link as RouterLink, useParams } from "react-router";
-import { EmptyState, ErrorNotice, Loading } from "../../components/States";
+import { PageCrumbs } from "../../components/PageCrumbs";
+import { SelectField, plainChoices } from "../../components/SelectField";
+import { ItemFallback } from "../../components/States";
 import { formatBytes, formatCount, formatDateTime } from "../../format";
 import type {
   Aggregate,
@@ -40,32 +31,21 @@ import {
 /** How many string dimensions get a top-N panel. */
 const TOP_N_PANELS = 4;
 
+/** The two ends of a custom interval, each a local date and time. */
+const CUSTOM_BOUNDS = [
+  { bound: "start", label: "From" },
+  { bound: "end", label: "To" },
+] as const;
+
 export default function DashboardPage() {
   const { name = "" } = useParams();
-  const { data, loading, error, refetch } = useDatasource(name);
-  const dataset = data?.datasource;
-
-  if (!dataset && loading) return <Loading label="Loading the dataset…" />;
-  if (!dataset && error)
-    return (
-      <ErrorNotice
-        title="Could not load this dataset"
-        error={error}
-        onRetry={() => void refetch()}
-      />
-    );
+  const query = useDatasource(name);
+  const dataset = query.data?.datasource;
   if (!dataset)
     return (
-      <EmptyState
-        title="Dataset not found"
-        action={
-          <Button component={RouterLink} to="/datasets" variant="outlined">
-            All datasets
-          </Button>
-        }
-      >
+      <ItemFallback query={query} noun="dataset" list="/datasets">
         There is no dataset called “{name}”. It appears once its first file has been ingested.
-      </EmptyState>
+      </ItemFallback>
     );
   return <Dashboard key={dataset.name} dataset={dataset} />;
 }
@@ -107,12 +87,7 @@ function Dashboard({ dataset }: { dataset: DatasetSummaryFragment }) {
 
   return (
     <Stack spacing={3}>
-      <Breadcrumbs aria-label="Breadcrumb">
-        <Link component={RouterLink} to="/datasets">
-          Datasets
-        </Link>
-        <Typography color="text.primary">{dataset.name}</Typography>
-      </Breadcrumbs>
+      <PageCrumbs list="/datasets" label="Datasets" current={dataset.name} />
       <Box>
         <Typography variant="h4" component="h1" sx={{ overflowWrap: "anywhere" }}>
           {dataset.name}
@@ -157,77 +132,46 @@ function Dashboard({ dataset }: { dataset: DatasetSummaryFragment }) {
                 gap: 2,
               }}
             >
-              <TextField
-                select
+              <SelectField
                 label="Interval"
+                choices={INTERVAL_PRESETS}
                 value={interval.preset}
-                onChange={(e) => setInterval({ ...interval, preset: e.target.value })}
-                slotProps={{ htmlInput: { "data-testid": "interval-select" } }}
-              >
-                {INTERVAL_PRESETS.map((p) => (
-                  <MenuItem key={p.value} value={p.value}>
-                    {p.label}
-                  </MenuItem>
-                ))}
-              </TextField>
-              <TextField
-                select
+                onChange={(preset) => setInterval({ ...interval, preset })}
+              />
+              <SelectField
                 label="Granularity"
+                choices={GRANULARITIES}
                 value={granularity}
-                onChange={(e) => setGranularity(e.target.value as Granularity)}
+                onChange={setGranularity}
                 disabled={!dataset.hasTimeColumn}
-                slotProps={{ htmlInput: { "data-testid": "granularity-select" } }}
-              >
-                {GRANULARITIES.map((g) => (
-                  <MenuItem key={g.value} value={g.value}>
-                    {g.label}
-                  </MenuItem>
-                ))}
-              </TextField>
-              <TextField
-                select
+              />
+              <SelectField
                 label="Measure"
+                choices={AGGREGATES.filter((a) => !a.numericOnly || numeric.length > 0)}
                 value={metric.aggregate}
-                onChange={(e) => setAggregate(e.target.value as Aggregate)}
-              >
-                {AGGREGATES.filter((a) => !a.numericOnly || numeric.length > 0).map((a) => (
-                  <MenuItem key={a.value} value={a.value}>
-                    {a.label}
-                  </MenuItem>
-                ))}
-              </TextField>
-              <TextField
-                select
+                onChange={setAggregate}
+              />
+              <SelectField
                 label="Of column"
+                choices={[
+                  ...(metric.aggregate === "COUNT" ? [{ value: "", label: "all rows" }] : []),
+                  ...plainChoices(metricColumns),
+                ]}
                 value={metric.column ?? ""}
                 disabled={metric.aggregate === "COUNT"}
-                onChange={(e) => setMetric({ ...metric, column: e.target.value })}
-              >
-                {metric.aggregate === "COUNT" && <MenuItem value="">all rows</MenuItem>}
-                {metricColumns.map((c) => (
-                  <MenuItem key={c} value={c}>
-                    {c}
-                  </MenuItem>
+                onChange={(column) => setMetric({ ...metric, column })}
+              />
+              {interval.preset === "custom" &&
+                CUSTOM_BOUNDS.map(({ bound, label }) => (
+                  <TextField
+                    key={bound}
+                    type="datetime-local"
+                    label={label}
+                    value={interval[bound]}
+                    onChange={(e) => setInterval({ ...interval, [bound]: e.target.value })}
+                    slotProps={{ inputLabel: { shrink: true } }}
+                  />
                 ))}
-              </TextField>
-              {interval.preset === "custom" && (
-                <>
-                  <TextField
-                    type="datetime-local"
-                    label="From"
-                    value={interval.start}
-                    onChange={(e) => setInterval({ ...interval, start: e.target.value })}
-                    slotProps={{ inputLabel: { shrink: true } }}
-                  />
-                  <TextField
-                    type="datetime-local"
-                    label="To"
-                    value={interval.end}
-                    onChange={(e) => setInterval({ ...interval, end: e.target.value })}
-                    slotProps={{ inputLabel: { shrink: true } }}
-                  />
-                </>
-              )}
             </Box>
             <FilterBar
               filters={filters}

@@ -1,13 +1,4 @@
-import {
-  Box,
-  Button,
-  Card,
-  CardActionArea,
-  CardContent,
-  Chip,
-  Stack,
-  Typography,
-} from "@mui/material";
+import { Box, Card, CardActionArea, CardContent, Chip, Stack, Typography } from "@mui/material";
 import { Link as RouterLink } from "react-router";
 import { EmptyState, ErrorNotice, Loading } from "../../components/States";
 import { formatBytes, formatCount, formatDate, formatDateTime } from "../../format";
@@ -29,14 +20,7 @@ export function DatasetsPage() {
       )}
       {!datasets && loading && <Loading label="Loading datasets…" />}
       {datasets && datasets.length === 0 && (
-        <EmptyState
-          title="No datasets yet"
-          action={
-            <Button component={RouterLink} to="/" variant="contained">
-              Upload a file
-            </Button>
-          }
-        >
+        <EmptyState title="No datasets yet" link={{ to: "/", label: "Upload a file" }}>
           A dataset appears here once its first file has been ingested.
         </EmptyState>
       )}

@@ -6,18 +6,18 @@ import {
   DialogActions,
   DialogContent,
   DialogTitle,
-  MenuItem,
   Stack,
   TextField,
   Typography,
 } from "@mui/material";
 import { useState, type FormEvent } from "react";
+import { SelectField, plainChoices, type Choice } from "../../components/SelectField";
 import type { FilterInput } from "../../gql/types";
 import { filterLabel } from "./dashboard";
 
 type Condition = "equals" | "in" | "contains" | "range" | "isNull" | "isNotNull";
 
-const CONDITIONS: { value: Condition; label: string }[] = [
+const CONDITIONS: Choice<Condition>[] = [
   { value: "equals", label: "equals" },
   { value: "in", label: "is one of" },
   { value: "contains", label: "contains" },
@@ -162,31 +162,14 @@ function AddFilterDialog({
         <DialogTitle id="add-filter-title">Add a filter</DialogTitle>
         <DialogContent>
           <Stack spacing={2} sx={{ pt: 1 }}>
-            <TextField
-              select
+            <SelectField
               label="Column"
+              choices={plainChoices(columns)}
               value={column}
-              onChange={(e) => setColumn(e.target.value)}
+              onChange={setColumn}
               required
-            >
-              {columns.map((name) => (
-                <MenuItem key={name} value={name}>
-                  {name}
-                </MenuItem>
-              ))}
-            </TextField>
-            <TextField
-              select
-              label="Condition"
-              value={op}
-              onChange={(e) => setOp(e.target.value as Condition)}
-            >
-              {CONDITIONS.map((o) => (
-                <MenuItem key={o.value} value={o.value}>
-                  {o.label}
-                </MenuItem>
-              ))}
-            </TextField>
+            />
+            <SelectField label="Condition" choices={CONDITIONS} value={op} onChange={setOp} />
             {needsValue && (
               <TextField
                 label={op === "range" ? "From" : op === "in" ? "Values (comma-separated)" : "Value"}

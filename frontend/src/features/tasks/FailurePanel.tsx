@@ -1,30 +1,17 @@
-import { Alert, AlertTitle, Button, Link, Stack, Typography } from "@mui/material";
-import { useState } from "react";
+import { Alert, AlertTitle, Link, Stack, Typography } from "@mui/material";
 import { Link as RouterLink } from "react-router";
-import { describeError, errorHeadline, isFileProblem } from "../../components/errors";
+import { ActionButton } from "../../components/ActionButton";
+import { errorHeadline, isFileProblem } from "../../components/errors";
 import type { TaskSummaryFragment } from "../../gql/types";
-import { useRetryTask } from "../../operations/retryTask";
+import { RETRY_TASK } from "../../operations/retryTask";
+import { useAction } from "../../operations/useAction";
 import { STATUS_LABEL } from "./taskStatus";
 
 /** Why the task failed, in plain words, and what the person can do about it. */
 export function FailurePanel({ task }: { task: TaskSummaryFragment }) {
-  const [retryTask, { loading }] = useRetryTask();
-  const [retryError, setRetryError] = useState<string | null>(null);
+  const retry = useAction(RETRY_TASK, (data) => data.retryTask);
   const error = task.error;
   if (task.status !== "FAILED") return null;
-
-  const retry = async () => {
-    setRetryError(null);
-    try {
-      const result = await retryTask({ variables: { id: task.id } });
-      const outcome = result.data?.retryTask;
-      if (!outcome) setRetryError("The server did not answer the retry.");
-      else if (outcome.__typename === "TaskActionRejected")
-        setRetryError(`${errorHeadline(outcome.code)}. ${outcome.message}`);
-    } catch (caught) {
-      setRetryError(describeError(caught));
-    }
-  };
 
   return (
     <Alert
@@ -32,15 +19,14 @@ export function FailurePanel({ task }: { task: TaskSummaryFragment }) {
       data-testid="failure"
       action={
         error?.retryable !== false ? (
-          <Button
-            color="inherit"
-            variant="outlined"
+          <ActionButton
+            busy={retry.loading}
+            busyLabel="Retrying…"
             size="small"
-            onClick={retry}
-            disabled={loading}
+            onClick={() => void retry.run({ id: task.id })}
           >
-            {loading ? "Retrying…" : "Retry"}
-          </Button>
+            Retry
+          </ActionButton>
         ) : undefined
       }
     >
@@ -66,9 +52,9 @@ export function FailurePanel({ task }: { task: TaskSummaryFragment }) {
             .
           </Typography>
         )}
-        {retryError && (
+        {retry.problem && (
           <Typography variant="body2" role="alert">
-            Retry failed: {retryError}
+            Retry failed: {retry.problem}
           </Typography>
         )}
       </Stack>

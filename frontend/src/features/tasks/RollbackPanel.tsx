@@ -1,13 +1,15 @@
 import { DialogContentText, Link, Typography } from "@mui/material";
 import { Link as RouterLink } from "react-router";
 import type { TaskSummaryFragment } from "../../gql/types";
-import { useRollbackUpload } from "../../operations/rollbackUpload";
+import { ROLLBACK_UPLOAD } from "../../operations/rollbackUpload";
+import { useAction } from "../../operations/useAction";
 import { ConfirmedTaskAction } from "./ConfirmedTaskAction";
 
 /** One click (and a confirmation) takes a succeeded upload's rows out of its dataset again;
- * the rollback is a task of its own, shown live on its page. */
+ * the rollback is a task of its own, shown live on its page. An upload whose dataset was
+ * deleted, or that was rolled back, links the task that undid it instead. */
 export function RollbackPanel({ task }: { task: TaskSummaryFragment }) {
-  const [rollbackUpload] = useRollbackUpload();
+  const rollback = useAction(ROLLBACK_UPLOAD, (data) => data.rollbackUpload);
   if (task.kind !== "INGEST") return null;
   const undoneBy = task.datasetDeletedBy ?? (task.status === "SUCCEEDED" && task.rolledBackBy);
   if (undoneBy) {
@@ -23,16 +25,15 @@ export function RollbackPanel({ task }: { task: TaskSummaryFragment }) {
 
   return (
     <ConfirmedTaskAction
+      action={rollback}
+      start={() => rollback.run({ taskId: task.id })}
       label="Roll back this upload"
       busyLabel="Rolling back…"
       title={<>Roll back “{task.filename}”?</>}
       confirmLabel="Roll back"
-      refusal="Cannot roll back"
+      failedLabel="Rollback failed"
       testId="rollback"
       color="warning"
-      run={async () =>
-        (await rollbackUpload({ variables: { taskId: task.id } })).data?.rollbackUpload
-      }
     >
       <DialogContentText>
         The {task.rowsIngested?.toLocaleString() ?? ""} rows this upload brought are taken out of{" "}

@@ -1,4 +1,5 @@
 import { Alert, Box, Stack, Typography } from "@mui/material";
+import { DefinitionGrid } from "../../components/DefinitionGrid";
 import { formatCount, formatPercent } from "../../format";
 import type { TaskSummaryFragment } from "../../gql/types";
 import { isTerminal } from "./taskStatus";
@@ -68,15 +69,7 @@ export function RowAccounting({ task }: { task: TaskSummaryFragment }) {
           ) : null,
         )}
       </Box>
-      <Box
-        component="dl"
-        sx={{
-          display: "grid",
-          gridTemplateColumns: { xs: "1fr", sm: "repeat(3, 1fr)" },
-          gap: 2,
-          m: 0,
-        }}
-      >
+      <DefinitionGrid columns="repeat(3, 1fr)" columnGap={2} rowGap={2}>
         {parts.map((part) => (
           <Box key={part.key} data-testid={`rows-${part.key}`}>
             <Typography component="dt" variant="body2" color="text.secondary">
@@ -111,7 +104,7 @@ export function RowAccounting({ task }: { task: TaskSummaryFragment }) {
             </Typography>
           </Box>
         ))}
-      </Box>
+      </DefinitionGrid>
       {task.rowsProcessedWithError || task.rowsUnparseable ? (
         <Typography variant="body2" color="text.secondary" data-testid="druid-read-problems">
           Druid reported {formatCount(task.rowsProcessedWithError ?? 0)} rows kept with values it

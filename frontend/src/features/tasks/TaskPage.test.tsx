@@ -7,6 +7,7 @@ import { ROLLBACK_UPLOAD } from "../../operations/rollbackUpload";
 import { TASK } from "../../operations/task";
 import { taskDetail } from "../../test/fixtures";
 import { renderApp } from "../../test/render";
+import { PIPELINE } from "./taskStatus";
 
 const at = (minute: number) => `2026-11-25T10:0${minute}:00Z`;
 
@@ -25,17 +26,7 @@ const succeeded = taskDetail({
   rowsThrownAway: 3,
   hasQuarantine: true,
   druidTaskId: "sluice_t-1",
-  events: (
-    [
-      "QUEUED",
-      "VALIDATING",
-      "STAGING",
-      "SUBMITTING",
-      "INGESTING",
-      "PUBLISHING",
-      "SUCCEEDED",
-    ] as const
-  ).map((status, i) => ({
+  events: PIPELINE.map((status, i) => ({
     __typename: "TaskEvent" as const,
     status,
     progress: 0,
@@ -325,7 +316,7 @@ describe("task page", () => {
     );
     await user.click(within(dialog).getByRole("button", { name: "Roll back" }));
     expect(await screen.findByTestId("rollback-problem")).toHaveTextContent(
-      "Cannot roll back: upload t-2 came after it. Roll back the later uploads first (newest first).",
+      "Rollback failed: Cannot roll back. upload t-2 came after it. Roll back the later uploads first (newest first).",
     );
   });
 });

@@ -1,22 +1,14 @@
-import {
-  Box,
-  Breadcrumbs,
-  Button,
-  Card,
-  CardContent,
-  LinearProgress,
-  Link,
-  Stack,
-  Typography,
-} from "@mui/material";
-import { useEffect, useState, type ReactNode } from "react";
+import { Box, Card, CardContent, LinearProgress, Link, Stack, Typography } from "@mui/material";
+import { useEffect, type ReactNode } from "react";
 import { Link as RouterLink, useParams } from "react-router";
-import { EmptyState, ErrorNotice, Loading } from "../../components/States";
-import { describeError, errorHeadline } from "../../components/errors";
+import { ActionButton } from "../../components/ActionButton";
+import { PageCrumbs } from "../../components/PageCrumbs";
+import { ItemFallback } from "../../components/States";
 import { formatBytes, formatDateTime } from "../../format";
-import { useCancelTask } from "../../operations/cancelTask";
+import { CANCEL_TASK } from "../../operations/cancelTask";
 import { useTask } from "../../operations/task";
 import { useTaskUpdates } from "../../operations/taskUpdates";
+import { useAction } from "../../operations/useAction";
 import { FailurePanel } from "./FailurePanel";
 import { QuarantinePanel } from "./QuarantinePanel";
 import { RollbackPanel } from "./RollbackPanel";
@@ -42,8 +34,9 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
 
 export function TaskPage() {
   const { id = "" } = useParams();
-  const { data, loading, error, refetch } = useTask(id);
-  const task = data?.task ?? null;
+  const query = useTask(id);
+  const { refetch } = query;
+  const task = query.data?.task ?? null;
   useTaskUpdates(id, { skip: !task || isTerminal(task.status) });
   // The live updates leave the quarantined rows out (they are read from S3); fetch them once
   // when the task, followed live, turns out to have some.
@@ -55,50 +48,18 @@ export function TaskPage() {
   useEffect(() => {
     if (quarantineMissing) void refetch();
   }, [quarantineMissing, refetch]);
-  const [cancelTask, cancelling] = useCancelTask();
-  const [cancelError, setCancelError] = useState<string | null>(null);
+  const cancelling = useAction(CANCEL_TASK, (data) => data.cancelTask);
 
-  if (!task && loading) return <Loading label="Loading the task…" />;
-  if (!task && error)
-    return (
-      <ErrorNotice title="Could not load this task" error={error} onRetry={() => void refetch()} />
-    );
   if (!task)
     return (
-      <EmptyState
-        title="Task not found"
-        action={
-          <Button component={RouterLink} to="/tasks" variant="outlined">
-            All tasks
-          </Button>
-        }
-      >
+      <ItemFallback query={query} noun="task" list="/tasks">
         There is no task with id “{id}”. It may have been removed.
-      </EmptyState>
+      </ItemFallback>
     );
-
-  const cancel = async () => {
-    setCancelError(null);
-    try {
-      const result = await cancelTask({ variables: { id: task.id } });
-      const outcome = result.data?.cancelTask;
-      if (outcome?.__typename === "TaskActionRejected")
-        setCancelError(`${errorHeadline(outcome.code)}: ${outcome.message}`);
-    } catch (caught) {
-      setCancelError(describeError(caught));
-    }
-  };
 
   return (
     <Stack spacing={3}>
-      <Breadcrumbs aria-label="Breadcrumb">
-        <Link component={RouterLink} to="/tasks">
-          Tasks
-        </Link>
-        <Typography color="text.primary" sx={{ overflowWrap: "anywhere" }}>
-          {task.filename}
-        </Typography>
-      </Breadcrumbs>
+      <PageCrumbs list="/tasks" label="Tasks" current={task.filename} />
 
       <Stack
         direction={{ xs: "column", sm: "row" }}
@@ -133,14 +94,18 @@ export function TaskPage() {
           </Typography>
         </Box>
         {!isTerminal(task.status) && (
-          <Button variant="outlined" color="inherit" onClick={cancel} disabled={cancelling.loading}>
-            {cancelling.loading ? "Cancelling…" : "Cancel task"}
-          </Button>
+          <ActionButton
+            busy={cancelling.loading}
+            busyLabel="Cancelling…"
+            onClick={() => void cancelling.run({ id: task.id })}
+          >
+            Cancel task
+          </ActionButton>
         )}
       </Stack>
-      {cancelError && (
+      {cancelling.problem && (
         <Typography color="error" role="alert">
-          Could not cancel: {cancelError}
+          Could not cancel: {cancelling.problem}
         </Typography>
       )}
 

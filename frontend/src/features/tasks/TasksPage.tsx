@@ -9,11 +9,7 @@ import {
   Link,
   MenuItem,
   Stack,
-  Table,
-  TableBody,
   TableCell,
-  TableContainer,
-  TableHead,
   TableRow,
   TextField,
   Typography,
@@ -21,6 +17,7 @@ import {
 import { useApolloClient } from "@apollo/client/react";
 import { useCallback, useMemo } from "react";
 import { Link as RouterLink, useSearchParams } from "react-router";
+import { DataTable, type Column } from "../../components/DataTable";
 import { EmptyState, ErrorNotice, Loading } from "../../components/States";
 import { errorHeadline } from "../../components/errors";
 import { formatBytes, formatCount, formatDateTime } from "../../format";
@@ -42,6 +39,14 @@ const STATUS_FILTERS: Record<string, { label: string; statuses: TaskStatus[] | n
   failed: { label: "Failed", statuses: ["FAILED"] },
   cancelled: { label: "Cancelled", statuses: ["CANCELLED"] },
 };
+
+const TASK_COLUMNS: Column[] = [
+  { label: "File" },
+  { label: "Dataset", hideBelow: "md" },
+  { label: "Status" },
+  { label: "Rows", align: "right", hideBelow: "sm" },
+  { label: "Started", hideBelow: "md" },
+];
 
 function matches(task: TaskSummaryFragment, variables: TasksQueryVariables): boolean {
   const statuses = variables.status as TaskStatus[] | null | undefined;
@@ -184,39 +189,17 @@ export function TasksPage() {
               ? "No tasks match these filters"
               : "No tasks yet"
           }
-          action={
-            <Button component={RouterLink} to="/" variant="contained">
-              Upload a file
-            </Button>
-          }
+          link={{ to: "/", label: "Upload a file" }}
         >
           New uploads appear here as soon as they start.
         </EmptyState>
       )}
       {page && page.items.length > 0 && (
-        <TableContainer
-          component={Box}
-          sx={{ border: 1, borderColor: "divider", borderRadius: 1, bgcolor: "background.paper" }}
-        >
-          <Table aria-label="Tasks" size="small">
-            <TableHead>
-              <TableRow>
-                <TableCell>File</TableCell>
-                <TableCell sx={{ display: { xs: "none", md: "table-cell" } }}>Dataset</TableCell>
-                <TableCell>Status</TableCell>
-                <TableCell align="right" sx={{ display: { xs: "none", sm: "table-cell" } }}>
-                  Rows
-                </TableCell>
-                <TableCell sx={{ display: { xs: "none", md: "table-cell" } }}>Started</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody data-testid="task-list">
-              {page.items.map((task) => (
-                <TaskRow key={task.id} task={task} />
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
+        <DataTable label="Tasks" columns={TASK_COLUMNS} testId="task-list">
+          {page.items.map((task) => (
+            <TaskRow key={task.id} task={task} />
+          ))}
+        </DataTable>
       )}
       {page?.nextCursor && (
         <Box>

@@ -1,16 +1,6 @@
-import {
-  Alert,
-  Box,
-  Chip,
-  Stack,
-  Table,
-  TableBody,
-  TableCell,
-  TableContainer,
-  TableHead,
-  TableRow,
-  Typography,
-} from "@mui/material";
+import { Alert, Box, Chip, Stack, TableCell, TableRow, Typography } from "@mui/material";
+import { DefinitionGrid } from "../../components/DefinitionGrid";
+import { DataTable, type Column } from "../../components/DataTable";
 import { formatCount, formatDateTime, formatPercent } from "../../format";
 import type { ColumnType, ValidationReportFragment } from "../../gql/types";
 import { MiniHistogram } from "./MiniHistogram";
@@ -29,6 +19,21 @@ const TYPE_LABEL: Record<ColumnType, string> = {
   BOOLEAN: "boolean",
   TIMESTAMP: "timestamp",
 };
+
+const PROFILE_COLUMNS: Column[] = [
+  { label: "Column" },
+  { label: "Type" },
+  { label: "Empty", align: "right" },
+  {
+    label: "Distinct",
+    align: "right",
+    title:
+      "Distinct counts are HyperLogLog estimates, within a few percent (marked ≈ above 1,000); small counts are usually exact.",
+  },
+  { label: "Min" },
+  { label: "Max" },
+  { label: "Distribution" },
+];
 
 /** What Sluice found in the file: format, row counts, and a profile per column. */
 export function ValidationReport({ profile }: { profile: ValidationReportFragment | null }) {
@@ -58,16 +63,7 @@ export function ValidationReport({ profile }: { profile: ValidationReportFragmen
 
   return (
     <Stack spacing={2}>
-      <Box
-        component="dl"
-        sx={{
-          display: "grid",
-          gridTemplateColumns: { xs: "1fr", sm: "max-content 1fr" },
-          columnGap: 3,
-          rowGap: 0.5,
-          m: 0,
-        }}
-      >
+      <DefinitionGrid columns="max-content 1fr" columnGap={3} rowGap={0.5}>
         {facts.map(([term, value]) => (
           <Box key={term} sx={{ display: "contents" }}>
             <Typography component="dt" color="text.secondary" variant="body2">
@@ -82,86 +78,60 @@ export function ValidationReport({ profile }: { profile: ValidationReportFragmen
             </Typography>
           </Box>
         ))}
-      </Box>
+      </DefinitionGrid>
       {profile.warnings.map((warning) => (
         <Alert key={warning} severity="warning">
           {warning}
         </Alert>
       ))}
-      <TableContainer sx={{ border: 1, borderColor: "divider", borderRadius: 1 }}>
-        <Table size="small" aria-label="Column profile">
-          <TableHead>
-            <TableRow>
-              <TableCell>Column</TableCell>
-              <TableCell>Type</TableCell>
-              <TableCell align="right">Empty</TableCell>
-              <TableCell
-                align="right"
-                title="Distinct counts are HyperLogLog estimates, within a few percent (marked ≈ above 1,000); small counts are usually exact."
-              >
-                Distinct
-              </TableCell>
-              <TableCell>Min</TableCell>
-              <TableCell>Max</TableCell>
-              <TableCell>Distribution</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {profile.columns.map((column) => (
-              <TableRow key={column.name} data-testid="profile-row">
-                <TableCell
-                  component="th"
-                  scope="row"
-                  sx={{ fontWeight: 500, overflowWrap: "anywhere" }}
+      <DataTable label="Column profile" columns={PROFILE_COLUMNS}>
+        {profile.columns.map((column) => (
+          <TableRow key={column.name} data-testid="profile-row">
+            <TableCell
+              component="th"
+              scope="row"
+              sx={{ fontWeight: 500, overflowWrap: "anywhere" }}
+            >
+              {column.name}
+              {column.name === profile.timestampColumn && (
+                <Chip label="time" size="small" color="primary" variant="outlined" sx={{ ml: 1 }} />
+              )}
+            </TableCell>
+            <TableCell>
+              <Chip label={TYPE_LABEL[column.type]} size="small" variant="outlined" />
+            </TableCell>
+            <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
+              {formatCount(column.nullCount)}
+              <Typography component="span" variant="caption" color="text.secondary">
+                {" "}
+                ({formatPercent(column.nullCount, profile.rowsTotal)})
+              </Typography>
+              {column.nullTokens.length > 0 && (
+                <Typography
+                  variant="caption"
+                  color="text.secondary"
+                  sx={{ display: "block" }}
+                  data-testid="null-tokens"
                 >
-                  {column.name}
-                  {column.name === profile.timestampColumn && (
-                    <Chip
-                      label="time"
-                      size="small"
-                      color="primary"
-                      variant="outlined"
-                      sx={{ ml: 1 }}
-                    />
-                  )}
-                </TableCell>
-                <TableCell>
-                  <Chip label={TYPE_LABEL[column.type]} size="small" variant="outlined" />
-                </TableCell>
-                <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
-                  {formatCount(column.nullCount)}
-                  <Typography component="span" variant="caption" color="text.secondary">
-                    {" "}
-                    ({formatPercent(column.nullCount, profile.rowsTotal)})
-                  </Typography>
-                  {column.nullTokens.length > 0 && (
-                    <Typography
-                      variant="caption"
-                      color="text.secondary"
-                      sx={{ display: "block" }}
-                      data-testid="null-tokens"
-                    >
-                      read as null: {column.nullTokens.join(", ")}
-                    </Typography>
-                  )}
-                </TableCell>
-                <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
-                  {distinctLabel(column.distinctCount)}
-                </TableCell>
-                <TableCell sx={{ maxWidth: 180, overflowWrap: "anywhere" }}>
-                  {column.min ?? "—"}
-                </TableCell>
-                <TableCell sx={{ maxWidth: 180, overflowWrap: "anywhere" }}>
-                  {column.max ?? "—"}
-                </TableCell>
-                <TableCell>
-                  <MiniHistogram column={column.name} buckets={column.histogram} />
-                </TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      </TableContainer>
+                  read as null: {column.nullTokens.join(", ")}
+                </Typography>
+              )}
+            </TableCell>
+            <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
+              {distinctLabel(column.distinctCount)}
+            </TableCell>
+            <TableCell sx={{ maxWidth: 180, overflowWrap: "anywhere" }}>
+              {column.min ?? "—"}
+            </TableCell>
+            <TableCell sx={{ maxWidth: 180, overflowWrap: "anywhere" }}>
+              {column.max ?? "—"}
+            </TableCell>
+            <TableCell>
+              <MiniHistogram column={column.name} buckets={column.histogram} />
+            </TableCell>
+          </TableRow>
+        ))}
+      </DataTable>
     </Stack>
   );
 }

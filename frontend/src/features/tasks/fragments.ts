@@ -1,4 +1,5 @@
 import { gql } from "@apollo/client";
+import { USER_ERROR } from "../../components/errors";
 
 /** What a task row, an upload row and the live feed show. */
 export const TASK_SUMMARY = gql`
@@ -82,6 +83,17 @@ export const TASK_DETAIL = gql`
   }
   ${TASK_SUMMARY}
   ${VALIDATION_REPORT}
+`;
+
+/** What retrying, cancelling or rolling back answers: the task as it now is, or why not. */
+export const TASK_ACTION_OUTCOME = gql`
+  fragment TaskActionOutcome on TaskActionResult {
+    __typename
+    ...TaskDetail
+    ...UserErrorFields
+  }
+  ${TASK_DETAIL}
+  ${USER_ERROR}
 `;
 
 /** The quarantined rows: read from S3, and fixed once staged, so the task page asks for them

@@ -1,7 +1,6 @@
 import {
   FormControl,
   FormControlLabel,
-  FormHelperText,
   FormLabel,
   Radio,
   RadioGroup,
@@ -28,6 +27,10 @@ export function IngestOptionsFields({
   showSheet: boolean;
   showDelimiter: boolean;
 }) {
+  const bind = (key: "timestampColumn" | "delimiter" | "sheet") => ({
+    text: value[key],
+    onText: (text: string) => onChange({ ...value, [key]: text }),
+  });
   return (
     <Stack spacing={2}>
       <FormControl>
@@ -47,36 +50,53 @@ export function IngestOptionsFields({
         </RadioGroup>
       </FormControl>
       <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
-        <TextField
+        <TextOption
           label="Timestamp column"
-          value={value.timestampColumn}
-          onChange={(event) => onChange({ ...value, timestampColumn: event.target.value })}
           helperText="Leave empty to detect it from the data."
-          fullWidth
-          slotProps={{ htmlInput: { spellCheck: false } }}
+          {...bind("timestampColumn")}
         />
         {showDelimiter && (
-          <TextField
+          <TextOption
             label="Delimiter (CSV)"
-            value={value.delimiter}
-            onChange={(event) => onChange({ ...value, delimiter: event.target.value })}
             helperText="Leave empty to detect it. Type \t for tab."
-            fullWidth
-            slotProps={{ htmlInput: { spellCheck: false, maxLength: 2 } }}
+            maxLength={2}
+            {...bind("delimiter")}
           />
         )}
         {showSheet && (
-          <FormControl fullWidth>
-            <TextField
-              label="Sheet (XLSX)"
-              value={value.sheet}
-              onChange={(event) => onChange({ ...value, sheet: event.target.value })}
-              slotProps={{ htmlInput: { spellCheck: false } }}
-            />
-            <FormHelperText>Leave empty to read the first sheet.</FormHelperText>
-          </FormControl>
+          <TextOption
+            label="Sheet (XLSX)"
+            helperText="Leave empty to read the first sheet."
+            {...bind("sheet")}
+          />
         )}
       </Stack>
     </Stack>
+  );
+}
+
+/** A free-text option, typed as is (no spelling checks); empty lets Sluice decide. */
+function TextOption({
+  label,
+  helperText,
+  maxLength,
+  text,
+  onText,
+}: {
+  label: string;
+  helperText: string;
+  maxLength?: number;
+  text: string;
+  onText: (text: string) => void;
+}) {
+  return (
+    <TextField
+      label={label}
+      value={text}
+      onChange={(event) => onText(event.target.value)}
+      helperText={helperText}
+      fullWidth
+      slotProps={{ htmlInput: { spellCheck: false, maxLength } }}
+    />
   );
 }

@@ -28,6 +28,18 @@ async function chooseFileAndName(user: ReturnType<typeof userEvent.setup>, name 
   await user.type(screen.getByRole("combobox", { name: /Dataset name/ }), name);
 }
 
+/** Renders the page, chooses sales.csv for "sales" and presses Upload: the file's request is sent. */
+async function uploadOneFile() {
+  network();
+  const { subscriptions } = renderApp("/", { http: makeHttpLink() });
+  const user = userEvent.setup();
+  await chooseFileAndName(user);
+  await screen.findByText("Creates a new dataset “sales”.");
+  await user.click(screen.getByRole("button", { name: "Upload" }));
+  await waitFor(() => expect(FakeXHR.sent).toHaveLength(1));
+  return { user, subscriptions, xhr: FakeXHR.sent[0] };
+}
+
 describe("upload page", () => {
   it("checks the dataset name against Druid's rules as it is typed", async () => {
     network();
@@ -113,15 +125,7 @@ describe("upload page", () => {
   });
 
   it("sends the file as a multipart request, shows bytes sent, then the live stage", async () => {
-    network();
-    const { subscriptions } = renderApp("/", { http: makeHttpLink() });
-    const user = userEvent.setup();
-    await chooseFileAndName(user);
-    await screen.findByText("Creates a new dataset “sales”.");
-    await user.click(screen.getByRole("button", { name: "Upload" }));
-
-    await waitFor(() => expect(FakeXHR.sent).toHaveLength(1));
-    const xhr = FakeXHR.sent[0];
+    const { subscriptions, xhr } = await uploadOneFile();
     expect(xhr.method).toBe("POST");
     expect(xhr.url).toBe("/graphql");
     const operations = JSON.parse(String(xhr.form().get("operations")));
@@ -191,30 +195,18 @@ describe("upload page", () => {
   });
 
   it("cancels a file while it is being sent", async () => {
-    network();
-    renderApp("/", { http: makeHttpLink() });
-    const user = userEvent.setup();
-    await chooseFileAndName(user);
-    await screen.findByText("Creates a new dataset “sales”.");
-    await user.click(screen.getByRole("button", { name: "Upload" }));
-    await waitFor(() => expect(FakeXHR.sent).toHaveLength(1));
-    FakeXHR.sent[0].progress(100, 1000);
+    const { user, xhr } = await uploadOneFile();
+    xhr.progress(100, 1000);
 
     await user.click(await screen.findByRole("button", { name: "Cancel sales.csv" }));
-    expect(FakeXHR.sent[0].aborted).toBe(true);
+    expect(xhr.aborted).toBe(true);
     expect(await screen.findByText("Upload cancelled before it finished.")).toBeInTheDocument();
     expect(screen.getByTestId("upload-row")).toHaveAttribute("data-phase", "cancelled");
   });
 
   it("shows why the server rejected a file", async () => {
-    network();
-    renderApp("/", { http: makeHttpLink() });
-    const user = userEvent.setup();
-    await chooseFileAndName(user);
-    await screen.findByText("Creates a new dataset “sales”.");
-    await user.click(screen.getByRole("button", { name: "Upload" }));
-    await waitFor(() => expect(FakeXHR.sent).toHaveLength(1));
-    FakeXHR.sent[0].respond({
+    const { xhr } = await uploadOneFile();
+    xhr.respond({
       data: {
         uploadFile: {
           __typename: "UploadRejected",

@@ -1,3 +1,4 @@
+import { useMutation } from "@apollo/client/react";
 import {
   createContext,
   useCallback,
@@ -10,7 +11,7 @@ import {
 } from "react";
 import { describeError, isAbort } from "../../components/errors";
 import type { ErrorCode, IngestOptions } from "../../gql/types";
-import { useCancelTask } from "../../operations/cancelTask";
+import { CANCEL_TASK } from "../../operations/cancelTask";
 import { RESUMABLE_FROM_BYTES, useResumableUpload } from "../../operations/resumableUpload";
 import { useUploadFile } from "../../operations/uploadFile";
 
@@ -75,7 +76,7 @@ export function UploadsProvider({ children }: { children: ReactNode }) {
   const controllers = useRef(new Map<string, AbortController>());
   const uploadFile = useUploadFile();
   const resumableUpload = useResumableUpload();
-  const [cancelTask] = useCancelTask();
+  const [cancelTask] = useMutation(CANCEL_TASK);
 
   const send = useCallback(
     async (item: UploadItem) => {
