@@ -108,14 +108,9 @@ async def _validate_and_stage(svc: Services, task: Task) -> Task | None:
         profile = result.profile
         problem = column_name_problem(profile)
         if problem is not None:  # Druid would refuse the spec: say so before staging
-            await svc.tasks.fail(
-                task.id,
-                stage=TaskStatus.VALIDATING,
-                code="UNSUPPORTED_COLUMN_NAME",
-                message=problem,
-                retryable=False,
-                update=TaskUpdate(profile=profile, rows_total=profile.rows_total),
-            )
+            invalid = TaskError("UNSUPPORTED_COLUMN_NAME", problem, retryable=False)
+            update = TaskUpdate(profile=profile, rows_total=profile.rows_total)
+            await svc.tasks.fail_with(task.id, invalid, stage=TaskStatus.VALIDATING, update=update)
             return None
         task = await svc.tasks.transition(
             task.id,
@@ -266,13 +261,8 @@ async def _submit(svc: Services, task: Task) -> Task | None:
             "is validated and staged, nothing is lost: retry once Druid is running "
             "(`make run` starts it)."
         )
-        await svc.tasks.fail(
-            task.id,
-            stage=TaskStatus.SUBMITTING,
-            code="DRUID_UNAVAILABLE",
-            message=message,
-            retryable=True,
-        )
+        unreachable = TaskError("DRUID_UNAVAILABLE", message, retryable=True)
+        await svc.tasks.fail_with(task.id, unreachable, stage=TaskStatus.SUBMITTING)
         return None
     return await svc.tasks.transition(
         task.id,
