@@ -11,7 +11,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.identity import bearer
 from core import logs, metrics
+from core.auth import metrics_tokens
 
 if TYPE_CHECKING:
     from schema.context import Services
@@ -51,22 +53,27 @@ class RequestContext:
         await self.app(scope, receive, send_with_id)
 
 
-def metrics_allowed(request: Request, services: Services) -> bool:
-    """Only a caller with the metrics token reads the metrics (an empty token is none)."""
-    token = services.settings.metrics_token
-    expected = token.get_secret_value() if token is not None else ""
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if not expected or scheme.lower() != "bearer":
+async def metrics_allowed(request: Request, services: Services) -> bool:
+    """Only a metrics token reads the metrics: one made by `sluice-admin create-token
+    --metrics`, or the value of SLUICE_METRICS_TOKEN (an empty one is none). Workspace tokens
+    do not: the metrics span every workspace."""
+    given = bearer(request.headers.get("authorization"))
+    if not given:
         return False
-    return hmac.compare_digest(given.strip().encode(), expected.encode())
+    token = services.settings.metrics_token
+    configured = token.get_secret_value() if token is not None else ""
+    if configured and hmac.compare_digest(given.encode(), configured.encode()):
+        return True
+    return await metrics_tokens.allows(services.db, given)
 
 
 async def metrics_endpoint(request: Request) -> Response:
     services: Services = request.state.services
-    if not metrics_allowed(request, services):
+    if not await metrics_allowed(request, services):
         return PlainTextResponse(
-            "Reading the metrics needs the metrics token: send `Authorization: Bearer <token>` "
-            "with the value of SLUICE_METRICS_TOKEN (set it on the server first if it is not).",
+            "Reading the metrics needs a metrics token: send `Authorization: Bearer <token>` "
+            "with a token made by `sluice-admin create-token --metrics --name <who scrapes>` "
+            "(or the value of SLUICE_METRICS_TOKEN). Workspace API tokens do not read metrics.",
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )

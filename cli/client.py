@@ -7,7 +7,6 @@ import mimetypes
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -53,12 +52,7 @@ class SluiceClient:
     async def __aenter__(self) -> SluiceClient:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *_: object) -> None:
         await self.http.aclose()
         await self.s3.aclose()
 

@@ -83,6 +83,15 @@ def upload(
     timestamp_column: Annotated[
         str | None, typer.Option(help="Use this column as time instead of the detected one.")
     ] = None,
+    column_types: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--type",
+            help="COLUMN=LONG, DOUBLE or STRING: that column's type instead of the inferred "
+            "one (numbers may then round or lose leading zeros). Repeat for more columns.",
+            show_default=False,
+        ),
+    ] = None,
     resumable_above: Annotated[
         int, typer.Option(help="Files of this many bytes and more go as resumable sessions.")
     ] = RESUMABLE_ABOVE,
@@ -91,7 +100,12 @@ def upload(
 
     With --follow, exit code 0 only if every task SUCCEEDED. A large file whose upload was
     interrupted resumes when the same command is run again."""
-    options = {"mode": "REPLACE" if replace else "APPEND", "timestampColumn": timestamp_column}
+    options: dict[str, Any] = {
+        "mode": "REPLACE" if replace else "APPEND",
+        "timestampColumn": timestamp_column,
+    }
+    if column_types:
+        options["columnTypes"] = [_column_type(text) for text in column_types]
 
     async def work(client: SluiceClient) -> int:
         outcomes = await _send_all(client, files, datasource, options, resumable_above)
@@ -106,6 +120,16 @@ def upload(
         return 0 if succeeded == len(outcomes) else 1
 
     _run(ctx, work)
+
+
+def _column_type(text: str) -> dict[str, str]:
+    """`zip=LONG` as a ColumnTypeInput; the server checks the column and the type."""
+    column, equals, kind = text.rpartition("=")
+    if not equals or not column or not kind:
+        raise typer.BadParameter(
+            f"'{text}' is not COLUMN=TYPE, e.g. --type zip=STRING", param_hint="--type"
+        )
+    return {"column": column, "type": kind.strip().upper()}
 
 
 async def _send_all(

@@ -6,7 +6,7 @@ reading stdout gets plain lines.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
-from rich.table import Table
+from rich.table import Column, Table
 
 STATUS_STYLE = {"SUCCEEDED": "green", "FAILED": "red", "CANCELLED": "yellow"}
 
@@ -78,20 +78,61 @@ def update_printer(console: Console, names: dict[str, str]) -> Callable[[dict[st
     return on_update
 
 
-def tasks_table(tasks: list[dict[str, Any]]) -> Table:
-    table = Table("status", "datasource", "file", "size", "rows in", "updated")
-    table.add_column("id", no_wrap=True, min_width=32)  # whole: it is what the others take
-    for task in tasks:
-        table.add_row(
-            status(task["status"]),
-            escape(task["datasource"]),
-            escape(task["filename"]),
-            size(task["sizeBytes"]),
-            number(task["rowsIngested"]),
-            _when(task["updatedAt"]),
-            task["id"],
-        )
+Item = dict[str, Any]
+# A table column: its header and the item's field it shows (a bare name: both the same).
+Columns = tuple[str | tuple[str | Column, str], ...]
+
+
+def _cell(field: str, value: Any) -> str:
+    """How a field's value shows in a table: by what the field is; text is escaped."""
+    if field == "status":
+        return status(value)
+    if field == "sizeBytes":
+        return size(value)
+    if field.endswith(("Count", "Ingested")):
+        return number(value)
+    if field.endswith(("At", "Min", "Max")):
+        return _when(value)
+    return escape(value or "")
+
+
+def _table(columns: Columns, items: Iterable[Item], **options: Any) -> Table:
+    named = [(c, c) if isinstance(c, str) else c for c in columns]
+    table = Table(*(header for header, _ in named), **options)
+    for item in items:
+        table.add_row(*(_cell(field, item[field]) for _, field in named))
     return table
+
+
+TASK_COLUMNS: Columns = (
+    "status",
+    "datasource",
+    ("file", "filename"),
+    ("size", "sizeBytes"),
+    ("rows in", "rowsIngested"),
+    ("updated", "updatedAt"),
+    (Column("id", no_wrap=True, min_width=32), "id"),  # whole: the other commands take it
+)
+PROFILE_COLUMNS: Columns = (
+    ("column", "name"),
+    "type",
+    ("nulls", "nullCount"),
+    ("distinct", "distinctCount"),
+    "min",
+    "max",
+)
+DATASET_COLUMNS: Columns = (
+    ("datasource", "name"),
+    ("rows", "rowCount"),
+    ("size", "sizeBytes"),
+    ("from", "timeMin"),
+    ("to", "timeMax"),
+    ("last ingested", "lastIngestedAt"),
+)
+
+
+def tasks_table(tasks: list[Item]) -> Table:
+    return _table(TASK_COLUMNS, tasks)
 
 
 def task_details(console: Console, task: dict[str, Any], *, events: bool) -> None:
@@ -113,17 +154,7 @@ def task_details(console: Console, task: dict[str, Any], *, events: bool) -> Non
         console.print(f"  [red]{error['code']}[/red]{retry}: {escape(error['message'])}")
     profile = task.get("profile")
     if profile:
-        table = Table("column", "type", "nulls", "distinct", "min", "max", title="profile")
-        for column in profile["columns"]:
-            table.add_row(
-                escape(column["name"]),
-                column["type"],
-                number(column["nullCount"]),
-                number(column["distinctCount"]),
-                escape(column["min"] or ""),
-                escape(column["max"] or ""),
-            )
-        console.print(table)
+        console.print(_table(PROFILE_COLUMNS, profile["columns"], title="profile"))
     if events:
         for event in task.get("events", []):
             console.print(
@@ -131,18 +162,8 @@ def task_details(console: Console, task: dict[str, Any], *, events: bool) -> Non
             )
 
 
-def datasets_table(datasets: list[dict[str, Any]]) -> Table:
-    table = Table("datasource", "rows", "size", "from", "to", "last ingested")
-    for dataset in datasets:
-        table.add_row(
-            escape(dataset["name"]),
-            number(dataset["rowCount"]),
-            size(dataset["sizeBytes"]),
-            _when(dataset["timeMin"]),
-            _when(dataset["timeMax"]),
-            _when(dataset["lastIngestedAt"]),
-        )
-    return table
+def datasets_table(datasets: list[Item]) -> Table:
+    return _table(DATASET_COLUMNS, datasets)
 
 
 def top_n_table(result: dict[str, Any]) -> Table:

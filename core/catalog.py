@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from core.druid.broker import SqlParam
 from core.druid.errors import DruidError
 from core.druid.spec import UPLOAD_DIMENSION
+from core.mirror import mirror
 from core.model import ColumnType
 
 if TYPE_CHECKING:
@@ -118,17 +119,7 @@ def _dataset_from_row(row: Any) -> Dataset:
     columns = tuple(
         Column(c["name"], ColumnType(c["type"]), c["druid_type"], c["position"]) for c in items
     )
-    return Dataset(
-        name=row["name"],
-        columns=columns,
-        row_count=row["row_count"],
-        size_bytes=row["size_bytes"],
-        time_min=row["time_min"],
-        time_max=row["time_max"],
-        has_time_column=row["has_time_column"],
-        last_task_id=row["last_task_id"],
-        last_ingested_at=row["last_ingested_at"],
-    )
+    return mirror(Dataset, row, columns=columns, in_metadata=True)
 
 
 async def get_datasets(db: Executor, names: Sequence[str] | None = None) -> dict[str, Dataset]:

@@ -2,7 +2,8 @@
 (`SLUICE_LOG_FORMAT=json`).
 
 Every line carries the ids of what it is about, taken from context variables: the request id
-(API), the task id and the Druid task id (worker), the workspace (once accounts exist). An
+(API), the task id and the Druid task id (worker), the workspace (API: the caller's; worker: the
+task's). An
 asyncio task inherits the variables of the code that created it, so setting them at the start
 of a request or a job is enough; nothing passes ids around by hand.
 
@@ -12,11 +13,12 @@ No secret reaches a log line: the configured secrets and any `Bearer …` token 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -60,6 +62,18 @@ def bind(
         (workspace, space),
     ):
         if value is not None:
+            var.set(value)
+
+
+@contextlib.contextmanager
+def scope() -> Iterator[None]:
+    """Ids bound inside the block are forgotten after it (a job that handles several tasks
+    one after the other, such as the watchdog)."""
+    saved = {var: var.get() for var in CONTEXT.values()}
+    try:
+        yield
+    finally:
+        for var, value in saved.items():
             var.set(value)
 
 

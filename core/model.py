@@ -157,6 +157,20 @@ class StagedData:
     reads_upload: bool = False  # Druid reads the uploaded file itself (no staged copy)
 
 
+# The types a person may ask for: a number that may round or lose leading zeros, or text.
+REQUESTABLE_TYPES = (ColumnType.LONG, ColumnType.DOUBLE, ColumnType.STRING)
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnTypeRequest:
+    """A column's type chosen by the person instead of inferred: LONG or DOUBLE turn a column
+    Sluice keeps as text to stay exact (`00501`, integers beyond 64 bits or 2^53, long
+    decimals) into numbers, converted as Druid converts them; STRING keeps numbers as text."""
+
+    column: str
+    type: ColumnType
+
+
 @dataclass(frozen=True, slots=True)
 class IngestOptions:
     mode: WriteMode = WriteMode.APPEND
@@ -164,6 +178,10 @@ class IngestOptions:
     sheet: str | None = None  # XLSX sheet name
     delimiter: str | None = None  # override detection
     allow_duplicate: bool = False  # ingest even if the same content already went there
+    column_types: tuple[ColumnTypeRequest, ...] = ()  # override inference, per column
+
+    def requested_type(self, column: str) -> ColumnType | None:
+        return next((r.type for r in self.column_types if r.column == column), None)
 
 
 @dataclass(slots=True)

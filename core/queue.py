@@ -30,6 +30,15 @@ def job_id(function: str, task_id: str, attempt: int, resume: int = 0) -> str:
     return f"{base}:r{resume}" if resume else base
 
 
+def task_of(job_id: str) -> str | None:
+    """The task a job id of `job_id(...)` carries; None for other jobs (cron jobs)."""
+    prefix, _, rest = job_id.partition(":")
+    if prefix not in _PREFIX.values():
+        return None
+    task_id = rest.partition(":")[0]
+    return task_id or None
+
+
 def step_for(task: Task) -> str:
     """The job that moves `task` on from where it is."""
     if task.kind in _BY_KIND:

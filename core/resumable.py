@@ -24,6 +24,7 @@ from core import metrics
 from core.auth import Workspace
 from core.auth.naming import druid_name
 from core.duplicates import parts_fingerprint, record_fingerprint
+from core.mirror import mirror
 from core.model import IngestOptions, Task
 from core.storage import HEAD_BYTES, ObjectStore
 from core.tasks import options_from_json, options_to_json
@@ -309,17 +310,9 @@ async def _close(pool: asyncpg.Pool, session_id: str) -> None:
 
 
 def _session(row: Any) -> Session:
-    return Session(
-        id=row["id"],
-        filename=row["filename"],
-        content_type=row["content_type"],
-        size_bytes=row["size_bytes"],
-        part_size=row["part_size"],
-        raw_key=row["raw_key"],
-        s3_upload_id=row["s3_upload_id"],
-        datasource=row["datasource"],
+    return mirror(
+        Session,
+        row,
         options=options_from_json(row["options"]),
-        task_id=row["task_id"],
         aborted=row["aborted_at"] is not None,
-        workspace_id=row["workspace_id"],
     )

@@ -15,7 +15,7 @@ from core.auth.naming import druid_name, name_problem
 from core.catalog import deletion_of
 from core.duplicates import DUPLICATE_FILE, duplicate_message, find_earlier, needs_check
 from core.formats import known_binary
-from core.model import IngestOptions, Task
+from core.model import REQUESTABLE_TYPES, IngestOptions, Task
 from core.names import datasource_name_problem, safe_filename
 from core.settings import Settings
 from core.storage import StoredObject
@@ -87,11 +87,14 @@ def workspace_name_rejection(
 
 
 def options_rejection(options: IngestOptions, filename: str | None) -> UploadRejection | None:
-    """Options no CSV reader (Polars' or Druid's) can work with."""
+    """Options no CSV reader (Polars' or Druid's) can work with, or column types that
+    contradict themselves."""
+    problem = _column_types_problem(options)
+    if problem is not None:
+        return UploadRejection("INVALID_OPTIONS", problem, filename)
     delimiter = options.delimiter
     if delimiter is None:
         return None
-    problem = None
     if len(delimiter) != 1:
         problem = f"The delimiter {delimiter!r} is not a single character."
     elif delimiter == '"':
@@ -105,6 +108,28 @@ def options_rejection(options: IngestOptions, filename: str | None) -> UploadRej
         f"{problem} Leave the delimiter empty to detect it, or pick one of , ; | or tab.",
         filename,
     )
+
+
+def _column_types_problem(options: IngestOptions) -> str | None:
+    names = [r.column for r in options.column_types]
+    for request in options.column_types:
+        if request.type not in REQUESTABLE_TYPES:
+            return (
+                f"The column '{request.column}' cannot be given the type {request.type}: a "
+                "column can be set to LONG, DOUBLE or STRING (the time column is chosen with "
+                "the timestamp column option). Change the type and upload again."
+            )
+        if names.count(request.column) > 1:
+            return (
+                f"The column '{request.column}' is given a type more than once. Keep one and "
+                "upload again."
+            )
+        if request.column == options.timestamp_column:
+            return (
+                f"The column '{request.column}' is chosen as the time column and also given "
+                f"the type {request.type}. Keep one of the two and upload again."
+            )
+    return None
 
 
 def too_large(filename: str | None, settings: Settings) -> UploadRejection:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import strawberry
 
 from core.services import Services
 
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
     from core.settings import Settings
     from core.tasks import TaskStore
 
-__all__ = ["Context", "Services"]
+__all__ = ["Context", "Info", "Services"]
 
 
 @dataclass
@@ -53,3 +55,6 @@ class Context:
         """The caller of a field guarded by a role in schema/permissions.py."""
         assert self.caller is not None, "field without a role permission"
         return self.caller
+
+
+Info: TypeAlias = strawberry.Info[Context, None]  # what every resolver receives

@@ -175,6 +175,7 @@ async def run_worker(settings: Settings, redis: ArqRedis | None = None) -> None:
         burst=True,
         on_startup=WorkerSettings.on_startup,
         on_shutdown=WorkerSettings.on_shutdown,
+        on_job_start=WorkerSettings.on_job_start,
         ctx={"settings": settings},
         poll_delay=0.05,
         max_jobs=4,

@@ -17,6 +17,8 @@ import time
 from arq.worker import create_worker
 from redis.exceptions import RedisError
 
+from core import logs
+from core.settings import Settings
 from workers.context import shutdown
 from workers.settings import WorkerSettings
 
@@ -54,7 +56,9 @@ def _restore_default_signals(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # Ours from the first line (not logging.basicConfig: its handler stayed beside ours and
+    # wrote every line twice, the second time without ids and not as JSON).
+    logs.configure(Settings())
     return run_forever()
 
 

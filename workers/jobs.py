@@ -23,7 +23,8 @@ from arq import Retry
 from arq.typing import WorkerCoroutine
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from core import logs
+from core import logs, queue
+from core.auth.naming import workspace_slug
 from core.model import IllegalTransition, Task, TaskKind, TaskStatus
 from core.services import Services
 
@@ -103,6 +104,27 @@ def services(ctx: dict[str, Any]) -> Services:
     return svc
 
 
+def bind_task(task: Task) -> None:
+    """Name the task, its Druid task and its workspace on every following log line."""
+    logs.bind(task=task.id, druid_task=task.druid_task_id, space=workspace_slug(task.datasource))
+
+
+async def job_started(ctx: dict[str, Any]) -> None:
+    """arq's `on_job_start`: bind the ids before arq logs the job's start, so its own lines
+    (start, retry, result) carry them too, not only the job's."""
+    task_id = queue.task_of(ctx["job_id"])
+    if task_id is None:
+        return
+    logs.bind(task=task_id)
+    try:
+        task = await services(ctx).tasks.get(task_id)
+    except Exception as exc:  # an outage: the job itself meets it and retries
+        log.debug("no workspace for the log lines of %s: %r", task_id, exc)
+        return
+    if task is not None:
+        bind_task(task)
+
+
 def task_job(step: Step) -> WorkerCoroutine:
     """Turn `step(job, task)` into an arq job function `job(ctx, task_id)`."""
 
@@ -132,7 +154,7 @@ async def _run(step: Step, job: Job, task_id: str) -> str:
     task = await job.services.tasks.get(task_id)
     if task is None or task.status.is_terminal:
         return "nothing to do"
-    logs.bind(druid_task=task.druid_task_id)
+    bind_task(task)
     async with _lease(job, task_id) as held:
         if not held:
             return "another worker holds the task"

@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from core import logs
+from core.auth.naming import workspace_slug
 from core.druid.client import ALL_TIME, DruidClient
 from core.druid.errors import DruidError
 from core.druid.failures import MAINTENANCE_TASK_TYPES
@@ -87,5 +89,6 @@ async def kill_when_idle(druid: DruidClient, datasource: str | None = None) -> s
     except DruidError as exc:  # away or refusing: the next run tries again
         log.warning("no kill task this time: %s", exc)
         return "Druid did not answer"
+    logs.bind(druid_task=task_id, space=workspace_slug(datasource))
     log.info("deleting unused segments of %s (Druid task %s)", datasource, task_id)
     return f"kill task {task_id}"

@@ -218,15 +218,7 @@ async def _upload_outputs(
     if result.quarantine_file is not None:
         quarantine_key = f"quarantine/{task.id}/rows.csv"
         await svc.store.put_file(quarantine_key, result.quarantine_file, content_type="text/csv")
-    staged = StagedData(
-        uris=tuple(uris),
-        format=STAGED_FORMAT,
-        columns=result.staged_columns,
-        rows=result.profile.rows_valid,
-        header_rows=result.header_rows,
-        reads_upload=result.reads_upload,
-    )
-    return staged, quarantine_key
+    return result.staged_data(tuple(uris), staged_format=STAGED_FORMAT), quarantine_key
 
 
 async def _submit(svc: Services, task: Task) -> Task | None:

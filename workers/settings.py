@@ -10,6 +10,7 @@ from arq.connections import RedisSettings
 from core.settings import Settings
 from workers.context import shutdown, startup
 from workers.delete import delete_task
+from workers.jobs import job_started
 from workers.maintenance import kill_unused_segments
 from workers.pipeline import process_task
 from workers.retention import remove_expired_files
@@ -57,6 +58,7 @@ class WorkerSettings:
     ]
     on_startup = startup
     on_shutdown = shutdown
+    on_job_start = job_started  # log lines of a task's job name the task and its workspace
     redis_settings = RedisSettings.from_dsn(_settings.redis_url)
     queue_name = _settings.queue_name
     max_jobs = 4

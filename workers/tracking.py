@@ -27,6 +27,7 @@ from core.services import Services
 from core.settings import Settings
 from core.tasks import TaskUpdate
 from workers.jobs import Job, task_job
+from workers.mismatch import with_first_rows
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +224,9 @@ async def _reconciled(svc: Services, task: Task) -> Reconciliation | None:
 async def _reject(
     svc: Services, task: Task, verdict: Reconciliation, *, update: TaskUpdate | None = None
 ) -> None:
-    """Take the upload's rows out of Druid again, then fail the task with what differs."""
+    """Take the upload's rows out of Druid again, then fail the task with what differs
+    (the first differing rows are looked up before the rows go)."""
+    verdict = await with_first_rows(svc, task, verdict)
     removed = await _remove_rows(svc, task)
     # Druid's own counts stay as reported; none of the rows stays queryable.
     counts = dataclasses.replace(update or TaskUpdate(), rows_ingested=0)
@@ -236,6 +239,7 @@ async def _reject(
         update=counts,
         detail={
             "differences": [dataclasses.asdict(d) for d in verdict.differences],
+            "rows": [dataclasses.asdict(r) for r in verdict.rows],
             "segments_removed": removed,
         },
     )

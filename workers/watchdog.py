@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from core import queue
+from core import logs, queue
 from core.model import IllegalTransition, Task, TaskError, TaskKind, TaskStatus
 from core.services import Services
 from core.tasks import TaskUpdate
-from workers.jobs import DOING, doing, services
+from workers.jobs import DOING, bind_task, doing, services
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +40,12 @@ async def watch_tasks(ctx: dict[str, Any]) -> int:
         if task is None or task.status.is_terminal:
             continue
         try:
-            if task.resumes < svc.settings.max_resumes:
-                await resume(svc, task)
-            else:
-                await _give_up(svc, task)
+            with logs.scope():
+                bind_task(task)
+                if task.resumes < svc.settings.max_resumes:
+                    await resume(svc, task)
+                else:
+                    await _give_up(svc, task)
         except IllegalTransition:
             continue  # it finished (or was cancelled) a moment ago
         handled += 1

@@ -4,6 +4,8 @@
     sluice-admin create-workspace SLUG
     sluice-admin add-member --workspace SLUG --email a@example.com --role EDITOR
     sluice-admin create-token --workspace SLUG --role EDITOR --name ci [--expires-days 90]
+    sluice-admin create-token --metrics --name prometheus [--expires-days 90]
+    sluice-admin revoke-token --metrics --name prometheus
     sluice-admin set-password --email a@example.com [--password …]
     sluice-admin first-run        (make run: a first admin and how to sign in, once)
 
@@ -20,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from core.auth import Role, store
+from core.auth import Role, metrics_tokens, store
 from core.db import create_pool
 from core.settings import Settings
 
@@ -41,10 +43,14 @@ def _parser() -> argparse.ArgumentParser:
     member.add_argument("--email", required=True)
     member.add_argument("--role", required=True, type=Role, choices=list(Role))
     token = commands.add_parser("create-token", help="an API token; prints only the token")
-    token.add_argument("--workspace", required=True)
-    token.add_argument("--role", required=True, type=Role, choices=list(Role))
+    token.add_argument("--metrics", action="store_true", help="reads GET /metrics, nothing else")
+    token.add_argument("--workspace", help="the token's workspace (not with --metrics)")
+    token.add_argument("--role", type=Role, choices=list(Role), help="(not with --metrics)")
     token.add_argument("--name", required=True)
     token.add_argument("--expires-days", type=int, default=None, help="default: never")
+    revoke = commands.add_parser("revoke-token", help="revoke the metrics tokens of a name")
+    revoke.add_argument("--metrics", action="store_true", required=True)
+    revoke.add_argument("--name", required=True)
     password = commands.add_parser("set-password", help="reset an account's password")
     password.add_argument("--email", required=True)
     password.add_argument("--password", help="generated when omitted")
@@ -72,19 +78,38 @@ async def _run(args: argparse.Namespace, db: asyncpg.Pool, settings: Settings) -
         await store.add_member(db, workspace_id=workspace.id, user_id=user_id, role=args.role)
         return f"{args.email.lower()} is now {args.role.value} in '{workspace.slug}'."
     if args.command == "create-token":
-        workspace = await store.ensure_workspace(db, args.workspace)
-        expires = (
-            datetime.now(UTC) + timedelta(days=args.expires_days) if args.expires_days else None
-        )
-        _, token = await store.create_token(
-            db, workspace_id=workspace.id, role=args.role, name=args.name, expires_at=expires
-        )
-        return token
+        return await _create_token(args, db)
+    if args.command == "revoke-token":
+        revoked = await metrics_tokens.revoke(db, name=args.name)
+        if not revoked:
+            raise store.AuthProblem(f"There is no live metrics token named '{args.name}'.")
+        return f"Revoked {revoked} metrics token(s) named '{args.name}'."
     if args.command == "set-password":
         password = args.password or secrets.token_urlsafe(12)
         await store.set_password(db, email=args.email, password=password)
         return f"New password for {args.email.lower()}: {password}"
     return await first_run(db, settings)
+
+
+async def _create_token(args: argparse.Namespace, db: asyncpg.Pool) -> str:
+    expires = datetime.now(UTC) + timedelta(days=args.expires_days) if args.expires_days else None
+    if args.metrics:
+        if args.workspace or args.role:
+            raise store.AuthProblem(
+                "A metrics token belongs to no workspace and has no role: "
+                "leave out --workspace and --role."
+            )
+        return await metrics_tokens.create(db, name=args.name, expires_at=expires)
+    if not args.workspace or not args.role:
+        raise store.AuthProblem(
+            "A workspace token needs --workspace and --role (or use --metrics for a token "
+            "that reads GET /metrics)."
+        )
+    workspace = await store.ensure_workspace(db, args.workspace)
+    _, token = await store.create_token(
+        db, workspace_id=workspace.id, role=args.role, name=args.name, expires_at=expires
+    )
+    return token
 
 
 async def first_run(db: asyncpg.Pool, settings: Settings) -> str:

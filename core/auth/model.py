@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from core.auth.naming import LEGACY_SLUG
+
 SESSION_COOKIE = "sluice_session"
 
 
@@ -34,7 +36,7 @@ class Workspace:
 
 
 # Created by migration 0005: what existed before accounts, under unchanged Druid names.
-LEGACY_WORKSPACE = Workspace(id="legacy", slug="default", druid_prefix="")
+LEGACY_WORKSPACE = Workspace(id="legacy", slug=LEGACY_SLUG, druid_prefix="")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 SEPARATOR = "__"
+LEGACY_SLUG = "default"  # the workspace of data from before accounts (migration 0005)
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 
 
@@ -44,6 +45,13 @@ def visible_name(druid_datasource: str) -> str:
     """The name a workspace's members see for a Druid datasource."""
     prefix, sep, rest = druid_datasource.partition(SEPARATOR)
     return rest if sep and _SLUG.match(prefix) else druid_datasource
+
+
+def workspace_slug(druid_datasource: str) -> str:
+    """The slug of the workspace a Druid datasource belongs to (for log lines: workers know
+    datasources, not workspaces); `default` for the unprefixed names from before accounts."""
+    prefix, sep, _ = druid_datasource.partition(SEPARATOR)
+    return prefix if sep and _SLUG.match(prefix) else LEGACY_SLUG
 
 
 def name_problem(prefix: str, name: str) -> str | None:

@@ -7,7 +7,6 @@ the caller (Starlette lifespan, arq on_startup), or created here and closed with
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Self
 from urllib.parse import quote
 
@@ -16,10 +15,15 @@ import httpx
 from core.druid.errors import DruidError, DruidUnavailable
 from core.druid.failures import FailureExplanation, explain_failure, explain_pending
 from core.druid.ready import druid_ready, readiness_problems, wait_until_ready
+from core.druid.tasks import (
+    DruidTaskReport,
+    DruidTaskStatus,
+    ParseError,
+    TaskState,
+    parse_report,
+)
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from core.settings import Settings
 
 __all__ = [
@@ -36,8 +40,6 @@ __all__ = [
     "readiness_problems",
     "wait_until_ready",
 ]
-
-TaskState = Literal["PENDING", "WAITING", "RUNNING", "SUCCESS", "FAILED"]
 
 # All of time, for Coordinator APIs whose default interval is only the last two weeks.
 ALL_TIME = "1000-01-01/3000-01-01"
@@ -61,74 +63,6 @@ class UnknownDruidTask(DruidError):
             f"Druid has no task {task_id!r}: it was never submitted or its record was cleaned "
             "up. Resubmit the ingestion."
         )
-
-
-@dataclass(frozen=True, slots=True)
-class DruidTaskStatus:
-    """Where a Druid task is. `state` folds the runner state into the task state: PENDING
-    (waiting for a slot) and WAITING (for locks) are both still "running" to the Overlord."""
-
-    task_id: str
-    state: TaskState
-    error_message: str | None  # Druid truncates it to ~100 characters; see the report/log
-    duration_ms: int | None
-    datasource: str | None
-    created_time: str | None = None  # ISO; a REPLACE task's segment versions are later
-
-    @property
-    def is_finished(self) -> bool:
-        return self.state in ("SUCCESS", "FAILED")
-
-
-@dataclass(frozen=True, slots=True)
-class ParseError:
-    """One row Druid could not (fully) parse, as kept in the task report."""
-
-    kind: str  # "unparseable" (row dropped) or "processedWithError" (kept, bad values null)
-    row: str
-    details: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class DruidTaskReport:
-    """Row counts and errors from a native batch task's `ingestionStatsAndErrors` report.
-
-    Rows ingested = `processed + processed_with_error` (the latter with some values null);
-    rows dropped = `unparseable` (bad timestamp or row) + `thrown_away` (outside the
-    intervals, or filtered). While the task runs these are live totals; during the wait for
-    segment hand-off Druid reports no totals (all zero).
-    """
-
-    task_id: str
-    ingestion_state: str | None
-    processed: int
-    processed_with_error: int
-    unparseable: int
-    thrown_away: int
-    parse_errors: tuple[ParseError, ...]
-    error_message: str | None
-    segments_available: bool | None  # confirmed loaded before the task ended (None: unknown)
-
-    @property
-    def rows_seen(self) -> int:
-        return self.processed + self.processed_with_error + self.unparseable + self.thrown_away
-
-    @property
-    def rows_ingested(self) -> int:
-        return self.processed + self.processed_with_error
-
-    def reason_summary(self) -> str:
-        """Why rows were dropped, in words: counts plus the first parse error Druid kept."""
-        parts = []
-        if self.unparseable:
-            first = next((e for e in self.parse_errors if e.kind == "unparseable"), None)
-            example = f" (first: {first.details[0]})" if first and first.details else ""
-            parts.append(f"{self.unparseable:,} unparseable{example}")
-        if self.thrown_away:
-            parts.append(
-                f"{self.thrown_away:,} outside the file's time range or without a timestamp"
-            )
-        return "; ".join(parts) or "none"
 
 
 class DruidClient:
@@ -167,12 +101,7 @@ class DruidClient:
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *_: object) -> None:
         await self.aclose()
 
     # --- tasks (Overlord) ---
@@ -223,7 +152,7 @@ class DruidClient:
         self._expect_ok(response, f"report of task {task_id}")
         if not response.content.strip():
             return None
-        return _parse_report(task_id, response.json())
+        return parse_report(task_id, response.json())
 
     async def task_log(self, task_id: str, *, tail_bytes: int = 64 * 1024) -> str | None:
         """The last `tail_bytes` of the task log, or None when there is no log (yet)."""
@@ -426,35 +355,6 @@ class DruidClient:
             raise TaskRejected(
                 what, status=response.status_code, druid_message=_druid_message(response)
             )
-
-
-def _parse_report(task_id: str, body: Mapping[str, Any]) -> DruidTaskReport:
-    payload = (body.get("ingestionStatsAndErrors") or {}).get("payload") or {}
-    row_stats = payload.get("rowStats") or {}
-    # Finished tasks report per phase; running ones nest the same under "totals".
-    phases = row_stats.get("totals", row_stats) or {}
-    stats = phases.get("buildSegments") or phases.get("determinePartitions") or {}
-    events_by_phase = payload.get("unparseableEvents") or {}
-    events = events_by_phase.get("buildSegments") or events_by_phase.get("determinePartitions")
-    available = payload.get("segmentAvailabilityConfirmed")
-    return DruidTaskReport(
-        task_id=task_id,
-        ingestion_state=payload.get("ingestionState"),
-        processed=int(stats.get("processed", 0)),
-        processed_with_error=int(stats.get("processedWithError", 0)),
-        unparseable=int(stats.get("unparseable", 0)),
-        thrown_away=int(stats.get("thrownAway", 0)),
-        parse_errors=tuple(
-            ParseError(
-                kind=str(event.get("errorType", "unparseable")),
-                row=str(event.get("input", "")),
-                details=tuple(str(d) for d in event.get("details") or ()),
-            )
-            for event in events or ()
-        ),
-        error_message=payload.get("errorMsg"),
-        segments_available=available if isinstance(available, bool) else None,
-    )
 
 
 def _quote(value: str) -> str:

@@ -172,39 +172,6 @@ def _search(pattern: str, text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _out_of_memory(ctx: _Context) -> FailureExplanation | None:
-    line = _search(r"(java\.lang\.OutOfMemoryError[^\n]*)", ctx.text)
-    if line is None:
-        return None
-    return FailureExplanation(
-        code="OUT_OF_MEMORY",
-        message=(
-            f"Druid's ingestion task ran out of memory ({clean_foreign_text(line)}). The file "
-            "is too large "
-            "for one task with the memory Druid gives it: split the file, or give tasks more "
-            "heap (-Xmx in druid.indexer.runner.javaOptsArray) and retry."
-        ),
-        retryable=False,
-        detail=line.strip(),
-    )
-
-
-def _parse_errors(ctx: _Context) -> FailureExplanation | None:
-    limit = _search(r"Max parse exceptions\[(\d+)\] exceeded", ctx.text)
-    if limit is None:
-        return None
-    return FailureExplanation(
-        code="TOO_MANY_PARSE_ERRORS",
-        message=(
-            f"Druid stopped because more than {limit} rows could not be parsed. The staged file "
-            "does not match the columns and types Sluice detected; check the validation report "
-            "and the file, then upload it again."
-        ),
-        retryable=False,
-        detail=f"Max parse exceptions[{limit}] exceeded",
-    )
-
-
 _S3_ERROR = re.compile(
     r"AmazonS3Exception: (?P<text>[^\n]*?) \(Service: Amazon S3; Status Code: (?P<status>\d+); "
     r"Error Code: (?P<code>[^;]+);"
@@ -336,40 +303,65 @@ def _process_died(ctx: _Context) -> FailureExplanation | None:
     )
 
 
-def _worker_lost(ctx: _Context) -> FailureExplanation | None:
-    """The MiddleManager or the peon went away under the task: infrastructure, not the file."""
-    line = _search(
-        r"([^\n]*(?:worker that this task was assigned disappeared|Canceled as unknown task|"
-        r"Canceled for worker cleanup|Task assignment timed out)[^\n]*)",
-        ctx.text,
-    )
-    if line is None:
-        return None
-    return FailureExplanation(
-        code="DRUID_WORKER_LOST",
-        message=(
-            "Druid lost the process running the ingestion (its MiddleManager or task process "
-            "stopped or went away). The file is fine: retry the upload once Druid's "
-            "MiddleManager is running again."
-        ),
-        retryable=True,
-        detail=line.strip()[:500],
-    )
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A rule that fires on one pattern: what its first group matched can go into the message
+    (`{found}`, cleaned for people) and the detail (`{found}`, as Druid wrote it)."""
+
+    pattern: str
+    code: str
+    message: str
+    retryable: bool
+    detail: str = "{found}"
+    detail_limit: int | None = None
+
+    def __call__(self, ctx: _Context) -> FailureExplanation | None:
+        found = _search(self.pattern, ctx.text)
+        if found is None:
+            return None
+        return FailureExplanation(
+            code=self.code,
+            message=self.message.format(found=clean_foreign_text(found)),
+            retryable=self.retryable,
+            detail=self.detail.format(found=found.strip())[: self.detail_limit],
+        )
 
 
-def _lock_conflict(ctx: _Context) -> FailureExplanation | None:
-    line = _search(r"([^\n]*(?:Failed to acquire (?:a )?lock|lock[^\n]*revoked)[^\n]*)", ctx.text)
-    if line is None:
-        return None
-    return FailureExplanation(
-        code="DRUID_LOCK_CONFLICT",
-        message=(
-            "Another Druid task was writing the same time range of this datasource, so this one "
-            "could not lock it. Retry when the other ingestion has finished."
-        ),
-        retryable=True,
-        detail=line.strip(),
-    )
+_out_of_memory = _Found(
+    r"(java\.lang\.OutOfMemoryError[^\n]*)",
+    "OUT_OF_MEMORY",
+    "Druid's ingestion task ran out of memory ({found}). The file is too large for one task "
+    "with the memory Druid gives it: split the file, or give tasks more heap (-Xmx in "
+    "druid.indexer.runner.javaOptsArray) and retry.",
+    retryable=False,
+)
+_parse_errors = _Found(
+    r"Max parse exceptions\[(\d+)\] exceeded",
+    "TOO_MANY_PARSE_ERRORS",
+    "Druid stopped because more than {found} rows could not be parsed. The staged file does "
+    "not match the columns and types Sluice detected; check the validation report and the "
+    "file, then upload it again.",
+    retryable=False,
+    detail="Max parse exceptions[{found}] exceeded",
+)
+# The MiddleManager or the peon went away under the task: infrastructure, not the file.
+_worker_lost = _Found(
+    r"([^\n]*(?:worker that this task was assigned disappeared|Canceled as unknown task|"
+    r"Canceled for worker cleanup|Task assignment timed out)[^\n]*)",
+    "DRUID_WORKER_LOST",
+    "Druid lost the process running the ingestion (its MiddleManager or task process stopped "
+    "or went away). The file is fine: retry the upload once Druid's MiddleManager is running "
+    "again.",
+    retryable=True,
+    detail_limit=500,
+)
+_lock_conflict = _Found(
+    r"([^\n]*(?:Failed to acquire (?:a )?lock|lock[^\n]*revoked)[^\n]*)",
+    "DRUID_LOCK_CONFLICT",
+    "Another Druid task was writing the same time range of this datasource, so this one could "
+    "not lock it. Retry when the other ingestion has finished.",
+    retryable=True,
+)
 
 
 # Most specific first: an OutOfMemoryError can also end in "exited unsuccessfully".

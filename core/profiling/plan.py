@@ -23,7 +23,14 @@ from core.profiling.timestamps import (
     pattern_candidates,
     ranked_candidates,
 )
-from core.profiling.types import ColumnPlan, infer_text, infer_typed, kept_as_text, text_expr
+from core.profiling.types import (
+    ColumnPlan,
+    impossible_type,
+    infer_text,
+    infer_typed,
+    kept_as_text,
+    text_expr,
+)
 
 SAMPLE_ROWS = 10_000
 FEW_VALUES = 1_000  # distinct values in the sample below which a column counts as categorical
@@ -79,19 +86,19 @@ def make_plan(source: Source, sample: pl.DataFrame, *, options: IngestOptions) -
         column_type, formats = types[name]
         top, distinct = texts[name]
         few = len(distinct) <= FEW_VALUES
-        columns.append(
-            ColumnPlan(
-                name,
-                f"c{i}",
-                source.schema[name],
-                column_type,
-                formats,
-                top,
-                few,
-                distinct if few else (),
-                kept_as_text(sample.get_column(name)) if column_type == ColumnType.STRING else None,
-            )
+        planned = ColumnPlan(
+            name,
+            f"c{i}",
+            source.schema[name],
+            column_type,
+            formats,
+            top,
+            few,
+            distinct if few else (),
+            kept_as_text(sample.get_column(name)) if column_type == ColumnType.STRING else None,
         )
+        columns.append(_as_requested(planned, options, sample))
+    _check_requested(source, options)
     kept = len(columns)
     while kept and columns[kept - 1].name in source.unnamed:
         if sample.get_column(columns[kept - 1].name).null_count() < sample.height:
@@ -102,6 +109,41 @@ def make_plan(source: Source, sample: pl.DataFrame, *, options: IngestOptions) -
         return plan.with_time(_override(source, sample, options.timestamp_column))
     time = _detect(plan, sample)
     return plan.with_time(time) if time.column is not None else plan
+
+
+def _as_requested(plan: ColumnPlan, options: IngestOptions, sample: pl.DataFrame) -> ColumnPlan:
+    """The column with the type the person asked for, if any; `kept_as_text` then says what
+    a numeric type loses (the profile's warning: "converted at your request")."""
+    requested = options.requested_type(plan.name)
+    if requested is None:
+        return plan
+    if requested == ColumnType.LONG and plan.dtype.is_float():
+        raise impossible_type(plan.with_type(requested))
+    values = sample.get_column(plan.name)
+    loses = kept_as_text(values) if requested != ColumnType.STRING and plan.is_text else None
+    if isinstance(plan.dtype, pl.Decimal) and requested == ColumnType.DOUBLE:
+        loses = kept_as_text(values)
+    return replace(plan.with_type(requested), requested=True, kept_as_text=loses)
+
+
+def _check_requested(source: Source, options: IngestOptions) -> None:
+    unknown = [r.column for r in options.column_types if r.column not in source.columns]
+    if unknown:
+        raise _no_such_column(
+            source,
+            RejectCode.COLUMN_NOT_FOUND,
+            f"A type was set for the column '{unknown[0]}'",
+            "Correct the name in the column types (or remove it) and upload again.",
+        )
+
+
+def _no_such_column(source: Source, code: RejectCode, what: str, hint: str) -> InputRejected:
+    """An option named a column the file does not have: which columns it has."""
+    listed = ", ".join(f"'{c}'" for c in source.columns[:30])
+    return InputRejected(
+        code,
+        f"{what}, but the file has no column with that name. Its columns are {listed}. {hint}",
+    )
 
 
 def _text_summary(
@@ -132,6 +174,8 @@ def _detect(plan: Plan, sample: pl.DataFrame) -> TimePlan:
     """
     found: list[tuple[tuple[int, int, int], TimePlan]] = []
     for i, column in enumerate(plan.columns):
+        if column.requested:  # the person gave it a type that is not time
+            continue
         rank = name_rank(column.name)
         values = sample.get_column(column.name)
         formats = column.time_formats if column.type == ColumnType.TIMESTAMP else ()
@@ -148,12 +192,11 @@ def _detect(plan: Plan, sample: pl.DataFrame) -> TimePlan:
 
 def _override(source: Source, sample: pl.DataFrame, name: str) -> TimePlan:
     if name not in source.columns:
-        listed = ", ".join(f"'{c}'" for c in source.columns[:30])
-        raise InputRejected(
+        raise _no_such_column(
+            source,
             RejectCode.TIMESTAMP_COLUMN_NOT_FOUND,
-            f"The time column was set to '{name}', but the file has no column with that name. "
-            f"Its columns are {listed}. Pick one of them (or leave the setting empty to detect "
-            "it) and upload again.",
+            f"The time column was set to '{name}'",
+            "Pick one of them (or leave the setting empty to detect it) and upload again.",
         )
     values = sample.get_column(name)
     formats = override_candidates(values)

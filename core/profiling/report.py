@@ -91,7 +91,9 @@ def summarize(
     else:
         notes += _ambiguous_dates(plan, counts)
     for column in plan.columns:
-        if column.kept_as_text and column.type == ColumnType.STRING:
+        if column.requested:
+            notes.append(_requested(column))
+        elif column.kept_as_text and column.type == ColumnType.STRING:
             notes.append(
                 f"Column '{column.name}' looks numeric but is kept as text, exactly as "
                 f"written: {column.kept_as_text}."
@@ -109,6 +111,14 @@ def summarize(
                 f"{SAMPLE_ROWS:,} rows, but later values do not fit, so it is {column.type}."
             )
     return tuple(notes)
+
+
+def _requested(column: ColumnPlan) -> str:
+    """The validation report's line for a type the person chose."""
+    note = f"Column '{column.name}' is {column.type}, converted at your request"
+    if column.kept_as_text and column.type != ColumnType.STRING:
+        return f"{note}; as text it would stay exact: {column.kept_as_text}."
+    return f"{note}."
 
 
 def _ambiguous_dates(plan: Plan, counts: RowCounts) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.model import Profile
+from core.model import Profile, StagedData
 
 
 @dataclass(frozen=True)
@@ -41,3 +41,15 @@ class ValidationResult:
     quarantine_file: Path | None
     reads_upload: bool = False
     header_rows: int = 1
+
+    def staged_data(self, uris: tuple[str, ...], *, staged_format: str = "csv") -> StagedData:
+        """What Druid is told to read: `uris` are the upload's (when `reads_upload`) then the
+        staged parts', as stored."""
+        return StagedData(
+            uris=uris,
+            format=staged_format,
+            columns=self.staged_columns,
+            rows=self.profile.rows_valid,
+            header_rows=self.header_rows,
+            reads_upload=self.reads_upload,
+        )

@@ -267,6 +267,15 @@ def override_candidates(sample: pl.Series) -> tuple[TimeFormat, ...]:
     return tuple(f for f, n in zip(formats, counts, strict=True) if n == best and n > 0)
 
 
+def time_format(label: str) -> TimeFormat:
+    """The format recorded as `label` (a profile's `source_format`) of a value in text: an
+    epoch unit or a strftime pattern."""
+    units = dict(_EPOCH_UNITS)
+    if label in units:
+        return TimeFormat(label, "epoch", units[label])
+    return TimeFormat(label, "pattern")
+
+
 def iso_from_millis(millis: int | None) -> str | None:
     """ISO-8601 UTC text with millisecond precision, e.g. 2024-01-02T03:04:05.000Z."""
     if millis is None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 
 from core.model import ColumnType
+from core.profiling.errors import InputRejected, RejectCode
 from core.profiling.timestamps import NATIVE, TimeFormat, pattern_candidates
 from core.profiling.values import (
     EXACT_DIGITS,
@@ -45,8 +46,10 @@ class ColumnPlan:
     # The sample's distinct values as text, when few: a file holding no other value has
     # exactly that many (fastpass.py).
     sample_values: tuple[str, ...] = field(default=(), repr=False)
-    # Why number-like text is kept as text (values.why_text), for the profile's warnings.
+    # Why number-like text is kept as text (values.why_text), for the profile's warnings; for
+    # a `requested` numeric column, what the conversion loses.
     kept_as_text: str | None = None
+    requested: bool = False  # the person chose the type (IngestOptions.column_types)
 
     @property
     def is_text(self) -> bool:
@@ -142,6 +145,8 @@ def value_expr(plan: ColumnPlan, column_type: ColumnType | None = None) -> pl.Ex
     (or is a null token: values.py)."""
     column_type = column_type or plan.type
     col = pl.col(plan.name)
+    if plan.requested and plan.is_text and column_type in (ColumnType.LONG, ColumnType.DOUBLE):
+        return requested_value(col, column_type)
     if column_type == ColumnType.LONG:
         return long_value(col) if plan.is_text else col.cast(pl.Int64, strict=False)
     if column_type == ColumnType.DOUBLE:
@@ -153,6 +158,18 @@ def value_expr(plan: ColumnPlan, column_type: ColumnType | None = None) -> pl.Ex
     if column_type == ColumnType.TIMESTAMP:
         return plan.time_formats[0].to_millis(col)
     return text_expr(plan.name, plan.dtype)
+
+
+def requested_value(text: pl.Expr, column_type: ColumnType) -> pl.Expr:
+    """Text as the number a person asked for, converted as Druid converts it: leading zeros
+    dropped, digits beyond a double's rounded (null where the text is no such number)."""
+    if column_type == ColumnType.LONG:
+        return pl.when(text.str.contains(_INTEGER)).then(text.cast(pl.Int64, strict=False))
+    floats = text.cast(pl.Float64, strict=False)
+    return pl.when(floats.is_finite()).then(floats)
+
+
+_INTEGER = r"^-?[0-9]+$"
 
 
 def token_expr(plan: ColumnPlan) -> pl.Expr:
@@ -197,7 +214,7 @@ def check_exprs(
     ]
     if tokens:
         exprs.append(found.alias(f"{plan.key}:tokens"))
-    if plan.type == ColumnType.DOUBLE:  # a double would round these: misfits too
+    if plan.type == ColumnType.DOUBLE and not plan.requested:  # a double would round these
         exprs.append(inexact(pl.col(plan.name), value).alias(f"{plan.key}:misfit_inexact"))
     return exprs
 
@@ -213,6 +230,11 @@ def settle(plan: ColumnPlan, misfits: Mapping[str, int]) -> ColumnPlan:
     def fits(name: str) -> bool:
         return misfits.get(name, 0) == 0
 
+    if plan.requested:
+        if fits(plan.type.lower()):
+            return plan
+        raise impossible_type(plan)
+
     if not plan.is_text and plan.type == ColumnType.LONG and not fits("long"):
         return plan.with_type(ColumnType.STRING)  # unsigned beyond Int64: staged as its digits
     if not plan.is_text or plan.type == ColumnType.STRING:
@@ -227,6 +249,18 @@ def settle(plan: ColumnPlan, misfits: Mapping[str, int]) -> ColumnPlan:
     if plan.type == ColumnType.TIMESTAMP and fitting:
         return plan.with_type(ColumnType.TIMESTAMP, fitting)
     return plan.with_type(ColumnType.STRING)
+
+
+def impossible_type(plan: ColumnPlan) -> InputRejected:
+    """Values of a column that the type the person asked for cannot hold."""
+    what = "whole numbers of up to 19 digits" if plan.type == ColumnType.LONG else "numbers"
+    return InputRejected(
+        RejectCode.COLUMN_TYPE_IMPOSSIBLE,
+        f"Column '{plan.name}' was set to {plan.type}, but some of its values are not "
+        f"{what} (empty cells and NA, N/A, NULL, NaN or - alone are fine). Choose another "
+        "type for it (STRING keeps every value as written), or leave it out of the column "
+        "types to let Sluice choose, and upload again.",
+    )
 
 
 def text_expr(name: str, dtype: pl.DataType) -> pl.Expr:

@@ -18,6 +18,7 @@ from core.queries.errors import (
 from core.queries.service import (
     DatasetLookup,
     QueryLimits,
+    QueryRuntime,
     run_groupby,
     run_timeseries,
     run_topn,
@@ -28,6 +29,7 @@ __all__ = [
     "InvalidQuery",
     "QueryLimits",
     "QueryProblem",
+    "QueryRuntime",
     "QueryTimeout",
     "QueryUnavailable",
     "ResultTooLarge",

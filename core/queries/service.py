@@ -7,7 +7,7 @@ raise anything else.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from core.druid.errors import DruidUnavailable, QueryFailed, QueryTimedOut
 from core.errors import clean_foreign_text
@@ -39,6 +39,13 @@ if TYPE_CHECKING:
     from core.queries.model import GroupByQuery, TimeseriesQuery, TopNQuery
     from core.settings import Settings
 
+Q = TypeVar("Q", "TimeseriesQuery", "TopNQuery", "GroupByQuery")
+Q_contra = TypeVar("Q_contra", contravariant=True)
+
+
+class Compiler(Protocol[Q_contra]):
+    def __call__(self, query: Q_contra, dataset: Dataset, *, max_rows: int) -> CompiledQuery: ...
+
 
 class DatasetLookup(Protocol):
     """Where queries find datasets: a per-request DataLoader in the API, a dict in tests."""
@@ -58,40 +65,42 @@ class QueryLimits:
         return cls(timeout_ms=settings.query_timeout_ms, max_rows=settings.query_max_rows)
 
 
-async def run_timeseries(
-    query: TimeseriesQuery, *, datasets: DatasetLookup, broker: DruidBroker, limits: QueryLimits
-) -> TimeSeriesData:
+@dataclass(frozen=True, slots=True)
+class QueryRuntime:
+    """Where dashboard queries run: the datasets they may name, the Broker, the limits."""
+
+    datasets: DatasetLookup
+    broker: DruidBroker
+    limits: QueryLimits
+
+    async def run(
+        self, query: Q, compile_query: Compiler[Q], *, too_large: str
+    ) -> tuple[CompiledQuery, SqlResult]:
+        """Find the query's dataset, compile the query for it, run it on Druid."""
+        dataset = await _dataset(query.datasource, self.datasets)
+        compiled = compile_query(query, dataset, max_rows=self.limits.max_rows)
+        result = await execute(compiled, self.broker, limits=self.limits, too_large=too_large)
+        return compiled, result
+
+
+async def run_timeseries(query: TimeseriesQuery, runtime: QueryRuntime) -> TimeSeriesData:
     """A metric per time bucket over the query interval."""
-    dataset = await _dataset(query.datasource, datasets)
-    compiled = compile_timeseries(query, dataset, max_rows=limits.max_rows)
-    result = await execute(
-        compiled,
-        broker,
-        limits=limits,
-        too_large="Choose a coarser granularity or a shorter interval.",
-    )
+    too_large = "Choose a coarser granularity or a shorter interval."
+    _, result = await runtime.run(query, compile_timeseries, too_large=too_large)
     return shape_timeseries(
         result, metric=query.metric.label, granularity=query.granularity, interval=query.interval
     )
 
 
-async def run_topn(
-    query: TopNQuery, *, datasets: DatasetLookup, broker: DruidBroker, limits: QueryLimits
-) -> TopNData:
+async def run_topn(query: TopNQuery, runtime: QueryRuntime) -> TopNData:
     """The dimension values with the largest metric, exact."""
-    dataset = await _dataset(query.datasource, datasets)
-    compiled = compile_topn(query, dataset, max_rows=limits.max_rows)
-    result = await execute(compiled, broker, limits=limits, too_large="Lower the limit.")
+    _, result = await runtime.run(query, compile_topn, too_large="Lower the limit.")
     return shape_topn(result, dimension=query.dimension, metric=query.metric.label)
 
 
-async def run_groupby(
-    query: GroupByQuery, *, datasets: DatasetLookup, broker: DruidBroker, limits: QueryLimits
-) -> GroupByData:
+async def run_groupby(query: GroupByQuery, runtime: QueryRuntime) -> GroupByData:
     """Metrics per combination of dimension values."""
-    dataset = await _dataset(query.datasource, datasets)
-    compiled = compile_groupby(query, dataset, max_rows=limits.max_rows)
-    result = await execute(compiled, broker, limits=limits, too_large="Lower the limit.")
+    compiled, result = await runtime.run(query, compile_groupby, too_large="Lower the limit.")
     return shape_groupby(result, labels=compiled.labels, dimensions=len(query.dimensions))
 
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import strawberry
 
-from core.druid.broker import DruidBroker
-from core.queries import QueryLimits, QueryProblem, run_groupby, run_timeseries, run_topn
+from core.queries import (
+    QueryLimits,
+    QueryProblem,
+    QueryRuntime,
+    run_groupby,
+    run_timeseries,
+    run_topn,
+)
 from core.queries import model as m
-from schema.context import Context
+from schema.context import Info
 from schema.dashboards.inputs import (
     FilterInput,
     IntervalInput,
@@ -21,6 +29,7 @@ from schema.dashboards.inputs import (
 from schema.dashboards.types import (
     GroupBy,
     GroupByResult,
+    Problem,
     TimeSeries,
     TimeSeriesResult,
     TopN,
@@ -31,12 +40,31 @@ from schema.datasets.loaders import ContextDatasets, broker
 from schema.enums import Granularity
 from schema.permissions import Viewer
 
-Info = strawberry.Info[Context, None]
+Query = TypeVar("Query")
+Data = TypeVar("Data")
+Answer = TypeVar("Answer")
 
 
-def _runtime(info: Info) -> tuple[ContextDatasets, DruidBroker, QueryLimits]:
+async def _answer(
+    info: Info,
+    query: Callable[[], Query],
+    run: Callable[[Query, QueryRuntime], Awaitable[Data]],
+    shape: Callable[[Data], Answer],
+) -> Answer | Problem:
+    """Build the query (a bad argument is a problem too), run it, shape the data."""
     context = info.context
-    return ContextDatasets(context), broker(context), QueryLimits.from_settings(context.settings)
+    try:
+        runtime = QueryRuntime(
+            ContextDatasets(context), broker(context), QueryLimits.from_settings(context.settings)
+        )
+        data = await run(query(), runtime)
+    except QueryProblem as exc:
+        return problem(exc)
+    return shape(data)
+
+
+def _interval(interval: IntervalInput | None) -> m.TimeRange | None:
+    return to_interval(interval, now=datetime.now(UTC))
 
 
 @strawberry.type
@@ -53,19 +81,18 @@ class DashboardsQuery:
         interval: IntervalInput | None = None,
         filters: list[FilterInput] | None = None,
     ) -> TimeSeriesResult:
-        try:
-            query = m.TimeseriesQuery(
+        return await _answer(
+            info,
+            lambda: m.TimeseriesQuery(
                 datasource=datasource,
                 metric=metric.to_model(),
                 granularity=m.Granularity(granularity),
-                interval=to_interval(interval, now=datetime.now(UTC)),
+                interval=_interval(interval),
                 filters=to_filters(filters),
-            )
-            datasets, druid, limits = _runtime(info)
-            data = await run_timeseries(query, datasets=datasets, broker=druid, limits=limits)
-            return TimeSeries.from_data(data)
-        except QueryProblem as exc:
-            return problem(exc)
+            ),
+            run_timeseries,
+            TimeSeries.from_data,
+        )
 
     @strawberry.field(
         name="topN",
@@ -82,20 +109,19 @@ class DashboardsQuery:
         interval: IntervalInput | None = None,
         filters: list[FilterInput] | None = None,
     ) -> TopNResult:
-        try:
-            query = m.TopNQuery(
+        return await _answer(
+            info,
+            lambda: m.TopNQuery(
                 datasource=datasource,
                 dimension=dimension,
                 metric=metric.to_model(),
                 limit=limit,
-                interval=to_interval(interval, now=datetime.now(UTC)),
+                interval=_interval(interval),
                 filters=to_filters(filters),
-            )
-            datasets, druid, limits = _runtime(info)
-            data = await run_topn(query, datasets=datasets, broker=druid, limits=limits)
-            return TopN.from_data(data)
-        except QueryProblem as exc:
-            return problem(exc)
+            ),
+            run_topn,
+            TopN.from_data,
+        )
 
     @strawberry.field(
         name="groupBy",
@@ -113,20 +139,19 @@ class DashboardsQuery:
         limit: int = 100,
         order_by: list[OrderByInput] | None = None,
     ) -> GroupByResult:
-        try:
-            query = m.GroupByQuery(
+        return await _answer(
+            info,
+            lambda: m.GroupByQuery(
                 datasource=datasource,
                 dimensions=tuple(dimensions),
                 metrics=tuple(x.to_model() for x in metrics),
-                interval=to_interval(interval, now=datetime.now(UTC)),
+                interval=_interval(interval),
                 filters=to_filters(filters),
                 limit=limit,
                 order_by=tuple(
                     m.OrderBy(o.field, m.SortDirection(o.direction)) for o in order_by or ()
                 ),
-            )
-            datasets, druid, limits = _runtime(info)
-            data = await run_groupby(query, datasets=datasets, broker=druid, limits=limits)
-            return GroupBy.from_data(data)
-        except QueryProblem as exc:
-            return problem(exc)
+            ),
+            run_groupby,
+            GroupBy.from_data,
+        )

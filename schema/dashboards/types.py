@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from core.errors import ErrorCode
+from core.mirror import mirror
 from core.queries import errors
 from core.queries.results import GroupByData, TimeSeriesData, TopNData
 from schema.enums import Granularity
@@ -24,12 +25,7 @@ class TimeSeries:
 
     @classmethod
     def from_data(cls, data: TimeSeriesData) -> TimeSeries:
-        return cls(
-            metric=data.metric,
-            granularity=data.granularity,
-            timestamps=data.timestamps,
-            values=data.values,
-        )
+        return mirror(cls, data)
 
 
 @strawberry.type(description="Dimension values with the largest metric, as parallel lists.")
@@ -41,12 +37,7 @@ class TopN:
 
     @classmethod
     def from_data(cls, data: TopNData) -> TopN:
-        return cls(
-            dimension=data.dimension,
-            metric=data.metric,
-            keys=data.keys,
-            values=data.values,
-        )
+        return mirror(cls, data)
 
 
 @strawberry.type
@@ -127,34 +118,20 @@ TopNResult = Annotated[TopN | Problem, strawberry.union("TopNResult")]
 GroupByResult = Annotated[GroupBy | Problem, strawberry.union("GroupByResult")]
 
 
+# Each core query problem, its GraphQL type and code; the fields are the core error's own.
+_PROBLEMS: dict[type[errors.QueryProblem], tuple[type[Problem], ErrorCode]] = {
+    errors.UnknownDatasource: (UnknownDatasource, ErrorCode.UNKNOWN_DATASOURCE),
+    errors.UnknownColumn: (UnknownColumn, ErrorCode.UNKNOWN_COLUMN),
+    errors.InvalidQuery: (InvalidQuery, ErrorCode.INVALID_QUERY),
+    errors.QueryTimeout: (QueryTimeout, ErrorCode.QUERY_TIMEOUT),
+    errors.ResultTooLarge: (ResultTooLarge, ErrorCode.RESULT_TOO_LARGE),
+}
+
+
 def problem(exc: errors.QueryProblem) -> Problem:
     """The GraphQL error type for a core query problem."""
-    match exc:
-        case errors.UnknownDatasource():
-            return UnknownDatasource(
-                code=ErrorCode.UNKNOWN_DATASOURCE,
-                message=exc.message,
-                datasource=exc.datasource,
-                available=exc.available,
-            )
-        case errors.UnknownColumn():
-            return UnknownColumn(
-                code=ErrorCode.UNKNOWN_COLUMN,
-                message=exc.message,
-                datasource=exc.datasource,
-                column=exc.column,
-                available=exc.available,
-            )
-        case errors.InvalidQuery():
-            return InvalidQuery(
-                code=ErrorCode.INVALID_QUERY, message=exc.message, argument=exc.argument
-            )
-        case errors.QueryTimeout():
-            return QueryTimeout(
-                code=ErrorCode.QUERY_TIMEOUT, message=exc.message, timeout_ms=exc.timeout_ms
-            )
-        case errors.ResultTooLarge():
-            return ResultTooLarge(
-                code=ErrorCode.RESULT_TOO_LARGE, message=exc.message, max_rows=exc.max_rows
-            )
-    return QueryUnavailable(code=ErrorCode.QUERY_UNAVAILABLE, message=exc.message)
+    cls, code = next(
+        (found for kind, found in _PROBLEMS.items() if isinstance(exc, kind)),
+        (QueryUnavailable, ErrorCode.QUERY_UNAVAILABLE),
+    )
+    return mirror(cls, exc, code=code)

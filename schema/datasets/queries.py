@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from core.auth.naming import visible_name
-from schema.context import Context
+from schema.context import Info
 from schema.datasets.loaders import dataset_loader, workspace_datasets
 from schema.datasets.types import Dataset
 from schema.permissions import Viewer
@@ -16,7 +16,7 @@ class DatasetsQuery:
     @strawberry.field(
         permission_classes=[Viewer], description="Every queryable datasource, by name."
     )
-    async def datasources(self, info: strawberry.Info[Context, None]) -> list[Dataset]:
+    async def datasources(self, info: Info) -> list[Dataset]:
         found = await workspace_datasets(info.context)
         loader = dataset_loader(info.context)
         for dataset in found:
@@ -27,6 +27,6 @@ class DatasetsQuery:
         permission_classes=[Viewer],
         description="One datasource, or null when there is none by that name.",
     )
-    async def datasource(self, info: strawberry.Info[Context, None], name: str) -> Dataset | None:
+    async def datasource(self, info: Info, name: str) -> Dataset | None:
         dataset = await dataset_loader(info.context).load(name)
         return Dataset.from_catalog(dataset) if dataset else None

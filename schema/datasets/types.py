@@ -8,7 +8,7 @@ import strawberry
 
 from core import catalog, model
 from core.auth.naming import visible_name
-from schema.context import Context
+from schema.context import Info
 from schema.datasets.loaders import recent_tasks_loader
 from schema.enums import ColumnType
 from schema.tasks.queries import task_loader
@@ -46,9 +46,7 @@ class Dataset:
     druid_name: strawberry.Private[str]
 
     @strawberry.field(description="The latest ingestion tasks into this datasource, newest first.")
-    async def tasks(
-        self, info: strawberry.Info[Context, None], limit: int = 10
-    ) -> list[IngestionTask]:
+    async def tasks(self, info: Info, limit: int = 10) -> list[IngestionTask]:
         limit = max(1, min(limit, 100))
         ids = await recent_tasks_loader(info.context, limit=limit).load(self.druid_name)
         tasks = await task_loader(info.context).load_many(ids)
@@ -57,9 +55,7 @@ class Dataset:
     @strawberry.field(
         description="Every upload into this dataset, newest first, paged (`after`: nextCursor)."
     )
-    async def uploads(
-        self, info: strawberry.Info[Context, None], first: int = 20, after: str | None = None
-    ) -> TaskPage:
+    async def uploads(self, info: Info, first: int = 20, after: str | None = None) -> TaskPage:
         items, next_cursor = await info.context.tasks.page(
             workspace_id=info.context.member.workspace_id,
             datasource=self.druid_name,

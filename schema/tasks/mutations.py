@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import strawberry
 
 from core.control import ActionRefused, cancel_task, retry_task
 from core.errors import ErrorCode
 from core.model import Task
 from core.rollback import request_rollback
-from schema.context import Context
+from schema.context import Info
 from schema.permissions import Editor
 from schema.tasks.types import IngestionTask, TaskActionRejected, TaskActionResult
+
+Action = Callable[..., Awaitable[Task | ActionRefused]]
+
+
+async def _act(info: Info, action: Action, task_id: strawberry.ID) -> TaskActionResult:
+    """Do `action` on one of the caller's workspace's tasks; a refusal is data."""
+    outcome = await action(
+        info.context.services, str(task_id), workspace_id=info.context.member.workspace_id
+    )
+    return task_action_result(outcome)
 
 
 def task_action_result(outcome: Task | ActionRefused) -> IngestionTask | TaskActionRejected:
@@ -26,24 +38,14 @@ class TasksMutation:
         permission_classes=[Editor],
         description="Run a failed or cancelled task again, as a new attempt.",
     )
-    async def retry_task(
-        self, info: strawberry.Info[Context, None], id: strawberry.ID
-    ) -> TaskActionResult:
-        outcome = await retry_task(
-            info.context.services, str(id), workspace_id=info.context.member.workspace_id
-        )
-        return task_action_result(outcome)
+    async def retry_task(self, info: Info, id: strawberry.ID) -> TaskActionResult:
+        return await _act(info, retry_task, id)
 
     @strawberry.mutation(
         permission_classes=[Editor], description="Stop a task that has not finished."
     )
-    async def cancel_task(
-        self, info: strawberry.Info[Context, None], id: strawberry.ID
-    ) -> TaskActionResult:
-        outcome = await cancel_task(
-            info.context.services, str(id), workspace_id=info.context.member.workspace_id
-        )
-        return task_action_result(outcome)
+    async def cancel_task(self, info: Info, id: strawberry.ID) -> TaskActionResult:
+        return await _act(info, cancel_task, id)
 
     @strawberry.mutation(
         permission_classes=[Editor],
@@ -52,11 +54,5 @@ class TasksMutation:
             "rows come back), as a ROLLBACK task with live status."
         ),
     )
-    async def rollback_upload(
-        self, info: strawberry.Info[Context, None], task_id: strawberry.ID
-    ) -> TaskActionResult:
-        workspace_id = info.context.member.workspace_id
-        outcome = await request_rollback(
-            info.context.services, str(task_id), workspace_id=workspace_id
-        )
-        return task_action_result(outcome)
+    async def rollback_upload(self, info: Info, task_id: strawberry.ID) -> TaskActionResult:
+        return await _act(info, request_rollback, task_id)

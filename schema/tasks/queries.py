@@ -10,7 +10,7 @@ from strawberry.dataloader import DataLoader
 from core import model
 from core.auth.naming import druid_name
 from core.errors import VisibleError
-from schema.context import Context
+from schema.context import Context, Info
 from schema.enums import TaskStatus
 from schema.errors import InvalidArgument
 from schema.permissions import Viewer
@@ -34,9 +34,7 @@ def task_loader(context: Context) -> DataLoader[str, model.Task | None]:
 @strawberry.type
 class TasksQuery:
     @strawberry.field(permission_classes=[Viewer])
-    async def task(
-        self, info: strawberry.Info[Context, None], id: strawberry.ID
-    ) -> IngestionTask | None:
+    async def task(self, info: Info, id: strawberry.ID) -> IngestionTask | None:
         task = await task_loader(info.context).load(str(id))
         return IngestionTask.from_model(task) if task else None
 
@@ -47,7 +45,7 @@ class TasksQuery:
     )
     async def tasks(
         self,
-        info: strawberry.Info[Context, None],
+        info: Info,
         status: list[TaskStatus] | None = None,
         datasource: str | None = None,
         first: int = 50,

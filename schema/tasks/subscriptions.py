@@ -10,7 +10,7 @@ import strawberry
 
 from core.broadcast import RESYNC_MARGIN
 from core.errors import ErrorCode, VisibleError
-from schema.context import Context
+from schema.context import Info
 from schema.permissions import Viewer
 from schema.tasks.types import IngestionTask
 
@@ -23,7 +23,7 @@ class TasksSubscription:
         "after the terminal state (SUCCEEDED, FAILED or CANCELLED).",
     )
     async def task_updates(
-        self, info: strawberry.Info[Context, None], id: strawberry.ID
+        self, info: Info, id: strawberry.ID
     ) -> AsyncGenerator[IngestionTask, None]:
         services = info.context.services
         workspace_id = info.context.member.workspace_id
@@ -50,9 +50,7 @@ class TasksSubscription:
         permission_classes=[Viewer],
         description="Every change to any task of the caller's workspace, as it happens.",
     )
-    async def task_feed(
-        self, info: strawberry.Info[Context, None]
-    ) -> AsyncGenerator[IngestionTask, None]:
+    async def task_feed(self, info: Info) -> AsyncGenerator[IngestionTask, None]:
         services = info.context.services
         workspace_id = info.context.member.workspace_id
         connection = info.context.request or info.context

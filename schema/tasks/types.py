@@ -10,7 +10,8 @@ import strawberry
 from core import model, quarantine
 from core.auth.naming import visible_name
 from core.errors import ErrorCode as CoreErrorCode
-from schema.context import Context
+from core.mirror import mirror
+from schema.context import Info
 from schema.enums import ColumnType, TaskKind, TaskStatus, WriteMode
 from schema.errors import UserError
 from schema.permissions import Viewer
@@ -44,13 +45,9 @@ class ColumnProfile:
 
     @classmethod
     def from_model(cls, column: model.ColumnProfile) -> ColumnProfile:
-        return cls(
-            name=column.name,
-            type=column.type,
-            null_count=column.null_count,
-            distinct_count=column.distinct_count,
-            min=column.min,
-            max=column.max,
+        return mirror(
+            cls,
+            column,
             histogram=[
                 HistogramBucket(label=label, count=count) for label, count in column.histogram
             ],
@@ -78,14 +75,9 @@ class Profile:
 
     @classmethod
     def from_model(cls, profile: model.Profile) -> Profile:
-        return cls(
-            format=profile.format,
-            encoding=profile.encoding,
-            delimiter=profile.delimiter,
-            sheet=profile.sheet,
-            rows_total=profile.rows_total,
-            rows_valid=profile.rows_valid,
-            rows_quarantined=profile.rows_quarantined,
+        return mirror(
+            cls,
+            profile,
             columns=[ColumnProfile.from_model(c) for c in profile.columns],
             timestamp_column=profile.timestamp.column,
             timestamp_format=profile.timestamp.source_format,
@@ -186,9 +178,7 @@ class IngestionTask:
         permission_classes=[Viewer],
         description="Where to download the quarantined rows; null when no row was quarantined.",
     )
-    async def quarantine_url(
-        self, info: strawberry.Info[Context, None]
-    ) -> QuarantineUrlResult | None:
+    async def quarantine_url(self, info: Info) -> QuarantineUrlResult | None:
         if not self.quarantine_key:
             return None
         store = info.context.services.store
@@ -207,9 +197,7 @@ class IngestionTask:
     @strawberry.field(
         permission_classes=[Viewer], description="The first quarantined rows, for a quick look."
     )
-    async def quarantine_preview(
-        self, info: strawberry.Info[Context, None], limit: int = 20
-    ) -> list[QuarantinedRow]:
+    async def quarantine_preview(self, info: Info, limit: int = 20) -> list[QuarantinedRow]:
         if not self.quarantine_key or not await info.context.services.store.exists(
             self.quarantine_key
         ):
@@ -227,7 +215,7 @@ class IngestionTask:
         ]
 
     @strawberry.field(description="Every state change and progress step, oldest first.")
-    async def events(self, info: strawberry.Info[Context, None]) -> list[TaskEvent]:
+    async def events(self, info: Info) -> list[TaskEvent]:
         rows = await info.context.tasks.events(str(self.id))
         return [
             TaskEvent(status=e.status, progress=e.progress, message=e.message, at=e.at)
@@ -244,9 +232,9 @@ class IngestionTask:
                 retryable=task.error.retryable,
                 stage=task.error.stage,
             )
-        return cls(
-            id=strawberry.ID(task.id),
-            status=task.status,
+        return mirror(  # ids, counts, kind and times as the task has them
+            cls,
+            task,
             stage=task.last_message or task.status.value.title(),
             datasource=visible_name(task.datasource),
             # A DELETE task has no file: it shows the dataset's name.
@@ -255,32 +243,10 @@ class IngestionTask:
             else task.filename,
             size_bytes=float(task.size_bytes),
             mode=task.options.mode,
-            rows_total=task.rows_total,
-            rows_ingested=task.rows_ingested,
-            rows_quarantined=task.rows_quarantined,
-            rows_thrown_away=task.rows_thrown_away,
-            rows_processed_with_error=task.rows_processed_with_error,
-            rows_unparseable=task.rows_unparseable,
-            progress=task.progress,
-            kind=task.kind,
-            target_task_id=strawberry.ID(task.target_task_id) if task.target_task_id else None,
-            rows_removed=task.rows_removed,
-            rolled_back_by=strawberry.ID(task.rolled_back_by) if task.rolled_back_by else None,
-            dataset_deleted_by=_id(task.dataset_deleted_by),
-            files_removed_at=task.files_removed_at,
-            files_removed_reason=task.files_removed_reason,
             error=error,
-            druid_task_id=task.druid_task_id,
-            created_at=task.created_at,
-            updated_at=task.updated_at,
             profile=Profile.from_model(task.profile) if task.profile else None,
             has_quarantine=bool(task.quarantine_key),
-            quarantine_key=task.quarantine_key,
         )
-
-
-def _id(value: str | None) -> strawberry.ID | None:
-    return strawberry.ID(value) if value else None
 
 
 @strawberry.type

@@ -10,7 +10,7 @@ from strawberry.file_uploads import Upload
 from core.errors import ErrorCode
 from core.model import Task
 from core.uploads import ReceivedFile, UploadRejection, accept_upload
-from schema.context import Context
+from schema.context import Info
 from schema.permissions import Editor
 from schema.tasks.types import IngestionTask
 from schema.uploads.types import IngestOptions, UploadRejected, UploadResult
@@ -27,7 +27,7 @@ def result_of(outcome: Task | UploadRejection) -> IngestionTask | UploadRejected
 
 
 async def _accept(
-    info: strawberry.Info[Context, None], file: Any, datasource: str, options: IngestOptions | None
+    info: Info, file: Any, datasource: str, options: IngestOptions | None
 ) -> IngestionTask | UploadRejected:
     if not isinstance(file, ReceivedFile):
         return UploadRejected(
@@ -54,7 +54,7 @@ class UploadsMutation:
     )
     async def upload_file(
         self,
-        info: strawberry.Info[Context, None],
+        info: Info,
         file: Upload,
         datasource: str,
         options: IngestOptions | None = None,
@@ -67,7 +67,7 @@ class UploadsMutation:
     )
     async def upload_files(
         self,
-        info: strawberry.Info[Context, None],
+        info: Info,
         files: list[Upload],
         datasource: str,
         options: IngestOptions | None = None,

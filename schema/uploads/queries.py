@@ -8,7 +8,7 @@ from core.auth.naming import druid_name
 from core.catalog import datasource_known
 from core.errors import ErrorCode
 from core.names import datasource_name_problem
-from schema.context import Context
+from schema.context import Info
 from schema.errors import InvalidArgument
 from schema.permissions import Viewer
 from schema.uploads.types import DatasourceNameCheck
@@ -19,9 +19,7 @@ class UploadsQuery:
     @strawberry.field(
         permission_classes=[Viewer], description="Check a datasource name as the user types it."
     )
-    async def check_datasource_name(
-        self, info: strawberry.Info[Context, None], name: str
-    ) -> DatasourceNameCheck:
+    async def check_datasource_name(self, info: Info, name: str) -> DatasourceNameCheck:
         problem = datasource_name_problem(name)
         prefix = info.context.member.workspace.druid_prefix
         exists = await datasource_known(info.context.db, druid_name(prefix, name))

@@ -10,7 +10,8 @@ from core import resumable
 from core.auth.naming import visible_name
 from core.auth.ratelimit import upload_refusal
 from core.errors import ErrorCode
-from schema.context import Context
+from core.mirror import mirror
+from schema.context import Info
 from schema.permissions import Editor, Viewer
 from schema.uploads.mutations import result_of
 from schema.uploads.types import IngestOptions, UploadRejected, UploadResult
@@ -41,15 +42,13 @@ class UploadSession:
     _session: strawberry.Private[resumable.Session]
 
     @strawberry.field(description="Numbers of the parts S3 already holds in full.")
-    async def uploaded_parts(self, info: strawberry.Info[Context, None]) -> list[int]:
+    async def uploaded_parts(self, info: Info) -> list[int]:
         return await resumable.uploaded(info.context.services.store, self._session)
 
     @strawberry.field(
         description="Presigned PUT URLs (valid 6 hours), `count` parts from part `first` on."
     )
-    async def parts(
-        self, info: strawberry.Info[Context, None], first: int = 1, count: int = 1000
-    ) -> list[UploadPart]:
+    async def parts(self, info: Info, first: int = 1, count: int = 1000) -> list[UploadPart]:
         urls = await resumable.part_urls(
             info.context.services.store, self._session, first=first, count=min(count, 1000)
         )
@@ -57,14 +56,11 @@ class UploadSession:
 
     @classmethod
     def from_model(cls, session: resumable.Session) -> UploadSession:
-        return cls(
-            id=strawberry.ID(session.id),
-            filename=session.filename,
+        return mirror(
+            cls,
+            session,
             datasource=visible_name(session.datasource),
-            size_bytes=session.size_bytes,
             part_size_bytes=session.part_size,
-            part_count=session.part_count,
-            task_id=strawberry.ID(session.task_id) if session.task_id else None,
             cancelled=session.aborted,
             _session=session,
         )
@@ -76,7 +72,12 @@ CancelUploadResult = Annotated[
 ]
 
 
-def _not_found(session_id: str) -> UploadRejected:
+async def _session_of(info: Info, session_id: strawberry.ID) -> resumable.Session | UploadRejected:
+    """One of the caller's workspace's upload sessions, or why there is none."""
+    workspace_id = info.context.member.workspace_id
+    session = await resumable.get(info.context.db, str(session_id), workspace_id=workspace_id)
+    if session is not None:
+        return session
     return UploadRejected(
         code=ErrorCode.UPLOAD_NOT_FOUND,
         message=f"There is no upload session '{session_id}'. Start a new one with startUpload.",
@@ -90,12 +91,9 @@ class ResumableQuery:
         permission_classes=[Viewer],
         description="A resumable upload, to see which parts are still missing.",
     )
-    async def upload_session(
-        self, info: strawberry.Info[Context, None], id: strawberry.ID
-    ) -> UploadSession | None:
-        workspace_id = info.context.member.workspace_id
-        session = await resumable.get(info.context.db, str(id), workspace_id=workspace_id)
-        return UploadSession.from_model(session) if session else None
+    async def upload_session(self, info: Info, id: strawberry.ID) -> UploadSession | None:
+        session = await _session_of(info, id)
+        return UploadSession.from_model(session) if isinstance(session, resumable.Session) else None
 
 
 @strawberry.type
@@ -107,7 +105,7 @@ class ResumableMutation:
     )
     async def start_upload(
         self,
-        info: strawberry.Info[Context, None],
+        info: Info,
         filename: str,
         size_bytes: float,
         datasource: str,
@@ -142,16 +140,11 @@ class ResumableMutation:
         description="Finish a resumable upload once every part is sent: the "
         "ingestion starts. Safe to call again (same task).",
     )
-    async def complete_upload(
-        self, info: strawberry.Info[Context, None], id: strawberry.ID
-    ) -> UploadResult:
-        services = info.context.services
-        workspace_id = info.context.member.workspace_id
-        session = await resumable.get(services.db, str(id), workspace_id=workspace_id)
-        if session is None:
-            return _not_found(str(id))
-        outcome = await resumable.complete(services, session)
-        return result_of(outcome)
+    async def complete_upload(self, info: Info, id: strawberry.ID) -> UploadResult:
+        session = await _session_of(info, id)
+        if isinstance(session, UploadRejected):
+            return session
+        return result_of(await resumable.complete(info.context.services, session))
 
     @strawberry.mutation(
         permission_classes=[Editor],
@@ -159,15 +152,11 @@ class ResumableMutation:
         "now cancelled). Cancelling twice is fine; a completed upload is refused with "
         "UPLOAD_COMPLETED (cancel its task instead).",
     )
-    async def cancel_upload(
-        self, info: strawberry.Info[Context, None], id: strawberry.ID
-    ) -> CancelUploadResult:
-        services = info.context.services
-        workspace_id = info.context.member.workspace_id
-        session = await resumable.get(services.db, str(id), workspace_id=workspace_id)
-        if session is None:
-            return _not_found(str(id))
-        if not await resumable.abort(services, session):
+    async def cancel_upload(self, info: Info, id: strawberry.ID) -> CancelUploadResult:
+        session = await _session_of(info, id)
+        if isinstance(session, UploadRejected):
+            return session
+        if not await resumable.abort(info.context.services, session):
             return UploadRejected(
                 code=ErrorCode.UPLOAD_COMPLETED,
                 message=f"The upload of '{session.filename}' is already complete and its "
@@ -175,6 +164,6 @@ class ResumableMutation:
                 "instead.",
                 filename=session.filename,
             )
-        cancelled = await resumable.get(services.db, session.id, workspace_id=workspace_id)
-        assert cancelled is not None
+        cancelled = await _session_of(info, strawberry.ID(session.id))
+        assert isinstance(cancelled, resumable.Session)
         return UploadSession.from_model(cancelled)

@@ -7,9 +7,18 @@ from typing import Annotated
 import strawberry
 
 from core import model
-from schema.enums import WriteMode
+from schema.enums import ColumnType, WriteMode
 from schema.errors import InvalidArgument, UserError
 from schema.tasks.types import IngestionTask
+
+
+@strawberry.input(description="The type one column gets instead of the inferred one.")
+class ColumnTypeInput:
+    column: str = strawberry.field(description="The column's name, as in the file's header.")
+    type: ColumnType = strawberry.field(
+        description="LONG or DOUBLE: numbers, converted as Druid converts them (leading zeros "
+        "dropped, digits beyond a double rounded); STRING: every value as written."
+    )
 
 
 @strawberry.input(description="How to ingest a file. Every field is optional.")
@@ -25,6 +34,11 @@ class IngestOptions:
         description="Ingest even when the same content already went into this datasource "
         "(otherwise rejected as DUPLICATE_FILE).",
     )
+    column_types: list[ColumnTypeInput] | None = strawberry.field(
+        default=None,
+        description="Types chosen per column (LONG, DOUBLE or STRING), e.g. a column of codes "
+        "Sluice keeps as text because of leading zeros, made a number on purpose.",
+    )
 
     def to_model(self) -> model.IngestOptions:
         return model.IngestOptions(
@@ -33,6 +47,10 @@ class IngestOptions:
             sheet=self.sheet or None,
             delimiter=self.delimiter or None,
             allow_duplicate=self.allow_duplicate,
+            column_types=tuple(
+                model.ColumnTypeRequest(c.column, model.ColumnType(c.type))
+                for c in self.column_types or ()
+            ),
         )
 
 

@@ -12,7 +12,7 @@ import pytest
 from core import catalog
 from core.druid.broker import DruidBroker
 from core.model import ColumnType
-from core.queries import QueryLimits, run_groupby, run_timeseries, run_topn
+from core.queries import QueryLimits, QueryRuntime, run_groupby, run_timeseries, run_topn
 from core.queries import model as m
 from tests.druid import reference as ref
 from tests.druid.dashboard_data import CITIES, ROWS
@@ -61,12 +61,10 @@ class Lookup:
 
 
 @pytest.fixture
-def runner(env: DashboardEnv) -> dict[str, Any]:
-    return {
-        "datasets": Lookup(env.pool, env.broker),
-        "broker": env.broker,
-        "limits": QueryLimits(timeout_ms=30_000, max_rows=10_000),
-    }
+def runner(env: DashboardEnv) -> QueryRuntime:
+    return QueryRuntime(
+        Lookup(env.pool, env.broker), env.broker, QueryLimits(timeout_ms=30_000, max_rows=10_000)
+    )
 
 
 def assert_close(got: Any, expected: Any, metric: m.Metric) -> None:
@@ -116,27 +114,27 @@ async def test_datasource_known_only_to_druid_is_read_from_information_schema(
     assert types["qty"] == (ColumnType.LONG, "BIGINT")
     assert types["amount"] == (ColumnType.DOUBLE, "DOUBLE")
     assert types["city"] == (ColumnType.STRING, "VARCHAR")
-    runner = {
-        "datasets": Lookup(EmptyCatalog(), env.broker),  # type: ignore[arg-type]
-        "broker": env.broker,
-        "limits": QueryLimits(timeout_ms=30_000, max_rows=10_000),
-    }
+    runner = QueryRuntime(
+        Lookup(EmptyCatalog(), env.broker),  # type: ignore[arg-type]
+        env.broker,
+        QueryLimits(timeout_ms=30_000, max_rows=10_000),
+    )
     query = m.TopNQuery(env.loaded.datasource, "device", m.Metric(m.Aggregate.SUM, "qty"))
-    data = await run_topn(query, **runner)
+    data = await run_topn(query, runner)
     assert list(zip(data.keys, data.values, strict=True)) == ref.topn(frame, query)
 
 
 @pytest.mark.parametrize("granularity", [g for g in m.Granularity if "MINUTE" not in g.name])
 @pytest.mark.parametrize("metric", METRICS, ids=lambda x: x.label)
 async def test_timeseries(
-    runner: dict[str, Any],
+    runner: QueryRuntime,
     env: DashboardEnv,
     frame: pl.DataFrame,
     granularity: m.Granularity,
     metric: m.Metric,
 ) -> None:
     query = m.TimeseriesQuery(env.loaded.datasource, metric, granularity)
-    data = await run_timeseries(query, **runner)
+    data = await run_timeseries(query, runner)
     expected = ref.timeseries(frame, query)
     assert data.timestamps == list(expected)
     for got, want in zip(data.values, expected.values(), strict=True):
@@ -144,10 +142,10 @@ async def test_timeseries(
 
 
 async def test_timeseries_interval_is_half_open(
-    runner: dict[str, Any], env: DashboardEnv, frame: pl.DataFrame
+    runner: QueryRuntime, env: DashboardEnv, frame: pl.DataFrame
 ) -> None:
     query = m.TimeseriesQuery(env.loaded.datasource, COUNT, m.Granularity.DAY, interval=FEB)
-    data = await run_timeseries(query, **runner)
+    data = await run_timeseries(query, runner)
     assert dict(zip(data.timestamps, data.values, strict=True)) == ref.timeseries(frame, query)
     assert data.timestamps[0] == "2024-02-01T00:00:00.000Z"
     assert data.timestamps[-1] == "2024-02-29T00:00:00.000Z"
@@ -176,11 +174,11 @@ FILTERS: list[tuple[m.Filter, ...]] = [
 
 @pytest.mark.parametrize("filters", FILTERS, ids=lambda f: "+".join(type(x).__name__ for x in f))
 async def test_filters_in_group_by(
-    runner: dict[str, Any], env: DashboardEnv, frame: pl.DataFrame, filters: tuple[m.Filter, ...]
+    runner: QueryRuntime, env: DashboardEnv, frame: pl.DataFrame, filters: tuple[m.Filter, ...]
 ) -> None:
     metrics = (COUNT, METRICS[2], METRICS[3], METRICS[5], METRICS[6])
     query = m.GroupByQuery(env.loaded.datasource, ("device",), metrics, filters=filters, limit=100)
-    data = await run_groupby(query, **runner)
+    data = await run_groupby(query, runner)
     expected = ref.groupby(frame, query)
     got = {
         (key,): tuple(column.values[row] for column in data.metrics)
@@ -197,25 +195,25 @@ async def test_filters_in_group_by(
 
 @pytest.mark.parametrize("filters", FILTERS[:15], ids=lambda f: type(f[0]).__name__)
 async def test_filters_in_timeseries_and_topn(
-    runner: dict[str, Any], env: DashboardEnv, frame: pl.DataFrame, filters: tuple[m.Filter, ...]
+    runner: QueryRuntime, env: DashboardEnv, frame: pl.DataFrame, filters: tuple[m.Filter, ...]
 ) -> None:
     series = m.TimeseriesQuery(
         env.loaded.datasource, METRICS[2], m.Granularity.WEEK, filters=filters
     )
-    data = await run_timeseries(series, **runner)
+    data = await run_timeseries(series, runner)
     assert dict(zip(data.timestamps, data.values, strict=True)) == ref.timeseries(frame, series)
     top = m.TopNQuery(env.loaded.datasource, "city", COUNT, limit=5, filters=filters)
-    ranked = await run_topn(top, **runner)
+    ranked = await run_topn(top, runner)
     assert list(zip(ranked.keys, ranked.values, strict=True)) == ref.topn(frame, top)
 
 
 @pytest.mark.parametrize("metric", [COUNT, METRICS[2], METRICS[4]], ids=lambda x: x.label)
 @pytest.mark.parametrize("limit", [3, 50])
 async def test_topn(
-    runner: dict[str, Any], env: DashboardEnv, frame: pl.DataFrame, metric: m.Metric, limit: int
+    runner: QueryRuntime, env: DashboardEnv, frame: pl.DataFrame, metric: m.Metric, limit: int
 ) -> None:
     query = m.TopNQuery(env.loaded.datasource, "city", metric, limit=limit, interval=FEB)
-    data = await run_topn(query, **runner)
+    data = await run_topn(query, runner)
     expected = ref.topn(frame, query)
     assert data.keys == [k for k, _ in expected]
     for got, (_, want) in zip(data.values, expected, strict=True):
@@ -223,7 +221,7 @@ async def test_topn(
 
 
 async def test_groupby_two_dimensions_with_order(
-    runner: dict[str, Any], env: DashboardEnv, frame: pl.DataFrame
+    runner: QueryRuntime, env: DashboardEnv, frame: pl.DataFrame
 ) -> None:
     metrics = (*METRICS, m.Metric(m.Aggregate.APPROX_DISTINCT, "user_id", name="users"))
     query = m.GroupByQuery(
@@ -233,7 +231,7 @@ async def test_groupby_two_dimensions_with_order(
         limit=1000,
         order_by=(m.OrderBy("city", m.SortDirection.ASC), m.OrderBy("sum(qty)")),
     )
-    data = await run_groupby(query, **runner)
+    data = await run_groupby(query, runner)
     expected = ref.groupby(frame, query)
     assert data.row_count == len(expected)
     cities, devices = (c.values for c in data.dimensions)
@@ -249,11 +247,11 @@ async def test_groupby_two_dimensions_with_order(
 
 @pytest.mark.parametrize("granularity", [m.Granularity.WEEK, m.Granularity.ALL])
 async def test_approx_distinct_within_documented_error(
-    runner: dict[str, Any], env: DashboardEnv, frame: pl.DataFrame, granularity: m.Granularity
+    runner: QueryRuntime, env: DashboardEnv, frame: pl.DataFrame, granularity: m.Granularity
 ) -> None:
     metric = m.Metric(m.Aggregate.APPROX_DISTINCT, "user_id")
     query = m.TimeseriesQuery(env.loaded.datasource, metric, granularity)
-    data = await run_timeseries(query, **runner)
+    data = await run_timeseries(query, runner)
     expected = ref.timeseries(frame, query)
     assert data.timestamps == list(expected)
     for got, want in zip(data.values, expected.values(), strict=True):

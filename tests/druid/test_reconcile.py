@@ -18,7 +18,8 @@ from core.druid.client import DruidClient
 from core.druid.segments import remove_upload
 from core.druid.spec import task_intervals
 from core.model import ColumnType, Profile, WriteMode
-from core.reconcile import reconcile_upload
+from core.reconcile import RowDifference, reconcile_upload
+from core.reconcile_rows import SentRows, first_differences
 from core.settings import Settings
 from tests.druid.conftest import QUERYABLE_TIMEOUT_S, DruidSqlForTests, Staging, csv_text
 from tests.druid.test_druid_runtime import HEADER, Lab, _rows
@@ -147,3 +148,56 @@ async def test_a_failed_replace_brings_back_what_it_had_replaced(
             pytest.fail(f"day 2's old rows not back: {totals}")
         await asyncio.sleep(0.5)
     assert totals == {"n": 90, "qty": sum(r[2] for r in base_rows)}
+
+
+@pytest.fixture
+def lab(
+    druid: DruidClient,
+    staging: Staging,
+    druid_settings: Settings,
+    druid_sql: DruidSqlForTests,
+    datasource: str,
+) -> Lab:
+    return Lab(druid, staging, druid_sql, druid_settings, datasource)
+
+
+async def test_a_mismatch_names_the_first_row_druid_reads_differently(
+    lab: Lab, broker: DruidBroker, staging: Staging, druid_sql: DruidSqlForTests
+) -> None:
+    # The test's spec types `zip` by Polars' reading (LONG), so Druid drops leading zeros;
+    # Sluice's profile keeps the column as text.
+    zips = ["10001", "00501", "02134", "10002"]
+    rows = [(f"2024-03-01T10:0{i}:00Z", z, i) for i, z in enumerate(zips)]
+    datasource = lab.datasource
+    await lab.land("zips", csv_text(("ts", "zip", "qty"), rows))
+    await druid_sql.wait_for_table(datasource)
+    upload_id = f"sluice_test_{datasource}_zips"
+    profile = _with_statistics(staging.profile("zips", time_column="ts"), staging.frame("zips"))
+    as_text = dataclasses.replace(
+        profile,
+        columns=tuple(
+            dataclasses.replace(c, type=ColumnType.STRING, sum=None, min=None, max=None,
+                                non_empty=len(zips), total_length=sum(map(len, zips)))
+            if c.name == "zip" else c
+            for c in profile.columns
+        ),
+    )  # fmt: skip
+    verdict = await reconcile_upload(
+        broker, datasource=datasource, upload_id=upload_id, profile=as_text, rows=len(rows)
+    )
+    assert verdict.columns == ("zip",)
+
+    sent = SentRows(paths=(staging.work_dir / "zips.csv",), columns=("ts", "zip", "qty"))
+    found = await first_differences(
+        broker, datasource=datasource, upload_id=upload_id, profile=as_text, sent=sent,
+        columns=verdict.columns,
+    )  # fmt: skip
+    assert found == [RowDifference("zip", rows=2, row=2, value="00501", found="501", told=True)]
+    message = dataclasses.replace(verdict, rows=tuple(found)).message()
+    assert "column zip: 2 values differ; first: row 2 `00501` → `501`" in message
+    # Rows set aside before it shift the row number to the upload's own.
+    found = await first_differences(
+        broker, datasource=datasource, upload_id=upload_id, profile=as_text,
+        sent=dataclasses.replace(sent, quarantined=(1, 5)), columns=verdict.columns,
+    )  # fmt: skip
+    assert found[0].row == 3

@@ -27,6 +27,7 @@ from pathlib import Path
 import polars as pl
 import zstandard
 
+from core.model import ColumnType, ColumnTypeRequest, IngestOptions
 from tests.fixtures.uploads import csv_text
 
 
@@ -49,6 +50,13 @@ class Case:
     name: str
     make: Callable[[], bytes]
     expected: Outcome
+    options: IngestOptions = field(default_factory=IngestOptions)  # chosen when uploading
+
+
+def typed(**types: str) -> IngestOptions:
+    """Upload options giving columns a type (`zip="LONG"`)."""
+    requests = (ColumnTypeRequest(name, ColumnType(t)) for name, t in types.items())
+    return IngestOptions(column_types=tuple(requests))
 
 
 def rejected(code: str) -> Outcome:
@@ -156,6 +164,14 @@ def _wikiticker(n: int = 40) -> str:
 _LATIN = "café,Zürich,Ångström,naïve"
 _MB_OF_UTF8 = _csv([["name", "n"], *([f"ü{i}", i] for i in range(90_000))])
 _TIMES = ["2024-01-02T03:04:05Z", "2024-01-03T03:04:05Z", "2024-01-04T03:04:05Z"]
+
+
+_DECIMAL_38_0 = _parquet(
+    pl.DataFrame(
+        {"d": [Decimal("12345678901234567890123456789012345678")]},
+        schema={"d": pl.Decimal(38, 0)},
+    )
+)
 
 
 def _times(values: list[str], name: str = "ts") -> str:
@@ -344,6 +360,52 @@ CASES: tuple[Case, ...] = (
         Outcome(rows=2, quarantined=1, types={"b": "BOOLEAN"}),
     ),
     Case("capital_booleans.csv", _utf8("b\nTrue\nFALSE\n"), Outcome(rows=2, types={"b": "STRING"})),
+    # --- types chosen by the person (IngestOptions.column_types) ----------------------------
+    Case(
+        "zip_codes_as_long.csv",
+        _utf8("zip,n\n00501,1\n10001,2\n"),
+        Outcome(rows=2, types={"zip": "LONG"}, warning="converted at your request", direct=True),
+        typed(zip="LONG"),
+    ),
+    Case(
+        "beyond_int64_as_double.csv",
+        _utf8("n\n9223372036854775808\n1\nNA\n"),
+        Outcome(rows=3, types={"n": "DOUBLE"}, warning="converted at your request"),
+        typed(n="DOUBLE"),
+    ),
+    Case(
+        "long_decimals_as_double.csv",
+        _utf8("x\n0.1234567890123456789\n0.5\n"),
+        Outcome(rows=2, types={"x": "DOUBLE"}, warning="floating-point"),
+        typed(x="DOUBLE"),
+    ),
+    Case(
+        "ids_as_string.csv",
+        _utf8("id,n\n10,1\n11,2\n"),
+        Outcome(rows=2, types={"id": "STRING", "n": "LONG"}),
+        typed(id="STRING"),
+    ),
+    Case(
+        "decimal_38_0_as_double.parquet",
+        _DECIMAL_38_0,
+        Outcome(rows=1, types={"d": "DOUBLE"}, warning="converted at your request"),
+        typed(d="DOUBLE"),
+    ),
+    Case(
+        "beyond_int64_as_long.csv",
+        _utf8("n\n9223372036854775808\n1\n"),
+        rejected("COLUMN_TYPE_IMPOSSIBLE"),
+        typed(n="LONG"),
+    ),
+    Case(
+        "words_as_double.csv",
+        _utf8("n\n1.5\nmany\n"),
+        rejected("COLUMN_TYPE_IMPOSSIBLE"),
+        typed(n="DOUBLE"),
+    ),
+    Case(
+        "unknown_typed_column.csv", _utf8("a\n1\n"), rejected("COLUMN_NOT_FOUND"), typed(b="LONG")
+    ),
     # --- times at their limits -------------------------------------------------------------
     Case("iso_z.csv", _utf8(_times(_TIMES)), Outcome(rows=3, time="ts", direct=True)),
     Case(
@@ -398,12 +460,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "decimal_38_0.parquet",
-        _parquet(
-            pl.DataFrame(
-                {"d": [Decimal("12345678901234567890123456789012345678")]},
-                schema={"d": pl.Decimal(38, 0)},
-            )
-        ),
+        _DECIMAL_38_0,
         Outcome(rows=1, types={"d": "STRING"}, warning="decimals"),
     ),
     Case(

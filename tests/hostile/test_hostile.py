@@ -8,7 +8,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from core.model import IngestOptions
 from core.profiling import InputRejected, Limits, ValidationResult, validate_file
 from tests.hostile.cases import CASES, Case
 
@@ -27,9 +26,7 @@ def test_hostile_file(tmp_path: Path, case: Case) -> None:
     path.write_bytes(case.make())
     expected = case.expected
     try:
-        result = validate_file(
-            path, options=IngestOptions(), limits=LIMITS, out_dir=tmp_path / "out"
-        )
+        result = validate_file(path, options=case.options, limits=LIMITS, out_dir=tmp_path / "out")
     except InputRejected as exc:
         assert exc.code == expected.code, exc.message
         return

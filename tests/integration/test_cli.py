@@ -187,3 +187,36 @@ async def test_an_interrupted_large_upload_resumes_with_only_the_missing_parts(
             client, big, datasource="sales", options=None, on_bytes=sent.append, resumable_above=1
         )
     assert again.task is not None and again.task["id"] == task_id and again.parts_sent == []
+
+
+async def test_column_types_travel_to_validation_and_are_checked(
+    live_server: str, worker: Any, tmp_path: Path, auth: dict[str, str]
+) -> None:
+    data = tmp_path / "sales.csv"
+    data.write_bytes(CSV)
+
+    async def upload(*types: str) -> tuple[int, str, str]:
+        flags = [arg for t in types for arg in ("--type", t)]
+        return await finish(
+            await start(
+                tmp_path, "--url", f"http://{live_server}", "upload", str(data), "-d", "sales",
+                *flags, token=token_of(auth),
+            )
+        )  # fmt: skip
+
+    code, out, err = await upload("city=LONG", "city=STRING")
+    assert code == 1 and "rejected INVALID_OPTIONS" in out and "more than once" in out
+
+    code, out, err = await upload("city")
+    assert code == 2 and "is not COLUMN=TYPE" in err
+
+    code, out, err = await upload("city=long")  # Paris is no LONG: refused by validation
+    assert code == 0, (out, err)
+    await worker()
+    task_id = out.split()[2]
+    code, out, _ = await finish(
+        await start(
+            tmp_path, "--url", f"http://{live_server}", "task", task_id, token=token_of(auth)
+        )
+    )
+    assert "COLUMN_TYPE_IMPOSSIBLE" in out and "Column 'city' was set to LONG" in out

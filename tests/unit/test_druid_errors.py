@@ -15,10 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
-from core.druid.client import DruidClient, TaskRejected, UnknownDruidTask, _parse_report
+from core.druid.client import DruidClient, TaskRejected, UnknownDruidTask
 from core.druid.errors import DruidUnavailable
 from core.druid.failures import describe_pending, explain_failure, explain_pending
 from core.druid.rejections import explain_rejection
+from core.druid.tasks import parse_report
 
 FIXTURES = Path(__file__).parent / "fixtures" / "druid_failures"
 
@@ -197,7 +198,7 @@ LIVE_REPORT = {
 
 
 def test_final_report_counts_and_reasons() -> None:
-    report = _parse_report("t1", FINAL_REPORT)
+    report = parse_report("t1", FINAL_REPORT)
     assert (report.processed, report.processed_with_error) == (2, 1)
     assert (report.unparseable, report.thrown_away) == (1, 3)
     assert report.rows_ingested == 3 and report.rows_seen == 7
@@ -209,7 +210,7 @@ def test_final_report_counts_and_reasons() -> None:
 
 
 def test_live_report_totals() -> None:
-    report = _parse_report("t1", LIVE_REPORT)
+    report = parse_report("t1", LIVE_REPORT)
     assert report.ingestion_state == "BUILD_SEGMENTS"
     assert report.rows_seen == 22228 and report.parse_errors == ()
     assert report.segments_available is None

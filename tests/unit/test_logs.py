@@ -12,6 +12,8 @@ import pytest
 from pydantic import SecretStr
 
 from core import logs
+from core.auth.naming import workspace_slug
+from core.queue import PROCESS, ROLLBACK, TRACK, job_id, task_of
 from core.settings import Settings
 
 SECRET = "s3-secret-for-a-unit-test"
@@ -80,3 +82,41 @@ def test_secrets_and_tokens_never_reach_a_line(
     text = stream.getvalue()
     assert SECRET not in text and "abc.def-ghi" not in text and "metrics-token-xyz" not in text
     assert "Bearer ***" in text and text.count("***") >= 4
+
+
+async def test_a_scope_forgets_the_ids_bound_inside_it() -> None:
+    async def job() -> list[dict[str, str]]:
+        logs.bind(task="outer")
+        seen = []
+        for druid_task in ("d1", None):
+            with logs.scope():
+                logs.bind(task="inner", druid_task=druid_task, space="acme")
+                seen.append(logs.current_ids())
+        seen.append(logs.current_ids())
+        return seen
+
+    first, second, after = await asyncio.create_task(job())
+    assert first == {"task_id": "inner", "druid_task_id": "d1", "workspace": "acme"}
+    assert second == {"task_id": "inner", "workspace": "acme"}  # not the previous Druid id
+    assert after == {"task_id": "outer"}
+
+
+@pytest.mark.parametrize(
+    ("druid_datasource", "slug"),
+    [("acme__sales", "acme"), ("sales-team__a__b", "sales-team"), ("sales", "default")],
+)
+def test_the_workspace_of_a_druid_datasource(druid_datasource: str, slug: str) -> None:
+    assert workspace_slug(druid_datasource) == slug
+
+
+@pytest.mark.parametrize(
+    ("given", "task"),
+    [
+        (job_id(PROCESS, "t1", 1), "t1"),
+        (job_id(TRACK, "t2", 3, resume=2), "t2"),
+        (job_id(ROLLBACK, "t3", 1), "t3"),
+        ("cron:watch_tasks:1700000000000", None),
+    ],
+)
+def test_the_task_of_a_job_id(given: str, task: str | None) -> None:
+    assert task_of(given) == task

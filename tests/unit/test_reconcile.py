@@ -1,7 +1,15 @@
 from __future__ import annotations
 
 from core.model import ColumnProfile, ColumnType, Profile, TimestampInfo
-from core.reconcile import Difference, Reconciliation, compare, measures, reconciliation_sql
+from core.reconcile import (
+    Difference,
+    Reconciliation,
+    RowDifference,
+    compare,
+    measures,
+    reconciliation_sql,
+)
+from core.reconcile_rows import first_difference, upload_row
 
 TS = TimestampInfo(
     column="ts", druid_format="iso", min="2024-03-01T10:00:00.123456Z", max="2024-03-02T00:00:00Z"
@@ -112,3 +120,54 @@ def test_the_message_says_what_differs_and_what_to_do() -> None:
     message = verdict.message()
     assert "column zip: total length 12 in Druid vs 15 in the file" in message
     assert "removed" in message and "report it with the task id" in message
+
+
+def test_the_first_row_druid_lacks_is_named_with_what_druid_holds_instead() -> None:
+    # file order: 10001 (row 1), 00501 (rows 2 and 4), 02134 (row 3); Druid dropped zeros
+    in_file = {"10001": (1, 1), "00501": (2, 2), "02134": (1, 3)}
+    in_druid = {"10001": (1, 0), "501": (2, 0), "2134": (1, 0)}
+    found = first_difference("zip", in_file, in_druid)
+    assert found == RowDifference("zip", rows=3, row=2, value="00501", found="501", told=True)
+    assert found.describe() == "column zip: 3 values differ; first: row 2 `00501` → `501`"
+
+
+def test_a_value_druid_counts_less_often_is_a_difference_too() -> None:
+    in_file = {"a": (3, 1), None: (1, 2), "b": (1, 5)}
+    in_druid = {"a": (3, 0), None: (2, 0)}
+    found = first_difference("c", in_file, in_druid)
+    assert found == RowDifference("c", rows=1, row=5, value="b", found=None, told=True)
+    assert found.describe() == "column c: 1 value differs; first: row 5 `b` → an empty value"
+    assert first_difference("c", in_file, in_file) is None
+
+
+def test_rows_are_numbered_as_in_the_upload_around_quarantined_ones() -> None:
+    assert upload_row(1, []) == 1
+    assert upload_row(1, [1]) == 2
+    assert upload_row(3, [1, 2, 9]) == 5
+    assert upload_row(3, [4, 5]) == 3
+
+
+def test_the_message_leads_with_the_first_differing_rows() -> None:
+    verdict = Reconciliation(
+        rows_expected=4,
+        rows_found=4,
+        differences=(
+            Difference("zip", "total length", 15, 11),
+            Difference("qty", "sum", 510, 511, "long"),
+        ),
+        rows=(RowDifference("zip", rows=2, row=2, value="00501", found="501", told=True),),
+    )
+    assert verdict.columns == ("zip", "qty")
+    message = verdict.message()
+    assert "column zip: 2 values differ; first: row 2 `00501` → `501`" in message
+    assert "column zip: total length" not in message
+    assert "column qty: sum 511 in Druid vs 510 in the file" in message
+
+
+def test_a_row_whose_replacement_cannot_be_told_is_said_missing() -> None:
+    in_file = {"x": (1, 1), "y": (1, 2)}
+    in_druid = {"p": (1, 0), "q": (1, 0)}
+    found = first_difference("c", in_file, in_druid)
+    assert found is not None and found.describe() == (
+        "column c: 2 values differ; first: row 1 `x` is not in Druid"
+    )

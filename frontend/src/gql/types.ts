@@ -23,6 +23,14 @@ export type ColumnType =
   | 'STRING'
   | 'TIMESTAMP';
 
+/** The type one column gets instead of the inferred one. */
+export type ColumnTypeInput = {
+  /** The column's name, as in the file's header. */
+  column: string;
+  /** LONG or DOUBLE: numbers, converted as Druid converts them (leading zeros dropped, digits beyond a double rounded); STRING: every value as written. */
+  type: ColumnType;
+};
+
 /** Substring match on a text column. */
 export type ContainsFilter = {
   caseSensitive?: boolean;
@@ -44,6 +52,8 @@ export type ErrorCode =
   | 'ARCHIVE_HAS_SEVERAL_TABLES'
   | 'BLANK_COLUMN_NAME'
   | 'COLUMN_NAME_TOO_LONG'
+  | 'COLUMN_NOT_FOUND'
+  | 'COLUMN_TYPE_IMPOSSIBLE'
   | 'DATASET_BEING_DELETED'
   | 'DATASET_BUSY'
   | 'DECOMPRESSION_LIMIT'
@@ -148,6 +158,8 @@ export type InFilter = {
 export type IngestOptions = {
   /** Ingest even when the same content already went into this datasource (otherwise rejected as DUPLICATE_FILE). */
   allowDuplicate?: boolean;
+  /** Types chosen per column (LONG, DOUBLE or STRING), e.g. a column of codes Sluice keeps as text because of leading zeros, made a number on purpose. */
+  columnTypes?: Array<ColumnTypeInput> | null | undefined;
   /** CSV delimiter override. */
   delimiter?: string | null | undefined;
   mode?: WriteMode;

@@ -7,14 +7,40 @@ import {
   Stack,
   TextField,
 } from "@mui/material";
-import type { WriteMode } from "../../gql/types";
+import type { ColumnType, ColumnTypeInput, WriteMode } from "../../gql/types";
 
 export type OptionsState = {
   mode: WriteMode;
   timestampColumn: string;
   sheet: string;
   delimiter: string;
+  columnTypes: string;
 };
+
+const REQUESTABLE: readonly ColumnType[] = ["LONG", "DOUBLE", "STRING"];
+
+/** "zip=STRING, id=LONG" as column types, or the first piece that is not COLUMN=TYPE. */
+export function parseColumnTypes(
+  text: string,
+): { types: ColumnTypeInput[]; problem: null } | { types: null; problem: string } {
+  const types: ColumnTypeInput[] = [];
+  for (const piece of text
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const at = piece.lastIndexOf("=");
+    const column = piece.slice(0, at).trim();
+    const type = piece
+      .slice(at + 1)
+      .trim()
+      .toUpperCase() as ColumnType;
+    if (at < 1 || !REQUESTABLE.includes(type)) {
+      return { types: null, problem: `"${piece}" is not COLUMN=LONG, DOUBLE or STRING.` };
+    }
+    types.push({ column, type });
+  }
+  return { types, problem: null };
+}
 
 export function IngestOptionsFields({
   value,
@@ -27,7 +53,8 @@ export function IngestOptionsFields({
   showSheet: boolean;
   showDelimiter: boolean;
 }) {
-  const bind = (key: "timestampColumn" | "delimiter" | "sheet") => ({
+  const columnTypes = parseColumnTypes(value.columnTypes);
+  const bind = (key: "timestampColumn" | "delimiter" | "sheet" | "columnTypes") => ({
     text: value[key],
     onText: (text: string) => onChange({ ...value, [key]: text }),
   });
@@ -71,6 +98,16 @@ export function IngestOptionsFields({
           />
         )}
       </Stack>
+      <TextOption
+        label="Column types"
+        helperText={
+          columnTypes.problem ??
+          "Optional, e.g. zip=LONG, id=STRING. Sluice keeps codes like 00501 and very long " +
+            "numbers as text so they stay exact; LONG or DOUBLE makes them numbers anyway."
+        }
+        error={columnTypes.problem !== null}
+        {...bind("columnTypes")}
+      />
     </Stack>
   );
 }
@@ -80,12 +117,14 @@ function TextOption({
   label,
   helperText,
   maxLength,
+  error,
   text,
   onText,
 }: {
   label: string;
   helperText: string;
   maxLength?: number;
+  error?: boolean;
   text: string;
   onText: (text: string) => void;
 }) {
@@ -95,6 +134,7 @@ function TextOption({
       value={text}
       onChange={(event) => onText(event.target.value)}
       helperText={helperText}
+      error={error}
       fullWidth
       slotProps={{ htmlInput: { spellCheck: false, maxLength } }}
     />

@@ -17,7 +17,7 @@ import { formatBytes } from "../../format";
 import type { IngestOptions } from "../../gql/types";
 import { DatasourceField, useDatasourceNameCheck } from "./DatasourceField";
 import { Dropzone } from "./Dropzone";
-import { IngestOptionsFields, type OptionsState } from "./IngestOptionsFields";
+import { IngestOptionsFields, type OptionsState, parseColumnTypes } from "./IngestOptionsFields";
 import { UploadRow } from "./UploadRow";
 import { useUploads } from "./UploadsProvider";
 
@@ -30,6 +30,7 @@ function toIngestOptions(options: OptionsState): IngestOptions {
     timestampColumn: options.timestampColumn.trim() || null,
     sheet: options.sheet.trim() || null,
     delimiter: options.delimiter === "\\t" ? "\t" : options.delimiter || null,
+    columnTypes: parseColumnTypes(options.columnTypes).types,
   };
 }
 
@@ -42,6 +43,7 @@ export function UploadPage() {
     timestampColumn: "",
     sheet: "",
     delimiter: "",
+    columnTypes: "",
   });
   const [submitted, setSubmitted] = useState(false);
   const check = useDatasourceNameCheck(datasource);
@@ -56,7 +58,11 @@ export function UploadPage() {
       ];
     });
 
-  const canSubmit = files.length > 0 && !check.problem && !check.checking;
+  const canSubmit =
+    files.length > 0 &&
+    !check.problem &&
+    !check.checking &&
+    parseColumnTypes(options.columnTypes).problem === null;
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     setSubmitted(true);
