@@ -11,18 +11,26 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ErrorMessage,
+    SubscribeMessage,
+)
 from strawberry.types.unset import UnsetType
 
 from api.identity import BadCredentials, Identity, identify
 from api.multipart import handle_multipart
-from core.auth import Role
-from core.auth.ratelimit import allow, rate_key, too_many, upload_refusal
+from core.auth import Caller, Role
+from core.auth.ratelimit import Refusal, address_of, refusal, upload_refusal
 from core.services import Services
 from core.settings import Settings
 from schema.context import Context
@@ -30,6 +38,10 @@ from schema.context import Context
 BAD_TOKEN = (
     "The API token or session sent with this request is unknown, expired or revoked. "
     "Sign in again, or ask a workspace admin for a new token."
+)
+GRAPHIQL_SIGN_IN = (
+    "GraphiQL is for signed-in users. Sign in on the web app first (/), then open /graphql "
+    "again; a GraphQL client sends its API token as `Authorization: Bearer <token>`."
 )
 UPLOAD_ROLE = (
     "Uploading needs the EDITOR role in a workspace. Sign in, or send an editor's API token "
@@ -42,11 +54,62 @@ def services_of(connection: HTTPConnection) -> Services:
     return services
 
 
-def _problem(status: int, message: str, code: str) -> Response:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status)
+def _problem(
+    status: int, message: str, code: str, headers: dict[str, str] | None = None
+) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return JSONResponse(body, status, headers=headers)
+
+
+def _rate_limited(refused: Refusal) -> Response:
+    headers = {"retry-after": str(refused.retry_after)}
+    return _problem(429, refused.message, "RATE_LIMITED", headers)
+
+
+async def operation_refusal(
+    services: Services, *, subscription: bool, caller: Caller | None, address: str | None
+) -> Refusal | None:
+    """Per token (or user, or address) and minute: GraphQL operations over HTTP, and
+    subscriptions started over a websocket."""
+    settings = services.settings
+    return await refusal(
+        services.redis,
+        kind="subscribe" if subscription else "query",
+        what="subscriptions started" if subscription else "GraphQL requests",
+        per_minute=settings.subscription_rate_per_minute
+        if subscription
+        else settings.query_rate_per_minute,
+        caller=caller,
+        address=address,
+    )
+
+
+class _TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, with each operation started counted against the caller's
+    subscription budget; a refused one gets an `error` message (RATE_LIMITED), and the
+    connection stays open."""
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        context = self.context
+        if self.connection_acknowledged and message["id"] not in self.operations:
+            refused = await operation_refusal(
+                context.services,
+                subscription=True,
+                caller=context.caller,
+                address=address_of(context.request),
+            )
+            if refused is not None:
+                extensions = {"code": "RATE_LIMITED", "retryAfter": refused.retry_after}
+                payload = [GraphQLError(refused.message, extensions=extensions).formatted]
+                refusal_message = ErrorMessage(id=message["id"], type="error", payload=payload)
+                await self.send_message(refusal_message)
+                return
+        await super().handle_subscribe(message)
 
 
 class _StrawberryApp(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = _TransportWS
+
     def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
         super().__init__(
             schema,
@@ -88,17 +151,17 @@ class _StrawberryApp(GraphQL[Context, None]):
             raise ConnectionRejectionError({"message": BAD_TOKEN}) from exc
         if context.caller is None and context.session is None:
             raise ConnectionRejectionError({"message": BAD_TOKEN})
-        settings = services.settings
-        key = rate_key("ws", caller=context.caller, address=_address(request))
-        if not await allow(services.redis, key, per_minute=settings.websocket_rate_per_minute):
-            raise ConnectionRejectionError(
-                {"message": too_many("live connections", settings.websocket_rate_per_minute)}
-            )
+        refused = await refusal(
+            services.redis,
+            kind="ws",
+            what="live connections",
+            per_minute=services.settings.websocket_rate_per_minute,
+            caller=context.caller,
+            address=address_of(request),
+        )
+        if refused is not None:
+            raise ConnectionRejectionError({"message": refused.message})
         return await super().on_ws_connect(context)
-
-
-def _address(connection: HTTPConnection | None) -> str | None:
-    return connection.client.host if connection is not None and connection.client else None
 
 
 class GraphQLEndpoint:
@@ -122,10 +185,27 @@ class GraphQLEndpoint:
             scope.setdefault("state", {})["identity"] = identity
             content_type = request.headers.get("content-type", "")
             if scope["method"] == "POST" and content_type.startswith("multipart/form-data"):
-                response = await self._upload(request, identity)
+                response: Response | None = await self._upload(request, identity)
+            else:
+                response = await self._refusal(request, identity)
+            if response is not None:
                 await response(scope, receive, send)
                 return
         await self.strawberry(scope, receive, send)
+
+    async def _refusal(self, request: Request, identity: Identity) -> Response | None:
+        """The answer instead of Strawberry's: GraphiQL's page for someone not signed in, or
+        an operation over the caller's rate limit."""
+        if request.method == "GET" and "query" not in request.query_params:  # GraphiQL
+            anonymous = identity.caller is None and identity.session is None
+            return _problem(401, GRAPHIQL_SIGN_IN, "UNAUTHENTICATED") if anonymous else None
+        refused = await operation_refusal(
+            services_of(request),
+            subscription=False,
+            caller=identity.caller,
+            address=address_of(request),
+        )
+        return _rate_limited(refused) if refused is not None else None
 
     async def _upload(self, request: Request, identity: Identity) -> Response:
         """Check the caller before one byte of the file is read, then stream it."""
@@ -136,11 +216,11 @@ class GraphQLEndpoint:
             return _problem(
                 status, UPLOAD_ROLE, "FORBIDDEN" if status == 403 else "UNAUTHENTICATED"
             )
-        refusal = await upload_refusal(
-            services.redis, settings, caller=caller, address=_address(request)
+        refused = await upload_refusal(
+            services.redis, settings, caller=caller, address=address_of(request)
         )
-        if refusal is not None:
-            return _problem(429, refusal, "RATE_LIMITED")
+        if refused is not None:
+            return _problem(429, refused, "RATE_LIMITED")
         return await handle_multipart(
             request,
             store=services.store,

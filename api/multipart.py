@@ -12,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -23,6 +26,8 @@ from core.errors import ErrorCode
 from core.settings import Settings
 from core.storage import ObjectStore, ObjectTooLarge
 from core.uploads import ReceivedFile, new_id, raw_key
+
+log = logging.getLogger(__name__)
 
 MAX_FIELD_BYTES = 1024 * 1024  # operations / map JSON
 _END = object()
@@ -257,6 +262,8 @@ async def handle_multipart(
         return bad_request(str(exc))
     except ClientDisconnect:
         return Response(status_code=499)
+    except (BotoCoreError, ClientError) as exc:
+        return storage_unavailable(exc)
     finally:
         await _cleanup(form, store)
 
@@ -269,6 +276,21 @@ def bad_request(problem: str) -> JSONResponse:
     )
     error = {"message": message, "extensions": {"code": ErrorCode.INVALID_REQUEST.value}}
     return JSONResponse({"data": None, "errors": [error]}, 400)
+
+
+def storage_unavailable(exc: Exception) -> JSONResponse:
+    """HTTP 503 when the object store fails while a file streams in: nothing was kept (the S3
+    multipart upload is aborted, no task exists), so sending the file again is safe."""
+    incident = uuid.uuid4().hex[:12]
+    log.warning("incident %s: the object store failed during an upload: %r", incident, exc)
+    message = (
+        "The file could not be stored: Sluice's object store (S3) did not accept it. Nothing "
+        "was kept and no task was created; send the file again in a minute. If it keeps "
+        f"happening, tell your Sluice operator (incident {incident})."
+    )
+    code = ErrorCode.S3_UNAVAILABLE.value
+    error = {"message": message, "extensions": {"code": code, "incident": incident}}
+    return JSONResponse({"data": None, "errors": [error]}, 503, headers={"Retry-After": "60"})
 
 
 async def _cleanup(form: _StreamingForm, store: ObjectStore) -> None:

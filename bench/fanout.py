@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -46,11 +47,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.auth import bench_headers  # noqa: E402
-from core.auth.model import LEGACY_WORKSPACE  # noqa: E402
-from core.model import IngestOptions, TaskStatus  # noqa: E402
+from core.model import TaskStatus  # noqa: E402
 from core.rlimits import raise_open_file_limit  # noqa: E402
 from core.services import Services, open_services  # noqa: E402
 from core.settings import Settings  # noqa: E402
+from tests.tasks import new_task  # noqa: E402
 
 FEED = "subscription { taskFeed { id stage } }"
 BASELINE_CHANNEL = "bench:fanout"
@@ -117,25 +118,31 @@ def serve_baseline(port: int, redis_url: str) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
 
 
-def start_server(kind: str, port: int, settings: Settings) -> subprocess.Popen[bytes]:
+def start_server(kind: str, port: int, n: int) -> subprocess.Popen[bytes]:
+    # One bench token stands in for N users: the per-token limit on new WebSockets
+    # (`websocket_rate_per_minute`, 60) would refuse all but the first 60.
+    env = {**os.environ, "SLUICE_API_PORT": str(port), "SLUICE_WEBSOCKET_RATE_PER_MINUTE": str(n)}
     if kind == "sluice":
         command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
         command += ["--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio"]
         command += ["--log-level", "warning", "--no-access-log"]
     else:
         command = [sys.executable, __file__, "--serve-baseline", str(port)]
-    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, "SLUICE_API_PORT": str(port)})
+    return subprocess.Popen(command, cwd=ROOT, env=env)
 
 
 # --- the client ---
 
 
 class Subscriber:
-    """One WebSocket with one `taskFeed` subscription, recording when each stage arrives."""
+    """One WebSocket with one `taskFeed` subscription, recording when each stage of the
+    bench's task arrives (changes of other tasks on the same Redis are not counted)."""
 
-    def __init__(self) -> None:
+    def __init__(self, task_id: str) -> None:
+        self.task_id = task_id
         self.arrivals: dict[str, float] = {}
         self.errors = 0
+        self.subscribed = asyncio.Event()
         self.live = asyncio.Event()
 
     async def run(self, url: str, connected: asyncio.Semaphore, token: str | None) -> None:
@@ -153,33 +160,22 @@ class Subscriber:
                 assert json.loads(await ws.recv())["type"] == "connection_ack"
                 payload = {"query": FEED}
                 await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+                self.subscribed.set()
             async with ws:
                 async for raw in ws:
                     message = json.loads(raw)
                     if message["type"] != "next" or "errors" in message["payload"]:
                         self.errors += 1
                         continue
-                    stage = message["payload"]["data"]["taskFeed"]["stage"]
-                    self.arrivals[stage] = time.perf_counter()
+                    item = message["payload"]["data"]["taskFeed"]
+                    if item["id"] != self.task_id:
+                        continue
+                    self.arrivals[item["stage"]] = time.perf_counter()
                     self.live.set()
         except Exception:
             self.errors += 1
+            self.subscribed.set()
             self.live.set()  # counted as an error, not waited for
-
-
-async def _new_task(svc: Services, task_id: str) -> None:
-    await svc.tasks.create(
-        upload_id=f"u-{task_id}",
-        task_id=task_id,
-        filename="bench.csv",
-        content_type="text/csv",
-        size_bytes=1,
-        sha256=None,
-        raw_key=f"uploads/{task_id}/bench.csv",
-        datasource="bench",
-        options=IngestOptions(),
-        workspace_id=LEGACY_WORKSPACE.id,
-    )
 
 
 async def change(kind: str, svc: Services, task_id: str, stage: str) -> None:
@@ -215,24 +211,31 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def client(kind: str, url: str, n: int, server_pid: int) -> dict[str, Any]:
+async def client(kind: str, url: str, n: int, server_pid: int, warmup_s: float) -> dict[str, Any]:
     raise_open_file_limit()
     settings = Settings()
     task_id = f"bench-fanout-{time.time_ns()}"
     async with open_services(settings) as svc:
         if kind == "sluice":
-            await _new_task(svc, task_id)
-        subscribers = [Subscriber() for _ in range(n)]
+            await new_task(svc, task_id, datasource="bench")
+        subscribers = [Subscriber(task_id) for _ in range(n)]
         connecting = asyncio.Semaphore(200)
         headers = await bench_headers(settings) if kind == "sluice" else {}
         token = headers.get("authorization")
         readers = [asyncio.create_task(s.run(url, connecting, token)) for s in subscribers]
-        async with asyncio.timeout(600):  # warm-up: every subscriber has seen a change
-            warm = 0
-            while not all(s.live.is_set() for s in subscribers):
-                warm += 1
-                await change(kind, svc, task_id, f"warm {warm}")
-                await asyncio.sleep(0.5)
+        # Warm-up: every subscriber has seen a change. Past `warmup_s` the measurement runs
+        # with the subscribers that are live; the others count as errors (`live` says how many).
+        # Changes start once every subscription is sent (each change costs the server a
+        # delivery to every live subscriber: changing all along starved the connecting ones).
+        warm, deadline = 0, time.perf_counter() + warmup_s
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(warmup_s):
+                await asyncio.gather(*(s.subscribed.wait() for s in subscribers))
+        while not all(s.live.is_set() for s in subscribers) and time.perf_counter() < deadline:
+            warm += 1
+            await change(kind, svc, task_id, f"warm {warm}")
+            await asyncio.sleep(2.0)
+        live = sum(s.live.is_set() and not s.errors for s in subscribers)
         # Quiet: every warm-up change delivered (no backlog ahead of the measured one).
         while (
             time.perf_counter() - max(max(s.arrivals.values(), default=0) for s in subscribers) < 1
@@ -243,9 +246,12 @@ async def client(kind: str, url: str, n: int, server_pid: int) -> dict[str, Any]
         await asyncio.sleep(1.0)  # the query loop is running before the change
         started = time.perf_counter()
         await change(kind, svc, task_id, "measure")
-        async with asyncio.timeout(120):
-            while not all("measure" in s.arrivals or s.errors for s in subscribers):
-                await asyncio.sleep(0.01)
+        changed = time.perf_counter()  # Sluice: committed in PostgreSQL and published
+        waiting = [s for s in subscribers if s.live.is_set() and not s.errors]
+        with contextlib.suppress(TimeoutError):  # missing after 120 s: errors
+            async with asyncio.timeout(120):
+                while not all("measure" in s.arrivals or s.errors for s in waiting):
+                    await asyncio.sleep(0.01)
         stop.set()
         query_times = await queries
         rss = rss_mb(server_pid)
@@ -260,17 +266,19 @@ async def client(kind: str, url: str, n: int, server_pid: int) -> dict[str, Any]
         "errors": sum(s.errors for s in subscribers) + n - len(delays),
         "query_p99": sorted(query_times)[int(0.99 * (len(query_times) - 1))],
         "rss_mb": rss,
+        "live": live,
+        "change_s": changed - started,
     }
 
 
 # --- the driver ---
 
 
-def run_case(kind: str, n: int, settings: Settings) -> dict[str, Any]:
+def run_case(kind: str, n: int, warmup_s: float) -> dict[str, Any]:
     from tests.conftest import free_port
 
     port = free_port()
-    server = start_server(kind, port, settings)
+    server = start_server(kind, port, n)
     try:
         url = f"127.0.0.1:{port}"
         for _ in range(600):
@@ -279,7 +287,7 @@ def run_case(kind: str, n: int, settings: Settings) -> dict[str, Any]:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        return asyncio.run(client(kind, url, n, server.pid))
+        return asyncio.run(client(kind, url, n, server.pid, warmup_s))
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -287,8 +295,8 @@ def run_case(kind: str, n: int, settings: Settings) -> dict[str, Any]:
 
 def summarise(results: dict[tuple[str, int], list[dict[str, Any]]], reps: int) -> None:
     label = "median (min-max)" if reps > 1 else "single run"
-    print("| subscribers | server | p50 s | p99 s | max s | errors | query p99 ms | RSS MB |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| subscribers | server | live | p50 s | p99 s | max s | errors | query p99 ms | RSS MB")
+    print("|---|---|---|---|---|---|---|---|---")
 
     def cell(values: list[float], scale: float = 1.0, fmt: str = ".2f") -> str:
         values = [v * scale for v in values]
@@ -298,7 +306,8 @@ def summarise(results: dict[tuple[str, int], list[dict[str, Any]]], reps: int) -
 
     for (kind, n), runs in results.items():
         print(
-            f"| {n:,} | {kind} | {cell([r['p50'] for r in runs])} | "
+            f"| {n:,} | {kind} | {min(r['live'] for r in runs):,} | "
+            f"{cell([r['p50'] for r in runs])} | "
             f"{cell([r['p99'] for r in runs])} | {cell([r['max'] for r in runs])} | "
             f"{sum(r['errors'] for r in runs)} | "
             f"{cell([r['query_p99'] for r in runs], 1000, '.1f')} | "
@@ -317,6 +326,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,3000,10000")
     parser.add_argument("--reps", type=int, default=1)
     parser.add_argument("--only", choices=("sluice", "baseline"))
+    parser.add_argument("--warmup-s", type=float, default=600, help="then measure the live ones")
     parser.add_argument("--serve-baseline", type=int, metavar="PORT")
     args = parser.parse_args()
     settings = Settings()
@@ -330,7 +340,7 @@ def main() -> None:
     for _ in range(args.reps):
         for n in (int(size) for size in args.sizes.split(",")):
             for kind in kinds:
-                result = run_case(kind, n, settings)
+                result = run_case(kind, n, args.warmup_s)
                 print(kind, n, json.dumps(result), flush=True)
                 results.setdefault((kind, n), []).append(result)
     summarise(results, args.reps)

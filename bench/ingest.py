@@ -21,7 +21,7 @@ with the file in the page cache:
 
 Reported per shape: the path, median (min-max) wall and CPU seconds (user+sys, less
 sensitive to other load on the shared machine) of both cases, the throughput ratio of the
-medians, and the peak RSS (ru_maxrss, max over runs). Every run is kept in
+medians, and the peak RSS (VmHWM, max over runs). Every run is kept in
 bench/out/matrix-<size>mb.json. JSON Lines is not in the matrix: no reader for it yet.
 """
 
@@ -32,6 +32,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -81,7 +82,7 @@ def run_case(case: str, shape: Shape, path: Path, out: Path) -> dict[str, Any]:
     return {
         "seconds": time.perf_counter() - started,
         "cpu_seconds": _cpu() - started_cpu,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": _peak_rss_mb(),
         **extra,
     }
 
@@ -120,6 +121,15 @@ def _path_name(passes: dict[str, int]) -> str:
         return "fast+stage"
     main = "main" if passes["run_pass"] == 1 else f"main x{passes['run_pass']}"
     return f"fast+{main}" if passes["fast_scan"] else main
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS. Not `ru_maxrss`: Linux carries it over `execve` from the
+    forked parent, so every child reported at least the driver's own memory."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _cpu() -> float:
@@ -213,7 +223,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.case:  # child mode: one measurement, printed as JSON
         shape = next(s for s in SHAPES if s.name == args.shape)
-        print(json.dumps(run_case(args.case, shape, args.file, OUT / f"run-{args.case}")))
+        out = OUT / f"run-{args.case}-{os.getpid()}"  # two matrices may run at once
+        try:
+            print(json.dumps(run_case(args.case, shape, args.file, out)))
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
         return
     if args.quick:
         args.size_mb, args.big_mb, args.reps = 20, 0, 1

@@ -27,6 +27,7 @@ class ErrorCode(enum.StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
     RATE_LIMITED = "RATE_LIMITED"
+    COST_LIMIT = "COST_LIMIT"  # a GraphQL request that asks for too much (schema/cost.py)
     TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"  # a subscription cap (core/broadcast.py)
     QUARANTINE_MISSING = "QUARANTINE_MISSING"  # the quarantine file is gone from S3
 
@@ -103,6 +104,7 @@ class ErrorCode(enum.StrEnum):
     NO_SUCH_USER = "NO_SUCH_USER"
     NOT_A_MEMBER = "NOT_A_MEMBER"
     INVALID_TOKEN_REQUEST = "INVALID_TOKEN_REQUEST"
+    LAST_ADMIN = "LAST_ADMIN"  # a change that would leave a workspace without an admin
 
     # A dashboard query not answered (core.queries.errors).
     UNKNOWN_DATASOURCE = "UNKNOWN_DATASOURCE"

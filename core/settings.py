@@ -169,6 +169,10 @@ class Settings(BaseSettings):
     # Per API token (or per address without one), per minute.
     upload_rate_per_minute: int = 120
     websocket_rate_per_minute: int = 60
+    # GraphQL requests over HTTP (the web app sends a few per page), and operations started
+    # over websockets (the task page subscribes to one task, the tasks page to the feed).
+    query_rate_per_minute: int = 600
+    subscription_rate_per_minute: int = 120
     sign_in_rate_per_minute: int = 10
 
     # Dashboard queries.
@@ -177,6 +181,10 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 2_000
+    # Points one GraphQL request may cost (schema/cost.py), about one per object or value
+    # answered: the web app's heaviest queries (a 10,000-row chart, 100 datasets of 100
+    # columns) cost 10,000 to 20,000; issue 10's 30 aliases of task pages cost millions.
+    graphql_max_cost: int = 50_000
 
     # Operations: logs and metrics (docs/ops/README.md).
     log_format: Literal["text", "json"] = "text"  # json: one JSON object per line

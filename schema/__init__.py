@@ -16,6 +16,7 @@ from strawberry.file_uploads import Upload  # noqa: F401  (the Upload scalar is 
 from core.settings import Settings
 from schema.auth.mutations import AuthMutation
 from schema.auth.queries import AuthQuery
+from schema.cost import CostLimit
 from schema.dashboards.queries import DashboardsQuery
 from schema.datasets.mutations import DatasetsMutation
 from schema.datasets.queries import DatasetsQuery
@@ -69,6 +70,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             NoAnonymousIntrospection,  # after ValidationCache: it adds to its errors
+            lambda: CostLimit(limit=settings.graphql_max_cost),  # after it too: valid documents
             RejectNulCharacters,
             MaskUnexpectedErrors,  # only GraphQL errors and VisibleError keep their text
         ],

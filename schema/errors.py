@@ -137,18 +137,20 @@ def _literal_nul(document: Any) -> bool:
 
 
 class SluiceSchema(strawberry.Schema):
-    """Logs what the masking does not: unexpected errors are logged once, by
-    `MaskUnexpectedErrors`, with their incident id; `VisibleError`s are the caller's to fix."""
+    """Logs each refused request once, at INFO and without a traceback: a bad query, a
+    permission refusal or a `VisibleError` is the caller's to fix, not an incident.
+    Unexpected errors are logged by `MaskUnexpectedErrors`, at ERROR, with their incident id."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         for error in errors:
-            if isinstance(error.original_error, VisibleError):
-                log.info("refused: %s", error.message)
-        logged = [
-            e
-            for e in errors
-            if not is_unexpected(e) and not isinstance(e.original_error, VisibleError)
-        ]
-        super().process_errors(logged, execution_context)
+            if is_unexpected(error):
+                continue
+            original = error.original_error
+            code = (
+                original.code.value
+                if isinstance(original, VisibleError)
+                else (error.extensions or {}).get("code", "INVALID_QUERY")
+            )
+            log.info("refused (%s): %s", code, error.message)

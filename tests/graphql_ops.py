@@ -95,10 +95,12 @@ async def subscribe(
     *,
     auth: dict[str, str],
     each: asyncio.Queue[dict[str, Any]] | None = None,
+    quiet_s: float = 60.0,
 ) -> list[dict[str, Any]]:
     """Collect every `next` payload (also handed to `each` as it comes) until the server
     completes the subscription (graphql-transport-ws). `auth`: the caller's headers (see
-    tests.conftest.grant); the token goes in the connection_init payload."""
+    tests.conftest.grant); the token goes in the connection_init payload. `quiet_s`: the
+    longest silence between two messages before giving up."""
     items: list[dict[str, Any]] = []
     async with websockets.connect(
         f"ws://{url}/graphql", subprotocols=["graphql-transport-ws"]
@@ -116,7 +118,7 @@ async def subscribe(
             )
         )
         while True:
-            message = json.loads(await asyncio.wait_for(ws.recv(), 60))
+            message = json.loads(await asyncio.wait_for(ws.recv(), quiet_s))
             if message["type"] == "next":
                 assert "errors" not in message["payload"], message
                 items.append(message["payload"]["data"])

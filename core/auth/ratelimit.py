@@ -7,6 +7,7 @@ Shared by every API process, so N processes behind a load balancer keep one limi
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -17,6 +18,12 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 
 
+def address_of(connection: object) -> str | None:
+    """The client address of a Starlette request or websocket (None in some test clients)."""
+    client = getattr(connection, "client", None)
+    return client.host if client else None
+
+
 def rate_key(kind: str, *, caller: Caller | None, address: str | None) -> str:
     who = f"token:{caller.token_id}" if caller and caller.token_id else None
     if who is None and caller and caller.user_id:
@@ -24,8 +31,17 @@ def rate_key(kind: str, *, caller: Caller | None, address: str | None) -> str:
     return f"sluice:rate:{kind}:{who or f'ip:{address}'}"
 
 
-async def allow(redis: Redis, key: str, *, per_minute: int) -> bool:
-    """Count one more request under `key`; False once the minute's budget is spent.
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a call is refused: the sentence for the caller, and when to try again."""
+
+    message: str
+    retry_after: int  # seconds until the caller's window ends
+
+
+async def wait_needed(redis: Redis, key: str, *, per_minute: int) -> int:
+    """Count one more request under `key`: 0 while the minute's budget lasts, else the
+    seconds until its window ends.
 
     While Redis is unreachable the limit is not enforced (logged): a subscription must still
     open and read PostgreSQL then, and an upload fails anyway when it cannot be queued."""
@@ -33,25 +49,52 @@ async def allow(redis: Redis, key: str, *, per_minute: int) -> bool:
         async with redis.pipeline(transaction=True) as pipe:
             pipe.set(key, 0, ex=60, nx=True)  # the window opens with its first request
             pipe.incr(key)
-            _, count = await pipe.execute()
+            pipe.ttl(key)
+            _, count, ttl = await pipe.execute()
     except (RedisError, OSError) as exc:
         log.warning("rate limit %s not checked: Redis is unreachable (%s)", key, exc)
-        return True
-    return int(count) <= per_minute
+        return 0
+    return 0 if int(count) <= per_minute else max(1, int(ttl))
+
+
+async def allow(redis: Redis, key: str, *, per_minute: int) -> bool:
+    """Count one more request under `key`; False once the minute's budget is spent."""
+    return await wait_needed(redis, key, per_minute=per_minute) == 0
+
+
+async def refusal(
+    redis: Redis,
+    *,
+    kind: str,
+    what: str,
+    per_minute: int,
+    caller: Caller | None,
+    address: str | None,
+) -> Refusal | None:
+    """Why this caller (its token, else its user, else its address) may not make one more
+    call of `kind` now, or None."""
+    key = rate_key(kind, caller=caller, address=address)
+    wait = await wait_needed(redis, key, per_minute=per_minute)
+    return Refusal(too_many(what, per_minute, retry_after=wait), wait) if wait else None
 
 
 async def upload_refusal(
     redis: Redis, settings: Settings, *, caller: Caller, address: str | None
 ) -> str | None:
     """Why this caller may not start another upload now (streamed or resumable), or None."""
-    key = rate_key("upload", caller=caller, address=address)
-    if await allow(redis, key, per_minute=settings.upload_rate_per_minute):
-        return None
-    return too_many("uploads", settings.upload_rate_per_minute)
+    refused = await refusal(
+        redis,
+        kind="upload",
+        what="uploads",
+        per_minute=settings.upload_rate_per_minute,
+        caller=caller,
+        address=address,
+    )
+    return refused.message if refused else None
 
 
-def too_many(what: str, per_minute: int) -> str:
+def too_many(what: str, per_minute: int, *, retry_after: int = 60) -> str:
     return (
-        f"Too many {what} in the last minute (the limit is {per_minute} per minute). Wait a "
-        "minute and try again; an administrator can raise the limit in the settings."
+        f"Too many {what} in the last minute (the limit is {per_minute} per minute). Try "
+        f"again in {retry_after} seconds; an administrator can raise the limit in the settings."
     )

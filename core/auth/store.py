@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from core.auth.model import Caller, Membership, Role, Workspace
 from core.auth.naming import druid_prefix, slug_problem
@@ -21,6 +24,7 @@ from core.auth.secrets import (
 )
 
 Db: TypeAlias = asyncpg.Pool | asyncpg.Connection
+Conn: TypeAlias = asyncpg.Connection | PoolConnectionProxy  # one connection, from a pool or not
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -29,7 +33,7 @@ class AuthProblem(Exception):
     to do instead (shown to the person, or printed by sluice-admin)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: the GraphQL type ApiTokenInfo extends it
 class ApiToken:
     id: str
     name: str
@@ -134,22 +138,57 @@ async def ensure_workspace(db: Db, slug: str) -> Workspace:
         return found
 
 
-async def add_member(db: Db, *, workspace_id: str, user_id: str, role: Role) -> None:
-    """Add a member, or change their role."""
-    await db.execute(
-        "INSERT INTO memberships (workspace_id, user_id, role) VALUES ($1, $2, $3)"
-        " ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = EXCLUDED.role",
+LAST_ADMIN = (
+    "This is the workspace's last admin: without one, nobody could manage its members and "
+    "tokens. Make another member admin first, then change or remove this one."
+)
+
+
+@asynccontextmanager
+async def _transaction(db: Db) -> AsyncIterator[Conn]:
+    if isinstance(db, asyncpg.Pool):
+        async with db.acquire() as conn, conn.transaction():
+            yield conn
+    else:
+        async with db.transaction():
+            yield db
+
+
+async def _keep_an_admin(conn: Conn, *, workspace_id: str, user_id: str) -> None:
+    """Raise AuthProblem when `user_id` is the workspace's only admin. The admins' rows are
+    locked, so two admins demoting each other at once cannot both succeed."""
+    admins = await conn.fetch(
+        "SELECT user_id FROM memberships WHERE workspace_id = $1 AND role = 'ADMIN' FOR UPDATE",
         workspace_id,
-        user_id,
-        role.value,
     )
+    if [row["user_id"] for row in admins] == [user_id]:
+        raise AuthProblem(LAST_ADMIN)
+
+
+async def add_member(db: Db, *, workspace_id: str, user_id: str, role: Role) -> None:
+    """Add a member, or change their role (never the last admin's: AuthProblem)."""
+    async with _transaction(db) as conn:
+        if role is not Role.ADMIN:
+            await _keep_an_admin(conn, workspace_id=workspace_id, user_id=user_id)
+        await conn.execute(
+            "INSERT INTO memberships (workspace_id, user_id, role) VALUES ($1, $2, $3)"
+            " ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = EXCLUDED.role",
+            workspace_id,
+            user_id,
+            role.value,
+        )
 
 
 async def remove_member(db: Db, *, workspace_id: str, user_id: str) -> bool:
-    done = await db.execute(
-        "DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2", workspace_id, user_id
-    )
-    return not done.endswith(" 0")
+    """Remove a member (never the last admin: AuthProblem). False: not a member."""
+    async with _transaction(db) as conn:
+        await _keep_an_admin(conn, workspace_id=workspace_id, user_id=user_id)
+        done = await conn.execute(
+            "DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2",
+            workspace_id,
+            user_id,
+        )
+    return not str(done).endswith(" 0")
 
 
 async def memberships(db: Db, user_id: str) -> list[Membership]:

@@ -346,8 +346,10 @@ _parse_errors = _Found(
 )
 # The MiddleManager or the peon went away under the task: infrastructure, not the file.
 _worker_lost = _Found(
-    r"([^\n]*(?:worker that this task was assigned disappeared|Canceled as unknown task|"
-    r"Canceled for worker cleanup|Task assignment timed out)[^\n]*)",
+    r"([^\n]*(?:worker that this task was assigned disappeared|"
+    # (Druid's HTTP task runner, once a killed MiddleManager is back without the task)
+    r"task disappeared on the worker|"
+    r"Canceled as unknown task|Canceled for worker cleanup|Task assignment timed out)[^\n]*)",
     "DRUID_WORKER_LOST",
     "Druid lost the process running the ingestion (its MiddleManager or task process stopped "
     "or went away). The file is fine: retry the upload once Druid's MiddleManager is running "

@@ -3,6 +3,7 @@ import { Suspense, lazy } from "react";
 import { NavLink, Route, Routes } from "react-router";
 import { EmptyState, Loading } from "./components/States";
 import { AuthGate } from "./features/auth/AuthGate";
+import { MembersPage } from "./features/auth/MembersPage";
 import { TokensPage } from "./features/auth/TokensPage";
 import { WorkspaceMenu } from "./features/auth/WorkspaceMenu";
 import { useSession } from "./features/auth/session";
@@ -19,6 +20,10 @@ const NAV = [
   { to: "/tasks", label: "Tasks", end: false },
   { to: "/datasets", label: "Datasets", end: false },
 ];
+const ADMIN_NAV = [
+  { to: "/members", label: "Members", end: false },
+  { to: "/tokens", label: "Tokens", end: false },
+];
 
 export function App() {
   return (
@@ -31,7 +36,7 @@ export function App() {
 /** The signed-in app: navigation, workspace menu and pages. */
 export function Shell() {
   const me = useSession();
-  const nav = me.role === "ADMIN" ? [...NAV, { to: "/tokens", label: "Tokens", end: false }] : NAV;
+  const nav = me.role === "ADMIN" ? [...NAV, ...ADMIN_NAV] : NAV;
   return (
     <Box sx={{ minHeight: "100vh", bgcolor: "background.default" }}>
       <Box
@@ -107,6 +112,7 @@ export function Shell() {
             <Route path="/tasks/:id" element={<TaskPage />} />
             <Route path="/datasets" element={<DatasetsPage />} />
             <Route path="/datasets/:name" element={<DashboardPage />} />
+            <Route path="/members" element={<MembersPage />} />
             <Route path="/tokens" element={<TokensPage />} />
             <Route
               path="*"

@@ -8,8 +8,8 @@ import strawberry
 
 from core.auth import Role, store
 from core.auth.model import SESSION_COOKIE
-from core.auth.ratelimit import allow, rate_key, too_many
-from core.errors import ErrorCode
+from core.auth.ratelimit import address_of, refusal
+from core.errors import ErrorCode, VisibleError
 from schema.auth.queries import me_of
 from schema.auth.types import (
     AuthRejected,
@@ -42,11 +42,6 @@ def _set_cookie(context: Context, secret: str) -> None:
     )
 
 
-def _address(context: Context) -> str:
-    client = getattr(context.request, "client", None)
-    return client.host if client else "unknown"
-
-
 @strawberry.type
 class AuthMutation:
     @strawberry.mutation(
@@ -55,12 +50,16 @@ class AuthMutation:
     )
     async def sign_in(self, info: Info, email: str, password: str) -> SignInResult:
         context = info.context
-        limit = context.settings.sign_in_rate_per_minute
-        key = rate_key("sign-in", caller=None, address=f"{_address(context)}:{email.lower()}")
-        if not await allow(context.services.redis, key, per_minute=limit):
-            return AuthRejected(
-                code=ErrorCode.RATE_LIMITED, message=too_many("sign-in attempts", limit)
-            )
+        refused = await refusal(
+            context.services.redis,
+            kind="sign-in",
+            what="sign-in attempts",
+            per_minute=context.settings.sign_in_rate_per_minute,
+            caller=None,
+            address=f"{address_of(context.request) or 'unknown'}:{email.lower()}",
+        )
+        if refused is not None:
+            return AuthRejected(code=ErrorCode.RATE_LIMITED, message=refused.message)
         user_id = await store.check_password(context.db, email=email, password=password)
         if user_id is None or context.response is None:
             return AuthRejected(code=ErrorCode.WRONG_PASSWORD, message=WRONG_PASSWORD)
@@ -146,9 +145,12 @@ class AuthMutation:
                 message=f"There is no account {email}. Create it first with "
                 "`sluice-admin create-user`.",
             )
-        await store.add_member(
-            context.db, workspace_id=context.member.workspace_id, user_id=user_id, role=role
-        )
+        try:
+            await store.add_member(
+                context.db, workspace_id=context.member.workspace_id, user_id=user_id, role=role
+            )
+        except store.AuthProblem as exc:
+            return AuthRejected(code=ErrorCode.LAST_ADMIN, message=str(exc))
         return Member(email=email.strip().lower(), role=role)
 
     @strawberry.mutation(permission_classes=[Admin], description="Remove a member.")
@@ -157,6 +159,9 @@ class AuthMutation:
         user_id = await store.user_id_by_email(context.db, email)
         if user_id is None:
             return False
-        return await store.remove_member(
-            context.db, workspace_id=context.member.workspace_id, user_id=user_id
-        )
+        try:
+            return await store.remove_member(
+                context.db, workspace_id=context.member.workspace_id, user_id=user_id
+            )
+        except store.AuthProblem as exc:  # a Boolean result: the refusal is a visible error
+            raise VisibleError(str(exc), code=ErrorCode.LAST_ADMIN) from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from typing import Annotated
 
@@ -50,26 +51,14 @@ class Me:
 
 
 @strawberry.type(description="An API token; the token itself is shown only when created.")
-class ApiTokenInfo:
+class ApiTokenInfo(ApiToken):
+    """The stored token's fields (core/auth/store.py `ApiToken`), its id as a GraphQL ID."""
+
     id: strawberry.ID
-    name: str
-    role: Role
-    created_at: datetime
-    expires_at: datetime | None
-    revoked_at: datetime | None
-    last_used_at: datetime | None
 
     @classmethod
     def from_model(cls, token: ApiToken) -> ApiTokenInfo:
-        return cls(
-            id=strawberry.ID(token.id),
-            name=token.name,
-            role=token.role,
-            created_at=token.created_at,
-            expires_at=token.expires_at,
-            revoked_at=token.revoked_at,
-            last_used_at=token.last_used_at,
-        )
+        return cls(**{f.name: getattr(token, f.name) for f in fields(token)})
 
 
 @strawberry.type(description="A new API token. Copy `token` now: Sluice keeps only its hash.")

@@ -4,11 +4,7 @@ Each test runs Sluice as real processes (API: uvicorn, worker: `python -m worker
 layer's own PostgreSQL and Redis, the shared S3 (its own bucket) and the shared Druid (its own
 datasources, dropped afterwards), then kills or pauses one of them at a chosen point.
 
-A point of the pipeline is hit deterministically, not by timing: `hold_on_leaving(status)`
-installs a trigger in this layer's own database that makes the transaction moving a task out
-of `status` wait for an advisory lock the test holds. The task is then committed in `status`,
-the step's work is done (validated, staged, submitted, ingested...), and the worker is blocked
-just before recording it: the worst moment to die. The test kills the worker there.
+A point of the pipeline is hit deterministically, not by timing: see tests/faults/hold.py.
 """
 
 from __future__ import annotations
@@ -44,7 +40,6 @@ from workers.pipeline import staged_prefix
 from workers.watchdog import UNFINISHED
 
 RUN_ID = uuid.uuid4().hex[:6]
-HOLD_LOCK = 7_211_011  # advisory lock key of `hold_on_leaving`
 WAIT_S = 600.0  # bound on any wait (never asserted on): the shared Druid may be busy
 
 
@@ -78,7 +73,8 @@ async def own_redis() -> AsyncIterator[OwnRedis]:
 @pytest.fixture(scope="session")
 def fault_settings(own_pg: OwnPostgres, own_redis: OwnRedis) -> Iterator[Settings]:
     """Short leases and deadlines and a watchdog every second, so a stalled task is resumed
-    within seconds instead of minutes; any unfinished multipart upload counts as orphaned."""
+    within seconds instead of minutes; for the clean-up the tests run themselves (`no_orphans`),
+    any unfinished multipart upload counts as orphaned."""
     base = Settings()
     settings = base.model_copy(
         update={
@@ -103,6 +99,9 @@ def fault_settings(own_pg: OwnPostgres, own_redis: OwnRedis) -> Iterator[Setting
     shutil.rmtree(settings.data_dir, ignore_errors=True)  # work files and process logs
 
 
+# Not `orphan_multipart_age_s`: a worker runs the clean-up as it starts, and with the layer's 0
+# it aborted the multipart upload an API was still writing (NoSuchUpload, the upload answered
+# 500), the S3-pause test's upload most of all, which stays open through the pause.
 SUBPROCESS_SETTINGS = (
     "database_url",
     "redis_url",
@@ -115,7 +114,6 @@ SUBPROCESS_SETTINGS = (
     "data_dir",
     "lease_ttl_s",
     "watchdog_interval_s",
-    "orphan_multipart_age_s",
     "druid_overlord_url",
     "druid_coordinator_url",
     "druid_broker_url",
@@ -216,6 +214,38 @@ def sluice(fault_settings: Settings, request: pytest.FixtureRequest) -> Iterator
         process.kill()
 
 
+@dataclass
+class Case:
+    """What a test of the pipeline works with: the layer's services, Sluice's processes, an
+    EDITOR's headers, a datasource of its own (dropped afterwards) and Druid SQL."""
+
+    svc: Services
+    sluice: Processes
+    auth: dict[str, str]
+    datasource: str
+    druid_sql: DruidSqlForTests
+
+    async def submit(self, rows: Rows) -> tuple[SluiceProcess, SluiceProcess, str]:
+        """Start an API and a worker, and upload `rows` through the API: (api, worker, task id)."""
+        api = await self.sluice.api()
+        worker = self.sluice.worker()
+        return api, worker, await upload(api, self.auth, rows, self.datasource)
+
+    async def landed_once(self, task_id: str, rows: Rows) -> Task:
+        return await landed_once(self.svc, self.druid_sql, task_id, self.datasource, rows)
+
+
+@pytest.fixture
+def case(
+    svc: Services,
+    sluice: Processes,
+    auth: dict[str, str],
+    datasource: str,
+    druid_sql: DruidSqlForTests,
+) -> Case:
+    return Case(svc, sluice, auth, datasource, druid_sql)
+
+
 # --- the file and what must land ----------------------------------------------------------
 
 
@@ -261,6 +291,14 @@ async def until(condition: Callable[[], Awaitable[bool]], *, timeout_s: float = 
     async with asyncio.timeout(timeout_s):
         while not await condition():
             await asyncio.sleep(0.05)
+
+
+async def in_status(svc: Services, task_id: str, status: TaskStatus) -> None:
+    async def there() -> bool:
+        task = await svc.tasks.get(task_id)
+        return task is not None and task.status == status
+
+    await until(there)
 
 
 async def finished(svc: Services, task_id: str) -> Task:
@@ -333,53 +371,3 @@ async def no_orphans(svc: Services, *tasks: Task) -> None:
         if key not in allowed and not key.startswith(tuple(prefixes))
     ]
     assert stray == []
-
-
-# --- holding a task at a point of the pipeline ----------------------------------------------
-
-
-HOLD_SQL = f"""
-CREATE TABLE IF NOT EXISTS fault_holds (status text PRIMARY KEY);
-CREATE OR REPLACE FUNCTION fault_hold() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF OLD.status <> NEW.status AND EXISTS (SELECT 1 FROM fault_holds WHERE status = OLD.status)
-  THEN PERFORM pg_advisory_xact_lock({HOLD_LOCK});
-  END IF;
-  RETURN NEW;
-END $$;
-DROP TRIGGER IF EXISTS fault_hold ON tasks;
-CREATE TRIGGER fault_hold BEFORE UPDATE ON tasks FOR EACH ROW EXECUTE FUNCTION fault_hold();
-"""
-
-
-@dataclass
-class Hold:
-    svc: Services
-
-    async def reached(self, task_id: str, status: TaskStatus) -> None:
-        """Wait until the task is committed in `status` and a worker waits to leave it."""
-
-        async def blocked() -> bool:
-            task = await self.svc.tasks.get(task_id)
-            waiting = await self.svc.db.fetchval(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-                " AND objid = $1",
-                HOLD_LOCK,
-            )
-            return task is not None and task.status == status and waiting > 0
-
-        await until(blocked)
-
-
-@contextlib.asynccontextmanager
-async def hold_on_leaving(svc: Services, status: TaskStatus) -> AsyncIterator[Hold]:
-    """While the block runs, a transaction moving any task out of `status` waits."""
-    await svc.db.execute(HOLD_SQL)
-    async with svc.db.acquire() as conn:
-        await conn.execute("SELECT pg_advisory_lock($1)", HOLD_LOCK)
-        await conn.execute("INSERT INTO fault_holds VALUES ($1)", status.value)
-        try:
-            yield Hold(svc)
-        finally:
-            await conn.execute("DELETE FROM fault_holds")
-            await conn.execute("SELECT pg_advisory_unlock($1)", HOLD_LOCK)

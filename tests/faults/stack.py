@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
+import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -23,18 +26,39 @@ import psutil
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from core.settings import ROOT
+from core.settings import ROOT, Settings
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 START_TIMEOUT_S = 60.0
 
 
-def free_port() -> int:
-    import socket
+GRPC_OFFSET = 10_000  # a SeaweedFS server's gRPC port is its HTTP port + this
+_PORTS = random.SystemRandom()
 
+
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def port_with_grpc_twin(low: int = 12_000, high: int = 22_000) -> int:
+    """A free port P whose P + GRPC_OFFSET is free too, both below the ephemeral range."""
+    while True:
+        # Not the `random` module's shared generator: test plugins may seed it (two runs here
+        # chose the same ports), and runs at the same time would then collide.
+        port = _PORTS.randrange(low, high)
+        if all(port_is_free(p) for p in (port, port + GRPC_OFFSET)):
+            return port
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 class Process:
@@ -177,52 +201,87 @@ class OwnPostgres(Process):
 
 
 class OwnSeaweed(Process):
-    """`weed mini` (S3) on free ports with its own data directory."""
+    """`weed mini` (S3) with its own data directory, ports and identity.
 
-    def __init__(self, workdir: Path) -> None:
+    Like the stack's (scripts/run-s3.sh) it knows one identity, the keys of the settings given,
+    written to a file; its environment carries no AWS_* variables, because `weed mini` makes
+    AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY its only identity when they are set. Each of its
+    servers listens on a port and that port + 10000 (gRPC), both chosen below the kernel's
+    ephemeral range (ip_local_port_range, 32768 and up here) and passed explicitly: a port
+    from that range can be taken by any outgoing connection on the machine before weed binds
+    it, and weed then moves that gRPC server elsewhere by itself."""
+
+    SERVERS = ("s3", "master", "volume", "filer", "admin")
+
+    def __init__(self, workdir: Path, settings: Settings) -> None:
         super().__init__()
-        self.workdir = workdir
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.workdir, self.settings = workdir, settings
+        self.ports = {server: port_with_grpc_twin() for server in self.SERVERS}
+        self.url = f"http://127.0.0.1:{self.ports['s3']}"
+        self.log = workdir / "weed.log"
 
     async def start(self) -> None:
-        ports = {
-            "s3.port": self.port,
-            "master.port": free_port(),
-            "volume.port": free_port(),
-            "filer.port": free_port(),
-            "admin.port": free_port(),
-        }
+        """Start weed and wait until S3 answers. A port taken between choosing it and weed
+        binding it (another test run's SeaweedFS) is a start on other ports, up to 3 times."""
         (self.workdir / "data").mkdir(exist_ok=True)
         (self.workdir / "logs").mkdir(exist_ok=True)
-        weed = Path(sys.executable).parent / "weed"
-        self.popen = subprocess.Popen(
-            [
-                str(weed),
-                f"-logdir={self.workdir / 'logs'}",
-                "mini",
-                f"-dir={self.workdir / 'data'}",
-                "-ip=127.0.0.1",
-                "-ip.bind=127.0.0.1",
-                *(f"-{name}={port}" for name, port in ports.items()),
-                "-webdav=false",
-                "-admin.ui=false",
-                "-s3.port.iceberg=0",
-                "-s3.port.lance=0",
-                "-master.telemetry=false",
-                f"-s3.localSocket={self.workdir / 's3.sock'}",
-                f"-filer.localSocket={self.workdir / 'filer.sock'}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        identity = self.workdir / "s3.json"
+        identity.touch(mode=0o600)
+        identity.write_text(json.dumps({"identities": [self._identity()]}))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        for _ in range(3):
+            with self.log.open("ab") as log:  # the child keeps its own descriptor
+                self.popen = subprocess.Popen(
+                    self._command(identity), stdout=log, stderr=log, env=env, cwd=self.workdir
+                )
+            if await self._answers():
+                return
+            self.kill()
+            self.ports = {server: port_with_grpc_twin() for server in self.SERVERS}
+            self.url = f"http://127.0.0.1:{self.ports['s3']}"
+        raise AssertionError(self.log.read_text(errors="replace")[-3000:])
+
+    async def _answers(self) -> bool:
+        """Whether S3 answers; False if weed exited because a port was taken."""
         async with asyncio.timeout(START_TIMEOUT_S), httpx.AsyncClient() as http:
-            while True:
+            while self.running:
                 try:
                     await http.get(self.url, timeout=1)
-                    return
+                    return True
                 except httpx.HTTPError:
                     await asyncio.sleep(0.1)
+        log = self.log.read_text(errors="replace")
+        assert "address already in use" in log, log[-3000:]
+        return False
+
+    def _identity(self) -> dict[str, object]:
+        keys = {"accessKey": self.settings.s3_access_key, "secretKey": self.settings.s3_secret_key}
+        actions = ["Admin", "Read", "Write", "List", "Tagging"]
+        return {"name": "sluice", "credentials": [keys], "actions": actions}
+
+    def _command(self, identity: Path) -> list[str]:
+        ports = [
+            f"-{server}.{kind}={port + offset}"
+            for server, port in self.ports.items()
+            for kind, offset in (("port", 0), ("port.grpc", GRPC_OFFSET))
+        ]
+        return [
+            str(Path(sys.executable).parent / "weed"),
+            f"-logdir={self.workdir / 'logs'}",
+            "mini",
+            f"-dir={self.workdir / 'data'}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            *ports,
+            f"-s3.config={identity}",
+            "-webdav=false",
+            "-admin.ui=false",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            "-master.telemetry=false",
+            f"-s3.localSocket={self.workdir / 's3.sock'}",
+            f"-filer.localSocket={self.workdir / 'filer.sock'}",
+        ]
 
 
 class SluiceProcess(Process):

@@ -8,27 +8,27 @@ import asyncio
 from pathlib import Path
 
 import polars as pl
-import pytest
 
 from core.model import TaskStatus
 from core.services import Services, open_services
 from core.settings import Settings
 from tests.conftest import grant
-from tests.druid.conftest import DruidSqlForTests
 from tests.faults.conftest import (
-    HOLD_LOCK,
+    WAIT_S,
+    Case,
     Processes,
+    Rows,
     finished,
     has_multipart,
-    hold_on_leaving,
+    in_status,
     landed_once,
     no_orphans,
     process_env,
     rows_csv,
     until,
-    upload,
     wipe,
 )
+from tests.faults.hold import HOLD_LOCK, hold_on_leaving
 from tests.faults.stack import OwnPostgres, OwnRedis, OwnSeaweed
 from tests.faults.test_api_crash import send_in_two_halves
 from tests.graphql_ops import TASK_UPDATES, subscribe
@@ -40,60 +40,45 @@ OUTAGE_S = 5.0
 UNREACHABLE = "http://127.0.0.1:9"
 
 
-async def in_status(svc: Services, task_id: str, status: TaskStatus) -> None:
-    async def there() -> bool:
-        task = await svc.tasks.get(task_id)
-        return task is not None and task.status == status
-
-    await until(there)
+async def ingesting(case: Case, rows: Rows) -> str:
+    """Start an API and a worker, upload `rows`, and wait until Druid ingests them."""
+    _, _, task_id = await case.submit(rows)
+    await in_status(case.svc, task_id, TaskStatus.INGESTING)
+    return task_id
 
 
 async def test_redis_killed_and_restarted_empty_while_ingesting(
-    svc: Services,
-    sluice: Processes,
-    auth: dict[str, str],
-    own_redis: OwnRedis,
-    datasource: str,
-    druid_sql: DruidSqlForTests,
+    case: Case, own_redis: OwnRedis
 ) -> None:
     """The deferred tracking job is lost with Redis; the worker comes back by itself, the
     watchdog resumes tracking, and an open subscription still ends with SUCCEEDED."""
     rows = rows_csv(10_000)
-    api, worker = await sluice.api(), sluice.worker()
-    task_id = await upload(api, auth, rows, datasource)
+    api, worker, task_id = await case.submit(rows)
     host = api.url.removeprefix("http://")
-    updates = asyncio.create_task(subscribe(host, TASK_UPDATES, {"id": task_id}, auth=auth))
-    await in_status(svc, task_id, TaskStatus.INGESTING)
+    # (no message while Druid ingests: a busy shared Druid may take minutes)
+    subscription = subscribe(host, TASK_UPDATES, {"id": task_id}, auth=case.auth, quiet_s=WAIT_S)
+    updates = asyncio.create_task(subscription)
+    await in_status(case.svc, task_id, TaskStatus.INGESTING)
 
     own_redis.kill()
     await until(lambda: _logged(worker.log, "worker lost Redis"))
     await own_redis.start()
 
-    task = await landed_once(svc, druid_sql, task_id, datasource, rows)
+    task = await case.landed_once(task_id, rows)
     items = await asyncio.wait_for(updates, 120)
     assert items[-1]["taskUpdates"]["status"] == "SUCCEEDED"
     assert task.resumes >= 1
     assert worker.running  # the same process: it reconnected
-    await no_orphans(svc, task)
+    await no_orphans(case.svc, task)
 
 
 async def _logged(path: Path, text: str) -> bool:
     return text in path.read_text(errors="replace")
 
 
-async def test_postgres_paused_while_ingesting(
-    svc: Services,
-    sluice: Processes,
-    auth: dict[str, str],
-    own_pg: OwnPostgres,
-    datasource: str,
-    druid_sql: DruidSqlForTests,
-) -> None:
+async def test_postgres_paused_while_ingesting(case: Case, own_pg: OwnPostgres) -> None:
     rows = rows_csv(10_000)
-    api = await sluice.api()
-    sluice.worker()
-    task_id = await upload(api, auth, rows, datasource)
-    await in_status(svc, task_id, TaskStatus.INGESTING)
+    task_id = await ingesting(case, rows)
 
     own_pg.pause()
     try:
@@ -101,74 +86,51 @@ async def test_postgres_paused_while_ingesting(
     finally:
         own_pg.resume()
 
-    task = await landed_once(svc, druid_sql, task_id, datasource, rows)
-    await no_orphans(svc, task)
+    task = await case.landed_once(task_id, rows)
+    await no_orphans(case.svc, task)
 
 
 async def test_postgres_killed_and_restarted_while_ingesting(
-    fault_settings: Settings,
-    sluice: Processes,
-    auth: dict[str, str],
-    own_pg: OwnPostgres,
-    datasource: str,
-    druid_sql: DruidSqlForTests,
-    svc: Services,
+    case: Case, fault_settings: Settings, own_pg: OwnPostgres
 ) -> None:
     rows = rows_csv(10_000)
-    api = await sluice.api()
-    sluice.worker()
-    task_id = await upload(api, auth, rows, datasource)
-    await in_status(svc, task_id, TaskStatus.INGESTING)
+    task_id = await ingesting(case, rows)
 
     own_pg.kill()  # the postmaster and every backend, as a host crash would
     await own_pg.start()  # crash recovery (fsync on: nothing committed is lost)
 
     # This test's own pool lost its connections too: read through a new one.
     async with open_services(fault_settings) as fresh:
-        task = await landed_once(fresh, druid_sql, task_id, datasource, rows)
+        task = await landed_once(fresh, case.druid_sql, task_id, case.datasource, rows)
         await no_orphans(fresh, task)
 
 
-async def test_a_worker_whose_postgres_connection_is_cut_mid_step(
-    svc: Services,
-    sluice: Processes,
-    auth: dict[str, str],
-    datasource: str,
-    druid_sql: DruidSqlForTests,
-) -> None:
+async def test_a_worker_whose_postgres_connection_is_cut_mid_step(case: Case) -> None:
     """PostgreSQL ends the worker's session (a failover, an administrator, a proxy) while the
     worker records that Druid finished. That is an outage, not a bug in the task: the job runs
     again and the task lands, instead of failing with INTERNAL_ERROR."""
     rows = rows_csv(10_000)
-    api = await sluice.api()
-    sluice.worker()
-    async with hold_on_leaving(svc, TaskStatus.INGESTING) as hold:
-        task_id = await upload(api, auth, rows, datasource)
+    async with hold_on_leaving(case.svc, TaskStatus.INGESTING) as hold:
+        _, _, task_id = await case.submit(rows)
         await hold.reached(task_id, TaskStatus.INGESTING)
-        assert await svc.db.fetchval(
+        assert await case.svc.db.fetchval(
             "SELECT bool_and(pg_terminate_backend(pid)) FROM pg_locks"
             " WHERE locktype = 'advisory' AND NOT granted AND objid = $1",
             HOLD_LOCK,
         )
 
-    task = await landed_once(svc, druid_sql, task_id, datasource, rows)
-    await no_orphans(svc, task)
+    task = await case.landed_once(task_id, rows)
+    await no_orphans(case.svc, task)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Since the stack gained generated S3 keys, the API subprocess answers 500 to the "
-    "upload into this test's own SeaweedFS before any pause (seen 2026-11-30, not yet "
-    "diagnosed); the S3 pauses themselves passed before that merge.",
-)
 async def test_s3_paused_during_an_upload_and_during_staging(
     fault_settings: Settings, sluice: Processes, tmp_path: Path
 ) -> None:
     """S3 hangs twice: while the API streams a file into it, and while the worker stages the
     validated rows. Both wait and carry on. (This S3 is the test's own SeaweedFS, which Druid
     cannot read, so the task ends at the submission: DRUID_UNAVAILABLE, retryable.)"""
-    s3 = OwnSeaweed(tmp_path / "s3")
     (tmp_path / "s3").mkdir()
+    s3 = OwnSeaweed(tmp_path / "s3", fault_settings)
     await s3.start()
     try:
         settings = fault_settings.model_copy(
@@ -192,7 +154,7 @@ async def _upload_and_stage_through_pauses(
 ) -> None:
     rows = rows_csv(10_000, delimiter=";")
     api = await sluice.api()
-    sluice.worker()
+    worker = sluice.worker()
 
     async def pause_s3() -> None:
         await until(lambda: has_multipart(svc))
@@ -201,7 +163,7 @@ async def _upload_and_stage_through_pauses(
 
     async with hold_on_leaving(svc, TaskStatus.VALIDATING) as hold:
         response = await send_in_two_halves(api.url, auth, rows, "paused", between=pause_s3)
-        assert response.status_code == 200, response.text
+        assert response.status_code == 200, _tails(api.log, worker.log, s3.log)
         task_id = response.json()["data"]["uploadFile"]["id"]
         await hold.reached(task_id, TaskStatus.VALIDATING)
         s3.pause()  # the worker will stage into a hung S3
@@ -225,3 +187,8 @@ async def _staged_rows(svc: Services, keys: list[str]) -> int:
         data = await svc.store.read_bytes(key)
         total += pl.read_csv(data).height
     return total
+
+
+def _tails(*logs: Path) -> str:
+    """The end of each log, for a failure message (the processes' logs go with the run)."""
+    return "\n".join(f"--- {log}\n{log.read_text(errors='replace')[-3000:]}" for log in logs)

@@ -15,13 +15,13 @@ from tests.druid.conftest import DruidSqlForTests
 from tests.faults.conftest import (
     Processes,
     druid_holds,
-    hold_on_leaving,
     landed_once,
     no_orphans,
     rows_csv,
     succeeded_once,
     upload,
 )
+from tests.faults.hold import hold_on_leaving
 
 STEPS = [
     TaskStatus.VALIDATING,

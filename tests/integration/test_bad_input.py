@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +15,8 @@ import pytest
 from core.settings import Settings
 from core.storage import S3ObjectStore
 from tests.conftest import api_client, grant
-from tests.graphql_ops import QUARANTINE, get_task, graphql, list_tasks, upload_file
+from tests.faults.stack import OwnSeaweed
+from tests.graphql_ops import QUARANTINE, get_task, graphql, list_tasks, post_upload, upload_file
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
 
@@ -75,6 +77,32 @@ async def test_file_over_the_size_limit_is_rejected_and_cleaned_up(
     assert result["code"] == "FILE_TOO_LARGE"
     assert "SLUICE_MAX_UPLOAD_BYTES" in result["message"]
     assert await store.list_keys("uploads/") == []
+
+
+async def test_an_object_store_failure_while_a_file_streams_in_is_a_clear_503(
+    settings: Settings, db: Any, clean: None, tmp_path: Path
+) -> None:
+    """S3 gone while a file streams in (its own SeaweedFS, killed after the API started) is
+    not a bare 500: the client hears what happened and that sending again is safe, and no
+    upload or task exists."""
+    s3 = OwnSeaweed(tmp_path, settings)
+    await s3.start()
+    try:
+        own = settings.model_copy(update={"s3_endpoint_url": s3.url})
+        async with api_client(own, await grant(db)) as client:  # the app creates its bucket
+            s3.kill()
+            response = await post_upload(
+                client, filename="a.csv", content=b"a,b\n1,2\n", datasource="ds"
+            )
+    finally:
+        s3.kill()
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "60"
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "S3_UNAVAILABLE"
+    assert "send the file again" in error["message"]
+    assert "127.0.0.1" not in error["message"]  # no internals
+    assert await db.fetchval("SELECT count(*) FROM uploads") == 0
 
 
 def _xlsx_bytes(frame: pl.DataFrame) -> bytes:

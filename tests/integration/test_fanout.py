@@ -15,28 +15,13 @@ import websockets
 
 from core.auth.model import LEGACY_WORKSPACE
 from core.broadcast import Broadcaster, Watcher
-from core.model import IngestOptions, Task, TaskStatus
-from core.services import Services, open_services
+from core.model import Task, TaskStatus
+from core.services import open_services
 from core.settings import Settings
 from core.tasks import TaskStore
 from tests.conftest import grant, serving_http
 from tests.graphql_ops import TASK_FEED, TASK_UPDATES, subscribe
-
-
-async def _new_task(svc: Services, task_id: str) -> str:
-    task = await svc.tasks.create(
-        upload_id=f"u-{task_id}",
-        task_id=task_id,
-        filename="a.csv",
-        content_type="text/csv",
-        size_bytes=1,
-        sha256=None,
-        raw_key=f"uploads/u-{task_id}/a.csv",
-        datasource="ds",
-        options=IngestOptions(),
-        workspace_id=LEGACY_WORKSPACE.id,
-    )
-    return task.id
+from tests.tasks import new_task
 
 
 class CountingTaskStore(TaskStore):
@@ -55,7 +40,7 @@ async def test_a_change_is_read_once_for_all_watchers_of_a_process(
     settings: Settings, clean: None
 ) -> None:
     async with open_services(settings) as svc:
-        task_id = await _new_task(svc, "t1")
+        task_id = await new_task(svc, "t1")
         channel = settings.task_events_channel
         store = CountingTaskStore(svc.db, svc.redis, channel=channel)
         broadcaster = Broadcaster(
@@ -92,7 +77,7 @@ async def test_every_api_process_on_one_redis_delivers(
 ) -> None:
     auth = await grant(db)
     async with open_services(settings) as svc:
-        task_id = await _new_task(svc, "t1")
+        task_id = await new_task(svc, "t1")
         with serving_http(settings) as one, serving_http(settings) as two:
             feeds = [asyncio.Queue[dict[str, Any]]() for _ in range(2)]
             subscriptions = [
@@ -180,7 +165,7 @@ async def test_a_process_over_its_cap_is_told_why(settings: Settings, clean: Non
     auth = await grant(db)
     capped = settings.model_copy(update={"subscriptions_max_per_process": 1})
     async with open_services(settings) as svc:
-        task_id = await _new_task(svc, "t1")
+        task_id = await new_task(svc, "t1")
     with serving_http(capped) as url:
         async with _connection(url, auth) as first, _connection(url, auth) as second:
             payload = {"query": TASK_UPDATES, "variables": {"id": task_id}}
@@ -197,7 +182,7 @@ async def test_an_unreadable_message_does_not_stop_the_fan_out(
     settings: Settings, clean: None
 ) -> None:
     async with open_services(settings) as svc:
-        task_id = await _new_task(svc, "t1")
+        task_id = await new_task(svc, "t1")
         async with svc.broadcaster.watch(connection=svc, task_id=task_id) as watcher:
             await svc.redis.publish(settings.task_events_channel, b"\xff not json")
             await svc.tasks.fail(
@@ -208,7 +193,7 @@ async def test_an_unreadable_message_does_not_stop_the_fan_out(
 
 async def test_a_watcher_gets_only_its_workspace_tasks(settings: Settings, clean: None) -> None:
     async with open_services(settings) as svc:
-        task_id = await _new_task(svc, "t1")
+        task_id = await new_task(svc, "t1")
         broadcaster = svc.broadcaster
         async with (
             broadcaster.watch(connection=svc, workspace_id="elsewhere") as other,

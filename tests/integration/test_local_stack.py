@@ -26,6 +26,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from core.settings import ROOT
+from tests.faults.stack import port_is_free
 
 # Bounds for slow machines; never asserted on.
 STACK_TIMEOUT_S = 240
@@ -55,15 +56,6 @@ class Checkout:
         return path.read_text(errors="replace") if path.exists() else ""
 
 
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def _listening(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -74,7 +66,7 @@ def _ports() -> tuple[int, int, int]:
     for start in range(random.randrange(20_000, 28_000), 29_000, 7):
         s3_offsets = (0, 556, 1000, 1007, 15313)
         wanted = [start + 1, start + 2] + [start + o + g for o in s3_offsets for g in (0, 10_000)]
-        if all(_free(port) for port in wanted):
+        if all(port_is_free(port) for port in wanted):
             return start + 1, start + 2, start
     raise AssertionError("no free ports for a second local stack")
 

@@ -320,3 +320,24 @@ async def test_the_schema_is_described_only_to_someone_signed_in(
     async with client_of(app, auth) as member:
         described = await member.post("/graphql", json={"query": INTROSPECTION})
     assert described.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+
+
+async def test_without_a_session_or_token_only_sign_in_and_health_answer(
+    app: Any, auth: dict[str, str], settings: Settings
+) -> None:
+    """Issue 10's "done means": the web app (which shows only its sign-in page to nobody),
+    the health checks and `{ __typename }` answer; GraphiQL, metrics and every field do not
+    (tests/integration/test_authorization.py runs every field)."""
+    async with client_of(app, {}) as anonymous:
+        answered = {p: (await anonymous.get(p)).status_code for p in ("/", "/healthz", "/readyz")}
+        graphiql = await anonymous.get("/graphql", headers={"accept": "text/html"})
+        metrics = await anonymous.get("/metrics")
+        me = await anonymous.post("/graphql", json={"query": ME})
+    web_app = 200 if (settings.frontend_dist / "index.html").exists() else 404  # not built
+    assert answered == {"/": web_app, "/healthz": 200, "/readyz": 200}
+    assert graphiql.status_code == 401 and "Sign in on the web app" in graphiql.text
+    assert metrics.status_code == 401
+    assert me.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    async with client_of(app, auth) as member:
+        page = await member.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "GraphiQL" in page.text

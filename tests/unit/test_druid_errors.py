@@ -331,6 +331,8 @@ def test_an_unknown_refusal_keeps_druids_words_without_java_names() -> None:
         "The worker that this task was assigned disappeared and did not report cleanup within "
         "timeout[PT15M]. See overlord and middleManager/indexer logs for more details.",
         "Canceled as unknown task. See middleManager or indexer logs for more details.",
+        "This task disappeared on the worker where it was assigned. See overlord logs for more "
+        "details.",
     ],
 )
 def test_a_lost_middlemanager_is_retryable(error: str) -> None:

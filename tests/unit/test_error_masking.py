@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 import strawberry
+from graphql import GraphQLError
+from strawberry.permission import BasePermission
 
 from core.errors import ErrorCode, VisibleError
 from schema.errors import MaskUnexpectedErrors, SluiceSchema
@@ -25,11 +27,20 @@ _RAISE: dict[str, Exception] = {
 }
 
 
+class Refuse(BasePermission):
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        raise GraphQLError("Not yours.", extensions={"code": "FORBIDDEN"})
+
+
 @strawberry.type
 class Query:
     @strawberry.field
     def fail(self, kind: str) -> str:
         raise _RAISE[kind]
+
+    @strawberry.field(permission_classes=[Refuse])
+    def guarded(self) -> str:
+        return "secret"
 
 
 @strawberry.type
@@ -38,6 +49,10 @@ class Subscription:
     async def fail_later(self, kind: str) -> AsyncGenerator[str, None]:
         yield "first"
         raise _RAISE[kind]
+
+    @strawberry.subscription(permission_classes=[Refuse])
+    async def guarded_feed(self) -> AsyncGenerator[str, None]:
+        yield "secret"
 
 
 SCHEMA = SluiceSchema(query=Query, subscription=Subscription, extensions=[MaskUnexpectedErrors])
@@ -88,3 +103,34 @@ async def test_an_error_inside_a_subscription_is_masked_too() -> None:
     error = results[-1].errors[0]
     assert "druid_task_id" not in error.message
     assert error.extensions is not None and error.extensions["code"] == "INTERNAL_ERROR"
+
+
+async def _run(document: str) -> None:
+    if not document.startswith("subscription"):
+        await SCHEMA.execute(document)
+        return
+    stream = await SCHEMA.subscribe(document)
+    if hasattr(stream, "__aiter__"):
+        async for _ in stream:
+            pass
+
+
+@pytest.mark.parametrize(
+    ("document", "code"),
+    [
+        ("{ nope }", "INVALID_QUERY"),
+        ("{ guarded }", "FORBIDDEN"),
+        ('{ fail(kind: "visible") }', "NOT_FOUND"),
+        ("subscription { guardedFeed }", "FORBIDDEN"),
+    ],
+)
+async def test_refusals_are_logged_once_at_info_without_a_traceback(
+    document: str, code: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bad query or a refusal is the caller's to fix: no ERROR line, no traceback."""
+    with caplog.at_level(logging.DEBUG):
+        await _run(document)
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    refused = [r for r in caplog.records if r.getMessage().startswith(f"refused ({code})")]
+    assert len(refused) == 1 and refused[0].levelno == logging.INFO
+    assert refused[0].exc_info is None

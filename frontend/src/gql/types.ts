@@ -54,6 +54,7 @@ export type ErrorCode =
   | 'COLUMN_NAME_TOO_LONG'
   | 'COLUMN_NOT_FOUND'
   | 'COLUMN_TYPE_IMPOSSIBLE'
+  | 'COST_LIMIT'
   | 'DATASET_BEING_DELETED'
   | 'DATASET_BUSY'
   | 'DECOMPRESSION_LIMIT'
@@ -83,6 +84,7 @@ export type ErrorCode =
   | 'INVALID_QUERY'
   | 'INVALID_REQUEST'
   | 'INVALID_TOKEN_REQUEST'
+  | 'LAST_ADMIN'
   | 'NOT_A_MEMBER'
   | 'NOT_CANCELLABLE'
   | 'NOT_FOUND'
@@ -370,6 +372,29 @@ export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type MeQuery = { __typename: 'Query', me: { __typename: 'Me', email: string | null, workspace: string | null, role: Role | null, workspaces: Array<{ __typename: 'WorkspaceMembership', slug: string, role: Role }> } };
+
+export type RemoveMemberMutationVariables = Exact<{
+  email: string;
+}>;
+
+
+export type RemoveMemberMutation = { __typename: 'Mutation', removeMember: boolean };
+
+export type MembersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MembersQuery = { __typename: 'Query', members: Array<{ __typename: 'Member', email: string, role: Role }> };
+
+export type SetMemberMutationVariables = Exact<{
+  email: string;
+  role: Role;
+}>;
+
+
+export type SetMemberMutation = { __typename: 'Mutation', setMember:
+    | { __typename: 'AuthRejected', code: ErrorCode, message: string }
+    | { __typename: 'Member', email: string, role: Role }
+   };
 
 export type StartUploadMutationVariables = Exact<{
   filename: string;

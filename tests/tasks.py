@@ -1,0 +1,24 @@
+"""Tasks made straight in the store, for tests and benchmarks that need one to change."""
+
+from __future__ import annotations
+
+from core.auth.model import LEGACY_WORKSPACE
+from core.model import IngestOptions
+from core.services import Services
+
+
+async def new_task(svc: Services, task_id: str, *, datasource: str = "ds") -> str:
+    """A QUEUED-able task in the legacy workspace with no upload behind it; returns its id."""
+    task = await svc.tasks.create(
+        upload_id=f"u-{task_id}",
+        task_id=task_id,
+        filename="a.csv",
+        content_type="text/csv",
+        size_bytes=1,
+        sha256=None,
+        raw_key=f"uploads/u-{task_id}/a.csv",
+        datasource=datasource,
+        options=IngestOptions(),
+        workspace_id=LEGACY_WORKSPACE.id,
+    )
+    return task.id
