@@ -15,6 +15,7 @@ from typing import TypedDict
 from arq import Retry
 
 from core import metrics
+from core.auth.naming import visible_name
 from core.catalog import DatasourceNotInDruid, refresh_dataset_from_druid
 from core.druid.client import DruidTaskStatus
 from core.druid.errors import DruidUnavailable
@@ -310,8 +311,8 @@ async def _follow_handoff(svc: Services, task: Task, *, confirmed_by_task: bool 
                 TaskStatus.SUCCEEDED,
                 progress=1.0,
                 message=(
-                    f"{verdict.rows_found:,} rows are queryable in '{task.datasource}' and "
-                    "match the file, column by column"
+                    f"{verdict.rows_found:,} rows are queryable in "
+                    f"'{visible_name(task.datasource)}' and match the file, column by column"
                 ),
                 update=TaskUpdate(rows_ingested=verdict.rows_found),
             )
