@@ -22,6 +22,11 @@ async def _act(info: Info, action: Action, task_id: strawberry.ID) -> TaskAction
     outcome = await action(
         info.context.services, str(task_id), workspace_id=info.context.member.workspace_id
     )
+    return task_action_result(outcome)
+
+
+def task_action_result(outcome: Task | ActionRefused) -> IngestionTask | TaskActionRejected:
+    """A task action's typed result: the task it queued or changed, or why not."""
     if isinstance(outcome, ActionRefused):
         return TaskActionRejected(code=ErrorCode.parse(outcome.code), message=outcome.message)
     return IngestionTask.from_model(outcome)

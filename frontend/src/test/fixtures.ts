@@ -26,6 +26,7 @@ export function taskDetail(overrides: Partial<TaskDetailFragment> = {}): TaskDet
     targetTaskId: null,
     rowsRemoved: null,
     rolledBackBy: null,
+    datasetDeletedBy: null,
     druidTaskId: null,
     events: [
       {
