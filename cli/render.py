@@ -135,14 +135,26 @@ def tasks_table(tasks: list[Item]) -> Table:
     return _table(TASK_COLUMNS, tasks)
 
 
+_ROW_COUNTS = (
+    ("rowsTotal", "in the file"),
+    ("rowsIngested", "ingested"),
+    ("rowsQuarantined", "quarantined"),
+    ("rowsThrownAway", "thrown away by Druid"),
+)
+
+
+def _row_counts(task: dict[str, Any]) -> str:
+    """The counts known so far (a count is null until its stage has run)."""
+    known = [f"{number(task[key])} {label}" for key, label in _ROW_COUNTS if task[key] is not None]
+    return ", ".join(known) or "not counted yet"
+
+
 def task_details(console: Console, task: dict[str, Any], *, events: bool) -> None:
     console.print(f"[bold]{task['id']}[/bold]  {status(task['status'])}  {escape(task['stage'])}")
     facts = {
         "file": f"{task['filename']} ({size(task['sizeBytes'])})",
         "datasource": f"{task['datasource']} ({task['mode']})",
-        "rows": f"{number(task['rowsTotal'])} in the file, {number(task['rowsIngested'])} "
-        f"ingested, {number(task['rowsQuarantined'])} quarantined, "
-        f"{number(task['rowsThrownAway'])} thrown away by Druid",
+        "rows": _row_counts(task),
         "druid task": task["druidTaskId"] or "",
         "created": _when(task["createdAt"]),
     }

@@ -143,7 +143,7 @@ async def recent_task_ids(
             SELECT datasource, id, created_at,
                    row_number() OVER (PARTITION BY datasource
                                       ORDER BY created_at DESC, id DESC) AS n
-            FROM tasks WHERE datasource = ANY($1::text[])
+            FROM tasks WHERE datasource = ANY($1::text[]) AND dataset_deleted_by IS NULL
         ) ranked WHERE n <= $2 ORDER BY datasource, created_at DESC, id DESC
         """,
         list(datasources),
@@ -231,9 +231,11 @@ def needs_druid(meta: Dataset | None) -> bool:
 async def load_datasets(
     db: Executor, broker: DruidBroker, names: Sequence[str]
 ) -> list[Dataset | None]:
-    """Datasets for `names`, in order (None where unknown): a DataLoader batch function."""
+    """Datasets for `names`, in order (None where unknown or being deleted): a DataLoader
+    batch function."""
+    deleting = await being_deleted(db)
     meta = await get_datasets(db, names)
-    missing = [name for name in names if needs_druid(meta.get(name))]
+    missing = [name for name in names if needs_druid(meta.get(name)) and name not in deleting]
     druid: dict[str, Dataset] = {}
     if missing:
         try:
@@ -241,7 +243,9 @@ async def load_datasets(
         except DruidError as exc:
             # The metadata store alone still answers for datasets ingested through Sluice.
             log.warning("Druid catalog lookup failed, using the metadata store only: %s", exc)
-    return [reconcile(meta.get(name), druid.get(name)) for name in names]
+    return [
+        None if name in deleting else reconcile(meta.get(name), druid.get(name)) for name in names
+    ]
 
 
 async def current_columns(
@@ -263,16 +267,42 @@ async def current_columns(
 
 
 async def list_all_datasets(db: Executor, broker: DruidBroker) -> list[Dataset]:
-    """Every dataset Sluice tracks, plus datasources that exist only in Druid."""
+    """Every dataset Sluice tracks, plus datasources that exist only in Druid; none that is
+    being deleted (Druid may serve it for a few seconds more)."""
     meta = await get_datasets(db)
     try:
         druid = await druid_datasets(broker)
     except DruidError as exc:
         log.warning("Druid catalog listing failed, using the metadata store only: %s", exc)
         druid = {}
-    names = sorted(set(meta) | set(druid))
+    names = sorted((set(meta) | set(druid)) - await being_deleted(db))
     merged = [reconcile(meta.get(n), druid.get(n)) for n in names]
     return [d for d in merged if d is not None]
+
+
+_DELETING = """
+SELECT datasource, id FROM tasks
+WHERE kind = 'DELETE' AND status <> ALL('{SUCCEEDED,FAILED,CANCELLED}'::text[])
+  AND ($1::text IS NULL OR datasource = $1)
+"""
+
+
+async def being_deleted(db: Executor) -> set[str]:
+    """Datasources a DELETE task is working on (core/delete.py)."""
+    return {row["datasource"] for row in await db.fetch(_DELETING, None)}
+
+
+async def deletion_of(db: Executor, datasource: str) -> str | None:
+    """The id of the unfinished DELETE task of `datasource`, if any."""
+    rows = await db.fetch(_DELETING, datasource)
+    return str(rows[0]["id"]) if rows else None
+
+
+async def forget_dataset(pool: asyncpg.Pool, datasource: str) -> None:
+    """Remove the dataset's catalog entry (its columns and facts)."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("DELETE FROM dataset_columns WHERE dataset = $1", datasource)
+        await conn.execute("DELETE FROM datasets WHERE name = $1", datasource)
 
 
 class DatasourceNotInDruid(DruidError):

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from core import queue
-from core.model import Task, TaskStatus
+from core.model import Task, TaskKind, TaskStatus
+from core.retention import RETENTION
 from core.services import Services
+from core.settings import Settings
 from core.tasks import TaskUpdate
 
 
@@ -30,6 +32,9 @@ async def retry_task(
             f"Task {task_id} is {task.status.value}; only failed or cancelled tasks can be "
             "retried.",
         )
+    refusal = _files_gone(task, svc.settings)
+    if refusal is not None:
+        return refusal
     attempt = task.attempt + 1
     options = task.options
     if allow_type_change is not None:
@@ -49,14 +54,27 @@ async def retry_task(
             options=options,
         ),
     )
-    await queue.enqueue(
-        svc.redis,
-        queue_name=svc.settings.queue_name,
-        function=queue.step_for(task),
-        task_id=task_id,
-        attempt=attempt,
-    )
+    await queue.enqueue_step(svc, task)
     return task
+
+
+def _files_gone(task: Task, settings: Settings) -> ActionRefused | None:
+    """Why a task cannot run again because its dataset or its file is gone, or None."""
+    if task.dataset_deleted_by is not None:
+        return ActionRefused(
+            "NOT_RETRYABLE",
+            f"Task {task.id} loaded into a dataset that was deleted (task "
+            f"{task.dataset_deleted_by}); it cannot run again. Upload the file again to load "
+            "it into a new dataset of that name.",
+        )
+    if task.files_removed_reason == RETENTION:
+        return ActionRefused(
+            "FILE_REMOVED",
+            f"The original file of task {task.id} ('{task.filename}') was removed after "
+            f"{settings.raw_upload_retention_days:g} days (retention), so the task cannot run "
+            "again. Upload the file again.",
+        )
+    return None
 
 
 async def cancel_task(svc: Services, task_id: str, *, workspace_id: str) -> Task | ActionRefused:
@@ -68,6 +86,13 @@ async def cancel_task(svc: Services, task_id: str, *, workspace_id: str) -> Task
     if task.status.is_terminal:
         return ActionRefused(
             "ALREADY_FINISHED", f"Task {task_id} already finished ({task.status.value})."
+        )
+    if task.kind == TaskKind.DELETE and task.status != TaskStatus.QUEUED:
+        # Stopped halfway, the dataset would be out of the catalog with its segments unkilled.
+        return ActionRefused(
+            "NOT_CANCELLABLE",
+            f"The deletion (task {task_id}) has started ({task.status.value}) and cannot be "
+            "stopped halfway; it finishes by itself. Upload the data again to restore it.",
         )
     if task.druid_task_id and task.status in (TaskStatus.SUBMITTING, TaskStatus.INGESTING):
         await svc.druid.shutdown_task(task.druid_task_id)

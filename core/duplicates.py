@@ -61,6 +61,7 @@ async def find_earlier(
         WHERE t.datasource = $1 AND u.size_bytes = $2
           AND (u.sha256 = $3 OR u.parts_fingerprint = $4)
           AND t.status <> ALL($5::text[]) AND t.kind = 'INGEST'
+          AND t.dataset_deleted_by IS NULL  -- its dataset was deleted: nothing left either
           AND NOT EXISTS (SELECT 1 FROM tasks r  -- rolled back: nothing left behind either
                           WHERE r.target_task_id = t.id AND r.status = 'SUCCEEDED')
         ORDER BY t.created_at DESC LIMIT 1

@@ -36,6 +36,7 @@ class ErrorCode(enum.StrEnum):
     INVALID_OPTIONS = "INVALID_OPTIONS"
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
     DUPLICATE_FILE = "DUPLICATE_FILE"
+    DATASET_BEING_DELETED = "DATASET_BEING_DELETED"  # also refuses a second deleteDataset
     UPLOAD_NOT_FOUND = "UPLOAD_NOT_FOUND"
     UPLOAD_ABORTED = "UPLOAD_ABORTED"
     UPLOAD_COMPLETED = "UPLOAD_COMPLETED"
@@ -90,11 +91,14 @@ class ErrorCode(enum.StrEnum):
     HANDOFF_TIMEOUT = "HANDOFF_TIMEOUT"
     STALLED = "STALLED"
 
-    # A task action (retry, cancel) refused.
+    # A task action (retry, cancel, rollback, delete) refused.
     NOT_RETRYABLE = "NOT_RETRYABLE"
     ALREADY_FINISHED = "ALREADY_FINISHED"
+    NOT_CANCELLABLE = "NOT_CANCELLABLE"  # a DELETE task that has started
     NOT_ROLLBACKABLE = "NOT_ROLLBACKABLE"
     ALREADY_ROLLED_BACK = "ALREADY_ROLLED_BACK"
+    FILE_REMOVED = "FILE_REMOVED"  # retry: the raw upload is past retention (core/retention.py)
+    DATASET_BUSY = "DATASET_BUSY"  # deleteDataset while an upload into it is running
 
     # Signing in and API tokens.
     WRONG_PASSWORD = "WRONG_PASSWORD"

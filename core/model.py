@@ -77,10 +77,12 @@ def check_transition(current: TaskStatus, target: TaskStatus) -> None:
 
 
 class TaskKind(enum.StrEnum):
-    """What a task does: load an upload, or take one upload's rows out again."""
+    """What a task does: load an upload, take one upload's rows out again, or delete a
+    whole dataset."""
 
     INGEST = "INGEST"
     ROLLBACK = "ROLLBACK"
+    DELETE = "DELETE"
 
 
 class ColumnType(enum.StrEnum):
@@ -225,7 +227,7 @@ class TaskError:
 @dataclass(slots=True)
 class Task:
     id: str
-    upload_id: str
+    upload_id: str  # "" for a DELETE task: it acts on a dataset, not on an upload
     datasource: str
     filename: str
     size_bytes: int
@@ -256,3 +258,6 @@ class Task:
     rows_removed: int | None = None  # ROLLBACK: the upload's rows Druid no longer serves
     rolled_back_by: str | None = None  # INGEST: the rollback (not failed) that undoes it
     fixed_by: tuple[str, ...] = ()  # INGEST: uploads whose `fixes_task` is this task, oldest first
+    dataset_deleted_by: str | None = None  # the DELETE task that deleted its dataset
+    files_removed_at: datetime | None = None  # raw upload and staged copy removed from S3
+    files_removed_reason: str | None = None  # why: core.retention.RETENTION or DATASET_DELETED

@@ -7,15 +7,22 @@ worker's in-progress lock or by a kept result of the same id.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from arq.connections import ArqRedis
 
 from core.model import Task, TaskKind, TaskStatus
 
+if TYPE_CHECKING:
+    from core.services import Services
+
 PROCESS = "process_task"  # validate, stage, submit (workers/pipeline.py)
 TRACK = "track_task"  # follow Druid until queryable (workers/tracking.py)
 ROLLBACK = "rollback_task"  # take one upload's rows out of Druid (workers/rollback.py)
+DELETE = "delete_task"  # delete a whole dataset (workers/delete.py)
 
-_PREFIX = {PROCESS: "process", TRACK: "track", ROLLBACK: "rollback"}
+_PREFIX = {PROCESS: "process", TRACK: "track", ROLLBACK: "rollback", DELETE: "delete"}
+_BY_KIND = {TaskKind.ROLLBACK: ROLLBACK, TaskKind.DELETE: DELETE}
 
 
 def job_id(function: str, task_id: str, attempt: int, resume: int = 0) -> str:
@@ -34,8 +41,8 @@ def task_of(job_id: str) -> str | None:
 
 def step_for(task: Task) -> str:
     """The job that moves `task` on from where it is."""
-    if task.kind == TaskKind.ROLLBACK:
-        return ROLLBACK
+    if task.kind in _BY_KIND:
+        return _BY_KIND[task.kind]
     tracked = task.status in (TaskStatus.INGESTING, TaskStatus.PUBLISHING)
     return TRACK if tracked and task.druid_task_id else PROCESS
 
@@ -59,3 +66,24 @@ async def enqueue(
         _defer_by=defer_s,
     )
     return job is not None
+
+
+async def enqueue_step(
+    svc: Services,
+    task: Task,
+    *,
+    function: str | None = None,
+    resume: int = 0,
+    defer_s: float | None = None,
+) -> bool:
+    """Queue the job that moves `task` on (`function`, by default the one for where the task
+    is) for its current attempt; False when a job with that id already exists."""
+    return await enqueue(
+        svc.redis,
+        queue_name=svc.settings.queue_name,
+        function=function or step_for(task),
+        task_id=task.id,
+        attempt=task.attempt,
+        resume=resume,
+        defer_s=defer_s,
+    )

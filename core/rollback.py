@@ -39,7 +39,7 @@ from core.druid.segments import (
     segments_with_upload,
 )
 from core.druid.spec import UPLOAD_DIMENSION, task_intervals
-from core.model import Task, TaskKind, TaskStatus, WriteMode
+from core.model import Task, TaskError, TaskKind, TaskStatus, WriteMode
 from core.tasks import TaskUpdate
 from core.uploads import new_id
 
@@ -60,15 +60,17 @@ ORDER BY created_at DESC LIMIT 1
 _LATER_UPLOAD = """
 SELECT t.id FROM tasks t
 WHERE t.datasource = $1 AND t.kind = 'INGEST' AND t.created_at > $2
+  AND t.dataset_deleted_by IS NULL
   AND t.status NOT IN ('FAILED', 'CANCELLED')
   AND NOT EXISTS (SELECT 1 FROM tasks r WHERE r.target_task_id = t.id AND r.status = 'SUCCEEDED')
 ORDER BY t.created_at LIMIT 1
 """
 # Other uploads whose segments Druid holds unused (failed after reaching Druid, or rolled
-# back): marking a chunk's segments used again would bring theirs back.
+# back): marking a chunk's segments used again would bring theirs back. (A deleted dataset's
+# segments were killed before its DELETE task succeeded: nothing of them comes back.)
 _OTHER_UNDONE = """
 SELECT t.id FROM tasks t
-WHERE t.datasource = $1 AND t.kind = 'INGEST' AND t.id <> $2
+WHERE t.datasource = $1 AND t.kind = 'INGEST' AND t.id <> $2 AND t.dataset_deleted_by IS NULL
   AND t.druid_task_id IS NOT NULL
   AND (t.status <> 'SUCCEEDED' OR EXISTS (
         SELECT 1 FROM tasks r WHERE r.target_task_id = t.id AND r.status = 'SUCCEEDED'))
@@ -101,20 +103,21 @@ async def request_rollback(
         target=target,
         message=f"Rollback of '{_name(target)}' requested; waiting for a worker",
     )
-    await queue.enqueue(
-        svc.redis,
-        queue_name=svc.settings.queue_name,
-        function=queue.ROLLBACK,
-        task_id=task.id,
-        attempt=task.attempt,
-    )
+    await queue.enqueue_step(svc, task)
     return task
 
 
 async def _refusal(svc: Services, target: Task) -> ActionRefused | None:
     name = _name(target)
     if target.kind != TaskKind.INGEST:
-        return ActionRefused(NOT_ROLLBACKABLE, f"Task {target.id} is a rollback, not an upload.")
+        what = target.kind.value.lower()
+        return ActionRefused(NOT_ROLLBACKABLE, f"Task {target.id} is a {what}, not an upload.")
+    if target.dataset_deleted_by is not None:
+        return ActionRefused(
+            NOT_ROLLBACKABLE,
+            f"'{name}' went into a dataset that was deleted (task {target.dataset_deleted_by}): "
+            "none of its rows is left to take back.",
+        )
     if target.status != TaskStatus.SUCCEEDED:
         return ActionRefused(
             NOT_ROLLBACKABLE,
@@ -170,17 +173,13 @@ async def roll_back(svc: Services, task: Task) -> None:
         )
     after = await _wait_until_gone(svc, target, before)
     if after is None:
-        await svc.tasks.fail(
-            task.id,
-            stage=TaskStatus.PUBLISHING,
-            code="DRUID_TIMEOUT",
-            message=(
-                f"Druid still serves rows of '{_name(target)}' after "
-                f"{svc.settings.druid_handoff_timeout_s:.0f} s. Its segments are marked "
-                "unused; check the Coordinator, then retry the rollback."
-            ),
-            retryable=True,
+        message = (
+            f"Druid still serves rows of '{_name(target)}' after "
+            f"{svc.settings.druid_handoff_timeout_s:.0f} s. Its segments are marked "
+            "unused; check the Coordinator, then retry the rollback."
         )
+        timeout = TaskError("DRUID_TIMEOUT", message, retryable=True)
+        await svc.tasks.fail_with(task.id, timeout, stage=TaskStatus.PUBLISHING)
         return
     await _finish(svc, task, target, before=before, after=after)
 

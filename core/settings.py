@@ -120,6 +120,17 @@ class Settings(BaseSettings):
     # aborted once this old.
     orphan_multipart_age_s: float = 24 * 3600.0
 
+    # Files kept in S3 (core/retention.py, an hourly worker job). A finished upload's raw file
+    # and staged copy are removed this many days after the task ended (retrying it then asks
+    # for the file again); quarantine files are kept for the round trip.
+    raw_upload_retention_days: float = 30.0
+    # A deleted dataset's files (raw, staged and quarantine) are removed this long after the
+    # deletion finished: time to download what is still needed.
+    deleted_dataset_grace_hours: float = 24.0
+    # A DELETE task waits this long for Druid to delete the dataset's unused segments (one
+    # kill task, submitted only while Druid is idle: workers/maintenance.py) before failing.
+    delete_kill_timeout_s: float = 3600.0
+
     # API server.
     api_host: str = "127.0.0.1"
     api_port: int = 8000

@@ -21,7 +21,16 @@ import aioboto3
 from aiobotocore.config import AioConfig
 from botocore.exceptions import ClientError
 
+from core.names import safe_filename
 from core.settings import Settings
+
+
+def staged_prefix(datasource: str, task_id: str, attempt: int | None = None) -> str:
+    """Where a task's staged parts go: of one attempt, or (`attempt` None) of all of them.
+    The datasource is made key-safe: Druid parses the s3:// URIs, and a space or '%' (both
+    allowed in a datasource name) would break them."""
+    prefix = f"staged/{safe_filename(datasource)}/{task_id}/"
+    return prefix if attempt is None else f"{prefix}attempt-{attempt}/"
 
 
 class StorageError(Exception):

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, Unpack
 
 import asyncpg
 from pydantic import TypeAdapter
@@ -39,6 +39,24 @@ from core.model import (
 __all__ = ["UNSET", "TaskEvent", "TaskNotFound", "TaskStore", "TaskUpdate"]
 
 log = logging.getLogger(__name__)
+
+
+class Problem(Protocol):
+    """Why a task fails, as a person reads it: a `TaskError`, Druid's `FailureExplanation`."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def retryable(self) -> bool: ...
+
+
+class _Also(TypedDict, total=False):
+    """What a failure may record besides the error (see `TaskStore.transition`)."""
+
+    update: TaskUpdate
+    detail: dict[str, Any] | None
 
 
 class Executor(Protocol):
@@ -103,6 +121,7 @@ def options_from_json(data: dict[str, Any] | None) -> IngestOptions:
 
 def _task_from_row(row: Any) -> Task:
     data = dict(row)
+    data["upload_id"] = data["upload_id"] or ""  # a DELETE task has no upload
     data["options"] = data["options"] or {}
     data["profile"] = data["profile"] or None
     data["staged"] = data["staged"] or None
@@ -123,8 +142,10 @@ def _set(value: Any, dump: TypeAdapter[Any] | None = None) -> tuple[bool, Any]:
     return True, dump.dump_python(value, mode="json") if dump else value
 
 
+# A DELETE task has no upload: its "file name" is the dataset's (Druid) name.
 _SELECT = """
-SELECT t.*, u.filename, u.size_bytes, u.raw_key,
+SELECT t.*, COALESCE(u.filename, t.datasource) AS filename,
+       COALESCE(u.size_bytes, 0) AS size_bytes, COALESCE(u.raw_key, '') AS raw_key,
        (SELECT e.message FROM task_events e WHERE e.task_id = t.id
         ORDER BY e.id DESC LIMIT 1) AS last_message,
        (SELECT r.id FROM tasks r WHERE r.target_task_id = t.id
@@ -132,7 +153,7 @@ SELECT t.*, u.filename, u.size_bytes, u.raw_key,
         ORDER BY r.created_at DESC LIMIT 1) AS rolled_back_by,
        ARRAY(SELECT f.id FROM tasks f WHERE f.options->>'fixes_task' = t.id AND f.kind = 'INGEST'
              ORDER BY f.created_at, f.id) AS fixed_by
-FROM tasks t JOIN uploads u ON u.id = t.upload_id
+FROM tasks t LEFT JOIN uploads u ON u.id = t.upload_id
 """
 
 # One fixed statement for every state change: each optional column comes with a flag that
@@ -169,6 +190,7 @@ WHERE ($1::text[] IS NULL OR t.status = ANY($1::text[]))
   AND ($3::timestamptz IS NULL OR (t.created_at, t.id) < ($3, $4::text))
   AND t.workspace_id = $6
   AND ($7::text[] IS NULL OR t.kind = ANY($7::text[]))
+  AND NOT ($8 AND t.dataset_deleted_by IS NOT NULL)
 ORDER BY t.created_at DESC, t.id DESC
 LIMIT $5
 """
@@ -280,8 +302,10 @@ class TaskStore:
         kinds: Sequence[TaskKind] = (),
         first: int = 50,
         after: str | None = None,
+        current_dataset_only: bool = False,
     ) -> tuple[list[Task], str | None]:
-        """Newest first, keyset-paginated. Returns the page and the cursor of the next page."""
+        """Newest first, keyset-paginated. Returns the page and the cursor of the next page.
+        `current_dataset_only` leaves out tasks of an earlier, deleted dataset of that name."""
         created, last_id = _decode_cursor(after) if after else (None, None)
         rows = await self.pool.fetch(
             _LIST,
@@ -292,6 +316,7 @@ class TaskStore:
             first + 1,
             workspace_id,
             [k.value for k in kinds] or None,
+            current_dataset_only,
         )
         tasks = [_task_from_row(row) for row in rows[:first]]
         next_cursor = _encode_cursor(tasks[-1]) if len(rows) > first and tasks else None
@@ -394,24 +419,55 @@ class TaskStore:
     ) -> Task:
         """Record a QUEUED task of `kind` acting on `target` (same upload, datasource and
         workspace), then announce it."""
+        return await self._create_queued(
+            "INSERT INTO tasks (id, upload_id, datasource, status, options, kind,"
+            " target_task_id, workspace_id)"
+            " SELECT $1, $2, $3, $4, $5, $6, $7, workspace_id FROM tasks WHERE id = $7",
+            (task_id, target.upload_id, target.datasource, TaskStatus.QUEUED.value,
+             options_to_json(target.options), kind.value, target.id),
+            message=message,
+        )  # fmt: skip
+
+    async def create_delete(
+        self, *, task_id: str, datasource: str, workspace_id: str, message: str
+    ) -> Task:
+        """Record a QUEUED DELETE task of `datasource` (no upload), then announce it."""
+        return await self._create_queued(
+            "INSERT INTO tasks (id, datasource, status, kind, workspace_id)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            (task_id, datasource, TaskStatus.QUEUED.value, TaskKind.DELETE.value, workspace_id),
+            message=message,
+        )
+
+    async def _create_queued(self, insert: str, args: Sequence[Any], *, message: str) -> Task:
+        task_id = args[0]
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                "INSERT INTO tasks (id, upload_id, datasource, status, options, kind,"
-                " target_task_id, workspace_id)"
-                " SELECT $1, $2, $3, $4, $5, $6, $7, workspace_id FROM tasks WHERE id = $7",
-                task_id,
-                target.upload_id,
-                target.datasource,
-                TaskStatus.QUEUED.value,
-                options_to_json(target.options),
-                kind.value,
-                target.id,
-            )
+            await conn.execute(insert, *args)
             event_id = await self._append_event(conn, task_id, TaskStatus.QUEUED, 0.0, message)
             task = await _read(conn, task_id)
         assert task is not None
         await self._publish(task, event_id)
         return task
+
+    async def mark_dataset_deleted(self, datasource: str, *, delete_task_id: str) -> int:
+        """Mark every earlier task of `datasource` as belonging to the dataset `delete_task_id`
+        deleted (their history stays readable; the name can be used again). Returns how many."""
+        result: str = await self.pool.execute(
+            "UPDATE tasks SET dataset_deleted_by = $2 WHERE datasource = $1 AND id <> $2"
+            " AND dataset_deleted_by IS NULL"
+            " AND created_at <= (SELECT created_at FROM tasks WHERE id = $2)",
+            datasource,
+            delete_task_id,
+        )
+        return int(result.split()[-1])
+
+    async def mark_files_removed(self, task_id: str, *, reason: str) -> None:
+        """Record that the task's files are gone from S3, and why (core/retention.py)."""
+        await self.pool.execute(
+            "UPDATE tasks SET files_removed_at = now(), files_removed_reason = $2 WHERE id = $1",
+            task_id,
+            reason,
+        )
 
     async def transition(
         self,
@@ -486,10 +542,16 @@ class TaskStore:
     ) -> Task:
         """Move a task to FAILED with the reason a person will read (`message`: what
         happened, why, what to do) and the stage it failed in."""
-        error = TaskError(code=code, message=message, retryable=retryable, stage=stage)
-        return await self.transition(
-            task_id, TaskStatus.FAILED, error=error, update=update, detail=detail
-        )
+        problem = TaskError(code, message, retryable)
+        return await self.fail_with(task_id, problem, stage=stage, update=update, detail=detail)
+
+    async def fail_with(
+        self, task_id: str, problem: Problem, *, stage: TaskStatus, **changes: Unpack[_Also]
+    ) -> Task:
+        """`fail` with what `problem` says (its code, message and whether a retry may help);
+        `changes`: `update` and `detail`, as for `transition`."""
+        error = TaskError(problem.code, problem.message, problem.retryable, stage)
+        return await self.transition(task_id, TaskStatus.FAILED, error=error, **changes)
 
     @staticmethod
     async def _append_event(

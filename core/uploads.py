@@ -12,6 +12,7 @@ import asyncpg
 from core import metrics, queue
 from core.auth import Workspace
 from core.auth.naming import druid_name, name_problem
+from core.catalog import deletion_of
 from core.duplicates import DUPLICATE_FILE, duplicate_message, find_earlier, needs_check
 from core.formats import known_binary
 from core.model import REQUESTABLE_TYPES, IngestOptions, Task, TaskKind
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from core.services import Services
 
 log = logging.getLogger(__name__)
+
+DATASET_BEING_DELETED = "DATASET_BEING_DELETED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +177,16 @@ async def duplicate_rejection(
     shown_as: str | None = None,
 ) -> UploadRejection | None:
     """DUPLICATE_FILE when the same content already went into `datasource` (its Druid name;
-    `shown_as` is the name the workspace uses, for the message) (core.duplicates)."""
+    `shown_as` is the name the workspace uses, for the message) (core.duplicates), and
+    DATASET_BEING_DELETED while a DELETE task works on it (its rows would be deleted too)."""
+    deletion = await deletion_of(pool, datasource)
+    if deletion is not None:
+        return UploadRejection(
+            DATASET_BEING_DELETED,
+            f"The dataset '{shown_as or datasource}' is being deleted (task {deletion}). Upload "
+            "into it again once that task has finished: the name is free then.",
+            filename,
+        )
     if not needs_check(options):
         return None
     earlier = await find_earlier(
@@ -275,10 +287,4 @@ async def accept_upload(
 
 async def start_processing(svc: Services, task: Task) -> None:
     """Queue the first run of a new task's pipeline."""
-    await queue.enqueue(
-        svc.redis,
-        queue_name=svc.settings.queue_name,
-        function=queue.PROCESS,
-        task_id=task.id,
-        attempt=task.attempt,
-    )
+    await queue.enqueue_step(svc, task, function=queue.PROCESS)

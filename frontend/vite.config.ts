@@ -47,6 +47,7 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
-    testTimeout: 15000,
+    // Component tests render whole pages in jsdom: 9-15 s each on a 2-core machine under load.
+    testTimeout: 45000,
   },
 });

@@ -18,6 +18,7 @@ from schema.auth.mutations import AuthMutation
 from schema.auth.queries import AuthQuery
 from schema.cost import CostLimit
 from schema.dashboards.queries import DashboardsQuery
+from schema.datasets.mutations import DatasetsMutation
 from schema.datasets.queries import DatasetsQuery
 from schema.errors import MaskUnexpectedErrors, RejectNulCharacters, SluiceSchema
 from schema.metrics import OperationMetrics
@@ -36,7 +37,7 @@ class Query(AuthQuery, TasksQuery, UploadsQuery, ResumableQuery, DatasetsQuery, 
 
 
 @strawberry.type
-class Mutation(AuthMutation, UploadsMutation, ResumableMutation, TasksMutation):
+class Mutation(AuthMutation, UploadsMutation, ResumableMutation, TasksMutation, DatasetsMutation):
     pass
 
 

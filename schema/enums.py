@@ -41,7 +41,10 @@ else:
         model.WriteMode, "APPEND adds rows; REPLACE overwrites the time range the file covers."
     )
     ColumnType = _mirror(model.ColumnType)
-    TaskKind = _mirror(model.TaskKind, "INGEST loads an upload; ROLLBACK takes one out again.")
+    TaskKind = _mirror(
+        model.TaskKind,
+        "INGEST loads an upload; ROLLBACK takes one out again; DELETE deletes a whole dataset.",
+    )
     ErrorCode = _mirror(
         errors.ErrorCode,
         "Why something was refused or failed; stable, for clients to branch on (the message "

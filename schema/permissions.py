@@ -75,7 +75,8 @@ class Viewer(_HasRole):
 
 
 class Editor(_HasRole):
-    """Upload, retry, cancel, replace."""
+    """Upload, retry, cancel, replace, roll back an upload, delete a dataset (an editor can
+    already take every row out with REPLACE and rollbacks; docs/decisions.md)."""
 
     role = Role.EDITOR
 

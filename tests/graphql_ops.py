@@ -12,7 +12,7 @@ import websockets
 TASK_FIELDS = """
   id status stage datasource filename sizeBytes mode rowsTotal rowsIngested rowsQuarantined
   rowsThrownAway rowsProcessedWithError rowsUnparseable progress druidTaskId hasQuarantine
-  kind targetTaskId rowsRemoved
+  kind targetTaskId rowsRemoved datasetDeletedBy filesRemovedReason
   error { code message retryable stage }
   profile { format encoding delimiter rowsTotal rowsValid rowsQuarantined timestampColumn
             timeMin timeMax columns { name type nullCount distinctCount min max } }
@@ -65,14 +65,24 @@ query Quarantine($id: ID!) {
   }
 }"""
 
-ROLLBACK_UPLOAD = f"""
-mutation Rollback($taskId: ID!) {{
-  rollbackUpload(taskId: $taskId) {{
+
+def _task_action(operation: str, field: str) -> str:
+    """A task action's mutation (`operation`: name and variables; `field`: the call): the
+    task it queued or changed, or why not."""
+    return f"""
+mutation {operation} {{
+  {field} {{
     __typename
     ... on IngestionTask {{ {TASK_FIELDS} }}
     ... on TaskActionRejected {{ code message }}
   }}
 }}"""
+
+
+ROLLBACK_UPLOAD = _task_action("Rollback($taskId: ID!)", "rollbackUpload(taskId: $taskId)")
+DELETE_DATASET = _task_action("Delete($name: String!)", "deleteDataset(name: $name)")
+
+DATASOURCES = "query Datasources { datasources { name rowCount } }"
 
 TASK_UPDATES = f"subscription Updates($id: ID!) {{ taskUpdates(id: $id) {{ {TASK_FIELDS} }} }}"
 TASK_FEED = "subscription Feed { taskFeed { id status error { code } } }"
@@ -207,3 +217,13 @@ async def get_task(client: httpx.AsyncClient, task_id: str) -> dict[str, Any]:
 async def rollback_upload(client: httpx.AsyncClient, task_id: str) -> dict[str, Any]:
     data = await graphql(client, ROLLBACK_UPLOAD, taskId=task_id)
     return data["rollbackUpload"]  # type: ignore[no-any-return]
+
+
+async def delete_dataset(client: httpx.AsyncClient, name: str) -> dict[str, Any]:
+    data = await graphql(client, DELETE_DATASET, name=name)
+    return data["deleteDataset"]  # type: ignore[no-any-return]
+
+
+async def datasource_names(client: httpx.AsyncClient) -> list[str]:
+    data = await graphql(client, DATASOURCES)
+    return [item["name"] for item in data["datasources"]]

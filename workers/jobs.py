@@ -25,20 +25,40 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from core import logs, queue
 from core.auth.naming import workspace_slug
-from core.model import IllegalTransition, Task, TaskStatus
+from core.model import IllegalTransition, Task, TaskKind, TaskStatus
 from core.services import Services
 
 log = logging.getLogger(__name__)
 
-# What a person reads about the stage an unexpected error interrupted.
-DOING = {
-    TaskStatus.QUEUED: "starting the task",
-    TaskStatus.VALIDATING: "validating the file",
-    TaskStatus.STAGING: "staging the file for Druid",
-    TaskStatus.SUBMITTING: "submitting the ingestion to Druid",
-    TaskStatus.INGESTING: "following Druid's ingestion",
-    TaskStatus.PUBLISHING: "waiting for Druid to make the rows queryable",
+# What a person reads about the step a task was in, per kind of task and status (an
+# unexpected error's message, the watchdog's).
+DOING: dict[TaskKind, dict[TaskStatus, str]] = {
+    TaskKind.INGEST: {
+        TaskStatus.QUEUED: "starting the upload",
+        TaskStatus.VALIDATING: "validating the file",
+        TaskStatus.STAGING: "staging the file for Druid",
+        TaskStatus.SUBMITTING: "submitting the ingestion to Druid",
+        TaskStatus.INGESTING: "following Druid's ingestion",
+        TaskStatus.PUBLISHING: "waiting for Druid to make the rows queryable",
+    },
+    TaskKind.ROLLBACK: {
+        TaskStatus.QUEUED: "starting the rollback",
+        TaskStatus.SUBMITTING: "counting the rows Druid serves before the rollback",
+        TaskStatus.INGESTING: "taking the upload's rows out of Druid",
+        TaskStatus.PUBLISHING: "waiting for Druid to stop serving the upload's rows",
+    },
+    TaskKind.DELETE: {
+        TaskStatus.QUEUED: "starting the deletion",
+        TaskStatus.SUBMITTING: "taking the dataset out of the catalog and Druid",
+        TaskStatus.INGESTING: "waiting for Druid to stop serving the dataset",
+        TaskStatus.PUBLISHING: "waiting for Druid to delete the dataset's segments",
+    },
 }
+
+
+def doing(task: Task) -> str:
+    """What the task was doing, in words: "validating the file" (stage by kind)."""
+    return DOING[task.kind].get(task.status, f"working on the task ({task.status.value})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +193,7 @@ async def fail_unexpected(svc: Services, task_id: str, exc: BaseException) -> No
             stage=task.status,
             code="INTERNAL_ERROR",
             message=(
-                f"Sluice hit an unexpected error while {DOING[task.status]} (incident "
+                f"Sluice hit an unexpected error while {doing(task)} (incident "
                 f"{incident}); the details are in the worker's log under that id. Retry the "
                 f"task, and if it fails again, report incident {incident} to your "
                 "administrator."

@@ -26,7 +26,7 @@ from typing import Any
 
 from core import logs
 from core.auth.naming import workspace_slug
-from core.druid.client import ALL_TIME
+from core.druid.client import ALL_TIME, DruidClient
 from core.druid.errors import DruidError
 from core.druid.failures import MAINTENANCE_TASK_TYPES
 from workers.jobs import services
@@ -57,7 +57,12 @@ def datasource_to_clean(*, used: Sequence[str], known: Sequence[str], turn: int)
 
 async def kill_unused_segments(ctx: dict[str, Any]) -> str:
     """Submit one kill task if Druid is idle; say what was done."""
-    druid = services(ctx).druid
+    return await kill_when_idle(services(ctx).druid)
+
+
+async def kill_when_idle(druid: DruidClient, datasource: str | None = None) -> str:
+    """Submit one kill task, of `datasource`'s unused segments (or of the next datasource to
+    clean), if Druid is idle; say what was done."""
     try:
         if not may_start_maintenance(
             pending=await druid.pending_task_types(),
@@ -65,7 +70,7 @@ async def kill_unused_segments(ctx: dict[str, Any]) -> str:
             free_slots=await druid.free_slots(),
         ):
             return "Druid is busy: no kill task now"
-        datasource = datasource_to_clean(
+        datasource = datasource or datasource_to_clean(
             used=await druid.datasource_names(),
             known=await druid.datasource_names(include_unused=True),
             turn=int(time.time() // KILL_EVERY_S),

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from core import logs, queue
+from core import logs, queue, storage
 from core.auth.naming import visible_name
 from core.catalog import current_columns
 from core.druid.client import TaskRejected
@@ -23,7 +23,7 @@ from core.druid.rejections import explain_rejection
 from core.druid.replace import exact_replace
 from core.druid.spec import build_ingestion_spec, column_name_problem
 from core.errors import ErrorCode, clean_foreign_text
-from core.model import Profile, StagedData, Task, TaskStatus, WriteMode
+from core.model import Profile, StagedData, Task, TaskError, TaskStatus, WriteMode
 from core.names import safe_filename
 from core.profiling import InputRejected, Limits, ValidationResult, validate_file
 from core.profiling.schema_diff import change_notes, conflict_message, schema_changes
@@ -52,11 +52,8 @@ def druid_task_id(task: Task) -> str:
 
 
 def staged_prefix(task: Task, *, every_attempt: bool = False) -> str:
-    """Where the staged parts of this attempt go (`every_attempt`: of all the task's attempts).
-    The datasource is made key-safe: Druid parses the s3:// URIs, and a space or '%' (both
-    allowed in a datasource name) would break them."""
-    prefix = f"staged/{safe_filename(task.datasource)}/{task.id}/"
-    return prefix if every_attempt else f"{prefix}attempt-{task.attempt}/"
+    """Where the staged parts of this attempt go (`every_attempt`: of all the task's attempts)."""
+    return storage.staged_prefix(task.datasource, task.id, None if every_attempt else task.attempt)
 
 
 @task_job
@@ -83,15 +80,7 @@ async def _start_tracking(job: Job, task: Task) -> None:
     svc = job.services
     tracker = queue.job_id(queue.TRACK, task.id, task.attempt, task.resumes)
     await svc.leases.hand_over(task.id, job.job_id, to=tracker, ttl_s=svc.settings.lease_ttl_s)
-    await queue.enqueue(
-        svc.redis,
-        queue_name=svc.settings.queue_name,
-        function=queue.TRACK,
-        task_id=task.id,
-        attempt=task.attempt,
-        resume=task.resumes,
-        defer_s=0.5,
-    )
+    await queue.enqueue_step(svc, task, function=queue.TRACK, resume=task.resumes, defer_s=0.5)
 
 
 async def _validate_and_stage(svc: Services, task: Task) -> Task | None:
@@ -117,27 +106,17 @@ async def _validate_and_stage(svc: Services, task: Task) -> Task | None:
         try:
             result = await _run_validation(svc, task, phase, raw_path, work / "out")
         except InputRejected as exc:
-            await svc.tasks.fail(
-                task.id,
-                stage=TaskStatus.VALIDATING,
-                code=exc.code,
-                message=exc.message,
-                retryable=False,
-            )
+            rejected = TaskError(exc.code, exc.message, retryable=False)
+            await svc.tasks.fail_with(task.id, rejected, stage=TaskStatus.VALIDATING)
             return None
         profile = await _with_schema_changes(svc, task, result.profile)
         if profile is None:
             return None
         problem = column_name_problem(profile)
         if problem is not None:  # Druid would refuse the spec: say so before staging
-            await svc.tasks.fail(
-                task.id,
-                stage=TaskStatus.VALIDATING,
-                code="UNSUPPORTED_COLUMN_NAME",
-                message=problem,
-                retryable=False,
-                update=TaskUpdate(profile=profile, rows_total=profile.rows_total),
-            )
+            invalid = TaskError("UNSUPPORTED_COLUMN_NAME", problem, retryable=False)
+            update = TaskUpdate(profile=profile, rows_total=profile.rows_total)
+            await svc.tasks.fail_with(task.id, invalid, stage=TaskStatus.VALIDATING, update=update)
             return None
         task = await svc.tasks.transition(
             task.id,
@@ -174,14 +153,10 @@ async def _with_schema_changes(svc: Services, task: Task, profile: Profile) -> P
         profile, schema_changes=changes, warnings=(*profile.warnings, *change_notes(changes))
     )
     if changes.losing and not task.options.allow_type_change:
-        await svc.tasks.fail(
-            task.id,
-            stage=TaskStatus.VALIDATING,
-            code=ErrorCode.SCHEMA_CONFLICT,
-            message=conflict_message(changes.losing, datasource=visible_name(task.datasource)),
-            retryable=False,
-            update=TaskUpdate(profile=profile, rows_total=profile.rows_total),
-        )
+        message = conflict_message(changes.losing, datasource=visible_name(task.datasource))
+        conflict = TaskError(ErrorCode.SCHEMA_CONFLICT, message, retryable=False)
+        update = TaskUpdate(profile=profile, rows_total=profile.rows_total)
+        await svc.tasks.fail_with(task.id, conflict, stage=TaskStatus.VALIDATING, update=update)
         return None
     return profile
 
@@ -294,14 +269,8 @@ async def _submit(svc: Services, task: Task) -> Task | None:
         await svc.druid.submit_task(spec)
     except TaskRejected as exc:
         explained = explain_rejection(exc.druid_message)
-        await svc.tasks.fail(
-            task.id,
-            stage=TaskStatus.SUBMITTING,
-            code=explained.code,
-            message=explained.message,
-            retryable=explained.retryable,
-            detail={"druid_error": exc.druid_message[:2000], "http_status": exc.status},
-        )
+        detail = {"druid_error": exc.druid_message[:2000], "http_status": exc.status}
+        await svc.tasks.fail_with(task.id, explained, stage=TaskStatus.SUBMITTING, detail=detail)
         return None
     except DruidUnavailable as exc:
         message = (
@@ -310,13 +279,8 @@ async def _submit(svc: Services, task: Task) -> Task | None:
             "is validated and staged, nothing is lost: retry once Druid is running "
             "(`make run` starts it)."
         )
-        await svc.tasks.fail(
-            task.id,
-            stage=TaskStatus.SUBMITTING,
-            code="DRUID_UNAVAILABLE",
-            message=message,
-            retryable=True,
-        )
+        unreachable = TaskError("DRUID_UNAVAILABLE", message, retryable=True)
+        await svc.tasks.fail_with(task.id, unreachable, stage=TaskStatus.SUBMITTING)
         return None
     return await svc.tasks.transition(
         task.id,

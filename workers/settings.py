@@ -9,15 +9,18 @@ from arq.connections import RedisSettings
 
 from core.settings import Settings
 from workers.context import shutdown, startup
+from workers.delete import delete_task
 from workers.jobs import job_started
 from workers.maintenance import kill_unused_segments
 from workers.pipeline import process_task
+from workers.retention import remove_expired_files
 from workers.rollback import rollback_task
 from workers.sessions import abort_orphan_uploads, expire_upload_sessions
-from workers.tracking import TRACK_JOB_TIMEOUT_S, track_task, track_tries
+from workers.tracking import TRACK_JOB_TIMEOUT_S, track_task, track_tries, tries_within
 from workers.watchdog import watch_tasks
 
 _settings = Settings()
+_delete_budget_s = _settings.druid_handoff_timeout_s + _settings.delete_kill_timeout_s
 
 
 def watchdog_seconds(settings: Settings) -> set[int]:
@@ -36,6 +39,9 @@ class WorkerSettings:
         func(track_task, max_tries=track_tries(_settings), timeout=TRACK_JOB_TIMEOUT_S),
         # Waits (bounded by the hand-off timeout) until Druid stops serving the rows.
         func(rollback_task, max_tries=3, timeout=_settings.druid_handoff_timeout_s + 120),
+        # Looks once and re-runs itself (Retry(defer)) while Druid drops and kills the
+        # segments; its own deadlines (hand-off, delete_kill_timeout_s) decide, not max_tries.
+        func(delete_task, max_tries=tries_within(_delete_budget_s), timeout=TRACK_JOB_TIMEOUT_S),
     ]
     cron_jobs: ClassVar[list[Any]] = [
         # Resume or fail tasks nobody is moving (also right after start-up).
@@ -47,6 +53,8 @@ class WorkerSettings:
         # Druid's deletion of dropped data, one kill task at a time while Druid is idle (the
         # Coordinator's own kills are off: they queued ahead of uploads).
         cron(kill_unused_segments, second=50),  # every minute
+        # Raw uploads past retention, a deleted dataset's files past its grace period.
+        cron(remove_expired_files, minute=23, run_at_startup=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -15,6 +15,7 @@ from typing import TypedDict
 from arq import Retry
 
 from core import metrics
+from core.auth.naming import visible_name
 from core.catalog import DatasourceNotInDruid, refresh_dataset_from_druid
 from core.druid.client import DruidTaskStatus
 from core.druid.errors import DruidUnavailable
@@ -36,9 +37,14 @@ TRACK_JOB_TIMEOUT_S = 60  # one look at Druid; a few HTTP calls
 
 
 def track_tries(settings: Settings) -> int:
-    """arq's try limit for `track_task`, above what the deadlines allow (every look is at
-    least 1 s apart after the first two, 3 s after a minute), so the deadlines decide."""
-    budget_s = settings.tracking_timeout_s + settings.druid_handoff_timeout_s
+    """arq's try limit for `track_task`, above what the deadlines allow, so the deadlines
+    decide."""
+    return tries_within(settings.tracking_timeout_s + settings.druid_handoff_timeout_s)
+
+
+def tries_within(budget_s: float) -> int:
+    """A try limit for a job that re-runs itself with `backoff` for up to `budget_s`: every
+    look is at least 1 s apart after the first two, 3 s after a minute."""
     return 60 + int(budget_s / 3) + 100
 
 
@@ -165,14 +171,8 @@ async def _past_tracking_deadline(svc: Services, task: Task, status: DruidTaskSt
 async def _druid_failed(svc: Services, task: Task, error_message: str | None) -> None:
     assert task.druid_task_id is not None
     explained = await svc.druid.explain_task_failure(task.druid_task_id)
-    await svc.tasks.fail(
-        task.id,
-        stage=TaskStatus.INGESTING,
-        code=explained.code,
-        message=explained.message,
-        retryable=explained.retryable,
-        detail={"druid_error": error_message, "druid_detail": explained.detail},
-    )
+    detail = {"druid_error": error_message, "druid_detail": explained.detail}
+    await svc.tasks.fail_with(task.id, explained, stage=TaskStatus.INGESTING, detail=detail)
 
 
 async def _ingestion_succeeded(svc: Services, task: Task) -> str:
@@ -311,8 +311,8 @@ async def _follow_handoff(svc: Services, task: Task, *, confirmed_by_task: bool 
                 TaskStatus.SUCCEEDED,
                 progress=1.0,
                 message=(
-                    f"{verdict.rows_found:,} rows are queryable in '{task.datasource}' and "
-                    "match the file, column by column"
+                    f"{verdict.rows_found:,} rows are queryable in "
+                    f"'{visible_name(task.datasource)}' and match the file, column by column"
                 ),
                 update=TaskUpdate(rows_ingested=verdict.rows_found),
             )

@@ -13,22 +13,21 @@ import logging
 from typing import Any
 
 from core import logs, queue
-from core.model import IllegalTransition, Task, TaskStatus
+from core.model import IllegalTransition, Task, TaskError, TaskKind, TaskStatus
 from core.services import Services
 from core.tasks import TaskUpdate
-from workers.jobs import bind_task, services
+from workers.jobs import DOING, bind_task, doing, services
 
 log = logging.getLogger(__name__)
 
-WAITED_FOR = {
-    TaskStatus.QUEUED: "a worker to pick the task up",
-    TaskStatus.VALIDATING: "the worker validating the file",
-    TaskStatus.STAGING: "the worker staging the file",
-    TaskStatus.SUBMITTING: "the worker submitting the ingestion to Druid",
-    TaskStatus.INGESTING: "the worker following Druid's ingestion",
-    TaskStatus.PUBLISHING: "the worker waiting for Druid to make the rows queryable",
-}
-UNFINISHED = tuple(WAITED_FOR)
+UNFINISHED = tuple(DOING[TaskKind.INGEST])
+
+
+def waited_for(task: Task) -> str:
+    """What a stalled task waited for, in words."""
+    if task.status == TaskStatus.QUEUED:
+        return "a worker to pick the task up"
+    return f"the worker {doing(task)}"
 
 
 async def watch_tasks(ctx: dict[str, Any]) -> int:
@@ -63,32 +62,20 @@ async def resume(svc: Services, task: Task) -> None:
         progress=task.progress,
         message=(
             f"Resuming: nothing happened for {waited:.0f} s while waiting for "
-            f"{WAITED_FOR[task.status]} (resumption {resumes} of {svc.settings.max_resumes})"
+            f"{waited_for(task)} (resumption {resumes} of {svc.settings.max_resumes})"
         ),
         update=TaskUpdate(resumes=resumes),
     )
-    await queue.enqueue(
-        svc.redis,
-        queue_name=svc.settings.queue_name,
-        function=queue.step_for(task),
-        task_id=task.id,
-        attempt=task.attempt,
-        resume=resumes,
-    )
+    await queue.enqueue_step(svc, task, resume=resumes)
     log.warning("resumed stalled task %s in %s (%d)", task.id, task.status, resumes)
 
 
 async def _give_up(svc: Services, task: Task) -> None:
     waited = svc.settings.deadline_s(task.status)
-    await svc.tasks.fail(
-        task.id,
-        stage=task.status,
-        code="STALLED",
-        message=(
-            f"The task stopped in {task.status.value}: it waited more than {waited:.0f} s for "
-            f"{WAITED_FOR[task.status]}, {task.resumes} time(s), and no worker moved it on. "
-            "Check that a Sluice worker is running and its log for errors, then retry the task."
-        ),
-        retryable=True,
+    message = (
+        f"The task stopped in {task.status.value}: it waited more than {waited:.0f} s for "
+        f"{waited_for(task)}, {task.resumes} time(s), and no worker moved it on. "
+        "Check that a Sluice worker is running and its log for errors, then retry the task."
     )
+    await svc.tasks.fail_with(task.id, TaskError("STALLED", message, True), stage=task.status)
     log.error("gave up on stalled task %s in %s", task.id, task.status)

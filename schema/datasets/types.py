@@ -62,6 +62,7 @@ class Dataset:
             kinds=[model.TaskKind.INGEST],
             first=max(1, min(first, 100)),
             after=after,
+            current_dataset_only=True,
         )
         return TaskPage(items=[IngestionTask.from_model(t) for t in items], next_cursor=next_cursor)
 

@@ -28,6 +28,11 @@ async def _act(
         workspace_id=info.context.member.workspace_id,
         **choices,
     )
+    return task_action_result(outcome)
+
+
+def task_action_result(outcome: Task | ActionRefused) -> IngestionTask | TaskActionRejected:
+    """A task action's typed result: the task it queued or changed, or why not."""
     if isinstance(outcome, ActionRefused):
         return TaskActionRejected(code=ErrorCode.parse(outcome.code), message=outcome.message)
     return IngestionTask.from_model(outcome)

@@ -189,6 +189,17 @@ class IngestionTask:
     rolled_back_by: strawberry.ID | None = strawberry.field(
         description="The rollback task undoing this upload (running or done), if any."
     )
+    dataset_deleted_by: strawberry.ID | None = strawberry.field(
+        description="The DELETE task that deleted the dataset this task loaded into: the task "
+        "belongs to a deleted dataset (a new dataset may have the same name)."
+    )
+    files_removed_at: datetime | None = strawberry.field(
+        description="When the uploaded file (and its staged copy) was removed from storage."
+    )
+    files_removed_reason: str | None = strawberry.field(
+        description="Why: RETENTION (raw uploads are kept for a set number of days) or "
+        "DATASET_DELETED."
+    )
     error: TaskError | None
     druid_task_id: str | None
     created_at: datetime
@@ -280,6 +291,10 @@ class IngestionTask:
             task,
             stage=task.last_message or task.status.value.title(),
             datasource=visible_name(task.datasource),
+            # A DELETE task has no file: it shows the dataset's name.
+            filename=visible_name(task.filename)
+            if task.kind == model.TaskKind.DELETE
+            else task.filename,
             size_bytes=float(task.size_bytes),
             mode=task.options.mode,
             error=error,
@@ -297,7 +312,9 @@ class TaskPage:
     next_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
 
 
-@strawberry.type(description="A task action (retry, cancel, rollback) that cannot be done now.")
+@strawberry.type(
+    description="A task action (retry, cancel, rollback, delete) that cannot be done now."
+)
 class TaskActionRejected(UserError):
     pass
 

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import polars as pl
 import pytest
+from arq.connections import ArqRedis
 
 from core.druid.client import DruidClient, DruidTaskReport, DruidTaskStatus
 from core.druid.errors import DruidUnavailable
@@ -27,6 +28,8 @@ from core.druid.ready import wait_until_ready
 from core.model import ColumnProfile, ColumnType, Profile, StagedData, TimestampInfo
 from core.settings import Settings
 from core.storage import S3ObjectStore
+from tests.conftest import api_client, grant, run_worker
+from tests.graphql_ops import get_task, upload_file
 
 RUN_ID = uuid.uuid4().hex[:8]
 # Generous bounds so a slow CI machine does not fail a correct cluster; never asserted on.
@@ -245,3 +248,32 @@ def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     lines = [",".join(header)]
     lines += [",".join("" if v is None else str(v) for v in row) for row in rows]
     return "\n".join(lines) + "\n"
+
+
+@dataclass
+class DruidApi:
+    """An editor's API client on the real Druid, and the worker that carries its tasks."""
+
+    client: httpx.AsyncClient
+    settings: Settings
+    redis: ArqRedis
+
+    async def ingest(self, content: str, datasource: str, **options: Any) -> dict[str, Any]:
+        """Upload `content` as f.csv and run the worker; the task must have SUCCEEDED."""
+        task = await upload_file(
+            self.client, filename="f.csv", content=content.encode(), datasource=datasource,
+            options=options or None,
+        )  # fmt: skip
+        assert task["__typename"] == "IngestionTask", task
+        await run_worker(self.settings, self.redis)
+        done = await get_task(self.client, task["id"])
+        assert done["status"] == "SUCCEEDED", done["error"]
+        return done
+
+
+@pytest.fixture
+async def druid_api(
+    druid_settings: Settings, druid: Any, redis: ArqRedis, db: Any, clean: None
+) -> AsyncIterator[DruidApi]:
+    async with api_client(druid_settings, await grant(db)) as client:
+        yield DruidApi(client, druid_settings, redis)

@@ -3,17 +3,13 @@ what it held before that upload, counted row by row."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
-from arq.connections import ArqRedis
 
-from core.settings import Settings
-from tests.conftest import api_client, grant, run_worker
-from tests.graphql_ops import get_task, rollback_upload, upload_file
+from tests.conftest import run_worker
+from tests.druid.conftest import DruidApi
+from tests.graphql_ops import get_task, rollback_upload
 
 pytestmark = pytest.mark.druid
 
@@ -42,23 +38,7 @@ DAY_ROWS = [
 ]
 
 
-@dataclass
-class Undo:
-    client: httpx.AsyncClient
-    settings: Settings
-    redis: ArqRedis
-
-    async def ingest(self, content: str, datasource: str, **options: Any) -> dict[str, Any]:
-        task = await upload_file(
-            self.client, filename="f.csv", content=content.encode(), datasource=datasource,
-            options=options or None,
-        )  # fmt: skip
-        assert task["__typename"] == "IngestionTask", task
-        await run_worker(self.settings, self.redis)
-        done = await get_task(self.client, task["id"])
-        assert done["status"] == "SUCCEEDED", done["error"]
-        return done
-
+class Undo(DruidApi):
     async def rollback(self, task_id: str) -> dict[str, Any]:
         queued = await rollback_upload(self.client, task_id)
         if queued["__typename"] != "IngestionTask":
@@ -69,11 +49,8 @@ class Undo:
 
 
 @pytest.fixture
-async def undo(
-    druid_settings: Settings, druid: Any, redis: ArqRedis, db: Any, clean: None
-) -> AsyncIterator[Undo]:
-    async with api_client(druid_settings, await grant(db)) as client:
-        yield Undo(client, druid_settings, redis)
+def undo(druid_api: DruidApi) -> Undo:
+    return Undo(druid_api.client, druid_api.settings, druid_api.redis)
 
 
 async def _rows(druid_sql: Any, datasource: str) -> list[tuple[str, str, int]]:

@@ -22,6 +22,9 @@ COUNT = (
 )
 
 
+EVENTS = "query($id: ID!) { task(id: $id) { events { message } } }"
+
+
 async def test_two_workspaces_each_have_their_own_sales(
     druid_settings: Settings, druid: Any, redis: Any, db: Any, clean: None, druid_sql: Any
 ) -> None:
@@ -37,8 +40,11 @@ async def test_two_workspaces_each_have_their_own_sales(
             task = await upload_file(editor, filename="s.csv", content=content, datasource=name)
             await run_worker(druid_settings, redis)
             done = await get_task(editor, task["id"])
+            events = await graphql(editor, EVENTS, id=task["id"])
         assert done["status"] == "SUCCEEDED", done["error"]
         assert done["datasource"] == name  # the name people chose, not the Druid one
+        last = events["task"]["events"][-1]["message"]
+        assert f"queryable in '{name}'" in last, last  # never the Druid name `slug__name`
     for slug, rows in ((f"acme-{run}", 1), (f"globex-{run}", 3)):
         counted = await druid_sql.one(f'SELECT COUNT(*) AS n FROM "{slug}__{name}"')
         assert counted["n"] == rows

@@ -37,7 +37,7 @@ from tests.druid.conftest import DruidSqlForTests
 from tests.faults.stack import OwnPostgres, OwnRedis, SluiceProcess
 from tests.graphql_ops import upload_file
 from workers.pipeline import staged_prefix
-from workers.watchdog import WAITED_FOR
+from workers.watchdog import UNFINISHED
 
 RUN_ID = uuid.uuid4().hex[:6]
 WAIT_S = 600.0  # bound on any wait (never asserted on): the shared Druid may be busy
@@ -122,7 +122,7 @@ SUBPROCESS_SETTINGS = (
 
 def process_env(settings: Settings) -> dict[str, str]:
     """The environment that gives a subprocess `settings` (it wins over .env)."""
-    names = [*SUBPROCESS_SETTINGS, *(f"deadline_{s.value.lower()}_s" for s in WAITED_FOR)]
+    names = [*SUBPROCESS_SETTINGS, *(f"deadline_{s.value.lower()}_s" for s in UNFINISHED)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
     env.update({f"SLUICE_{name.upper()}": str(getattr(settings, name)) for name in names})
     # The layer's own PostgreSQL and Redis have no password (the stack's secrets are not

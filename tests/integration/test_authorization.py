@@ -100,6 +100,7 @@ OPERATIONS: dict[str, Op] = {
     "rollbackUpload": Op(
         Editor, f'mutation {{ rollbackUpload(taskId: "$TASK") {{ {TASK_FIELDS} }} }}', True
     ),
+    "deleteDataset": Op(Editor, f'mutation {{ deleteDataset(name: "sales") {{ {TASK_FIELDS} }} }}'),
     "taskUpdates": Op(
         Viewer, 'subscription { taskUpdates(id: "$TASK") { id status } }', scoped=True
     ),

@@ -17,13 +17,14 @@ from arq import Retry
 from arq.connections import ArqRedis
 from asyncpg.exceptions import AdminShutdownError, ConnectionDoesNotExistError, InterfaceError
 
-from core.model import Task, TaskStatus
+from core.auth.model import LEGACY_WORKSPACE
+from core.model import IngestOptions, Task, TaskKind, TaskStatus
 from core.services import Services, open_services
 from core.settings import Settings
 from core.storage import S3ObjectStore
 from tests.conftest import run_worker
 from tests.graphql_ops import get_task, upload_file
-from workers.jobs import Job, task_job
+from workers.jobs import Job, fail_unexpected, task_job
 from workers.watchdog import watch_tasks
 
 CSV = b"ts,city,qty\n2024-01-01T00:00:00Z,Paris,1\n2024-01-02T00:00:00Z,Lyon,2\n"
@@ -77,6 +78,39 @@ async def test_an_unexpected_exception_fails_the_task_with_an_incident_id(
     assert "NoSuchKey" not in error["message"] and "Traceback" not in error["message"]
     logged = [r for r in caplog.records if incident.group(1) in r.getMessage()]
     assert logged and logged[0].exc_info is not None  # the traceback is in the worker log
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "doing"),
+    [
+        (TaskKind.ROLLBACK, TaskStatus.SUBMITTING, "counting the rows Druid serves before the"),
+        (TaskKind.DELETE, TaskStatus.PUBLISHING, "waiting for Druid to delete the dataset's"),
+    ],
+)
+async def test_an_unexpected_error_names_the_step_of_its_kind_of_task(
+    services: Services, kind: TaskKind, status: TaskStatus, doing: str
+) -> None:
+    upload = await services.tasks.create(
+        upload_id="u", task_id="up", filename="a.csv", content_type="text/csv", size_bytes=3,
+        sha256="0" * 64, raw_key="uploads/u/a.csv", datasource="ds", options=IngestOptions(),
+        workspace_id=LEGACY_WORKSPACE.id,
+    )  # fmt: skip
+    if kind == TaskKind.ROLLBACK:
+        task = await services.tasks.create_follow_up(
+            task_id="t", kind=kind, target=upload, message="queued"
+        )
+    else:
+        task = await services.tasks.create_delete(
+            task_id="t", datasource="ds", workspace_id=LEGACY_WORKSPACE.id, message="queued"
+        )
+    await services.tasks.transition(task.id, status)
+
+    await fail_unexpected(services, task.id, RuntimeError("boom"))
+
+    failed = await services.tasks.require(task.id)
+    assert failed.error is not None and failed.error.code == "INTERNAL_ERROR"
+    assert doing in failed.error.message and "ingestion" not in failed.error.message
+    assert "boom" not in failed.error.message
 
 
 async def test_a_job_leaves_a_task_alone_while_another_holds_a_live_lease(

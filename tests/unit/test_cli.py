@@ -9,6 +9,7 @@ import pytest
 
 from cli import config
 from cli.commands import _interval, _metric
+from cli.render import _row_counts
 from cli.transfer import SessionMemory
 
 
@@ -58,3 +59,10 @@ def test_metric_and_interval_arguments() -> None:
     assert _interval(None) is None
     assert _interval("last 7 days") == {"relative": "last 7 days"}
     assert _interval("2024-01-01/2024-02-01") == {"start": "2024-01-01", "end": "2024-02-01"}
+
+
+def test_row_counts_show_only_what_is_known() -> None:
+    counts = {"rowsTotal": 3, "rowsIngested": None, "rowsQuarantined": 0, "rowsThrownAway": None}
+    assert _row_counts(counts) == "3 in the file, 0 quarantined"
+    unknown = dict.fromkeys(counts)
+    assert _row_counts(unknown) == "not counted yet"

@@ -79,6 +79,10 @@ const HEADLINES: Partial<Record<ErrorCode, string>> = {
   NOT_ROLLBACKABLE: "Cannot roll back",
   ALREADY_ROLLED_BACK: "Already rolled back",
   ALREADY_FINISHED: "Already finished",
+  NOT_CANCELLABLE: "Cannot be stopped now",
+  DATASET_BUSY: "An upload into the dataset is running",
+  DATASET_BEING_DELETED: "The dataset is being deleted",
+  FILE_REMOVED: "The file is no longer kept",
   INVALID_CURSOR: "The list changed",
   QUARANTINE_MISSING: "Quarantined rows unavailable",
 };

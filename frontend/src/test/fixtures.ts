@@ -28,6 +28,7 @@ export function taskDetail(overrides: Partial<TaskDetailFragment> = {}): TaskDet
     rolledBackBy: null,
     fixesTask: null,
     fixedBy: [],
+    datasetDeletedBy: null,
     druidTaskId: null,
     events: [
       {

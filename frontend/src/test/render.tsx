@@ -13,6 +13,15 @@ import { UploadsProvider } from "../features/upload/UploadsProvider";
 import type { MeFieldsFragment } from "../gql/types";
 import { theme } from "../theme";
 
+/** An Apollo client (the app's cache and type policies) answered by `mocks` only, for
+ * rendering one component on its own. */
+export function mockClient(mocks: ReadonlyArray<MockLink.MockedResponse>) {
+  return new ApolloClient({
+    link: new MockLink(mocks, { defaultOptions: { delay: 0 } }),
+    cache: makeCache(),
+  });
+}
+
 /** Who the rendered app is signed in as (the sign-in gate has its own test). */
 export const EDITOR: MeFieldsFragment = {
   __typename: "Me",

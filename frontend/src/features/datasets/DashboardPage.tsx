@@ -13,6 +13,7 @@ import type {
   MetricInput,
 } from "../../gql/types";
 import { useDatasource } from "../../operations/datasource";
+import { DeleteDatasetDialog } from "./DeleteDatasetDialog";
 import { FilterBar } from "./FilterBar";
 import { UploadHistory } from "./UploadHistory";
 import { TimeSeriesPanel } from "./TimeSeriesPanel";
@@ -113,6 +114,7 @@ function Dashboard({ dataset }: { dataset: DatasetSummaryFragment }) {
           </Typography>
         )}
       </Box>
+      <DeleteDatasetDialog name={dataset.name} rowCount={dataset.rowCount} />
 
       <Card>
         <CardContent>

@@ -25,6 +25,7 @@ export const TASK_SUMMARY = gql`
     targetTaskId
     rowsRemoved
     rolledBackBy
+    datasetDeletedBy
     error {
       code
       message
