@@ -95,6 +95,21 @@ def upload(
     resumable_above: Annotated[
         int, typer.Option(help="Files of this many bytes and more go as resumable sessions.")
     ] = RESUMABLE_ABOVE,
+    fixes: Annotated[
+        str | None,
+        typer.Option(
+            "--fixes",
+            metavar="TASK_ID",
+            help="The file fixes this task's quarantined rows (same datasource): links them.",
+        ),
+    ] = None,
+    allow_type_change: Annotated[
+        bool,
+        typer.Option(
+            "--allow-type-change",
+            help="Ingest even when a column's type change would lose values (SCHEMA_CONFLICT).",
+        ),
+    ] = False,
 ) -> None:
     """Upload FILE(s) into a datasource.
 
@@ -103,6 +118,8 @@ def upload(
     options: dict[str, Any] = {
         "mode": "REPLACE" if replace else "APPEND",
         "timestampColumn": timestamp_column,
+        "fixesTask": fixes,
+        "allowTypeChange": allow_type_change,
     }
     if column_types:
         options["columnTypes"] = [_column_type(text) for text in column_types]

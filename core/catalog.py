@@ -248,6 +248,24 @@ async def load_datasets(
     ]
 
 
+async def current_columns(
+    db: Executor, broker: DruidBroker, name: str
+) -> tuple[Column, ...] | None:
+    """The columns Druid serves for `name` now, with the metadata store's logical types; the
+    metadata store alone when Druid cannot be asked. None: no such dataset yet.
+
+    Druid's view is exact for the latest data (a rollback or a retyped upload changes it
+    before the metadata store is refreshed); it costs one SQL query."""
+    meta = await get_dataset(db, name)
+    try:
+        druid = (await druid_datasets(broker, [name])).get(name)
+    except DruidError as exc:
+        log.warning("Druid catalog lookup failed, using the metadata store only: %s", exc)
+        druid = None
+    dataset = reconcile(meta, druid)
+    return None if dataset is None else dataset.columns
+
+
 async def list_all_datasets(db: Executor, broker: DruidBroker) -> list[Dataset]:
     """Every dataset Sluice tracks, plus datasources that exist only in Druid; none that is
     being deleted (Druid may serve it for a few seconds more)."""

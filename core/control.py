@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core import queue
 from core.model import Task, TaskKind, TaskStatus
@@ -18,8 +18,11 @@ class ActionRefused:
     message: str
 
 
-async def retry_task(svc: Services, task_id: str, *, workspace_id: str) -> Task | ActionRefused:
-    """Re-queue a FAILED or CANCELLED task as a new attempt (new Druid task id, same file)."""
+async def retry_task(
+    svc: Services, task_id: str, *, workspace_id: str, allow_type_change: bool | None = None
+) -> Task | ActionRefused:
+    """Re-queue a FAILED or CANCELLED task as a new attempt (new Druid task id, same file).
+    `allow_type_change` changes that option first (a SCHEMA_CONFLICT the person accepts)."""
     task = await svc.tasks.get(task_id, workspace_id=workspace_id)
     if task is None:
         return ActionRefused("NOT_FOUND", f"There is no task {task_id}. Check the id.")
@@ -33,6 +36,9 @@ async def retry_task(svc: Services, task_id: str, *, workspace_id: str) -> Task 
     if refusal is not None:
         return refusal
     attempt = task.attempt + 1
+    options = task.options
+    if allow_type_change is not None:
+        options = replace(options, allow_type_change=allow_type_change)
     task = await svc.tasks.transition(
         task_id,
         TaskStatus.QUEUED,
@@ -45,6 +51,7 @@ async def retry_task(svc: Services, task_id: str, *, workspace_id: str) -> Task 
             rows_thrown_away=None,
             rows_processed_with_error=None,
             rows_unparseable=None,
+            options=options,
         ),
     )
     await queue.enqueue_step(svc, task)

@@ -63,6 +63,7 @@ class ErrorCode(enum.StrEnum):
     DECOMPRESSION_LIMIT = "DECOMPRESSION_LIMIT"
     ARCHIVE_HAS_SEVERAL_TABLES = "ARCHIVE_HAS_SEVERAL_TABLES"
     INVALID_JSON = "INVALID_JSON"
+    SCHEMA_CONFLICT = "SCHEMA_CONFLICT"  # a column's type change would lose values in Druid
 
     # A task that failed after it was queued (workers, core.druid.failures).
     DRUID_UNAVAILABLE = "DRUID_UNAVAILABLE"

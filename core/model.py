@@ -130,6 +130,34 @@ class TimestampInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class TypeConflict:
+    """A column whose type in the upload differs from the dataset's."""
+
+    column: str
+    dataset_type: ColumnType
+    upload_type: ColumnType
+    # Druid stores the two differently (text, whole or decimal numbers) and reads a column
+    # with one type: the values of the other side would read as null or be cut.
+    would_lose_values: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaChanges:
+    """How an upload's columns differ from those of the dataset it goes into."""
+
+    added: tuple[str, ...] = ()  # in the upload, not yet in the dataset
+    missing: tuple[str, ...] = ()  # in the dataset, not in the upload (null in its rows)
+    type_conflicts: tuple[TypeConflict, ...] = ()
+
+    @property
+    def losing(self) -> tuple[TypeConflict, ...]:
+        return tuple(c for c in self.type_conflicts if c.would_lose_values)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.missing or self.type_conflicts)
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """What validation learned about a file: the validation report."""
 
@@ -143,6 +171,8 @@ class Profile:
     columns: tuple[ColumnProfile, ...]
     timestamp: TimestampInfo
     warnings: tuple[str, ...] = ()
+    # None: the dataset is new (or was not known when validating); else how the columns moved.
+    schema_changes: SchemaChanges | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +208,8 @@ class IngestOptions:
     sheet: str | None = None  # XLSX sheet name
     delimiter: str | None = None  # override detection
     allow_duplicate: bool = False  # ingest even if the same content already went there
+    allow_type_change: bool = False  # ingest even when a column's type change loses values
+    fixes_task: str | None = None  # the task whose quarantined rows this upload fixes
     column_types: tuple[ColumnTypeRequest, ...] = ()  # override inference, per column
 
     def requested_type(self, column: str) -> ColumnType | None:
@@ -225,6 +257,7 @@ class Task:
     target_task_id: str | None = None  # ROLLBACK: the ingestion it undoes
     rows_removed: int | None = None  # ROLLBACK: the upload's rows Druid no longer serves
     rolled_back_by: str | None = None  # INGEST: the rollback (not failed) that undoes it
+    fixed_by: tuple[str, ...] = ()  # INGEST: uploads whose `fixes_task` is this task, oldest first
     dataset_deleted_by: str | None = None  # the DELETE task that deleted its dataset
     files_removed_at: datetime | None = None  # raw upload and staged copy removed from S3
     files_removed_reason: str | None = None  # why: core.retention.RETENTION or DATASET_DELETED

@@ -33,6 +33,7 @@ from core.uploads import (
     content_rejection,
     duplicate_rejection,
     empty_file,
+    fixes_rejection,
     name_rejection,
     new_id,
     options_rejection,
@@ -104,6 +105,10 @@ async def start(
         rejection = too_large(filename, settings)
     if rejection is None and size_bytes <= 0:
         rejection = empty_file(filename)
+    if rejection is None:
+        rejection = await fixes_rejection(
+            svc, options=options, datasource=datasource, workspace=workspace, filename=filename
+        )
     if rejection is not None:
         metrics.upload_received(rejection.code, 0)  # refused before any byte was sent
         return rejection

@@ -100,6 +100,7 @@ class TaskUpdate:
     attempt: int | _Unset = UNSET
     resumes: int | _Unset = UNSET
     rows_removed: int | _Unset | None = UNSET
+    options: IngestOptions | _Unset = UNSET
 
 
 # --- (de)serialisation: the model classes describe their own JSON -----------------------
@@ -149,7 +150,9 @@ SELECT t.*, COALESCE(u.filename, t.datasource) AS filename,
         ORDER BY e.id DESC LIMIT 1) AS last_message,
        (SELECT r.id FROM tasks r WHERE r.target_task_id = t.id
           AND r.status NOT IN ('FAILED', 'CANCELLED')
-        ORDER BY r.created_at DESC LIMIT 1) AS rolled_back_by
+        ORDER BY r.created_at DESC LIMIT 1) AS rolled_back_by,
+       ARRAY(SELECT f.id FROM tasks f WHERE f.options->>'fixes_task' = t.id AND f.kind = 'INGEST'
+             ORDER BY f.created_at, f.id) AS fixed_by
 FROM tasks t LEFT JOIN uploads u ON u.id = t.upload_id
 """
 
@@ -174,7 +177,8 @@ UPDATE tasks SET
     resumes = CASE WHEN $27 THEN $28 ELSE resumes END,
     rows_processed_with_error = CASE WHEN $29 THEN $30 ELSE rows_processed_with_error END,
     rows_unparseable = CASE WHEN $31 THEN $32 ELSE rows_unparseable END,
-    rows_removed = CASE WHEN $33 THEN $34 ELSE rows_removed END
+    rows_removed = CASE WHEN $33 THEN $34 ELSE rows_removed END,
+    options = CASE WHEN $35 THEN $36 ELSE options END
 WHERE id = $1
 """
 
@@ -208,6 +212,7 @@ def _update_args(update: TaskUpdate) -> list[Any]:
         *_set(update.rows_processed_with_error),
         *_set(update.rows_unparseable),
         *_set(update.rows_removed),
+        *_set(update.options, _OPTIONS),
     ]
 
 

@@ -15,7 +15,7 @@ from core.auth.naming import druid_name, name_problem
 from core.catalog import deletion_of
 from core.duplicates import DUPLICATE_FILE, duplicate_message, find_earlier, needs_check
 from core.formats import known_binary
-from core.model import REQUESTABLE_TYPES, IngestOptions, Task
+from core.model import REQUESTABLE_TYPES, IngestOptions, Task, TaskKind
 from core.names import datasource_name_problem, safe_filename
 from core.settings import Settings
 from core.storage import StoredObject
@@ -199,6 +199,37 @@ async def duplicate_rejection(
     )
 
 
+async def fixes_rejection(
+    svc: Services,
+    *,
+    options: IngestOptions,
+    datasource: str,
+    workspace: Workspace,
+    filename: str | None,
+) -> UploadRejection | None:
+    """INVALID_OPTIONS when `options.fixes_task` names no upload of this workspace into the
+    same datasource that set rows aside: the link would be meaningless."""
+    if options.fixes_task is None:
+        return None
+    fixed = await svc.tasks.get(options.fixes_task, workspace_id=workspace.id)
+    problem = None
+    if fixed is None or fixed.kind != TaskKind.INGEST:
+        problem = f"there is no upload task {options.fixes_task}"
+    elif fixed.datasource != druid_name(workspace.druid_prefix, datasource):
+        problem = f"task {fixed.id} went into another dataset"
+    elif not fixed.quarantine_key:
+        problem = f"task {fixed.id} set no rows aside"
+    if problem is None:
+        return None
+    return UploadRejection(
+        "INVALID_OPTIONS",
+        f"This file cannot be marked as fixing task {options.fixes_task}: {problem}. Upload it "
+        "without `fixesTask`, or name the task whose quarantined rows it fixes (the dataset "
+        "page lists them).",
+        filename,
+    )
+
+
 async def accept_upload(
     svc: Services,
     *,
@@ -209,9 +240,14 @@ async def accept_upload(
 ) -> Task | UploadRejection:
     """Turn a received file into a QUEUED task and its job, or a rejection (raw object removed).
     `datasource` is the name the workspace's members use; Druid gets the prefixed name."""
+    filename = received.filename
     rejection = workspace_name_rejection(workspace, datasource, received.filename) or (
         quick_rejection(received, datasource=datasource, options=options, settings=svc.settings)
     )
+    if rejection is None:
+        rejection = await fixes_rejection(
+            svc, options=options, datasource=datasource, workspace=workspace, filename=filename
+        )
     if rejection is None:
         assert received.stored is not None  # (no stored object is a quick rejection)
         rejection = await duplicate_rejection(

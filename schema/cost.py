@@ -89,9 +89,13 @@ LIST_SIZES: Mapping[str, ListSize] = {
     "Dataset.columns": ListSize(100),
     "IngestionTask.quarantinePreview": ListSize(200, "limit"),
     "IngestionTask.events": ListSize(30),
+    "IngestionTask.fixedBy": ListSize(5),  # fixes of one task's quarantined rows: a few
     "QuarantinedRow.values": ListSize(100),
     "Profile.columns": ListSize(100),
     "Profile.warnings": ListSize(10),
+    "SchemaChanges.added": ListSize(100),  # at most a file's columns
+    "SchemaChanges.missing": ListSize(100),
+    "SchemaChanges.typeConflicts": ListSize(100),
     "ColumnProfile.histogram": ListSize(20),
     "ColumnProfile.nullTokens": ListSize(10),
     "Me.workspaces": ListSize(20),

@@ -10,19 +10,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from core import logs, queue, storage
+from core.auth.naming import visible_name
+from core.catalog import current_columns
 from core.druid.client import TaskRejected
 from core.druid.errors import DruidUnavailable
 from core.druid.rejections import explain_rejection
 from core.druid.replace import exact_replace
 from core.druid.spec import build_ingestion_spec, column_name_problem
-from core.errors import clean_foreign_text
+from core.errors import ErrorCode, clean_foreign_text
 from core.model import Profile, StagedData, Task, TaskError, TaskStatus, WriteMode
 from core.names import safe_filename
 from core.profiling import InputRejected, Limits, ValidationResult, validate_file
+from core.profiling.schema_diff import change_notes, conflict_message, schema_changes
 from core.services import Services
 from core.tasks import TaskUpdate
 from workers.jobs import Job, task_job
@@ -105,7 +109,9 @@ async def _validate_and_stage(svc: Services, task: Task) -> Task | None:
             rejected = TaskError(exc.code, exc.message, retryable=False)
             await svc.tasks.fail_with(task.id, rejected, stage=TaskStatus.VALIDATING)
             return None
-        profile = result.profile
+        profile = await _with_schema_changes(svc, task, result.profile)
+        if profile is None:
+            return None
         problem = column_name_problem(profile)
         if problem is not None:  # Druid would refuse the spec: say so before staging
             invalid = TaskError("UNSUPPORTED_COLUMN_NAME", problem, retryable=False)
@@ -133,6 +139,26 @@ async def _validate_and_stage(svc: Services, task: Task) -> Task | None:
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+async def _with_schema_changes(svc: Services, task: Task, profile: Profile) -> Profile | None:
+    """The profile with how its columns differ from the dataset's (a note for each), or None
+    when the task failed SCHEMA_CONFLICT: a type change that would lose values, unless the
+    person chose to go on (`allow_type_change`)."""
+    columns = await current_columns(svc.db, svc.broker, task.datasource)
+    if columns is None:
+        return profile  # a new dataset: nothing to compare with
+    changes = schema_changes(columns, profile)
+    profile = replace(
+        profile, schema_changes=changes, warnings=(*profile.warnings, *change_notes(changes))
+    )
+    if changes.losing and not task.options.allow_type_change:
+        message = conflict_message(changes.losing, datasource=visible_name(task.datasource))
+        conflict = TaskError(ErrorCode.SCHEMA_CONFLICT, message, retryable=False)
+        update = TaskUpdate(profile=profile, rows_total=profile.rows_total)
+        await svc.tasks.fail_with(task.id, conflict, stage=TaskStatus.VALIDATING, update=update)
+        return None
+    return profile
 
 
 def _staging_message(profile: Profile, *, reads_upload: bool) -> str:

@@ -41,6 +41,11 @@ _DIMENSION_TYPES = {
 }
 
 
+def dimension_type(column_type: ColumnType) -> str:
+    """How Druid stores a column of this logical type: "string", "long" or "double"."""
+    return _DIMENSION_TYPES[column_type]
+
+
 TIME_COLUMN = "__time"  # Druid's own time column
 CSV_DELIMITER = ","  # the staged (or read-as-uploaded) files Druid reads
 
@@ -163,7 +168,7 @@ def dimensions(profile: Profile, staged: StagedData) -> list[dict[str, str]]:
     types = {column.name: column.type for column in profile.columns}
     return [
         *(
-            {"type": _DIMENSION_TYPES[types.get(name, ColumnType.STRING)], "name": name}
+            {"type": dimension_type(types.get(name, ColumnType.STRING)), "name": name}
             for name in staged.columns
             if name not in (profile.timestamp.column, UPLOAD_DIMENSION)
         ),

@@ -20,10 +20,11 @@ import polars as pl
 from core.profiling import stage
 from core.profiling.plan import Plan
 from core.profiling.profile import Profiler, count_exprs, merge_counts
-from core.profiling.quarantine import BAD, ROW, annotate, quarantine_exprs
+from core.profiling.quarantine import BAD, ROW, annotate, drop_unused_extras, quarantine_exprs
 from core.profiling.readers import Source
 from core.profiling.stats import RowCounts, Stats
 from core.profiling.writers import CsvWriter
+from core.quarantine import EXTRA_COLUMN_PREFIX
 
 CHUNK_ROWS = 100_000  # rows per chunk of a wide file (and of other passes)
 # A narrow file gets longer chunks, up to this many values: each chunk has fixed costs (a
@@ -55,6 +56,7 @@ class MainPass:
         self._count_exprs = count_exprs(source, plan)
         self._staged_exprs = stage.staged_exprs(plan)
         self._quarantine_exprs = quarantine_exprs(source, plan)
+        self._extras_used: set[str] = set()  # extra-field columns some bad row filled
         self._profiler = Profiler(
             plan.columns, time_column=plan.time.column, stride=plan.stride, row_column=ROW
         )
@@ -74,7 +76,13 @@ class MainPass:
             self._profiler.add(good)
         bad = chunk.filter(pl.col(BAD))
         if not bad.is_empty():
-            self._quarantine.write(bad.select(self._quarantine_exprs))
+            rows = bad.select(self._quarantine_exprs)
+            self._extras_used.update(
+                n
+                for n in rows.columns
+                if n.startswith(EXTRA_COLUMN_PREFIX) and rows.get_column(n).null_count() < len(rows)
+            )
+            self._quarantine.write(rows)
 
     def _wait_for_write(self) -> None:
         if self._writing is not None:
@@ -93,6 +101,8 @@ class MainPass:
         stats, buckets = self._profiler.result()
         counts = RowCounts.of(self._counts)
         quarantine = self._quarantine.paths[0] if self._quarantine.paths else None
+        if quarantine is not None:
+            drop_unused_extras(quarantine, used=self._extras_used)
         return Outcome(counts, stats, buckets, tuple(self._staged.paths), quarantine)
 
 

@@ -26,6 +26,7 @@ import polars as pl
 from core.errors import clean_foreign_text
 from core.model import ColumnType, IngestOptions, Profile
 from core.profiling.archives import unpack
+from core.profiling.bookkeeping import WITHOUT_BOOKKEEPING, drop_bookkeeping
 from core.profiling.detect import Detected, detect
 from core.profiling.direct import direct_read
 from core.profiling.errors import InputRejected, RejectCode
@@ -128,13 +129,16 @@ def _validate_upload(
     finally:
         (out_dir / TRANSCODED).unlink(missing_ok=True)
         (out_dir / REPAIRED).unlink(missing_ok=True)
+        (out_dir / WITHOUT_BOOKKEEPING).unlink(missing_ok=True)
 
 
 def _checked(
     source: Source, *, options: IngestOptions, out_dir: Path, progress: Progress
 ) -> ValidationResult:
     """`_validate`, and for a CSV with broken quoting, `_validate` of a copy without the
-    rows that have it, which are quarantined instead (repair.py)."""
+    rows that have it, which are quarantined instead (repair.py). Sluice's own `_sluice_*`
+    columns (a fixed quarantine file) are left out first (bookkeeping.py)."""
+    source = drop_bookkeeping(source, out_dir=out_dir)
     try:
         return _validate(source, options=options, out_dir=out_dir, progress=progress)
     except pl.exceptions.ComputeError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from pathlib import Path
 
 import polars as pl
 
@@ -18,6 +19,7 @@ from core.profiling.readers import Source
 from core.profiling.timestamps import is_leap_second
 from core.profiling.types import text_expr
 from core.profiling.values import NULL_TOKENS
+from core.quarantine import EXTRA_COLUMN_PREFIX, REASON_COLUMN, ROW_COLUMN
 
 ROW = "__sluice_row"
 MILLIS = "__sluice_millis"
@@ -74,19 +76,31 @@ def _field_count(width: int, extras: list[str]) -> pl.Expr:
 
 
 def quarantine_exprs(source: Source, plan: Plan) -> list[pl.Expr]:
-    """What to select from bad rows: source_row, reason, the row's values, any extra fields."""
-    taken = set(source.columns)
-    row_name, reason_name = free_name("source_row", taken), free_name("reason", taken)
+    """What to select from bad rows: the row's values under the upload's columns, then
+    `_sluice_row`, `_sluice_reason` and the extra fields (core/quarantine.py: the layout a
+    person can fix and upload again)."""
     extras = [
-        pl.col(e).alias(free_name(f"extra_field_{i}", taken))
+        pl.col(e).alias(f"{EXTRA_COLUMN_PREFIX}{i}")
         for i, e in enumerate(source.extra_columns, start=1)
     ]
     return [
-        pl.col(ROW).alias(row_name),
-        _reason(source, plan).alias(reason_name),
         *(text_expr(name, source.schema[name]) for name in source.columns),
+        pl.col(ROW).alias(ROW_COLUMN),
+        _reason(source, plan).alias(REASON_COLUMN),
         *extras,
     ]
+
+
+def drop_unused_extras(path: Path, *, used: set[str]) -> None:
+    """Rewrite the quarantine file at `path` without the extra-field columns no row filled
+    (one streaming pass, only when there are such columns)."""
+    names = pl.scan_csv(path, infer_schema=False).collect_schema().names()
+    unused = [n for n in names if n.startswith(EXTRA_COLUMN_PREFIX) and n not in used]
+    if not unused:
+        return
+    kept = path.with_suffix(".kept.csv")
+    pl.scan_csv(path, infer_schema=False).drop(unused).sink_csv(kept)
+    kept.replace(path)
 
 
 def _reason(source: Source, plan: Plan) -> pl.Expr:
@@ -162,14 +176,6 @@ def _reason(source: Source, plan: Plan) -> pl.Expr:
     for condition, message in reversed(cases):  # the first matching case gives the reason
         reason = pl.when(condition).then(message).otherwise(reason)
     return reason
-
-
-def free_name(base: str, taken: set[str]) -> str:
-    name = base
-    while name in taken:
-        name = f"_{name}"
-    taken.add(name)
-    return name
 
 
 def find_short_rows(source: Source) -> dict[int, int]:

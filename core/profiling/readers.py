@@ -36,6 +36,7 @@ class Source:
     frame: pl.DataFrame | None = field(default=None, repr=False)  # XLSX: the sheet in memory
     unnamed: tuple[str, ...] = ()  # names given to blank header cells (header.py)
     rewritten: bool = False  # CSV: `path` is a copy Sluice made (transcoded or repaired)
+    dropped: tuple[str, ...] = ()  # Sluice's own `_sluice_*` columns left out (bookkeeping.py)
     _renames: tuple[tuple[str, str], ...] = ()  # Parquet: stored name -> clean name
 
     @property
@@ -59,7 +60,8 @@ class Source:
             return self.read_csv(self.path, n_rows=n_rows, strict=strict)
         if self.format == "parquet":
             frame = pl.scan_parquet(self.path, n_rows=n_rows)
-            return frame.rename(dict(self._renames)) if self._renames else frame
+            frame = frame.rename(dict(self._renames)) if self._renames else frame
+            return frame.drop(self.dropped) if self.dropped else frame
         assert self.frame is not None
         frame = self.frame.lazy()
         return frame.head(n_rows) if n_rows is not None else frame

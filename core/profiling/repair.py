@@ -23,8 +23,8 @@ from pathlib import Path
 import polars as pl
 
 from core.errors import clean_foreign_text
-from core.profiling.quarantine import free_name
 from core.profiling.result import ValidationResult
+from core.quarantine import REASON_COLUMN, ROW_COLUMN
 
 REPAIRED = "source.repaired.csv"
 MAX_SPAN_LINES = 100
@@ -126,22 +126,21 @@ def with_malformed(
         names = kept.columns
         frames.append(
             kept.with_columns(
-                repaired.original_row(pl.col(names[0]).cast(pl.Int64))
+                repaired.original_row(pl.col(ROW_COLUMN).cast(pl.Int64))
                 .cast(pl.String)
-                .alias(names[0])
+                .alias(ROW_COLUMN)
             )
         )
     else:
-        taken = set(result.staged_columns)
-        names = [free_name("source_row", taken), free_name("reason", taken), *result.staged_columns]
+        names = [*result.staged_columns, ROW_COLUMN, REASON_COLUMN]
+    malformed = {
+        ROW_COLUMN: [str(n) for n, _, _ in repaired.malformed],
+        REASON_COLUMN: [f"{reason}: {text}" for _, reason, text in repaired.malformed],
+    }
     frames.append(
-        pl.DataFrame(
-            {
-                names[0]: [str(n) for n, _, _ in repaired.malformed],
-                names[1]: [f"{reason}: {text}" for _, reason, text in repaired.malformed],
-            },
-            schema={names[0]: pl.String, names[1]: pl.String},
-        ).with_columns(pl.lit(None, pl.String).alias(n) for n in names[2:])
+        pl.DataFrame(malformed, schema=dict.fromkeys(malformed, pl.String)).select(
+            pl.col(n) if n in malformed else pl.lit(None, pl.String).alias(n) for n in names
+        )
     )
     path = out_dir / "quarantine.repaired.csv"
     pl.concat(frames, how="vertical").write_csv(path)

@@ -14,6 +14,7 @@ from core.profiling.readers import Source
 from core.profiling.stats import RowCounts, Stats
 from core.profiling.timestamps import iso_from_millis
 from core.profiling.types import ColumnPlan
+from core.quarantine import REASON_COLUMN, ROW_COLUMN
 
 _ENCODING_NAMES = {"cp1252": "Windows-1252", "latin-1": "Latin-1 (ISO-8859-1)"}
 
@@ -77,6 +78,11 @@ def summarize(
                 f"Column {position} has no name in the header row, so it was named '{name}'. "
                 "Give it a name in the first row to choose another."
             )
+    if source.dropped:
+        notes.append(
+            f"Column(s) {', '.join(source.dropped)} were left out: columns named _sluice_… are "
+            "Sluice's notes in a quarantine file (which row, and why), never dataset columns."
+        )
     if source.encoding in _ENCODING_NAMES:
         notes.append(
             f"The file is not UTF-8; it was read as {_ENCODING_NAMES[source.encoding]}. Check "
@@ -145,10 +151,11 @@ def rejection_for_no_rows(
     column = plan.time.column
     shaped = counts.rows - counts.empty - counts.too_many - counts.too_few - counts.line_breaks
     if column is not None and plan.time.overridden and shaped > 0 and counts.time_unread == shaped:
-        position = 2 + source.columns.index(column)
-        examples = [row[position] for row in first if row[position] is not None]
+        examples = [row[column] for row in first if row[column] is not None]
         return unparseable_time(column, examples)
-    example = f" For example, row {first[0][0]}: {first[0][1]}." if first else ""
+    example = ""
+    if first:
+        example = f" For example, row {first[0][ROW_COLUMN]}: {first[0][REASON_COLUMN]}."
     return InputRejected(
         RejectCode.NO_VALID_ROWS,
         f"None of the {counts.rows:,} rows can be loaded ({reasons(counts)}).{example} "
@@ -156,7 +163,7 @@ def rejection_for_no_rows(
     )
 
 
-def _first_quarantined(quarantine: Path | None) -> list[tuple[Any, ...]]:
+def _first_quarantined(quarantine: Path | None) -> list[dict[str, Any]]:
     if quarantine is None or not quarantine.exists():
         return []
-    return pl.read_csv(quarantine, infer_schema=False, n_rows=3).rows()
+    return pl.read_csv(quarantine, infer_schema=False, n_rows=3).rows(named=True)

@@ -31,8 +31,9 @@ class ValidationResult:
     `staged_columns` order; the time column (if any) holds epoch milliseconds.
     With `reads_upload`, there are none: Druid reads the uploaded file itself (its columns in
     `staged_columns` order, `header_rows` lines to skip, time as `profile.timestamp` says).
-    The quarantine file (None when every row is valid) is CSV with `source_row` (1-based data
-    row number), `reason`, then the row's values.
+    The quarantine file (None when every row is valid) is CSV with the row's values under the
+    upload's columns, then `_sluice_row` (1-based data row number) and `_sluice_reason`
+    (core/quarantine.py has the layout).
     """
 
     profile: Profile

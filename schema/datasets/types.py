@@ -11,7 +11,7 @@ from core.auth.naming import visible_name
 from schema.context import Info
 from schema.datasets.loaders import recent_tasks_loader
 from schema.enums import ColumnType
-from schema.tasks.queries import task_loader
+from schema.tasks.loaders import task_loader
 from schema.tasks.types import IngestionTask, TaskPage
 
 

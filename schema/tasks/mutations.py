@@ -17,10 +17,16 @@ from schema.tasks.types import IngestionTask, TaskActionRejected, TaskActionResu
 Action = Callable[..., Awaitable[Task | ActionRefused]]
 
 
-async def _act(info: Info, action: Action, task_id: strawberry.ID) -> TaskActionResult:
-    """Do `action` on one of the caller's workspace's tasks; a refusal is data."""
+async def _act(
+    info: Info, action: Action, task_id: strawberry.ID, **choices: object
+) -> TaskActionResult:
+    """Do `action` on one of the caller's workspace's tasks (with the person's `choices`); a
+    refusal is data."""
     outcome = await action(
-        info.context.services, str(task_id), workspace_id=info.context.member.workspace_id
+        info.context.services,
+        str(task_id),
+        workspace_id=info.context.member.workspace_id,
+        **choices,
     )
     return task_action_result(outcome)
 
@@ -32,14 +38,26 @@ def task_action_result(outcome: Task | ActionRefused) -> IngestionTask | TaskAct
     return IngestionTask.from_model(outcome)
 
 
+@strawberry.input(description="What to change before running a task again.")
+class RetryOptions:
+    allow_type_change: bool | None = strawberry.field(
+        default=None,
+        description="Ingest even when a column's type change would lose values in Druid (a "
+        "SCHEMA_CONFLICT the person accepts): the column takes the file's type.",
+    )
+
+
 @strawberry.type
 class TasksMutation:
     @strawberry.mutation(
         permission_classes=[Editor],
         description="Run a failed or cancelled task again, as a new attempt.",
     )
-    async def retry_task(self, info: Info, id: strawberry.ID) -> TaskActionResult:
-        return await _act(info, retry_task, id)
+    async def retry_task(
+        self, info: Info, id: strawberry.ID, options: RetryOptions | None = None
+    ) -> TaskActionResult:
+        allow_type_change = options.allow_type_change if options else None
+        return await _act(info, retry_task, id, allow_type_change=allow_type_change)
 
     @strawberry.mutation(
         permission_classes=[Editor], description="Stop a task that has not finished."

@@ -5,30 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from strawberry.dataloader import DataLoader
 
 from core import model
 from core.auth.naming import druid_name
 from core.errors import VisibleError
-from schema.context import Context, Info
+from schema.context import Info
 from schema.enums import TaskStatus
 from schema.errors import InvalidArgument
 from schema.permissions import Viewer
+from schema.tasks.loaders import task_loader
 from schema.tasks.types import IngestionTask, TaskPage
 
 TasksResult = Annotated[TaskPage | InvalidArgument, strawberry.union("TasksResult")]
-
-
-def task_loader(context: Context) -> DataLoader[str, model.Task | None]:
-    """One per request: asking for the same task twice costs one query. Only the caller's
-    workspace's tasks are found."""
-    loader = context.loaders.get("task")
-    if loader is None:
-        tasks, workspace_id = context.tasks, context.member.workspace_id
-        loader = context.loaders["task"] = DataLoader(
-            load_fn=lambda ids: tasks.get_many(ids, workspace_id=workspace_id)
-        )
-    return loader
 
 
 @strawberry.type

@@ -15,6 +15,7 @@ from schema.context import Info
 from schema.enums import ColumnType, TaskKind, TaskStatus, WriteMode
 from schema.errors import UserError
 from schema.permissions import Viewer
+from schema.tasks.loaders import task_loader
 
 
 @strawberry.type(description="Why a task failed.")
@@ -55,6 +56,33 @@ class ColumnProfile:
         )
 
 
+@strawberry.type(description="A column whose type in the upload differs from the dataset's.")
+class TypeConflict:
+    column: str
+    dataset_type: ColumnType
+    upload_type: ColumnType
+    would_lose_values: bool = strawberry.field(
+        description="Druid stores the two types differently and reads a column with one type: "
+        "values of one side would read as null or be cut. Such an upload fails "
+        "SCHEMA_CONFLICT unless allowTypeChange is set."
+    )
+
+
+@strawberry.type(description="How the upload's columns differ from the dataset's.")
+class SchemaChanges:
+    added: list[str] = strawberry.field(description="Columns the dataset did not have yet.")
+    missing: list[str] = strawberry.field(
+        description="Dataset columns this file lacks (null in its rows; queries keep working)."
+    )
+    type_conflicts: list[TypeConflict]
+
+    @classmethod
+    def from_model(cls, changes: model.SchemaChanges) -> SchemaChanges:
+        conflicts = [mirror(TypeConflict, c) for c in changes.type_conflicts]
+        added, missing = list(changes.added), list(changes.missing)
+        return cls(added=added, missing=missing, type_conflicts=conflicts)
+
+
 @strawberry.type(description="The validation report: what Sluice learned about the file.")
 class Profile:
     format: str
@@ -72,6 +100,9 @@ class Profile:
     time_min: str | None
     time_max: str | None
     warnings: list[str]
+    schema_changes: SchemaChanges | None = strawberry.field(
+        description="How the columns differ from the dataset's; null for a new dataset."
+    )
 
     @classmethod
     def from_model(cls, profile: model.Profile) -> Profile:
@@ -84,6 +115,9 @@ class Profile:
             time_min=profile.timestamp.min,
             time_max=profile.timestamp.max,
             warnings=list(profile.warnings),
+            schema_changes=SchemaChanges.from_model(profile.schema_changes)
+            if profile.schema_changes is not None
+            else None,
         )
 
 
@@ -173,6 +207,26 @@ class IngestionTask:
     profile: Profile | None
     has_quarantine: bool
     quarantine_key: strawberry.Private[str | None]
+    fixes_task_id: strawberry.Private[str | None]
+    fixed_by_ids: strawberry.Private[tuple[str, ...]]
+
+    @strawberry.field(
+        permission_classes=[Viewer],
+        description="The task whose quarantined rows this upload fixes (options.fixesTask).",
+    )
+    async def fixes_task(self, info: Info) -> IngestionTask | None:
+        if self.fixes_task_id is None:
+            return None
+        task = await task_loader(info.context).load(self.fixes_task_id)
+        return IngestionTask.from_model(task) if task else None
+
+    @strawberry.field(
+        permission_classes=[Viewer],
+        description="Uploads that fix this task's quarantined rows, oldest first.",
+    )
+    async def fixed_by(self, info: Info) -> list[IngestionTask]:
+        tasks = await task_loader(info.context).load_many(list(self.fixed_by_ids))
+        return [IngestionTask.from_model(t) for t in tasks if t is not None]
 
     @strawberry.field(
         permission_classes=[Viewer],
@@ -246,6 +300,9 @@ class IngestionTask:
             error=error,
             profile=Profile.from_model(task.profile) if task.profile else None,
             has_quarantine=bool(task.quarantine_key),
+            # (a rollback copies its target's options: the link is the ingestion's only)
+            fixes_task_id=task.options.fixes_task if task.kind == model.TaskKind.INGEST else None,
+            fixed_by_ids=task.fixed_by,
         )
 
 

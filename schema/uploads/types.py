@@ -34,6 +34,16 @@ class IngestOptions:
         description="Ingest even when the same content already went into this datasource "
         "(otherwise rejected as DUPLICATE_FILE).",
     )
+    allow_type_change: bool = strawberry.field(
+        default=False,
+        description="Ingest even when a column's type differs from the dataset's in a way "
+        "Druid would lose values over (otherwise the task fails SCHEMA_CONFLICT).",
+    )
+    fixes_task: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The task whose quarantined rows this file fixes (same dataset): the two "
+        "tasks are linked (IngestionTask.fixesTask / fixedBy).",
+    )
     column_types: list[ColumnTypeInput] | None = strawberry.field(
         default=None,
         description="Types chosen per column (LONG, DOUBLE or STRING), e.g. a column of codes "
@@ -47,6 +57,8 @@ class IngestOptions:
             sheet=self.sheet or None,
             delimiter=self.delimiter or None,
             allow_duplicate=self.allow_duplicate,
+            allow_type_change=self.allow_type_change,
+            fixes_task=str(self.fixes_task) if self.fixes_task else None,
             column_types=tuple(
                 model.ColumnTypeRequest(c.column, model.ColumnType(c.type))
                 for c in self.column_types or ()

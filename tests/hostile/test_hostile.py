@@ -51,4 +51,4 @@ def test_hostile_file(tmp_path: Path, case: Case) -> None:
 def _reasons(result: ValidationResult) -> list[str]:
     assert result.quarantine_file is not None
     quarantine = pl.read_csv(result.quarantine_file, infer_schema=False)
-    return [r or "" for r in quarantine.get_column(quarantine.columns[1]).to_list()]
+    return [r or "" for r in quarantine.get_column("_sluice_reason").to_list()]

@@ -185,7 +185,7 @@ async def test_bad_rows_are_quarantined_with_reasons(
     [key] = await store.list_keys(f"quarantine/{task['id']}/")
     quarantine = pl.read_csv(io.BytesIO(await store.read_bytes(key)), infer_schema_length=0)
     assert quarantine.height == 2
-    reasons = " | ".join(quarantine["reason"].to_list())
+    reasons = " | ".join(quarantine["_sluice_reason"].to_list())
     assert "2024-13-45" in reasons
     assert "field" in reasons
     [staged] = await store.list_keys("staged/mixed/")

@@ -189,6 +189,35 @@ async def test_an_interrupted_large_upload_resumes_with_only_the_missing_parts(
     assert again.task is not None and again.task["id"] == task_id and again.parts_sent == []
 
 
+async def test_upload_with_fixes_links_the_fixed_file_to_the_task(
+    live_server: str, worker: Any, tmp_path: Path, auth: dict[str, str]
+) -> None:
+    bad = tmp_path / "bad.csv"
+    good = "".join(f"2024-01-{d:02d}T00:00:00Z,Paris,{d}\n" for d in range(1, 21))
+    bad.write_bytes(f"ts,city,amount\n{good}2024-13-45T00:00:00Z,Nice,1\n".encode())
+    url = f"http://{live_server}"
+    _, out, _ = await finish(
+        await start(tmp_path, "--url", url, "upload", str(bad), "-d", "s", token=token_of(auth))
+    )
+    original = out.split()[2]
+    await worker()
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_bytes(b"ts,city,amount\n2024-01-13T00:00:00Z,Nice,1\n")
+    args = ["--url", url, "upload", str(fixed), "-d", "s", "--fixes", original]
+    code, out, _ = await finish(await start(tmp_path, *args, token=token_of(auth)))
+    assert code == 0, out
+    fix = out.split()[2]
+    async with httpx.AsyncClient(base_url=url, headers=auth) as client:
+        response = await client.post(
+            "/graphql",
+            json={
+                "query": "query($id: ID!) { task(id: $id) { fixedBy { id } } }",
+                "variables": {"id": original},
+            },
+        )
+    assert response.json()["data"]["task"]["fixedBy"] == [{"id": fix}]
+
+
 async def test_column_types_travel_to_validation_and_are_checked(
     live_server: str, worker: Any, tmp_path: Path, auth: dict[str, str]
 ) -> None:

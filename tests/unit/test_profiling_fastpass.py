@@ -203,7 +203,7 @@ def test_values_druid_would_read_otherwise_land_exactly_or_are_quarantined(
         (str(1709283600000), "2", None),
         (str(1709287200000), None, "plain"),
     ]
-    reasons = quarantined(result).select("source_row", "reason").rows()
+    reasons = quarantined(result).select("_sluice_row", "_sluice_reason").rows()
     assert [row for row, _ in reasons] == ["1", "3", "4"]
     assert "leap second" in reasons[0][1] and "line break" in reasons[1][1]
     assert column(result, "n").null_tokens == ("NA",)
@@ -221,7 +221,7 @@ def test_short_rows_are_counted_by_the_line_check_beside_the_fast_pass(
     short = tmp_path / "short.csv"
     short.write_text('a,b,c\n1,2,\n"x,y",2\n' + "3,4,5\n" * 5)
     result = validate(short, tmp_path / "short")
-    assert quarantined(result).select("source_row", "reason").rows() == [
+    assert quarantined(result).select("_sluice_row", "_sluice_reason").rows() == [
         ("2", "row has 2 fields, header has 3")
     ]
     whole = tmp_path / "whole.csv"

@@ -29,7 +29,7 @@ def _staged(result: ValidationResult) -> pl.DataFrame:
 def _quarantined(result: ValidationResult) -> dict[str, str]:
     assert result.quarantine_file is not None
     rows = pl.read_csv(result.quarantine_file, infer_schema=False)
-    return dict(zip(rows["source_row"], rows["reason"], strict=True))
+    return dict(zip(rows["_sluice_row"], rows["_sluice_reason"], strict=True))
 
 
 def test_json_lines_values_keep_their_text(tmp_path: Path) -> None:

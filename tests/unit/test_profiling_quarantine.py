@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from core.profiling import InputRejected, RejectCode
-from tests.fixtures.uploads import quarantined, staged, validate, write_csv
+from tests.fixtures.uploads import quarantined, staged, validate, write_csv, write_xlsx
 
 
 def _file(tmp_path: Path, text: str) -> Path:
@@ -34,14 +34,19 @@ def test_ragged_rows_are_quarantined_with_field_counts(tmp_path: Path) -> None:
     _check_accounting(result)
     assert (result.profile.rows_total, result.profile.rows_quarantined) == (7, 4)
     bad = quarantined(result)
-    assert bad.columns[:2] == ["source_row", "reason"]
-    assert dict(zip(bad["source_row"].to_list(), bad["reason"].to_list(), strict=True)) == {
+    # The upload's columns first (fixable, uploadable again), then Sluice's bookkeeping.
+    assert bad.columns == ["a", "b", "c", "d", "_sluice_row", "_sluice_reason",
+                           "_sluice_extra_1", "_sluice_extra_2", "_sluice_extra_3"]  # fmt: skip
+    reasons = zip(bad["_sluice_row"].to_list(), bad["_sluice_reason"].to_list(), strict=True)
+    assert dict(reasons) == {
         "2": "row has 5 fields, header has 4",
         "3": "row has 3 fields, header has 4",
         "5": "row has 7 or more fields, header has 4",
         "7": "row has 2 fields, header has 4",
     }
-    assert bad.row(0)[2:] == ("5", "6", "7", "8", "9", None, None)
+    assert bad.select("a", "b", "c", "d", "_sluice_extra_1", "_sluice_extra_2").row(0) == (
+        "5", "6", "7", "8", "9", None,
+    )  # fmt: skip
     assert staged(result)["a"].to_list() == ["1", "13", "26"]  # 26,,, is complete (empty fields)
     assert any(
         "2 with too many fields, 2 with too few fields" in w for w in result.profile.warnings
@@ -53,7 +58,7 @@ def test_short_rows_in_a_file_with_quoted_newlines(tmp_path: Path) -> None:
     result = validate(_file(tmp_path, text), tmp_path / "out")
     _check_accounting(result)
     bad = quarantined(result)
-    assert bad.select("source_row", "reason").rows() == [
+    assert bad.select("_sluice_row", "_sluice_reason").rows() == [
         (
             "1",
             "a value holds a line break, which Druid would cut into two rows; remove the line "
@@ -75,7 +80,7 @@ def test_empty_fields_at_the_end_are_not_short(tmp_path: Path) -> None:
 def test_blank_lines_are_quarantined_as_empty(tmp_path: Path) -> None:
     result = validate(_file(tmp_path, "a,b\n1,2\n\n3,4\n,\n"), tmp_path / "out")
     _check_accounting(result)
-    assert quarantined(result).select("source_row", "reason").rows() == [
+    assert quarantined(result).select("_sluice_row", "_sluice_reason").rows() == [
         ("2", "row is empty"),
         ("4", "row is empty"),
     ]
@@ -88,7 +93,7 @@ def test_bad_timestamps_are_quarantined_with_reasons(tmp_path: Path) -> None:
     _check_accounting(result)
     profile = result.profile
     assert (profile.rows_total, profile.rows_valid, profile.rows_quarantined) == (32, 29, 3)
-    assert [row[:4] for row in quarantined(result).rows()] == [
+    assert quarantined(result).select("_sluice_row", "_sluice_reason", "date", "v").rows() == [
         (
             "29",
             "timestamp '2024-13-45' in column 'date' is not a valid date (expected %Y-%m-%d)",
@@ -112,7 +117,7 @@ def test_bad_rows_after_the_sample(tmp_path: Path) -> None:
     rows[14_001] = [1_700_000_000, 1, "extra"]
     result = validate(write_csv(tmp_path / "in.csv", rows), tmp_path / "out")
     _check_accounting(result)
-    assert quarantined(result).select("source_row", "reason").rows() == [
+    assert quarantined(result).select("_sluice_row", "_sluice_reason").rows() == [
         (
             "12001",
             "timestamp 'oops' in column 'ts' is not a valid date "
@@ -122,10 +127,24 @@ def test_bad_rows_after_the_sample(tmp_path: Path) -> None:
     ]
 
 
-def test_quarantine_names_do_not_clash_with_columns(tmp_path: Path) -> None:
-    text = "reason,source_row\n1,2\n3,4,5\n"
+def test_quarantine_keeps_the_upload_columns_and_only_filled_extras(tmp_path: Path) -> None:
+    text = "reason,source_row\n1,2\n3,4,5\n,\n"
     result = validate(_file(tmp_path, text), tmp_path / "out")
-    assert quarantined(result).columns[:4] == ["_source_row", "_reason", "reason", "source_row"]
+    bad = quarantined(result)
+    # One surplus field in one row: one extra column, not three empty ones.
+    assert bad.columns == [
+        "reason", "source_row", "_sluice_row", "_sluice_reason", "_sluice_extra_1",
+    ]  # fmt: skip
+    assert bad.rows() == [
+        ("3", "4", "2", "row has 3 fields, header has 2", "5"),
+        (None, None, "3", "row is empty", None),
+    ]
+
+
+def test_quarantine_without_surplus_fields_has_no_extra_columns(tmp_path: Path) -> None:
+    rows = [["date", "v"]] + [[f"2024-01-{d:02d}", d] for d in range(1, 29)] + [["never", 2]]
+    result = validate(write_csv(tmp_path / "in.csv", rows), tmp_path / "out")
+    assert quarantined(result).columns == ["date", "v", "_sluice_row", "_sluice_reason"]
 
 
 def test_every_row_bad_is_rejected(tmp_path: Path) -> None:
@@ -144,7 +163,7 @@ def test_typed_source_quarantines_missing_times(tmp_path: Path) -> None:
     result = validate(tmp_path / "in.parquet", tmp_path / "out")
     _check_accounting(result)
     assert result.profile.rows_quarantined == 2
-    assert quarantined(result)["reason"].to_list() == [
+    assert quarantined(result)["_sluice_reason"].to_list() == [
         "timestamp column 'when' is empty",
         "timestamp 'bad' in column 'when' is not a valid date (expected %Y-%m-%d)",
     ]
@@ -154,6 +173,32 @@ def test_short_rows_below_a_two_line_header(tmp_path: Path) -> None:
     text = 'a,"b\nc",d\n1,2,3\n4,5\n6,7,8\n'
     result = validate(_file(tmp_path, text), tmp_path / "out")
     assert result.staged_columns == ("a", "b\nc", "d")
-    assert quarantined(result).select("source_row", "reason").rows() == [
+    assert quarantined(result).select("_sluice_row", "_sluice_reason").rows() == [
         ("2", "row has 2 fields, header has 3")
     ]
+
+
+def test_a_fixed_quarantine_file_loads_without_the_sluice_columns(tmp_path: Path) -> None:
+    rows = [["date", "v", "note"]] + [[f"2024-01-{d:02d}", d, "ok"] for d in range(1, 29)]
+    rows += [["never", 29, "x"], ["2024-02-01", 30, "y", "surplus"]]
+    result = validate(write_csv(tmp_path / "in.csv", rows), tmp_path / "out")
+    bad = quarantined(result)
+    # A person fixes the rows in the file as downloaded, keeping Sluice's columns.
+    fixed = bad.with_columns(
+        date=pl.Series(["2024-02-02", "2024-02-01"]), note=pl.Series(["x", "y, surplus"])
+    )
+    path = tmp_path / "fixed.csv"
+    fixed.write_csv(path)
+    again = validate(path, tmp_path / "again")
+    assert again.quarantine_file is None
+    assert [c.name for c in again.profile.columns] == ["date", "v", "note"]
+    assert again.staged_columns == ("date", "v", "note")
+    assert staged(again).select("v", "note").rows() == [("29", "x"), ("30", "y, surplus")]
+    assert any("_sluice_row, _sluice_reason, _sluice_extra_1" in w for w in again.profile.warnings)
+
+
+def test_sluice_columns_are_left_out_of_a_workbook(tmp_path: Path) -> None:
+    rows = [["v", "_sluice_reason", "w"], [1, "why", "a"], [2, "why", "b"]]
+    result = validate(write_xlsx(tmp_path / "in.xlsx", {"s": rows}), tmp_path / "out")
+    assert [c.name for c in result.profile.columns] == ["v", "w"]
+    assert staged(result).columns == ["v", "w"]

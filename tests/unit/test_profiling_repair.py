@@ -44,9 +44,9 @@ def test_broken_rows_are_quarantined_with_their_text_and_their_row_number(
     profile = result.profile
     assert (profile.rows_total, profile.rows_valid, profile.rows_quarantined) == (40, 37, 3)
     assert any("broken quoting" in w for w in profile.warnings)
-    rows = quarantined(result).sort(pl.col("source_row").cast(pl.Int64))
-    assert rows["source_row"].to_list() == ["5", "12", "20"]  # numbered as in the upload
-    reasons = rows["reason"].to_list()
+    rows = quarantined(result).sort(pl.col("_sluice_row").cast(pl.Int64))
+    assert rows["_sluice_row"].to_list() == ["5", "12", "20"]  # numbered as in the upload
+    reasons = rows["_sluice_reason"].to_list()
     assert reasons[0].startswith("a quoted value is never closed")
     assert "never closed,5" in reasons[0]
     assert reasons[1].startswith("broken quoting") and '"quoted"then text' in reasons[1]
@@ -79,4 +79,4 @@ def test_a_value_spanning_lines_is_still_one_row(tmp_path: Path) -> None:
     assert (result.profile.rows_total, result.profile.rows_quarantined) == (30, 2)
     assert "two\nlines" in quarantined(result)["name"].to_list()
     assert "two\nlines" not in staged(result)["name"].to_list()
-    assert quarantined(result)["source_row"].to_list() == ["7", "9"]
+    assert quarantined(result)["_sluice_row"].to_list() == ["7", "9"]

@@ -23,7 +23,7 @@ def test_contract_names_clients_rely_on() -> None:
         "union UploadResult = IngestionTask | UploadRejected",
         "taskUpdates(id: ID!): IngestionTask!",
         "taskFeed: IngestionTask!",
-        "retryTask(id: ID!)",
+        "retryTask(id: ID!, options: RetryOptions = null)",
         "cancelTask(id: ID!)",
     ):
         assert fragment in sdl

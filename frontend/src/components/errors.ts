@@ -61,6 +61,7 @@ const HEADLINES: Partial<Record<ErrorCode, string>> = {
   DECOMPRESSION_LIMIT: "Unpacks to too much data",
   ARCHIVE_HAS_SEVERAL_TABLES: "Several tables in one zip",
   INVALID_JSON: "Broken JSON",
+  SCHEMA_CONFLICT: "Column types do not match the dataset",
   INCOMPLETE_UPLOAD: "Upload incomplete",
   UPLOAD_ABORTED: "Upload cancelled",
   UPLOAD_NOT_FOUND: "Upload session gone",
@@ -116,6 +117,7 @@ const FIX_THE_FILE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "DECOMPRESSION_LIMIT",
   "ARCHIVE_HAS_SEVERAL_TABLES",
   "INVALID_JSON",
+  "SCHEMA_CONFLICT",
   "FILE_TOO_LARGE",
   "TOO_MANY_PARSE_ERRORS",
 ]);

@@ -1,6 +1,6 @@
 import { gql, type TypedDocumentNode } from "@apollo/client";
 import { useQuery } from "@apollo/client/react";
-import { TASK_SUMMARY } from "../features/tasks/fragments";
+import { TASK_LINKS, TASK_SUMMARY } from "../features/tasks/fragments";
 import type { DatasetUploadsQuery, DatasetUploadsQueryVariables } from "../gql/types";
 
 export const DATASET_UPLOADS: TypedDocumentNode<DatasetUploadsQuery, DatasetUploadsQueryVariables> =
@@ -11,12 +11,14 @@ export const DATASET_UPLOADS: TypedDocumentNode<DatasetUploadsQuery, DatasetUplo
         uploads(first: $first, after: $after) {
           items {
             ...TaskSummary
+            ...TaskLinks
           }
           nextCursor
         }
       }
     }
     ${TASK_SUMMARY}
+    ${TASK_LINKS}
   `;
 
 export function useDatasetUploads(name: string, after: string | null, first = 20) {

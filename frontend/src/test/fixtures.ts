@@ -26,6 +26,8 @@ export function taskDetail(overrides: Partial<TaskDetailFragment> = {}): TaskDet
     targetTaskId: null,
     rowsRemoved: null,
     rolledBackBy: null,
+    fixesTask: null,
+    fixedBy: [],
     datasetDeletedBy: null,
     druidTaskId: null,
     events: [

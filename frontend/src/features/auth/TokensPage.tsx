@@ -4,15 +4,13 @@ import {
   MenuItem,
   Paper,
   Stack,
-  Table,
-  TableBody,
   TableCell,
-  TableHead,
   TableRow,
   TextField,
   Typography,
 } from "@mui/material";
 import { type FormEvent, useState } from "react";
+import { DataTable, type Column } from "../../components/DataTable";
 import { ErrorNotice, Loading } from "../../components/States";
 import { describeError } from "../../components/errors";
 import type { Role } from "../../gql/types";
@@ -20,6 +18,13 @@ import { useApiTokens, useCreateToken, useRevokeToken } from "../../operations/a
 import { useSession } from "./session";
 
 const ROLES: Role[] = ["VIEWER", "EDITOR", "ADMIN"];
+const TOKEN_COLUMNS: Column[] = [
+  { label: "Name" },
+  { label: "Role" },
+  { label: "Expires" },
+  { label: "Last used" },
+  { label: "" },
+];
 
 /** API tokens of the current workspace: create (shown once), list, revoke. Admins only. */
 export function TokensPage() {
@@ -106,44 +111,33 @@ export function TokensPage() {
         />
       )}
       {data && (
-        <Table size="small" aria-label="Tokens">
-          <TableHead>
-            <TableRow>
-              <TableCell>Name</TableCell>
-              <TableCell>Role</TableCell>
-              <TableCell>Expires</TableCell>
-              <TableCell>Last used</TableCell>
-              <TableCell />
+        <DataTable label="Tokens" columns={TOKEN_COLUMNS}>
+          {data.apiTokens.map((t) => (
+            <TableRow key={t.id}>
+              <TableCell>{t.name}</TableCell>
+              <TableCell>{t.role.toLowerCase()}</TableCell>
+              <TableCell>
+                {t.expiresAt ? new Date(t.expiresAt).toLocaleDateString() : "never"}
+              </TableCell>
+              <TableCell>
+                {t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : "never"}
+              </TableCell>
+              <TableCell align="right">
+                {t.revokedAt ? (
+                  "revoked"
+                ) : (
+                  <Button
+                    size="small"
+                    color="error"
+                    onClick={() => void revoke({ variables: { id: t.id } })}
+                  >
+                    Revoke
+                  </Button>
+                )}
+              </TableCell>
             </TableRow>
-          </TableHead>
-          <TableBody>
-            {data.apiTokens.map((t) => (
-              <TableRow key={t.id}>
-                <TableCell>{t.name}</TableCell>
-                <TableCell>{t.role.toLowerCase()}</TableCell>
-                <TableCell>
-                  {t.expiresAt ? new Date(t.expiresAt).toLocaleDateString() : "never"}
-                </TableCell>
-                <TableCell>
-                  {t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : "never"}
-                </TableCell>
-                <TableCell align="right">
-                  {t.revokedAt ? (
-                    "revoked"
-                  ) : (
-                    <Button
-                      size="small"
-                      color="error"
-                      onClick={() => void revoke({ variables: { id: t.id } })}
-                    >
-                      Revoke
-                    </Button>
-                  )}
-                </TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+          ))}
+        </DataTable>
       )}
     </Stack>
   );

@@ -176,6 +176,16 @@ describe("dashboard", () => {
               rowsIngested: 30,
               rolledBackBy: "rb-1",
               hasQuarantine: true,
+              rowsQuarantined: 2,
+              fixedBy: [
+                {
+                  __typename: "IngestionTask",
+                  id: "fix-1",
+                  filename: "fix.csv",
+                  status: "SUCCEEDED",
+                  rowsIngested: 2,
+                },
+              ],
             }),
           ],
           "c1",
@@ -190,8 +200,14 @@ describe("dashboard", () => {
     expect(rows.map((r) => r.textContent)).toEqual([
       expect.stringContaining("File"),
       expect.stringMatching(/new\.csvreplace.*12Roll back this upload/),
-      expect.stringMatching(/old\.csvappend.*30Rolled backQuarantined rows/),
+      expect.stringMatching(
+        /old\.csvappend.*302later fixed by fix\.csv \(2 rows, succeeded\)Rolled backQuarantined rows/,
+      ),
     ]);
+    expect(within(history).getByRole("link", { name: "fix.csv" })).toHaveAttribute(
+      "href",
+      "/tasks/fix-1",
+    );
     expect(within(history).getByRole("link", { name: "Rolled back" })).toHaveAttribute(
       "href",
       "/tasks/rb-1",

@@ -47,6 +47,7 @@ const succeeded = taskDetail({
     timeMin: "2026-01-01T00:00:00Z",
     timeMax: "2026-01-31T00:00:00Z",
     warnings: ["7 rows had an unparseable amount and were quarantined."],
+    schemaChanges: null,
     columns: [
       {
         __typename: "ColumnProfile",

@@ -13,6 +13,7 @@ import { FailurePanel } from "./FailurePanel";
 import { QuarantinePanel } from "./QuarantinePanel";
 import { RollbackPanel } from "./RollbackPanel";
 import { RowAccounting } from "./RowAccounting";
+import { TypeChangeAction } from "./SchemaChanges";
 import { EventLog, StageTimeline } from "./StageTimeline";
 import { StatusChip } from "./StatusChip";
 import { ValidationReport } from "./ValidationReport";
@@ -110,6 +111,7 @@ export function TaskPage() {
       )}
 
       <FailurePanel task={task} />
+      <TypeChangeAction task={task} />
       <RollbackPanel task={task} />
       {task.kind === "ROLLBACK" && task.targetTaskId && (
         <Typography variant="body2">

@@ -4,6 +4,7 @@ import { DataTable, type Column } from "../../components/DataTable";
 import { formatCount, formatDateTime, formatPercent } from "../../format";
 import type { ColumnType, ValidationReportFragment } from "../../gql/types";
 import { MiniHistogram } from "./MiniHistogram";
+import { SchemaChangesNote } from "./SchemaChanges";
 
 /** Distinct counts above this are HyperLogLog estimates (core/profiling): say so. */
 const EXACT_DISTINCT_UP_TO = 1000;
@@ -12,7 +13,7 @@ export function distinctLabel(count: number): string {
   return count > EXACT_DISTINCT_UP_TO ? `≈ ${formatCount(count)}` : formatCount(count);
 }
 
-const TYPE_LABEL: Record<ColumnType, string> = {
+export const TYPE_LABEL: Record<ColumnType, string> = {
   STRING: "text",
   LONG: "integer",
   DOUBLE: "decimal",
@@ -79,6 +80,7 @@ export function ValidationReport({ profile }: { profile: ValidationReportFragmen
           </Box>
         ))}
       </DefinitionGrid>
+      {profile.schemaChanges && <SchemaChangesNote changes={profile.schemaChanges} />}
       {profile.warnings.map((warning) => (
         <Alert key={warning} severity="warning">
           {warning}

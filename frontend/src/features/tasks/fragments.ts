@@ -50,6 +50,16 @@ export const VALIDATION_REPORT = gql`
     timeMin
     timeMax
     warnings
+    schemaChanges {
+      added
+      missing
+      typeConflicts {
+        column
+        datasetType
+        uploadType
+        wouldLoseValues
+      }
+    }
     columns {
       name
       type
@@ -66,10 +76,28 @@ export const VALIDATION_REPORT = gql`
   }
 `;
 
+/** The uploads a task is linked with: the one whose quarantined rows it fixes, and those
+ * fixing its own. Not in the summary: the live feed would look them up on every update. */
+export const TASK_LINKS = gql`
+  fragment TaskLinks on IngestionTask {
+    fixesTask {
+      id
+      filename
+    }
+    fixedBy {
+      id
+      filename
+      status
+      rowsIngested
+    }
+  }
+`;
+
 /** Everything the task page shows. */
 export const TASK_DETAIL = gql`
   fragment TaskDetail on IngestionTask {
     ...TaskSummary
+    ...TaskLinks
     druidTaskId
     events {
       status
@@ -82,6 +110,7 @@ export const TASK_DETAIL = gql`
     }
   }
   ${TASK_SUMMARY}
+  ${TASK_LINKS}
   ${VALIDATION_REPORT}
 `;
 

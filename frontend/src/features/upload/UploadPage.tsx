@@ -1,5 +1,6 @@
 import CloseIcon from "@mui/icons-material/Close";
 import {
+  Alert,
   Box,
   Button,
   Card,
@@ -12,6 +13,7 @@ import {
   Typography,
 } from "@mui/material";
 import { useRef, useState, type FormEvent } from "react";
+import { Link as RouterLink, useSearchParams } from "react-router";
 import { EmptyState } from "../../components/States";
 import { formatBytes } from "../../format";
 import type { IngestOptions } from "../../gql/types";
@@ -37,7 +39,10 @@ function toIngestOptions(options: OptionsState): IngestOptions {
 export function UploadPage() {
   const uploads = useUploads();
   const [files, setFiles] = useState<File[]>([]);
-  const [datasource, setDatasource] = useState("");
+  // "Upload a fixed file" on a task's quarantine links here with both pre-filled.
+  const [params] = useSearchParams();
+  const [datasource, setDatasource] = useState(params.get("datasource") ?? "");
+  const [fixesTask, setFixesTask] = useState(params.get("fixesTask"));
   const [options, setOptions] = useState<OptionsState>({
     mode: "APPEND",
     timestampColumn: "",
@@ -67,7 +72,7 @@ export function UploadPage() {
     event.preventDefault();
     setSubmitted(true);
     if (!canSubmit) return;
-    uploads.start(files, datasource.trim(), toIngestOptions(options));
+    uploads.start(files, datasource.trim(), { ...toIngestOptions(options), fixesTask });
     setFiles([]);
     setSubmitted(false);
     // On a narrow screen the list is below the form: bring the new rows into view.
@@ -97,6 +102,22 @@ export function UploadPage() {
         <Card component="form" onSubmit={onSubmit} noValidate aria-label="Upload files">
           <CardContent>
             <Stack spacing={3}>
+              {fixesTask && (
+                <Alert
+                  severity="info"
+                  data-testid="fixes-task"
+                  action={
+                    <Button color="inherit" size="small" onClick={() => setFixesTask(null)}>
+                      Do not link
+                    </Button>
+                  }
+                >
+                  These files fix the quarantined rows of{" "}
+                  <RouterLink to={`/tasks/${fixesTask}`}>task {fixesTask.slice(0, 8)}</RouterLink>:
+                  they are linked to it. Upload the downloaded file with its rows fixed; its
+                  _sluice_ columns are left out.
+                </Alert>
+              )}
               <Dropzone onFiles={addFiles} />
               {files.length > 0 && (
                 <Box>
