@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
-from core import errors, model
+from core import errors, model, reconcile_state
 from core.queries import model as queries
 
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     WriteMode = model.WriteMode
     ColumnType = model.ColumnType
     TaskKind = model.TaskKind
+    ReconciliationState = reconcile_state.ReconciliationState
     ErrorCode = errors.ErrorCode
     Aggregate = queries.Aggregate
     Granularity = queries.Granularity
@@ -44,6 +45,12 @@ else:
     TaskKind = _mirror(
         model.TaskKind,
         "INGEST loads an upload; ROLLBACK takes one out again; DELETE deletes a whole dataset.",
+    )
+    ReconciliationState = _mirror(
+        reconcile_state.ReconciliationState,
+        "PENDING until Druid serves the rows; MATCHED or MISMATCHED after comparing them with "
+        "the file; NOT_REACHED when the task ended before; NOT_APPLICABLE for rollbacks and "
+        "deletions.",
     )
     ErrorCode = _mirror(
         errors.ErrorCode,

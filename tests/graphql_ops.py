@@ -13,6 +13,7 @@ TASK_FIELDS = """
   id status stage datasource filename sizeBytes mode rowsTotal rowsIngested rowsQuarantined
   rowsThrownAway rowsProcessedWithError rowsUnparseable progress druidTaskId hasQuarantine
   kind targetTaskId rowsRemoved datasetDeletedBy filesRemovedReason
+  reconciliation { state summary }
   error { code message retryable stage }
   profile { format encoding delimiter rowsTotal rowsValid rowsQuarantined timestampColumn
             timeMin timeMax columns { name type nullCount distinctCount min max } }

@@ -15,6 +15,7 @@ import shutil
 import polars as pl
 
 from core.model import Task
+from core.quarantine import ROW_COLUMN
 from core.reconcile import Reconciliation
 from core.reconcile_rows import SentRows, first_differences
 from core.services import Services
@@ -39,8 +40,8 @@ async def with_first_rows(svc: Services, task: Task, verdict: Reconciliation) ->
         if task.quarantine_key is not None:
             path = work / "quarantine.csv"
             await svc.store.download(task.quarantine_key, path)
-            rows = pl.read_csv(path, columns=["source_row"], infer_schema=False)
-            quarantined = tuple(int(r) for r in rows.get_column("source_row"))
+            rows = pl.read_csv(path, columns=[ROW_COLUMN], infer_schema=False)
+            quarantined = tuple(int(r) for r in rows.get_column(ROW_COLUMN))
         sent = SentRows(
             paths=tuple(paths),
             columns=task.staged.columns,

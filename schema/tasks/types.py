@@ -11,8 +11,9 @@ from core import model, quarantine
 from core.auth.naming import visible_name
 from core.errors import ErrorCode as CoreErrorCode
 from core.mirror import mirror
+from core.reconcile_state import reconciliation_of
 from schema.context import Info
-from schema.enums import ColumnType, TaskKind, TaskStatus, WriteMode
+from schema.enums import ColumnType, ReconciliationState, TaskKind, TaskStatus, WriteMode
 from schema.errors import UserError
 from schema.permissions import Viewer
 from schema.tasks.loaders import task_loader
@@ -157,6 +158,14 @@ class TaskEvent:
     at: datetime
 
 
+@strawberry.type(
+    description="Whether Druid holds exactly what the file holds (checked before SUCCEEDED)."
+)
+class Reconciliation:
+    state: ReconciliationState
+    summary: str = strawberry.field(description="One sentence a person can read.")
+
+
 @strawberry.type(description="One file on its way into Druid.")
 class IngestionTask:
     id: strawberry.ID
@@ -201,6 +210,9 @@ class IngestionTask:
         "DATASET_DELETED."
     )
     error: TaskError | None
+    reconciliation: Reconciliation = strawberry.field(
+        description="The comparison of the upload's rows in Druid with the file."
+    )
     druid_task_id: str | None
     created_at: datetime
     updated_at: datetime
@@ -298,6 +310,7 @@ class IngestionTask:
             size_bytes=float(task.size_bytes),
             mode=task.options.mode,
             error=error,
+            reconciliation=_reconciliation(task),
             profile=Profile.from_model(task.profile) if task.profile else None,
             has_quarantine=bool(task.quarantine_key),
             # (a rollback copies its target's options: the link is the ingestion's only)
@@ -322,3 +335,8 @@ class TaskActionRejected(UserError):
 TaskActionResult = Annotated[
     IngestionTask | TaskActionRejected, strawberry.union("TaskActionResult")
 ]
+
+
+def _reconciliation(task: model.Task) -> Reconciliation:
+    state, summary = reconciliation_of(task)
+    return Reconciliation(state=state, summary=summary)

@@ -147,4 +147,5 @@ async def test_a_value_druid_reads_differently_fails_the_task_naming_its_row(
     assert task["status"] == "FAILED"
     assert task["error"]["code"] == "RECONCILIATION_MISMATCH"
     assert "column zip: 1 value differs; first: row 3 `00501` → `501`" in task["error"]["message"]
+    assert task["reconciliation"] == {"state": "MISMATCHED", "summary": task["error"]["message"]}
     assert task["rowsIngested"] == 0

@@ -43,6 +43,7 @@ async def test_two_workspaces_each_have_their_own_sales(
             events = await graphql(editor, EVENTS, id=task["id"])
         assert done["status"] == "SUCCEEDED", done["error"]
         assert done["datasource"] == name  # the name people chose, not the Druid one
+        assert done["reconciliation"]["state"] == "MATCHED", done["reconciliation"]
         last = events["task"]["events"][-1]["message"]
         assert f"queryable in '{name}'" in last, last  # never the Druid name `slug__name`
     for slug, rows in ((f"acme-{run}", 1), (f"globex-{run}", 3)):

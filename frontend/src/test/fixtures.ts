@@ -29,6 +29,11 @@ export function taskDetail(overrides: Partial<TaskDetailFragment> = {}): TaskDet
     fixesTask: null,
     fixedBy: [],
     datasetDeletedBy: null,
+    reconciliation: {
+      __typename: "Reconciliation",
+      state: "PENDING",
+      summary: "Once Druid serves the rows, they are compared with the file.",
+    },
     druidTaskId: null,
     events: [
       {

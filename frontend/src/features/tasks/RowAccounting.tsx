@@ -126,6 +126,34 @@ export function RowAccounting({ task }: { task: TaskSummaryFragment }) {
           {sum < total ? "missing" : "too many"}).
         </Alert>
       )}
+      <ReconciliationNote reconciliation={task.reconciliation} />
     </Stack>
+  );
+}
+
+/** The comparison of the upload's rows in Druid with the file (core/reconcile.py). */
+function ReconciliationNote({
+  reconciliation,
+}: {
+  reconciliation: TaskSummaryFragment["reconciliation"];
+}) {
+  const { state, summary } = reconciliation;
+  if (state === "MATCHED")
+    return (
+      <Alert severity="success" data-testid="reconciliation">
+        Checked against Druid: {summary}
+      </Alert>
+    );
+  if (state === "MISMATCHED")
+    return (
+      <Alert severity="error" data-testid="reconciliation">
+        Druid's data did not match the file, so this upload's rows were taken out again: {summary}
+      </Alert>
+    );
+  if (state === "NOT_APPLICABLE") return null;
+  return (
+    <Typography variant="body2" color="text.secondary" data-testid="reconciliation">
+      {summary}
+    </Typography>
   );
 }

@@ -26,6 +26,11 @@ const succeeded = taskDetail({
   rowsThrownAway: 3,
   hasQuarantine: true,
   druidTaskId: "sluice_t-1",
+  reconciliation: {
+    __typename: "Reconciliation",
+    state: "MATCHED",
+    summary: "Druid's 990 rows of this upload match the file in all 2 columns.",
+  },
   events: PIPELINE.map((status, i) => ({
     __typename: "TaskEvent" as const,
     status,
@@ -132,6 +137,9 @@ describe("task page", () => {
     expect(within(accounting).getByTestId("rows-thrownAway")).toHaveTextContent("3");
     expect(within(accounting).getByTestId("accounting-check")).toHaveTextContent(
       "Every row is accounted for: 990 + 7 + 3 = 1,000.",
+    );
+    expect(within(accounting).getByTestId("reconciliation")).toHaveTextContent(
+      "Checked against Druid: Druid's 990 rows of this upload match the file in all 2 columns.",
     );
 
     const table = screen.getByRole("table", { name: "Column profile" });

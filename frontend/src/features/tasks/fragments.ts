@@ -26,6 +26,10 @@ export const TASK_SUMMARY = gql`
     rowsRemoved
     rolledBackBy
     datasetDeletedBy
+    reconciliation {
+      state
+      summary
+    }
     error {
       code
       message
