@@ -20,7 +20,7 @@ run() {
   "$@" || status=1
 }
 run make --no-print-directory lint
-run .venv/bin/pytest tests/unit tests/hostile tests/integration tests/druid
+run .venv/bin/pytest tests/unit tests/hostile tests/integration tests/druid --durations=25
 # Faults of Druid itself (docs/reliability.md): our task shut down through the Overlord, and the
 # MiddleManager killed, which kills every Druid task on the stack: only on a stack started here.
 druid_faults=tests/faults/test_druid_faults.py
