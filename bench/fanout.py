@@ -119,9 +119,16 @@ def serve_baseline(port: int, redis_url: str) -> None:
 
 
 def start_server(kind: str, port: int, n: int) -> subprocess.Popen[bytes]:
-    # One bench token stands in for N users: the per-token limit on new WebSockets
-    # (`websocket_rate_per_minute`, 60) would refuse all but the first 60.
-    env = {**os.environ, "SLUICE_API_PORT": str(port), "SLUICE_WEBSOCKET_RATE_PER_MINUTE": str(n)}
+    # One bench token stands in for N users: the per-token limits on new WebSockets
+    # (`websocket_rate_per_minute`, 60), on subscriptions started (120) and on queries (600, the
+    # plain query measured meanwhile) would refuse most of them.
+    env = {
+        **os.environ,
+        "SLUICE_API_PORT": str(port),
+        "SLUICE_WEBSOCKET_RATE_PER_MINUTE": str(n),
+        "SLUICE_SUBSCRIPTION_RATE_PER_MINUTE": str(n),
+        "SLUICE_QUERY_RATE_PER_MINUTE": str(max(n, 100_000)),
+    }
     if kind == "sluice":
         command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
         command += ["--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio"]
