@@ -77,6 +77,16 @@ async def track_task(job: Job, task: Task) -> str:
     return outcome
 
 
+def running_message(processed: int, total: int, *, progress: float) -> str:
+    """The stage of a running Druid task. Druid counts no rows while it builds and publishes
+    segments after reading them all: that is not "starting" again."""
+    if processed:
+        return f"Druid is ingesting: {processed:,} of {total:,} rows read"
+    if progress > 0:
+        return "Druid has read the rows and is writing its segments"
+    return "Druid task is starting"
+
+
 async def _follow_ingestion(svc: Services, task: Task) -> str:
     assert task.druid_task_id is not None
     status = await svc.druid.task_status(task.druid_task_id)
@@ -89,11 +99,7 @@ async def _follow_ingestion(svc: Services, task: Task) -> str:
         # Never backwards: while a task waits for hand-off Druid reports no totals at all.
         fraction = max(round(min(processed / total, 0.99), 2), task.progress)
         if status.state == "RUNNING":
-            message = (
-                f"Druid is ingesting: {processed:,} of {total:,} rows read"
-                if processed
-                else "Druid task is starting"
-            )
+            message = running_message(processed, total, progress=task.progress)
         else:
             why = describe_pending(**await _pending_facts(svc, task, status))
             message = f"Druid has not started the task yet: {why}"
