@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
 from core.auth.model import LEGACY_WORKSPACE
-from core.model import IngestOptions
+from core.model import IngestOptions, Task, TaskStatus
 from core.services import Services
 
 
@@ -22,3 +26,20 @@ async def new_task(svc: Services, task_id: str, *, datasource: str = "ds") -> st
         workspace_id=LEGACY_WORKSPACE.id,
     )
     return task.id
+
+
+def model_task(status: TaskStatus = TaskStatus.QUEUED, **fields: Any) -> Task:
+    """A `Task` value (not stored), for pure-logic tests; `fields` override the defaults."""
+    now = datetime.now(UTC)
+    task = Task(
+        id="t1",
+        upload_id="u1",
+        datasource="ds",
+        filename="a.csv",
+        size_bytes=1,
+        status=status,
+        options=IngestOptions(),
+        created_at=now,
+        updated_at=now,
+    )
+    return replace(task, **fields)

@@ -5,20 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from core.broadcast import Watcher
-from core.model import IngestOptions, Task, TaskStatus
+from core.model import Task, TaskStatus
+from tests.tasks import model_task
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _task(task_id: str, *, status: TaskStatus = TaskStatus.QUEUED, second: int = 0) -> Task:
-    return Task(
+    return model_task(
+        status,
         id=task_id,
         upload_id=f"u-{task_id}",
-        datasource="ds",
-        filename="a.csv",
-        size_bytes=1,
-        status=status,
-        options=IngestOptions(),
         created_at=T0,
         updated_at=T0 + timedelta(seconds=second),
     )

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from core import queue
-from core.model import IngestOptions, Task, TaskStatus
+from core.model import Task, TaskStatus
+from tests.tasks import model_task
 
 
 def _task(status: TaskStatus, druid_task_id: str | None = None) -> Task:
-    now = datetime.now(UTC)
-    return Task(
-        id="t1",
-        upload_id="u1",
-        datasource="ds",
-        filename="a.csv",
-        size_bytes=1,
-        status=status,
-        options=IngestOptions(),
-        created_at=now,
-        updated_at=now,
-        druid_task_id=druid_task_id,
-    )
+    return model_task(status, druid_task_id=druid_task_id)
 
 
 def test_a_resumption_gets_a_job_id_never_used_before() -> None:

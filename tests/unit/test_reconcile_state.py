@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import pytest
 
-from core.model import IngestOptions, Task, TaskError, TaskKind, TaskStatus
+from core.model import Task, TaskError, TaskKind, TaskStatus
 from core.reconcile_state import ReconciliationState, reconciliation_of
+from tests.tasks import model_task
 
 
 def _task(status: TaskStatus, *, kind: TaskKind = TaskKind.INGEST) -> Task:
-    now = datetime.now(UTC)
-    return Task(
-        id="t1",
-        upload_id="u1",
-        datasource="ds",
-        filename="a.csv",
-        size_bytes=1,
-        status=status,
-        options=IngestOptions(),
-        created_at=now,
-        updated_at=now,
-        kind=kind,
-    )
+    return model_task(status, kind=kind)
 
 
 def test_a_succeeded_ingestion_matched_its_rows() -> None:
