@@ -9,19 +9,11 @@ import pytest
 
 from tests.conftest import run_worker
 from tests.druid.conftest import DruidApi
+from tests.druid.test_replace import DAY  # the same day of rows: 08:00 to 20:00 and the next day
 from tests.graphql_ops import get_task, rollback_upload
 
 pytestmark = pytest.mark.druid
 
-DAY = (
-    "ts,city,qty\n"
-    "2024-03-01T08:00:00Z,Lyon,1\n"
-    "2024-03-01T10:00:00Z,Paris,2\n"
-    "2024-03-01T11:00:00Z,Oslo,4\n"
-    "2024-03-01T12:00:00Z,Lima,8\n"
-    "2024-03-01T20:00:00Z,Kyoto,16\n"
-    "2024-03-02T09:00:00Z,Rome,32\n"
-)
 MORNING = (  # same day as DAY: APPEND shares its chunk, REPLACE rewrites it
     "ts,city,qty\n"
     "2024-03-01T10:00:00Z,Paris,100\n"
