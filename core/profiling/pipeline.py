@@ -341,6 +341,7 @@ def _finish(
         quarantine,
         reads_upload=druid_format is not None,
         header_rows=source.header_lines if druid_format else 1,
+        delimiter=(source.delimiter or ",") if druid_format else ",",
     )
 
 

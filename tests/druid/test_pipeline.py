@@ -432,7 +432,7 @@ async def test_druid_reads_each_time_format_as_the_profile_did(
 async def test_a_clean_file_druid_cannot_read_as_is_is_staged_and_lands(
     pipeline: Any, datasource: str, druid_sql: Any
 ) -> None:
-    # Semicolons and day-first dates: clean, but only a staged copy (commas, epoch
+    # Semicolons and day-first dates without seconds: clean, but only a staged copy (epoch
     # milliseconds) reads the same in Druid. Staged by one Polars sink (stage.stage_all).
     frame = _sales(300, start=datetime(2024, 4, 1, tzinfo=UTC), seed=4)
     text = frame.with_columns(pl.col("ts").dt.strftime("%d/%m/%Y %H:%M")).write_csv(separator=";")
@@ -447,6 +447,31 @@ async def test_a_clean_file_druid_cannot_read_as_is_is_staged_and_lands(
     assert totals["qty"] == frame["qty"].sum()
     assert totals["tmin"] == _iso_ms(frame["ts"].min())
     assert totals["tmax"] == _iso_ms(frame["ts"].max())
+
+
+async def test_a_tab_separated_file_without_quotes_is_read_as_uploaded(
+    pipeline: Any, datasource: str, druid_sql: Any
+) -> None:
+    # Druid's `tsv` format (no quoting) reads it as the profile did: no staged copy.
+    frame = _sales(300, start=datetime(2024, 4, 1, tzinfo=UTC), seed=5).with_columns(
+        note=pl.format("item {}, boxed", pl.col("qty"))
+    )
+    text = frame.write_csv(separator="\t", quote_style="never")
+    assert '"' not in text
+    task = await pipeline("sales.tsv", text.encode(), datasource)
+
+    _assert_succeeded(task, 300)
+    assert _read_as_uploaded(task), task["events"]
+    assert task["profile"]["delimiter"] == "\t"
+    totals = await _druid_totals(druid_sql, datasource)
+    assert totals["n"] == 300
+    assert totals["amount"] == pytest.approx(frame["amount"].sum(), abs=1e-6)
+    assert totals["qty"] == frame["qty"].sum()
+    assert totals["tmin"] == _iso_ms(frame["ts"].min())
+    notes = await druid_sql.one(
+        f"SELECT COUNT(*) AS n FROM \"{datasource}\" WHERE note LIKE 'item %, boxed'"
+    )
+    assert notes["n"] == 300
 
 
 async def test_broken_quoting_costs_a_row_not_the_file(
