@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # runner (scripts/test.sh) turns this off for the stack it starts: faster, and a crash may
     # then lose or corrupt that stack's data.
     postgres_durable: bool = True
+    # The local stack's supervisord (scripts/supervise.py) gives a service that dies within
+    # 5 s of starting this many tries, 1, 2, 3, ... s apart, before it stops the stack (8: 36 s
+    # of back-off). The local-stack test lowers it to see a service given up in seconds.
+    supervise_start_retries: int = 8
 
     # Redis (arq queue + pub/sub of task events).
     redis_url: str = "redis://127.0.0.1:6390/0"
