@@ -96,6 +96,12 @@ class Settings(BaseSettings):
     # How long an ingestion task itself waits for its segments to be loaded before it reports
     # SUCCESS (awaitSegmentAvailabilityTimeoutMillis); the worker keeps waiting after that.
     druid_segment_availability_timeout_s: float = 120.0
+    # The worker's once-a-minute kill task for unused segments (workers/maintenance.py). The
+    # test runner turns it off for the stack it starts and the fault layer for its workers: a
+    # kill submitted in the seconds after a test killed the MiddleManager went to the dead
+    # worker, and Druid 25 assigns tasks one at a time, so every task after it waited the
+    # Overlord's taskAssignmentTimeout (5 min; the Druid-faults layer took 348 s, not 61).
+    druid_kill_unused: bool = True
 
     # Task deadlines: how long a task may sit in a status with no progress and no live worker
     # lease before the watchdog (workers/watchdog.py) resumes it; after `max_resumes`
