@@ -381,27 +381,6 @@ async def test_a_clean_file_druid_cannot_read_as_is_is_staged_and_lands(
     await _assert_totals(druid_sql, datasource, frame)
 
 
-async def test_a_tab_separated_file_without_quotes_is_read_as_uploaded(
-    pipeline: Any, datasource: str, druid_sql: Any
-) -> None:
-    # Druid's `tsv` format (no quoting) reads it as the profile did: no staged copy.
-    frame = _sales(300, start=datetime(2024, 4, 1, tzinfo=UTC), seed=5).with_columns(
-        note=pl.format("item {}, boxed", pl.col("qty"))
-    )
-    text = frame.write_csv(separator="\t", quote_style="never")
-    assert '"' not in text
-    task = await pipeline("sales.tsv", text.encode(), datasource)
-
-    _assert_succeeded(task, 300)
-    assert _read_as_uploaded(task), task["events"]
-    assert task["profile"]["delimiter"] == "\t"
-    await _assert_totals(druid_sql, datasource, frame)
-    notes = await druid_sql.one(
-        f"SELECT COUNT(*) AS n FROM \"{datasource}\" WHERE note LIKE 'item %, boxed'"
-    )
-    assert notes["n"] == 300
-
-
 async def test_broken_quoting_costs_a_row_not_the_file(
     pipeline: Any, datasource: str, druid_sql: Any
 ) -> None:
