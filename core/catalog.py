@@ -12,8 +12,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from core.db import Executor
 from core.druid.broker import SqlParam
 from core.druid.errors import DruidError
 from core.druid.spec import UPLOAD_DIMENSION
@@ -26,12 +27,6 @@ if TYPE_CHECKING:
     from core.druid.broker import DruidBroker
 
 log = logging.getLogger(__name__)
-
-
-class Executor(Protocol):
-    """What catalog reads need: an asyncpg `Pool` or `Connection`."""
-
-    async def fetch(self, query: str, *args: Any) -> Any: ...
 
 
 # Druid's primary timestamp column; every datasource has it.

@@ -11,8 +11,9 @@ from __future__ import annotations
 import base64
 import enum
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypedDict, Unpack
 
@@ -22,6 +23,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from core import metrics
+from core.db import Executor
 from core.errors import ErrorCode, VisibleError
 from core.events import FEED_CHANNEL, publish_task_changed
 from core.model import (
@@ -36,7 +38,7 @@ from core.model import (
     check_transition,
 )
 
-__all__ = ["UNSET", "TaskEvent", "TaskNotFound", "TaskStore", "TaskUpdate"]
+__all__ = ["UNSET", "Claim", "TaskEvent", "TaskNotFound", "TaskStore", "TaskUpdate"]
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +59,6 @@ class _Also(TypedDict, total=False):
 
     update: TaskUpdate
     detail: dict[str, Any] | None
-
-
-class Executor(Protocol):
-    """What reads need: an asyncpg pool, or a connection inside a transaction."""
-
-    async def fetch(self, query: str, *args: Any) -> Any: ...
-    async def fetchrow(self, query: str, *args: Any) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +252,21 @@ async def _in_status_since(db: Executor, task_id: str, status: TaskStatus) -> da
     return at
 
 
+@dataclass(slots=True)
+class Claim:
+    """One open transaction that writes tasks (`conn`); the changes to announce once it
+    commits. From `TaskStore.claim` it also holds the lock of one dataset."""
+
+    conn: asyncpg.pool.PoolConnectionProxy[asyncpg.Record]
+    announce: list[tuple[Task, int]] = field(default_factory=list)
+
+
+# A transaction-scoped advisory lock per dataset (its Druid name, unique per workspace): every
+# decision "may a task start on this dataset" (duplicate upload, deletion) checks and inserts
+# under it, so two requests at the same moment are decided one after the other.
+_LOCK_DATASET = "SELECT pg_advisory_xact_lock(hashtextextended('sluice.dataset:' || $1, 0))"
+
+
 class TaskStore:
     """Tasks in PostgreSQL (`pool`), their changes announced on Redis (`publisher`)."""
 
@@ -369,6 +379,27 @@ class TaskStore:
 
     # --- writes ---
 
+    @asynccontextmanager
+    async def claim(self, datasource: str) -> AsyncIterator[Claim]:
+        """A transaction holding `datasource`'s lock until it ends: check with `claim.conn`,
+        then create the task `within=claim`; the change is announced after the commit."""
+        async with self._writing(None) as claim:
+            await claim.conn.execute(_LOCK_DATASET, datasource)
+            yield claim
+
+    @asynccontextmanager
+    async def _writing(self, within: Claim | None) -> AsyncIterator[Claim]:
+        """`within`, or a transaction of its own whose changes are announced after commit."""
+        if within is not None:
+            yield within
+            return
+        async with self.pool.acquire() as conn:
+            async with conn.transaction():
+                claim = Claim(conn)
+                yield claim
+            for task, event_id in claim.announce:
+                await self._publish(task, event_id)
+
     async def create(
         self,
         *,
@@ -382,9 +413,12 @@ class TaskStore:
         datasource: str,  # the Druid name (core/auth/naming.py)
         options: IngestOptions,
         workspace_id: str,
+        within: Claim | None = None,
     ) -> Task:
-        """Record an upload and its QUEUED task in one transaction, then announce it."""
-        async with self.pool.acquire() as conn, conn.transaction():
+        """Record an upload and its QUEUED task in one transaction (`within` a claim), then
+        announce it."""
+        async with self._writing(within) as claim:
+            conn = claim.conn
             await conn.execute(
                 "INSERT INTO uploads (id, filename, content_type, size_bytes, sha256, raw_key,"
                 " workspace_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -410,8 +444,8 @@ class TaskStore:
                 conn, task_id, TaskStatus.QUEUED, 0.0, "Upload received; waiting for a worker"
             )
             task = await _read(conn, task_id)
-        assert task is not None
-        await self._publish(task, event_id)
+            assert task is not None
+            claim.announce.append((task, event_id))
         return task
 
     async def create_follow_up(
@@ -429,24 +463,36 @@ class TaskStore:
         )  # fmt: skip
 
     async def create_delete(
-        self, *, task_id: str, datasource: str, workspace_id: str, message: str
+        self,
+        *,
+        task_id: str,
+        datasource: str,
+        workspace_id: str,
+        message: str,
+        within: Claim | None = None,
     ) -> Task:
-        """Record a QUEUED DELETE task of `datasource` (no upload), then announce it."""
+        """Record a QUEUED DELETE task of `datasource` (no upload; `within` the dataset's
+        claim, core/delete.py), then announce it."""
         return await self._create_queued(
             "INSERT INTO tasks (id, datasource, status, kind, workspace_id)"
             " VALUES ($1, $2, $3, $4, $5)",
             (task_id, datasource, TaskStatus.QUEUED.value, TaskKind.DELETE.value, workspace_id),
             message=message,
+            within=within,
         )
 
-    async def _create_queued(self, insert: str, args: Sequence[Any], *, message: str) -> Task:
+    async def _create_queued(
+        self, insert: str, args: Sequence[Any], *, message: str, within: Claim | None = None
+    ) -> Task:
         task_id = args[0]
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(insert, *args)
-            event_id = await self._append_event(conn, task_id, TaskStatus.QUEUED, 0.0, message)
-            task = await _read(conn, task_id)
-        assert task is not None
-        await self._publish(task, event_id)
+        async with self._writing(within) as claim:
+            await claim.conn.execute(insert, *args)
+            event_id = await self._append_event(
+                claim.conn, task_id, TaskStatus.QUEUED, 0.0, message
+            )
+            task = await _read(claim.conn, task_id)
+            assert task is not None
+            claim.announce.append((task, event_id))
         return task
 
     async def mark_dataset_deleted(self, datasource: str, *, delete_task_id: str) -> int:
