@@ -29,7 +29,7 @@ from core.control import ActionRefused
 from core.druid.errors import DruidError
 from core.model import TERMINAL, Task, TaskStatus
 from core.rollback import served
-from core.tasks import TaskUpdate
+from core.task_rows import TaskUpdate
 from core.uploads import new_id
 
 if TYPE_CHECKING:

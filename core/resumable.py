@@ -27,7 +27,7 @@ from core.duplicates import parts_fingerprint, record_fingerprint
 from core.mirror import mirror
 from core.model import IngestOptions, Task
 from core.storage import HEAD_BYTES, ObjectStore
-from core.tasks import options_from_json, options_to_json
+from core.task_rows import options_from_json, options_to_json
 from core.uploads import (
     UploadRejection,
     content_rejection,

@@ -40,7 +40,7 @@ from core.druid.segments import (
 )
 from core.druid.spec import UPLOAD_DIMENSION, task_intervals
 from core.model import Task, TaskError, TaskKind, TaskStatus, WriteMode
-from core.tasks import TaskUpdate
+from core.task_rows import TaskUpdate
 from core.uploads import new_id
 
 if TYPE_CHECKING:
