@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,25 +22,16 @@ HANG_GUARD_S = 30  # a request waiting on the hung Redis would never answer
 
 
 @pytest.fixture
-async def hung_redis(tmp_path: Path) -> AsyncIterator[OwnRedis]:
-    server = OwnRedis(tmp_path)
-    await server.start()
-    yield server
-    server.resume()
-    server.kill()
-
-
-@pytest.fixture
 async def app_on_hung_redis(
-    settings: Settings, hung_redis: OwnRedis, clean: None
+    settings: Settings, own_redis: OwnRedis, clean: None
 ) -> AsyncIterator[Any]:
-    mine = settings.model_copy(update={"redis_url": hung_redis.url})
+    mine = settings.model_copy(update={"redis_url": own_redis.url})
     async with in_process(create_app(mine)) as asgi:
-        hung_redis.pause()
+        own_redis.pause()
         try:
             yield asgi
         finally:
-            hung_redis.resume()  # so the app's shutdown can close its Redis connections
+            own_redis.resume()  # so the app's shutdown can close its Redis connections
 
 
 async def test_queries_go_on_uncounted_while_redis_hangs(app_on_hung_redis: Any, db: Any) -> None:
