@@ -248,9 +248,7 @@ async def accept_upload(
             svc, options=options, datasource=datasource, workspace=workspace, filename=filename
         )
     if rejection is None:
-        outcome = await _record(
-            svc, received, datasource=datasource, options=options, workspace=workspace
-        )
+        outcome = await _record(svc, received, options, to=datasource, by=workspace)
         if isinstance(outcome, Task):
             received.claimed = True
             metrics.upload_received("ACCEPTED", outcome.size_bytes)
@@ -264,24 +262,20 @@ async def accept_upload(
 
 
 async def _record(
-    svc: Services,
-    received: ReceivedFile,
-    *,
-    datasource: str,
-    options: IngestOptions,
-    workspace: Workspace,
+    svc: Services, received: ReceivedFile, options: IngestOptions, *, to: str, by: Workspace
 ) -> Task | UploadRejection:
     """The duplicate check and the task record under the dataset's claim: of two identical
-    uploads at the same moment, the second sees the first."""
+    uploads at the same moment, the second sees the first. `to`: the dataset's name in
+    workspace `by`."""
     stored = received.stored
     assert stored is not None  # (no stored object is a quick rejection)
-    druid = druid_name(workspace.druid_prefix, datasource)
+    druid = druid_name(by.druid_prefix, to)
     async with svc.tasks.claim(druid) as claim:
         rejection = await duplicate_rejection(
             claim.conn,
             filename=received.filename,
             datasource=druid,
-            shown_as=datasource,
+            shown_as=to,
             options=options,
             size_bytes=stored.size,
             sha256=stored.sha256,
@@ -298,7 +292,7 @@ async def _record(
             raw_key=stored.key,
             datasource=druid,
             options=options,
-            workspace_id=workspace.id,
+            workspace_id=by.id,
             within=claim,
         )
 
