@@ -163,10 +163,16 @@ class TaskStore(TaskReads):
         return task
 
     async def create_follow_up(
-        self, *, task_id: str, kind: TaskKind, target: Task, message: str
+        self,
+        *,
+        task_id: str,
+        kind: TaskKind,
+        target: Task,
+        message: str,
+        within: Claim | None = None,
     ) -> Task:
         """Record a QUEUED task of `kind` acting on `target` (same upload, datasource and
-        workspace), then announce it."""
+        workspace; `within` its dataset's claim), then announce it."""
         return await self._create_queued(
             "INSERT INTO tasks (id, upload_id, datasource, status, options, kind,"
             " target_task_id, workspace_id)"
@@ -174,6 +180,7 @@ class TaskStore(TaskReads):
             (task_id, target.upload_id, target.datasource, TaskStatus.QUEUED.value,
              options_to_json(target.options), kind.value, target.id),
             message=message,
+            within=within,
         )  # fmt: skip
 
     async def create_delete(
