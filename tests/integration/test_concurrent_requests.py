@@ -19,6 +19,7 @@ from core.rollback import request_rollback
 from core.services import Services, open_services
 from core.settings import Settings
 from tests.graphql_ops import delete_dataset, upload_file
+from tests.integration.test_resumable_upload import COMPLETE, _gql, _put, _start
 
 CSV = b"ts,city,amount\n2024-01-01T00:00:00Z,Paris,1.5\n"
 ROUNDS = 5  # each round is a fresh race; one round lost without the lock fails the test
@@ -73,6 +74,25 @@ async def test_two_identical_uploads_at_once_accept_one(client: httpx.AsyncClien
         results = await asyncio.gather(upload, again)
 
         assert _outcomes(list(results)) == ["DUPLICATE_FILE", "IngestionTask"], results
+
+
+async def test_two_identical_resumable_uploads_completed_at_once_accept_one(
+    client: httpx.AsyncClient,
+) -> None:
+    for n in range(ROUNDS):
+        content = (CSV + f"2024-01-02T00:00:00Z,Rome,{n}\n".encode()) * 1000
+        sessions = [await _start(client, content) for _ in range(2)]
+        for session in sessions:
+            await _put(session, content, [1])
+
+        results = await asyncio.gather(
+            *(_gql(client, COMPLETE, id=session["id"]) for session in sessions)
+        )
+
+        assert _outcomes([r["completeUpload"] for r in results]) == [
+            "DUPLICATE_FILE",
+            "IngestionTask",
+        ], results
 
 
 async def test_an_upload_and_a_deletion_at_once_do_not_both_pass(
