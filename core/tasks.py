@@ -76,8 +76,8 @@ class Claim:
 
 
 # A transaction-scoped advisory lock per dataset (its Druid name, unique per workspace): every
-# decision "may a task start on this dataset" (duplicate upload, deletion) checks and inserts
-# under it, so two requests at the same moment are decided one after the other.
+# decision "may a task start on this dataset" (duplicate upload, deletion, rollback) checks and
+# inserts under it, so two requests at the same moment are decided one after the other.
 _LOCK_DATASET = "SELECT pg_advisory_xact_lock(hashtextextended('sluice.dataset:' || $1, 0))"
 
 
