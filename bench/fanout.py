@@ -115,7 +115,14 @@ def serve_baseline(port: int, redis_url: str) -> None:
         await graphql(scope, receive, send)
 
     raise_open_file_limit()
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="websockets-sansio",
+        ws_per_message_deflate=os.environ.get("BENCH_WS_DEFLATE", "false") == "true",
+    )
 
 
 def start_server(kind: str, port: int, n: int) -> subprocess.Popen[bytes]:
@@ -132,6 +139,7 @@ def start_server(kind: str, port: int, n: int) -> subprocess.Popen[bytes]:
     if kind == "sluice":
         command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
         command += ["--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio"]
+        command += ["--ws-per-message-deflate", os.environ.get("BENCH_WS_DEFLATE", "false")]
         command += ["--log-level", "warning", "--no-access-log"]
     else:
         command = [sys.executable, __file__, "--serve-baseline", str(port)]

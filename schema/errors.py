@@ -24,6 +24,7 @@ from strawberry.types.graphql import OperationType
 from core.errors import ErrorCode as CoreErrorCode
 from core.errors import VisibleError
 from schema.enums import ErrorCode
+from schema.live import SharedEventExecutor, SharedRenders
 
 log = logging.getLogger("sluice.api")
 
@@ -139,7 +140,15 @@ def _literal_nul(document: Any) -> bool:
 class SluiceSchema(strawberry.Schema):
     """Logs each refused request once, at INFO and without a traceback: a bad query, a
     permission refusal or a `VisibleError` is the caller's to fix, not an incident.
-    Unexpected errors are logged by `MaskUnexpectedErrors`, at ERROR, with their incident id."""
+    Unexpected errors are logged by `MaskUnexpectedErrors`, at ERROR, with their incident id.
+
+    Holds the process's `SharedRenders` (schema/live.py): subscription events are executed
+    and serialised once for all subscribers that share them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("execution_context_class", SharedEventExecutor)
+        super().__init__(*args, **kwargs)
+        self.renders = SharedRenders()
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

@@ -1,0 +1,167 @@
+"""Subscription events rendered once per process, however many subscribers share them.
+
+Measured with 10,000 `taskFeed` subscribers (bench/RESULTS.md "Fan-out"): the process read each
+change once, then spent ~0.2 ms per subscriber executing the same selection set on the same
+task, serialising the same JSON and sending it; 2 s of one event loop per change. Subscribers
+of one operation (the same parsed document and variables) in one workspace with one role get
+the same answer, so here it is computed once:
+
+- `SharedRenders.view`: one GraphQL object per task state the broadcaster hands out, so every
+  subscriber's event is the *same* root value;
+- `SharedEventExecutor`: one execution per (event, operation, variables, workspace, role);
+  the other subscribers of that key get the same `ExecutionResult`. A result with errors is
+  never shared: each subscriber executes again and gets its own errors (incident ids, logs);
+- `SharedRenders.encode_next`: one JSON serialisation per shared result; each subscriber's
+  `next` frame splices its operation id in front of the shared payload.
+
+Everything is keyed by object identity, and each entry holds the objects it is keyed by, so an
+id cannot be reused while its entry lives; the entries are bounded (least recently used go).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, Generic, TypeVar, cast
+
+from graphql import ExecutionResult
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from schema.context import Context
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+# Entries kept per kind: a change to 1,000 different tasks watched at once still shares.
+_KEEP = 4096
+
+
+class _Recent(Generic[K, V]):
+    """A bounded map that forgets the least recently used entry first."""
+
+    def __init__(self, keep: int = _KEEP) -> None:
+        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._keep = keep
+
+    def get(self, key: K) -> V | None:
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return entry
+
+    def put(self, key: K, value: V) -> V:
+        self._entries[key] = value
+        if len(self._entries) > self._keep:
+            self._entries.popitem(last=False)
+        return value
+
+    def drop(self, key: K) -> None:
+        self._entries.pop(key, None)
+
+
+ExecutionOutcome = ExecutionResult | Awaitable[ExecutionResult]
+
+
+class SharedRenders:
+    """The process's renders of subscription events (one per schema, see `SluiceSchema`)."""
+
+    def __init__(self) -> None:
+        # Each value starts with the objects its key's ids are taken from (kept alive).
+        self._views: _Recent[int, tuple[object, object]] = _Recent()
+        self._results: _Recent[tuple[Hashable, ...], tuple[object, object, Any]] = _Recent()
+        self._payloads: _Recent[int, tuple[object, str]] = _Recent()
+        self.executions = 0  # selection sets executed for subscription events (tests, bench)
+
+    def view(self, model: V, build: Callable[[V], object]) -> Any:
+        """`build(model)`, once per model object: what the broadcaster handed to every
+        watcher becomes one GraphQL object for every subscriber."""
+        found = self._views.get(id(model))
+        if found is None:
+            found = self._views.put(id(model), (model, build(model)))
+        return found[1]
+
+    def result(
+        self, key: tuple[Hashable, ...], holds: tuple[object, object], execute: Callable[[], Any]
+    ) -> ExecutionOutcome:
+        """The result for `key` (ids of the objects in `holds`, plus plain values): executed
+        by the first subscriber, shared with the others. Never shares a result with errors."""
+        found = self._results.get(key)
+        if found is not None:
+            shared = found[2]
+            if isinstance(shared, asyncio.Future):
+                return self._await_shared(key, shared, execute)
+            return cast(ExecutionResult, shared)
+        self.executions += 1
+        outcome = execute()
+        if isinstance(outcome, ExecutionResult):
+            if not outcome.errors:
+                self._results.put(key, (*holds, outcome))
+            return outcome
+        future = asyncio.ensure_future(outcome)
+        self._results.put(key, (*holds, future))
+        return self._await_shared(key, future, execute)
+
+    async def _await_shared(
+        self, key: tuple[Hashable, ...], future: asyncio.Future[Any], execute: Callable[[], Any]
+    ) -> ExecutionResult:
+        # shield: a subscriber leaving does not cancel the execution the others wait for.
+        result = cast(ExecutionResult, await asyncio.shield(future))
+        if not result.errors:
+            return result
+        self._results.drop(key)
+        self.executions += 1
+        outcome = execute()  # this subscriber's own execution, with its own errors
+        return cast(ExecutionResult, await outcome if isinstance(outcome, Awaitable) else outcome)
+
+    def encode_next(self, message: object) -> str | None:
+        """A graphql-transport-ws `next` message holding only data, as JSON, serialising
+        each shared data object once; None for any other message."""
+        if not isinstance(message, dict) or message.get("type") != "next":
+            return None
+        payload = message.get("payload")
+        if not isinstance(payload, dict) or payload.keys() != {"data"}:
+            return None  # errors or extensions are the subscriber's own
+        data = payload["data"]
+        found = self._payloads.get(id(data))
+        if found is None:
+            encoded = json.dumps({"data": data}, separators=(",", ":"))
+            found = self._payloads.put(id(data), (data, encoded))
+        operation_id = json.dumps(message["id"])
+        return f'{{"id":{operation_id},"type":"next","payload":{found[1]}}}'
+
+
+def renders_of(schema: object) -> SharedRenders:
+    """The renders of a Strawberry schema, or of the graphql-core schema Strawberry built."""
+    strawberry_schema = getattr(schema, "_strawberry_schema", schema)
+    renders: SharedRenders = strawberry_schema.renders  # type: ignore[attr-defined]
+    return renders
+
+
+class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, sharing the execution of each subscription event with the
+    other subscribers of the same operation, workspace and role (the permission classes
+    decide by role within a workspace, so their outcome is the same)."""
+
+    _event_key: tuple[Hashable, ...] | None = None  # set on per-event executors only
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        executor = cast(SharedEventExecutor, super().build_per_event_executor(payload))
+        context = self.context_value
+        caller = context.caller if isinstance(context, Context) else None
+        if caller is not None:  # (no caller: nothing to share, executed as usual)
+            variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=str)
+            who = (caller.workspace.id, caller.role.value)
+            executor._event_key = (id(payload), id(self.operation), variables, *who)
+        return executor
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        key = self._event_key
+        if key is None:
+            return super().execute_operation(serially)
+        return renders_of(self.schema).result(
+            key,
+            (self.root_value, self.operation),
+            lambda: super(SharedEventExecutor, self).execute_operation(serially),
+        )
