@@ -219,6 +219,13 @@ async def plain_queries(
     return times
 
 
+def cpu_s(pid: int) -> float:
+    """The process's CPU time so far (user + system): unlike delivery times, it barely moves
+    when other engineers load the shared machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -259,7 +266,7 @@ async def client(kind: str, url: str, n: int, server_pid: int, warmup_s: float) 
         stop = asyncio.Event()
         queries = asyncio.create_task(plain_queries(kind, url, task_id, stop, headers))
         await asyncio.sleep(1.0)  # the query loop is running before the change
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), cpu_s(server_pid)
         await change(kind, svc, task_id, "measure")
         changed = time.perf_counter()  # Sluice: committed in PostgreSQL and published
         waiting = [s for s in subscribers if s.live.is_set() and not s.errors]
@@ -267,6 +274,7 @@ async def client(kind: str, url: str, n: int, server_pid: int, warmup_s: float) 
             async with asyncio.timeout(120):
                 while not all("measure" in s.arrivals or s.errors for s in waiting):
                     await asyncio.sleep(0.01)
+        cpu_used = cpu_s(server_pid) - cpu_before  # (the plain queries meanwhile included)
         stop.set()
         query_times = await queries
         rss = rss_mb(server_pid)
@@ -281,6 +289,7 @@ async def client(kind: str, url: str, n: int, server_pid: int, warmup_s: float) 
         "errors": sum(s.errors for s in subscribers) + n - len(delays),
         "query_p99": sorted(query_times)[int(0.99 * (len(query_times) - 1))],
         "rss_mb": rss,
+        "cpu_s": cpu_used,
         "live": live,
         "change_s": changed - started,
     }
@@ -310,8 +319,11 @@ def run_case(kind: str, n: int, warmup_s: float) -> dict[str, Any]:
 
 def summarise(results: dict[tuple[str, int], list[dict[str, Any]]], reps: int) -> None:
     label = "median (min-max)" if reps > 1 else "single run"
-    print("| subscribers | server | live | p50 s | p99 s | max s | errors | query p99 ms | RSS MB")
-    print("|---|---|---|---|---|---|---|---|---")
+    print(
+        "| subscribers | server | live | p50 s | p99 s | max s | errors | query p99 ms | RSS MB "
+        "| server CPU s |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
 
     def cell(values: list[float], scale: float = 1.0, fmt: str = ".2f") -> str:
         values = [v * scale for v in values]
@@ -326,7 +338,8 @@ def summarise(results: dict[tuple[str, int], list[dict[str, Any]]], reps: int) -
             f"{cell([r['p99'] for r in runs])} | {cell([r['max'] for r in runs])} | "
             f"{sum(r['errors'] for r in runs)} | "
             f"{cell([r['query_p99'] for r in runs], 1000, '.1f')} | "
-            f"{cell([r['rss_mb'] for r in runs], fmt='.0f')} |"
+            f"{cell([r['rss_mb'] for r in runs], fmt='.0f')} | "
+            f"{cell([r['cpu_s'] for r in runs])} |"
         )
     for (kind, n), runs in results.items():
         if kind == "sluice" and ("baseline", n) in results:

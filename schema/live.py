@@ -26,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar, cast
 
-from graphql import ExecutionResult
+from graphql import ExecutionResult, OperationDefinitionNode
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema.context import Context
@@ -139,6 +139,14 @@ def renders_of(schema: object) -> SharedRenders:
     return renders
 
 
+def _operation_key(operation: OperationDefinitionNode) -> tuple[Hashable, ...]:
+    """The document's text and the operation's name: two subscribers sending the same text
+    share, whether or not the parser cache handed them the same parsed document."""
+    name = operation.name.value if operation.name else None
+    document = operation.loc.source.body if operation.loc else id(operation)
+    return document, name
+
+
 class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's executor, sharing the execution of each subscription event with the
     other subscribers of the same operation, workspace and role (the permission classes
@@ -153,7 +161,7 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         if caller is not None:  # (no caller: nothing to share, executed as usual)
             variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=str)
             who = (caller.workspace.id, caller.role.value)
-            executor._event_key = (id(payload), id(self.operation), variables, *who)
+            executor._event_key = (id(payload), *_operation_key(self.operation), variables, *who)
         return executor
 
     def execute_operation(self, serially: bool | None = None) -> Any:
