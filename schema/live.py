@@ -82,6 +82,12 @@ class SharedRenders:
             found = self._views.put(id(model), (model, build(model)))
         return found[1]
 
+    def shared(self, key: tuple[Hashable, ...]) -> ExecutionResult | None:
+        """The result for `key` if a subscriber has it already (and without errors)."""
+        found = self._results.get(key)
+        shared = found[2] if found is not None else None
+        return shared if isinstance(shared, ExecutionResult) else None
+
     def result(
         self, key: tuple[Hashable, ...], holds: tuple[object, object], execute: Callable[[], Any]
     ) -> ExecutionOutcome:
@@ -90,9 +96,9 @@ class SharedRenders:
         found = self._results.get(key)
         if found is not None:
             shared = found[2]
-            if isinstance(shared, asyncio.Future):
-                return self._await_shared(key, shared, execute)
-            return cast(ExecutionResult, shared)
+            if isinstance(shared, ExecutionResult):
+                return shared
+            return self._await_shared(key, shared, execute)  # another one is executing it
         self.executions += 1
         outcome = execute()
         if isinstance(outcome, ExecutionResult):
@@ -101,7 +107,18 @@ class SharedRenders:
             return outcome
         future = asyncio.ensure_future(outcome)
         self._results.put(key, (*holds, future))
+        future.add_done_callback(lambda done: self._settle(key, holds, done))
         return self._await_shared(key, future, execute)
+
+    def _settle(
+        self, key: tuple[Hashable, ...], holds: tuple[object, object], done: asyncio.Future[Any]
+    ) -> None:
+        """An execution others waited for has ended: keep its result if it can be shared."""
+        failed = done.cancelled() or done.exception() is not None or done.result().errors
+        if failed:
+            self._results.drop(key)
+        else:
+            self._results.put(key, (*holds, done.result()))
 
     async def _await_shared(
         self, key: tuple[Hashable, ...], future: asyncio.Future[Any], execute: Callable[[], Any]
@@ -110,7 +127,6 @@ class SharedRenders:
         result = cast(ExecutionResult, await asyncio.shield(future))
         if not result.errors:
             return result
-        self._results.drop(key)
         self.executions += 1
         outcome = execute()  # this subscriber's own execution, with its own errors
         return cast(ExecutionResult, await outcome if isinstance(outcome, Awaitable) else outcome)
@@ -153,16 +169,32 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
     decide by role within a workspace, so their outcome is the same)."""
 
     _event_key: tuple[Hashable, ...] | None = None  # set on per-event executors only
+    _share_as: tuple[Hashable, ...] | None = None  # the subscription's part of the key
 
     def build_per_event_executor(self, payload: Any) -> Any:
+        share_as = self._share_as or self._subscription_key()
+        if share_as is None:  # (no caller: nothing to share, executed as usual)
+            return super().build_per_event_executor(payload)
+        key = (id(payload), *share_as)
+        renders = renders_of(self.schema)
+        shared = renders.shared(key)
+        if shared is not None:  # graphql-core only calls `execute_operation` on it
+            return _SharedEvent(shared)
         executor = cast(SharedEventExecutor, super().build_per_event_executor(payload))
+        executor._event_key = key
+        return executor
+
+    def _subscription_key(self) -> tuple[Hashable, ...] | None:
+        """Document, operation, variables, workspace and role: the same for every event of
+        the subscription, so computed at its first event."""
         context = self.context_value
         caller = context.caller if isinstance(context, Context) else None
-        if caller is not None:  # (no caller: nothing to share, executed as usual)
-            variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=str)
-            who = (caller.workspace.id, caller.role.value)
-            executor._event_key = (id(payload), *_operation_key(self.operation), variables, *who)
-        return executor
+        if caller is None:
+            return None
+        variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=str)
+        who = (caller.workspace.id, caller.role.value)
+        self._share_as = (*_operation_key(self.operation), variables, *who)
+        return self._share_as
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         key = self._event_key
@@ -173,3 +205,16 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
             (self.root_value, self.operation),
             lambda: super(SharedEventExecutor, self).execute_operation(serially),
         )
+
+
+class _SharedEvent:
+    """Stands in for a per-event executor whose result another subscriber already has:
+    copying graphql-core's executor per subscriber cost more than the lookup."""
+
+    __slots__ = ("_shared",)
+
+    def __init__(self, shared: ExecutionResult) -> None:
+        self._shared = shared
+
+    def execute_operation(self, serially: bool | None = None) -> ExecutionResult:
+        return self._shared

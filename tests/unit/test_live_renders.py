@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncGenerator
 from typing import Any, cast
@@ -25,6 +26,11 @@ class Item:
         """Depends on who asks: a shared result handed to the wrong caller would show it."""
         caller = info.context.member
         return f"{caller.workspace.id}/{caller.role.value}"
+
+    @strawberry.field
+    async def later(self) -> str:
+        await asyncio.sleep(0)  # an async field: the execution is awaited, by all sharers
+        return "later"
 
     @strawberry.field
     def broken(self) -> str:
@@ -99,6 +105,17 @@ async def test_another_document_gets_its_own_execution() -> None:
 
     assert other.data == {"items": {"name": "one"}}
     assert renders_of(schema).executions == 2
+
+
+async def test_subscribers_arriving_while_an_async_execution_runs_wait_for_it() -> None:
+    schema = _schema()
+    query = "subscription { items { later seenBy } }"
+    results = await asyncio.gather(
+        *(_first(schema, query, _context("w1", Role.VIEWER)) for _ in range(3))
+    )
+
+    assert [r.data for r in results] == [{"items": {"later": "later", "seenBy": "w1/VIEWER"}}] * 3
+    assert renders_of(schema).executions == 1
 
 
 async def test_a_result_with_errors_is_never_shared() -> None:
