@@ -16,7 +16,10 @@ interleaved: for every rep, every size, Sluice then the baseline) it
    receives it (p50, p99, max), errors (failed connections, error messages, missing
    deliveries), a plain query repeated meanwhile (p99), and the server's RSS.
 
-Both processes raise their soft open-file limit to the hard one (core/rlimits.py).
+Both processes raise their soft open-file limit to the hard one (core/rlimits.py). Both run
+without permessage-deflate, as scripts/run-api.sh does (`--ws-deflate`: with it, uvicorn's
+default); the server's CPU seconds from the change to the last delivery are reported too, since
+they move far less than the delivery times when others load the shared machine.
 
     .venv/bin/python bench/fanout.py --sizes 1000,3000,10000 --reps 1
 """
@@ -89,7 +92,7 @@ class BaselineSubscription:
             BASELINE_QUEUES.discard(queue)
 
 
-def serve_baseline(port: int, redis_url: str) -> None:
+def serve_baseline(port: int, redis_url: str, *, ws_deflate: bool) -> None:
     queues = BASELINE_QUEUES
 
     async def pump() -> None:
@@ -121,11 +124,11 @@ def serve_baseline(port: int, redis_url: str) -> None:
         port=port,
         log_level="warning",
         ws="websockets-sansio",
-        ws_per_message_deflate=os.environ.get("BENCH_WS_DEFLATE", "false") == "true",
+        ws_per_message_deflate=ws_deflate,
     )
 
 
-def start_server(kind: str, port: int, n: int) -> subprocess.Popen[bytes]:
+def start_server(kind: str, port: int, n: int, *, ws_deflate: bool) -> subprocess.Popen[bytes]:
     # One bench token stands in for N users: the per-token limits on new WebSockets
     # (`websocket_rate_per_minute`, 60), on subscriptions started (120) and on queries (600, the
     # plain query measured meanwhile) would refuse most of them.
@@ -139,10 +142,11 @@ def start_server(kind: str, port: int, n: int) -> subprocess.Popen[bytes]:
     if kind == "sluice":
         command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
         command += ["--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio"]
-        command += ["--ws-per-message-deflate", os.environ.get("BENCH_WS_DEFLATE", "false")]
+        command += ["--ws-per-message-deflate", str(ws_deflate).lower()]  # as run-api.sh
         command += ["--log-level", "warning", "--no-access-log"]
     else:
         command = [sys.executable, __file__, "--serve-baseline", str(port)]
+        command += ["--ws-deflate"] if ws_deflate else []
     return subprocess.Popen(command, cwd=ROOT, env=env)
 
 
@@ -298,11 +302,11 @@ async def client(kind: str, url: str, n: int, server_pid: int, warmup_s: float) 
 # --- the driver ---
 
 
-def run_case(kind: str, n: int, warmup_s: float) -> dict[str, Any]:
+def run_case(kind: str, n: int, warmup_s: float, *, ws_deflate: bool) -> dict[str, Any]:
     from tests.conftest import free_port
 
     port = free_port()
-    server = start_server(kind, port, n)
+    server = start_server(kind, port, n, ws_deflate=ws_deflate)
     try:
         url = f"127.0.0.1:{port}"
         for _ in range(600):
@@ -356,10 +360,15 @@ def main() -> None:
     parser.add_argument("--only", choices=("sluice", "baseline"))
     parser.add_argument("--warmup-s", type=float, default=600, help="then measure the live ones")
     parser.add_argument("--serve-baseline", type=int, metavar="PORT")
+    parser.add_argument(
+        "--ws-deflate",
+        action="store_true",
+        help="both servers offer permessage-deflate (uvicorn's default; the API turns it off)",
+    )
     args = parser.parse_args()
     settings = Settings()
     if args.serve_baseline:
-        serve_baseline(args.serve_baseline, settings.redis_url)
+        serve_baseline(args.serve_baseline, settings.redis_url, ws_deflate=args.ws_deflate)
         return
     raise_open_file_limit()
     kinds = [args.only] if args.only else ["sluice", "baseline"]
@@ -368,7 +377,7 @@ def main() -> None:
     for _ in range(args.reps):
         for n in (int(size) for size in args.sizes.split(",")):
             for kind in kinds:
-                result = run_case(kind, n, args.warmup_s)
+                result = run_case(kind, n, args.warmup_s, ws_deflate=args.ws_deflate)
                 print(kind, n, json.dumps(result), flush=True)
                 results.setdefault((kind, n), []).append(result)
     summarise(results, args.reps)
