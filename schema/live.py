@@ -53,6 +53,7 @@ class _Recent(Generic[K, V]):
 
     def put(self, key: K, value: V) -> V:
         self._entries[key] = value
+        self._entries.move_to_end(key)
         if len(self._entries) > self._keep:
             self._entries.popitem(last=False)
         return value
