@@ -7,9 +7,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Sequence
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+import httpx
 
 from core.auth.model import LEGACY_WORKSPACE, Role
 from core.auth.store import ensure_workspace
@@ -18,9 +25,11 @@ from core.model import Task, TaskStatus
 from core.services import open_services
 from core.settings import Settings
 from core.tasks import TaskStore
-from tests.conftest import grant, serving_http
+from tests.conftest import free_port, grant, serving_http
 from tests.graphql_ops import TASK_FEED, TASK_UPDATES, connect, first_error, start, subscribe
 from tests.tasks import new_task
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class CountingTaskStore(TaskStore):
@@ -71,13 +80,45 @@ async def _until_failed(watcher: Watcher) -> list[TaskStatus]:
     return seen
 
 
+@contextlib.contextmanager
+def api_process(settings: Settings) -> Iterator[str]:
+    """The API as a process of its own (uvicorn, as scripts/run-api.sh starts it) on the
+    test's PostgreSQL, Redis and queue; yields its host:port once it answers."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLUICE_DATABASE_URL": settings.database_url,
+        "SLUICE_REDIS_URL": settings.redis_url,
+        "SLUICE_QUEUE_NAME": settings.queue_name,
+        "SLUICE_S3_BUCKET": settings.s3_bucket,
+    }
+    command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio"]
+    command += ["--ws-per-message-deflate", "false", "--log-level", "warning"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, "the second API process exited"
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the second API process never answered"
+                time.sleep(0.1)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 async def test_every_api_process_on_one_redis_delivers(
     settings: Settings, clean: None, db: Any
 ) -> None:
     auth = await grant(db)
     async with open_services(settings) as svc:
         task_id = await new_task(svc, "t1")
-        with serving_http(settings) as one, serving_http(settings) as two:
+        with serving_http(settings) as one, api_process(settings) as two:
             feeds = [asyncio.Queue[dict[str, Any]]() for _ in range(2)]
             subscriptions = [
                 asyncio.create_task(subscribe(url, TASK_FEED, {}, auth=auth, each=feed))
