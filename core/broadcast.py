@@ -35,8 +35,9 @@ RESYNC_MARGIN = timedelta(seconds=5)
 _KNOWN_VERSIONS = 4096
 # Watchers woken per turn of the event loop. Each wakes a subscription that executes (or
 # shares) its result and sends it before the loop sees any other I/O; handing out to 10,000
-# at once kept a plain query waiting for all of them (p99 113 ms, bench/RESULTS.md).
-HAND_OUT_BATCH = 100
+# at once kept a plain query waiting for all of them (p99 113 ms, bench/RESULTS.md). At
+# ~0.08 ms per subscriber, 25 make a turn of ~2 ms, and a query needing ~8 turns waits ~16 ms.
+HAND_OUT_BATCH = 25
 
 
 class TooManySubscriptions(VisibleError):

@@ -72,6 +72,44 @@ async def test_a_change_is_read_once_for_all_watchers_of_a_process(
     assert store.reads == 1
 
 
+async def test_a_hand_out_lets_the_event_loop_run_other_work_between_batches(
+    settings: Settings, clean: None
+) -> None:
+    async with open_services(settings) as svc:
+        task_id = await new_task(svc, "t1")
+        broadcaster = Broadcaster(
+            svc.redis,
+            svc.tasks,
+            channel=settings.task_events_channel,
+            max_subscriptions=1000,
+            max_per_connection=1000,
+            hand_out_batch=10,
+        )
+        async with contextlib.AsyncExitStack() as stack:
+            watchers = [
+                await stack.enter_async_context(broadcaster.watch(connection=svc))
+                for _ in range(100)
+            ]
+            # Another coroutine, one step per turn of the loop, watches the hand-out.
+            woken_seen = asyncio.create_task(_woken_per_turn(watchers))
+            await svc.tasks.fail(
+                task_id, stage=TaskStatus.QUEUED, code="STALLED", message="gone", retryable=False
+            )
+            seen = await asyncio.wait_for(woken_seen, 30)
+        await broadcaster.close()
+
+    assert {0, 10, 50, 90, 100} <= seen  # between batches of 10, never all at once
+
+
+async def _woken_per_turn(watchers: list[Watcher]) -> set[int]:
+    """How many watchers had been offered a change, at each turn of the loop until all."""
+    seen: set[int] = set()
+    while len(watchers) not in seen:
+        seen.add(sum(w._wake.is_set() for w in watchers))
+        await asyncio.sleep(0)
+    return seen
+
+
 async def _until_failed(watcher: Watcher) -> list[TaskStatus]:
     """The states the watcher is handed until FAILED (a resync may hand out QUEUED first)."""
     seen: list[TaskStatus] = []
