@@ -34,8 +34,10 @@ from schema.context import Context
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-# Entries kept per kind: a change to 1,000 different tasks watched at once still shares.
-_KEEP = 4096
+# Entries kept per kind. An entry is useful while one change is delivered (about a second);
+# 1,024 still share a burst of changes to 1,000 tasks, and bound what a wide task's profile,
+# held by its view, its result and its JSON, can cost.
+_KEEP = 1024
 
 
 class _Recent(Generic[K, V]):
