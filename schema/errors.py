@@ -18,13 +18,14 @@ from typing import Any
 import strawberry
 from graphql import ExecutionResult, GraphQLError, StringValueNode, Visitor, visit
 from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from core.errors import ErrorCode as CoreErrorCode
 from core.errors import VisibleError
 from schema.enums import ErrorCode
-from schema.live import SharedEventExecutor, SharedRenders
+from schema.live import LeanExtensionsRunner, SharedEventExecutor, SharedRenders
 
 log = logging.getLogger("sluice.api")
 
@@ -156,6 +157,11 @@ class SluiceSchema(strawberry.Schema):
         kwargs.setdefault("execution_context_class", SharedEventExecutor)
         super().__init__(*args, **kwargs)
         self.renders = SharedRenders()
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return LeanExtensionsRunner(execution_context, extensions)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

@@ -27,7 +27,13 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar, cast
 
 from graphql import ExecutionResult, OperationDefinitionNode
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.context import StreamResultContextManager
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import ExecutionContext as OperationContext
+from strawberry.types import StreamExecutionResult
+from strawberry.utils.await_maybe import await_maybe
 
 from schema.context import Context
 
@@ -221,3 +227,35 @@ class _SharedEvent:
 
     def execute_operation(self, serially: bool | None = None) -> ExecutionResult:
         return self._shared
+
+
+class LeanExtensionsRunner(SchemaExtensionsRunner):
+    """Strawberry's runner, asking only the extensions that define a per-result hook.
+
+    For every result of a subscription, Strawberry collects `get_results` from each of the
+    schema's nine extensions and builds an `on_stream_result` context over all of them: about
+    a third of a delivery's Python time once execution was shared (cProfile, 1,000 feed
+    subscribers). One of the nine defines `on_stream_result` (masking) and none `get_results`.
+    """
+
+    def __init__(
+        self, execution_context: OperationContext, extensions: list[SchemaExtension] | None = None
+    ) -> None:
+        super().__init__(execution_context, extensions)
+        self._with_results = _defining(self.extensions, "get_results")
+        self._on_stream_result = _defining(self.extensions, "on_stream_result")
+
+    async def get_extensions_results(self, ctx: OperationContext) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for extension in self._with_results:
+            data.update(await await_maybe(extension.get_results()))
+        data.update(ctx.extensions_results)
+        return data
+
+    def on_stream_result(self, result: StreamExecutionResult) -> StreamResultContextManager:
+        return StreamResultContextManager(self._on_stream_result, result)
+
+
+def _defining(extensions: list[SchemaExtension], hook: str) -> list[SchemaExtension]:
+    default = getattr(SchemaExtension, hook)
+    return [e for e in extensions if getattr(type(e), hook) is not default]
