@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import httpx
-import websockets
 
-from tests.graphql_ops import TASK_UPDATES, subscribe, upload_file
+from tests.graphql_ops import TASK_UPDATES, connect, first_error, start, subscribe, upload_file
 
 CSV = b"ts,v\n2024-01-01,1\n2024-01-02,2\n"
 
@@ -49,17 +47,9 @@ async def test_subscribing_to_a_finished_task_gets_its_state_and_completes(
 async def test_an_unknown_task_gets_a_plain_not_found_error(
     live_server: str, auth: dict[str, str]
 ) -> None:
-    async with websockets.connect(
-        f"ws://{live_server}/graphql", subprotocols=["graphql-transport-ws"]
-    ) as ws:
-        payload = {"authorization": auth["authorization"]}
-        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
-        payload = {"query": TASK_UPDATES, "variables": {"id": "no-such-task"}}
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
-        message = json.loads(await asyncio.wait_for(ws.recv(), 60))
+    async with connect(live_server, auth) as ws:
+        await start(ws, TASK_UPDATES, {"id": "no-such-task"})
+        error = await first_error(ws, "1", quiet_s=60)
 
-    errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
-    [error] = errors
     assert error["message"] == "There is no task no-such-task. Check the id."
     assert error["extensions"] == {"code": "NOT_FOUND"}
