@@ -89,7 +89,11 @@ DELETE_DATASET = _task_action("Delete($name: String!)", "deleteDataset(name: $na
 
 DATASOURCES = "query Datasources { datasources { name rowCount } }"
 
-TASK_UPDATES = f"subscription Updates($id: ID!) {{ taskUpdates(id: $id) {{ {TASK_FIELDS} }} }}"
+TASK_UPDATES = (
+    "subscription Updates($id: ID!) { taskUpdates(id: $id) { "
+    + TASK_FIELDS
+    + " events { status } } }"
+)
 TASK_FEED = "subscription Feed { taskFeed { id status error { code } } }"
 
 
