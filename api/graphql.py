@@ -34,6 +34,7 @@ from core.auth.ratelimit import Refusal, address_of, refusal, upload_refusal
 from core.services import Services
 from core.settings import Settings
 from schema.context import Context
+from schema.live import renders_of
 
 BAD_TOKEN = (
     "The API token or session sent with this request is unknown, expired or revoked. "
@@ -147,6 +148,11 @@ class _StrawberryApp(GraphQL[Context, None]):
             keep_alive=True,
             keep_alive_interval=15,
         )
+
+    def encode_json(self, data: object) -> str | bytes:
+        """A subscription's `next` frame reuses the JSON already made for every subscriber
+        of the same result (schema/live.py); everything else is encoded as Strawberry does."""
+        return renders_of(self.schema).encode_next(data) or super().encode_json(data)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         services = services_of(request)

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # runner (scripts/test.sh) turns this off for the stack it starts: faster, and a crash may
     # then lose or corrupt that stack's data.
     postgres_durable: bool = True
+    # The local stack's supervisord (scripts/supervise.py) gives a service that dies within
+    # 5 s of starting this many tries, 1, 2, 3, ... s apart, before it stops the stack (8: 36 s
+    # of back-off). The local-stack test lowers it to see a service given up in seconds.
+    supervise_start_retries: int = 8
 
     # Redis (arq queue + pub/sub of task events).
     redis_url: str = "redis://127.0.0.1:6390/0"
@@ -92,6 +96,12 @@ class Settings(BaseSettings):
     # How long an ingestion task itself waits for its segments to be loaded before it reports
     # SUCCESS (awaitSegmentAvailabilityTimeoutMillis); the worker keeps waiting after that.
     druid_segment_availability_timeout_s: float = 120.0
+    # The worker's once-a-minute kill task for unused segments (workers/maintenance.py). The
+    # test runner turns it off for the stack it starts and the fault layer for its workers: a
+    # kill submitted in the seconds after a test killed the MiddleManager went to the dead
+    # worker, and Druid 25 assigns tasks one at a time, so every task after it waited the
+    # Overlord's taskAssignmentTimeout (5 min; the Druid-faults layer took 348 s, not 61).
+    druid_kill_unused: bool = True
 
     # Task deadlines: how long a task may sit in a status with no progress and no live worker
     # lease before the watchdog (workers/watchdog.py) resumes it; after `max_resumes`

@@ -4,9 +4,10 @@ python -m scripts.supervise conf [NAME...]  print a supervisord.conf running the
 python -m scripts.supervise watch          supervisord event listener (started by that config)
 
 supervisord restarts a service that exits; one that dies within `START_SECONDS` of starting is
-retried after 1, 2, 3, ... s, and after `START_RETRIES` such tries it is given up (FATAL). The
-watcher then names it, shows the end of its log and stops the whole stack, so `make run` ends
-instead of running without, say, PostgreSQL. Why supervisord and not honcho: docs/decisions.md.
+retried after 1, 2, 3, ... s, and after `supervise_start_retries` (settings, 8) such tries it
+is given up (FATAL). The watcher then names it, shows the end of its log and stops the whole
+stack, so `make run` ends instead of running without, say, PostgreSQL. Why supervisord and not
+honcho: docs/decisions.md.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from pathlib import Path
 from core.settings import ROOT, Settings
 
 START_SECONDS = 5
-START_RETRIES = 8
 # The `ready` service waits for the others and prints the URL; when it exits with an error,
 # something did not become healthy and the stack stops (it said which, above).
 READY = "ready"
@@ -97,7 +97,7 @@ def render_conf(names: Sequence[str], settings: Settings, *, python: str) -> str
             f"priority = {service.priority}\n"
             f"autorestart = {'false' if ready else 'true'}\n"
             f"startsecs = {0 if ready else START_SECONDS}\n"
-            f"startretries = {START_RETRIES}\n"
+            f"startretries = {settings.supervise_start_retries}\n"
             f"stopsignal = {service.stop_signal}\n"
             "stopasgroup = true\n"
             "killasgroup = true\n"
@@ -130,8 +130,9 @@ def describe(event: str, fields: dict[str, str], settings: Settings) -> tuple[st
     log = f".data/logs/{name}.log"
     if event == "PROCESS_STATE_FATAL":
         return (
-            f"{name} could not be started again ({START_RETRIES} tries, each stopped within "
-            f"{START_SECONDS} s); stopping Sluice. The end of {log}:\n{_log_tail(settings, name)}",
+            f"{name} could not be started again ({settings.supervise_start_retries} tries, each "
+            f"stopped within {START_SECONDS} s); stopping Sluice. The end of {log}:\n"
+            f"{_log_tail(settings, name)}",
             True,
         )
     if name == READY:

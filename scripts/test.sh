@@ -6,12 +6,14 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 # A stack started here is for tests only: PostgreSQL skips fsync and synchronous commits
-# (core.settings `postgres_durable`). A running stack is reused as it is.
+# (core.settings `postgres_durable`), and its worker submits no kill tasks for unused segments
+# (`druid_kill_unused`: one sent to the MiddleManager the Druid-faults layer kills held up
+# every task for 5 minutes; the next `make run` cleans up). A running stack is reused as it is.
 # Services that already run (make run, make stack-up) may serve others: their Druid
 # MiddleManager is left alone (the Druid faults layer below).
 owns_stack=1
 .venv/bin/python -m scripts.wait_ready --services --timeout 1 >/dev/null 2>&1 && owns_stack=0
-SLUICE_POSTGRES_DURABLE=false scripts/stack.sh up --app || { scripts/stack.sh down; exit 1; }
+SLUICE_POSTGRES_DURABLE=false SLUICE_DRUID_KILL_UNUSED=false scripts/stack.sh up --app || { scripts/stack.sh down; exit 1; }
 trap 'scripts/stack.sh down' EXIT
 
 status=0

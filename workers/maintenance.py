@@ -56,8 +56,11 @@ def datasource_to_clean(*, used: Sequence[str], known: Sequence[str], turn: int)
 
 
 async def kill_unused_segments(ctx: dict[str, Any]) -> str:
-    """Submit one kill task if Druid is idle; say what was done."""
-    return await kill_when_idle(services(ctx).druid)
+    """Submit one kill task if Druid is idle (and kills are on); say what was done."""
+    svc = services(ctx)
+    if not svc.settings.druid_kill_unused:
+        return "kill tasks are off (druid_kill_unused)"
+    return await kill_when_idle(svc.druid)
 
 
 async def kill_when_idle(druid: DruidClient, datasource: str | None = None) -> str:

@@ -67,12 +67,17 @@ async def druid(runtime_settings: Settings) -> AsyncIterator[DruidClient]:
 _created_datasources: set[str] = set()
 
 
-@pytest.fixture
-def datasource() -> str:
-    """A datasource name unique to this test run."""
+def new_datasource() -> str:
+    """A datasource name unique to this test run, dropped at the end of the session."""
     name = f"druidtest_{RUN_ID}_{uuid.uuid4().hex[:6]}"
     _created_datasources.add(name)
     return name
+
+
+@pytest.fixture
+def datasource() -> str:
+    """A datasource name unique to this test run."""
+    return new_datasource()
 
 
 @dataclass
@@ -277,3 +282,32 @@ async def druid_api(
 ) -> AsyncIterator[DruidApi]:
     async with api_client(druid_settings, await grant(db)) as client:
         yield DruidApi(client, druid_settings, redis)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One file to upload: as `filename`, into `datasource`, with upload `options`."""
+
+    filename: str
+    content: bytes
+    datasource: str
+    options: dict[str, Any] | None = None
+
+
+async def ingest_together(
+    client: httpx.AsyncClient, settings: Settings, redis: ArqRedis, files: dict[str, Submission]
+) -> dict[str, dict[str, Any]]:
+    """Upload every file first, then run one worker until all are finished: their Druid
+    tasks run side by side in the cluster's task slots instead of one after another. Returns
+    each finished task by the key of its file."""
+    task_ids = {}
+    for key, file in files.items():
+        task = await upload_file(
+            client, filename=file.filename, content=file.content, datasource=file.datasource,
+            options=file.options,
+        )  # fmt: skip
+        assert task["__typename"] == "IngestionTask", (key, task)
+        task_ids[key] = task["id"]
+    _created_datasources.update(file.datasource for file in files.values())
+    await run_worker(settings, redis)  # until every task is finished
+    return {key: await get_task(client, task_id) for key, task_id in task_ids.items()}

@@ -16,6 +16,9 @@ import polars as pl
 import pytest
 import zstandard
 
+from core.settings import Settings
+from tests.conftest import api_client, grant
+from tests.druid.conftest import Submission, ingest_together, new_datasource
 from tests.druid.test_pipeline import _assert_succeeded, pipeline
 from tests.hostile.cases import _wikiticker
 
@@ -79,32 +82,54 @@ async def test_druid_tutorial_shape_lands_with_every_row(
     assert robots["n"] == expected["isRobot"].sum()
 
 
-@pytest.mark.parametrize(
-    ("filename", "pack", "as_array"),
-    [
-        ("orders.jsonl.zst", zstandard.ZstdCompressor().compress, False),
-        ("orders.json.xz", lzma.compress, True),
-        ("orders.zip", _zip("orders.ndjson"), False),
-        ("orders.json.bz2", bz2.compress, True),
-    ],
-)
-async def test_json_in_each_compression_lands_exactly(
-    pipeline: Any,
-    datasource: str,
-    druid_sql: Any,
-    filename: str,
-    pack: Callable[[bytes], bytes],
-    as_array: bool,
-) -> None:
+# One compression per file; as an array, or as lines with one broken line among them
+# (quarantined with its number, the rest lands).
+COMPRESSIONS: list[tuple[str, Callable[[bytes], bytes], bool]] = [
+    ("orders.jsonl.zst", zstandard.ZstdCompressor().compress, False),
+    ("orders.json.xz", lzma.compress, True),
+    ("orders.zip", _zip("orders.ndjson"), False),
+    ("orders.json.bz2", bz2.compress, True),
+]
+
+
+def _orders_file(as_array: bool) -> tuple[list[dict[str, Any]], str]:
     rows = _orders(200)
     if as_array:
-        text = json.dumps(rows, indent=1)
-    else:  # one broken line among them: quarantined with its number, the rest lands
-        lines = [json.dumps(r) for r in rows]
-        lines.insert(50, '{"ts": "2024-04-01T00:00:00Z", "amount": ')
-        text = "\n".join(lines) + "\n"
-    task = await pipeline(filename, pack(text.encode()), datasource)
+        return rows, json.dumps(rows, indent=1)
+    lines = [json.dumps(r) for r in rows]
+    lines.insert(50, '{"ts": "2024-04-01T00:00:00Z", "amount": ')
+    return rows, "\n".join(lines) + "\n"
 
+
+@pytest.mark.timeout(600)  # 4 ingestions on the shared cluster's slots
+async def test_json_in_each_compression_lands_exactly(
+    druid_settings: Settings, druid: Any, redis: Any, db: Any, clean: None, druid_sql: Any
+) -> None:
+    """The four files go to Druid together, so their tasks share the slots."""
+    rows, text = {}, {}
+    for filename, _, as_array in COMPRESSIONS:
+        rows[filename], text[filename] = _orders_file(as_array)
+    files = {
+        name: Submission(name, pack(text[name].encode()), new_datasource())
+        for name, pack, _ in COMPRESSIONS
+    }
+    async with api_client(druid_settings, await grant(db)) as client:
+        tasks = await ingest_together(client, druid_settings, redis, files)
+
+    for filename, _, as_array in COMPRESSIONS:
+        task, datasource = tasks[filename], files[filename].datasource
+        assert task["status"] == "SUCCEEDED", (filename, task["error"])
+        await _lands_exactly(task, datasource, druid_sql, rows[filename], as_array=as_array)
+
+
+async def _lands_exactly(
+    task: dict[str, Any],
+    datasource: str,
+    druid_sql: Any,
+    rows: list[dict[str, Any]],
+    *,
+    as_array: bool,
+) -> None:
     total = 200 if as_array else 201
     _assert_succeeded(task, total)
     assert (task["rowsIngested"], task["rowsQuarantined"]) == (200, total - 200)

@@ -93,6 +93,9 @@ def fault_settings(own_pg: OwnPostgres, own_redis: OwnRedis) -> Iterator[Setting
             "watchdog_interval_s": 1,
             "orphan_multipart_age_s": 0.0,
             "s3_part_size": 5 * 1024 * 1024,
+            # No kill task of ours may reach a MiddleManager a test has just killed
+            # (Settings.druid_kill_unused).
+            "druid_kill_unused": False,
         }
     )
     yield settings
@@ -117,6 +120,7 @@ SUBPROCESS_SETTINGS = (
     "druid_overlord_url",
     "druid_coordinator_url",
     "druid_broker_url",
+    "druid_kill_unused",
 )
 
 

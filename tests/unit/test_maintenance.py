@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from workers.maintenance import datasource_to_clean, may_start_maintenance
+from types import SimpleNamespace
+
+from core.settings import Settings
+from workers.maintenance import datasource_to_clean, kill_unused_segments, may_start_maintenance
 
 
 def test_a_kill_starts_only_when_nothing_waits_and_a_slot_stays_free() -> None:
@@ -21,3 +24,15 @@ def test_dropped_datasources_are_cleaned_first_then_each_in_turn() -> None:
         "a",
     ]
     assert datasource_to_clean(used=[], known=[], turn=0) is None
+
+
+async def test_no_kill_task_is_submitted_when_kills_are_off() -> None:
+    """The stack `make test` starts turns kills off (Settings.druid_kill_unused): Druid is
+    not even asked whether it is idle."""
+
+    class NoDruid:
+        def __getattr__(self, name: str) -> object:
+            raise AssertionError(f"Druid was asked ({name})")
+
+    svc = SimpleNamespace(settings=Settings(druid_kill_unused=False), druid=NoDruid())
+    assert await kill_unused_segments({"services": svc}) == "kill tasks are off (druid_kill_unused)"
