@@ -25,4 +25,4 @@ COPY --from=frontend /frontend/dist ./frontend/dist
 USER sluice
 EXPOSE 8000
 CMD ["uvicorn", "api.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", \
-     "--ws", "websockets-sansio", "--no-access-log"]
+     "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--no-access-log"]

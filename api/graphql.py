@@ -15,7 +15,7 @@ from graphql import GraphQLError
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -34,6 +34,7 @@ from core.auth.ratelimit import Refusal, address_of, refusal, upload_refusal
 from core.services import Services
 from core.settings import Settings
 from schema.context import Context
+from schema.live import renders_of
 
 BAD_TOKEN = (
     "The API token or session sent with this request is unknown, expired or revoked. "
@@ -43,6 +44,17 @@ GRAPHIQL_SIGN_IN = (
     "GraphiQL is for signed-in users. Sign in on the web app first (/), then open /graphql "
     "again; a GraphQL client sends its API token as `Authorization: Bearer <token>`."
 )
+# Why a websocket was refused at connection_init, as its close reason (4403): a WebSocket
+# close reason holds at most 123 bytes, so these are short forms of BAD_TOKEN.
+WS_SIGN_IN = (
+    "Forbidden: not signed in. Sign in, or send connection_init {authorization: 'Bearer <token>'}."
+)
+WS_BAD_TOKEN = (
+    "Forbidden: the token or session is unknown, expired or revoked. Sign in again or get a new "
+    "token."
+)
+WS_RATE_LIMITED = "Too many websocket connections this minute: try again in {seconds} s."
+_REFUSAL = "sluice.ws_refusal"  # where on_ws_connect leaves the reason, in the ASGI scope
 UPLOAD_ROLE = (
     "Uploading needs the EDITOR role in a workspace. Sign in, or send an editor's API token "
     "as `Authorization: Bearer <token>`."
@@ -107,8 +119,24 @@ class _TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_subscribe(message)
 
 
+class _WebSocket(ASGIWebSocketAdapter):
+    """Closes a connection refused at connection_init with 4403, as graphql-transport-ws
+    says (browsers cannot read an HTTP 401 on the upgrade), and a reason that says what to
+    do instead of Strawberry's bare "Forbidden"."""
+
+    async def close(self, code: int, reason: str) -> None:
+        refusal = self.ws.scope.get(_REFUSAL) if code == 4403 else None
+        await super().close(code, refusal or reason)
+
+
+def _refuse(connection: HTTPConnection, reason: str) -> ConnectionRejectionError:
+    connection.scope[_REFUSAL] = reason
+    return ConnectionRejectionError({"message": reason})
+
+
 class _StrawberryApp(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = _TransportWS
+    websocket_adapter_class = _WebSocket
 
     def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
         super().__init__(
@@ -120,6 +148,11 @@ class _StrawberryApp(GraphQL[Context, None]):
             keep_alive=True,
             keep_alive_interval=15,
         )
+
+    def encode_json(self, data: object) -> str | bytes:
+        """A subscription's `next` frame reuses the JSON already made for every subscriber
+        of the same result (schema/live.py); everything else is encoded as Strawberry does."""
+        return renders_of(self.schema).encode_next(data) or super().encode_json(data)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         services = services_of(request)
@@ -135,7 +168,8 @@ class _StrawberryApp(GraphQL[Context, None]):
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        """Authenticate a websocket once, at connection_init; refuse it (4403) otherwise."""
+        """Authenticate a websocket once, at connection_init; refuse it (4403) otherwise,
+        before it counts against any limit (Redis is asked only for a known caller)."""
         request = context.request
         services = context.services
         try:
@@ -148,9 +182,9 @@ class _StrawberryApp(GraphQL[Context, None]):
                 )
                 context.caller, context.session = found.caller, found.session
         except BadCredentials as exc:
-            raise ConnectionRejectionError({"message": BAD_TOKEN}) from exc
+            raise _refuse(request, WS_BAD_TOKEN) from exc
         if context.caller is None and context.session is None:
-            raise ConnectionRejectionError({"message": BAD_TOKEN})
+            raise _refuse(request, WS_SIGN_IN)
         refused = await refusal(
             services.redis,
             kind="ws",
@@ -160,7 +194,7 @@ class _StrawberryApp(GraphQL[Context, None]):
             address=address_of(request),
         )
         if refused is not None:
-            raise ConnectionRejectionError({"message": refused.message})
+            raise _refuse(request, WS_RATE_LIMITED.format(seconds=refused.retry_after))
         return await super().on_ws_connect(context)
 
 

@@ -16,7 +16,10 @@ interleaved: for every rep, every size, Sluice then the baseline) it
    receives it (p50, p99, max), errors (failed connections, error messages, missing
    deliveries), a plain query repeated meanwhile (p99), and the server's RSS.
 
-Both processes raise their soft open-file limit to the hard one (core/rlimits.py).
+Both processes raise their soft open-file limit to the hard one (core/rlimits.py). Both run
+without permessage-deflate, as scripts/run-api.sh does (`--ws-deflate`: with it, uvicorn's
+default); the server's CPU seconds from the change to the last delivery are reported too, since
+they move far less than the delivery times when others load the shared machine.
 
     .venv/bin/python bench/fanout.py --sizes 1000,3000,10000 --reps 1
 """
@@ -89,7 +92,7 @@ class BaselineSubscription:
             BASELINE_QUEUES.discard(queue)
 
 
-def serve_baseline(port: int, redis_url: str) -> None:
+def serve_baseline(port: int, redis_url: str, *, ws_deflate: bool) -> None:
     queues = BASELINE_QUEUES
 
     async def pump() -> None:
@@ -115,10 +118,17 @@ def serve_baseline(port: int, redis_url: str) -> None:
         await graphql(scope, receive, send)
 
     raise_open_file_limit()
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="websockets-sansio",
+        ws_per_message_deflate=ws_deflate,
+    )
 
 
-def start_server(kind: str, port: int, n: int) -> subprocess.Popen[bytes]:
+def start_server(kind: str, port: int, n: int, *, ws_deflate: bool) -> subprocess.Popen[bytes]:
     # One bench token stands in for N users: the per-token limits on new WebSockets
     # (`websocket_rate_per_minute`, 60), on subscriptions started (120) and on queries (600, the
     # plain query measured meanwhile) would refuse most of them.
@@ -132,9 +142,11 @@ def start_server(kind: str, port: int, n: int) -> subprocess.Popen[bytes]:
     if kind == "sluice":
         command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
         command += ["--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio"]
+        command += ["--ws-per-message-deflate", str(ws_deflate).lower()]  # as run-api.sh
         command += ["--log-level", "warning", "--no-access-log"]
     else:
         command = [sys.executable, __file__, "--serve-baseline", str(port)]
+        command += ["--ws-deflate"] if ws_deflate else []
     return subprocess.Popen(command, cwd=ROOT, env=env)
 
 
@@ -211,6 +223,13 @@ async def plain_queries(
     return times
 
 
+def cpu_s(pid: int) -> float:
+    """The process's CPU time so far (user + system): unlike delivery times, it barely moves
+    when other engineers load the shared machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -251,7 +270,7 @@ async def client(kind: str, url: str, n: int, server_pid: int, warmup_s: float) 
         stop = asyncio.Event()
         queries = asyncio.create_task(plain_queries(kind, url, task_id, stop, headers))
         await asyncio.sleep(1.0)  # the query loop is running before the change
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), cpu_s(server_pid)
         await change(kind, svc, task_id, "measure")
         changed = time.perf_counter()  # Sluice: committed in PostgreSQL and published
         waiting = [s for s in subscribers if s.live.is_set() and not s.errors]
@@ -259,6 +278,7 @@ async def client(kind: str, url: str, n: int, server_pid: int, warmup_s: float) 
             async with asyncio.timeout(120):
                 while not all("measure" in s.arrivals or s.errors for s in waiting):
                     await asyncio.sleep(0.01)
+        cpu_used = cpu_s(server_pid) - cpu_before  # (the plain queries meanwhile included)
         stop.set()
         query_times = await queries
         rss = rss_mb(server_pid)
@@ -273,6 +293,7 @@ async def client(kind: str, url: str, n: int, server_pid: int, warmup_s: float) 
         "errors": sum(s.errors for s in subscribers) + n - len(delays),
         "query_p99": sorted(query_times)[int(0.99 * (len(query_times) - 1))],
         "rss_mb": rss,
+        "cpu_s": cpu_used,
         "live": live,
         "change_s": changed - started,
     }
@@ -281,11 +302,11 @@ async def client(kind: str, url: str, n: int, server_pid: int, warmup_s: float) 
 # --- the driver ---
 
 
-def run_case(kind: str, n: int, warmup_s: float) -> dict[str, Any]:
+def run_case(kind: str, n: int, warmup_s: float, *, ws_deflate: bool) -> dict[str, Any]:
     from tests.conftest import free_port
 
     port = free_port()
-    server = start_server(kind, port, n)
+    server = start_server(kind, port, n, ws_deflate=ws_deflate)
     try:
         url = f"127.0.0.1:{port}"
         for _ in range(600):
@@ -302,8 +323,11 @@ def run_case(kind: str, n: int, warmup_s: float) -> dict[str, Any]:
 
 def summarise(results: dict[tuple[str, int], list[dict[str, Any]]], reps: int) -> None:
     label = "median (min-max)" if reps > 1 else "single run"
-    print("| subscribers | server | live | p50 s | p99 s | max s | errors | query p99 ms | RSS MB")
-    print("|---|---|---|---|---|---|---|---|---")
+    print(
+        "| subscribers | server | live | p50 s | p99 s | max s | errors | query p99 ms | RSS MB "
+        "| server CPU s |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
 
     def cell(values: list[float], scale: float = 1.0, fmt: str = ".2f") -> str:
         values = [v * scale for v in values]
@@ -318,7 +342,8 @@ def summarise(results: dict[tuple[str, int], list[dict[str, Any]]], reps: int) -
             f"{cell([r['p99'] for r in runs])} | {cell([r['max'] for r in runs])} | "
             f"{sum(r['errors'] for r in runs)} | "
             f"{cell([r['query_p99'] for r in runs], 1000, '.1f')} | "
-            f"{cell([r['rss_mb'] for r in runs], fmt='.0f')} |"
+            f"{cell([r['rss_mb'] for r in runs], fmt='.0f')} | "
+            f"{cell([r['cpu_s'] for r in runs])} |"
         )
     for (kind, n), runs in results.items():
         if kind == "sluice" and ("baseline", n) in results:
@@ -335,10 +360,15 @@ def main() -> None:
     parser.add_argument("--only", choices=("sluice", "baseline"))
     parser.add_argument("--warmup-s", type=float, default=600, help="then measure the live ones")
     parser.add_argument("--serve-baseline", type=int, metavar="PORT")
+    parser.add_argument(
+        "--ws-deflate",
+        action="store_true",
+        help="both servers offer permessage-deflate (uvicorn's default; the API turns it off)",
+    )
     args = parser.parse_args()
     settings = Settings()
     if args.serve_baseline:
-        serve_baseline(args.serve_baseline, settings.redis_url)
+        serve_baseline(args.serve_baseline, settings.redis_url, ws_deflate=args.ws_deflate)
         return
     raise_open_file_limit()
     kinds = [args.only] if args.only else ["sluice", "baseline"]
@@ -347,7 +377,7 @@ def main() -> None:
     for _ in range(args.reps):
         for n in (int(size) for size in args.sizes.split(",")):
             for kind in kinds:
-                result = run_case(kind, n, args.warmup_s)
+                result = run_case(kind, n, args.warmup_s, ws_deflate=args.ws_deflate)
                 print(kind, n, json.dumps(result), flush=True)
                 results.setdefault((kind, n), []).append(result)
     summarise(results, args.reps)

@@ -12,8 +12,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from core.db import Executor
 from core.druid.broker import SqlParam
 from core.druid.errors import DruidError
 from core.druid.spec import UPLOAD_DIMENSION
@@ -26,12 +27,6 @@ if TYPE_CHECKING:
     from core.druid.broker import DruidBroker
 
 log = logging.getLogger(__name__)
-
-
-class Executor(Protocol):
-    """What catalog reads need: an asyncpg `Pool` or `Connection`."""
-
-    async def fetch(self, query: str, *args: Any) -> Any: ...
 
 
 # Druid's primary timestamp column; every datasource has it.
@@ -136,14 +131,19 @@ async def get_dataset(db: Executor, name: str) -> Dataset | None:
 async def recent_task_ids(
     db: Executor, datasources: Sequence[str], *, limit: int = 10
 ) -> dict[str, list[str]]:
-    """The ids of the latest ingestion tasks per datasource, newest first (one query)."""
+    """The ids of the latest tasks per datasource, newest first (one query), of the dataset
+    that has the name now: a deleted dataset's tasks, and the deletion itself, belong to the
+    dataset that had the name before."""
     rows = await db.fetch(
         """
         SELECT datasource, id FROM (
             SELECT datasource, id, created_at,
                    row_number() OVER (PARTITION BY datasource
                                       ORDER BY created_at DESC, id DESC) AS n
-            FROM tasks WHERE datasource = ANY($1::text[]) AND dataset_deleted_by IS NULL
+            FROM tasks t WHERE datasource = ANY($1::text[]) AND dataset_deleted_by IS NULL
+              AND created_at > COALESCE((SELECT max(d.created_at) FROM tasks d
+                                         WHERE d.datasource = t.datasource AND d.kind = 'DELETE'
+                                           AND d.status = 'SUCCEEDED'), '-infinity')
         ) ranked WHERE n <= $2 ORDER BY datasource, created_at DESC, id DESC
         """,
         list(datasources),
@@ -217,10 +217,17 @@ def reconcile(meta: Dataset | None, druid: Dataset | None) -> Dataset | None:
     if meta is None or druid is None:
         return meta or druid
     known = {c.name: c for c in meta.columns}
-    columns = tuple(
-        replace(c, type=known[c.name].type) if c.name in known else c for c in druid.columns
-    )
+    columns = tuple(replace(c, type=kept_type(known.get(c.name), c)) for c in druid.columns)
     return replace(meta, columns=columns)
+
+
+def kept_type(known: Column | None, served: Column) -> ColumnType:
+    """The metadata store's logical type for a column Druid serves, while Druid still stores
+    it as it did then; Druid's own once a later ingestion retyped it (LONG -> VARCHAR: the
+    dataset page must not go on saying 'whole number')."""
+    if known is None or (known.druid_type is not None and known.druid_type != served.druid_type):
+        return served.type
+    return known.type
 
 
 def needs_druid(meta: Dataset | None) -> bool:
@@ -332,7 +339,8 @@ async def refresh_dataset_from_druid(
 
     The worker calls this after an ingestion succeeded and its segments are loaded, with the
     Sluice task id (`task_id=None` refreshes without recording an ingestion). Column logical
-    types already in the metadata store are kept; Druid decides which columns exist.
+    types already in the metadata store are kept unless Druid retyped the column (`kept_type`);
+    Druid decides which columns exist.
     """
     druid = (await druid_datasets(broker, [datasource])).get(datasource)
     if druid is None:
@@ -365,20 +373,13 @@ async def refresh_dataset_from_druid(
             has_time_column,
             task_id,
         )
-        kept = {
-            r["name"]: r["type"]
-            for r in await conn.fetch(
-                "SELECT name, type FROM dataset_columns WHERE dataset = $1", datasource
-            )
-        }
+        known = await get_dataset(conn, datasource)
+        served = reconcile(known, druid) or druid  # the logical types, retyped ones Druid's
         await conn.execute("DELETE FROM dataset_columns WHERE dataset = $1", datasource)
         await conn.executemany(
             "INSERT INTO dataset_columns (dataset, name, position, type, druid_type) "
             "VALUES ($1, $2, $3, $4, $5)",
-            [
-                (datasource, c.name, c.position, kept.get(c.name, c.type.value), c.druid_type)
-                for c in druid.columns
-            ],
+            [(datasource, c.name, c.position, c.type.value, c.druid_type) for c in served.columns],
         )
     refreshed = await get_dataset(pool, datasource)
     assert refreshed is not None

@@ -9,7 +9,7 @@ from core.model import Task, TaskKind, TaskStatus
 from core.retention import RETENTION
 from core.services import Services
 from core.settings import Settings
-from core.tasks import TaskUpdate
+from core.task_rows import TaskUpdate
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -16,6 +17,15 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same for every process running migrations.
 _MIGRATION_LOCK = 7_353_001
+
+
+class Executor(Protocol):
+    """What queries need: an asyncpg `Pool`, or a `Connection` inside a transaction."""
+
+    async def fetch(self, query: str, *args: Any) -> Any: ...
+    async def fetchrow(self, query: str, *args: Any) -> Any: ...
+    async def fetchval(self, query: str, *args: Any) -> Any: ...
+    async def execute(self, query: str, *args: Any) -> Any: ...
 
 
 class DatabaseUnavailable(Exception):

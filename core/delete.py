@@ -21,7 +21,7 @@ job `deleted_dataset_grace_hours` after the task succeeded (core/retention.py).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core import queue
 from core.catalog import druid_datasets, forget_dataset, get_dataset
@@ -29,7 +29,7 @@ from core.control import ActionRefused
 from core.druid.errors import DruidError
 from core.model import TERMINAL, Task, TaskStatus
 from core.rollback import served
-from core.tasks import TaskUpdate
+from core.task_rows import TaskUpdate
 from core.uploads import new_id
 
 if TYPE_CHECKING:
@@ -55,28 +55,39 @@ async def request_delete(
         return ActionRefused(
             "NOT_FOUND", f"There is no dataset '{shown_as}'. Check the name in the dataset list."
         )
-    active = await svc.db.fetchrow(_ACTIVE, datasource, [s.value for s in TERMINAL])
-    if active is not None and active["kind"] == "DELETE":
+    async with svc.tasks.claim(datasource) as claim:  # two requests at once: one wins
+        active = await claim.conn.fetchrow(_ACTIVE, datasource, [s.value for s in TERMINAL])
+        refusal = _refusal(active, shown_as=shown_as)
+        if refusal is not None:
+            return refusal
+        task = await svc.tasks.create_delete(
+            task_id=new_id(),
+            datasource=datasource,
+            workspace_id=workspace_id,
+            message=f"Deletion of '{shown_as}' requested; waiting for a worker",
+            within=claim,
+        )
+    await queue.enqueue_step(svc, task)
+    return task
+
+
+def _refusal(active: Any, *, shown_as: str) -> ActionRefused | None:
+    """Why a task still working on the dataset (`active`, a row of `_ACTIVE`) stops a
+    deletion, if there is one."""
+    if active is None:
+        return None
+    if active["kind"] == "DELETE":
         return ActionRefused(
             DATASET_BEING_DELETED,
             f"'{shown_as}' is already being deleted (task {active['id']}, {active['status']}).",
         )
-    if active is not None:
-        what = "an upload into" if active["kind"] == "INGEST" else "a rollback of an upload into"
-        return ActionRefused(
-            DATASET_BUSY,
-            f"'{shown_as}' cannot be deleted now: {what} it is running (task {active['id']}, "
-            f"{active['status']}), and its rows could land after the deletion. Wait until it "
-            "has finished, or cancel it, then delete the dataset.",
-        )
-    task = await svc.tasks.create_delete(
-        task_id=new_id(),
-        datasource=datasource,
-        workspace_id=workspace_id,
-        message=f"Deletion of '{shown_as}' requested; waiting for a worker",
+    what = "an upload into" if active["kind"] == "INGEST" else "a rollback of an upload into"
+    return ActionRefused(
+        DATASET_BUSY,
+        f"'{shown_as}' cannot be deleted now: {what} it is running (task {active['id']}, "
+        f"{active['status']}), and its rows could land after the deletion. Wait until it "
+        "has finished, or cancel it, then delete the dataset.",
     )
-    await queue.enqueue_step(svc, task)
-    return task
 
 
 async def _exists(svc: Services, datasource: str) -> bool:

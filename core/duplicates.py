@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from core.db import Executor
 from core.model import IngestOptions, TaskStatus, WriteMode
 
 if TYPE_CHECKING:
-    import asyncpg
+    pass
 
 DUPLICATE_FILE = "DUPLICATE_FILE"
 
@@ -45,7 +46,7 @@ def needs_check(options: IngestOptions) -> bool:
 
 
 async def find_earlier(
-    db: asyncpg.Pool,
+    db: Executor,
     *,
     datasource: str,
     size_bytes: int,
@@ -77,7 +78,7 @@ async def find_earlier(
     return EarlierUpload(row["id"], row["filename"], TaskStatus(row["status"]), row["created_at"])
 
 
-async def record_fingerprint(db: asyncpg.Pool, upload_id: str, fingerprint: str) -> None:
+async def record_fingerprint(db: Executor, upload_id: str, fingerprint: str) -> None:
     await db.execute(
         "UPDATE uploads SET parts_fingerprint = $2 WHERE id = $1", upload_id, fingerprint
     )

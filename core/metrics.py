@@ -117,6 +117,12 @@ GRAPHQL_SECONDS = Histogram(
     ["operation", "type"],
     buckets=REQUEST_BUCKETS,
 )
+RATE_LIMIT_UNCHECKED = Counter(
+    "sluice_rate_limit_unchecked",
+    "Calls whose rate limit could not be checked because Redis did not answer, by kind "
+    "(query, subscribe, ws, upload: let through; sign-in: refused).",
+    ["kind"],
+)
 RECONCILIATION_FAILURES = Counter(
     "sluice_reconciliation_failures",
     "Tasks failed because the rows in Druid do not add up to the rows in the file, by code.",
@@ -184,6 +190,10 @@ def graphql_operation(name: str | None, kind: str, *, ok: bool, seconds: float |
     GRAPHQL_OPERATIONS.labels(label, kind, "ok" if ok else "error").inc()
     if seconds is not None:
         GRAPHQL_SECONDS.labels(label, kind).observe(seconds)
+
+
+def rate_limit_unchecked(kind: str) -> None:
+    RATE_LIMIT_UNCHECKED.labels(kind).inc()
 
 
 @contextlib.contextmanager

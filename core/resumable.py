@@ -27,7 +27,7 @@ from core.duplicates import parts_fingerprint, record_fingerprint
 from core.mirror import mirror
 from core.model import IngestOptions, Task
 from core.storage import HEAD_BYTES, ObjectStore
-from core.tasks import options_from_json, options_to_json
+from core.task_rows import options_from_json, options_to_json
 from core.uploads import (
     UploadRejection,
     content_rejection,
@@ -203,18 +203,6 @@ async def complete(svc: Services, session: Session) -> Task | UploadRejection:
             session.filename,
         )
     fingerprint = parts_fingerprint(session.size_bytes, [parts[n][1] for n in sorted(parts)])
-    duplicate = await duplicate_rejection(
-        pool,
-        filename=session.filename,
-        datasource=session.datasource,
-        options=session.options,
-        size_bytes=session.size_bytes,
-        fingerprint=fingerprint,
-    )
-    if duplicate is not None:  # its parts are freed, as for any rejected upload
-        await abort(svc, session)
-        metrics.upload_received(duplicate.code, session.size_bytes)
-        return duplicate
     try:
         await store.complete_multipart(
             session.raw_key, session.s3_upload_id, [parts[n] for n in sorted(parts)]
@@ -226,34 +214,54 @@ async def complete(svc: Services, session: Session) -> Task | UploadRejection:
         if done is None:
             raise
         return done
-    rejection = content_rejection(
+    outcome = content_rejection(
         session.filename, await store.read_head(session.raw_key, HEAD_BYTES)
-    )
-    if rejection is not None:
+    ) or await _record(svc, session, fingerprint=fingerprint)
+    if isinstance(outcome, UploadRejection):  # its object is freed, as for any rejection
         await store.delete(session.raw_key)
         await _close(pool, session.id)
-        metrics.upload_received(rejection.code, session.size_bytes)
-        return rejection
+        metrics.upload_received(outcome.code, session.size_bytes)
+    return outcome
+
+
+async def _record(svc: Services, session: Session, *, fingerprint: str) -> Task | UploadRejection:
+    """The duplicate check and the task record (with its fingerprint) under the dataset's
+    claim, then its job: of two identical uploads completed at the same moment, the second
+    sees the first."""
     task_id = new_id()
     try:
-        task = await svc.tasks.create(
-            upload_id=session.id,
-            task_id=task_id,
-            filename=session.filename,
-            content_type=session.content_type,
-            size_bytes=session.size_bytes,
-            sha256=None,
-            raw_key=session.raw_key,
-            datasource=session.datasource,
-            options=session.options,
-            workspace_id=session.workspace_id,
-        )
+        async with svc.tasks.claim(session.datasource) as claim:
+            duplicate = await duplicate_rejection(
+                claim.conn,
+                filename=session.filename,
+                datasource=session.datasource,
+                options=session.options,
+                size_bytes=session.size_bytes,
+                fingerprint=fingerprint,
+            )
+            if duplicate is not None:
+                return duplicate
+            task = await svc.tasks.create(
+                upload_id=session.id,
+                task_id=task_id,
+                filename=session.filename,
+                content_type=session.content_type,
+                size_bytes=session.size_bytes,
+                sha256=None,
+                raw_key=session.raw_key,
+                datasource=session.datasource,
+                options=session.options,
+                workspace_id=session.workspace_id,
+                within=claim,
+            )
+            await claim.conn.execute(
+                "UPDATE upload_sessions SET task_id = $2 WHERE id = $1", session.id, task_id
+            )
+            await record_fingerprint(claim.conn, session.id, fingerprint)
     except asyncpg.UniqueViolationError:  # the upload id is the session id: one task, ever
         done = await _task_of_upload(svc, session.id)
         assert done is not None
         return done
-    await pool.execute("UPDATE upload_sessions SET task_id = $2 WHERE id = $1", session.id, task_id)
-    await record_fingerprint(pool, session.id, fingerprint)
     metrics.upload_received("ACCEPTED", session.size_bytes)
     await start_processing(svc, task)
     return task

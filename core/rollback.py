@@ -27,8 +27,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core import queue
-from core.catalog import DatasourceNotInDruid, druid_datasets, refresh_dataset_from_druid
+from core.catalog import (
+    DatasourceNotInDruid,
+    deletion_of,
+    druid_datasets,
+    refresh_dataset_from_druid,
+)
 from core.control import ActionRefused
+from core.db import Executor
 from core.druid.broker import SqlParam
 from core.druid.segments import (
     mark_unused,
@@ -40,8 +46,8 @@ from core.druid.segments import (
 )
 from core.druid.spec import UPLOAD_DIMENSION, task_intervals
 from core.model import Task, TaskError, TaskKind, TaskStatus, WriteMode
-from core.tasks import TaskUpdate
-from core.uploads import new_id
+from core.task_rows import TaskUpdate
+from core.uploads import DATASET_BEING_DELETED, new_id
 
 if TYPE_CHECKING:
     from core.druid.broker import DruidBroker
@@ -94,20 +100,22 @@ async def request_rollback(
     target = await svc.tasks.get(task_id, workspace_id=workspace_id)
     if target is None:
         return ActionRefused("NOT_FOUND", f"There is no task {task_id}. Check the id.")
-    refusal = await _refusal(svc, target)
-    if refusal is not None:
-        return refusal
-    task = await svc.tasks.create_follow_up(
-        task_id=new_id(),
-        kind=TaskKind.ROLLBACK,
-        target=target,
-        message=f"Rollback of '{_name(target)}' requested; waiting for a worker",
-    )
+    async with svc.tasks.claim(target.datasource) as claim:  # two requests at once: one wins
+        refusal = await _refusal(claim.conn, target)
+        if refusal is not None:
+            return refusal
+        task = await svc.tasks.create_follow_up(
+            task_id=new_id(),
+            kind=TaskKind.ROLLBACK,
+            target=target,
+            message=f"Rollback of '{_name(target)}' requested; waiting for a worker",
+            within=claim,
+        )
     await queue.enqueue_step(svc, task)
     return task
 
 
-async def _refusal(svc: Services, target: Task) -> ActionRefused | None:
+async def _refusal(db: Executor, target: Task) -> ActionRefused | None:
     name = _name(target)
     if target.kind != TaskKind.INGEST:
         what = target.kind.value.lower()
@@ -118,13 +126,20 @@ async def _refusal(svc: Services, target: Task) -> ActionRefused | None:
             f"'{name}' went into a dataset that was deleted (task {target.dataset_deleted_by}): "
             "none of its rows is left to take back.",
         )
+    deletion = await deletion_of(db, target.datasource)
+    if deletion is not None:
+        return ActionRefused(
+            DATASET_BEING_DELETED,
+            f"'{name}' went into a dataset that is being deleted (task {deletion}): its rows go "
+            "with the dataset.",
+        )
     if target.status != TaskStatus.SUCCEEDED:
         return ActionRefused(
             NOT_ROLLBACKABLE,
             f"'{name}' is {target.status.value}: only a succeeded upload has rows to take "
             "back (a failed upload's rows were already taken out).",
         )
-    active = await svc.db.fetchrow(_ACTIVE_ROLLBACK, target.id)
+    active = await db.fetchrow(_ACTIVE_ROLLBACK, target.id)
     if active is not None:
         return ActionRefused(
             ALREADY_ROLLED_BACK,
@@ -133,7 +148,7 @@ async def _refusal(svc: Services, target: Task) -> ActionRefused | None:
         )
     if target.options.mode != WriteMode.REPLACE:
         return None
-    later = await svc.db.fetchval(_LATER_UPLOAD, target.datasource, target.created_at)
+    later = await db.fetchval(_LATER_UPLOAD, target.datasource, target.created_at)
     if later is not None:
         return ActionRefused(
             NOT_ROLLBACKABLE,
@@ -141,7 +156,7 @@ async def _refusal(svc: Services, target: Task) -> ActionRefused | None:
             "it and may have written into the same days: bringing back what was replaced "
             "would lose or double rows. Roll back the later uploads first (newest first).",
         )
-    undone = await svc.db.fetchval(_OTHER_UNDONE, target.datasource, target.id)
+    undone = await db.fetchval(_OTHER_UNDONE, target.datasource, target.id)
     if undone is not None:
         return ActionRefused(
             NOT_ROLLBACKABLE,

@@ -7,12 +7,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import asyncpg
-
 from core import metrics, queue
 from core.auth import Workspace
 from core.auth.naming import druid_name, name_problem
 from core.catalog import deletion_of
+from core.db import Executor
 from core.duplicates import DUPLICATE_FILE, duplicate_message, find_earlier, needs_check
 from core.formats import known_binary
 from core.model import REQUESTABLE_TYPES, IngestOptions, Task, TaskKind
@@ -166,7 +165,7 @@ def content_rejection(filename: str | None, head: bytes) -> UploadRejection | No
 
 
 async def duplicate_rejection(
-    pool: asyncpg.Pool,
+    db: Executor,
     *,
     filename: str | None,
     datasource: str,
@@ -179,7 +178,7 @@ async def duplicate_rejection(
     """DUPLICATE_FILE when the same content already went into `datasource` (its Druid name;
     `shown_as` is the name the workspace uses, for the message) (core.duplicates), and
     DATASET_BEING_DELETED while a DELETE task works on it (its rows would be deleted too)."""
-    deletion = await deletion_of(pool, datasource)
+    deletion = await deletion_of(db, datasource)
     if deletion is not None:
         return UploadRejection(
             DATASET_BEING_DELETED,
@@ -190,7 +189,7 @@ async def duplicate_rejection(
     if not needs_check(options):
         return None
     earlier = await find_earlier(
-        pool, datasource=datasource, size_bytes=size_bytes, sha256=sha256, fingerprint=fingerprint
+        db, datasource=datasource, size_bytes=size_bytes, sha256=sha256, fingerprint=fingerprint
     )
     if earlier is None:
         return None
@@ -249,40 +248,53 @@ async def accept_upload(
             svc, options=options, datasource=datasource, workspace=workspace, filename=filename
         )
     if rejection is None:
-        assert received.stored is not None  # (no stored object is a quick rejection)
+        outcome = await _record(svc, received, options, to=datasource, by=workspace)
+        if isinstance(outcome, Task):
+            received.claimed = True
+            metrics.upload_received("ACCEPTED", outcome.size_bytes)
+            log.info("upload %s accepted: task %s", received.upload_id, outcome.id)
+            await start_processing(svc, outcome)
+            return outcome
+        rejection = outcome
+    metrics.upload_received(rejection.code, received.stored.size if received.stored else 0)
+    log.info("upload %s rejected: %s", received.upload_id, rejection.code)
+    return rejection  # the request handler deletes the unclaimed raw object
+
+
+async def _record(
+    svc: Services, received: ReceivedFile, options: IngestOptions, *, to: str, by: Workspace
+) -> Task | UploadRejection:
+    """The duplicate check and the task record under the dataset's claim: of two identical
+    uploads at the same moment, the second sees the first. `to`: the dataset's name in
+    workspace `by`."""
+    stored = received.stored
+    assert stored is not None  # (no stored object is a quick rejection)
+    druid = druid_name(by.druid_prefix, to)
+    async with svc.tasks.claim(druid) as claim:
         rejection = await duplicate_rejection(
-            svc.db,
+            claim.conn,
             filename=received.filename,
-            datasource=druid_name(workspace.druid_prefix, datasource),
-            shown_as=datasource,
+            datasource=druid,
+            shown_as=to,
             options=options,
-            size_bytes=received.stored.size,
-            sha256=received.stored.sha256,
+            size_bytes=stored.size,
+            sha256=stored.sha256,
         )
-    size = received.stored.size if received.stored else 0
-    if rejection is not None:
-        metrics.upload_received(rejection.code, size)
-        log.info("upload %s rejected: %s", received.upload_id, rejection.code)
-        return rejection  # the request handler deletes the unclaimed raw object
-    assert received.stored is not None
-    task_id = new_id()
-    task = await svc.tasks.create(
-        upload_id=received.upload_id,
-        task_id=task_id,
-        filename=received.filename,
-        content_type=received.content_type,
-        size_bytes=received.stored.size,
-        sha256=received.stored.sha256,
-        raw_key=received.stored.key,
-        datasource=druid_name(workspace.druid_prefix, datasource),
-        options=options,
-        workspace_id=workspace.id,
-    )
-    received.claimed = True
-    metrics.upload_received("ACCEPTED", size)
-    log.info("upload %s accepted: task %s, %d bytes", received.upload_id, task_id, size)
-    await start_processing(svc, task)
-    return task
+        if rejection is not None:
+            return rejection
+        return await svc.tasks.create(
+            upload_id=received.upload_id,
+            task_id=new_id(),
+            filename=received.filename,
+            content_type=received.content_type,
+            size_bytes=stored.size,
+            sha256=stored.sha256,
+            raw_key=stored.key,
+            datasource=druid,
+            options=options,
+            workspace_id=by.id,
+            within=claim,
+        )
 
 
 async def start_processing(svc: Services, task: Task) -> None:

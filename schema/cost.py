@@ -10,6 +10,8 @@ asks for; this bounds the work. The cost is an upper bound in points:
   value counts as that maximum;
 - a page (`tasks(first:)`, `topN(limit:)`) counts once, and its item lists (`items`,
   `keys`, `values`) count its size; so an error member of its union costs no more than once;
+- a list whose length is what the page's query asked for (a `groupBy`'s `dimensions` and
+  `metrics` columns) counts the items of that list argument as sent;
 - a list without a size argument counts with the typical upper size in `LIST_SIZES`;
 - a field that reads S3 or queries Druid costs `EXTRA` on top, each time it appears;
 - scalars cost nothing, aliases and fragment spreads count every time they appear, and
@@ -38,6 +40,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -47,6 +50,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from core.errors import ErrorCode
+from core.queries.compiler import MAX_DIMENSIONS, MAX_METRICS
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +61,22 @@ class ListSize:
       for a list without an argument;
     - `page`: the field returns one object (a page, a dashboard result) whose item lists
       hold that many; the field itself counts once;
-    - `items`: a list of the page in force (`maximum` where there is none).
+    - `items`: a list of the page in force (`maximum` where there is none);
+    - `asked`: as many as the page's list `argument` holds (`maximum` when not known).
     """
 
     maximum: int
     argument: str | None = None
-    kind: Literal["list", "page", "items"] = "list"
+    kind: Literal["list", "page", "items", "asked"] = "list"
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """The page in force under a page field: its size, and how many items each of its list
+    arguments holds (a groupBy's dimensions and metrics)."""
+
+    rows: int
+    asked: tuple[tuple[str, int], ...] = ()
 
 
 def page(maximum: int, argument: str) -> ListSize:
@@ -103,8 +117,8 @@ LIST_SIZES: Mapping[str, ListSize] = {
     "TimeSeries.values": ITEMS,
     "TopN.keys": ITEMS,
     "TopN.values": ITEMS,
-    "GroupBy.dimensions": ListSize(10),  # as many as the query names
-    "GroupBy.metrics": ListSize(10),
+    "GroupBy.dimensions": ListSize(MAX_DIMENSIONS, "dimensions", "asked"),
+    "GroupBy.metrics": ListSize(MAX_METRICS, "metrics", "asked"),
     "DimensionColumn.values": ITEMS,
     "MetricColumn.values": ITEMS,
     "UnknownColumn.available": ListSize(100),
@@ -130,10 +144,10 @@ class _Costing:
     schema: GraphQLSchema
     fragments: Mapping[str, FragmentDefinitionNode]
     variables: Mapping[str, Any]
-    fragment_costs: dict[tuple[str, int | None], int] = field(default_factory=dict)
+    fragment_costs: dict[tuple[str, _Page | None], int] = field(default_factory=dict)
 
     def selections(
-        self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType, page: int | None
+        self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType, page: _Page | None
     ) -> int:
         total = 0
         for node in selection_set.selections if selection_set else ():
@@ -147,7 +161,7 @@ class _Costing:
                 total += self.fragment(node.name.value, page)
         return total
 
-    def fragment(self, name: str, page: int | None) -> int:
+    def fragment(self, name: str, page: _Page | None) -> int:
         """A fragment costs the same wherever it is spread under the same page: computed once
         (a chain of fragments each spreading the next ten times must not take 10^n steps)."""
         key = (name, page)
@@ -160,7 +174,7 @@ class _Costing:
                 self.fragment_costs[key] = cost
         return self.fragment_costs[key]
 
-    def field(self, node: FieldNode, parent: GraphQLNamedType, page: int | None) -> int:
+    def field(self, node: FieldNode, parent: GraphQLNamedType, page: _Page | None) -> int:
         name = node.name.value
         if name in ("__schema", "__type"):
             return INTROSPECTION
@@ -171,9 +185,12 @@ class _Costing:
         size = LIST_SIZES.get(key)
         count = 1
         if size is not None and size.kind == "page":
-            page = self.size(node, definition, size)
+            page = _Page(self.size(node, definition, size), self.asked(node))
         elif size is not None and size.kind == "items":
-            count = page if page is not None else size.maximum
+            count = page.rows if page is not None else size.maximum
+        elif size is not None and size.kind == "asked":
+            asked = dict(page.asked).get(size.argument or "") if page else None
+            count = size.maximum if asked is None else max(1, min(asked, size.maximum))
         elif size is not None:
             count = self.size(node, definition, size)
         extra = EXTRA.get(key, 0)
@@ -199,6 +216,20 @@ class _Costing:
         if not isinstance(sent, int):  # null, or a value validation refuses later
             return size.maximum
         return max(1, min(sent, size.maximum))
+
+    def asked(self, node: FieldNode) -> tuple[tuple[str, int], ...]:
+        """How many items each list argument of `node` holds, as sent (a list literal, or a
+        variable's list value); arguments whose length is not known are left out."""
+        lengths = []
+        for given in node.arguments or ():
+            value: Any = None
+            if isinstance(given.value, ListValueNode):
+                value = given.value.values
+            elif isinstance(given.value, VariableNode):
+                value = self.variables.get(given.value.name.value)
+            if isinstance(value, (list, tuple)):
+                lengths.append((given.name.value, len(value)))
+        return tuple(lengths)
 
 
 def _field_of(parent: GraphQLNamedType, name: str) -> GraphQLField | None:

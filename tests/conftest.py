@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,6 +29,7 @@ from core.auth.store import create_token, ensure_workspace
 from core.db import create_pool as create_db_pool
 from core.settings import Settings
 from core.storage import S3ObjectStore
+from tests.faults.stack import OwnRedis, free_port
 from workers.settings import WorkerSettings
 
 UNREACHABLE_DRUID = "http://127.0.0.1:9"  # the discard port: connection refused
@@ -192,12 +193,6 @@ def worker(settings: Settings, redis: ArqRedis, clean: None) -> Any:
     return lambda: run_worker(settings, redis)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def serving_http(settings: Settings) -> Iterator[str]:
     """A real uvicorn (its own thread and event loop) for WebSocket tests. Yields its
@@ -222,6 +217,17 @@ def serving_http(settings: Settings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+async def own_redis(tmp_path: Path) -> AsyncIterator[OwnRedis]:
+    """A redis-server of the test's own (never the shared one), to kill, pause or restart."""
+    server = OwnRedis(tmp_path)
+    await server.start()
+    yield server
+    if server.running:
+        server.resume()  # (a paused one)
+    server.kill()
 
 
 @pytest.fixture

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import websockets
+from websockets.asyncio.client import ClientConnection
+from websockets.typing import Subprotocol
 
 TASK_FIELDS = """
   id status stage datasource filename sizeBytes mode rowsTotal rowsIngested rowsQuarantined
@@ -85,8 +89,48 @@ DELETE_DATASET = _task_action("Delete($name: String!)", "deleteDataset(name: $na
 
 DATASOURCES = "query Datasources { datasources { name rowCount } }"
 
-TASK_UPDATES = f"subscription Updates($id: ID!) {{ taskUpdates(id: $id) {{ {TASK_FIELDS} }} }}"
+TASK_UPDATES = (
+    "subscription Updates($id: ID!) { taskUpdates(id: $id) { "
+    + TASK_FIELDS
+    + " events { status } } }"
+)
 TASK_FEED = "subscription Feed { taskFeed { id status error { code } } }"
+
+
+@contextlib.asynccontextmanager
+async def connect(url: str, auth: dict[str, str]) -> AsyncIterator[ClientConnection]:
+    """A graphql-transport-ws connection, acknowledged. `auth`: the caller's headers (see
+    tests.conftest.grant); the token goes in the connection_init payload."""
+    async with websockets.connect(
+        f"ws://{url}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
+    ) as ws:
+        payload = {"authorization": auth["authorization"]}
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        yield ws
+
+
+async def start(
+    ws: ClientConnection, query: str, variables: dict[str, Any] | None = None, *, op: str = "1"
+) -> None:
+    """Start operation `op` on the connection."""
+    payload = {"query": query, "variables": variables or {}}
+    await ws.send(json.dumps({"id": op, "type": "subscribe", "payload": payload}))
+
+
+async def first_error(ws: ClientConnection, op: str, *, quiet_s: float = 30.0) -> dict[str, Any]:
+    """The first error the server sends for operation `op` (an `error` message, or a `next`
+    carrying errors): its message and extensions. Messages of other operations are skipped."""
+    async with asyncio.timeout(quiet_s):
+        while True:
+            message = json.loads(await ws.recv())
+            if message.get("id") != op:
+                continue
+            assert message["type"] in {"next", "error"}, message
+            payload = message["payload"]
+            errors = payload if message["type"] == "error" else payload.get("errors")
+            assert errors, message
+            return errors[0]  # type: ignore[no-any-return]
 
 
 async def subscribe(
@@ -97,29 +141,17 @@ async def subscribe(
     auth: dict[str, str],
     each: asyncio.Queue[dict[str, Any]] | None = None,
     quiet_s: float = 60.0,
+    op: str = "1",
 ) -> list[dict[str, Any]]:
     """Collect every `next` payload (also handed to `each` as it comes) until the server
-    completes the subscription (graphql-transport-ws). `auth`: the caller's headers (see
-    tests.conftest.grant); the token goes in the connection_init payload. `quiet_s`: the
-    longest silence between two messages before giving up."""
+    completes the subscription (graphql-transport-ws), checking that each message carries
+    operation id `op`. `quiet_s`: the longest silence between two messages before giving up."""
     items: list[dict[str, Any]] = []
-    async with websockets.connect(
-        f"ws://{url}/graphql", subprotocols=["graphql-transport-ws"]
-    ) as ws:
-        payload = {"authorization": auth["authorization"]}
-        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(
-            json.dumps(
-                {
-                    "id": "1",
-                    "type": "subscribe",
-                    "payload": {"query": query, "variables": variables},
-                }
-            )
-        )
+    async with connect(url, auth) as ws:
+        await start(ws, query, variables, op=op)
         while True:
             message = json.loads(await asyncio.wait_for(ws.recv(), quiet_s))
+            assert message.get("id") == op, message
             if message["type"] == "next":
                 assert "errors" not in message["payload"], message
                 items.append(message["payload"]["data"])

@@ -11,8 +11,11 @@ from core.model import IngestOptions, Task, TaskStatus
 from core.services import Services
 
 
-async def new_task(svc: Services, task_id: str, *, datasource: str = "ds") -> str:
-    """A QUEUED-able task in the legacy workspace with no upload behind it; returns its id."""
+async def new_task(
+    svc: Services, task_id: str, *, datasource: str = "ds", workspace_id: str = LEGACY_WORKSPACE.id
+) -> str:
+    """A QUEUED-able task (in the legacy workspace unless told) with no upload behind it;
+    returns its id."""
     task = await svc.tasks.create(
         upload_id=f"u-{task_id}",
         task_id=task_id,
@@ -23,7 +26,7 @@ async def new_task(svc: Services, task_id: str, *, datasource: str = "ds") -> st
         raw_key=f"uploads/u-{task_id}/a.csv",
         datasource=datasource,
         options=IngestOptions(),
-        workspace_id=LEGACY_WORKSPACE.id,
+        workspace_id=workspace_id,
     )
     return task.id
 

@@ -16,7 +16,7 @@ from core.delete import take_out
 from core.druid.errors import DruidUnavailable
 from core.model import Task, TaskError, TaskStatus
 from core.services import Services
-from core.tasks import TaskUpdate
+from core.task_rows import TaskUpdate
 from workers.jobs import Job, task_job
 from workers.maintenance import kill_when_idle
 from workers.tracking import backoff

@@ -28,7 +28,7 @@ from core.names import safe_filename
 from core.profiling import InputRejected, Limits, ValidationResult, validate_file
 from core.profiling.schema_diff import change_notes, conflict_message, schema_changes
 from core.services import Services
-from core.tasks import TaskUpdate
+from core.task_rows import TaskUpdate
 from workers.jobs import Job, task_job
 
 log = logging.getLogger(__name__)

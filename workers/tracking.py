@@ -26,7 +26,7 @@ from core.model import Task, TaskStatus, WriteMode
 from core.reconcile import Difference, Reconciliation, reconcile_upload
 from core.services import Services
 from core.settings import Settings
-from core.tasks import TaskUpdate
+from core.task_rows import TaskUpdate
 from workers.jobs import Job, task_job
 from workers.mismatch import with_first_rows
 

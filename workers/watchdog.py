@@ -15,7 +15,7 @@ from typing import Any
 from core import logs, queue
 from core.model import IllegalTransition, Task, TaskError, TaskKind, TaskStatus
 from core.services import Services
-from core.tasks import TaskUpdate
+from core.task_rows import TaskUpdate
 from workers.jobs import DOING, bind_task, doing, services
 
 log = logging.getLogger(__name__)

@@ -2,20 +2,39 @@
 its first request.
 
 Shared by every API process, so N processes behind a load balancer keep one limit.
+
+When Redis does not answer within `CHECK_TIMEOUT_S` (down, or hung), a limit is not enforced
+but counted (`sluice_rate_limit_unchecked_total`) and logged: queries, websockets and
+subscriptions go on (the per-process subscription cap, core/broadcast.py, still bounds
+those), while sign-in is refused, because an uncounted password guess is the one thing a
+limit here must stop (docs/decisions.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from core import metrics
 from core.auth import Caller
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# A healthy Redis answers in well under a millisecond; a hung one (a paused process, a full
+# network buffer) never does, and without this bound every request would wait with it.
+CHECK_TIMEOUT_S = 0.5
+# The kinds refused, rather than let through, when Redis cannot count them.
+FAIL_CLOSED = frozenset({"sign-in"})
+UNCHECKED = (
+    "Sign-in is not possible for a moment: the service that counts attempts (Redis) is not "
+    "answering, and unlimited password attempts are not allowed. Try again in a minute; if it "
+    "keeps happening, tell the operator that Redis is down."
+)
 
 
 def address_of(connection: object) -> str | None:
@@ -39,27 +58,19 @@ class Refusal:
     retry_after: int  # seconds until the caller's window ends
 
 
-async def wait_needed(redis: Redis, key: str, *, per_minute: int) -> int:
+async def wait_needed(redis: Redis, key: str, *, per_minute: int) -> int | None:
     """Count one more request under `key`: 0 while the minute's budget lasts, else the
-    seconds until its window ends.
-
-    While Redis is unreachable the limit is not enforced (logged): a subscription must still
-    open and read PostgreSQL then, and an upload fails anyway when it cannot be queued."""
+    seconds until its window ends; None when Redis did not answer in time (not counted)."""
     try:
-        async with redis.pipeline(transaction=True) as pipe:
+        async with asyncio.timeout(CHECK_TIMEOUT_S), redis.pipeline(transaction=True) as pipe:
             pipe.set(key, 0, ex=60, nx=True)  # the window opens with its first request
             pipe.incr(key)
             pipe.ttl(key)
             _, count, ttl = await pipe.execute()
-    except (RedisError, OSError) as exc:
-        log.warning("rate limit %s not checked: Redis is unreachable (%s)", key, exc)
-        return 0
+    except (RedisError, OSError, TimeoutError) as exc:
+        log.warning("rate limit %s not checked: Redis did not answer (%r)", key, exc)
+        return None
     return 0 if int(count) <= per_minute else max(1, int(ttl))
-
-
-async def allow(redis: Redis, key: str, *, per_minute: int) -> bool:
-    """Count one more request under `key`; False once the minute's budget is spent."""
-    return await wait_needed(redis, key, per_minute=per_minute) == 0
 
 
 async def refusal(
@@ -75,6 +86,9 @@ async def refusal(
     call of `kind` now, or None."""
     key = rate_key(kind, caller=caller, address=address)
     wait = await wait_needed(redis, key, per_minute=per_minute)
+    if wait is None:
+        metrics.rate_limit_unchecked(kind)
+        return Refusal(UNCHECKED, 60) if kind in FAIL_CLOSED else None
     return Refusal(too_many(what, per_minute, retry_after=wait), wait) if wait else None
 
 

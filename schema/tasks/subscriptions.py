@@ -1,5 +1,7 @@
 """Live task updates over graphql-transport-ws, served from the process's one `Broadcaster`
-(core/broadcast.py): no Redis connection and no PostgreSQL read per subscriber per change."""
+(core/broadcast.py): no Redis connection and no PostgreSQL read per subscriber per change.
+Each state the broadcaster hands out becomes one `IngestionTask` for all subscribers
+(`SharedRenders.view`), so its execution and JSON are shared too (schema/live.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import strawberry
 from core.broadcast import RESYNC_MARGIN
 from core.errors import ErrorCode, VisibleError
 from schema.context import Info
+from schema.live import renders_of
 from schema.permissions import Viewer
 from schema.tasks.types import IngestionTask
 
@@ -28,6 +31,7 @@ class TasksSubscription:
         services = info.context.services
         workspace_id = info.context.member.workspace_id
         connection = info.context.request or info.context
+        renders = renders_of(info.schema)
         # Watch before reading PostgreSQL, so no change can slip in between.
         async with services.broadcaster.watch(
             connection=connection, task_id=str(id), workspace_id=workspace_id
@@ -44,7 +48,7 @@ class TasksSubscription:
                 for task in batch.tasks:  # one task: its latest state
                     if task.updated_at != version:
                         version = task.updated_at
-                        yield IngestionTask.from_model(task)
+                        yield renders.view(task, IngestionTask.from_model)
 
     @strawberry.subscription(
         permission_classes=[Viewer],
@@ -54,6 +58,7 @@ class TasksSubscription:
         services = info.context.services
         workspace_id = info.context.member.workspace_id
         connection = info.context.request or info.context
+        renders = renders_of(info.schema)
         seen_until = datetime.now(UTC)
         async with services.broadcaster.watch(
             connection=connection, workspace_id=workspace_id
@@ -67,4 +72,4 @@ class TasksSubscription:
                     )
                 for task in changed:
                     seen_until = max(seen_until, task.updated_at)
-                    yield IngestionTask.from_model(task)
+                    yield renders.view(task, IngestionTask.from_model)

@@ -12,7 +12,7 @@ from core.druid.client import DruidClient
 from core.model import ColumnProfile, ColumnType, Profile, StagedData, TaskStatus, TimestampInfo
 from core.services import open_services
 from core.settings import Settings
-from core.tasks import TaskUpdate
+from core.task_rows import TaskUpdate
 from tests.conftest import api_client, grant, run_worker
 from tests.graphql_ops import get_task, upload_file
 

@@ -13,6 +13,7 @@ import httpx
 import polars as pl
 import pytest
 
+from core.catalog import logical_type
 from tests.conftest import run_worker
 from tests.druid import test_rollback
 from tests.druid.test_rollback import Undo
@@ -45,6 +46,7 @@ query Changes($id: ID!) {
 RETRY = """
 mutation Retry($id: ID!) { retryTask(id: $id, options: {allowTypeChange: true}) { __typename } }
 """
+COLUMNS = "query($ds: String!) { datasource(name: $ds) { columns { name type druidType } } }"
 DASHBOARD = """
 query Board($ds: String!) {
   qty: timeseries(datasource: $ds, metric: {aggregate: SUM, column: "qty"}, granularity: ALL) {
@@ -100,7 +102,12 @@ async def test_quarantine_round_trip_then_a_schema_change(
     assert done["status"] == "SUCCEEDED", done["error"]
     assert done["rowsIngested"] == 2
     assert (await druid_sql.one(f'SELECT COUNT(*) AS n FROM "{datasource}"'))["n"] == 24
-    assert "tip" in await _columns(druid_sql, datasource)
+    served = await _columns(druid_sql, datasource)
+    assert "tip" in served
+    # The dataset page shows the type Druid now reads zip with, not the one it had before.
+    page = await graphql(undo.client, COLUMNS, ds=datasource)
+    shown = {c["name"]: (c["druidType"], c["type"]) for c in page["datasource"]["columns"]}
+    assert shown["zip"] == (served["zip"], logical_type(served["zip"]).value)
     # A dashboard on qty, which the last upload lacks, still answers (its rows: null).
     board = await graphql(undo.client, DASHBOARD, ds=datasource)
     assert board["qty"] == {"__typename": "TimeSeries", "values": [QTY]}

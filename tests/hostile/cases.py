@@ -17,7 +17,6 @@ import io
 import json
 import lzma
 import sys
-import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +27,7 @@ import polars as pl
 import zstandard
 
 from core.model import ColumnType, ColumnTypeRequest, IngestOptions
-from tests.fixtures.uploads import csv_text
+from tests.fixtures.uploads import csv_text, zip_of
 
 
 @dataclass(frozen=True)
@@ -84,14 +83,6 @@ def _parquet(frame: pl.DataFrame) -> Callable[[], bytes]:
     return make
 
 
-def _workbook(parts: Mapping[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 _SHEET_HEAD = (
     b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
     b'spreadsheetml/2006/main"><sheetData>'
@@ -102,7 +93,7 @@ def _lying_xlsx() -> bytes:
     """A workbook whose zip headers claim its sheet is 1 KB; it unpacks to 64 MB."""
     sheet = _SHEET_HEAD + b" " * (64 << 20) + b"</sheetData></worksheet>"
     data = bytearray(
-        _workbook(
+        zip_of(
             {
                 "[Content_Types].xml": b"<Types/>",
                 "xl/workbook.xml": b"<w/>",
@@ -510,11 +501,11 @@ CASES: tuple[Case, ...] = (
         Outcome(rows=2, types={"v": "STRING"}),
     ),
     Case("lying_sizes.xlsx", _lying_xlsx, rejected("XLSX_TOO_LARGE")),
-    Case("not_a_workbook.xlsx", lambda: _workbook({"readme.txt": b"hi"}), rejected("XLSX_INVALID")),
+    Case("not_a_workbook.xlsx", lambda: zip_of({"readme.txt": b"hi"}), rejected("XLSX_INVALID")),
     Case("garbage.xlsx", lambda: b"PK\x03\x04" + b"garbage" * 50, rejected("XLSX_INVALID")),
     Case(
         "zip_named_csv.csv",
-        lambda: _workbook({"data.csv": b"a,b\n1,2\n"}),
+        lambda: zip_of({"data.csv": b"a,b\n1,2\n"}),
         Outcome(rows=1, direct=False, warning="zip-compressed"),
     ),
     # --- disguised formats ----------------------------------------------------------------
@@ -589,12 +580,12 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "parquet.zip",
-        lambda: _workbook({"t.parquet": _parquet(pl.DataFrame({"n": [1, 2]}))()}),
+        lambda: zip_of({"t.parquet": _parquet(pl.DataFrame({"n": [1, 2]}))()}),
         Outcome(rows=2, types={"n": "LONG"}),
     ),
     Case(
         "two_tables.zip",
-        lambda: _workbook({"a.csv": b"a\n1\n", "b.csv": b"b\n2\n"}),
+        lambda: zip_of({"a.csv": b"a\n1\n", "b.csv": b"b\n2\n"}),
         rejected("ARCHIVE_HAS_SEVERAL_TABLES"),
     ),
     Case(

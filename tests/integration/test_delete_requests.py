@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from core.auth.model import LEGACY_WORKSPACE
+from core.catalog import recent_task_ids
 from core.control import ActionRefused, cancel_task, retry_task
 from core.model import IngestOptions, Task, TaskKind, TaskStatus
 from core.rollback import request_rollback
@@ -113,6 +114,24 @@ async def test_a_deleted_datasets_tasks_stay_readable_and_cannot_run_again(
     every, _ = await services.tasks.page(workspace_id=WORKSPACE, datasource="ds")
     assert [t.id for t in current] == [again.id]
     assert {t.id for t in every} == {again.id, deletion.id, failed.id, done.id}
+
+
+async def test_a_reused_names_recent_tasks_leave_out_the_deletion_of_the_old_dataset(
+    services: Services,
+) -> None:
+    await _upload(services, "old", status=TaskStatus.SUCCEEDED)
+    deletion = await services.tasks.create_delete(
+        task_id="del", datasource="ds", workspace_id=WORKSPACE, message="Deleting"
+    )
+    await services.tasks.mark_dataset_deleted("ds", delete_task_id=deletion.id)
+    for status in (TaskStatus.SUBMITTING, TaskStatus.INGESTING, TaskStatus.PUBLISHING):
+        await services.tasks.transition(deletion.id, status)
+    await services.tasks.transition(deletion.id, TaskStatus.SUCCEEDED)
+    again = await _upload(services, "again", status=TaskStatus.SUCCEEDED)  # the name, reused
+
+    recent = await recent_task_ids(services.db, ["ds"])
+
+    assert recent == {"ds": [again.id]}
 
 
 async def test_a_deletion_can_be_cancelled_only_before_it_starts(services: Services) -> None:

@@ -1,6 +1,7 @@
 """Redis restarts: the worker comes back by itself, and open subscriptions still deliver the
-terminal state. Each test runs its own redis-server on a free port (never the shared one)
-and stops and starts it."""
+terminal state. Each test runs its own redis-server on a free port (never the shared one;
+tests/faults/stack.py `OwnRedis`, the `own_redis` fixture of tests/conftest.py) and kills and
+starts it."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from typing import Any
 
 import pytest
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from core import queue
 from core.auth.model import LEGACY_WORKSPACE
@@ -23,53 +23,16 @@ from core.model import IngestOptions, TaskStatus
 from core.services import Services, open_services
 from core.settings import ROOT, Settings
 from core.storage import S3ObjectStore
-from tests.conftest import UNREACHABLE_DRUID, free_port, serving_http
+from tests.conftest import UNREACHABLE_DRUID, serving_http
+from tests.faults.stack import OwnRedis
 from tests.graphql_ops import TASK_FEED, TASK_UPDATES, subscribe
 
 WorkerProcess = tuple[subprocess.Popen[bytes], Path]
 CSV = b"ts,v\n2024-01-01,1\n2024-01-02,2\n"
 
 
-class RedisServer:
-    """A throw-away redis-server (no persistence): stopping it loses everything, as a
-    restart of a cache-only Redis does."""
-
-    def __init__(self, port: int, workdir: Path) -> None:
-        self.port, self.workdir = port, workdir
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    async def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"],
-            cwd=self.workdir,
-            stdout=subprocess.DEVNULL,
-        )
-        async with asyncio.timeout(20), Redis.from_url(self.url) as client:
-            while True:  # until it answers
-                try:
-                    await client.ping()
-                    return
-                except (RedisError, OSError):
-                    await asyncio.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=20)
-            self.process = None
-
-
 @pytest.fixture
-async def own_redis(tmp_path: Path) -> AsyncIterator[RedisServer]:
-    server = RedisServer(free_port(), tmp_path)
-    await server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def mine(settings: Settings, own_redis: RedisServer, clean: None) -> Settings:
+def mine(settings: Settings, own_redis: OwnRedis, clean: None) -> Settings:
     return settings.model_copy(update={"redis_url": own_redis.url})
 
 
@@ -129,7 +92,7 @@ def worker_process(mine: Settings, tmp_path: Path) -> Iterator[WorkerProcess]:
 
 async def test_the_worker_comes_back_after_redis_restarts(
     mine: Settings,
-    own_redis: RedisServer,
+    own_redis: OwnRedis,
     worker_process: WorkerProcess,
     store: S3ObjectStore,
 ) -> None:
@@ -137,7 +100,7 @@ async def test_the_worker_comes_back_after_redis_restarts(
     health_key = f"{mine.queue_name}:health-check"
     async with Redis.from_url(own_redis.url) as probe:
         await _until(lambda: probe.exists(health_key))  # the worker is up
-    own_redis.stop()
+    own_redis.kill()
     await _until(lambda: _contains(log, "worker lost Redis"))
     await own_redis.start()  # empty: the queue and the health key are gone
 
@@ -167,7 +130,7 @@ async def _finished(svc: Services, task_id: str) -> bool:
 
 
 async def test_task_updates_survive_a_redis_restart_and_end_with_the_terminal_state(
-    mine: Settings, own_redis: RedisServer, auth: dict[str, str]
+    mine: Settings, own_redis: OwnRedis, auth: dict[str, str]
 ) -> None:
     async with open_services(mine) as svc:
         task_id = await _new_task(svc)
@@ -179,7 +142,7 @@ async def test_task_updates_survive_a_redis_restart_and_end_with_the_terminal_st
             first = await asyncio.wait_for(received.get(), 30)
             assert first["taskUpdates"]["status"] == "QUEUED"
 
-            own_redis.stop()
+            own_redis.kill()
             # Its announcement is lost with Redis; PostgreSQL has the change.
             await svc.tasks.fail(
                 task_id, stage=TaskStatus.QUEUED, code="STALLED", message="gone", retryable=False
@@ -192,7 +155,7 @@ async def test_task_updates_survive_a_redis_restart_and_end_with_the_terminal_st
 
 
 async def test_the_task_feed_catches_up_after_a_redis_restart(
-    mine: Settings, own_redis: RedisServer, auth: dict[str, str]
+    mine: Settings, own_redis: OwnRedis, auth: dict[str, str]
 ) -> None:
     async with open_services(mine) as svc:
         task_id = await _new_task(svc)
@@ -204,7 +167,7 @@ async def test_the_task_feed_catches_up_after_a_redis_restart(
                 await svc.tasks.transition(task_id, TaskStatus.QUEUED, message="still here")
                 await asyncio.sleep(0.2)
 
-            own_redis.stop()
+            own_redis.kill()
             await svc.tasks.fail(
                 task_id, stage=TaskStatus.QUEUED, code="STALLED", message="gone", retryable=False
             )
@@ -222,12 +185,12 @@ async def test_the_task_feed_catches_up_after_a_redis_restart(
 
 
 async def test_subscribing_while_redis_is_down_still_ends_with_the_terminal_state(
-    mine: Settings, own_redis: RedisServer, auth: dict[str, str]
+    mine: Settings, own_redis: OwnRedis, auth: dict[str, str]
 ) -> None:
     async with open_services(mine) as svc:
         task_id = await _new_task(svc)
         with serving_http(mine) as url:
-            own_redis.stop()
+            own_redis.kill()
             received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
             updates = asyncio.create_task(
                 subscribe(url, TASK_UPDATES, {"id": task_id}, auth=auth, each=received)

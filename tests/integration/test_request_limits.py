@@ -16,7 +16,7 @@ from core.auth import Role
 from core.settings import Settings
 from tests.conftest import api_client, client_of, grant, serving_http
 from tests.graphql_ops import TASK_FEED
-from tests.unit.test_cost import thirty_aliases
+from tests.unit.test_cost import group_by, thirty_aliases
 
 TOKENS = "{ apiTokens { name } }"
 CREATE_TOKEN = (
@@ -68,6 +68,17 @@ async def test_a_request_within_budget_is_answered(
         over = await client.post("/graphql", json={"query": query.replace("2", "3")})
     assert response.json() == {"data": {"tasks": {"items": []}}}
     assert _refusal(over.json())["extensions"]["code"] == "COST_LIMIT"
+
+
+async def test_a_big_group_by_runs_and_an_abusive_one_is_refused(
+    settings: Settings, db: Any, clean: None
+) -> None:
+    async with api_client(settings, await grant(db, role=Role.VIEWER)) as client:
+        sensible = await client.post("/graphql", json={"query": group_by(2, 2)})
+        abusive = await client.post("/graphql", json={"query": group_by(10, 20)})
+    # (no such dataset: the query ran, and said so as a typed result)
+    assert sensible.json() == {"data": {"groupBy": {"__typename": "UnknownDatasource"}}}
+    assert _refusal(abusive.json())["extensions"]["code"] == "COST_LIMIT"
 
 
 @asynccontextmanager

@@ -20,7 +20,8 @@ from core.model import (
     TimestampInfo,
     WriteMode,
 )
-from core.tasks import TaskStore, TaskUpdate
+from core.task_rows import TaskUpdate
+from core.tasks import TaskStore
 
 
 @pytest.fixture

@@ -60,8 +60,15 @@ def test_every_sized_field_and_argument_exists() -> None:
         graphql_type = SCHEMA.type_map[type_name]
         assert isinstance(graphql_type, GraphQLObjectType), key
         assert field_name in graphql_type.fields, key
-        if size.argument:
+        if size.argument and size.kind == "asked":  # an argument of the page's field
+            assert any(size.argument in args for args in _page_arguments()), key
+        elif size.argument:
             assert size.argument in graphql_type.fields[field_name].args, key
+
+
+def _page_arguments() -> list[dict[str, Any]]:
+    pages = [key.split(".") for key, size in LIST_SIZES.items() if size.kind == "page"]
+    return [SCHEMA.type_map[t].fields[f].args for t, f in pages]  # type: ignore[union-attr]
 
 
 def test_objects_cost_one_and_scalars_nothing() -> None:
@@ -109,6 +116,32 @@ def test_a_page_multiplies_its_item_lists_not_its_problems() -> None:
         "{ ... on TopN { keys values } ... on UnknownColumn { available } } }"
     )
     assert cost(query) == DRUID_QUERY + 1 + (100 + 100 + 100)
+
+
+def group_by(dimensions: int, metrics: int, limit: int = 10_000) -> str:
+    """A groupBy of `dimensions` columns and `metrics` sums, with every column's values."""
+    names = ", ".join(f'"d{i}"' for i in range(dimensions))
+    sums = ", ".join(f'{{aggregate: SUM, column: "m{i}"}}' for i in range(metrics))
+    return (
+        f'{{ groupBy(datasource: "d", dimensions: [{names}], metrics: [{sums}], limit: {limit}) '
+        "{ __typename ... on GroupBy { dimensions { name values } metrics { name values } } } }"
+    )
+
+
+def test_a_group_by_costs_the_columns_it_asks_for() -> None:
+    """Sized by the dimensions and metrics asked for, not by the most allowed: a 10,000-row
+    table of 2 dimensions and 2 metrics is within the limit, 10 and 20 of them are not."""
+    assert cost(group_by(2, 2)) == DRUID_QUERY + 1 + 4 * (1 + 10_000)
+    assert cost(group_by(2, 2)) <= LIMIT
+    assert cost(group_by(10, 20)) == DRUID_QUERY + 1 + 30 * (1 + 10_000)
+    assert cost(group_by(10, 20)) > LIMIT
+    assert cost(group_by(50, 50)) == cost(group_by(10, 20))  # the compiler's maxima
+    variables = (
+        'query($d: [String!]!, $m: [MetricInput!]!) { groupBy(datasource: "d", dimensions: $d, '
+        "metrics: $m, limit: 10000) { ... on GroupBy { dimensions { values } } } }"
+    )
+    assert cost(variables, {"d": ["a"], "m": []}) == DRUID_QUERY + 1 + 1 * (1 + 10_000)
+    assert cost(variables) == DRUID_QUERY + 1 + 10 * (1 + 10_000)  # not sent: the maximum
 
 
 def test_reading_s3_costs_extra() -> None:

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import io
 import lzma
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,17 +15,10 @@ import zstandard
 
 from core.profiling import InputRejected, Limits, RejectCode
 from core.profiling.archives import RATIO_FLOOR, unpack
+from tests.fixtures.uploads import zip_of
 
 LIMITS = Limits(max_columns=2000, max_xlsx_uncompressed_bytes=32 << 20, max_column_name_length=255)
 TABLE = b"city,n\n" + b"".join(b"city%d,%d\n" % (i, i) for i in range(1000))
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
@@ -35,7 +26,7 @@ COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
     "bzip2": bz2.compress,
     "xz": lzma.compress,
     "zstd": zstandard.ZstdCompressor().compress,
-    "zip": lambda data: _zip({"data.csv": data}),
+    "zip": lambda data: zip_of({"data.csv": data}),
 }
 
 
@@ -113,7 +104,7 @@ def test_cut_short_is_damaged(tmp_path: Path, compression: str) -> None:
 
 
 def test_zip_with_several_tables_lists_them(tmp_path: Path) -> None:
-    path = _write(tmp_path, "a.zip", _zip({"a.csv": TABLE, "b.json": b"[]", "README": b"x"}))
+    path = _write(tmp_path, "a.zip", zip_of({"a.csv": TABLE, "b.json": b"[]", "README": b"x"}))
     with pytest.raises(InputRejected) as caught:
         unpack(path, limits=LIMITS, out_dir=tmp_path / "out")
     assert caught.value.code == RejectCode.ARCHIVE_HAS_SEVERAL_TABLES
@@ -122,14 +113,14 @@ def test_zip_with_several_tables_lists_them(tmp_path: Path) -> None:
 
 def test_zip_takes_the_one_table_beside_notes(tmp_path: Path) -> None:
     members = {"export/data.csv": TABLE, "export/README.md": b"notes", "__MACOSX/._x": b"x"}
-    path = _write(tmp_path, "a.zip", _zip(members))
+    path = _write(tmp_path, "a.zip", zip_of(members))
     with unpack(path, limits=LIMITS, out_dir=tmp_path / "out") as unpacked:
         assert unpacked.member == "export/data.csv"
         assert unpacked.path.read_bytes() == TABLE
 
 
 def test_workbook_is_not_unpacked(tmp_path: Path) -> None:
-    path = _write(tmp_path, "book.bin", _zip({"[Content_Types].xml": b"<Types/>", "xl/a": b""}))
+    path = _write(tmp_path, "book.bin", zip_of({"[Content_Types].xml": b"<Types/>", "xl/a": b""}))
     with unpack(path, limits=LIMITS, out_dir=tmp_path / "out") as unpacked:
         assert unpacked.path == path and unpacked.compression is None
 
