@@ -5,8 +5,9 @@
     .venv/bin/python bench/ingest.py --shapes iso,spaced --size-mb 200 --reps 5 --big-mb 0
 
 For each file shape of bench/shapes.py (ISO, blank-separated and day-first times, epoch
-milliseconds, a nullable last column, TSV, semicolons, quoted line breaks, bad rows before and
-after the sample, a wide table, long strings, Parquet, XLSX) it generates the file into
+milliseconds, a nullable last column, TSV (quoted and plain), semicolons, quoted line
+breaks, bad rows before and after the sample, a wide table, long strings, Parquet, XLSX)
+it generates the file into
 bench/out/, then runs two cases, each in its own subprocess, interleaved, `--reps` times,
 with the file in the page cache:
 

@@ -52,6 +52,10 @@ def _bad_rows(*, every: int, after: int) -> Callable[[pl.LazyFrame], pl.LazyFram
     )
 
 
+def _unquoted(frame: pl.LazyFrame) -> pl.LazyFrame:
+    return frame.with_columns(note=pl.col("note").str.replace_all('"', "", literal=True))
+
+
 def _quoted_newlines(frame: pl.LazyFrame) -> pl.LazyFrame:
     spans = pl.col("id") % 1000 == 999
     return frame.with_columns(
@@ -82,7 +86,13 @@ SHAPES: tuple[Shape, ...] = (
     ),
     Shape("epoch_ms", "times as epoch milliseconds", _epoch_ms),
     Shape("last_nulls", "a nullable last column (empty last fields)", _last_nulls),
-    Shape("tsv", "tab-separated", separator="\t"),
+    Shape("tsv", "tab-separated (10% of notes quoted)", separator="\t"),
+    Shape(
+        "tsv_plain",
+        "tab-separated without quotes (as database exports write it)",
+        _unquoted,
+        separator="\t",
+    ),
     Shape("semicolon", "semicolon-separated", separator=";"),
     Shape(
         "quoted_newlines", "1 row in 1,000 with a line break in a quoted value", _quoted_newlines

@@ -185,6 +185,7 @@ class StagedData:
     rows: int
     header_rows: int = 1  # lines before the first row (more than 1 only in an upload)
     reads_upload: bool = False  # Druid reads the uploaded file itself (no staged copy)
+    delimiter: str = ","  # between values: a comma in a staged copy, any in an upload Druid reads
 
 
 # The types a person may ask for: a number that may round or lose leading zeros, or text.

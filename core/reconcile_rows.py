@@ -39,6 +39,7 @@ class SentRows:
     header_rows: int = 1  # lines before the first row, in every file
     reads_upload: bool = False  # the upload itself: its time column is text, not milliseconds
     quarantined: tuple[int, ...] = ()  # the upload's rows set aside, to number rows as it does
+    delimiter: str = ","  # between values (an upload Druid reads may have another)
 
 
 async def first_differences(
@@ -159,6 +160,7 @@ def _file_counts(sent: SentRows, column: str, profile: Profile) -> Counts:
             path,
             has_header=False,
             skip_rows=sent.header_rows,
+            separator=sent.delimiter,
             new_columns=list(sent.columns),
             infer_schema=False,
         ).select(column)

@@ -48,6 +48,7 @@ async def with_first_rows(svc: Services, task: Task, verdict: Reconciliation) ->
             header_rows=task.staged.header_rows,
             reads_upload=task.staged.reads_upload,
             quarantined=quarantined,
+            delimiter=task.staged.delimiter,
         )
         rows_found = await first_differences(
             svc.broker,

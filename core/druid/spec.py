@@ -47,7 +47,7 @@ def dimension_type(column_type: ColumnType) -> str:
 
 
 TIME_COLUMN = "__time"  # Druid's own time column
-CSV_DELIMITER = ","  # the staged (or read-as-uploaded) files Druid reads
+CSV_DELIMITER = ","  # the staged files Druid reads (and most uploads it reads as they are)
 
 
 def column_name_problem(profile: Profile) -> str | None:
@@ -115,12 +115,7 @@ def build_ingestion_spec(
     io_config: dict[str, Any] = {
         "type": "index_parallel",
         "inputSource": {"type": "s3", "uris": list(staged.uris)},
-        "inputFormat": {
-            "type": "csv",
-            "columns": list(staged.columns),
-            "findColumnsFromHeader": False,
-            "skipHeaderRows": staged.header_rows,
-        },
+        "inputFormat": input_format(staged),
         "appendToExisting": not replace,
     }
     if replace:
@@ -159,6 +154,21 @@ def timestamp_spec(timestamp: TimestampInfo) -> dict[str, Any]:
     if timestamp.column is None:
         return {"column": NO_TIME_COLUMN, "format": "auto", "missingValue": timestamp.constant}
     return {"column": timestamp.column, "format": timestamp.druid_format}
+
+
+def input_format(staged: StagedData) -> dict[str, Any]:
+    """How Druid reads the files: `csv` for commas (RFC-4180 quoting); for an upload with
+    another delimiter that Druid reads as it is, `tsv` with that delimiter, which splits
+    each line at every delimiter and knows no quotes (core/profiling/direct.py sends only
+    files without a quote character that way)."""
+    columns = {
+        "columns": list(staged.columns),
+        "findColumnsFromHeader": False,
+        "skipHeaderRows": staged.header_rows,
+    }
+    if staged.delimiter == CSV_DELIMITER:
+        return {"type": "csv", **columns}
+    return {"type": "tsv", "delimiter": staged.delimiter, **columns}
 
 
 def dimensions(profile: Profile, staged: StagedData) -> list[dict[str, str]]:

@@ -1,7 +1,7 @@
 """`validate_file`: detect, plan, one streaming pass that stages and profiles, then settle.
 
 Passes over the data (each re-reads the file; after the first it is in the page cache):
-1. a sample of the first 10,000 rows (cheap) to plan types and the time column;
+1. a sample of the first 10,000 rows (cheap: sample.py) to plan types and the time column;
 2. for CSV, the fast pass (fastpass.py): every check and statistic in one scan inside
    Polars. When it proves every row valid as planned (the common case), that is all: Druid
    reads a plain UTF-8 comma CSV as it was uploaded (direct.py), any other is staged in one
@@ -35,13 +35,14 @@ from core.profiling.fastpass import fast_pass
 from core.profiling.histograms import stride
 from core.profiling.jsonl import validate_json
 from core.profiling.mainpass import CHUNK_ROWS, Outcome, run_pass
-from core.profiling.plan import SAMPLE_ROWS, Plan, make_plan
+from core.profiling.plan import Plan, make_plan
 from core.profiling.profile import Profiler, column_profile
 from core.profiling.quarantine import find_short_rows
 from core.profiling.readers import Source, open_csv, open_parquet, open_xlsx
 from core.profiling.repair import REPAIRED, repair_csv, with_malformed
 from core.profiling.report import rejection_for_no_rows, summarize, timestamp_info
 from core.profiling.result import Limits, ValidationResult
+from core.profiling.sample import bad_times, estimated_rows, usable_sample
 from core.profiling.stage import stage_all
 from core.profiling.stats import Stats
 from core.profiling.transcode import TRANSCODED, to_utf8
@@ -214,10 +215,10 @@ def _validate(
     source: Source, *, options: IngestOptions, out_dir: Path, progress: Progress
 ) -> ValidationResult:
     progress("inferring", 0.05)
-    sample, unusable = _usable_sample(source)
+    sample, unusable = usable_sample(source)
     plan = replace(
         make_plan(source, sample, options=options),
-        stride=stride(_estimated_rows(source, sample), len(source.columns)),
+        stride=stride(estimated_rows(source, sample), len(source.columns)),
     )
     progress("checking", 0.1)
     clean, direct = None, None
@@ -227,7 +228,7 @@ def _validate(
     # planning of one query grows faster than its expressions (3 rows x 200 columns: 2.2 s
     # in the fast pass, 0.8 s in the main pass; x 1,500 columns: 110 s against 18 s).
     wide = len(source.columns) > WIDE_COLUMNS
-    if source.format == "csv" and not unusable and not wide and not _bad_times(plan, sample):
+    if source.format == "csv" and not unusable and not wide and not bad_times(plan, sample):
         # The line checks run beside the fast pass (and count short rows when the sample
         # shows empty last fields: rows may be short).
         short = bool(sample.get_column(source.columns[-1]).null_count())
@@ -256,68 +257,6 @@ def _validate(
     result = _finish(source, plan, outcome, druid_format=druid_format)
     progress("done", 1.0)
     return result
-
-
-def _usable_sample(source: Source) -> tuple[pl.DataFrame, int]:
-    """The first rows that are neither empty nor ragged, and how many were; reject a file
-    without data rows."""
-    sample = _first_rows(source)
-    names = [*source.columns, *source.extra_columns]
-    empty = pl.all_horizontal([pl.col(n).is_null() for n in names])
-    ragged = (
-        pl.any_horizontal([pl.col(n).is_not_null() for n in source.extra_columns])
-        if source.extra_columns
-        else pl.lit(False)
-    )
-    usable = sample.filter(~empty & ~ragged)
-    if usable.is_empty() and sample.height < SAMPLE_ROWS and not sample.select(ragged.any()).item():
-        # A row limit makes Polars stop quietly at malformed CSV; a full scan raises instead.
-        source.scan().select(pl.first().null_count()).collect(engine="streaming")
-        raise InputRejected(
-            RejectCode.HEADER_ONLY,
-            "The file has column names but no data rows below them. Add the data and upload again.",
-        )
-    return usable.select(source.columns), sample.height - usable.height
-
-
-def _first_rows(source: Source) -> pl.DataFrame:
-    """The first `SAMPLE_ROWS` rows. Of a CSV, from its first bytes when they hold that many:
-    parsing them costs a third of a limited scan of the file (which still sets up for all of
-    it), about 15 ms of the budget of a 200 MB file."""
-    if source.format == "csv":
-        with source.path.open("rb") as f:
-            head = f.read(_HEAD_BYTES)
-            complete = not f.read(1)
-        head = head if complete else head[: head.rfind(b"\n") + 1]
-        try:
-            rows = source.read_csv(head, n_rows=SAMPLE_ROWS).collect()
-        except pl.exceptions.PolarsError:
-            rows = None  # cut inside a quoted value, say: the scan tells the real story
-        if rows is not None and (complete or rows.height == SAMPLE_ROWS):
-            return rows
-    return source.scan(n_rows=SAMPLE_ROWS).collect()
-
-
-_HEAD_BYTES = 8 << 20
-
-
-def _bad_times(plan: Plan, sample: pl.DataFrame) -> bool:
-    """Whether some sample row has a missing or unreadable time (it will be quarantined)."""
-    if plan.time.column is None:
-        return False
-    millis = plan.time.format.to_millis(pl.col(plan.time.column))
-    return bool(sample.select(millis.null_count()).item())
-
-
-def _estimated_rows(source: Source, sample: pl.DataFrame) -> int:
-    """Row count to expect: exact for in-memory sheets, from bytes per sampled row for text."""
-    if source.frame is not None:
-        return source.frame.height
-    if source.format == "parquet":
-        return int(source.scan().select(pl.len()).collect().item())  # from the footer
-    if sample.height < SAMPLE_ROWS:
-        return sample.height
-    return int(source.path.stat().st_size * sample.height / max(1, sample.estimated_size()))
 
 
 _MAX_REVISIONS = 3  # types only narrow (LONG -> DOUBLE -> STRING), so this is enough
@@ -402,6 +341,7 @@ def _finish(
         quarantine,
         reads_upload=druid_format is not None,
         header_rows=source.header_lines if druid_format else 1,
+        delimiter=(source.delimiter or ",") if druid_format else ",",
     )
 
 

@@ -30,7 +30,8 @@ class ValidationResult:
     Staged files are UTF-8, comma-separated, RFC-4180 quoted CSV with a header row, columns in
     `staged_columns` order; the time column (if any) holds epoch milliseconds.
     With `reads_upload`, there are none: Druid reads the uploaded file itself (its columns in
-    `staged_columns` order, `header_rows` lines to skip, time as `profile.timestamp` says).
+    `staged_columns` order, `header_rows` lines to skip, values between `delimiter`s, time as
+    `profile.timestamp` says).
     The quarantine file (None when every row is valid) is CSV with the row's values under the
     upload's columns, then `_sluice_row` (1-based data row number) and `_sluice_reason`
     (core/quarantine.py has the layout).
@@ -42,6 +43,7 @@ class ValidationResult:
     quarantine_file: Path | None
     reads_upload: bool = False
     header_rows: int = 1
+    delimiter: str = ","  # with `reads_upload`: the upload's (direct.py)
 
     def staged_data(self, uris: tuple[str, ...], *, staged_format: str = "csv") -> StagedData:
         """What Druid is told to read: `uris` are the upload's (when `reads_upload`) then the
@@ -53,4 +55,5 @@ class ValidationResult:
             rows=self.profile.rows_valid,
             header_rows=self.header_rows,
             reads_upload=self.reads_upload,
+            delimiter=self.delimiter,
         )

@@ -69,6 +69,16 @@ async def _druid_totals(druid_sql: Any, datasource: str) -> dict[str, Any]:
     )
 
 
+async def _assert_totals(druid_sql: Any, datasource: str, frame: pl.DataFrame) -> None:
+    """Druid holds `frame`'s rows (a `_sales` table): count, sums and time range."""
+    totals = await _druid_totals(druid_sql, datasource)
+    assert totals["n"] == frame.height
+    assert totals["amount"] == pytest.approx(frame["amount"].sum(), abs=1e-6)
+    assert totals["qty"] == frame["qty"].sum()
+    assert totals["tmin"] == _iso_ms(frame["ts"].min())
+    assert totals["tmax"] == _iso_ms(frame["ts"].max())
+
+
 def _iso_ms(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
@@ -90,12 +100,7 @@ async def test_csv_lands_with_exact_numbers(pipeline: Any, datasource: str, drui
 
     _assert_succeeded(task, 500)
     assert task["rowsIngested"] == 500
-    totals = await _druid_totals(druid_sql, datasource)
-    assert totals["n"] == frame.height
-    assert totals["amount"] == pytest.approx(frame["amount"].sum(), abs=1e-6)
-    assert totals["qty"] == frame["qty"].sum()
-    assert totals["tmin"] == _iso_ms(frame["ts"].min())
-    assert totals["tmax"] == _iso_ms(frame["ts"].max())
+    await _assert_totals(druid_sql, datasource, frame)
     country = await druid_sql.one(f'SELECT COUNT(*) AS n FROM "{datasource}" WHERE country IS NULL')
     assert country["n"] == frame["country"].null_count()
 
@@ -364,7 +369,7 @@ async def test_text_and_times_land_exactly_as_read(
 async def test_a_clean_file_druid_cannot_read_as_is_is_staged_and_lands(
     pipeline: Any, datasource: str, druid_sql: Any
 ) -> None:
-    # Semicolons and day-first dates: clean, but only a staged copy (commas, epoch
+    # Semicolons and day-first dates without seconds: clean, but only a staged copy (epoch
     # milliseconds) reads the same in Druid. Staged by one Polars sink (stage.stage_all).
     frame = _sales(300, start=datetime(2024, 4, 1, tzinfo=UTC), seed=4)
     text = frame.with_columns(pl.col("ts").dt.strftime("%d/%m/%Y %H:%M")).write_csv(separator=";")
@@ -373,12 +378,7 @@ async def test_a_clean_file_druid_cannot_read_as_is_is_staged_and_lands(
     _assert_succeeded(task, 300)
     assert not _read_as_uploaded(task)
     assert task["profile"]["delimiter"] == ";"
-    totals = await _druid_totals(druid_sql, datasource)
-    assert totals["n"] == 300
-    assert totals["amount"] == pytest.approx(frame["amount"].sum(), abs=1e-6)
-    assert totals["qty"] == frame["qty"].sum()
-    assert totals["tmin"] == _iso_ms(frame["ts"].min())
-    assert totals["tmax"] == _iso_ms(frame["ts"].max())
+    await _assert_totals(druid_sql, datasource, frame)
 
 
 async def test_broken_quoting_costs_a_row_not_the_file(

@@ -264,8 +264,9 @@ class Rows:
 
 
 def rows_csv(count: int, *, first_id: int = 1, delimiter: str = ",") -> Rows:
-    """`count` rows on 2024-01-01. A ';' file is staged (Druid reads only
-    comma CSVs as uploaded), so the staging step has parts to write."""
+    """`count` rows on 2024-01-01. A ';' file has its values quoted, so it is staged (Druid
+    reads other delimiters than commas as uploaded only without quotes) and the staging
+    step has parts to write."""
     start = datetime(2024, 1, 1, tzinfo=UTC)
     ids = range(first_id, first_id + count)
     frame = pl.DataFrame(
@@ -276,7 +277,9 @@ def rows_csv(count: int, *, first_id: int = 1, delimiter: str = ",") -> Rows:
         }
     )
     buffer = io.BytesIO()
-    frame.write_csv(buffer, separator=delimiter)
+    frame.write_csv(
+        buffer, separator=delimiter, quote_style="necessary" if delimiter == "," else "always"
+    )
     return Rows(content=buffer.getvalue(), count=count, id_sum=sum(ids))
 
 

@@ -90,7 +90,9 @@ async def test_worker_profiles_and_fails_clearly_without_druid(
 async def test_a_file_druid_cannot_read_as_it_is_is_staged(
     client: Any, worker: Any, store: S3ObjectStore
 ) -> None:
-    semicolons = CSV.replace(b",", b";")
+    # Semicolons with a quoted value: Druid's `tsv` format (any delimiter but a comma)
+    # would keep the quotes, so the file is staged as a comma CSV.
+    semicolons = CSV.replace(b",", b";").replace(b"Lyon", b'"Lyon"')
     task = await upload_file(client, filename="sales.csv", content=semicolons, datasource="sales")
 
     await worker()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ from core.druid.spec import (
     build_ingestion_spec,
     column_name_problem,
     covered_intervals,
+    input_format,
     segment_granularity,
     upload_transform,
 )
@@ -71,6 +73,18 @@ def test_input_is_the_staged_csv_without_credentials() -> None:
     text = json.dumps(_build(s3_secret_key="very-secret", s3_access_key="key-id"))
     for leak in ("very-secret", "key-id", "properties", "endpoint", "accessKey"):
         assert leak not in text
+
+
+def test_an_upload_with_another_delimiter_is_read_by_druids_tsv_format() -> None:
+    upload = replace(STAGED, reads_upload=True, delimiter=";", header_rows=2)
+    assert input_format(upload) == {
+        "type": "tsv",
+        "delimiter": ";",
+        "columns": ["ts", "city", "qty", "price", "paid"],
+        "findColumnsFromHeader": False,
+        "skipHeaderRows": 2,
+    }
+    assert input_format(replace(upload, delimiter=","))["type"] == "csv"
 
 
 def test_dimensions_are_typed_and_exclude_the_time_column() -> None:

@@ -125,7 +125,12 @@ ISO = "2024-03-01T10:00:00Z"
         (b"name,n\nx,1\ny,2\n", True, "auto"),  # no time column: a constant time
         (f'ts,n,note\n{ISO},1,"two\nlines"\n{ISO},2,x\n'.encode(), False, "millis"),
         (f'ts,n,note\n{ISO},1,"lone\rreturn"\n{ISO},2,x\n'.encode(), False, "millis"),
-        (f"ts;n\n{ISO};1\n{ISO};2\n".encode(), False, "millis"),  # Druid's csv is commas only
+        # Other delimiters: Druid's `tsv` with that delimiter, which knows no quotes.
+        (f"ts;n\n{ISO};1\n{ISO};2\n".encode(), True, "iso"),
+        (f"ts\tn\tnote\n{ISO}\t1\ta,b\n{ISO}\t2\tx\n".encode(), True, "iso"),
+        (f"ts|n\n{ISO}|1\n{ISO}|2\n".encode(), True, "iso"),
+        (f'ts\tn\tnote\n{ISO}\t1\t"a\tb"\n{ISO}\t2\tx\n'.encode(), False, "millis"),
+        (f'ts;n;note\n{ISO};1;5" screen\n{ISO};2;x\n'.encode(), False, "millis"),
         (b"ts,n\n01.03.2024,1\n02.03.2024,2\n", False, "millis"),  # a format Druid reads apart
         ("ts,name\n2024-03-01,Müller\n2024-03-02,x\n".encode("cp1252"), False, "millis"),
         (
@@ -162,6 +167,19 @@ def test_when_druid_reads_the_upload_as_it_is(
     assert result.profile.timestamp.druid_format == druid_format
     assert (result.staged_files == ()) is reads_upload
     assert staged(result).height == result.profile.rows_valid
+
+
+def test_a_quote_after_the_sample_stages_a_file_with_another_delimiter(tmp_path: Path) -> None:
+    # Druid's `tsv` would keep the quotes that Polars strips: one quote late in the file
+    # (past the planning sample and the spread rows) is enough to stage it.
+    rows = [f"{ISO}\t{i}\tnote {i}" for i in range(60_000)]
+    rows[-1] = f'{ISO}\t59999\t"quoted\tvalue"'
+    path = tmp_path / "in.tsv"
+    path.write_text("ts\tn\tnote\n" + "\n".join(rows) + "\n")
+    result = validate(path, tmp_path / "out")
+    assert not result.reads_upload and result.delimiter == ","
+    assert staged(result).get_column("note")[-1] == "quoted\tvalue"
+    assert result.profile.rows_valid == 60_000
 
 
 def test_a_file_druid_reads_as_it_is_keeps_its_header_lines(tmp_path: Path) -> None:
