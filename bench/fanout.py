@@ -14,7 +14,9 @@ interleaved: for every rep, every size, Sluice then the baseline) it
 3. measures: one more change (Sluice: a real `TaskStore.transition`, i.e. PostgreSQL then
    Redis; baseline: a Redis publish carrying the item), the time until each subscriber
    receives it (p50, p99, max), errors (failed connections, error messages, missing
-   deliveries), a plain query repeated meanwhile (p99), and the server's RSS.
+   deliveries), a plain query repeated meanwhile (p99), and the server's RSS. The queries
+   come from a process of their own, as another user's would: in the client process they
+   also waited for its own event loop, busy reading the N frames.
 
 Both processes raise their soft open-file limit to the hard one (core/rlimits.py). Both run
 without permessage-deflate, as scripts/run-api.sh does (`--ws-deflate`: with it, uvicorn's
@@ -30,6 +32,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import statistics
 import subprocess
@@ -205,8 +208,10 @@ async def change(kind: str, svc: Services, task_id: str, stage: str) -> None:
 
 
 async def plain_queries(
-    kind: str, url: str, task_id: str, stop: asyncio.Event, headers: dict[str, str]
-) -> list[float]:
+    kind: str, url: str, task_id: str, headers: dict[str, str], stop: Any, out: Any
+) -> None:
+    """Repeat a plain query until `stop` is set; `out` gets "ready" after the first one, then
+    the list of their times."""
     body = (
         {"query": "{ hello }"}
         if kind == "baseline"
@@ -219,8 +224,36 @@ async def plain_queries(
             response = await http.post("/graphql", json=body)
             times.append(time.perf_counter() - started)
             assert response.status_code == 200 and "errors" not in response.json()
+            if len(times) == 1:
+                out.put("ready")
             await asyncio.sleep(0.02)
-    return times
+    out.put(times)
+
+
+def query_probe(*args: Any) -> None:
+    """`plain_queries` in a process of its own (the target of `QueryProbe`)."""
+    asyncio.run(plain_queries(*args))
+
+
+class QueryProbe:
+    """Plain queries from another process while the change is delivered."""
+
+    def __init__(self, kind: str, url: str, task_id: str, headers: dict[str, str]) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._stop, self._out = context.Event(), context.Queue()
+        self._process = context.Process(
+            target=query_probe, args=(kind, url, task_id, headers, self._stop, self._out)
+        )
+
+    async def start(self) -> None:
+        self._process.start()
+        assert await asyncio.to_thread(self._out.get, timeout=120) == "ready"
+
+    async def stop(self) -> list[float]:
+        self._stop.set()
+        times: list[float] = await asyncio.to_thread(self._out.get, timeout=120)
+        await asyncio.to_thread(self._process.join, 30)
+        return times
 
 
 def cpu_s(pid: int) -> float:
@@ -267,8 +300,8 @@ async def client(kind: str, url: str, n: int, server_pid: int, warmup_s: float) 
             time.perf_counter() - max(max(s.arrivals.values(), default=0) for s in subscribers) < 1
         ):
             await asyncio.sleep(0.1)
-        stop = asyncio.Event()
-        queries = asyncio.create_task(plain_queries(kind, url, task_id, stop, headers))
+        queries = QueryProbe(kind, url, task_id, headers)
+        await queries.start()
         await asyncio.sleep(1.0)  # the query loop is running before the change
         started, cpu_before = time.perf_counter(), cpu_s(server_pid)
         await change(kind, svc, task_id, "measure")
@@ -279,8 +312,7 @@ async def client(kind: str, url: str, n: int, server_pid: int, warmup_s: float) 
                 while not all("measure" in s.arrivals or s.errors for s in waiting):
                     await asyncio.sleep(0.01)
         cpu_used = cpu_s(server_pid) - cpu_before  # (the plain queries meanwhile included)
-        stop.set()
-        query_times = await queries
+        query_times = await queries.stop()
         rss = rss_mb(server_pid)
         for reader in readers:
             reader.cancel()
@@ -303,7 +335,7 @@ async def client(kind: str, url: str, n: int, server_pid: int, warmup_s: float) 
 
 
 def run_case(kind: str, n: int, warmup_s: float, *, ws_deflate: bool) -> dict[str, Any]:
-    from tests.conftest import free_port
+    from tests.faults.stack import free_port
 
     port = free_port()
     server = start_server(kind, port, n, ws_deflate=ws_deflate)
