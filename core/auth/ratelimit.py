@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -35,6 +37,29 @@ UNCHECKED = (
     "answering, and unlimited password attempts are not allowed. Try again in a minute; if it "
     "keeps happening, tell the operator that Redis is down."
 )
+
+
+class Sparse:
+    """Says whether to log now: the first time, then at most once per `every_s`, with how many
+    were left unlogged in between (a burst of 10,000 connections while Redis is slow would
+    otherwise write 10,000 identical warnings)."""
+
+    def __init__(self, every_s: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._every_s, self._clock = every_s, clock
+        self._last: float | None = None
+        self._held = 0
+
+    def due(self) -> int | None:
+        """None: stay quiet; else how many were held back since the last one logged."""
+        now = self._clock()
+        if self._last is not None and now - self._last < self._every_s:
+            self._held += 1
+            return None
+        held, self._last, self._held = self._held, now, 0
+        return held
+
+
+_unchecked_log = Sparse()
 
 
 def address_of(connection: object) -> str | None:
@@ -68,7 +93,14 @@ async def wait_needed(redis: Redis, key: str, *, per_minute: int) -> int | None:
             pipe.ttl(key)
             _, count, ttl = await pipe.execute()
     except (RedisError, OSError, TimeoutError) as exc:
-        log.warning("rate limit %s not checked: Redis did not answer (%r)", key, exc)
+        held = _unchecked_log.due()
+        if held is not None:
+            log.warning(
+                "rate limit %s not checked: Redis did not answer (%r); %d more not logged",
+                key,
+                exc,
+                held,
+            )
         return None
     return 0 if int(count) <= per_minute else max(1, int(ttl))
 
