@@ -58,12 +58,21 @@ export function Shell() {
         Skip to content
       </Box>
       <AppBar position="sticky" elevation={0}>
-        <Toolbar sx={{ gap: { xs: 1, sm: 3 }, px: { xs: 1.5, sm: 3 } }}>
+        {/* On a phone the links take a row of their own under the name and the workspace
+            menu, so all five of an admin's fit without squeezing. */}
+        <Toolbar
+          sx={{
+            gap: { xs: 1, sm: 3 },
+            px: { xs: 1.5, sm: 3 },
+            flexWrap: { xs: "wrap", sm: "nowrap" },
+            rowGap: 0,
+          }}
+        >
           <Typography variant="h6" component="span" sx={{ fontWeight: 700, letterSpacing: 0.5 }}>
             Sluice
           </Typography>
-          {/* On a narrow screen with a classic scrollbar the links may not all fit: the nav
-              scrolls on its own rather than widening the page. */}
+          {/* If the links still do not fit, the nav scrolls on its own rather than widening
+              the page. */}
           <Box
             component="nav"
             aria-label="Main"
@@ -73,6 +82,9 @@ export function Shell() {
               minWidth: 0,
               overflowX: "auto",
               scrollbarWidth: "none",
+              order: { xs: 3, sm: 0 },
+              width: { xs: "100%", sm: "auto" },
+              justifyContent: { xs: "space-between", sm: "flex-start" },
             }}
           >
             {nav.map((item) => (
@@ -85,6 +97,10 @@ export function Shell() {
                 sx={{
                   opacity: 0.85,
                   minWidth: 0,
+                  // Keep each label whole: squeezed, five admin links overlapped at 390 px
+                  // and a tap could land on the neighbour; the nav scrolls instead.
+                  flexShrink: 0,
+                  whiteSpace: "nowrap",
                   px: { xs: 0.75, sm: 2 },
                   fontSize: { xs: "0.8125rem", sm: "0.875rem" },
                   "&.active": { opacity: 1, bgcolor: "rgba(255,255,255,0.16)" },
