@@ -43,6 +43,17 @@ class ObjectTooLarge(StorageError):
         super().__init__(f"object exceeds the limit of {limit} bytes")
 
 
+class ObjectMissing(StorageError):
+    """The object is not in the bucket (removed, or the store lost it)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"no object {key}")
+
+
+_MISSING = ("404", "NoSuchKey", "NotFound")
+
+
 @dataclass(frozen=True, slots=True)
 class StoredObject:
     key: str
@@ -212,8 +223,13 @@ class S3ObjectStore:
         await self._client.upload_file(str(path), self.bucket, key, ExtraArgs=extra)
 
     async def download(self, key: str, path: Path) -> int:
-        """Stream an object to a local file; returns its size."""
-        response = await self._client.get_object(Bucket=self.bucket, Key=key)
+        """Stream an object to a local file; returns its size. `ObjectMissing` if there is none."""
+        try:
+            response = await self._client.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _MISSING:
+                raise ObjectMissing(key) from exc
+            raise
         size = 0
         with path.open("wb") as out:
             async for chunk in response["Body"].iter_chunks(1024 * 1024):
@@ -238,7 +254,7 @@ class S3ObjectStore:
         try:
             await self._client.head_object(Bucket=self.bucket, Key=key)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if exc.response.get("Error", {}).get("Code") in _MISSING:
                 return False
             raise
         return True

@@ -102,7 +102,11 @@ async def _validate_and_stage(svc: Services, task: Task) -> Task | None:
         )
         # Keep the client's file name: its suffix helps tell a damaged .xlsx from other zips.
         raw_path = work / safe_filename(task.filename)
-        await svc.store.download(task.raw_key, raw_path)
+        try:
+            await svc.store.download(task.raw_key, raw_path)
+        except storage.ObjectMissing:
+            await svc.tasks.fail_with(task.id, file_missing(task), stage=TaskStatus.VALIDATING)
+            return None
         try:
             result = await _run_validation(svc, task, phase, raw_path, work / "out")
         except InputRejected as exc:
@@ -139,6 +143,16 @@ async def _validate_and_stage(svc: Services, task: Task) -> Task | None:
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def file_missing(task: Task) -> TaskError:
+    """The upload's file is gone from the object store: nothing to retry, upload it again."""
+    return TaskError(
+        ErrorCode.FILE_REMOVED,
+        f"The uploaded file '{task.filename}' is no longer in storage (it was removed, or the "
+        "storage lost it), so Sluice cannot read it. Upload the file again.",
+        retryable=False,
+    )
 
 
 async def _with_schema_changes(svc: Services, task: Task, profile: Profile) -> Profile | None:

@@ -281,3 +281,21 @@ async def test_a_nul_character_in_an_argument_is_refused_in_plain_words(
     [error] = response.json()["errors"]
     assert error["extensions"] == {"code": "INVALID_REQUEST"}
     assert "NUL character" in error["message"]
+
+
+async def test_an_upload_whose_file_left_storage_fails_with_a_clear_reason(
+    client: Any, worker: Any, store: S3ObjectStore
+) -> None:
+    task = await upload_file(
+        client, filename="gone.csv", content=b"ts,v\n2024-01-01,1\n", datasource="gone"
+    )
+    [raw] = await store.list_keys("uploads/")
+    await store.delete(raw)  # an operator, or a store that lost it, before the worker ran
+    await worker()
+    done = await get_task(client, task["id"])
+
+    assert done["status"] == "FAILED"
+    assert done["error"]["code"] == "FILE_REMOVED"
+    assert done["error"]["retryable"] is False
+    assert "'gone.csv' is no longer in storage" in done["error"]["message"]
+    assert "Upload the file again" in done["error"]["message"]
