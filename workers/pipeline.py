@@ -101,7 +101,9 @@ async def _validate_and_stage(svc: Services, task: Task) -> Task | None:
             else "Reading the file again to finish staging it",
         )
         # Keep the client's file name: its suffix helps tell a damaged .xlsx from other zips.
-        raw_path = work / safe_filename(task.filename)
+        # (In a folder of its own: a file named "out" would take the outputs' folder.)
+        (work / "upload").mkdir()
+        raw_path = work / "upload" / safe_filename(task.filename)
         try:
             await svc.store.download(task.raw_key, raw_path)
         except storage.ObjectMissing:

@@ -299,3 +299,16 @@ async def test_an_upload_whose_file_left_storage_fails_with_a_clear_reason(
     assert done["error"]["retryable"] is False
     assert "'gone.csv' is no longer in storage" in done["error"]["message"]
     assert "Upload the file again" in done["error"]["message"]
+
+
+async def test_a_file_named_like_the_workers_own_folders_is_read(client: Any, worker: Any) -> None:
+    # The worker keeps the upload beside its outputs folder ("out"): a file of that name
+    # once took the folder's place and failed with an internal error.
+    task = await upload_file(
+        client, filename="out", content=b"ts,v\n2024-01-01,1\n", datasource="named_out"
+    )
+    await worker()
+    done = await get_task(client, task["id"])
+
+    assert done["profile"]["rowsValid"] == 1
+    assert done["error"]["code"] == "DRUID_UNAVAILABLE"  # validated and staged; no Druid here

@@ -54,13 +54,15 @@ async def test_an_unexpected_exception_fails_the_task_with_an_incident_id(
     settings: Settings,
     redis: ArqRedis,
     store: S3ObjectStore,
-    db: Any,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     task = await upload_file(client, filename="a.csv", content=CSV, datasource="ds")
-    raw_key = await db.fetchval("SELECT raw_key FROM uploads")
-    await store.delete(raw_key)  # the worker's download now fails in a way nobody expects
 
+    def bug(*args: Any, **kwargs: Any) -> None:
+        raise KeyError("a bug nobody expected")
+
+    monkeypatch.setattr("workers.pipeline.validate_file", bug)
     with caplog.at_level(logging.ERROR, logger="workers.jobs"):
         await run_worker(settings, redis)
 
@@ -75,7 +77,7 @@ async def test_an_unexpected_exception_fails_the_task_with_an_incident_id(
     incident = re.search(r"incident ([0-9a-f]{12})", error["message"])
     assert incident is not None, error["message"]
     assert "validating the file" in error["message"]
-    assert "NoSuchKey" not in error["message"] and "Traceback" not in error["message"]
+    assert "nobody expected" not in error["message"] and "Traceback" not in error["message"]
     logged = [r for r in caplog.records if incident.group(1) in r.getMessage()]
     assert logged and logged[0].exc_info is not None  # the traceback is in the worker log
 
