@@ -27,6 +27,7 @@ from core import queue
 from core.catalog import druid_datasets, forget_dataset, get_dataset
 from core.control import ActionRefused
 from core.druid.errors import DruidError
+from core.errors import ErrorCode
 from core.model import TERMINAL, Task, TaskStatus
 from core.rollback import served
 from core.task_rows import TaskUpdate
@@ -34,9 +35,6 @@ from core.uploads import new_id
 
 if TYPE_CHECKING:
     from core.services import Services
-
-DATASET_BUSY = "DATASET_BUSY"
-DATASET_BEING_DELETED = "DATASET_BEING_DELETED"
 
 # The oldest task still working on the datasource (an upload, a rollback or a deletion).
 _ACTIVE = """
@@ -78,12 +76,12 @@ def _refusal(active: Any, *, shown_as: str) -> ActionRefused | None:
         return None
     if active["kind"] == "DELETE":
         return ActionRefused(
-            DATASET_BEING_DELETED,
+            ErrorCode.DATASET_BEING_DELETED,
             f"'{shown_as}' is already being deleted (task {active['id']}, {active['status']}).",
         )
     what = "an upload into" if active["kind"] == "INGEST" else "a rollback of an upload into"
     return ActionRefused(
-        DATASET_BUSY,
+        ErrorCode.DATASET_BUSY,
         f"'{shown_as}' cannot be deleted now: {what} it is running (task {active['id']}, "
         f"{active['status']}), and its rows could land after the deletion. Wait until it "
         "has finished, or cancel it, then delete the dataset.",

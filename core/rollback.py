@@ -45,9 +45,10 @@ from core.druid.segments import (
     segments_with_upload,
 )
 from core.druid.spec import UPLOAD_DIMENSION, task_intervals
+from core.errors import ErrorCode
 from core.model import Task, TaskError, TaskKind, TaskStatus, WriteMode
 from core.task_rows import TaskUpdate
-from core.uploads import DATASET_BEING_DELETED, new_id
+from core.uploads import new_id
 
 if TYPE_CHECKING:
     from core.druid.broker import DruidBroker
@@ -129,7 +130,7 @@ async def _refusal(db: Executor, target: Task) -> ActionRefused | None:
     deletion = await deletion_of(db, target.datasource)
     if deletion is not None:
         return ActionRefused(
-            DATASET_BEING_DELETED,
+            ErrorCode.DATASET_BEING_DELETED,
             f"'{name}' went into a dataset that is being deleted (task {deletion}): its rows go "
             "with the dataset.",
         )

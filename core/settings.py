@@ -100,7 +100,8 @@ class Settings(BaseSettings):
     # test runner turns it off for the stack it starts and the fault layer for its workers: a
     # kill submitted in the seconds after a test killed the MiddleManager went to the dead
     # worker, and Druid 25 assigns tasks one at a time, so every task after it waited the
-    # Overlord's taskAssignmentTimeout (5 min; the Druid-faults layer took 348 s, not 61).
+    # Overlord's taskAssignmentTimeout (then 5 min: the Druid-faults layer took 348 s, not 61;
+    # druid/conf now sets 1 min).
     druid_kill_unused: bool = True
 
     # Task deadlines: how long a task may sit in a status with no progress and no live worker

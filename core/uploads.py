@@ -13,6 +13,7 @@ from core.auth.naming import druid_name, name_problem
 from core.catalog import deletion_of
 from core.db import Executor
 from core.duplicates import DUPLICATE_FILE, duplicate_message, find_earlier, needs_check
+from core.errors import ErrorCode
 from core.formats import known_binary
 from core.model import REQUESTABLE_TYPES, IngestOptions, Task, TaskKind
 from core.names import datasource_name_problem, safe_filename
@@ -23,8 +24,6 @@ if TYPE_CHECKING:
     from core.services import Services
 
 log = logging.getLogger(__name__)
-
-DATASET_BEING_DELETED = "DATASET_BEING_DELETED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +180,7 @@ async def duplicate_rejection(
     deletion = await deletion_of(db, datasource)
     if deletion is not None:
         return UploadRejection(
-            DATASET_BEING_DELETED,
+            ErrorCode.DATASET_BEING_DELETED,
             f"The dataset '{shown_as or datasource}' is being deleted (task {deletion}). Upload "
             "into it again once that task has finished: the name is free then.",
             filename,
